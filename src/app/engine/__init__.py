@@ -1,0 +1,24 @@
+"""The engine door: the only package that imports SpiffWorkflow.
+
+Everything outside talks to it through plain values: bytes of a diagram in,
+`CompiledProcess` and `Step` out, serialized state as a string.
+"""
+
+from app.engine.compiler import CompiledProcess, UserTaskSpec, compile_process
+from app.engine.errors import EngineError, TaskNotReady
+from app.engine.lint import Finding, lint_bpmn
+from app.engine.runtime import ReadyTask, Step, complete_task, start_workflow
+
+__all__ = [
+    "CompiledProcess",
+    "EngineError",
+    "Finding",
+    "ReadyTask",
+    "Step",
+    "TaskNotReady",
+    "UserTaskSpec",
+    "compile_process",
+    "complete_task",
+    "lint_bpmn",
+    "start_workflow",
+]

@@ -1,0 +1,25 @@
+"""SQLAlchemy models, one module per aggregate; import them all here so Alembic sees them."""
+
+from app.models.attachment import Attachment
+from app.models.audit import AuditEvent
+from app.models.definition import FormFile, ProcessDefinition
+from app.models.idempotency import IdempotencyRecord
+from app.models.instance import ProcessInstance
+from app.models.org import Org, Role, User, UserRole
+from app.models.setting import Setting
+from app.models.task import Task
+
+__all__ = [
+    "Attachment",
+    "AuditEvent",
+    "FormFile",
+    "IdempotencyRecord",
+    "Org",
+    "ProcessDefinition",
+    "ProcessInstance",
+    "Role",
+    "Setting",
+    "Task",
+    "User",
+    "UserRole",
+]

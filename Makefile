@@ -1,0 +1,48 @@
+# make run  — install, create the demo county in SQLite (first run), serve on 127.0.0.1:$(PORT)
+# make test — install with test extras and run every test (PostgreSQL run too when reachable)
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 5000
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+export FLASK_APP := app
+
+.PHONY: install run test test-postgres lint translations clean
+
+install: $(VENV)/.installed translations
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy -d src/app/translations -f >/dev/null 2>&1 || \
+	  $(VENV)/bin/pybabel compile -d src/app/translations
+
+run: install
+	$(VENV)/bin/flask --app app init-db --demo
+	$(VENV)/bin/flask --app app run --host 127.0.0.1 --port $(PORT)
+
+test: install
+	$(PY) -m pytest
+	$(MAKE) --no-print-directory test-postgres
+
+# The database-backed tests once more on PostgreSQL. CI sets REQUIRE_POSTGRES=1 so that
+# an unreachable server fails the run instead of being skipped.
+test-postgres: install
+	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+	  TEST_DATABASE_URL='$(PG_URL)' $(PY) -m pytest tests/services tests/api -p no:cacheprovider; \
+	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
+	  echo "PostgreSQL is required but not reachable at $(PG_URL)"; exit 1; \
+	else \
+	  echo "SKIPPED the PostgreSQL run: no server at $(PG_URL) (start PostgreSQL or set PG_URL to enable it)"; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+
+clean:
+	rm -rf $(VENV) instance src/app/instance .pytest_cache

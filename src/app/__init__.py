@@ -1,0 +1,80 @@
+"""create_app(): the one place that wires the product together."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.config import default_config
+from app.extensions import babel, csrf, db, login_manager
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(default_config(app.instance_path))
+    if config:
+        app.config.update(config)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
+
+    from app.web.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
+
+    from app.services.accounts import load_user
+
+    login_manager.user_loader(load_user)
+
+    from app.api import api_blueprint
+    from app.web import web_blueprint
+
+    app.register_blueprint(web_blueprint)
+    app.register_blueprint(api_blueprint)
+    csrf.exempt(api_blueprint)  # the API authenticates with bearer tokens, not cookies
+
+    _register_error_pages(app)
+
+    from app.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _register_error_pages(app: Flask) -> None:
+    """API paths answer JSON errors; pages answer an error page in the person's language."""
+    from flask import request
+    from werkzeug.exceptions import HTTPException
+
+    from app.api.errors import json_http_error, json_service_error
+    from app.services.errors import ServiceError
+    from app.web.errors import html_http_error, html_service_error
+
+    def on_service_error(exc: ServiceError):
+        if request.path.startswith("/api/"):
+            return json_service_error(exc)
+        return html_service_error(exc)
+
+    def on_http_error(exc: HTTPException):
+        if request.path.startswith("/api/"):
+            return json_http_error(exc)
+        return html_http_error(exc)
+
+    app.register_error_handler(ServiceError, on_service_error)
+    app.register_error_handler(HTTPException, on_http_error)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL lets readers go on while one writer commits; writers wait instead of failing."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -1,0 +1,29 @@
+"""Bearer-token authentication for the API."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from flask import g, request
+
+from app.models import User
+from app.services.accounts import user_from_token
+from app.services.errors import NotAuthenticated
+
+
+def api_login_required(view: Callable) -> Callable:
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthenticated("需要 Authorization: Bearer <token> (missing bearer token)")
+        g.api_user = user_from_token(token.strip())
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def api_user() -> User:
+    return g.api_user

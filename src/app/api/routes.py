@@ -1,0 +1,196 @@
+"""JSON API v1 handlers: read the request, call one service, answer."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from app.api import api_blueprint as bp
+from app.api.auth import api_login_required, api_user
+from app.api.idempotent import idempotent
+from app.api.serializers import (
+    definition_json,
+    history_json,
+    instance_json,
+    iso,
+    task_json,
+)
+from app.services import accounts, deployment, instances, orgs, queries, tasks
+from app.services.definitions import latest_definitions
+from app.services.errors import BadRequest
+from app.services.forms_view import task_form
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if body is None:
+        if request.data:
+            raise BadRequest("请求体不是 JSON (the body is not JSON)")
+        return {}
+    if not isinstance(body, dict):
+        raise BadRequest("请求体必须是 JSON 对象 (the body must be a JSON object)")
+    return body
+
+
+def _flag(name: str) -> bool:
+    return request.args.get(name, "").lower() in ("1", "true", "yes")
+
+
+@bp.post("/auth/token")
+def issue_token():
+    body = _json_body()
+    user = accounts.authenticate(body.get("username", ""), body.get("password", ""))
+    return jsonify(token=accounts.issue_token(user), username=user.username)
+
+
+@bp.get("/processes")
+@api_login_required
+def list_processes():
+    return jsonify([definition_json(d) for d in latest_definitions()])
+
+
+@bp.post("/processes/<key>/instances")
+@api_login_required
+@idempotent
+def start_instance(key: str):
+    body = _json_body()
+    instance, ready = instances.start_instance(
+        api_user(), key, body.get("title"), _org_id(body.get("org")), body.get("data")
+    )
+    answer = {"id": instance.id, "status": instance.status, "tasks": [task_json(t) for t in ready]}
+    return answer, 201
+
+
+@bp.get("/tasks")
+@api_login_required
+def list_tasks():
+    inbox = queries.list_inbox(
+        api_user(),
+        mine=_flag("mine"),
+        process=request.args.get("process") or None,
+        overdue=_flag("overdue"),
+        sort=request.args.get("sort", "waiting"),
+    )
+    return jsonify([task_json(t) for t in inbox.tasks])
+
+
+@bp.get("/tasks/<int:task_id>")
+@api_login_required
+def get_task(task_id: int):
+    view = task_form(api_user(), task_id)
+    return jsonify(
+        {**task_json(view.task), "form": {"schema": view.schema, "ui": view.ui}, "data": view.data}
+    )
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@api_login_required
+def claim_task(task_id: int):
+    return jsonify(task_json(tasks.claim_task(api_user(), task_id)))
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+@api_login_required
+def unclaim_task(task_id: int):
+    return jsonify(task_json(tasks.unclaim_task(api_user(), task_id)))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@api_login_required
+@idempotent
+def complete_task(task_id: int):
+    body = _json_body()
+    instance, ready = tasks.complete_task(api_user(), task_id, body.get("data", {}))
+    return {
+        "instance": {"id": instance.id, "status": instance.status},
+        "tasks": [task_json(t) for t in ready],
+    }, 200
+
+
+@bp.get("/instances")
+@api_login_required
+def list_instances():
+    found = queries.list_instances(
+        api_user(),
+        process=request.args.get("process") or None,
+        status=request.args.get("status") or None,
+        activity=request.args.get("activity") or None,
+        org_id=_org_id(request.args.get("org")),
+        overdue=_flag("overdue"),
+        limit=min(int(request.args.get("limit", 200)), 1000),
+        offset=int(request.args.get("offset", 0)),
+    )
+    current = queries.open_tasks_of([i.id for i in found])
+    return jsonify([instance_json(i, current[i.id]) for i in found])
+
+
+@bp.get("/instances/<int:instance_id>")
+@api_login_required
+def get_instance(instance_id: int):
+    detail = queries.instance_detail(api_user(), instance_id)
+    return jsonify(
+        {
+            **instance_json(detail.instance, detail.current),
+            "history": [history_json(e) for e in detail.history],
+            "steps": [
+                {
+                    "task_id": t.id,
+                    "activity_id": t.activity_id,
+                    "name": t.name,
+                    "completed_by": t.completed_by.username if t.completed_by else None,
+                    "completed_at": iso(t.completed_at),
+                    "data": t.data,
+                }
+                for t in detail.completed
+            ],
+            "data": detail.instance.data,
+        }
+    )
+
+
+@bp.get("/tracking/summary")
+@api_login_required
+def tracking_summary():
+    rows = queries.tracking_summary(api_user(), request.args.get("process") or None)
+    return jsonify(
+        [
+            {
+                "process_key": r.process_key,
+                "activity_id": r.activity_id,
+                "name": r.name,
+                "role": r.role,
+                "open": r.open,
+                "overdue": r.overdue,
+                "oldest_since": iso(r.oldest_since),
+            }
+            for r in rows
+        ]
+    )
+
+
+@bp.post("/deployments")
+@api_login_required
+def deploy():
+    bpmn_name, bpmn, forms = _deployment_files()
+    definition = deployment.deploy_definition(
+        api_user(), bpmn, bpmn_name, forms, request.form.get("comment")
+    )
+    return jsonify(definition_json(definition)), 201
+
+
+def _deployment_files() -> tuple[str, bytes, dict[str, bytes]]:
+    diagrams, forms = [], {}
+    for storage in (s for key in request.files for s in request.files.getlist(key)):
+        name = storage.filename or ""
+        if name.lower().endswith(".bpmn") or name.lower().endswith(".bpmn20.xml"):
+            diagrams.append((name, storage.read()))
+        elif name:
+            forms[name.rsplit("/", 1)[-1]] = storage.read()
+    if len(diagrams) != 1:
+        raise BadRequest(
+            f"须上传且仅上传一个 .bpmn 文件，收到 {len(diagrams)} 个 (exactly one .bpmn file)"
+        )
+    return diagrams[0][0], diagrams[0][1], forms
+
+
+def _org_id(value) -> int | None:
+    return orgs.org_id_for(value)

@@ -1,0 +1,117 @@
+"""Turning a BPMN file into something the runtime can start, and the facts the host needs.
+
+The host needs, per user task: its lane (-> role), its form files and due period. Those
+come from SpiffWorkflow's parsed spec, so they always agree with what will run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.specs.defaults import UserTask
+
+from app.engine.errors import DiagramError
+from app.engine.serializer import spec_dicts
+from app.engine.xml import parse_xml
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+@dataclass(frozen=True)
+class UserTaskSpec:
+    id: str
+    name: str
+    lane: str | None
+    form: str | None
+    ui_form: str | None
+    due_in: timedelta | None
+    due_in_text: str | None
+
+
+@dataclass
+class CompiledProcess:
+    key: str
+    name: str
+    start_lane: str | None
+    user_tasks: dict[str, UserTaskSpec]
+    spec: Any = field(repr=False)
+    subprocess_specs: dict = field(repr=False)
+    # The serialized spec, added back to the compact state when it is loaded.
+    serialized_spec: dict = field(repr=False, default_factory=dict)
+
+
+def parse_due_in(text: str | None) -> timedelta | None:
+    """An ISO 8601 duration such as P10D or PT4H; None when absent. Raises ValueError."""
+    if not text:
+        return None
+    parsed = TimerEventDefinition.parse_iso_duration(text.strip())
+    return TimerEventDefinition.get_timedelta_from_start(parsed)
+
+
+def executable_process_ids(root: etree._Element) -> list[str]:
+    """Executable processes in the file, the called ones (call activities) last."""
+    processes = root.findall(f"{{{BPMN_NS}}}process")
+    called = {el.get("calledElement") for el in root.iter(f"{{{BPMN_NS}}}callActivity")}
+    ids = [p.get("id") for p in processes if p.get("isExecutable", "false").lower() == "true"]
+    return sorted(ids, key=lambda pid: pid in called)
+
+
+def compile_process(content: bytes, filename: str = "diagram.bpmn") -> CompiledProcess:
+    """Parse a diagram into a runnable process. Raises DiagramError naming the problem."""
+    root = parse_xml(content)
+    process_ids = executable_process_ids(root)
+    if not process_ids:
+        raise DiagramError('没有可执行的流程 (no process with isExecutable="true")')
+    parser = SpiffBpmnParser()
+    try:
+        parser.add_bpmn_xml(root.getroottree(), filename)
+        spec = parser.get_spec(process_ids[0])
+        subprocess_specs = parser.get_subprocess_specs(process_ids[0])
+    except ValidationException as exc:
+        where = f" [{exc.id}]" if getattr(exc, "id", "") else ""
+        raise DiagramError(f"{exc}{where}") from exc
+    except (SpiffWorkflowException, KeyError, ValueError) as exc:
+        raise DiagramError(str(exc)) from exc
+
+    user_tasks: dict[str, UserTaskSpec] = {}
+    start_lane = None
+    for task_spec in spec.task_specs.values():
+        if isinstance(task_spec, StartEvent) and start_lane is None:
+            start_lane = task_spec.lane
+        if not isinstance(task_spec, UserTask):
+            continue
+        props = (task_spec.extensions or {}).get("properties", {})
+        due_text = props.get("dueIn")
+        try:
+            due_in = parse_due_in(due_text)
+        except Exception as exc:
+            raise DiagramError(
+                f"[{task_spec.bpmn_id}] dueIn '{due_text}' 不是 ISO 8601 时长 (not a duration)"
+            ) from exc
+        user_tasks[task_spec.bpmn_id] = UserTaskSpec(
+            id=task_spec.bpmn_id,
+            name=task_spec.bpmn_name or task_spec.bpmn_id,
+            lane=task_spec.lane,
+            form=props.get("formJsonSchemaFilename"),
+            ui_form=props.get("formUiSchemaFilename"),
+            due_in=due_in,
+            due_in_text=due_text,
+        )
+    compiled = CompiledProcess(
+        key=spec.name,
+        name=spec.description or spec.name,
+        start_lane=start_lane,
+        user_tasks=user_tasks,
+        spec=spec,
+        subprocess_specs=subprocess_specs,
+    )
+    compiled.serialized_spec = spec_dicts(spec, subprocess_specs)
+    return compiled

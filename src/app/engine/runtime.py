@@ -1,0 +1,109 @@
+"""Running a process: start it, complete one of its user tasks, run to the next wait state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from app.engine.compiler import CompiledProcess, UserTaskSpec
+from app.engine.errors import EngineError, TaskNotReady
+from app.engine.sandbox import make_script_engine
+from app.engine.serializer import dump_state, load_state
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    engine_task_id: str
+    spec: UserTaskSpec
+
+
+@dataclass
+class Step:
+    """Where a workflow stands after the engine ran: what to store and what waits now."""
+
+    state: str
+    ready: list[ReadyTask]
+    finished: bool
+    # Data produced during this step: the submission plus whatever scripts set.
+    data: dict = field(default_factory=dict)
+    # Non-user activities the engine passed through (gateways, scripts), for the history.
+    passed: list[str] = field(default_factory=list)
+
+
+_functions: dict[str, Callable[..., Any]] = {}
+
+
+def register_functions(functions: dict[str, Callable[..., Any]]) -> None:
+    """Offer domain functions (the performance module's operators) to scripts by name."""
+    global _script_engine
+    _functions.update(functions)
+    _script_engine = make_script_engine(dict(_functions))
+
+
+_script_engine = make_script_engine({})
+
+
+def start_workflow(process: CompiledProcess, data: dict) -> Step:
+    """Create an instance and run it to its first wait state. Raises EngineError."""
+    workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=_script_engine)
+    start = workflow.get_tasks(state=TaskState.READY)
+    for task in start:
+        task.data.update(data)
+    return _run(process, workflow, dict(data))
+
+
+def complete_task(process: CompiledProcess, state: str, engine_task_id: str, data: dict) -> Step:
+    """Complete a waiting user task with `data` (the instance's full data) and run on.
+
+    Raises TaskNotReady when the task is not waiting any more, EngineError when a script
+    or gateway downstream fails.
+    """
+    workflow = load_state(state, process.serialized_spec, _script_engine)
+    try:
+        task = workflow.get_task_from_id(UUID(engine_task_id))
+    except Exception as exc:
+        raise TaskNotReady(f"task {engine_task_id} is not in this workflow") from exc
+    if task.state != TaskState.READY or not task.task_spec.manual:
+        raise TaskNotReady(f"task {task.task_spec.bpmn_id} is {TaskState.get_name(task.state)}")
+    task.data.update(data)
+    produced = dict(data)
+    try:
+        task.run()
+    except SpiffWorkflowException as exc:
+        raise EngineError(str(exc)) from exc
+    return _run(process, workflow, produced)
+
+
+def _run(process: CompiledProcess, workflow: BpmnWorkflow, produced: dict) -> Step:
+    passed: list[str] = []
+
+    def did_complete(task: Any) -> None:
+        produced.update(task.data)
+        if task.task_spec.bpmn_id:
+            passed.append(task.task_spec.bpmn_id)
+
+    try:
+        workflow.do_engine_steps(did_complete_task=did_complete)
+    except SpiffWorkflowException as exc:
+        raise EngineError(_describe(exc)) from exc
+    ready = [
+        ReadyTask(str(task.id), process.user_tasks[task.task_spec.bpmn_id])
+        for task in workflow.get_tasks(state=TaskState.READY, manual=True)
+        if task.task_spec.bpmn_id in process.user_tasks
+    ]
+    finished = workflow.is_completed()
+    if finished:
+        produced.update(workflow.data)
+    return Step(dump_state(workflow), ready, finished, produced, passed)
+
+
+def _describe(exc: SpiffWorkflowException) -> str:
+    spec = getattr(getattr(exc, "task", None), "task_spec", None)
+    where = f"[{spec.bpmn_id}] " if spec is not None and spec.bpmn_id else ""
+    return f"{where}{exc}"

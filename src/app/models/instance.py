@@ -1,0 +1,46 @@
+"""A running or finished submission: one process instance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.definition import ProcessDefinition
+from app.models.org import Org, User
+
+STATUS_RUNNING = "running"
+STATUS_COMPLETED = "completed"
+
+
+class ProcessInstance(db.Model):
+    __tablename__ = "process_instance"
+    __table_args__ = (
+        Index("ix_instance_key_status", "process_key", "status"),
+        Index("ix_instance_org_path", "org_path"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
+    # Denormalised from the definition so that filters never join it.
+    process_key: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
+    org_path: Mapped[str] = mapped_column(String(500))
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    status: Mapped[str] = mapped_column(String(20), default=STATUS_RUNNING)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    # The merged data of every submission so far: what forms are prefilled with.
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # SpiffWorkflow's serialized state, without the spec (that lives with the definition).
+    engine_state: Mapped[str] = mapped_column(Text)
+    # Bumped by every write; on SQLite the bump is what takes the write lock.
+    lock_version: Mapped[int] = mapped_column(default=0)
+
+    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
+    org: Mapped[Org] = relationship(lazy="joined")
+    started_by: Mapped[User] = relationship()

@@ -1,0 +1,90 @@
+"""Organisations, roles and the people who hold them.
+
+Orgs form a tree (county -> departments -> units). Each org keeps its materialised
+`path` ("/1/4/9/") so that "this department and everything under it" is one indexed
+prefix match instead of a recursive query.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+
+# How far a role reaches: its holder's own org, the org's subtree, everything,
+# or only tasks assigned to the holder by name.
+SCOPE_OWN = "own"
+SCOPE_SUBTREE = "subtree"
+SCOPE_ALL = "all"
+SCOPE_ASSIGNED = "assigned"
+SCOPES = (SCOPE_OWN, SCOPE_SUBTREE, SCOPE_ALL, SCOPE_ASSIGNED)
+
+
+class Org(db.Model):
+    __tablename__ = "org"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # county | department | unit
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"))
+    path: Mapped[str] = mapped_column(String(500), index=True, default="/")
+
+    parent: Mapped[Org | None] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<Org {self.code}>"
+
+
+class Role(db.Model):
+    __tablename__ = "role"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    scope: Mapped[str] = mapped_column(String(20))
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    role_code: Mapped[str] = mapped_column(ForeignKey("role.code"), primary_key=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    org: Mapped[Org] = relationship(lazy="joined")
+    roles: Mapped[list[Role]] = relationship(secondary="user_role", lazy="selectin")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    @property
+    def role_codes(self) -> set[str]:
+        return {role.code for role in self.roles}
+
+    def set_password(self, password: str) -> None:
+        # Tests choose a cheaper method; production keeps werkzeug's default (scrypt).
+        method = current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"

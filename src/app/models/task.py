@@ -1,0 +1,54 @@
+"""The task projection: one row per user task, what every inbox and tracking query reads.
+
+The service that runs the engine keeps these rows in step with the engine state, so no
+read ever deserializes workflow state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.instance import ProcessInstance
+from app.models.org import Org, User
+
+TASK_READY = "ready"
+TASK_COMPLETED = "completed"
+TASK_CANCELLED = "cancelled"
+
+
+class Task(db.Model):
+    __tablename__ = "task"
+    __table_args__ = (
+        Index("ix_task_status_role_org", "status", "role_code", "org_path"),
+        Index("ix_task_assignee_status", "assignee_id", "status"),
+        Index("ix_task_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    engine_task_id: Mapped[str] = mapped_column(String(36))
+    process_key: Mapped[str] = mapped_column(String(100))
+    activity_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    role_code: Mapped[str] = mapped_column(String(64))
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
+    org_path: Mapped[str] = mapped_column(String(500))
+    form_schema: Mapped[str | None] = mapped_column(String(200))
+    form_ui: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default=TASK_READY)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # What was submitted at this step, kept here rather than in the engine state.
+    data: Mapped[dict | None] = mapped_column(JSON)
+
+    instance: Mapped[ProcessInstance] = relationship(lazy="joined")
+    org: Mapped[Org] = relationship(lazy="joined")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])

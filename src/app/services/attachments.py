@@ -1,0 +1,129 @@
+"""Files attached through form fields: stored with the submission, served to who may see it.
+
+A file field's value in the data is a reference "attachment:<id>/<filename>". Browsers
+post files; API clients post data URLs ("data:<type>;name=<file>;base64,<content>", the
+encoding react-jsonschema-form uses) or a reference to an attachment of the same
+submission. Both are stored here and replaced by their reference before validation.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from typing import Any
+
+from flask import current_app
+from werkzeug.datastructures import FileStorage
+from werkzeug.utils import secure_filename
+
+from app.extensions import db
+from app.models import Attachment, ProcessInstance, Task, User
+from app.services.clock import now
+from app.services.errors import NotFound, ValidationFailed
+from app.services.policy import can_see_instance
+
+REFERENCE = re.compile(r"^attachment:(\d+)/(.*)$")
+DATA_URL = re.compile(r"^data:([^;,]*)((?:;[^;,]*)*?);base64,(.*)$", re.S)
+
+
+def reference(attachment: Attachment) -> str:
+    return f"attachment:{attachment.id}/{attachment.filename}"
+
+
+def store_uploads(actor: User, instance: ProcessInstance, task: Task | None, data: Any) -> Any:
+    """Replace every uploaded file in `data` by a stored attachment's reference."""
+    problems: list[dict] = []
+    result = _walk(actor, instance, task, data, "", problems)
+    if problems:
+        raise ValidationFailed("附件有误 (attachment problems)", details=problems)
+    return result
+
+
+def _walk(actor, instance, task, value, path, problems):
+    if isinstance(value, dict):
+        return {
+            k: _walk(actor, instance, task, v, f"{path}/{k}", problems) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [
+            _walk(actor, instance, task, v, f"{path}/{i}", problems) for i, v in enumerate(value)
+        ]
+    if isinstance(value, FileStorage):
+        if not value.filename:
+            return None
+        return _save(
+            actor, instance, task, value.filename, value.mimetype, value.read(), path, problems
+        )
+    if isinstance(value, str) and value.startswith("data:"):
+        match = DATA_URL.match(value)
+        if not match:
+            problems.append({"path": path, "message": "附件须为 base64 data URL"})
+            return value
+        params = dict(p.split("=", 1) for p in match.group(2).strip(";").split(";") if "=" in p)
+        try:
+            content = base64.b64decode(match.group(3), validate=True)
+        except (binascii.Error, ValueError):
+            problems.append({"path": path, "message": "附件内容不是有效的 base64"})
+            return value
+        filename = params.get("name", "attachment")
+        return _save(
+            actor,
+            instance,
+            task,
+            filename,
+            match.group(1) or "application/octet-stream",
+            content,
+            path,
+            problems,
+        )
+    if isinstance(value, str) and value.startswith("attachment:"):
+        match = REFERENCE.match(value)
+        attachment = db.session.get(Attachment, int(match.group(1))) if match else None
+        if attachment is None or attachment.instance_id != instance.id:
+            problems.append(
+                {"path": path, "message": "附件不属于本提交 (not this submission's file)"}
+            )
+        return value
+    return value
+
+
+def _save(actor, instance, task, filename, content_type, content, path, problems):
+    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    if len(content) > limit:
+        problems.append(
+            {
+                "path": path,
+                "message": f"附件超过大小上限 {limit // (1024 * 1024)} MB (file too large)",
+            }
+        )
+        return None
+    name = secure_filename(filename) or "attachment"
+    # Chinese file names are what clerks use; keep them, minus path separators.
+    display = filename.replace("/", "_").replace("\\", "_").strip() or name
+    attachment = Attachment(
+        instance_id=instance.id,
+        task_id=task.id if task else None,
+        filename=display[:255],
+        content_type=content_type[:100],
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by_id=actor.id,
+        uploaded_at=now(),
+        content=content,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    return reference(attachment)
+
+
+def get_attachment(actor: User, attachment_id: int) -> Attachment:
+    """An attachment, for those who may see its submission. Raises NotFound otherwise."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound("附件不存在 (no such attachment)")
+    instance = db.session.get(ProcessInstance, attachment.instance_id)
+    if instance is None or not can_see_instance(actor, instance):
+        raise NotFound("附件不存在 (no such attachment)")
+    return attachment

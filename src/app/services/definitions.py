@@ -1,0 +1,70 @@
+"""Deployed definitions and their compiled form, compiled once per process per version."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+
+from sqlalchemy import func, select
+
+from app import engine
+from app.extensions import db
+from app.models import ProcessDefinition
+from app.services.errors import NotFound
+
+# Keyed by the diagram's content, so that a recreated database can never hand back
+# another diagram's compiled process under a reused id.
+_compiled: dict[str, engine.CompiledProcess] = {}
+_lock = threading.Lock()
+
+
+def compiled(definition: ProcessDefinition) -> engine.CompiledProcess:
+    """The runnable process of a deployed version; definitions never change once deployed."""
+    key = _content_key(definition.bpmn_xml)
+    process = _compiled.get(key)
+    if process is None:
+        with _lock:
+            process = _compiled.get(key)
+            if process is None:
+                process = engine.compile_process(definition.bpmn_xml.encode(), definition.filename)
+                _compiled[key] = process
+    return process
+
+
+def remember_compiled(bpmn_xml: str, process: engine.CompiledProcess) -> None:
+    _compiled[_content_key(bpmn_xml)] = process
+
+
+def _content_key(bpmn_xml: str) -> str:
+    return hashlib.sha256(bpmn_xml.encode()).hexdigest()
+
+
+def latest_definitions() -> list[ProcessDefinition]:
+    latest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
+    return list(
+        db.session.scalars(
+            select(ProcessDefinition)
+            .join(
+                latest,
+                (ProcessDefinition.key == latest.c.key)
+                & (ProcessDefinition.version == latest.c.version),
+            )
+            .order_by(ProcessDefinition.key)
+        )
+    )
+
+
+def latest_definition(key: str) -> ProcessDefinition:
+    definition = db.session.scalar(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    )
+    if definition is None:
+        raise NotFound(f"流程“{key}”未部署 (no such process)")
+    return definition

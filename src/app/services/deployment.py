@@ -1,0 +1,109 @@
+"""Deploying a diagram with its forms as the next version of its process."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from app import engine
+from app.extensions import db
+from app.forms import check_schema
+from app.models import FormFile, ProcessDefinition, User
+from app.services.clock import now
+from app.services.definitions import remember_compiled
+from app.services.errors import LintFailed
+from app.services.policy import require_can_deploy
+from app.services.roles import resolve_role
+from app.services.transaction import transactional
+
+
+@transactional
+def deploy_definition(
+    actor: User | None,
+    bpmn: bytes,
+    filename: str,
+    form_files: dict[str, bytes],
+    comment: str | None = None,
+    available_forms: dict[str, bytes] | None = None,
+) -> ProcessDefinition:
+    """Lint the diagram and its forms; deploy them as version N+1, forms pinned to it.
+
+    `form_files` are the uploaded files; `available_forms` may supply forms the diagram
+    names that were not uploaded (the forms/ folder when deploying from the command line).
+    Raises LintFailed listing every error finding; warnings do not block.
+    """
+    if actor is not None:  # None: the command line, run by whoever runs the server
+        require_can_deploy(actor)
+    process, findings = engine.lint_bpmn(bpmn, filename, resolve_role)
+    forms, form_findings = _check_forms(process, form_files, available_forms or {})
+    findings += form_findings
+    errors = [f for f in findings if f.severity == engine.lint.ERROR]
+    if errors or process is None:
+        raise LintFailed(
+            f"部署被拒绝：{len(errors)} 个问题 (deployment refused)",
+            details=[f.as_dict() for f in findings],
+        )
+    version = (
+        db.session.scalar(
+            select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == process.key)
+        )
+        or 0
+    ) + 1
+    definition = ProcessDefinition(
+        key=process.key,
+        version=version,
+        name=process.name,
+        bpmn_xml=bpmn.decode("utf-8"),
+        filename=filename,
+        starter_role=resolve_role(process.start_lane),
+        comment=comment,
+        deployed_by_id=actor.id if actor else None,
+        deployed_at=now(),
+        forms=[FormFile(filename=name, content=content) for name, content in forms.items()],
+    )
+    db.session.add(definition)
+    db.session.flush()
+    remember_compiled(definition.bpmn_xml, process)
+    return definition
+
+
+def _check_forms(
+    process: engine.CompiledProcess | None,
+    uploaded: dict[str, bytes],
+    available: dict[str, bytes],
+) -> tuple[dict[str, dict], list[engine.Finding]]:
+    """Every form a user task names must be present and a valid JSON Schema."""
+    if process is None:
+        return {}, []
+    forms: dict[str, dict] = {}
+    findings: list[engine.Finding] = []
+    for task in process.user_tasks.values():
+        for filename, is_ui in ((task.form, False), (task.ui_form, True)):
+            if not filename or filename in forms:
+                continue
+            raw = uploaded.get(filename, available.get(filename))
+            if raw is None:
+                findings.append(
+                    engine.Finding(task.id, "form-missing", f"表单文件“{filename}”未上传或不存在")
+                )
+                continue
+            try:
+                content = json.loads(raw)
+            except (ValueError, UnicodeDecodeError) as exc:
+                findings.append(
+                    engine.Finding(task.id, "form-invalid", f"表单文件“{filename}”不是 JSON: {exc}")
+                )
+                continue
+            problems = (
+                ([] if isinstance(content, dict) else ["ui schema 必须是 JSON 对象"])
+                if is_ui
+                else check_schema(content)
+            )
+            for problem in problems:
+                findings.append(
+                    engine.Finding(task.id, "form-invalid", f"表单文件“{filename}”: {problem}")
+                )
+            if not problems:
+                forms[filename] = content
+    return forms, findings

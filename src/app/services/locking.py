@@ -1,0 +1,40 @@
+"""Serialising work on one process instance across threads, processes and hosts."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import lazyload
+
+from app.extensions import db
+from app.models import ProcessInstance
+from app.services.errors import NotFound
+
+
+def lock_instance(instance_id: int) -> ProcessInstance:
+    """Take the instance's row lock for the rest of the transaction, then read it fresh.
+
+    PostgreSQL: `SELECT ... FOR UPDATE`. SQLite has no row locks: bumping the row's
+    version takes the database's write lock (waiting for the current writer), and as the
+    transaction's first write it also guarantees the read that follows is fresh.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            update(ProcessInstance)
+            .where(ProcessInstance.id == instance_id)
+            .values(lock_version=ProcessInstance.lock_version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id)
+    else:
+        stmt = (
+            select(ProcessInstance)
+            .where(ProcessInstance.id == instance_id)
+            .options(lazyload("*"))  # FOR UPDATE refuses the outer joins of eager loads
+            .with_for_update(of=ProcessInstance)
+        )
+    instance = db.session.scalars(stmt.execution_options(populate_existing=True)).first()
+    if instance is None:
+        raise NotFound(f"提交 {instance_id} 不存在 (no such submission)")
+    if db.session.get_bind().dialect.name != "sqlite":
+        instance.lock_version += 1
+    return instance

@@ -1,0 +1,26 @@
+"""Looking organisations up by what people type: a code or an id."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Org
+from app.services.errors import NotFound
+
+
+def org_id_for(value: str | int | None) -> int | None:
+    """The id of the org named by code or id; None for no value. Raises NotFound."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int) or str(value).isdigit():
+        org = db.session.get(Org, int(value))
+    else:
+        org = db.session.scalar(select(Org).where(Org.code == str(value)))
+    if org is None:
+        raise NotFound(f"单位“{value}”不存在 (no such org)")
+    return org.id
+
+
+def list_orgs() -> list[Org]:
+    return list(db.session.scalars(select(Org).order_by(Org.path)))

@@ -1,0 +1,102 @@
+"""Who may see and do what. Every service asks here; templates and routes never decide.
+
+Visibility follows the role's scope: a role held within one's own org, the org's
+subtree, everything, or only what is assigned by name. Objects someone may not see are
+reported as not found, so their existence does not leak.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
+
+from app.models import ProcessDefinition, ProcessInstance, Task, User
+from app.models.org import SCOPE_ALL, SCOPE_ASSIGNED, SCOPE_OWN, SCOPE_SUBTREE
+from app.services.errors import Forbidden
+
+
+def task_visibility(user: User) -> ColumnElement[bool]:
+    """The SQL condition selecting the tasks `user` may see (the inbox's filter)."""
+    clauses: list[ColumnElement[bool]] = [Task.assignee_id == user.id]
+    for role in user.roles:
+        if role.scope == SCOPE_ALL:
+            clauses.append(Task.role_code == role.code)
+        elif role.scope == SCOPE_SUBTREE:
+            clauses.append((Task.role_code == role.code) & Task.org_path.startswith(user.org.path))
+        elif role.scope == SCOPE_OWN:
+            clauses.append((Task.role_code == role.code) & (Task.org_id == user.org_id))
+        # SCOPE_ASSIGNED: only the assignee clause above.
+    return or_(*clauses)
+
+
+def instance_visibility(user: User) -> ColumnElement[bool]:
+    """The SQL condition selecting the submissions `user` may see."""
+    scopes = {role.scope for role in user.roles}
+    if SCOPE_ALL in scopes:
+        return true()
+    clauses: list[ColumnElement[bool]] = [ProcessInstance.started_by_id == user.id]
+    if SCOPE_SUBTREE in scopes:
+        clauses.append(ProcessInstance.org_path.startswith(user.org.path))
+    if SCOPE_OWN in scopes:
+        clauses.append(ProcessInstance.org_id == user.org_id)
+    # Experts and anyone once handed a task see that submission.
+    clauses.append(
+        exists().where(
+            (Task.instance_id == ProcessInstance.id)
+            & ((Task.assignee_id == user.id) | (Task.completed_by_id == user.id))
+        )
+    )
+    return or_(*clauses) if clauses else false()
+
+
+def can_see_task(user: User, task: Task) -> bool:
+    from app.extensions import db
+
+    return bool(db.session.scalar(select(Task.id).where(Task.id == task.id, task_visibility(user))))
+
+
+def can_see_instance(user: User, instance: ProcessInstance) -> bool:
+    from app.extensions import db
+
+    return bool(
+        db.session.scalar(
+            select(ProcessInstance.id).where(
+                ProcessInstance.id == instance.id, instance_visibility(user)
+            )
+        )
+    )
+
+
+def has_global_scope(user: User) -> bool:
+    return any(role.scope == SCOPE_ALL for role in user.roles)
+
+
+def can_start(user: User, definition: ProcessDefinition) -> bool:
+    return definition.starter_role in user.role_codes
+
+
+def require_can_complete(user: User, task: Task) -> None:
+    """A claimed task is its holder's alone; an unclaimed one anyone eligible may take."""
+    if task.assignee_id is not None and task.assignee_id != user.id:
+        holder = task.assignee.display_name if task.assignee else "?"
+        raise Forbidden(f"该任务已由 {holder} 认领，只有认领人可以办理 (claimed by someone else)")
+
+
+def holds_role_for(user: User, task: Task) -> bool:
+    """Eligible by role (not merely by being its assignee)."""
+    for role in user.roles:
+        if role.code != task.role_code:
+            continue
+        if role.scope == SCOPE_ALL:
+            return True
+        if role.scope == SCOPE_SUBTREE and task.org_path.startswith(user.org.path):
+            return True
+        if role.scope == SCOPE_OWN and task.org_id == user.org_id:
+            return True
+        if role.scope == SCOPE_ASSIGNED and task.assignee_id == user.id:
+            return True
+    return False
+
+
+def require_can_deploy(user: User) -> None:
+    if "process_admin" not in user.role_codes:
+        raise Forbidden("只有流程管理员可以部署流程 (only process administrators may deploy)")

@@ -1,0 +1,73 @@
+"""Keeping the task rows and the instance row in step with what the engine just did."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app import engine
+from app.extensions import db
+from app.models import AuditEvent, ProcessInstance, Task, User
+from app.models.instance import STATUS_COMPLETED
+from app.models.task import TASK_CANCELLED, TASK_READY
+from app.services.clock import now
+from app.services.roles import resolve_role
+
+
+def apply_step(instance: ProcessInstance, step: engine.Step, actor: User) -> list[Task]:
+    """Store the engine's new state, open rows for newly ready tasks, close vanished ones.
+
+    Returns the instance's ready tasks after the step.
+    """
+    at = now()
+    instance.engine_state = step.state
+    instance.data = {**(instance.data or {}), **_json_safe(step.data)}
+    open_rows = {
+        row.engine_task_id: row
+        for row in db.session.scalars(
+            select(Task).where(Task.instance_id == instance.id, Task.status == TASK_READY)
+        )
+    }
+    ready_rows = []
+    for ready in step.ready:
+        row = open_rows.pop(ready.engine_task_id, None)
+        if row is None:
+            row = _open_task(instance, ready, at)
+        ready_rows.append(row)
+    for vanished in open_rows.values():  # e.g. cancelled by an interrupting event
+        vanished.status = TASK_CANCELLED
+        vanished.completed_at = at
+    if step.finished:
+        instance.status = STATUS_COMPLETED
+        instance.ended_at = at
+        db.session.add(
+            AuditEvent(instance_id=instance.id, at=at, actor_id=actor.id, action="finished")
+        )
+    return ready_rows
+
+
+def _open_task(instance: ProcessInstance, ready: engine.ReadyTask, at) -> Task:
+    spec = ready.spec
+    row = Task(
+        instance_id=instance.id,
+        engine_task_id=ready.engine_task_id,
+        process_key=instance.process_key,
+        activity_id=spec.id,
+        name=spec.name,
+        role_code=resolve_role(spec.lane) or spec.lane or "",
+        org_id=instance.org_id,
+        org_path=instance.org_path,
+        form_schema=spec.form,
+        form_ui=spec.ui_form,
+        status=TASK_READY,
+        created_at=at,
+        due_at=at + spec.due_in if spec.due_in else None,
+    )
+    db.session.add(row)
+    return row
+
+
+def _json_safe(data: dict) -> dict:
+    """Scripts may leave values JSON cannot hold; keep those as text rather than fail."""
+    import json
+
+    return json.loads(json.dumps(data, default=str))

@@ -1,0 +1,163 @@
+"""Claiming, releasing and completing user tasks."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app import engine
+from app.extensions import db
+from app.forms import validate_data
+from app.models import AuditEvent, ProcessInstance, Task, User
+from app.models.task import TASK_COMPLETED, TASK_READY
+from app.services.attachments import store_uploads
+from app.services.clock import now
+from app.services.definitions import compiled
+from app.services.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from app.services.locking import lock_instance
+from app.services.policy import holds_role_for, require_can_complete, task_visibility
+from app.services.projection import apply_step
+from app.services.transaction import transactional
+
+# Fields whose values the history shows as the step's decision and comment.
+DECISION_FIELDS = ("decision", "conclusion", "grade")
+COMMENT_FIELDS = ("comment", "opinion", "comments")
+
+
+def visible_task(actor: User, task_id: int) -> Task:
+    """The task if `actor` may see it. Raises NotFound otherwise (also for other depts')."""
+    task = db.session.scalar(select(Task).where(Task.id == task_id, task_visibility(actor)))
+    if task is None:
+        raise NotFound(f"任务 {task_id} 不存在或无权查看 (no such task)")
+    return task
+
+
+def _locked_ready_task(actor: User, task_id: int) -> tuple[Task, ProcessInstance]:
+    task = visible_task(actor, task_id)
+    instance = lock_instance(task.instance_id)
+    db.session.refresh(task)
+    if task.status != TASK_READY:
+        raise Conflict(f"任务“{task.name}”已办理，不能重复提交 (task is {task.status})")
+    if not holds_role_for(actor, task) and task.assignee_id != actor.id:
+        raise NotFound(f"任务 {task_id} 不存在或无权查看 (no such task)")
+    return task, instance
+
+
+def _audit(task: Task, actor: User, action: str, comment: str | None = None, details=None) -> None:
+    db.session.add(
+        AuditEvent(
+            instance_id=task.instance_id,
+            task_id=task.id,
+            at=now(),
+            actor_id=actor.id,
+            action=action,
+            activity_id=task.activity_id,
+            activity_name=task.name,
+            comment=comment,
+            details=details,
+        )
+    )
+
+
+@transactional
+def claim_task(actor: User, task_id: int) -> Task:
+    """Make a ready task the actor's. Raises Conflict when someone else holds it."""
+    task, _ = _locked_ready_task(actor, task_id)
+    if task.assignee_id == actor.id:
+        return task
+    if task.assignee_id is not None:
+        raise Conflict(f"任务已由 {task.assignee.display_name} 认领 (claimed by someone else)")
+    task.assignee_id = actor.id
+    _audit(task, actor, "claimed")
+    return task
+
+
+@transactional
+def unclaim_task(actor: User, task_id: int) -> Task:
+    """Give a claimed task back to the role's pool. Only its holder may."""
+    task, _ = _locked_ready_task(actor, task_id)
+    if task.assignee_id is None:
+        return task
+    if task.assignee_id != actor.id:
+        raise Conflict(
+            f"任务由 {task.assignee.display_name} 认领，您不能释放 (held by someone else)"
+        )
+    task.assignee_id = None
+    _audit(task, actor, "unclaimed")
+    return task
+
+
+@transactional
+def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstance, list[Task]]:
+    """Submit a task's form and run the process to its next wait state, all or nothing.
+
+    Raises NotFound (not visible), Forbidden (claimed by another), Conflict (already
+    completed), ValidationFailed (the form's JSON Schema refuses the data: details are
+    [{path, message}]), BadRequest (the process could not go on with this data).
+    """
+    if not isinstance(data, dict):
+        raise ValidationFailed("data 必须是对象", details=[{"path": "", "message": "须为对象"}])
+    task, instance = _locked_ready_task(actor, task_id)
+    require_can_complete(actor, task)
+    definition = instance.definition
+    schema = definition.form(task.form_schema) or {"type": "object", "properties": {}}
+    ui = definition.form(task.form_ui) or {}
+    submission = _accepted_fields(schema, ui, data, instance.data or {})
+    submission = store_uploads(actor, instance, task, submission)
+    errors = validate_data(schema, submission)
+    if errors:
+        raise ValidationFailed(
+            f"表单有 {len(errors)} 处错误 (the form has errors)",
+            details=[{"path": e.path, "message": e.message} for e in errors],
+        )
+    context = {**(instance.data or {}), **submission}
+    try:
+        step = engine.complete_task(
+            compiled(definition), instance.engine_state, task.engine_task_id, context
+        )
+    except engine.TaskNotReady as exc:
+        raise Conflict(f"任务已办理 (task not ready): {exc}") from exc
+    except engine.EngineError as exc:
+        raise BadRequest(f"流程无法继续 (the process could not go on): {exc}") from exc
+    at = now()
+    task.status = TASK_COMPLETED
+    task.assignee_id = actor.id
+    task.completed_by_id = actor.id
+    task.completed_at = at
+    task.data = submission
+    _audit(
+        task,
+        actor,
+        "completed",
+        comment=_first(submission, COMMENT_FIELDS),
+        details={"decision": _first(submission, DECISION_FIELDS)},
+    )
+    ready = apply_step(instance, step, actor)
+    db.session.flush()
+    return instance, ready
+
+
+def _accepted_fields(schema: dict, ui: dict, data: dict, previous: dict) -> dict:
+    """Only the form's own fields are taken, and read-only ones keep their earlier value.
+
+    So a client cannot set data the step does not own (e.g. another step's decision).
+    """
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return dict(data)
+    accepted = {}
+    for name in properties:
+        readonly = ui.get("ui:readonly") or (ui.get(name) or {}).get("ui:readonly")
+        if readonly:
+            if name in previous:
+                accepted[name] = previous[name]
+        elif name in data:
+            accepted[name] = data[name]
+    return accepted
+
+
+def _first(data: dict, names: tuple[str, ...]) -> str | None:
+    for name in names:
+        value = data.get(name)
+        if value not in (None, ""):
+            return str(value)
+    return None

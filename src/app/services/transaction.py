@@ -1,0 +1,58 @@
+"""The one place that commits.
+
+Every public service function is wrapped in `@transactional`: it runs, then commits; on
+any exception it rolls back, so a refused request changes nothing. Services calling
+services join the outer transaction instead of committing half-way.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import ParamSpec, TypeVar
+
+from app.extensions import db
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_depth: ContextVar[int] = ContextVar("transaction_depth", default=0)
+_after_commit: ContextVar[list | None] = ContextVar("after_commit", default=None)
+
+
+def transactional(fn: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        depth = _depth.get()
+        token = _depth.set(depth + 1)
+        if depth == 0:
+            callbacks: list = []
+            after_token = _after_commit.set(callbacks)
+        try:
+            result = fn(*args, **kwargs)
+            if depth == 0:
+                db.session.commit()
+        except BaseException:
+            if depth == 0:
+                db.session.rollback()
+            raise
+        finally:
+            _depth.reset(token)
+            if depth == 0:
+                _after_commit.reset(after_token)
+        if depth == 0:
+            for callback in callbacks:
+                callback()
+        return result
+
+    return wrapper
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the current transaction has committed (e-mail, notifications)."""
+    callbacks = _after_commit.get()
+    if callbacks is None:
+        callback()
+    else:
+        callbacks.append(callback)

@@ -1,0 +1,92 @@
+"""Shared fixtures: an app on a fresh database holding the demo county and the fixture
+processes, and helpers to act as each demo account.
+
+Set TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run the
+database-backed tests on PostgreSQL instead of a SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from app import create_app
+from app.extensions import db
+from app.migrations import upgrade_schema
+from app.models import User
+from app.services.setup import create_demo_county, deploy_folder
+
+FIXTURES = Path(__file__).parent / "fixtures"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def make_config(database_url: str, **extra) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "DEMO_MODE": True,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "WTF_CSRF_ENABLED": False,
+        "PROCESSES_DIR": str(FIXTURES / "processes"),
+        "FORMS_DIR": str(FIXTURES / "forms"),
+    }
+    config.update(extra)
+    return config
+
+
+def reset_database() -> None:
+    """An empty schema at the newest migration."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    upgrade_schema()
+
+
+def seed_demo() -> None:
+    create_demo_county()
+    deploy_folder(FIXTURES / "processes", FIXTURES / "forms")
+
+
+@pytest.fixture
+def database_url(tmp_path) -> str:
+    if POSTGRES_URL:
+        url = POSTGRES_URL
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return url
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app(make_config(database_url))
+    app.instance_path = str(tmp_path / "instance")
+    with app.app_context():
+        reset_database()
+        seed_demo()
+        db.session.remove()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def user(app):
+    """user("unit") -> the demo account, fresh from the database."""
+
+    def get(username: str) -> User:
+        found = db.session.scalar(select(User).where(User.username == username))
+        assert found is not None, f"no demo user {username}"
+        return found
+
+    return get
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
