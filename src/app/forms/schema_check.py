@@ -1,0 +1,69 @@
+"""Lint a form schema before it is deployed.
+
+Draft 2020-12 meta-validation catches malformed keywords; our own rules catch
+schemas that are valid JSON Schema but cannot become a form (a root that is not
+an object, property names that cannot be WTForms field names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+from wtforms import Form
+
+from .refs import pointer, resolve
+
+#: Attributes of ``wtforms.Form`` a property would shadow; "-" is the separator
+#: WTForms uses for nested names, so it cannot appear inside a name either.
+RESERVED_NAMES = frozenset(name for name in dir(Form) if not name.startswith("__"))
+
+_META = Draft202012Validator(
+    Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
+)
+
+
+def check_schema(schema: dict) -> list[str]:
+    """Problems that stop ``schema`` from serving as a form; empty when fine."""
+    if not isinstance(schema, Mapping):
+        return ["表单定义必须是 JSON 对象 (form schema must be a JSON object)"]
+    problems = [_describe_meta_error(error) for error in _META.iter_errors(schema)]
+    if schema.get("type") != "object":
+        problems.append('/: 根节点必须是 "type": "object" (root must be type object)')
+    if not isinstance(schema.get("properties"), Mapping):
+        problems.append("/: 根节点必须有 properties (root must define properties)")
+    else:
+        problems.extend(_name_problems(schema, schema, []))
+    return problems
+
+
+def is_usable_name(name: str) -> bool:
+    """Whether a property name can be a WTForms field name."""
+    return name.isidentifier() and not name.startswith("_") and name not in RESERVED_NAMES
+
+
+def _describe_meta_error(error: Any) -> str:
+    best = best_match([error]) or error
+    where = pointer(best.absolute_path) or "/"
+    return f"{where}: {best.message}"
+
+
+def _name_problems(schema: Mapping[str, Any], root: Mapping[str, Any], path: list) -> Iterator[str]:
+    schema = resolve(schema, root)
+    properties = schema.get("properties")
+    if isinstance(properties, Mapping):
+        for name, sub in properties.items():
+            where = [*path, "properties", name]
+            if not is_usable_name(name):
+                yield (
+                    f"{pointer(where)}: 属性名 {name!r} 不能用作表单字段名"
+                    " (use letters, digits and '_', not starting with '_' or a digit,"
+                    " and not a WTForms Form attribute)"
+                )
+            if len(path) < 40:
+                yield from _name_problems(sub, root, where)
+    items = schema.get("items")
+    if isinstance(items, Mapping) and len(path) < 40:
+        yield from _name_problems(items, root, [*path, "items"])
