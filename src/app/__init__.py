@@ -8,15 +8,17 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app.config import default_config
+from app.config import default_config, instance_path
 from app.extensions import babel, csrf, db, login_manager
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=instance_path(), instance_relative_config=True)
     app.config.update(default_config(app.instance_path))
     if config:
         app.config.update(config)
+
+    app.json.ensure_ascii = False  # Chinese stays readable in API answers
 
     db.init_app(app)
     csrf.init_app(app)

@@ -9,6 +9,15 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
+def instance_path() -> str | None:
+    """INSTANCE_PATH, else `instance/` of a source checkout; None lets Flask choose."""
+    if os.environ.get("INSTANCE_PATH"):
+        return os.environ["INSTANCE_PATH"]
+    if (PROJECT_ROOT / "pyproject.toml").exists():
+        return str(PROJECT_ROOT / "instance")
+    return None
+
+
 def _secret_key(instance_path: str) -> str:
     """SECRET_KEY from the environment, else one generated once and kept in the instance folder."""
     if os.environ.get("SECRET_KEY"):

@@ -1,0 +1,19 @@
+"""gunicorn settings: `gunicorn -c deploy/gunicorn.conf.py 'app:create_app()'`.
+
+Threads let a worker overlap database waits; processes use the cores. Each worker holds
+its own compiled-process cache. Scripts in diagrams have their own time limit; the
+worker timeout is the backstop for anything the sandbox cannot interrupt.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_WORKERS", multiprocessing.cpu_count() * 2))
+threads = int(os.environ.get("WEB_THREADS", 4))
+timeout = 60
+graceful_timeout = 30
+max_requests = 5000  # recycle workers now and then; bounds any slow growth in memory
+max_requests_jitter = 500
+accesslog = "-"
+errorlog = "-"
