@@ -1,0 +1,48 @@
+"""Small request helpers shared by the page modules: who acts, where to go back to."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import request, url_for
+from flask_login import current_user
+
+from app.models import User
+
+
+def actor() -> User:
+    """The signed-in person as the model object the services expect."""
+    return current_user._get_current_object()
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` when it stays on this site (a path), else None: no open redirects."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target.rstrip("?") or "/"
+
+
+def back_or(endpoint: str, **values) -> str:
+    """The local `next` of the post (or the referring page), else `endpoint`'s URL."""
+    referrer = request.referrer or ""
+    if referrer.startswith(request.host_url):
+        referrer = "/" + referrer[len(request.host_url) :]
+    return (
+        local_path(request.form.get("next"))
+        or local_path(request.args.get("next"))
+        or local_path(referrer)
+        or url_for(endpoint, **values)
+    )
+
+
+def flag(name: str) -> bool:
+    return request.args.get(name, "").lower() in ("1", "true", "yes", "on")
+
+
+def arg(name: str) -> str | None:
+    return request.args.get(name) or None

@@ -1,0 +1,48 @@
+"""Deploying a process diagram with its forms (process administrators only)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.services import deployment
+from app.services.definitions import latest_definitions
+from app.services.errors import BadRequest, LintFailed
+from app.services.policy import require_can_deploy
+from app.web import web_blueprint as bp
+from app.web.navigation import actor
+
+
+@bp.get("/admin/deploy")
+def deploy():
+    require_can_deploy(actor())
+    return render_template("deploy.html", definitions=latest_definitions())
+
+
+@bp.post("/admin/deploy")
+def deploy_submit():
+    require_can_deploy(actor())
+    try:
+        bpmn_name, bpmn, forms = _uploaded_files()
+        definition = deployment.deploy_definition(
+            actor(), bpmn, bpmn_name, forms, request.form.get("comment") or None
+        )
+    except (LintFailed, BadRequest) as exc:  # show the refusal on the form, findings listed
+        page = render_template(
+            "deploy.html", definitions=latest_definitions(), refused=exc, findings=exc.details or []
+        )
+        return page, 400
+    flash(_("Deployed %(key)s v%(version)s.", key=definition.key, version=definition.version))
+    return redirect(url_for("web.deploy"))
+
+
+def _uploaded_files() -> tuple[str, bytes, dict[str, bytes]]:
+    diagram = request.files.get("bpmn")
+    if diagram is None or not diagram.filename:
+        raise BadRequest(_("Choose one .bpmn file to deploy."))
+    forms = {
+        storage.filename.rsplit("/", 1)[-1]: storage.read()
+        for storage in request.files.getlist("forms")
+        if storage.filename
+    }
+    return diagram.filename, diagram.read(), forms

@@ -1,0 +1,52 @@
+"""Signing in and out, and the language switch."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from flask_login import login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired
+
+from app.services import accounts
+from app.services.errors import NotAuthenticated
+from app.web import web_blueprint as bp
+from app.web.navigation import back_or, local_path
+
+
+class LoginForm(FlaskForm):
+    username = StringField(lazy_gettext("Username"), validators=[DataRequired()])
+    password = PasswordField(lazy_gettext("Password"), validators=[DataRequired()])
+    next = HiddenField()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm(next=request.args.get("next", ""))
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.username.data, form.password.data)
+        except NotAuthenticated as exc:
+            error = exc.message
+        else:
+            login_user(user)
+            return redirect(local_path(form.next.data) or url_for("web.inbox"))
+    status = 401 if error else 200
+    return render_template("login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("web.login"))
+
+
+@bp.route("/lang/<code>", methods=["GET", "POST"])
+def set_language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(back_or("web.inbox"))

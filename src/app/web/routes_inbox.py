@@ -1,0 +1,37 @@
+"""The inbox: the tasks waiting for me or my roles, and claiming / releasing them."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request
+from flask_babel import gettext as _
+
+from app.services import queries, tasks
+from app.services.definitions import latest_definitions
+from app.web import web_blueprint as bp
+from app.web.navigation import actor, arg, back_or, flag
+
+
+@bp.get("/")
+def inbox():
+    mine = flag("mine")
+    sort = request.args.get("sort", "waiting")
+    found = queries.list_inbox(
+        actor(), mine=mine, process=arg("process"), overdue=flag("overdue"), sort=sort
+    )
+    return render_template(
+        "inbox.html", inbox=found, mine=mine, sort=sort, definitions=latest_definitions()
+    )
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+def claim_task(task_id: int):
+    task = tasks.claim_task(actor(), task_id)
+    flash(_("You claimed “%(name)s”.", name=task.name), "success")
+    return redirect(back_or("web.inbox"))
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+def unclaim_task(task_id: int):
+    task = tasks.unclaim_task(actor(), task_id)
+    flash(_("You released “%(name)s”.", name=task.name), "success")
+    return redirect(back_or("web.inbox"))

@@ -1,0 +1,87 @@
+"""Starting a submission and filling a task's form."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.datastructures import CombinedMultiDict
+
+from app.forms import (
+    FieldError,
+    apply_row_action,
+    build_form,
+    errors_by_field,
+    form_spec,
+    form_to_data,
+)
+from app.services import instances, orgs, queries, tasks
+from app.services.definitions import latest_definitions
+from app.services.errors import NotFound, ValidationFailed
+from app.services.forms_view import TaskForm, task_form
+from app.services.policy import can_see_task, can_start, has_global_scope
+from app.web import web_blueprint as bp
+from app.web.navigation import actor
+from app.web.steps import completed_steps
+
+
+@bp.get("/start")
+def start():
+    user = actor()
+    startable = [d for d in latest_definitions() if can_start(user, d)]
+    org_choices = orgs.list_orgs() if has_global_scope(user) else []
+    return render_template("start.html", definitions=startable, orgs=org_choices)
+
+
+@bp.post("/start")
+def start_submission():
+    user = actor()
+    org_id = orgs.org_id_for(request.form.get("org") or None)
+    instance, ready = instances.start_instance(
+        user, request.form.get("process", ""), request.form.get("title"), org_id
+    )
+    flash(_("Started “%(title)s”.", title=instance.title), "success")
+    first = next((t for t in ready if can_see_task(user, t)), None)
+    if first is not None:
+        return redirect(url_for("web.task", task_id=first.id))
+    return redirect(url_for("web.instance", instance_id=instance.id))
+
+
+@bp.get("/tasks/<int:task_id>")
+def task(task_id: int):
+    view = task_form(actor(), task_id)
+    spec = form_spec(view.schema, view.ui)
+    return _task_page(view, spec, build_form(spec, None, view.data))
+
+
+@bp.post("/tasks/<int:task_id>")
+def submit_task(task_id: int):
+    view = task_form(actor(), task_id)
+    spec = form_spec(view.schema, view.ui)
+    formdata = CombinedMultiDict([request.files, request.form])
+    row_action = apply_row_action(formdata)
+    if row_action is not None:  # add/remove a table row: show the form again, submit nothing
+        return _task_page(view, spec, build_form(spec, row_action.formdata, view.data))
+    form = build_form(spec, formdata, view.data)
+    try:
+        tasks.complete_task(actor(), task_id, form_to_data(spec, form, view.data))
+    except ValidationFailed as exc:
+        errors = [FieldError(d["path"], d["message"]) for d in exc.details or []]
+        return _task_page(view, spec, form, errors_by_field(errors)), 422
+    flash(_("Submitted."), "success")
+    return redirect(url_for("web.inbox"))
+
+
+def _task_page(view: TaskForm, spec, form, errors=None):
+    """The task page; earlier steps are shown when the person may see the submission."""
+    try:
+        detail = queries.instance_detail(actor(), view.task.instance_id)
+    except NotFound:
+        detail = None
+    return render_template(
+        "task.html",
+        task=view.task,
+        spec=spec,
+        form=form,
+        errors=errors or {},
+        steps=completed_steps(detail.completed) if detail else [],
+    )

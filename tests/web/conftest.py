@@ -1,0 +1,78 @@
+"""Helpers for the page tests: sign in as a demo account, start and advance submissions."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from app.services.instances import start_instance
+from app.services.tasks import complete_task
+from factories import GOOD_TARGETS
+
+
+@pytest.fixture
+def good_post() -> dict:
+    """GOOD_TARGETS as a browser posts the task form."""
+    return {
+        "project_name": "校舍维修改造",
+        "project_code": "JY-2027-001",
+        "nature": "一次性",
+        "total_amount": "120.5",
+        "annual_goal": "完成三栋教学楼的维修改造",
+        "indicators-0-level1": "产出指标",
+        "indicators-0-name": "维修面积",
+        "indicators-0-sign": "≥",
+        "indicators-0-target": "3000",
+        "indicators-0-unit": "平方米",
+    }
+
+
+class RequestPerContextClient(FlaskClient):
+    """Each request in its own app context, as in production.
+
+    The `app` fixture keeps one app context open for the whole test, and Flask reuses
+    an open context for requests: `g` (the signed-in user, the chosen language) would
+    then leak from one request into the next. Tests that read the database themselves
+    after a request should `db.session.rollback()` first to see what it committed.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    return RequestPerContextClient(app, app.response_class, use_cookies=True)
+
+
+@pytest.fixture
+def login(client):
+    """login("unit") signs the test client in as that demo account."""
+
+    def sign_in(username: str, password: str = "demo"):
+        client.post("/logout")
+        response = client.post("/login", data={"username": username, "password": password})
+        assert response.status_code == 302, response.text
+        return response
+
+    return sign_in
+
+
+@pytest.fixture
+def submission(user):
+    """submission() -> (instance, first task) of simple_approval started by `unit`."""
+
+    def start(title: str = "校舍维修改造 申报", starter: str = "unit"):
+        instance, ready = start_instance(user(starter), "simple_approval", title=title)
+        return instance, ready[0]
+
+    return start
+
+
+@pytest.fixture
+def at_review(submission, user):
+    """A submission whose targets `unit` filled: (instance, the department review task)."""
+    instance, task = submission()
+    _, ready = complete_task(user("unit"), task.id, GOOD_TARGETS)
+    return instance, ready[0]
