@@ -10,6 +10,10 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import make_config, reset_database, seed_demo
+
+from app import create_app
+from app.extensions import db
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 OUTPUT = Path(__file__).parents[2] / "test-output"
@@ -22,6 +26,20 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """As the root fixture, but with CSRF on: the browser posts forms as a person would."""
+    app = create_app(make_config(database_url, WTF_CSRF_ENABLED=True))
+    app.instance_path = str(tmp_path / "instance")
+    with app.app_context():
+        reset_database()
+        seed_demo()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
