@@ -107,3 +107,4 @@ def live_server(app):
     finally:
         server.shutdown()
         thread.join(timeout=10)
+        server.server_close()

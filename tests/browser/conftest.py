@@ -10,10 +10,10 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import make_config, reset_database, seed_demo
 
 from app import create_app
 from app.extensions import db
+from conftest import make_config, reset_database, seed_demo
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 OUTPUT = Path(__file__).parents[2] / "test-output"

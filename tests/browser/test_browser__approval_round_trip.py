@@ -1,4 +1,4 @@
-"""A person's round trip in Chromium: start, fill with table rows, fix an error, return, see it back."""
+"""A round trip in Chromium: start, fill table rows, fix an error, return, see it back."""
 
 from __future__ import annotations
 

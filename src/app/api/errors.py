@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
 from app.services.errors import ServiceError
@@ -22,3 +22,17 @@ def json_service_error(exc: ServiceError):
 def json_http_error(exc: HTTPException):
     code = (exc.name or "error").lower().replace(" ", "_")
     return _answer(exc.code or 500, code, exc.description or exc.name)
+
+
+def json_any_error(exc: Exception):
+    """The API blueprint's handler: a client of a JSON API never gets an HTML page.
+
+    Registered on the blueprint for Exception, it is found before the app's handlers,
+    so it answers service and HTTP errors the same way they do.
+    """
+    if isinstance(exc, ServiceError):
+        return json_service_error(exc)
+    if isinstance(exc, HTTPException):
+        return json_http_error(exc)
+    current_app.logger.exception("unexpected error in the API")
+    return _answer(500, "internal_error", "服务器内部错误 (internal server error)")

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 from collections.abc import Callable
 
 from flask import jsonify, request
 
 from app.api.auth import api_user
 from app.services import idempotency
+from app.services.errors import BadRequest
+
+MAX_KEY_LENGTH = 200
 
 
 def idempotent(view: Callable) -> Callable:
@@ -21,9 +25,9 @@ def idempotent(view: Callable) -> Callable:
         if not key:
             body, status = view(*args, **kwargs)
             return jsonify(body), status
-        fingerprint = (
-            f"{request.method} {request.path} " + hashlib.sha256(request.get_data()).hexdigest()
-        )
+        if len(key) > MAX_KEY_LENGTH:
+            raise BadRequest(f"Idempotency-Key 最长 {MAX_KEY_LENGTH} 个字符 (the key is too long)")
+        fingerprint = f"{request.method} {request.path} {_request_digest()}"
         stored = idempotency.replay(api_user(), key, fingerprint)
         if stored is not None:
             status, body = stored
@@ -33,3 +37,31 @@ def idempotent(view: Callable) -> Callable:
         return jsonify(body), status
 
     return wrapper
+
+
+def _request_digest() -> str:
+    """What makes two requests "the same": their meaning, not their bytes.
+
+    A retry may re-serialise its JSON with other key order or spacing, and a multipart
+    upload is re-sent with a new random boundary; neither makes it a different request.
+    """
+    digest = hashlib.sha256()
+    if request.mimetype == "multipart/form-data":
+        for name, value in sorted(request.form.items(multi=True)):
+            digest.update(json.dumps(["field", name, value]).encode())
+        files = sorted(
+            request.files.items(multi=True), key=lambda item: (item[0], item[1].filename)
+        )
+        for name, storage in files:
+            content = storage.read()
+            storage.seek(0)
+            file_hash = hashlib.sha256(content).hexdigest()
+            digest.update(json.dumps(["file", name, storage.filename, file_hash]).encode())
+        return digest.hexdigest()
+    body = request.get_json(silent=True)
+    if body is not None:
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        digest.update(canonical.encode())
+    else:
+        digest.update(request.get_data())
+    return digest.hexdigest()

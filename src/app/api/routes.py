@@ -7,6 +7,7 @@ from flask import jsonify, request
 from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
 from app.api.idempotent import idempotent
+from app.api.openapi import OPENAPI
 from app.api.serializers import (
     definition_json,
     history_json,
@@ -33,6 +34,22 @@ def _json_body() -> dict:
 
 def _flag(name: str) -> bool:
     return request.args.get(name, "").lower() in ("1", "true", "yes")
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"参数 {name} 必须是整数 ({name} must be an integer)") from None
+    return max(low, min(value, high))
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(OPENAPI)
 
 
 @bp.post("/auth/token")
@@ -84,14 +101,16 @@ def get_task(task_id: int):
 
 @bp.post("/tasks/<int:task_id>/claim")
 @api_login_required
+@idempotent
 def claim_task(task_id: int):
-    return jsonify(task_json(tasks.claim_task(api_user(), task_id)))
+    return task_json(tasks.claim_task(api_user(), task_id)), 200
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
 @api_login_required
+@idempotent
 def unclaim_task(task_id: int):
-    return jsonify(task_json(tasks.unclaim_task(api_user(), task_id)))
+    return task_json(tasks.unclaim_task(api_user(), task_id)), 200
 
 
 @bp.post("/tasks/<int:task_id>/complete")
@@ -116,8 +135,8 @@ def list_instances():
         activity=request.args.get("activity") or None,
         org_id=_org_id(request.args.get("org")),
         overdue=_flag("overdue"),
-        limit=min(int(request.args.get("limit", 200)), 1000),
-        offset=int(request.args.get("offset", 0)),
+        limit=_int_arg("limit", 200, 1, 1000),
+        offset=_int_arg("offset", 0, 0, 10**9),
     )
     current = queries.open_tasks_of([i.id for i in found])
     return jsonify([instance_json(i, current[i.id]) for i in found])
@@ -169,12 +188,13 @@ def tracking_summary():
 
 @bp.post("/deployments")
 @api_login_required
+@idempotent
 def deploy():
     bpmn_name, bpmn, forms = _deployment_files()
     definition = deployment.deploy_definition(
         api_user(), bpmn, bpmn_name, forms, request.form.get("comment")
     )
-    return jsonify(definition_json(definition)), 201
+    return definition_json(definition), 201
 
 
 def _deployment_files() -> tuple[str, bytes, dict[str, bytes]]:

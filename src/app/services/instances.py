@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from app import engine
 from app.extensions import db
-from app.models import AuditEvent, Org, ProcessInstance, Task, User
+from app.models import AuditEvent, Org, ProcessDefinition, ProcessInstance, Task, User
 from app.services.clock import now
-from app.services.definitions import compiled, latest_definition
+from app.services.definitions import compiled, latest_definition, latest_definitions
 from app.services.errors import BadRequest, Forbidden, NotFound
-from app.services.policy import can_start, has_global_scope
+from app.services.policy import can_start, may_start_on_behalf
 from app.services.projection import apply_step
 from app.services.transaction import transactional
+
+
+def startable_processes(actor: User) -> list[ProcessDefinition]:
+    """The processes `actor` may start: by the start lane's role, or on behalf (finance)."""
+    on_behalf = may_start_on_behalf(actor)
+    return [d for d in latest_definitions() if can_start(actor, d, on_behalf)]
 
 
 @transactional
@@ -23,17 +29,18 @@ def start_instance(
 ) -> tuple[ProcessInstance, list[Task]]:
     """Start the latest version of a process on behalf of `actor`'s org.
 
-    Only holders of the start lane's role may start; only the finance bureau (a role of
-    county-wide scope) may start on behalf of another org. Raises NotFound, Forbidden,
+    Holders of the start lane's role may start it for their own org; the finance bureau
+    may start any process on behalf of an org it names. Raises NotFound, Forbidden,
     BadRequest (engine refused to start).
     """
     definition = latest_definition(process_key)
-    if not can_start(actor, definition):
+    on_behalf = org_id is not None and org_id != actor.org_id
+    if on_behalf and not may_start_on_behalf(actor):
+        raise Forbidden("只有财政部门可以为其他单位发起 (only finance may name another org)")
+    if not can_start(actor, definition, on_behalf):
         raise Forbidden(f"您的角色不能发起“{definition.name}” (your roles may not start it)")
     org = actor.org
-    if org_id is not None and org_id != actor.org_id:
-        if not has_global_scope(actor):
-            raise Forbidden("只有财政部门可以为其他单位发起 (only finance may name another org)")
+    if on_behalf:
         org = db.session.get(Org, org_id)
         if org is None:
             raise NotFound(f"单位 {org_id} 不存在 (no such org)")

@@ -8,6 +8,7 @@ reported as not found, so their existence does not leak.
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 
 from app.models import ProcessDefinition, ProcessInstance, Task, User
 from app.models.org import SCOPE_ALL, SCOPE_ASSIGNED, SCOPE_OWN, SCOPE_SUBTREE
@@ -38,11 +39,13 @@ def instance_visibility(user: User) -> ColumnElement[bool]:
         clauses.append(ProcessInstance.org_path.startswith(user.org.path))
     if SCOPE_OWN in scopes:
         clauses.append(ProcessInstance.org_id == user.org_id)
-    # Experts and anyone once handed a task see that submission.
+    # Experts and anyone once handed a task see that submission. Aliased, so that the
+    # subquery stays correlated when the outer query selects from `task` itself.
+    handed = aliased(Task)
     clauses.append(
         exists().where(
-            (Task.instance_id == ProcessInstance.id)
-            & ((Task.assignee_id == user.id) | (Task.completed_by_id == user.id))
+            (handed.instance_id == ProcessInstance.id)
+            & ((handed.assignee_id == user.id) | (handed.completed_by_id == user.id))
         )
     )
     return or_(*clauses) if clauses else false()
@@ -66,11 +69,22 @@ def can_see_instance(user: User, instance: ProcessInstance) -> bool:
     )
 
 
+# The finance bureau organises every process of the reform, so it may start any of them
+# on behalf of a named organisation (e.g. a round of monitoring for a school).
+ON_BEHALF_ROLE = "finance_bureau"
+
+
 def has_global_scope(user: User) -> bool:
     return any(role.scope == SCOPE_ALL for role in user.roles)
 
 
-def can_start(user: User, definition: ProcessDefinition) -> bool:
+def may_start_on_behalf(user: User) -> bool:
+    return ON_BEHALF_ROLE in user.role_codes
+
+
+def can_start(user: User, definition: ProcessDefinition, on_behalf: bool = False) -> bool:
+    if on_behalf and may_start_on_behalf(user):
+        return True
     return definition.starter_role in user.role_codes
 
 

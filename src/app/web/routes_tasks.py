@@ -15,10 +15,9 @@ from app.forms import (
     form_to_data,
 )
 from app.services import instances, orgs, queries, tasks
-from app.services.definitions import latest_definitions
 from app.services.errors import NotFound, ValidationFailed
 from app.services.forms_view import TaskForm, task_form
-from app.services.policy import can_see_task, can_start, has_global_scope
+from app.services.policy import can_see_task, may_start_on_behalf
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 from app.web.steps import completed_steps
@@ -27,8 +26,8 @@ from app.web.steps import completed_steps
 @bp.get("/start")
 def start():
     user = actor()
-    startable = [d for d in latest_definitions() if can_start(user, d)]
-    org_choices = orgs.list_orgs() if has_global_scope(user) else []
+    startable = instances.startable_processes(user)
+    org_choices = orgs.list_orgs() if may_start_on_behalf(user) else []
     return render_template("start.html", definitions=startable, orgs=org_choices)
 
 

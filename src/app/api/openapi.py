@@ -1,0 +1,626 @@
+"""The OpenAPI 3.1 description of JSON API v1, served at /api/v1/openapi.json.
+
+Written by hand beside the handlers so that it reads like the contract in DESIGN.md;
+tests/api checks that every route of the blueprint is described here and that real
+answers validate against these schemas, so the document cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# OpenAPI 3.1 schemas are JSON Schema 2020-12: nullable is a type list.
+_TIME = {"type": ["string", "null"], "format": "date-time", "description": "UTC, ISO 8601"}
+_TEXT_OR_NULL = {"type": ["string", "null"]}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _array(name: str) -> dict:
+    return {"type": "array", "items": _ref(name)}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict:
+    return _json(_ref("Error"), description)
+
+
+_UNAUTHORIZED = {"401": {"$ref": "#/components/responses/Unauthorized"}}
+_IDEMPOTENCY = {"$ref": "#/components/parameters/IdempotencyKey"}
+
+
+def _id_param(name: str, description: str) -> dict:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "integer"},
+    }
+
+
+def _query(name: str, description: str, schema: dict | None = None) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+_FLAG = {"type": "string", "enum": ["1", "0", "true", "false", "yes", "no"]}
+_TASK_ID = _id_param("task_id", "The task's id (as listed by GET /tasks).")
+_INSTANCE_ID = _id_param("instance_id", "The submission's (process instance's) id.")
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "description": "Every error answer. `details` is present for validation (422: "
+        "[{path, message}]) and deployment lint (400: [LintFinding]) failures.",
+        "required": ["error", "message"],
+        "properties": {
+            "error": {
+                "type": "string",
+                "description": "A stable machine code: bad_request, unauthorized, forbidden, "
+                "not_found, conflict, validation_failed, lint_failed, ...",
+            },
+            "message": {"type": "string", "description": "For people (Chinese, English)."},
+            "details": {"type": "array", "items": {}},
+        },
+    },
+    "ValidationProblem": {
+        "type": "object",
+        "required": ["path", "message"],
+        "properties": {
+            "path": {
+                "type": "string",
+                "description": "JSON Pointer into the submitted data, e.g. /indicators/0/name",
+            },
+            "message": {"type": "string"},
+        },
+    },
+    "ValidationError": {
+        "allOf": [
+            _ref("Error"),
+            {
+                "type": "object",
+                "required": ["details"],
+                "properties": {
+                    "error": {"const": "validation_failed"},
+                    "details": _array("ValidationProblem"),
+                },
+            },
+        ]
+    },
+    "LintFinding": {
+        "type": "object",
+        "required": ["element_id", "code", "message", "severity"],
+        "properties": {
+            "element_id": {
+                "type": "string",
+                "description": "The BPMN element at fault; empty for file-level problems.",
+            },
+            "code": {
+                "type": "string",
+                "description": "e.g. xml, no-executable-process, lane-missing, unknown-role, "
+                "form-missing, form-invalid, condition, script, due-in",
+            },
+            "message": {"type": "string"},
+            "severity": {"type": "string", "enum": ["error", "warning"]},
+        },
+    },
+    "LintError": {
+        "allOf": [
+            _ref("Error"),
+            {
+                "type": "object",
+                "required": ["details"],
+                "properties": {
+                    "error": {"const": "lint_failed"},
+                    "details": _array("LintFinding"),
+                },
+            },
+        ]
+    },
+    "TokenRequest": {
+        "type": "object",
+        "required": ["username", "password"],
+        "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+    },
+    "Token": {
+        "type": "object",
+        "required": ["token"],
+        "properties": {
+            "token": {"type": "string", "description": "Send as `Authorization: Bearer <token>`."},
+            "username": {"type": "string"},
+        },
+    },
+    "Process": {
+        "type": "object",
+        "required": ["key", "name", "version"],
+        "properties": {
+            "key": {"type": "string"},
+            "name": {"type": "string"},
+            "version": {"type": "integer", "minimum": 1},
+        },
+    },
+    "StartRequest": {
+        "type": "object",
+        "properties": {
+            "title": {"type": "string"},
+            "org": {
+                "type": ["string", "integer"],
+                "description": "The org (code or id) the submission belongs to; defaults to "
+                "the caller's. Only roles of county-wide scope (finance) may name another.",
+            },
+            "data": {"type": "object", "description": "Initial process data."},
+        },
+    },
+    "StartResponse": {
+        "type": "object",
+        "required": ["id", "status", "tasks"],
+        "properties": {
+            "id": {"type": "integer"},
+            "status": {"type": "string", "enum": ["running", "completed"]},
+            "tasks": _array("Task"),
+        },
+    },
+    "Task": {
+        "type": "object",
+        "required": [
+            "id",
+            "instance_id",
+            "process_key",
+            "activity_id",
+            "name",
+            "role",
+            "org",
+            "assignee",
+            "created_at",
+            "due_at",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "instance_id": {"type": "integer"},
+            "process_key": {"type": "string"},
+            "activity_id": {"type": "string", "description": "The BPMN user task's id."},
+            "name": {"type": "string"},
+            "role": {"type": "string", "description": "Role code the task is routed to."},
+            "org": {"type": ["string", "null"], "description": "Code of the submission's org."},
+            "org_name": _TEXT_OR_NULL,
+            "title": _TEXT_OR_NULL,
+            "assignee": {
+                "type": ["string", "null"],
+                "description": "Username of whoever claimed it; null while unclaimed.",
+            },
+            "status": {"type": "string", "enum": ["ready", "completed", "cancelled"]},
+            "created_at": _TIME,
+            "due_at": _TIME,
+        },
+    },
+    "TaskDetail": {
+        "allOf": [
+            _ref("Task"),
+            {
+                "type": "object",
+                "required": ["form", "data"],
+                "properties": {
+                    "form": {
+                        "type": "object",
+                        "required": ["schema", "ui"],
+                        "properties": {
+                            "schema": {
+                                "type": "object",
+                                "description": "JSON Schema (draft 2020-12) of the step's data.",
+                            },
+                            "ui": {"type": "object", "description": "The ui schema (may be {})."},
+                        },
+                    },
+                    "data": {
+                        "type": "object",
+                        "description": "Prefill: the submission's data so far.",
+                    },
+                },
+            },
+        ]
+    },
+    "CompleteRequest": {
+        "type": "object",
+        "required": ["data"],
+        "properties": {
+            "data": {
+                "type": "object",
+                "description": "The form's data; only the form's own fields are taken. A "
+                "file field takes a data URL `data:<type>;name=<file>;base64,<content>` "
+                "and is stored as `attachment:<id>/<file>`.",
+            }
+        },
+    },
+    "CompleteResponse": {
+        "type": "object",
+        "required": ["instance", "tasks"],
+        "properties": {
+            "instance": {
+                "type": "object",
+                "required": ["id", "status"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "status": {"type": "string", "enum": ["running", "completed"]},
+                },
+            },
+            "tasks": {**_array("Task"), "description": "The submission's ready tasks now."},
+        },
+    },
+    "CurrentTask": {
+        "type": "object",
+        "required": ["activity_id", "name", "role", "org", "assignee", "since", "due_at"],
+        "properties": {
+            "task_id": {"type": "integer"},
+            "activity_id": {"type": "string"},
+            "name": {"type": "string"},
+            "role": {"type": "string"},
+            "org": _TEXT_OR_NULL,
+            "assignee": _TEXT_OR_NULL,
+            "since": _TIME,
+            "due_at": _TIME,
+        },
+    },
+    "InstanceSummary": {
+        "type": "object",
+        "required": [
+            "id",
+            "process_key",
+            "version",
+            "title",
+            "org",
+            "status",
+            "started_at",
+            "current",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "process_key": {"type": "string"},
+            "version": {
+                "type": "integer",
+                "description": "The definition version it runs on, kept for life.",
+            },
+            "title": {"type": "string"},
+            "org": {"type": "string"},
+            "org_name": {"type": "string"},
+            "status": {"type": "string"},
+            "started_at": _TIME,
+            "ended_at": _TIME,
+            "current": _array("CurrentTask"),
+        },
+    },
+    "HistoryEvent": {
+        "type": "object",
+        "required": ["at", "actor", "action", "activity_id", "comment"],
+        "properties": {
+            "at": _TIME,
+            "actor": _TEXT_OR_NULL,
+            "action": {
+                "type": "string",
+                "description": "started, claimed, unclaimed, completed, finished, ...",
+            },
+            "activity_id": _TEXT_OR_NULL,
+            "name": _TEXT_OR_NULL,
+            "comment": _TEXT_OR_NULL,
+            "decision": _TEXT_OR_NULL,
+        },
+    },
+    "CompletedStep": {
+        "type": "object",
+        "required": ["task_id", "activity_id", "name", "completed_by", "completed_at", "data"],
+        "properties": {
+            "task_id": {"type": "integer"},
+            "activity_id": {"type": "string"},
+            "name": {"type": "string"},
+            "completed_by": _TEXT_OR_NULL,
+            "completed_at": _TIME,
+            "data": {"type": ["object", "null"]},
+        },
+    },
+    "InstanceDetail": {
+        "allOf": [
+            _ref("InstanceSummary"),
+            {
+                "type": "object",
+                "required": ["history", "data"],
+                "properties": {
+                    "history": _array("HistoryEvent"),
+                    "steps": _array("CompletedStep"),
+                    "data": {"type": "object"},
+                },
+            },
+        ]
+    },
+    "TrackingRow": {
+        "type": "object",
+        "required": [
+            "process_key",
+            "activity_id",
+            "name",
+            "role",
+            "open",
+            "overdue",
+            "oldest_since",
+        ],
+        "properties": {
+            "process_key": {"type": "string"},
+            "activity_id": {"type": "string"},
+            "name": {"type": "string"},
+            "role": {"type": "string"},
+            "open": {"type": "integer", "minimum": 0},
+            "overdue": {"type": "integer", "minimum": 0},
+            "oldest_since": _TIME,
+        },
+    },
+    "DeploymentRequest": {
+        "type": "object",
+        "required": ["files"],
+        "properties": {
+            "files": {
+                "type": "array",
+                "description": "Exactly one .bpmn file plus the form files (*.schema.json, "
+                "*.uischema.json) its user tasks name; any part names will do.",
+                "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+            },
+            "comment": {"type": "string"},
+        },
+    },
+}
+
+_TASK_LIST_PARAMS = [
+    _query("mine", "1: only tasks claimed by the caller.", _FLAG),
+    _query("process", "Only tasks of this process key."),
+    _query("overdue", "1: only tasks past due_at.", _FLAG),
+    _query(
+        "sort",
+        "Order: waiting (oldest first, default), -waiting, due, -due.",
+        {"type": "string", "enum": ["waiting", "-waiting", "due", "-due"]},
+    ),
+]
+
+_INSTANCE_LIST_PARAMS = [
+    _query("process", "Process key."),
+    _query("status", "running or completed.", {"type": "string"}),
+    _query("activity", "Only submissions with an open task at this activity id."),
+    _query("org", "Org code or id."),
+    _query("overdue", "1: only submissions with an overdue open task.", _FLAG),
+    _query("limit", "Page size (default 200, at most 1000).", {"type": "integer", "minimum": 1}),
+    _query("offset", "Rows to skip.", {"type": "integer", "minimum": 0}),
+]
+
+PATHS: dict[str, Any] = {
+    "/openapi.json": {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This document",
+            "security": [],
+            "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 document")},
+        }
+    },
+    "/auth/token": {
+        "post": {
+            "operationId": "issueToken",
+            "summary": "Exchange username and password for a bearer token",
+            "security": [],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("TokenRequest")}},
+            },
+            "responses": {
+                "200": _json(_ref("Token"), "A token"),
+                "401": _error("Wrong username or password"),
+            },
+        }
+    },
+    "/processes": {
+        "get": {
+            "operationId": "listProcesses",
+            "summary": "Deployed processes, latest version of each",
+            "responses": {"200": _json(_array("Process"), "Processes"), **_UNAUTHORIZED},
+        }
+    },
+    "/processes/{key}/instances": {
+        "post": {
+            "operationId": "startInstance",
+            "summary": "Start a submission on the latest version of a process",
+            "parameters": [
+                {
+                    "name": "key",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "description": "Process key.",
+                },
+                _IDEMPOTENCY,
+            ],
+            "requestBody": {
+                "required": False,
+                "content": {"application/json": {"schema": _ref("StartRequest")}},
+            },
+            "responses": {
+                "201": _json(_ref("StartResponse"), "Started"),
+                "400": _error("Bad body"),
+                **_UNAUTHORIZED,
+                "403": _error("The caller's roles may not start it, or may not name that org"),
+                "404": _error("No such process or org"),
+                "409": {"$ref": "#/components/responses/IdempotencyConflict"},
+            },
+        }
+    },
+    "/tasks": {
+        "get": {
+            "operationId": "listTasks",
+            "summary": "The caller's visible ready tasks (the inbox)",
+            "parameters": _TASK_LIST_PARAMS,
+            "responses": {"200": _json(_array("Task"), "Ready tasks"), **_UNAUTHORIZED},
+        }
+    },
+    "/tasks/{task_id}": {
+        "get": {
+            "operationId": "getTask",
+            "summary": "A task with its form and prefill data",
+            "parameters": [_TASK_ID],
+            "responses": {
+                "200": _json(_ref("TaskDetail"), "The task"),
+                **_UNAUTHORIZED,
+                "404": _error("No such task, or not visible to the caller"),
+            },
+        }
+    },
+    "/tasks/{task_id}/claim": {
+        "post": {
+            "operationId": "claimTask",
+            "summary": "Make a ready task the caller's",
+            "parameters": [_TASK_ID, _IDEMPOTENCY],
+            "responses": {
+                "200": _json(_ref("Task"), "Claimed (also when already the caller's)"),
+                **_UNAUTHORIZED,
+                "404": _error("No such task, or not visible to the caller"),
+                "409": _error("Someone else holds it, or it is no longer ready"),
+            },
+        }
+    },
+    "/tasks/{task_id}/unclaim": {
+        "post": {
+            "operationId": "unclaimTask",
+            "summary": "Give a claimed task back to the role's pool",
+            "parameters": [_TASK_ID, _IDEMPOTENCY],
+            "responses": {
+                "200": _json(_ref("Task"), "Released (also when unclaimed already)"),
+                **_UNAUTHORIZED,
+                "404": _error("No such task, or not visible to the caller"),
+                "409": _error("Someone else holds it, or it is no longer ready"),
+            },
+        }
+    },
+    "/tasks/{task_id}/complete": {
+        "post": {
+            "operationId": "completeTask",
+            "summary": "Submit the task's form and move the process on, all or nothing",
+            "parameters": [_TASK_ID, _IDEMPOTENCY],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("CompleteRequest")}},
+            },
+            "responses": {
+                "200": _json(_ref("CompleteResponse"), "Completed"),
+                "400": _error("Bad body, or the process could not go on with this data"),
+                **_UNAUTHORIZED,
+                "403": _error("Claimed by someone else"),
+                "404": _error("No such task, or not visible to the caller"),
+                "409": _error(
+                    "Not ready (already completed), or the Idempotency-Key was used "
+                    "for a different request"
+                ),
+                "422": _json(_ref("ValidationError"), "The form's JSON Schema refuses the data"),
+            },
+        }
+    },
+    "/instances": {
+        "get": {
+            "operationId": "listInstances",
+            "summary": "Submissions the caller may see, newest first",
+            "parameters": _INSTANCE_LIST_PARAMS,
+            "responses": {
+                "200": _json(_array("InstanceSummary"), "Submissions"),
+                "400": _error("A query parameter is not a number"),
+                **_UNAUTHORIZED,
+                "404": _error("No such org"),
+            },
+        }
+    },
+    "/instances/{instance_id}": {
+        "get": {
+            "operationId": "getInstance",
+            "summary": "A submission: status, current tasks, history and data",
+            "parameters": [_INSTANCE_ID],
+            "responses": {
+                "200": _json(_ref("InstanceDetail"), "The submission"),
+                **_UNAUTHORIZED,
+                "404": _error("No such submission, or not visible to the caller"),
+            },
+        }
+    },
+    "/tracking/summary": {
+        "get": {
+            "operationId": "trackingSummary",
+            "summary": "Per process step: open tasks, overdue ones, since when the oldest",
+            "parameters": [_query("process", "Process key.")],
+            "responses": {"200": _json(_array("TrackingRow"), "Rows"), **_UNAUTHORIZED},
+        }
+    },
+    "/deployments": {
+        "post": {
+            "operationId": "deploy",
+            "summary": "Deploy a diagram and its forms as the next version of its process",
+            "description": "Running submissions keep the version they started on. Nothing "
+            "changes when the linter refuses the upload.",
+            "parameters": [_IDEMPOTENCY],
+            "requestBody": {
+                "required": True,
+                "content": {"multipart/form-data": {"schema": _ref("DeploymentRequest")}},
+            },
+            "responses": {
+                "201": _json(_ref("Process"), "Deployed"),
+                "400": _json(
+                    {"anyOf": [_ref("LintError"), _ref("Error")]},
+                    "Lint findings (error lint_failed), or not exactly one .bpmn file",
+                ),
+                **_UNAUTHORIZED,
+                "403": _error("Only process administrators may deploy"),
+                "409": {"$ref": "#/components/responses/IdempotencyConflict"},
+            },
+        }
+    },
+}
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+    "info": {
+        "title": "Performance budgeting approvals — JSON API",
+        "version": "1.0.0",
+        "description": "Start submissions, work the inbox, track where every submission "
+        "waits, and deploy process versions. Objects the caller may not see answer 404. "
+        "Errors are JSON {error, message, details?}.",
+    },
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearer": []}],
+    "paths": PATHS,
+    "components": {
+        "securitySchemes": {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A token from POST /auth/token; it expires after "
+                "API_TOKEN_HOURS (12 by default) or when the password changes.",
+            }
+        },
+        "parameters": {
+            "IdempotencyKey": {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "description": "Any unique string per intended write. A retry with the same "
+                "key and body gets the first answer again without a second effect; the "
+                "same key with another body answers 409.",
+                "schema": {"type": "string", "maxLength": 200},
+            }
+        },
+        "responses": {
+            "Unauthorized": _error("Missing, invalid or expired bearer token"),
+            "IdempotencyConflict": _error("The Idempotency-Key was used for a different request"),
+        },
+        "schemas": SCHEMAS,
+    },
+}
