@@ -64,14 +64,19 @@ def executable_process_ids(root: etree._Element) -> list[str]:
     return sorted(ids, key=lambda pid: pid in called)
 
 
-def compile_process(content: bytes, filename: str = "diagram.bpmn") -> CompiledProcess:
-    """Parse a diagram into a runnable process. Raises DiagramError naming the problem."""
+def compile_process(
+    content: bytes, filename: str = "diagram.bpmn", decisions: dict[str, bytes] | None = None
+) -> CompiledProcess:
+    """Parse a diagram (and the DMN decision tables its business rule tasks call) into a
+    runnable process. Raises DiagramError naming the problem."""
     root = parse_xml(content)
     process_ids = executable_process_ids(root)
     if not process_ids:
         raise DiagramError('没有可执行的流程 (no process with isExecutable="true")')
     parser = SpiffBpmnParser()
     try:
+        for dmn_name, dmn in (decisions or {}).items():
+            parser.add_dmn_xml(parse_xml(dmn), dmn_name)
         parser.add_bpmn_xml(root.getroottree(), filename)
         spec = parser.get_spec(process_ids[0])
         subprocess_specs = parser.get_subprocess_specs(process_ids[0])

@@ -37,21 +37,30 @@ class Finding:
 
 
 def lint_bpmn(
-    content: bytes, filename: str, resolve_role: Callable[[str], str | None]
+    content: bytes,
+    filename: str,
+    resolve_role: Callable[[str], str | None],
+    decisions: dict[str, bytes] | None = None,
 ) -> tuple[CompiledProcess | None, list[Finding]]:
     """Lint a diagram; return the compiled process (None if it cannot compile) and findings.
 
-    `resolve_role` maps a lane name (role code or display name) to a role code, or None.
+    `resolve_role` maps a lane name (role code or display name) to a role code, or None;
+    `decisions` are the DMN files deployed with the diagram.
     """
     try:
         root = parse_xml(content)
     except DiagramError as exc:
         return None, [Finding("", "xml", str(exc))]
     findings = _lint_expressions(root) + _lint_due_periods(root)
+    for dmn_name, dmn in (decisions or {}).items():
+        try:
+            parse_xml(dmn)
+        except DiagramError as exc:
+            findings.append(Finding(dmn_name, "dmn", f"决策表 {dmn_name}: {exc}"))
     if findings:
         return None, findings
     try:
-        process = compile_process(content, filename)
+        process = compile_process(content, filename, decisions)
     except DiagramError as exc:
         code = "no-executable-process" if "isExecutable" in str(exc) else "parse"
         return None, [Finding(_element_id_in(str(exc)), code, str(exc))]

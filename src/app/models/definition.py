@@ -20,6 +20,8 @@ class ProcessDefinition(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     bpmn_xml: Mapped[str] = mapped_column(Text)
     filename: Mapped[str] = mapped_column(String(200))
+    # DMN decision tables the diagram's business rule tasks call: file name -> XML.
+    decision_files: Mapped[dict | None] = mapped_column(JSON)
     # Role code of the start event's lane: who may start a submission.
     starter_role: Mapped[str | None] = mapped_column(String(64))
     comment: Mapped[str | None] = mapped_column(Text)

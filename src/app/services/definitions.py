@@ -20,23 +20,32 @@ _lock = threading.Lock()
 
 def compiled(definition: ProcessDefinition) -> engine.CompiledProcess:
     """The runnable process of a deployed version; definitions never change once deployed."""
-    key = _content_key(definition.bpmn_xml)
+    key = _content_key(definition)
     process = _compiled.get(key)
     if process is None:
         with _lock:
             process = _compiled.get(key)
             if process is None:
-                process = engine.compile_process(definition.bpmn_xml.encode(), definition.filename)
+                process = engine.compile_process(
+                    definition.bpmn_xml.encode(), definition.filename, decision_bytes(definition)
+                )
                 _compiled[key] = process
     return process
 
 
-def remember_compiled(bpmn_xml: str, process: engine.CompiledProcess) -> None:
-    _compiled[_content_key(bpmn_xml)] = process
+def decision_bytes(definition: ProcessDefinition) -> dict[str, bytes]:
+    return {name: xml.encode() for name, xml in (definition.decision_files or {}).items()}
 
 
-def _content_key(bpmn_xml: str) -> str:
-    return hashlib.sha256(bpmn_xml.encode()).hexdigest()
+def remember_compiled(definition: ProcessDefinition, process: engine.CompiledProcess) -> None:
+    _compiled[_content_key(definition)] = process
+
+
+def _content_key(definition: ProcessDefinition) -> str:
+    digest = hashlib.sha256(definition.bpmn_xml.encode())
+    for name, xml in sorted((definition.decision_files or {}).items()):
+        digest.update(f"\0{name}\0{xml}".encode())
+    return digest.hexdigest()
 
 
 def latest_definitions() -> list[ProcessDefinition]:

@@ -29,13 +29,15 @@ def deploy_definition(
 ) -> ProcessDefinition:
     """Lint the diagram and its forms; deploy them as version N+1, forms pinned to it.
 
-    `form_files` are the uploaded files; `available_forms` may supply forms the diagram
-    names that were not uploaded (the forms/ folder when deploying from the command line).
-    Raises LintFailed listing every error finding; warnings do not block.
+    `form_files` are the uploaded files (JSON Schemas, ui schemas and .dmn decision
+    tables); `available_forms` may supply forms the diagram names that were not uploaded
+    (the forms/ folder when deploying from the command line). Raises LintFailed listing
+    every error finding; warnings do not block.
     """
+    decisions = {name: raw for name, raw in form_files.items() if name.lower().endswith(".dmn")}
     if actor is not None:  # None: the command line, run by whoever runs the server
         require_can_deploy(actor)
-    process, findings = engine.lint_bpmn(bpmn, filename, resolve_role)
+    process, findings = engine.lint_bpmn(bpmn, filename, resolve_role, decisions)
     forms, form_findings = _check_forms(process, form_files, available_forms or {})
     findings += form_findings
     errors = [f for f in findings if f.severity == engine.lint.ERROR]
@@ -56,6 +58,7 @@ def deploy_definition(
         name=process.name,
         bpmn_xml=bpmn.decode("utf-8"),
         filename=filename,
+        decision_files={name: raw.decode("utf-8") for name, raw in decisions.items()},
         starter_role=resolve_role(process.start_lane),
         comment=comment,
         deployed_by_id=actor.id if actor else None,
@@ -64,7 +67,7 @@ def deploy_definition(
     )
     db.session.add(definition)
     db.session.flush()
-    remember_compiled(definition.bpmn_xml, process)
+    remember_compiled(definition, process)
     return definition
 
 

@@ -103,6 +103,8 @@ def deploy_folder(
 ) -> list[ProcessDefinition]:
     """Deploy every diagram under `processes` whose content is not deployed yet."""
     available = {path.name: path.read_bytes() for path in sorted(forms.glob("*.json"))}
+    # Decision tables live beside the diagrams and go with each of them.
+    decisions = {path.name: path.read_bytes() for path in sorted(processes.glob("*.dmn"))}
     deployed = []
     for path in sorted(processes.glob("*.bpmn")):
         content = path.read_text(encoding="utf-8")
@@ -112,7 +114,9 @@ def deploy_folder(
             continue
         try:
             deployed.append(
-                deploy_definition(actor, content.encode(), path.name, {}, "随系统部署", available)
+                deploy_definition(
+                    actor, content.encode(), path.name, decisions, "随系统部署", available
+                )
             )
         except LintFailed as exc:
             raise LintFailed(f"{path.name}: {exc.message}", exc.details) from exc
