@@ -41,11 +41,20 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(api_blueprint)  # the API authenticates with bearer tokens, not cookies
 
     _register_error_pages(app)
+    _offer_operators_to_diagrams()
 
     from app.cli import register_commands
 
     register_commands(app)
     return app
+
+
+def _offer_operators_to_diagrams() -> None:
+    """The domain's functions, callable by name from service tasks and scripts."""
+    from app.engine.runtime import register_functions
+    from app.performance.registry import REGISTRY_OPERATORS
+
+    register_functions(REGISTRY_OPERATORS)
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -34,6 +34,8 @@ class UserTaskSpec:
     ui_form: str | None
     due_in: timedelta | None
     due_in_text: str | None
+    # Name of a data field holding the username the task goes to (e.g. the chosen expert).
+    assignee_from: str | None = None
 
 
 @dataclass
@@ -109,6 +111,7 @@ def compile_process(
             ui_form=props.get("formUiSchemaFilename"),
             due_in=due_in,
             due_in_text=due_text,
+            assignee_from=props.get("assigneeFrom"),
         )
     compiled = CompiledProcess(
         key=spec.name,

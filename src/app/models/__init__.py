@@ -6,6 +6,7 @@ from app.models.definition import FormFile, ProcessDefinition
 from app.models.idempotency import IdempotencyRecord
 from app.models.instance import ProcessInstance
 from app.models.org import Org, Role, User, UserRole
+from app.models.project import Project, ProjectEvent, RectificationItem
 from app.models.setting import Setting
 from app.models.task import Task
 
@@ -17,6 +18,9 @@ __all__ = [
     "Org",
     "ProcessDefinition",
     "ProcessInstance",
+    "Project",
+    "ProjectEvent",
+    "RectificationItem",
     "Role",
     "Setting",
     "Task",

@@ -36,6 +36,8 @@ class ProcessInstance(db.Model):
     ended_at: Mapped[datetime | None]
     # The merged data of every submission so far: what forms are prefilled with.
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The registry project this submission is about, when it is about one.
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
     # SpiffWorkflow's serialized state, without the spec (that lives with the definition).
     engine_state: Mapped[str] = mapped_column(Text)
     # Bumped by every write; on SQLite the bump is what takes the write lock.

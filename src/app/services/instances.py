@@ -5,6 +5,7 @@ from __future__ import annotations
 from app import engine
 from app.extensions import db
 from app.models import AuditEvent, Org, ProcessDefinition, ProcessInstance, Task, User
+from app.performance.context import running
 from app.services.clock import now
 from app.services.definitions import compiled, latest_definition, latest_definitions
 from app.services.errors import BadRequest, Forbidden, NotFound
@@ -62,7 +63,8 @@ def start_instance(
     db.session.add(instance)
     db.session.flush()
     try:
-        step = engine.start_workflow(compiled(definition), dict(instance.data))
+        with running(instance, actor):
+            step = engine.start_workflow(compiled(definition), dict(instance.data))
     except engine.EngineError as exc:
         raise BadRequest(f"流程无法启动 (the process could not start): {exc}") from exc
     db.session.add(AuditEvent(instance_id=instance.id, at=at, actor_id=actor.id, action="started"))

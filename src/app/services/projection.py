@@ -10,6 +10,7 @@ from app.models import AuditEvent, ProcessInstance, Task, User
 from app.models.instance import STATUS_COMPLETED
 from app.models.task import TASK_CANCELLED, TASK_READY
 from app.services.clock import now
+from app.services.errors import BadRequest
 from app.services.roles import resolve_role
 
 
@@ -31,7 +32,7 @@ def apply_step(instance: ProcessInstance, step: engine.Step, actor: User) -> lis
     for ready in step.ready:
         row = open_rows.pop(ready.engine_task_id, None)
         if row is None:
-            row = _open_task(instance, ready, at)
+            row = _open_task(instance, ready, at, instance.data)
         ready_rows.append(row)
     for vanished in open_rows.values():  # e.g. cancelled by an interrupting event
         vanished.status = TASK_CANCELLED
@@ -45,7 +46,7 @@ def apply_step(instance: ProcessInstance, step: engine.Step, actor: User) -> lis
     return ready_rows
 
 
-def _open_task(instance: ProcessInstance, ready: engine.ReadyTask, at) -> Task:
+def _open_task(instance: ProcessInstance, ready: engine.ReadyTask, at, data: dict) -> Task:
     spec = ready.spec
     row = Task(
         instance_id=instance.id,
@@ -61,9 +62,31 @@ def _open_task(instance: ProcessInstance, ready: engine.ReadyTask, at) -> Task:
         status=TASK_READY,
         created_at=at,
         due_at=at + spec.due_in if spec.due_in else None,
+        assignee_id=_assignee_from(spec, data),
     )
     db.session.add(row)
     return row
+
+
+def _assignee_from(spec: engine.UserTaskSpec, data: dict) -> int | None:
+    """A task whose diagram names a data field with a username goes to that person.
+
+    How experts get their reviews: their role sees only what is assigned to them. Only
+    holders of the lane's role may be named, so the field cannot hand a task to anyone.
+    """
+    if not spec.assignee_from:
+        return None
+    username = data.get(spec.assignee_from)
+    if not username:
+        return None
+    user = db.session.scalar(select(User).where(User.username == str(username)))
+    role = resolve_role(spec.lane)
+    if user is None or role not in user.role_codes:
+        raise BadRequest(
+            f"“{spec.assignee_from}”指定的用户 {username} 不存在或不具有该步骤的角色 "
+            "(the named user does not exist or lacks the step's role)"
+        )
+    return user.id
 
 
 def _json_safe(data: dict) -> dict:

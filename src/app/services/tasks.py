@@ -9,6 +9,7 @@ from app.extensions import db
 from app.forms import validate_data
 from app.models import AuditEvent, ProcessInstance, Task, User
 from app.models.task import TASK_COMPLETED, TASK_READY
+from app.performance.context import running
 from app.services.attachments import store_uploads
 from app.services.clock import now
 from app.services.definitions import compiled
@@ -111,9 +112,10 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
         )
     context = {**(instance.data or {}), **submission}
     try:
-        step = engine.complete_task(
-            compiled(definition), instance.engine_state, task.engine_task_id, context
-        )
+        with running(instance, actor):
+            step = engine.complete_task(
+                compiled(definition), instance.engine_state, task.engine_task_id, context
+            )
     except engine.TaskNotReady as exc:
         raise Conflict(f"任务已办理 (task not ready): {exc}") from exc
     except engine.EngineError as exc:

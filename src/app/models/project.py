@@ -1,0 +1,85 @@
+"""The project registry (项目库): what links the four processes into one chain.
+
+Compilation writes a project's approved amount and targets; mid-year adjustment,
+quarterly monitoring and annual evaluation read them and add their own results.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.org import Org
+
+PROJECT_PROPOSED = "proposed"
+PROJECT_APPROVED = "approved"
+PROJECT_EXCLUDED = "excluded"
+
+
+class Project(db.Model):
+    __tablename__ = "project"
+    __table_args__ = (
+        UniqueConstraint("code", "fiscal_year", name="uq_project_code_year"),
+        Index("ix_project_year_department", "fiscal_year", "department_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    fiscal_year: Mapped[int]
+    department_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
+    functional_category: Mapped[str | None] = mapped_column(String(100))
+    special_fund: Mapped[str | None] = mapped_column(String(200))
+    special_fund_total: Mapped[float | None] = mapped_column(Numeric(16, 2, asdecimal=False))
+    nature: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=PROJECT_PROPOSED)
+    requested_amount: Mapped[float | None] = mapped_column(Numeric(16, 2, asdecimal=False))
+    approved_amount: Mapped[float | None] = mapped_column(Numeric(16, 2, asdecimal=False))
+    # Opening budget plus additions minus reductions, kept by mid-year adjustment.
+    adjusted_amount: Mapped[float | None] = mapped_column(Numeric(16, 2, asdecimal=False))
+    cumulative_adjustment: Mapped[float] = mapped_column(Numeric(16, 2, asdecimal=False), default=0)
+    indicators: Mapped[list | None] = mapped_column(JSON)
+    latest_light: Mapped[str | None] = mapped_column(String(10))
+    latest_execution_rate: Mapped[float | None]
+    latest_quarter: Mapped[int | None]
+    score: Mapped[float | None]
+    grade: Mapped[str | None] = mapped_column(String(4))
+    next_year_tag: Mapped[str | None] = mapped_column(String(40))
+    disclose: Mapped[bool | None]
+    updated_at: Mapped[datetime]
+
+    department: Mapped[Org] = relationship(foreign_keys=[department_id], lazy="joined")
+    unit: Mapped[Org] = relationship(foreign_keys=[unit_id], lazy="joined")
+
+
+class ProjectEvent(db.Model):
+    """One thing that happened to a project, from whichever process did it."""
+
+    __tablename__ = "project_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    at: Mapped[datetime]
+    # approved | excluded | adjusted | monitored | evaluated
+    kind: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict | None] = mapped_column(JSON)
+
+
+class RectificationItem(db.Model):
+    """An item of 整改 set by evaluation, followed up until the department closes it."""
+
+    __tablename__ = "rectification_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | done
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]

@@ -1,0 +1,38 @@
+"""Which submission the engine is running for, so that registry operators know it.
+
+Operators are called by the engine from inside a service's transaction; the service
+sets the run context around the engine call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Run:
+    instance: Any  # app.models.ProcessInstance
+    actor: Any  # app.models.User
+
+
+_current: ContextVar[Run | None] = ContextVar("performance_run", default=None)
+
+
+@contextmanager
+def running(instance: Any, actor: Any) -> Iterator[None]:
+    token = _current.set(Run(instance, actor))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def current_run() -> Run:
+    run = _current.get()
+    if run is None:
+        raise RuntimeError("registry operators run only inside a submission's step")
+    return run

@@ -1,0 +1,259 @@
+"""Registry operators: what the diagrams' service tasks call to read and write 项目库.
+
+They run inside the step's transaction (the engine is called by a service), so a
+registry write lands or vanishes together with the step that made it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Org, Project, ProjectEvent, RectificationItem
+from app.models.project import PROJECT_APPROVED, PROJECT_EXCLUDED, PROJECT_PROPOSED
+from app.performance.context import current_run
+
+
+def _now():
+    from app.services.clock import now
+
+    return now()
+
+
+def _number(value: Any) -> float | None:
+    if value in (None, ""):
+        return None
+    return float(str(value).replace(",", "").replace("，", ""))
+
+
+def _department_of(org: Org) -> Org:
+    return org.parent if org.kind == "unit" and org.parent is not None else org
+
+
+def find_project(project_code: str, fiscal_year: int) -> Project | None:
+    return db.session.scalar(
+        select(Project).where(
+            Project.code == str(project_code), Project.fiscal_year == int(fiscal_year)
+        )
+    )
+
+
+def _project_for_run(project_code: str, fiscal_year: int, name: str | None = None) -> Project:
+    """The project of this code and year, created (as proposed) for the run's org if new."""
+    project = find_project(project_code, fiscal_year)
+    run = current_run()
+    if project is None:
+        org = run.instance.org
+        project = Project(
+            code=str(project_code),
+            name=name or str(project_code),
+            fiscal_year=int(fiscal_year),
+            department_id=_department_of(org).id,
+            unit_id=org.id,
+            status=PROJECT_PROPOSED,
+            cumulative_adjustment=0,
+            updated_at=_now(),
+        )
+        db.session.add(project)
+        db.session.flush()
+    run.instance.project_id = project.id
+    return project
+
+
+def _event(project: Project, kind: str, summary: str, details: dict | None = None) -> None:
+    project.updated_at = _now()
+    db.session.add(
+        ProjectEvent(
+            project_id=project.id,
+            instance_id=current_run().instance.id,
+            at=project.updated_at,
+            kind=kind,
+            summary=summary,
+            details=details,
+        )
+    )
+
+
+def registry_lookup(project_code: str, fiscal_year: int) -> dict:
+    """读取项目库中的项目 · A project's registry record, for gateways and prefill."""
+    project = find_project(project_code, fiscal_year)
+    if project is None:
+        return {"exists": False, "indicators": []}
+    current_run().instance.project_id = project.id
+    return {
+        "exists": True,
+        "code": project.code,
+        "name": project.name,
+        "status": project.status,
+        "functional_category": project.functional_category,
+        "special_fund": project.special_fund,
+        "special_fund_total": project.special_fund_total,
+        "approved_amount": project.approved_amount,
+        "adjusted_amount": project.adjusted_amount,
+        "cumulative_adjustment": project.cumulative_adjustment or 0,
+        "indicators": project.indicators or [],
+        "latest_light": project.latest_light,
+        "grade": project.grade,
+        "last_grade": _last_year_grade(project),
+    }
+
+
+def _last_year_grade(project: Project) -> str | None:
+    previous = find_project(project.code, project.fiscal_year - 1)
+    return previous.grade if previous else project.grade
+
+
+def registry_record_approval(
+    project_code: str,
+    project_name: str,
+    fiscal_year: int,
+    approved_amount: Any,
+    indicators: list | None = None,
+    functional_category: str | None = None,
+    special_fund: str | None = None,
+    special_fund_total: Any = None,
+    nature: str | None = None,
+    requested_amount: Any = None,
+) -> dict:
+    """登记批复的预算和绩效目标 · Record the approved budget and targets in the registry."""
+    project = _project_for_run(project_code, fiscal_year, project_name)
+    project.name = project_name or project.name
+    project.status = PROJECT_APPROVED
+    project.approved_amount = _number(approved_amount)
+    project.adjusted_amount = project.approved_amount
+    project.requested_amount = _number(requested_amount)
+    project.indicators = list(indicators or [])
+    project.functional_category = functional_category
+    project.special_fund = special_fund
+    project.special_fund_total = _number(special_fund_total)
+    project.nature = nature
+    _event(
+        project,
+        "approved",
+        f"批复预算 {project.approved_amount} 万元",
+        {"indicators": project.indicators},
+    )
+    return {"project_id": project.id, "status": project.status}
+
+
+def registry_record_exclusion(
+    project_code: str, fiscal_year: int, reason: str, project_name: str | None = None
+) -> dict:
+    """登记未予安排预算的项目及原因 · Record that a project gets no budget, and why."""
+    project = _project_for_run(project_code, fiscal_year, project_name)
+    project.status = PROJECT_EXCLUDED
+    _event(project, "excluded", f"未予安排预算：{reason}", {"reason": reason})
+    return {"project_id": project.id, "status": project.status}
+
+
+def registry_record_adjustment(
+    project_code: str,
+    fiscal_year: int,
+    addition: Any = 0,
+    reduction: Any = 0,
+    route: str = "review",
+    indicator_changes: list | None = None,
+) -> dict:
+    """登记追加/追减及指标调整 · Record a mid-year addition or reduction and changed targets."""
+    project = _project_for_run(project_code, fiscal_year)
+    change = (_number(addition) or 0) - (_number(reduction) or 0)
+    base = (
+        project.adjusted_amount if project.adjusted_amount is not None else project.approved_amount
+    )
+    project.adjusted_amount = (base or 0) + change
+    project.cumulative_adjustment = (project.cumulative_adjustment or 0) + abs(change)
+    project.indicators = apply_indicator_changes(project.indicators or [], indicator_changes or [])
+    _event(
+        project,
+        "adjusted",
+        f"{'备案' if route == 'filing' else '审批'}调整 {change:+g} 万元，"
+        f"调整后预算 {project.adjusted_amount:g} 万元",
+        {
+            "addition": addition,
+            "reduction": reduction,
+            "route": route,
+            "changes": indicator_changes,
+        },
+    )
+    return {
+        "adjusted_amount": project.adjusted_amount,
+        "cumulative_adjustment": project.cumulative_adjustment,
+    }
+
+
+def apply_indicator_changes(indicators: list, changes: list) -> list:
+    """Rows tagged 新增 are added, 修改 replace the row of the same name, 删除 remove it."""
+    by_name = {row.get("name"): dict(row) for row in indicators}
+    for change in changes:
+        tag, name = change.get("change"), change.get("name")
+        row = {k: v for k, v in change.items() if k != "change"}
+        if tag == "删除":
+            by_name.pop(name, None)
+        elif tag in ("新增", "修改"):
+            by_name[name] = {**by_name.get(name, {}), **row}
+    return list(by_name.values())
+
+
+def registry_record_monitoring(
+    project_code: str, fiscal_year: int, quarter: int, assessment: dict
+) -> dict:
+    """登记季度监控结果（执行率与预警灯） · Record a quarter's execution rate and lights."""
+    project = _project_for_run(project_code, fiscal_year)
+    project.latest_quarter = int(quarter)
+    project.latest_light = assessment.get("project_light")
+    project.latest_execution_rate = assessment.get("execution_rate")
+    _event(
+        project,
+        "monitored",
+        f"第{quarter}季度监控：执行率 {assessment.get('execution_rate')}，"
+        f"预警 {project.latest_light}",
+        {"quarter": quarter, "assessment": assessment},
+    )
+    return {"project_light": project.latest_light}
+
+
+def registry_record_evaluation(
+    project_code: str,
+    fiscal_year: int,
+    score: Any,
+    grade: str,
+    next_year_tag: str | None = None,
+    rectification: list | None = None,
+    disclose: bool | None = None,
+) -> dict:
+    """登记评价得分、等级与结果应用 · Record the evaluation score, grade and its application."""
+    project = _project_for_run(project_code, fiscal_year)
+    project.score = _number(score)
+    project.grade = grade
+    project.next_year_tag = next_year_tag
+    project.disclose = bool(disclose) if disclose is not None else None
+    for item in rectification or []:
+        text = item.get("description") if isinstance(item, dict) else str(item)
+        if text:
+            db.session.add(
+                RectificationItem(
+                    project_id=project.id,
+                    instance_id=current_run().instance.id,
+                    description=text,
+                    created_at=_now(),
+                )
+            )
+    _event(
+        project,
+        "evaluated",
+        f"年度评价 {project.score} 分，等级 {grade}",
+        {"score": score, "grade": grade, "next_year_tag": next_year_tag, "disclose": disclose},
+    )
+    return {"grade": grade}
+
+
+REGISTRY_OPERATORS = {
+    "registry_lookup": registry_lookup,
+    "registry_record_approval": registry_record_approval,
+    "registry_record_exclusion": registry_record_exclusion,
+    "registry_record_adjustment": registry_record_adjustment,
+    "registry_record_monitoring": registry_record_monitoring,
+    "registry_record_evaluation": registry_record_evaluation,
+}
