@@ -26,6 +26,7 @@ run: install
 	$(VENV)/bin/flask --app app run --host 127.0.0.1 --port $(PORT)
 
 test: install
+	$(VENV)/bin/ruff check src tests
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-postgres
 
