@@ -1,0 +1,69 @@
+"""Mid-year addition and adjustment gateways (追加调整, BRIEF.md §2), in the brief's order:
+targets attached? → low-performing? → filing or full review."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from app.performance.numbers import is_blank, to_bool, to_decimal
+from app.performance.settings import DEFAULT_THRESHOLDS, Thresholds
+
+_LIGHT_NAMES = {
+    "red": "red",
+    "红": "red",
+    "红灯": "red",
+    "yellow": "yellow",
+    "黄": "yellow",
+    "黄灯": "yellow",
+    "green": "green",
+    "绿": "green",
+    "绿灯": "green",
+    "blue": "blue",
+    "蓝": "blue",
+    "蓝灯": "blue",
+}
+
+
+def has_targets(indicators: Any) -> bool:
+    """At least one indicator row with a name and a target (0 counts as a target)."""
+    if not isinstance(indicators, list | tuple):
+        return False
+    return any(
+        isinstance(row, Mapping)
+        and not is_blank(row.get("name"))
+        and not is_blank(row.get("target"))
+        for row in indicators
+    )
+
+
+def is_low_performing(last_grade: Any, last_light: Any, t: Thresholds | None = None) -> bool:
+    """Low-performing when last year's grade or the last monitoring light is one the settings
+    name (defaults: grade 中 or 差, light red). Blank values are not low-performing."""
+    t = t or DEFAULT_THRESHOLDS
+    grade = str(last_grade or "").strip()
+    light = _LIGHT_NAMES.get(str(last_light or "").strip().lower())
+    return grade in t.low_performing_grades or light in t.low_performing_lights
+
+
+def adjustment_route(
+    same_category: Any,
+    cumulative_change_before: Any,
+    this_change: Any,
+    special_fund_total: Any,
+    t: Thresholds | None = None,
+) -> str:
+    """ "filing" (备案) when the change stays in one functional category and
+    |cumulative change including this one| ≤ 5 % of the special fund total; else "review".
+
+    Changes are signed amounts (additions positive, reductions negative) in the same unit
+    as the total; blank changes count 0. A blank or non-positive total → "review".
+    """
+    t = t or DEFAULT_THRESHOLDS
+    total = to_decimal(special_fund_total)
+    if not to_bool(same_category) or total is None or total <= 0:
+        return "review"
+    change = (to_decimal(cumulative_change_before) or 0) + (to_decimal(this_change) or 0)
+    limit = total * Decimal(str(t.filing_change_percent)) / 100
+    return "filing" if abs(change) <= limit else "review"
