@@ -2,6 +2,7 @@
 
 from app.models.attachment import Attachment
 from app.models.audit import AuditEvent
+from app.models.campaign import Campaign
 from app.models.definition import FormFile, ProcessDefinition
 from app.models.idempotency import IdempotencyRecord
 from app.models.instance import ProcessInstance
@@ -13,6 +14,7 @@ from app.models.task import Task
 __all__ = [
     "Attachment",
     "AuditEvent",
+    "Campaign",
     "FormFile",
     "IdempotencyRecord",
     "Org",

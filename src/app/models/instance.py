@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -20,6 +20,8 @@ class ProcessInstance(db.Model):
     __table_args__ = (
         Index("ix_instance_key_status", "process_key", "status"),
         Index("ix_instance_org_path", "org_path"),
+        # A round starts one submission per project, however often it is launched.
+        UniqueConstraint("campaign_id", "round_item", name="uq_instance_campaign_item"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,6 +40,9 @@ class ProcessInstance(db.Model):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     # The registry project this submission is about, when it is about one.
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
+    # What the round started this submission for (the project code).
+    round_item: Mapped[str | None] = mapped_column(String(100))
     # SpiffWorkflow's serialized state, without the spec (that lives with the definition).
     engine_state: Mapped[str] = mapped_column(Text)
     # Bumped by every write; on SQLite the bump is what takes the write lock.
