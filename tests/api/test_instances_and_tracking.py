@@ -16,11 +16,12 @@ def at(moment: datetime) -> str:
 
 @pytest.fixture
 def county(app, api, targets):
-    """A known state of the county, the clock then at T0 + 7 days:
+    """A known state of the county, the clock then at T0 + 9 days (T0 is a Monday; due
+    periods count working days):
 
-    a, b: edu-school1, at dept_review since T0+1d (due T0+6d: overdue)
-    c:    edu-school1, at fill_targets since T0 (due T0+10d)
-    d:    health-hospital (unit2), at fill_targets since T0+2d (due T0+12d)
+    a, b: edu-school1, at dept_review since T0+1d (P5D: due T0+8d, so overdue)
+    c:    edu-school1, at fill_targets since T0 (P10D: due T0+14d)
+    d:    health-hospital (unit2), at fill_targets since T0+2d (P10D: due T0+16d)
     done: edu-school1, approved by dept and finance on T0+3d
     """
 
@@ -50,7 +51,7 @@ def county(app, api, targets):
     clock(T0 + 3 * DAY)
     pending["done"] = complete("dept", pending["done"], {"decision": "approve"})
     complete("finance", pending["done"], {"decision": "approve", "comment": "同意"})
-    clock(T0 + 7 * DAY)
+    clock(T0 + 9 * DAY)
     yield ids
     app.config["CLOCK"] = None
 
@@ -83,7 +84,7 @@ def test_instance_list_has_the_contract_shape_with_current_steps(api, county, co
         "org": "edu-school1",
         "assignee": None,
         "since": at(T0 + DAY),
-        "due_at": at(T0 + 6 * DAY),
+        "due_at": at(T0 + 8 * DAY),
     }
     assert by_id[county["done"]]["status"] == "completed"
     assert by_id[county["done"]]["current"] == []
@@ -108,9 +109,9 @@ def test_instance_list_filters_by_process_status_activity_org_and_overdue(api, c
 
 
 def test_overdue_submissions_grow_as_the_clock_moves(app, api, county):
-    app.config["CLOCK"] = lambda: T0 + 11 * DAY
+    app.config["CLOCK"] = lambda: T0 + 15 * DAY
     assert listed(api, "finance", overdue=1) == {county["a"], county["b"], county["c"]}
-    app.config["CLOCK"] = lambda: T0 + 13 * DAY
+    app.config["CLOCK"] = lambda: T0 + 17 * DAY
     assert listed(api, "finance", overdue=1) == {county["a"], county["b"], county["c"], county["d"]}
 
 
@@ -231,6 +232,6 @@ def test_tracking_summary_counts_only_what_the_caller_may_see(app, api, county):
     assert [(r["activity_id"], r["open"], r["oldest_since"]) for r in health] == [
         ("fill_targets", 1, at(T0 + 2 * DAY))
     ]
-    app.config["CLOCK"] = lambda: T0 + 13 * DAY
+    app.config["CLOCK"] = lambda: T0 + 17 * DAY
     late = {r["activity_id"]: r["overdue"] for r in api("finance").get("/tracking/summary").body}
     assert late == {"fill_targets": 2, "dept_review": 2}

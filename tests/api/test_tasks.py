@@ -88,7 +88,8 @@ def test_unit_inbox_lists_the_new_task_with_every_contract_field(api, start, clo
         "org": "edu-school1",
         "assignee": None,
         "created_at": at(T0),
-        "due_at": at(T0 + timedelta(days=10)),
+        # P10D counts working days: from Monday T0, ten working days later is two weeks on.
+        "due_at": at(T0 + timedelta(days=14)),
     }
 
 
@@ -117,14 +118,15 @@ def test_overdue_filter_follows_the_clock_and_each_steps_due_period(
     api, start, to_review, clock, targets
 ):
     _, fill = start("待填报")  # fill_targets: dueIn P10D
-    _, review = to_review("待审核")  # dept_review: dueIn P5D, opened at T0
-    assert review["due_at"] == at(T0 + timedelta(days=5))
-    clock(T0 + timedelta(days=4))
-    assert ids(api("dept").get("/tasks", overdue=1)) == []
+    _, review = to_review("待审核")  # dept_review: dueIn P5D, opened at T0 (a Monday)
+    # Five working days from Monday T0 is the next Monday; the weekend does not count.
+    assert review["due_at"] == at(T0 + timedelta(days=7))
     clock(T0 + timedelta(days=6))
+    assert ids(api("dept").get("/tasks", overdue=1)) == []
+    clock(T0 + timedelta(days=8))
     assert ids(api("dept").get("/tasks", overdue=1)) == [review["id"]]
     assert ids(api("unit").get("/tasks", overdue=1)) == []
-    clock(T0 + timedelta(days=11))
+    clock(T0 + timedelta(days=15))
     assert ids(api("unit").get("/tasks", overdue=1)) == [fill["id"]]
     assert ids(api("unit").get("/tasks", overdue="0")) == [fill["id"]]
 

@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models import AuditEvent, ProcessInstance, Task, User
 from app.models.instance import STATUS_COMPLETED
 from app.models.task import TASK_CANCELLED, TASK_READY
+from app.services.calendar import WorkCalendar, work_calendar
 from app.services.clock import now
 from app.services.errors import BadRequest
 from app.services.roles import resolve_role
@@ -29,10 +30,11 @@ def apply_step(instance: ProcessInstance, step: engine.Step, actor: User) -> lis
         )
     }
     ready_rows = []
+    calendar = work_calendar() if step.ready else None
     for ready in step.ready:
         row = open_rows.pop(ready.engine_task_id, None)
         if row is None:
-            row = _open_task(instance, ready, at, instance.data)
+            row = _open_task(instance, ready, at, instance.data, calendar)
         ready_rows.append(row)
     for vanished in open_rows.values():  # e.g. cancelled by an interrupting event
         vanished.status = TASK_CANCELLED
@@ -46,7 +48,9 @@ def apply_step(instance: ProcessInstance, step: engine.Step, actor: User) -> lis
     return ready_rows
 
 
-def _open_task(instance: ProcessInstance, ready: engine.ReadyTask, at, data: dict) -> Task:
+def _open_task(
+    instance: ProcessInstance, ready: engine.ReadyTask, at, data: dict, calendar: WorkCalendar
+) -> Task:
     spec = ready.spec
     row = Task(
         instance_id=instance.id,
@@ -61,7 +65,7 @@ def _open_task(instance: ProcessInstance, ready: engine.ReadyTask, at, data: dic
         form_ui=spec.ui_form,
         status=TASK_READY,
         created_at=at,
-        due_at=at + spec.due_in if spec.due_in else None,
+        due_at=calendar.due_after(at, spec.due_in) if spec.due_in else None,
         assignee_id=_assignee_from(spec, data),
     )
     db.session.add(row)
