@@ -31,6 +31,13 @@ def register_commands(app: Flask) -> None:
             for definition in deployed:
                 click.echo(f"已部署 {definition.key} v{definition.version}")
 
+    @app.cli.command("send-digests")
+    def send_digests() -> None:
+        """Send each user the daily digest of their overdue tasks (run from cron)."""
+        from app.services.reminders import send_overdue_digests
+
+        click.echo(f"已发送 {send_overdue_digests()} 份逾期日报 (digests sent)")
+
 
 def _safe_url() -> str:
     from sqlalchemy.engine import make_url

@@ -6,6 +6,7 @@ from app.models.campaign import Campaign
 from app.models.definition import FormFile, ProcessDefinition
 from app.models.idempotency import IdempotencyRecord
 from app.models.instance import ProcessInstance
+from app.models.notification import Notification
 from app.models.org import Org, Role, User, UserRole
 from app.models.project import Project, ProjectEvent, RectificationItem
 from app.models.setting import Setting
@@ -17,6 +18,7 @@ __all__ = [
     "Campaign",
     "FormFile",
     "IdempotencyRecord",
+    "Notification",
     "Org",
     "ProcessDefinition",
     "ProcessInstance",

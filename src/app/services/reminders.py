@@ -1,0 +1,202 @@
+"""Chasing (催办): reminders to whoever holds a task, in the app and by e-mail.
+
+A claimed task's reminder goes to its holder; an unclaimed one to every user eligible
+for it. Every reminder is written into the submission's history. E-mail goes out after
+the commit, and only when SMTP is configured (MAIL_SERVER).
+"""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from app.extensions import db
+from app.models import AuditEvent, Notification, Org, ProcessInstance, Role, Task, User, UserRole
+from app.models.org import SCOPE_ALL, SCOPE_OWN, SCOPE_SUBTREE
+from app.models.task import TASK_READY
+from app.services.clock import now
+from app.services.errors import BadRequest, Forbidden, NotFound
+from app.services.policy import holds_role_for, instance_visibility, may_start_on_behalf
+from app.services.transaction import after_commit, transactional
+
+
+def eligible_users(task: Task) -> list[User]:
+    """Who may act on the task: its holder, or everyone holding its role in scope."""
+    if task.assignee_id is not None:
+        return [task.assignee]
+    org_path = task.org_path
+    query = (
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .join(Role, Role.code == UserRole.role_code)
+        .join(Org, Org.id == User.org_id)
+        .where(User.active.is_(True), Role.code == task.role_code)
+        .where(
+            or_(
+                Role.scope == SCOPE_ALL,
+                (Role.scope == SCOPE_OWN) & (User.org_id == task.org_id),
+                # The user's org is the task's org or one of its ancestors.
+                (Role.scope == SCOPE_SUBTREE) & (Org.id.in_(_path_ids(org_path))),
+            )
+        )
+        .order_by(User.id)
+    )
+    return list(db.session.scalars(query).unique())
+
+
+def _path_ids(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def _tracked_tasks(actor: User):
+    """Tasks of the submissions `actor` may see: who chases sees more than their inbox."""
+    return (
+        select(Task)
+        .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+        .where(instance_visibility(actor))
+    )
+
+
+def _require_can_chase(actor: User, task: Task) -> None:
+    chases = may_start_on_behalf(actor) or (
+        "budget_department" in actor.role_codes and task.org_path.startswith(actor.org.path)
+    )
+    if not chases:
+        raise Forbidden("只有财政部门或上级部门可以催办 (only finance or the department may chase)")
+
+
+@transactional
+def send_reminder(actor: User, task_id: int, message: str | None = None) -> list[User]:
+    """Remind whoever holds the task. Returns who was reminded."""
+    task = db.session.scalar(_tracked_tasks(actor).where(Task.id == task_id))
+    if task is None:
+        raise NotFound(f"任务 {task_id} 不存在或无权查看 (no such task)")
+    _require_can_chase(actor, task)
+    if task.status != TASK_READY:
+        raise BadRequest(f"任务“{task.name}”已办理，无需催办 (the task is done)")
+    return _remind(actor, task, message)
+
+
+@transactional
+def remind_overdue(actor: User, campaign_id: int | None = None, message: str | None = None) -> int:
+    """Remind the holders of every overdue task the actor may chase (of one round, or all)."""
+    query = _tracked_tasks(actor).where(Task.status == TASK_READY, Task.due_at < now())
+    if campaign_id is not None:
+        query = query.where(ProcessInstance.campaign_id == campaign_id)
+    reminded = 0
+    for task in db.session.scalars(query).unique():
+        _require_can_chase(actor, task)
+        _remind(actor, task, message)
+        reminded += 1
+    return reminded
+
+
+def _remind(actor: User, task: Task, message: str | None) -> list[User]:
+    at = now()
+    recipients = [
+        u for u in eligible_users(task) if u.id == task.assignee_id or holds_role_for(u, task)
+    ]
+    title = f"催办：{task.instance.title} · {task.name}"
+    body = message or "请尽快办理。"
+    if task.due_at:
+        body += f"（截止 {task.due_at:%Y-%m-%d %H:%M} UTC）"
+    for user in recipients:
+        db.session.add(
+            Notification(
+                user_id=user.id,
+                at=at,
+                kind="reminder",
+                title=title,
+                body=body,
+                task_id=task.id,
+                instance_id=task.instance_id,
+                sender_id=actor.id,
+            )
+        )
+    db.session.add(
+        AuditEvent(
+            instance_id=task.instance_id,
+            task_id=task.id,
+            at=at,
+            actor_id=actor.id,
+            action="reminded",
+            activity_id=task.activity_id,
+            activity_name=task.name,
+            comment=body,
+            details={"to": [u.username for u in recipients]},
+        )
+    )
+    addresses = [u.email for u in recipients if u.email]
+    if addresses and current_app.config.get("MAIL_SERVER"):
+        config = dict(current_app.config)
+        after_commit(lambda: send_mail(config, addresses, title, body))
+    return recipients
+
+
+def send_mail(config: dict, to: list[str], subject: str, body: str) -> None:
+    message = EmailMessage()
+    message["From"] = config.get("MAIL_FROM", "perfbudget@localhost")
+    message["To"] = ", ".join(to)
+    message["Subject"] = subject
+    message.set_content(body)
+    with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)), timeout=10) as smtp:
+        smtp.send_message(message)
+
+
+def unread_count(user: User) -> int:
+    from sqlalchemy import func
+
+    return db.session.scalar(
+        select(func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def list_notifications(user: User, limit: int = 50) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+@transactional
+def mark_read(user: User) -> None:
+    for note in db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ):
+        note.read_at = now()
+
+
+@transactional
+def send_overdue_digests() -> int:
+    """Each user's daily digest of the overdue tasks they hold or may take. Returns how
+    many users got one."""
+    from collections import defaultdict
+
+    overdue = list(
+        db.session.scalars(
+            select(Task).where(Task.status == TASK_READY, Task.due_at < now())
+        ).unique()
+    )
+    per_user: dict[int, tuple[User, list[Task]]] = defaultdict(lambda: (None, []))
+    for task in overdue:
+        for user in eligible_users(task):
+            holder, tasks = per_user[user.id]
+            per_user[user.id] = (user, tasks + [task])
+    config = dict(current_app.config)
+    at = now()
+    for user, tasks in per_user.values():
+        title = f"逾期待办日报：{len(tasks)} 项"
+        body = "\n".join(
+            f"· {t.instance.title} · {t.name}（截止 {t.due_at:%Y-%m-%d}）" for t in tasks
+        )
+        db.session.add(Notification(user_id=user.id, at=at, kind="digest", title=title, body=body))
+        if user.email and config.get("MAIL_SERVER"):
+            after_commit(lambda u=user, t=title, b=body: send_mail(config, [u.email], t, b))
+    return len(per_user)

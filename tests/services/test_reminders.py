@@ -1,0 +1,142 @@
+"""Chasing: a reminder reaches whoever holds the task, in the app and by e-mail."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import time
+from datetime import datetime, timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import User
+from app.services.errors import Forbidden
+from app.services.instances import start_instance
+from app.services.queries import instance_detail
+from app.services.reminders import (
+    list_notifications,
+    mark_read,
+    remind_overdue,
+    send_overdue_digests,
+    send_reminder,
+    unread_count,
+)
+from app.services.tasks import claim_task
+
+
+class Inbox:
+    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
+
+    def __init__(self):
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(app):
+    inbox = Inbox()
+    with socket.socket() as probe:  # a free loopback port for the server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield inbox
+    controller.stop()
+    app.config["MAIL_SERVER"] = None
+
+
+def with_email(username: str, address: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    user.email = address
+    db.session.commit()
+    return user
+
+
+def wait_for(predicate, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def test_a_reminder_on_an_unclaimed_task_reaches_every_eligible_user_by_bell_and_mail(user, smtp):
+    with_email("unit", "liming@school1.example")
+    _, ready = start_instance(user("unit"), "simple_approval", title="校舍维修改造")
+    reminded = send_reminder(user("finance"), ready[0].id, "请于本周五前提交")
+    assert [u.username for u in reminded] == ["unit"]
+    unit = user("unit")
+    assert unread_count(unit) == 1
+    (note,) = list_notifications(unit)
+    assert note.title == "催办：校舍维修改造 · 填报绩效目标"
+    assert note.body.startswith("请于本周五前提交")
+    assert unread_count(user("unit2")) == 0
+    wait_for(lambda: smtp.messages)
+    (mail,) = smtp.messages
+    assert mail.rcpt_tos == ["liming@school1.example"]
+    received = email.message_from_bytes(mail.content, policy=email.policy.default)
+    assert received["Subject"] == "催办：校舍维修改造 · 填报绩效目标"
+    assert "请于本周五前提交" in received.get_content()
+    mark_read(unit)
+    assert unread_count(user("unit")) == 0
+
+
+def test_a_reminder_on_a_claimed_task_goes_to_its_holder_only_and_enters_the_history(user):
+    from app.services.setup import add_user
+
+    colleague = add_user("unit-b", "同校同事", user("unit").org, ["budget_unit"], "pw-secret-1")
+    db.session.commit()
+    instance, ready = start_instance(user("unit"), "simple_approval")
+    claim_task(colleague, ready[0].id)
+    reminded = send_reminder(user("finance"), ready[0].id)
+    assert [u.username for u in reminded] == ["unit-b"]
+    assert unread_count(user("unit")) == 0
+    last = instance_detail(user("finance"), instance.id).history[-1]
+    assert (last.action, last.actor.username, last.details) == (
+        "reminded",
+        "finance",
+        {"to": ["unit-b"]},
+    )
+
+
+def test_units_may_not_chase_and_other_departments_cannot_see_the_task(user):
+    _, ready = start_instance(user("unit"), "simple_approval")
+    with pytest.raises(Forbidden):
+        send_reminder(user("unit"), ready[0].id)
+    from app.services.errors import NotFound
+
+    with pytest.raises(NotFound):
+        send_reminder(user("dept2"), ready[0].id)
+
+
+def test_bulk_reminder_reaches_everyone_overdue_and_nobody_else(app, user):
+    start = datetime(2027, 3, 1, 9, 0)
+    app.config["CLOCK"] = lambda: start
+    start_instance(user("unit"), "simple_approval", title="早")
+    app.config["CLOCK"] = lambda: start + timedelta(days=10)
+    start_instance(user("unit2"), "simple_approval", title="晚")
+    app.config["CLOCK"] = lambda: start + timedelta(days=15)  # only the first is overdue
+    assert remind_overdue(user("finance")) == 1
+    assert unread_count(user("unit")) == 1
+    assert unread_count(user("unit2")) == 0
+
+
+def test_daily_digest_lists_each_users_overdue_tasks(app, user, smtp):
+    with_email("unit", "liming@school1.example")
+    start = datetime(2027, 3, 1, 9, 0)
+    app.config["CLOCK"] = lambda: start
+    start_instance(user("unit"), "simple_approval", title="甲")
+    start_instance(user("unit"), "simple_approval", title="乙")
+    app.config["CLOCK"] = lambda: start + timedelta(days=20)
+    assert send_overdue_digests() == 1
+    (digest,) = list_notifications(user("unit"))
+    assert digest.title == "逾期待办日报：2 项"
+    assert "甲 · 填报绩效目标" in digest.body and "乙 · 填报绩效目标" in digest.body
+    wait_for(lambda: smtp.messages)
+    assert smtp.messages[0].rcpt_tos == ["liming@school1.example"]
