@@ -109,6 +109,12 @@ def launch_campaign(
     if process_key != "quarterly_monitoring":
         quarter = None
     definition = latest_definition(process_key)
+    projects = round_projects(process_key, fiscal_year)
+    if not projects:
+        raise BadRequest(
+            "本轮没有可纳入的已批复项目，未发起任何提交 "
+            "(no approved project is covered by this round)"
+        )
     code = campaign_code(process_key, fiscal_year, quarter)
     campaign = db.session.scalar(select(Campaign).where(Campaign.code == code))
     if campaign is None:
@@ -130,11 +136,11 @@ def launch_campaign(
         )
     )
     started, already = [], 0
-    for project in round_projects(process_key, fiscal_year):
+    for project in projects:
         if project.code in covered:
             already += 1
             continue
-        instance, _ = start_instance(
+        instance, ready = start_instance(
             actor,
             process_key,
             title=f"{campaign.name} · {project.name}",
@@ -143,6 +149,9 @@ def launch_campaign(
         )
         instance.campaign_id = campaign.id
         instance.round_item = project.code
+        if campaign.due_at is not None:  # the round's deadline is its first step's
+            for task in ready:
+                task.due_at = campaign.due_at
         if process_key != "budget_compilation":  # compilation makes next year's project
             instance.project_id = project.id
         started.append(instance)

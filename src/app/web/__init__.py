@@ -31,8 +31,10 @@ from app.web import (  # noqa: E402
     filters,
     routes_admin,
     routes_auth,
+    routes_campaigns,
     routes_inbox,
     routes_instances,
+    routes_registry,
     routes_tasks,
 )
 
@@ -40,8 +42,10 @@ __all__ = [
     "filters",
     "routes_admin",
     "routes_auth",
+    "routes_campaigns",
     "routes_inbox",
     "routes_instances",
+    "routes_registry",
     "routes_tasks",
     "web_blueprint",
 ]

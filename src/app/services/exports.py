@@ -1,0 +1,80 @@
+"""Excel workbooks of what a page lists, for the reports finance files on paper.
+
+Headers are Chinese whatever the page language: the workbook goes to the county's
+offices, whose templates are Chinese. Rates are numbers formatted as percentages, so
+they can be sorted and summed in Excel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from app.models import Project
+
+PROJECT_HEADERS = (
+    "编码",
+    "项目名称",
+    "主管部门",
+    "实施单位",
+    "批复金额（万元）",
+    "调整后预算（万元）",
+    "最新季度",
+    "执行率",
+    "序时进度",
+    "预警",
+    "评价等级",
+    "下年预算建议",
+)
+LIGHT_NAMES = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "blue": "蓝灯"}
+WIDTHS = (16, 30, 16, 16, 14, 16, 10, 10, 10, 8, 10, 16)
+
+
+def time_progress_of(project: Project) -> float | None:
+    """序时进度 at the end of the project's latest monitored quarter."""
+    return project.latest_quarter * 3 / 12 if project.latest_quarter else None
+
+
+def project_row(project: Project) -> list:
+    """One registry row as the workbook holds it (blanks stay empty cells)."""
+    return [
+        project.code,
+        project.name,
+        project.department.name,
+        project.unit.name,
+        project.approved_amount,
+        project.adjusted_amount,
+        f"第{project.latest_quarter}季度" if project.latest_quarter else None,
+        project.latest_execution_rate,
+        time_progress_of(project),
+        LIGHT_NAMES.get(project.latest_light or ""),
+        project.grade,
+        project.next_year_tag,
+    ]
+
+
+def projects_workbook(projects: Iterable[Project], title: str = "项目库") -> bytes:
+    """The registry list as an .xlsx file's bytes: one header row, one row a project."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]  # Excel's limit on sheet names
+    sheet.append(PROJECT_HEADERS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for project in projects:
+        sheet.append(project_row(project))
+    for row in sheet.iter_rows(min_row=2):
+        for index in (4, 5):  # amounts in 万元
+            row[index].number_format = "#,##0.00"
+        for index in (7, 8):
+            row[index].number_format = "0.0%"
+    for index, width in enumerate(WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()

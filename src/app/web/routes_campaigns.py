@@ -1,0 +1,108 @@
+"""轮次: finance launches a round of submissions and follows how far it has got."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.services import campaigns as rounds
+from app.services import queries, registry_views
+from app.services.errors import BadRequest, NotFound
+from app.services.policy import may_start_on_behalf
+from app.web import web_blueprint as bp
+from app.web.navigation import actor
+
+DEPARTMENT_SORTS = {
+    "overdue": lambda d: (-d.overdue, d.department),
+    "total": lambda d: (-d.total, d.department),
+    "department": lambda d: d.department,
+}
+
+
+@bp.app_context_processor
+def rounds_context() -> dict:
+    return {"may_run_rounds": current_user.is_authenticated and may_start_on_behalf(current_user)}
+
+
+@bp.get("/campaigns")
+def campaigns():
+    user = actor()
+    registry_views.require_round_organiser(user)
+    return _page(user, {})
+
+
+@bp.post("/campaigns")
+def launch_campaign():
+    user = actor()
+    registry_views.require_round_organiser(user)
+    try:
+        key, year, quarter, due_at = _launch_form()
+        launch = rounds.launch_campaign(user, key, year, quarter, due_at)
+    except (BadRequest, NotFound) as exc:  # show the refusal above the form, values kept
+        return _page(user, request.form, refused=exc.message), 400
+    flash(
+        _(
+            "Started %(started)s, %(already)s already existed.",
+            started=len(launch.started),
+            already=launch.already,
+        ),
+        "success",
+    )
+    return redirect(url_for("web.campaign", campaign_id=launch.campaign.id))
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+def campaign(campaign_id: int):
+    user = actor()
+    registry_views.require_round_organiser(user)
+    progress = rounds.campaign_progress(user, campaign_id)
+    sort = request.args.get("sort", "overdue")
+    departments = sorted(
+        progress.by_department, key=DEPARTMENT_SORTS.get(sort, DEPARTMENT_SORTS["overdue"])
+    )
+    submissions = registry_views.round_submissions(user, campaign_id)
+    return render_template(
+        "campaign.html",
+        progress=progress,
+        departments=departments,
+        sort=sort,
+        submissions=submissions,
+        current=queries.open_tasks_of([i.id for i in submissions]),
+        process_names=rounds.PROCESS_NAMES,
+    )
+
+
+def _page(user, form, refused: str | None = None):
+    return render_template(
+        "campaigns.html",
+        rounds=rounds.list_campaigns(),
+        counts=registry_views.round_counts(user),
+        process_names=rounds.PROCESS_NAMES,
+        form=form,
+        refused=refused,
+    )
+
+
+def _launch_form() -> tuple[str, int, int | None, datetime | None]:
+    """The launch form's values; a due date means the end of that day in local time."""
+    form = request.form
+    try:
+        year = int(form.get("fiscal_year", ""))
+    except ValueError:
+        raise BadRequest(_("Enter the fiscal year as a number, e.g. 2027.")) from None
+    quarter_text = form.get("quarter") or ""
+    quarter = int(quarter_text) if quarter_text.isdigit() else None
+    due_at = None
+    if form.get("due"):
+        try:
+            day = date.fromisoformat(form["due"])
+        except ValueError:
+            raise BadRequest(_("Enter the due date as YYYY-MM-DD.")) from None
+        zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
+        local = datetime.combine(day, time(23, 59), tzinfo=zone)
+        due_at = local.astimezone(UTC).replace(tzinfo=None)
+    return form.get("process", ""), year, quarter, due_at

@@ -1,0 +1,190 @@
+"""轮次 pages: finance launches a round from the page and follows its progress."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Campaign, Org, ProcessInstance, Project
+from app.services.clock import now
+from app.services.deployment import deploy_definition
+from app.services.queries import open_tasks_of
+from app.services.tasks import complete_task
+from factories import GOOD_TARGETS
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+
+
+@pytest.fixture
+def evaluation_process(app):
+    """A tiny process deployed under the key annual_evaluation, started by finance."""
+    xml = (FIXTURES / "processes" / "simple_approval.bpmn").read_text(encoding="utf-8")
+    xml = xml.replace('"simple_approval"', '"annual_evaluation"')
+    xml = xml.replace('name="budget_unit"', 'name="finance_bureau"')
+    forms = {path.name: path.read_bytes() for path in (FIXTURES / "forms").glob("*.json")}
+    return deploy_definition(None, xml.encode(), "annual_evaluation.bpmn", {}, None, forms)
+
+
+@pytest.fixture
+def approved_projects(app) -> list[Project]:
+    """Three approved 2027 projects (two at schools, one at the hospital), one excluded."""
+    orgs = {o.code: o for o in db.session.scalars(select(Org))}
+    made = []
+    for code, name, dept, unit, status in (
+        ("JY-001", "校舍维修改造", "edu", "edu-school1", "approved"),
+        ("JY-002", "图书馆藏书", "edu", "edu-school2", "approved"),
+        ("WS-001", "医疗设备购置", "health", "health-hospital", "approved"),
+        ("WS-009", "远程会诊平台", "health", "health-hospital", "excluded"),
+    ):
+        project = Project(
+            code=code,
+            name=name,
+            fiscal_year=2027,
+            department_id=orgs[dept].id,
+            unit_id=orgs[unit].id,
+            status=status,
+            approved_amount=100.0,
+            cumulative_adjustment=0,
+            updated_at=datetime(2027, 1, 20),
+        )
+        db.session.add(project)
+        made.append(project)
+    db.session.commit()
+    return made
+
+
+LAUNCH = {"process": "annual_evaluation", "fiscal_year": "2027", "due": "2028-03-31"}
+
+
+def flashes(page) -> list[str]:
+    return re.findall(r'<p class="flash[^"]*" role="status">([^<]+)</p>', page.text)
+
+
+@pytest.mark.parametrize("username", ["unit", "dept", "dept2", "gov", "expert", "admin"])
+def test_rounds_are_refused_to_everyone_but_finance(client, login, username, evaluation_process):
+    login(username)
+    assert client.get("/campaigns").status_code == 403
+    assert client.post("/campaigns", data=LAUNCH).status_code == 403
+    assert client.get("/campaigns/1").status_code == 403
+    assert 'href="/campaigns"' not in client.get("/").text
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(ProcessInstance)) == 0
+
+
+def test_finance_launches_a_round_once_and_relaunching_adds_no_duplicate(
+    client, login, evaluation_process, approved_projects
+):
+    login("finance")
+    page = client.get("/campaigns")
+    assert page.status_code == 200 and "发起轮次" in page.text and "尚未发起任何轮次" in page.text
+    assert 'href="/campaigns"' in client.get("/").text  # the nav link
+
+    first = client.post("/campaigns", data=LAUNCH, follow_redirects=True)
+    assert first.status_code == 200
+    assert flashes(first) == ["已发起 3 份，已存在 0 份"]
+    assert "2027年度年度绩效评价" in first.text
+
+    again = client.post("/campaigns", data=LAUNCH, follow_redirects=True)
+    assert flashes(again) == ["已发起 0 份，已存在 3 份"]
+    db.session.rollback()
+    items = db.session.scalars(select(ProcessInstance.round_item).order_by("round_item")).all()
+    assert items == ["JY-001", "JY-002", "WS-001"]
+
+    listing = client.get("/campaigns")
+    row = re.search(r'<tr data-campaign="\d+">.*?</tr>', listing.text, re.S).group(0)
+    assert "2027年度年度绩效评价" in row and "张伟（县财政局预算股）" in row
+    assert re.findall(r'<td class="num">(\d+)</td>', row) == ["3", "0"]
+    assert "2028-03-31" in row
+
+
+@pytest.mark.parametrize(
+    ("form", "message", "status"),
+    [
+        (
+            {"process": "quarterly_monitoring", "fiscal_year": "2027"},
+            "季度监控须指定第 1–4 季度",
+            400,
+        ),
+        ({"process": "budget_compilation", "fiscal_year": "2028"}, "未部署", 400),
+        ({"process": "annual_evaluation", "fiscal_year": "明年"}, "请以数字填写年度", 400),
+    ],
+)
+def test_a_refused_launch_shows_why_and_starts_nothing(
+    client, login, evaluation_process, approved_projects, form, message, status
+):
+    login("finance")
+    answer = client.post("/campaigns", data=form)
+    assert answer.status_code == status
+    assert "未能发起本轮" in answer.text and message in answer.text
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(ProcessInstance)) == 0
+
+
+def test_a_round_without_approved_projects_is_refused_and_leaves_no_empty_round(
+    client, login, evaluation_process
+):
+    login("finance")
+    page = client.post("/campaigns", data=LAUNCH)
+    assert page.status_code == 400
+    assert "本轮没有可纳入的已批复项目，未发起任何提交" in page.text
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Campaign)) == 0
+
+
+def test_progress_page_counts_submitted_finished_overdue_by_step_and_department(
+    app, client, login, user, evaluation_process, approved_projects
+):
+    login("finance")
+    client.post("/campaigns", data=LAUNCH)
+    db.session.rollback()
+    first = db.session.scalar(select(ProcessInstance).where(ProcessInstance.round_item == "JY-001"))
+    task = open_tasks_of([first.id])[first.id][0]
+    complete_task(user("finance"), task.id, GOOD_TARGETS)  # JY-001 moves to the dept review
+    campaign_id = first.campaign_id
+
+    page = client.get(f"/campaigns/{campaign_id}")
+    assert page.status_code == 200
+    totals = page.text.split('<p class="round-totals">')[1].split("</p>")[0]
+    assert "共 3 份" in totals and "已提交 1" in totals and "已办结 0" in totals
+    assert "逾期 0" in totals
+    steps = dict(
+        re.findall(
+            r'<li data-step="([^"]+)">.*?<span class="bar-count">(\d+)</span>', page.text, re.S
+        )
+    )
+    assert steps == {"填报绩效目标": "2", "部门审核": "1"}
+    departments = re.findall(
+        r'<tr data-department="([^"]+)">\s*<td>[^<]*</td>\s*'
+        r'<td class="num">(\d+)</td>\s*<td class="num">(\d+)</td>\s*<td class="num">(\d+)</td>',
+        page.text,
+    )
+    assert departments == [("县卫生健康局", "1", "0", "0"), ("县教育局", "2", "1", "0")]
+    submissions = re.findall(r'<tr data-instance="(\d+)">', page.text)
+    assert len(submissions) == 3
+
+    # A month on, only the department review (due in 5 working days) is late: the round's
+    # first steps are due at the round's deadline.
+    later = now() + timedelta(days=30)
+    app.config["CLOCK"] = lambda: later
+    page = client.get(f"/campaigns/{campaign_id}")
+    totals = page.text.split('<p class="round-totals">')[1].split("</p>")[0]
+    assert "逾期 1" in totals
+    # Past the round's deadline every open step is late; most overdue first.
+    app.config["CLOCK"] = lambda: datetime(2028, 4, 2, 9, 0)
+    page = client.get(f"/campaigns/{campaign_id}")
+    totals = page.text.split('<p class="round-totals">')[1].split("</p>")[0]
+    assert "逾期 3" in totals
+    order = re.findall(r'<tr data-department="([^"]+)">', page.text)
+    assert order == ["县教育局", "县卫生健康局"]
+    by_name = client.get(f"/campaigns/{campaign_id}?sort=department")
+    assert re.findall(r'<tr data-department="([^"]+)">', by_name.text) == sorted(order)
+
+
+def test_a_missing_round_is_404_for_finance(client, login):
+    login("finance")
+    assert client.get("/campaigns/999").status_code == 404
