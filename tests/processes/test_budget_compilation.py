@@ -1,0 +1,487 @@
+"""预算编制 (budget_compilation): every gateway branch, driven through the services as the
+real roles, from the unit's target form to the department's reply to the unit."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AuditEvent, Org, Project, ProjectEvent
+from app.performance.registry import find_project
+from app.services.calendar import work_calendar
+from app.services.errors import ValidationFailed
+from app.services.forms_view import task_form
+from app.services.instances import start_instance
+from app.services.queries import list_inbox
+from app.services.tasks import complete_task
+
+KEY = "budget_compilation"
+
+INDICATORS = [
+    {
+        "level1": "产出指标",
+        "level2": "数量指标",
+        "name": "改造教室数量",
+        "sign": "≥",
+        "target": "12",
+        "unit": "间",
+        "period": "年度",
+    },
+    {
+        "level1": "满意度指标",
+        "level2": "服务对象满意度指标",
+        "name": "师生满意度",
+        "sign": "≥",
+        "target": "90",
+        "unit": "%",
+        "period": "年度",
+    },
+]
+
+
+def project_form(**changes) -> dict:
+    data = {
+        "project_code": "JY-2027-001",
+        "project_name": "县第一中学教室改造",
+        "fiscal_year": 2027,
+        "department_name": "县教育局",
+        "unit_name": "县第一中学",
+        "nature": "新增",
+        "project_type": "一次性",
+        "plan_start_date": "2027-03-01",
+        "plan_end_date": "2027-08-31",
+        "total_fiscal_funds": 320,
+        "requested_amount": 320,
+        "functional_category": "2050203 初中教育",
+        "special_fund": "教育发展专项资金",
+        "special_fund_total": 2000,
+        "overall_goal": "三年内完成全校教室标准化改造",
+        "annual_goal": "完成 12 间教室改造并投入使用",
+        "indicators": INDICATORS,
+    }
+    data.update(changes)
+    return data
+
+
+DEPARTMENT_TARGETS = {
+    "dept_overall_goal": "办学条件达标率提升到 95%",
+    "county_goal_alignment": "支撑县政府“教育强县”年度目标",
+    "function_targets": [{"function_name": "义务教育", "function_goal": "办学条件标准化"}],
+    "project_function": "义务教育",
+}
+PRE_EVALUATION = {
+    "score_necessity": 18,
+    "score_economy": 16,
+    "score_targets": 17,
+    "score_feasibility": 18,
+    "score_compliance": 19,
+    "pre_eval_conclusion": "予以支持",
+    "suggested_amount": 300,
+    "pre_eval_report": "data:application/pdf;name=预评估报告.pdf;base64,JVBERi0=",
+}
+
+
+@pytest.fixture
+def compilation(deployed):
+    deployed(KEY)
+
+
+def tasks_at(actor, activity: str) -> list:
+    return [t for t in list_inbox(actor, process=KEY).tasks if t.activity_id == activity]
+
+
+def the_task(actor, activity: str):
+    tasks = tasks_at(actor, activity)
+    assert len(tasks) == 1, f"{actor.username} should have one {activity}, has {len(tasks)}"
+    return tasks[0]
+
+
+def complete(actor, activity: str, data: dict):
+    instance, _ready = complete_task(actor, the_task(actor, activity).id, data)
+    return instance
+
+
+def open_activities(user, instance_id: int) -> list[str]:
+    finance = user("finance")
+    return sorted(
+        t.activity_id
+        for t in list_inbox(finance, process=KEY).tasks
+        if t.instance_id == instance_id
+    )
+
+
+def start_as_unit(user, **changes):
+    instance, _ = start_instance(user("unit"), KEY, title="县第一中学教室改造")
+    complete(user("unit"), "fill_project_targets", project_form(**changes))
+    return instance
+
+
+def through_department(user):
+    complete(user("dept"), "dept_review", {"dept_decision": "approve"})
+    complete(user("dept"), "fill_department_targets", DEPARTMENT_TARGETS)
+
+
+def through_pre_evaluation(user, **changes):
+    complete(
+        user("finance"),
+        "organise_pre_evaluation",
+        {
+            "expert_username": "expert",
+            "pre_eval_method": "专家评审",
+        },
+    )
+    complete(user("expert"), "pre_evaluation", {**PRE_EVALUATION, **changes})
+
+
+def through_selection(user, **changes):
+    complete(user("finance"), "finance_target_review", {"target_grade": "优"})
+    data = {"funded": "yes", "priority_rank": 3, "approved_amount": 300}
+    return complete(user("finance"), "rank_and_select", {**data, **changes})
+
+
+def registry_events(code: str, year: int) -> list[str]:
+    project = find_project(code, year)
+    return [
+        e.kind
+        for e in db.session.scalars(
+            select(ProjectEvent).where(ProjectEvent.project_id == project.id)
+        )
+    ]
+
+
+def last_actions(instance_id: int, count: int = 2) -> list[tuple[str, str | None]]:
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
+    ).all()
+    return [(e.action, e.activity_id) for e in events[-count:]]
+
+
+def test_new_project_goes_through_pre_evaluation_review_selection_and_is_approved(
+    compilation, user
+):
+    instance = start_as_unit(user)
+
+    assert tasks_at(user("dept2"), "dept_review") == [], "another department never sees it"
+    review = the_task(user("dept"), "dept_review")
+    assert task_form(user("dept"), review.id).data["project_name"] == "县第一中学教室改造"
+    through_department(user)
+
+    organise = the_task(user("finance"), "organise_pre_evaluation")
+    assert task_form(user("finance"), organise.id).data["nature"] == "新增"
+    through_pre_evaluation(user)
+
+    target_review = the_task(user("finance"), "finance_target_review")
+    prefill = task_form(user("finance"), target_review.id).data
+    assert prefill["pre_eval_score"] == 88, "the five dimensions are added up by the script"
+    assert prefill["indicators"] == INDICATORS
+    complete(
+        user("finance"),
+        "finance_target_review",
+        {"target_grade": "良", "target_opinion": "已共同修改"},
+    )
+
+    rank = the_task(user("finance"), "rank_and_select")
+    prefill = task_form(user("finance"), rank.id).data
+    assert prefill["last_grade"] == "" and prefill["low_performing"] is False
+    complete(
+        user("finance"),
+        "rank_and_select",
+        {
+            "funded": "yes",
+            "priority_rank": 1,
+            "approved_amount": 300,
+        },
+    )
+
+    assert tasks_at(user("congress"), "congress_approval") == []
+    complete(user("gov"), "gov_review", {"gov_decision": "approve"})
+    complete(user("congress"), "congress_approval", {"congress_decision": "approve"})
+
+    reply = the_task(user("finance"), "finance_reply")
+    assert reply.due_at == work_calendar().due_after(reply.created_at, timedelta(days=20))
+    prefill = task_form(user("finance"), reply.id).data
+    assert prefill["indicators"] == INDICATORS and prefill["approved_amount"] == 300
+    final = [dict(INDICATORS[0], target="13"), INDICATORS[1]]
+    complete(
+        user("finance"),
+        "finance_reply",
+        {
+            "approved_amount": 300,
+            "indicators": final,
+            "reply_date": "2027-02-10",
+        },
+    )
+
+    project = find_project("JY-2027-001", 2027)
+    assert project.status == "approved" and project.approved_amount == 300
+    assert project.indicators == final and project.special_fund_total == 2000
+
+    assert tasks_at(user("dept2"), "dept_reply_to_unit") == []
+    dept_reply = the_task(user("dept"), "dept_reply_to_unit")
+    assert dept_reply.due_at == work_calendar().due_after(dept_reply.created_at, timedelta(days=15))
+    instance = complete(user("dept"), "dept_reply_to_unit", {"dept_reply_date": "2027-02-20"})
+    assert instance.status == "completed"
+    assert last_actions(instance.id) == [
+        ("completed", "dept_reply_to_unit"),
+        ("finished", None),
+    ]
+
+
+def test_department_return_shows_its_opinion_to_the_unit_read_only(compilation, user):
+    start_as_unit(user)
+    with pytest.raises(ValidationFailed):
+        complete(user("dept"), "dept_review", {"dept_decision": "return"})  # opinion required
+    complete(
+        user("dept"),
+        "dept_review",
+        {
+            "dept_decision": "return",
+            "dept_opinion": "满意度指标目标值偏低",
+        },
+    )
+
+    unit = user("unit")
+    assert tasks_at(user("unit2"), "fill_project_targets") == []
+    again = the_task(unit, "fill_project_targets")
+    form = task_form(unit, again.id)
+    assert form.data["dept_opinion"] == "满意度指标目标值偏低"
+    assert form.ui["dept_opinion"]["ui:readonly"] is True
+    assert form.data["annual_goal"] == "完成 12 间教室改造并投入使用", "what was sent before"
+
+    complete(unit, "fill_project_targets", project_form(dept_opinion="改成别的"))
+    review = the_task(user("dept"), "dept_review")
+    assert task_form(user("dept"), review.id).data["dept_opinion"] == "满意度指标目标值偏低"
+
+
+@pytest.mark.parametrize(
+    ("nature", "requested", "pre_evaluated"),
+    [("延续", 100, False), ("延续", 500, True), ("新增", 50, True)],
+)
+def test_pre_evaluation_is_for_new_and_major_projects(
+    compilation, user, nature, requested, pre_evaluated
+):
+    start_as_unit(user, nature=nature, requested_amount=requested)
+    through_department(user)
+    assert bool(tasks_at(user("finance"), "organise_pre_evaluation")) is pre_evaluated
+    assert bool(tasks_at(user("finance"), "finance_target_review")) is not pre_evaluated
+
+
+def test_finance_starts_a_continuing_project_on_behalf_of_the_unit(compilation, user):
+    school = db.session.scalar(select(Org).where(Org.code == "edu-school1"))
+    start_instance(
+        user("finance"),
+        KEY,
+        org_id=school.id,
+        data={
+            "project_code": "JY-2026-007",
+            "project_name": "营养午餐补助",
+            "fiscal_year": 2027,
+            "nature": "延续",
+        },
+    )
+    assert tasks_at(user("unit2"), "fill_project_targets") == []
+    task = the_task(user("unit"), "fill_project_targets")
+    prefill = task_form(user("unit"), task.id).data
+    assert prefill["project_code"] == "JY-2026-007" and prefill["nature"] == "延续"
+
+
+def test_pre_evaluation_goes_to_the_named_expert_and_not_supported_excludes(compilation, user):
+    instance = start_as_unit(user)
+    through_department(user)
+    complete(
+        user("finance"),
+        "organise_pre_evaluation",
+        {
+            "expert_username": "expert",
+            "pre_eval_method": "第三方机构评估",
+        },
+    )
+    task = the_task(user("expert"), "pre_evaluation")
+    assert task.assignee_id == user("expert").id
+    assert task_form(user("expert"), task.id).data["project_name"] == "县第一中学教室改造"
+    with pytest.raises(ValidationFailed):  # the report is required
+        complete(
+            user("expert"),
+            "pre_evaluation",
+            {**{k: v for k, v in PRE_EVALUATION.items() if k != "pre_eval_report"}},
+        )
+    instance = complete(
+        user("expert"),
+        "pre_evaluation",
+        {
+            **PRE_EVALUATION,
+            "pre_eval_conclusion": "不予支持",
+            "pre_eval_opinion": "立项依据不足",
+        },
+    )
+    assert instance.status == "completed"
+    assert open_activities(user, instance.id) == []
+    project = find_project("JY-2027-001", 2027)
+    assert project.status == "excluded"
+    event = db.session.scalar(select(ProjectEvent).where(ProjectEvent.project_id == project.id))
+    assert "绩效预评估不予支持：立项依据不足" in event.summary
+
+
+def test_finance_grade_medium_returns_to_the_department_and_poor_excludes(compilation, user):
+    instance = start_as_unit(user)
+    through_department(user)
+    through_pre_evaluation(user)
+    with pytest.raises(ValidationFailed):  # 中 needs an opinion
+        complete(user("finance"), "finance_target_review", {"target_grade": "中"})
+    complete(
+        user("finance"),
+        "finance_target_review",
+        {
+            "target_grade": "中",
+            "target_opinion": "产出指标不够量化",
+        },
+    )
+
+    assert tasks_at(user("dept2"), "dept_revise_targets") == []
+    revise = the_task(user("dept"), "dept_revise_targets")
+    form = task_form(user("dept"), revise.id)
+    assert form.data["target_opinion"] == "产出指标不够量化"
+    assert form.ui["target_opinion"]["ui:readonly"] is True
+    complete(
+        user("dept"),
+        "dept_revise_targets",
+        {
+            "annual_goal": "完成 12 间教室改造，验收合格率 100%",
+            "indicators": INDICATORS,
+            "revision_note": "已量化质量指标",
+        },
+    )
+
+    again = the_task(user("finance"), "finance_target_review")
+    prefill = task_form(user("finance"), again.id).data
+    assert prefill["revision_note"] == "已量化质量指标"
+    assert prefill["annual_goal"] == "完成 12 间教室改造，验收合格率 100%"
+    assert tasks_at(user("finance"), "organise_pre_evaluation") == [], "not evaluated twice"
+
+    instance = complete(
+        user("finance"),
+        "finance_target_review",
+        {
+            "target_grade": "差",
+            "target_opinion": "目标与项目内容不符",
+        },
+    )
+    assert instance.status == "completed"
+    assert find_project("JY-2027-001", 2027).status == "excluded"
+    assert registry_events("JY-2027-001", 2027) == ["excluded"]
+
+
+def test_not_selected_project_is_excluded(compilation, user):
+    instance = start_as_unit(user, nature="延续", requested_amount=80)
+    through_department(user)
+    with pytest.raises(ValidationFailed):  # a reason is required
+        through_selection(user, funded="no", priority_rank=None, approved_amount=None)
+    instance = complete(
+        user("finance"),
+        "rank_and_select",
+        {
+            "funded": "no",
+            "selection_note": "超出部门控制数",
+        },
+    )
+    assert instance.status == "completed"
+    assert find_project("JY-2027-001", 2027).status == "excluded"
+
+
+def test_last_years_poor_grade_is_shown_and_funding_it_needs_a_reason(compilation, user):
+    school = db.session.scalar(select(Org).where(Org.code == "edu-school1"))
+    db.session.add(
+        Project(
+            code="JY-2027-001",
+            name="县第一中学教室改造",
+            fiscal_year=2026,
+            department_id=school.parent_id,
+            unit_id=school.id,
+            status="approved",
+            grade="差",
+            latest_light="red",
+            cumulative_adjustment=0,
+            updated_at=datetime(2026, 12, 31),
+        )
+    )
+    db.session.commit()
+    start_as_unit(user, nature="延续", requested_amount=80)
+    through_department(user)
+    complete(user("finance"), "finance_target_review", {"target_grade": "优"})
+
+    rank = the_task(user("finance"), "rank_and_select")
+    prefill = task_form(user("finance"), rank.id).data
+    assert prefill["last_grade"] == "差" and prefill["last_light"] == "red"
+    assert prefill["low_performing"] is True
+    with pytest.raises(ValidationFailed):
+        complete(
+            user("finance"),
+            "rank_and_select",
+            {
+                "funded": "yes",
+                "priority_rank": 9,
+                "approved_amount": 40,
+            },
+        )
+    complete(
+        user("finance"),
+        "rank_and_select",
+        {
+            "funded": "yes",
+            "priority_rank": 9,
+            "approved_amount": 40,
+            "selection_note": "已整改到位，压减一半安排",
+        },
+    )
+    assert the_task(user("gov"), "gov_review")
+
+
+def test_government_and_congress_returns_go_back_to_selection_with_their_opinion(compilation, user):
+    start_as_unit(user, nature="延续", requested_amount=80)
+    through_department(user)
+    through_selection(user, approved_amount=80)
+
+    with pytest.raises(ValidationFailed):
+        complete(user("gov"), "gov_review", {"gov_decision": "return"})
+    complete(user("gov"), "gov_review", {"gov_decision": "return", "gov_opinion": "压减 10%"})
+    rank = the_task(user("finance"), "rank_and_select")
+    form = task_form(user("finance"), rank.id)
+    assert form.data["gov_opinion"] == "压减 10%" and form.ui["gov_opinion"]["ui:readonly"]
+    complete(
+        user("finance"),
+        "rank_and_select",
+        {
+            "funded": "yes",
+            "priority_rank": 3,
+            "approved_amount": 72,
+        },
+    )
+
+    gov = the_task(user("gov"), "gov_review")
+    assert task_form(user("gov"), gov.id).data["approved_amount"] == 72
+    complete(user("gov"), "gov_review", {"gov_decision": "approve"})
+    complete(
+        user("congress"),
+        "congress_approval",
+        {
+            "congress_decision": "return",
+            "congress_opinion": "请说明排序依据",
+        },
+    )
+    rank = the_task(user("finance"), "rank_and_select")
+    assert task_form(user("finance"), rank.id).data["congress_opinion"] == "请说明排序依据"
+    complete(
+        user("finance"),
+        "rank_and_select",
+        {
+            "funded": "yes",
+            "priority_rank": 2,
+            "approved_amount": 72,
+        },
+    )
+    complete(user("gov"), "gov_review", {"gov_decision": "approve"})
+    complete(user("congress"), "congress_approval", {"congress_decision": "approve"})
+    assert the_task(user("finance"), "finance_reply")
