@@ -80,7 +80,15 @@ def registry_lookup(project_code: str, fiscal_year: int) -> dict:
     """读取项目库中的项目 · A project's registry record, for gateways and prefill."""
     project = find_project(project_code, fiscal_year)
     if project is None:
-        return {"exists": False, "indicators": []}
+        previous = find_project(project_code, int(fiscal_year) - 1)
+        return {
+            "exists": False,
+            "indicators": [],
+            "cumulative_adjustment": 0,
+            "last_grade": previous.grade if previous else None,
+            "latest_light": None,
+            "grade": None,
+        }
     current_run().instance.project_id = project.id
     return {
         "exists": True,
@@ -163,7 +171,9 @@ def registry_record_adjustment(
         project.adjusted_amount if project.adjusted_amount is not None else project.approved_amount
     )
     project.adjusted_amount = (base or 0) + change
-    project.cumulative_adjustment = (project.cumulative_adjustment or 0) + abs(change)
+    # Gross: an addition and a reduction both count toward the 5 % filing limit.
+    gross = (_number(addition) or 0) + (_number(reduction) or 0)
+    project.cumulative_adjustment = (project.cumulative_adjustment or 0) + gross
     project.indicators = apply_indicator_changes(project.indicators or [], indicator_changes or [])
     _event(
         project,

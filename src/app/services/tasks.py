@@ -19,9 +19,10 @@ from app.services.policy import holds_role_for, require_can_complete, task_visib
 from app.services.projection import apply_step
 from app.services.transaction import transactional
 
-# Fields whose values the history shows as the step's decision and comment.
+# Fields whose values the history shows as the step's decision and comment: these names,
+# or names ending in them (dept_decision, gov_opinion, target_grade, ...).
 DECISION_FIELDS = ("decision", "conclusion", "grade")
-COMMENT_FIELDS = ("comment", "opinion", "comments")
+COMMENT_FIELDS = ("opinion", "comment", "comments")
 
 
 def visible_task(actor: User, task_id: int) -> Task:
@@ -159,7 +160,7 @@ def _accepted_fields(schema: dict, ui: dict, data: dict, previous: dict) -> dict
 
 def _first(data: dict, names: tuple[str, ...]) -> str | None:
     for name in names:
-        value = data.get(name)
-        if value not in (None, ""):
-            return str(value)
+        for key, value in data.items():
+            if (key == name or key.endswith("_" + name)) and value not in (None, "", [], {}):
+                return str(value)
     return None
