@@ -1,5 +1,6 @@
 # make run  — install, create the demo county in SQLite (first run), serve on 127.0.0.1:$(PORT)
 # make test — install with test extras and run every test (PostgreSQL run too when reachable)
+# make bench — install, then print the quality-bar figures beside bare SpiffWorkflow
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -7,9 +8,22 @@ PORT ?= 5000
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export FLASK_APP := app
 
-.PHONY: install run test test-postgres lint translations clean
+.PHONY: install assets run test test-postgres lint translations clean bench
 
-install: $(VENV)/.installed translations
+install: $(VENV)/.installed translations assets
+
+# bpmn-js from the npm registry, copied into the app's static folder: served by the app
+# itself, never from a CDN.
+VENDOR := src/app/static/vendor
+assets: $(VENDOR)/.installed
+
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)/bpmn-js
+	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js \
+	   node_modules/bpmn-js/dist/bpmn-modeler.production.min.js $(VENDOR)/bpmn-js/
+	cp -r node_modules/bpmn-js/dist/assets $(VENDOR)/bpmn-js/
+	touch $@
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,9 +55,13 @@ test-postgres: install
 	  echo "SKIPPED the PostgreSQL run: no server at $(PG_URL) (start PostgreSQL or set PG_URL to enable it)"; \
 	fi
 
+# The quality bars of DESIGN.md; BENCH_N and BENCH_PG_URL tune it (see benchmarks/run.py).
+bench: install
+	$(PY) benchmarks/run.py
+
 lint: install
 	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/ruff format --check src tests
 
 clean:
-	rm -rf $(VENV) instance src/app/instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules $(VENDOR)
