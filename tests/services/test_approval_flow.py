@@ -156,3 +156,23 @@ def test_fields_the_form_does_not_own_are_not_taken(user):
     instance, task = start(unit)
     complete_task(unit, task.id, dict(GOOD_TARGETS, decision="approve"))
     assert "decision" not in instance.data
+
+
+def test_read_only_columns_of_table_rows_keep_their_values_whatever_is_posted(user, app):
+    from app.extensions import db
+    from app.models import FormFile
+
+    # Make the indicator name and target read-only in the fixture's ui schema, as a
+    # monitoring report shows approved targets.
+    unit = user("unit")
+    instance, task = start(unit)
+    complete_task(unit, task.id, GOOD_TARGETS)
+    _, ready = complete_task(user("dept"), queries.list_inbox(user("dept")).tasks[0].id,
+                             {"decision": "return", "comment": "请补充"})  # fmt: skip
+    ui = db.session.query(FormFile).filter_by(filename="project-targets.uischema.json").one()
+    ui.content = {**ui.content, "indicators": {"items": {"target": {"ui:readonly": True}}}}
+    db.session.commit()
+    tampered = dict(GOOD_TARGETS)
+    tampered["indicators"] = [dict(GOOD_TARGETS["indicators"][0], target="1", unit="平方米")]
+    complete_task(unit, ready[0].id, tampered)
+    assert instance.data["indicators"][0]["target"] == "3000"

@@ -592,12 +592,8 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         ran the engine discards them).
         """
         external_context = external_context or {}
-        clashes = sorted((set(self.functions) | set(external_context)) & set(context))
-        if clashes:
-            raise ScriptError(
-                "task data overwrites a predefined function; rename the field(s): "
-                + ", ".join(clashes)
-            )
+        # A data field named like an operator (e.g. `adjusted_budget`, which every round
+        # carries) shadows the operator inside scripts, as it already does in conditions.
         code = _compiled(script, "exec")
         scope = self._scope(context, external_context)
         _run(code, scope, self.time_limit, "script")
@@ -617,7 +613,7 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         for key, value in scope.items():
             if (
                 key.startswith("_")
-                or key in self.functions
+                or value is self.functions.get(key)
                 or key in external_context
                 or callable(value)  # functions the script defined, builtins it aliased
             ):

@@ -140,22 +140,41 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
 
 
 def _accepted_fields(schema: dict, ui: dict, data: dict, previous: dict) -> dict:
-    """Only the form's own fields are taken, and read-only ones keep their earlier value.
+    """Only the form's own fields are taken, and read-only ones keep their earlier value,
+    down to the columns of table rows (an approved target cannot be edited in a report).
 
     So a client cannot set data the step does not own (e.g. another step's decision).
     """
     properties = schema.get("properties")
     if not isinstance(properties, dict):
         return dict(data)
+    if ui.get("ui:readonly"):
+        return {name: previous[name] for name in properties if name in previous}
     accepted = {}
-    for name in properties:
-        readonly = ui.get("ui:readonly") or (ui.get(name) or {}).get("ui:readonly")
-        if readonly:
+    for name, sub_schema in properties.items():
+        sub_ui = ui.get(name) if isinstance(ui.get(name), dict) else {}
+        if sub_ui.get("ui:readonly"):
             if name in previous:
                 accepted[name] = previous[name]
         elif name in data:
-            accepted[name] = data[name]
+            accepted[name] = _protect(sub_schema, sub_ui, data[name], previous.get(name))
     return accepted
+
+
+def _protect(schema: dict, ui: dict, value, previous):
+    """Restore read-only parts nested in objects and in each row of a table."""
+    if not isinstance(schema, dict) or not ui:
+        return value
+    if isinstance(value, dict) and isinstance(schema.get("properties"), dict):
+        return _accepted_fields(schema, ui, value, previous if isinstance(previous, dict) else {})
+    items, items_ui = schema.get("items"), ui.get("items")
+    if isinstance(value, list) and isinstance(items, dict) and isinstance(items_ui, dict):
+        earlier = previous if isinstance(previous, list) else []
+        return [
+            _protect(items, items_ui, row, earlier[i] if i < len(earlier) else None)
+            for i, row in enumerate(value)
+        ]
+    return value
 
 
 def _first(data: dict, names: tuple[str, ...]) -> str | None:
