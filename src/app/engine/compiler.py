@@ -93,6 +93,9 @@ def compile_process(
     for task_spec in spec.task_specs.values():
         if isinstance(task_spec, StartEvent) and start_lane is None:
             start_lane = task_spec.lane
+    # User tasks inside call activities and embedded subprocesses wait in inboxes too.
+    nested = (t for sub in subprocess_specs.values() for t in sub.task_specs.values())
+    for task_spec in [*spec.task_specs.values(), *nested]:
         if not isinstance(task_spec, UserTask):
             continue
         props = (task_spec.extensions or {}).get("properties", {})

@@ -14,7 +14,7 @@ from SpiffWorkflow.util.task import TaskState
 from app.engine.compiler import CompiledProcess, UserTaskSpec
 from app.engine.errors import EngineError, TaskNotReady
 from app.engine.sandbox import make_script_engine
-from app.engine.serializer import dump_state, load_state
+from app.engine.state import dump_compact, load_compact
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,9 @@ def complete_task(process: CompiledProcess, state: str, engine_task_id: str, dat
     Raises TaskNotReady when the task is not waiting any more, EngineError when a script
     or gateway downstream fails.
     """
-    workflow = load_state(state, process.serialized_spec, _script_engine)
+    workflow = load_compact(
+        state, process.spec, process.subprocess_specs, process.serialized_spec, _script_engine
+    )
     try:
         task = workflow.get_task_from_id(UUID(engine_task_id))
     except Exception as exc:
@@ -100,7 +102,7 @@ def _run(process: CompiledProcess, workflow: BpmnWorkflow, produced: dict) -> St
     finished = workflow.is_completed()
     if finished:
         produced.update(workflow.data)
-    return Step(dump_state(workflow), ready, finished, produced, passed)
+    return Step(dump_compact(workflow), ready, finished, produced, passed)
 
 
 def _describe(exc: SpiffWorkflowException) -> str:

@@ -563,6 +563,9 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         self, context: Mapping[str, Any], external_context: Mapping[str, Any] | None
     ) -> dict[str, Any]:
         scope: dict[str, Any] = dict(self.functions)
+        # `data` is the task data as a mapping, for fields that may be absent:
+        # `data.get("correction_amount", 0)`. Forms cannot name a field `data`.
+        scope["data"] = context
         scope.update(external_context or {})
         scope.update(context)
         scope.update(_GUARDS)
@@ -614,6 +617,7 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
             if (
                 key.startswith("_")
                 or value is self.functions.get(key)
+                or value is context  # the `data` mapping itself
                 or key in external_context
                 or callable(value)  # functions the script defined, builtins it aliased
             ):
