@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Org, Project
+from app.models import Org, Project, ProjectEvent
 from app.performance.registry import find_project
 from app.services import queries
 from app.services.clock import now
@@ -227,6 +227,15 @@ def test_deviation_needs_a_correction_plan_and_a_correction_decision(user, proje
     assert instance.status == "completed"
     assert instance.data["correction_decision"] == "调减预算"
     assert find_project(CODE, YEAR).latest_light == "red"
+    recorded = db.session.scalars(
+        select(ProjectEvent).where(ProjectEvent.kind == "monitored").order_by(ProjectEvent.id)
+    ).all()[-1]
+    assert recorded.details["correction"] == {
+        "decision": "调减预算",
+        "amount": 30,
+        "reason": "全年无法执行完毕，调减30万元",
+    }
+    assert recorded.summary.endswith("纠偏决定：调减预算 30 万元")
 
 
 def test_impossible_target_forces_correction_even_when_money_is_on_time(user, project):

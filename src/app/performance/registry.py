@@ -207,19 +207,31 @@ def apply_indicator_changes(indicators: list, changes: list) -> list:
 
 
 def registry_record_monitoring(
-    project_code: str, fiscal_year: int, quarter: int, assessment: dict
+    project_code: str,
+    fiscal_year: int,
+    quarter: int,
+    assessment: dict,
+    correction: dict | None = None,
 ) -> dict:
-    """登记季度监控结果（执行率与预警灯） · Record a quarter's execution rate and lights."""
+    """登记季度监控结果（执行率、预警灯与纠偏决定） · Record a quarter's figures, lights
+    and finance's correction decision."""
     project = _project_for_run(project_code, fiscal_year)
     project.latest_quarter = int(quarter)
     project.latest_light = assessment.get("project_light")
     project.latest_execution_rate = assessment.get("execution_rate")
+    summary = (
+        f"第{quarter}季度监控：执行率 {assessment.get('execution_rate')}，"
+        f"预警 {project.latest_light}"
+    )
+    if correction and correction.get("decision"):
+        summary += f"；纠偏决定：{correction['decision']}"
+        if correction.get("amount"):
+            summary += f" {correction['amount']} 万元"
     _event(
         project,
         "monitored",
-        f"第{quarter}季度监控：执行率 {assessment.get('execution_rate')}，"
-        f"预警 {project.latest_light}",
-        {"quarter": quarter, "assessment": assessment},
+        summary,
+        {"quarter": quarter, "assessment": assessment, "correction": correction},
     )
     return {"project_light": project.latest_light}
 
