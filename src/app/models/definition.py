@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from app.extensions import db
 
@@ -18,7 +18,8 @@ class ProcessDefinition(db.Model):
     key: Mapped[str] = mapped_column(String(100), index=True)
     version: Mapped[int]
     name: Mapped[str] = mapped_column(String(200))
-    bpmn_xml: Mapped[str] = mapped_column(Text)
+    # Deferred: only compiling needs it, once per process per version.
+    bpmn_xml: Mapped[str] = deferred(mapped_column(Text))
     filename: Mapped[str] = mapped_column(String(200))
     # DMN decision tables the diagram's business rule tasks call: file name -> XML.
     decision_files: Mapped[dict | None] = mapped_column(JSON)

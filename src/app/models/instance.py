@@ -48,6 +48,7 @@ class ProcessInstance(db.Model):
     # Bumped by every write; on SQLite the bump is what takes the write lock.
     lock_version: Mapped[int] = mapped_column(default=0)
 
-    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
+    # A plain many-to-one: once loaded, the identity map answers it without a query.
+    definition: Mapped[ProcessDefinition] = relationship()
     org: Mapped[Org] = relationship(lazy="joined")
     started_by: Mapped[User] = relationship()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 
 from sqlalchemy import func, select
@@ -12,9 +11,7 @@ from app.extensions import db
 from app.models import ProcessDefinition
 from app.services.errors import NotFound
 
-# Keyed by the diagram's content, so that a recreated database can never hand back
-# another diagram's compiled process under a reused id.
-_compiled: dict[str, engine.CompiledProcess] = {}
+_compiled: dict[tuple, engine.CompiledProcess] = {}
 _lock = threading.Lock()
 
 
@@ -41,11 +38,13 @@ def remember_compiled(definition: ProcessDefinition, process: engine.CompiledPro
     _compiled[_content_key(definition)] = process
 
 
-def _content_key(definition: ProcessDefinition) -> str:
-    digest = hashlib.sha256(definition.bpmn_xml.encode())
-    for name, xml in sorted((definition.decision_files or {}).items()):
-        digest.update(f"\0{name}\0{xml}".encode())
-    return digest.hexdigest()
+def _content_key(definition: ProcessDefinition) -> tuple:
+    """Identity of a deployed version without reading its (large, deferred) XML.
+
+    The deployment time is part of it so that a recreated database reusing an id (tests,
+    a restore) can never be handed another diagram's compiled process.
+    """
+    return (definition.id, definition.key, definition.version, definition.deployed_at)
 
 
 def latest_definitions() -> list[ProcessDefinition]:
