@@ -1,0 +1,135 @@
+/* Draws a deployed diagram with bpmn-js (NavigatedViewer: pan and zoom, nothing editable)
+ * into every figure.diagram, and, on a submission's page, marks where it stands.
+ *
+ * The figure names the XML's address (data-xml-url, same origin) and, optionally, the
+ * id of a <script type="application/json"> holding the marks:
+ *   {current: [{activity_id, label}], done: {activity_id: count}}
+ * Current steps get the class `current-step` and a label (holder or role · waiting time);
+ * steps that completed get `done-step`, with a "×N" badge when they ran N > 1 times.
+ * The figures are hidden in the HTML, so that without JavaScript nothing empty shows.
+ */
+(function () {
+  "use strict";
+
+  function readMarks(figure) {
+    var id = figure.getAttribute("data-marks");
+    var node = id && document.getElementById(id);
+    if (!node) return null;
+    try {
+      return JSON.parse(node.textContent);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    node.className = className;
+    node.textContent = text; // never innerHTML: labels carry people's names
+    return node;
+  }
+
+  function applyMarks(viewer, marks) {
+    var canvas = viewer.get("canvas");
+    var overlays = viewer.get("overlays");
+    var registry = viewer.get("elementRegistry");
+    var done = marks.done || {};
+    Object.keys(done).forEach(function (activityId) {
+      if (!registry.get(activityId)) return;
+      canvas.addMarker(activityId, "done-step");
+      if (done[activityId] > 1) {
+        overlays.add(activityId, "step-count", {
+          position: { top: -10, right: 12 },
+          html: element("span", "diagram-badge", "×" + done[activityId]),
+        });
+      }
+    });
+    var labelsPerStep = {};
+    (marks.current || []).forEach(function (mark) {
+      if (!registry.get(mark.activity_id)) return;
+      canvas.removeMarker(mark.activity_id, "done-step");
+      canvas.addMarker(mark.activity_id, "current-step");
+      var n = labelsPerStep[mark.activity_id] || 0;
+      labelsPerStep[mark.activity_id] = n + 1;
+      overlays.add(mark.activity_id, "current-holder", {
+        position: { bottom: -4 - 24 * n, left: 0 },
+        html: element("span", "diagram-holder", mark.label),
+      });
+    });
+  }
+
+  var MIN_SCALE = 0.6; // below this the labels are no longer legible
+  var PAD = 20;
+
+  /* Size the canvas to the diagram (no empty band under a small one), then show it
+   * whole, or, when that would make text too small, from its left edge at a legible
+   * scale: the rest is a drag away. */
+  function fit(container, canvas) {
+    var inner = canvas.viewbox().inner;
+    var width = container.clientWidth;
+    var scale = Math.min(1, (width - 2 * PAD) / inner.width);
+    scale = Math.max(scale, MIN_SCALE);
+    var height = Math.round(inner.height * scale + 2 * PAD);
+    container.style.height = Math.max(240, Math.min(height, 720)) + "px";
+    canvas.resized();
+    var outer = canvas.viewbox().outer;
+    var spare = Math.max(0, outer.width / scale - inner.width - (2 * PAD) / scale);
+    canvas.viewbox({
+      x: inner.x - PAD / scale - spare / 2, // centred when it fits, from its left when not
+      y: inner.y - PAD / scale,
+      width: outer.width / scale,
+      height: outer.height / scale,
+    });
+  }
+
+  function wireZoom(figure, canvas) {
+    figure.querySelectorAll("[data-zoom]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var how = button.getAttribute("data-zoom");
+        if (how === "fit") canvas.zoom("fit-viewport", "auto");
+        else canvas.zoom(canvas.zoom() * (how === "in" ? 1.25 : 0.8));
+      });
+    });
+  }
+
+  function showError(figure, error) {
+    var box = figure.querySelector(".diagram-error");
+    if (box) box.hidden = false;
+    figure.classList.add("diagram-failed");
+    if (window.console) console.error("diagram:", error);
+  }
+
+  function draw(figure) {
+    var wrapper = figure.closest("[data-diagram-wrapper]") || figure;
+    wrapper.hidden = false;
+    if (typeof window.BpmnJS !== "function") {
+      showError(figure, "bpmn-js is not loaded");
+      return;
+    }
+    var viewer = new window.BpmnJS({ container: figure.querySelector(".diagram-canvas") });
+    fetch(figure.getAttribute("data-xml-url"), {
+      credentials: "same-origin",
+      headers: { Accept: "application/xml" },
+    })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+      .then(function (xml) {
+        return viewer.importXML(xml);
+      })
+      .then(function () {
+        var canvas = viewer.get("canvas");
+        fit(figure.querySelector(".diagram-canvas"), canvas);
+        var marks = readMarks(figure);
+        if (marks) applyMarks(viewer, marks);
+        wireZoom(figure, canvas);
+        figure.classList.add("diagram-ready");
+      })
+      .catch(function (error) {
+        showError(figure, error);
+      });
+  }
+
+  document.querySelectorAll("figure.diagram[data-xml-url]").forEach(draw);
+})();

@@ -1,0 +1,88 @@
+"""Process diagrams: a deployed version drawn by bpmn-js, and a submission's place on it.
+
+The XML is served on its own address (same origin, cacheable) and fetched by
+static/diagram.js; pages carry only a small JSON of marks, never the diagram inline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from flask import make_response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from app.services import diagram_views
+from app.services.errors import NotFound
+from app.services.queries import InstanceDetail
+from app.web import web_blueprint as bp
+from app.web.filters import waited
+
+
+def _version_arg() -> int | None:
+    raw = request.args.get("version") or None
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise NotFound(f"版本“{raw}”不存在 (version must be a number)") from None
+
+
+@bp.get("/processes/<key>/diagram")
+def process_diagram(key: str):
+    definition = diagram_views.definition_version(key, _version_arg())
+    return render_template(
+        "diagram.html",
+        definition=definition,
+        steps=diagram_views.process_steps(definition),
+        versions=diagram_views.versions_of(key),
+    )
+
+
+@bp.get("/processes/<key>/diagram.bpmn")
+def process_diagram_xml(key: str):
+    version = _version_arg()
+    definition = diagram_views.definition_version(key, version)
+    response = make_response(definition.bpmn_xml)
+    response.mimetype = "application/xml"
+    response.set_etag(hashlib.sha256(definition.bpmn_xml.encode()).hexdigest()[:32])
+    # A pinned version never changes; "the latest" may, so revalidate it each time.
+    response.cache_control.private = True
+    if version is None:
+        response.cache_control.no_cache = True
+    else:
+        response.cache_control.max_age = 3600
+    return response.make_conditional(request)
+
+
+@bp.app_template_filter("period")
+def period(value: timedelta | None) -> str:
+    """A due period in words ("10天"), for the steps table."""
+    if value is None:
+        return "—"
+    days, seconds = value.days, value.seconds
+    parts = []
+    if days:
+        parts.append(ngettext("%(num)d day", "%(num)d days", days))
+    if seconds // 3600:
+        parts.append(ngettext("%(num)d hour", "%(num)d hours", seconds // 3600))
+    if not parts:
+        parts.append(ngettext("%(num)d minute", "%(num)d minutes", seconds // 60))
+    if len(parts) == 1:
+        return parts[0]
+    return _("%(first)s %(second)s", first=parts[0], second=parts[1])
+
+
+@bp.app_template_global("instance_diagram_data")
+def instance_diagram_data(detail: InstanceDetail) -> dict:
+    """The marks the instance page embeds: current steps with a label, done counts."""
+    marks = diagram_views.instance_marks(detail)
+    return {
+        "current": [
+            {"activity_id": m.activity_id, "label": f"{m.holder} · {waited(m.since)}"}
+            for m in marks.current
+        ],
+        "done": marks.done,
+    }
