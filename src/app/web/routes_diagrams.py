@@ -59,13 +59,13 @@ def process_diagram_xml(key: str):
 
 @bp.app_template_filter("period")
 def period(value: timedelta | None) -> str:
-    """A due period in words ("10天"), for the steps table."""
+    """A due period in words ("10个工作日"), for the steps table: days count working days."""
     if value is None:
         return "—"
     days, seconds = value.days, value.seconds
     parts = []
     if days:
-        parts.append(ngettext("%(num)d day", "%(num)d days", days))
+        parts.append(ngettext("%(num)d working day", "%(num)d working days", days))
     if seconds // 3600:
         parts.append(ngettext("%(num)d hour", "%(num)d hours", seconds // 3600))
     if not parts:
