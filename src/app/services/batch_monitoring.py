@@ -1,0 +1,716 @@
+"""Batch filling of quarterly monitoring reports: one Excel workbook for all of a unit's
+ready `fill_monitoring_report` tasks, downloaded prefilled and uploaded back.
+
+The workbook has two sheets: 项目 (one row per task: the report's top-level fields) and
+指标 (one row per indicator row of every task). An upload is checked as a whole first:
+each task's submission is built from the file (entered columns only; the approved,
+read-only columns always come from the task's data) and validated against the task's
+own JSON Schema, errors named in Excel terms (sheet, row, column). Any error and nothing
+is submitted, so the clerk fixes the file and uploads it again. Otherwise each task is
+completed through `tasks.complete_task`, each in its own transaction; one that fails
+(e.g. submitted meanwhile by a colleague) is reported and the rest go on.
+
+Headers are Chinese whatever the page language, as in `exports`: the county's offices
+fill these sheets.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from app.forms import validate_data
+from app.models import Task, User
+from app.services import queries, tasks
+from app.services.errors import BadRequest, ServiceError
+from app.services.forms_view import task_form
+from app.services.policy import holds_role_for
+
+PROCESS = "quarterly_monitoring"
+ACTIVITY = "fill_monitoring_report"
+MAX_BYTES = 5 * 1024 * 1024
+MAX_TASKS = 2000
+
+PROJECT_SHEET = "项目"
+INDICATOR_SHEET = "指标"
+LISTS_SHEET = "选项"
+
+TASK_ID = "任务编号（请勿修改）"
+YES, NO = "是", "否"
+LIKELIHOODS = ("确定能", "有可能", "完全不可能")
+DEVIATION_REASONS = ("经费", "制度", "人员", "硬件条件", "其他")
+QUALITATIVE_RESULTS = ("达成", "部分达成", "未达成")
+DELAY_REASONS = (
+    "政策调整",
+    "政府采购程序",
+    "其他不可控",
+    "按计划暂未实施",
+    "合同约定暂未支付",
+    "其他",
+)
+SEPARATORS = re.compile(r"[,，、;；/\s]+")
+
+# (header, field) — the read-only columns shown for orientation, then the entered ones.
+PROJECT_INFO = (
+    (TASK_ID, None),
+    ("项目编码", "project_code"),
+    ("项目名称", "project_name"),
+    ("监控季度", "quarter"),
+    ("调整预算数（万元）", "adjusted_budget"),
+)
+PROJECT_ENTERED = (
+    ("截至本季度末支出数（万元）", "spent"),
+    ("是否达到序时进度（是/否）", "reached_time_progress"),
+    ("是否达到阶段性目标（是/否）", "reached_stage_goal"),
+    ("未达序时进度原因类型", "delay_reason_type"),
+    ("进度分析", "progress_analysis"),
+)
+INDICATOR_INFO = (
+    (TASK_ID, None),
+    ("项目编码", "project_code"),
+    ("行号", None),
+    ("三级指标", "name"),
+    ("符号", "sign"),
+    ("指标值", "target"),
+    ("计量单位", "unit"),
+)
+INDICATOR_ENTERED = (
+    ("截至本季度末实际完成值", "actual"),
+    ("预计全年完成值", "expected_full_year"),
+    ("完成可能性", "likelihood"),
+    ("偏差原因（可多选，逗号分隔）", "deviation_reasons"),
+    ("拟采取的措施", "measures"),
+    ("定性指标完成情况", "qualitative_result"),
+)
+BOOLEAN_FIELDS = {"reached_time_progress", "reached_stage_goal"}
+TEXT_NUMBER_FIELDS = {"actual", "expected_full_year"}
+
+PROJECT_WIDTHS = (14, 16, 28, 10, 16, 18, 16, 16, 20, 40)
+INDICATOR_WIDTHS = (14, 16, 8, 24, 8, 12, 10, 18, 16, 14, 22, 30, 16)
+GREY = PatternFill("solid", fgColor="DDDDDD")
+XLSX_SIGNATURE = b"PK\x03\x04"
+
+
+@dataclass
+class BatchItem:
+    """One ready report the actor may fill, with its form and what it holds so far."""
+
+    task: Task
+    schema: dict
+    ui: dict
+    data: dict
+
+    @property
+    def project_code(self) -> str:
+        return str(self.data.get("project_code") or "")
+
+    @property
+    def project_name(self) -> str:
+        return str(self.data.get("project_name") or self.task.instance.title)
+
+    @property
+    def quarter(self) -> int | None:
+        return self.data.get("quarter")
+
+    @property
+    def adjusted_budget(self) -> Any:
+        return self.data.get("adjusted_budget")
+
+    @property
+    def due_at(self) -> datetime | None:
+        return self.task.due_at
+
+    @property
+    def indicators(self) -> list[dict]:
+        rows = self.data.get("indicators")
+        return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+
+    @property
+    def status(self) -> str:
+        """Returned ("returned") when a reviewer sent it back with an opinion, else "new"."""
+        if self.data.get("dept_opinion") or self.data.get("finance_opinion"):
+            return "returned"
+        return "new"
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A problem at one row of one sheet, as the clerk finds it in Excel."""
+
+    sheet: str
+    row: int | None
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.sheet} 第{self.row}行" if self.row else self.sheet
+        column = f" {self.column}" if self.column else ""
+        return f"{where}{column}：{self.message}"
+
+
+@dataclass
+class Submitted:
+    task_id: int
+    project_code: str
+    project_name: str
+    next_steps: list[str]  # activity ids of the tasks that became ready
+    next_names: list[str]
+    light: str | None
+
+    @property
+    def needs_correction(self) -> bool:
+        return "correction_plan" in self.next_steps
+
+
+@dataclass
+class Failed:
+    task_id: int
+    project_code: str
+    project_name: str
+    message: str
+
+
+@dataclass
+class BatchResult:
+    errors: list[RowError] = field(default_factory=list)
+    submitted: list[Submitted] = field(default_factory=list)
+    failed: list[Failed] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # project codes left blank
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def to_correction(self) -> list[Submitted]:
+        return [s for s in self.submitted if s.needs_correction]
+
+    @property
+    def to_review(self) -> list[Submitted]:
+        return [s for s in self.submitted if not s.needs_correction]
+
+
+# --- the list --------------------------------------------------------------------------
+
+
+def monitoring_batch(actor: User) -> list[BatchItem]:
+    """The ready monitoring reports `actor` may fill now, ordered by project code.
+
+    Visible tasks of the actor's roles (or assigned to them), not claimed by someone
+    else: exactly those `complete_task` would accept from them.
+    """
+    found = queries.list_inbox(actor, process=PROCESS, limit=MAX_TASKS).tasks
+    items = []
+    for task in found:
+        if task.activity_id != ACTIVITY:
+            continue
+        if task.assignee_id not in (None, actor.id):
+            continue
+        if task.assignee_id != actor.id and not holds_role_for(actor, task):
+            continue
+        form = task_form(actor, task.id)
+        items.append(BatchItem(task, form.schema, form.ui, dict(form.data)))
+    items.sort(key=lambda i: (i.project_code, i.quarter or 0, i.task.id))
+    return items
+
+
+# --- the template ----------------------------------------------------------------------
+
+
+def monitoring_template(actor: User) -> bytes:
+    """The batch as an .xlsx workbook's bytes, prefilled with what the tasks hold."""
+    items = monitoring_batch(actor)
+    book = Workbook()
+    projects = book.active
+    projects.title = PROJECT_SHEET
+    indicators = book.create_sheet(INDICATOR_SHEET)
+    lists = book.create_sheet(LISTS_SHEET)
+    _write_lists(lists, _choices(items))
+
+    _header(projects, PROJECT_INFO + PROJECT_ENTERED, PROJECT_WIDTHS)
+    for item in items:
+        values = [item.task.id] + [item.data.get(f) for _, f in PROJECT_INFO[1:]]
+        values += [_cell_value(f, item.data.get(f)) for _, f in PROJECT_ENTERED]
+        projects.append(values)
+    _lock(projects, len(PROJECT_INFO), len(PROJECT_INFO) + len(PROJECT_ENTERED))
+    for row in projects.iter_rows(min_row=2, min_col=5, max_col=6):
+        for cell in row:
+            cell.number_format = "#,##0.00"
+    first = len(PROJECT_INFO) + 1
+    _validation(projects, _list_range("A", 2), first + 1, first + 2, "请填“是”或“否”")
+    _validation(projects, _list_range("B", len(_choices(items)["delay"])), first + 3, first + 3)
+    _number_validation(projects, first)
+
+    _header(indicators, INDICATOR_INFO + INDICATOR_ENTERED, INDICATOR_WIDTHS)
+    for item in items:
+        for number, row in enumerate(item.indicators, start=1):
+            values = [item.task.id, item.project_code, number]
+            values += [row.get(f) for _, f in INDICATOR_INFO[3:]]
+            values += [_cell_value(f, row.get(f)) for _, f in INDICATOR_ENTERED]
+            indicators.append(values)
+    _lock(indicators, len(INDICATOR_INFO), len(INDICATOR_INFO) + len(INDICATOR_ENTERED))
+    first = len(INDICATOR_INFO) + 1
+    choices = _choices(items)
+    _validation(
+        indicators,
+        _list_range("C", len(choices["likelihood"])),
+        first + 2,
+        first + 2,
+        "请从 " + "/".join(choices["likelihood"]) + " 中选择",
+    )
+    _validation(
+        indicators,
+        _list_range("E", len(choices["qualitative"])),
+        first + 5,
+        first + 5,
+        "请从 " + "/".join(choices["qualitative"]) + " 中选择",
+    )
+    lists.sheet_state = "hidden"
+
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _choices(items: list[BatchItem]) -> dict[str, tuple[str, ...]]:
+    """The option lists, from the deployed form when it names them."""
+    schema = items[0].schema if items else {}
+    props = schema.get("properties", {}) if isinstance(schema, dict) else {}
+    row = (props.get("indicators") or {}).get("items", {}).get("properties", {})
+    return {
+        "delay": tuple((props.get("delay_reason_type") or {}).get("enum") or DELAY_REASONS),
+        "likelihood": tuple((row.get("likelihood") or {}).get("enum") or LIKELIHOODS),
+        "reasons": tuple(
+            ((row.get("deviation_reasons") or {}).get("items") or {}).get("enum")
+            or DEVIATION_REASONS
+        ),
+        "qualitative": tuple(
+            (row.get("qualitative_result") or {}).get("enum") or QUALITATIVE_RESULTS
+        ),
+    }
+
+
+def _write_lists(sheet, choices: dict[str, tuple[str, ...]]) -> None:
+    columns = (
+        ("是否", (YES, NO)),
+        ("未达序时进度原因类型", choices["delay"]),
+        ("完成可能性", choices["likelihood"]),
+        ("偏差原因", choices["reasons"]),
+        ("定性指标完成情况", choices["qualitative"]),
+    )
+    for index, (title, values) in enumerate(columns, start=1):
+        sheet.cell(row=1, column=index, value=title).font = Font(bold=True)
+        for offset, value in enumerate(values, start=2):
+            sheet.cell(row=offset, column=index, value=value)
+
+
+def _list_range(column: str, count: int) -> str:
+    return f"{quote_sheetname(LISTS_SHEET)}!${column}$2:${column}${count + 1}"
+
+
+def _header(sheet, columns: Iterable[tuple[str, str | None]], widths: tuple[int, ...]) -> None:
+    sheet.append([title for title, _ in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "B2"
+
+
+def _lock(sheet, info_columns: int, last_column: int) -> None:
+    """Grey and lock the read-only columns; the entered ones stay editable.
+
+    The sheet is protected without a password: it guards against slips, not intent
+    (the upload ignores those columns anyway).
+    """
+    for row in range(1, sheet.max_row + 1):
+        for column in range(1, last_column + 1):
+            cell = sheet.cell(row=row, column=column)
+            if column <= info_columns:
+                cell.fill = GREY
+            cell.protection = Protection(locked=row == 1 or column <= info_columns)
+    sheet.protection.sheet = True
+    sheet.protection.formatColumns = False
+    sheet.protection.formatRows = False
+    sheet.protection.autoFilter = False
+    sheet.protection.sort = False
+
+
+def _validation(sheet, source: str, first: int, last: int, error: str | None = None) -> None:
+    validation = DataValidation(type="list", formula1=source, allow_blank=True)
+    validation.error = error or "请从下拉列表中选择"
+    validation.errorTitle = "不在可选值中"
+    validation.showErrorMessage = True
+    sheet.add_data_validation(validation)
+    for column in range(first, last + 1):
+        letter = get_column_letter(column)
+        validation.add(f"{letter}2:{letter}1048576")
+
+
+def _number_validation(sheet, column: int) -> None:
+    validation = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
+    validation.allow_blank = True
+    validation.error = "请填写不小于 0 的数字（万元）"
+    validation.errorTitle = "支出数不正确"
+    validation.showErrorMessage = True
+    sheet.add_data_validation(validation)
+    letter = get_column_letter(column)
+    validation.add(f"{letter}2:{letter}1048576")
+
+
+def _cell_value(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in BOOLEAN_FIELDS and isinstance(value, bool):
+        return YES if value else NO
+    if name == "deviation_reasons" and isinstance(value, list):
+        return "，".join(str(v) for v in value)
+    if isinstance(value, (dict, list)):
+        return None
+    return value
+
+
+# --- the upload ------------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    item: BatchItem
+    row: int  # its row on 项目
+    submission: dict
+    indicator_rows: dict[int, int] = field(default_factory=dict)  # index -> row on 指标
+
+
+def import_monitoring(actor: User, file_bytes: bytes) -> BatchResult:
+    """Check the uploaded workbook as a whole; submit every report only if all are valid.
+
+    Raises BadRequest when the file is not an .xlsx workbook of this template or is over
+    MAX_BYTES. Returns a BatchResult: its `errors` (nothing submitted) or what was
+    submitted, what failed meanwhile and which projects were left blank.
+    """
+    book = _open_workbook(file_bytes)
+    try:
+        project_rows = _sheet_rows(book, PROJECT_SHEET)
+        indicator_rows = _sheet_rows(book, INDICATOR_SHEET)
+    finally:
+        book.close()
+    items = {item.task.id: item for item in monitoring_batch(actor)}
+    result = BatchResult()
+    entries = _project_entries(project_rows, items, result)
+    _merge_indicators(indicator_rows, entries, result)
+    for entry in entries.values():
+        _validate(entry, result)
+    if result.errors:
+        result.errors.sort(key=lambda e: (e.sheet != PROJECT_SHEET, e.row or 0))
+        return result
+    for entry in sorted(entries.values(), key=lambda e: e.row):
+        _submit(actor, entry, result)
+    return result
+
+
+def _open_workbook(file_bytes: bytes):
+    if not file_bytes:
+        raise BadRequest("请选择要上传的 Excel 文件 (no file was uploaded)")
+    if len(file_bytes) > MAX_BYTES:
+        raise BadRequest(
+            f"文件超过 {MAX_BYTES // (1024 * 1024)} MB，请只保留填报模板中的两张表后再上传 "
+            "(the file is too large)"
+        )
+    if not file_bytes.startswith(XLSX_SIGNATURE):
+        raise BadRequest(
+            "文件不是 Excel 工作簿（.xlsx），请上传从本页下载的填报模板 "
+            "(the file is not an .xlsx workbook)"
+        )
+    try:
+        return load_workbook(BytesIO(file_bytes), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise BadRequest(
+            "无法读取该 Excel 文件（.xlsx），请上传从本页下载的填报模板 "
+            "(the workbook cannot be read)"
+        ) from exc
+
+
+def _sheet_rows(book, title: str) -> list[tuple[int, dict[str, Any]]]:
+    """The sheet's data rows as (Excel row number, {header: value}), blank rows left out."""
+    if title not in book.sheetnames:
+        raise BadRequest(f"工作簿中没有“{title}”表，请使用本页下载的填报模板 (missing sheet)")
+    rows = book[title].iter_rows(values_only=True)
+    header = next(rows, None) or ()
+    names = [str(h).strip() if h is not None else "" for h in header]
+    expected = (
+        PROJECT_INFO + PROJECT_ENTERED
+        if title == PROJECT_SHEET
+        else (INDICATOR_INFO + INDICATOR_ENTERED)
+    )
+    missing = [h for h, _ in expected if h not in names]
+    if missing:
+        raise BadRequest(
+            f"“{title}”表缺少列：{'、'.join(missing)}。请勿修改表头，使用本页下载的填报模板 "
+            "(columns are missing)"
+        )
+    out = []
+    for number, values in enumerate(rows, start=2):
+        if values is None or all(_blank(v) for v in values):
+            continue
+        out.append((number, {n: v for n, v in zip(names, values, strict=False) if n}))
+    return out
+
+
+def _project_entries(
+    rows: list[tuple[int, dict]], items: dict[int, BatchItem], result: BatchResult
+) -> dict[int, _Entry]:
+    entries: dict[int, _Entry] = {}
+    for number, values in rows:
+        task_id = _task_id(values.get(TASK_ID))
+        item = items.get(task_id) if task_id is not None else None
+        if item is None:
+            result.errors.append(
+                RowError(
+                    PROJECT_SHEET,
+                    number,
+                    TASK_ID,
+                    "不是您待填报的监控报告（可能已提交、已退回他人或被修改），请重新下载模板",
+                )
+            )
+            continue
+        if task_id in entries:
+            result.errors.append(
+                RowError(
+                    PROJECT_SHEET,
+                    number,
+                    TASK_ID,
+                    f"与第{entries[task_id].row}行重复（项目 {item.project_code}）",
+                )
+            )
+            continue
+        entered = [values.get(h) for h, _ in PROJECT_ENTERED]
+        if all(_blank(v) for v in entered):
+            result.skipped.append(item.project_code)
+            entries[task_id] = _Entry(item, number, {}, {})  # marks the id as seen
+            continue
+        submission = dict(item.data)
+        for header, name in PROJECT_ENTERED:
+            value = _parse(name, values.get(header))
+            if value is None:
+                submission.pop(name, None)
+            else:
+                submission[name] = value
+        submission["indicators"] = [dict(r) for r in item.indicators]
+        entries[task_id] = _Entry(item, number, submission)
+    return entries
+
+
+def _merge_indicators(
+    rows: list[tuple[int, dict]], entries: dict[int, _Entry], result: BatchResult
+) -> None:
+    """Entered columns onto the approved rows, matched by task and row number."""
+    for number, values in rows:
+        task_id = _task_id(values.get(TASK_ID))
+        entry = entries.get(task_id) if task_id is not None else None
+        if entry is None:
+            result.errors.append(
+                RowError(
+                    INDICATOR_SHEET,
+                    number,
+                    TASK_ID,
+                    "在“项目”表中没有对应的项目行（请勿修改任务编号；不填报的项目须两张表都删除）",
+                )
+            )
+            continue
+        if not entry.submission:
+            continue  # the project is skipped: its indicator rows go with it
+        index = _task_id(values.get("行号"))
+        shown = "（空）" if _blank(values.get("行号")) else values.get("行号")
+        approved = entry.submission["indicators"]
+        if index is None or not 1 <= index <= len(approved):
+            result.errors.append(
+                RowError(
+                    INDICATOR_SHEET,
+                    number,
+                    "行号",
+                    f"项目 {entry.item.project_code} 没有第{shown}行指标（请勿修改行号）",
+                )
+            )
+            continue
+        if index - 1 in entry.indicator_rows:
+            result.errors.append(
+                RowError(
+                    INDICATOR_SHEET,
+                    number,
+                    "行号",
+                    f"与第{entry.indicator_rows[index - 1]}行重复"
+                    f"（项目 {entry.item.project_code}）",
+                )
+            )
+            continue
+        entry.indicator_rows[index - 1] = number
+        row = approved[index - 1]
+        for header, name in INDICATOR_ENTERED:
+            value = _parse(name, values.get(header))
+            if value is None:
+                row.pop(name, None)
+            else:
+                row[name] = value
+    for entry in entries.values():
+        if not entry.submission:
+            continue
+        for index in range(len(entry.submission["indicators"])):
+            if index not in entry.indicator_rows:
+                result.errors.append(
+                    RowError(
+                        INDICATOR_SHEET,
+                        None,
+                        "",
+                        f"缺少项目 {entry.item.project_code} 的第{index + 1}行指标"
+                        "（请勿删除指标行）",
+                    )
+                )
+
+
+def _validate(entry: _Entry, result: BatchResult) -> None:
+    if not entry.submission:
+        return
+    for error in validate_data(entry.item.schema, entry.submission):
+        result.errors.append(_locate(entry, error.path, error.message))
+
+
+def _locate(entry: _Entry, path: str, message: str) -> RowError:
+    """A schema error's JSON pointer as a sheet, row and column of the workbook."""
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in path.split("/") if p]
+    if len(parts) >= 3 and parts[0] == "indicators" and parts[1].isdigit():
+        index = int(parts[1])
+        return RowError(
+            INDICATOR_SHEET,
+            entry.indicator_rows.get(index),
+            _column(
+                INDICATOR_ENTERED, INDICATOR_INFO, parts[2], _row_title(entry.item.schema, parts[2])
+            ),
+            message,
+        )
+    name = parts[0] if parts else ""
+    return RowError(
+        PROJECT_SHEET,
+        entry.row,
+        _column(PROJECT_ENTERED, PROJECT_INFO, name, _title(entry.item.schema, name)),
+        message,
+    )
+
+
+def _column(entered, info, name: str, fallback: str) -> str:
+    for header, field_name in (*entered, *info):
+        if field_name == name:
+            return header.split("（")[0]
+    return fallback
+
+
+def _title(schema: dict, name: str) -> str:
+    prop = (schema.get("properties") or {}).get(name) or {}
+    return str(prop.get("title") or name)
+
+
+def _row_title(schema: dict, name: str) -> str:
+    items = ((schema.get("properties") or {}).get("indicators") or {}).get("items") or {}
+    prop = (items.get("properties") or {}).get(name) or {}
+    return str(prop.get("title") or name)
+
+
+def _submit(actor: User, entry: _Entry, result: BatchResult) -> None:
+    item = entry.item
+    if not entry.submission:
+        return
+    task_id, code, name = item.task.id, item.project_code, item.project_name
+    try:
+        instance, ready = tasks.complete_task(actor, task_id, entry.submission)
+    except ServiceError as exc:  # Conflict (submitted meanwhile), Forbidden (claimed), ...
+        result.failed.append(Failed(task_id, code, name, exc.message))
+        return
+    assessment = (instance.data or {}).get("assessment") or {}
+    result.submitted.append(
+        Submitted(
+            task_id,
+            code,
+            name,
+            [t.activity_id for t in ready],
+            [t.name for t in ready],
+            assessment.get("project_light") if isinstance(assessment, dict) else None,
+        )
+    )
+
+
+# --- cells -----------------------------------------------------------------------------
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _task_id(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _parse(name: str, value: Any) -> Any:
+    """A cell as the form's value; None for blank. Unreadable values are kept as text, so
+    the schema names the problem ("应为数字", "应为是或否")."""
+    if _blank(value):
+        return None
+    if isinstance(value, datetime):
+        value = value.date().isoformat()
+    if name == "spent":
+        return _number(value)
+    if name in BOOLEAN_FIELDS:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip()
+        if text in (YES, "Y", "y", "TRUE", "True", "true", "1"):
+            return True
+        if text in (NO, "N", "n", "FALSE", "False", "false", "0"):
+            return False
+        return text
+    if name == "deviation_reasons":
+        return [p for p in SEPARATORS.split(str(value)) if p]
+    if name in TEXT_NUMBER_FIELDS:
+        return _number_text(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return int(value) if float(value).is_integer() else value
+    text = str(value).strip().replace(",", "")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return str(value).strip()
+    if not number.is_finite():
+        return str(value).strip()
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _number_text(value: Any) -> str:
+    """An achieved value as the form keeps it: text ("1500", "98.5%")."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()

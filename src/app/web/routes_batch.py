@@ -1,0 +1,55 @@
+"""Batch filling of quarterly monitoring reports: the list, the Excel template, the upload.
+
+The checking and submitting live in `services.batch_monitoring`; these routes only
+carry the file in and render what it found.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import render_template, request, send_file
+
+from app.services import batch_monitoring as batch
+from app.services.errors import BadRequest
+from app.web import web_blueprint as bp
+from app.web.navigation import actor
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/batch/monitoring")
+def batch_monitoring():
+    return _page()
+
+
+@bp.get("/batch/monitoring/template.xlsx")
+def batch_monitoring_template():
+    content = batch.monitoring_template(actor())
+    return send_file(
+        BytesIO(content), mimetype=XLSX, as_attachment=True, download_name="监控报告批量填报.xlsx"
+    )
+
+
+@bp.post("/batch/monitoring")
+def batch_monitoring_upload():
+    upload = request.files.get("file")
+    # One byte over the limit is enough for the service to refuse the file as too large.
+    content = upload.read(batch.MAX_BYTES + 1) if upload else b""
+    try:
+        result = batch.import_monitoring(actor(), content)
+    except BadRequest as exc:
+        return _page(refused=exc.message), 400
+    if not result.ok:
+        return _page(result=result), 422
+    return _page(result=result)
+
+
+def _page(result: batch.BatchResult | None = None, refused: str | None = None) -> str:
+    return render_template(
+        "batch_monitoring.html",
+        items=batch.monitoring_batch(actor()),
+        result=result,
+        refused=refused,
+        max_mb=batch.MAX_BYTES // (1024 * 1024),
+    )
