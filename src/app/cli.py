@@ -30,6 +30,13 @@ def register_commands(app: Flask) -> None:
             )
             for definition in deployed:
                 click.echo(f"已部署 {definition.key} v{definition.version}")
+            from app.services.demo import demo_processes_deployed, seed_demo_year
+
+            # Only with the four processes of the brief (test fixtures deploy others).
+            if demo_processes_deployed() and seed_demo_year():
+                click.echo(
+                    "已生成演示年度数据 (demo year: 2026 graded, 2027 approved, rounds open)"
+                )
 
     @app.cli.command("send-digests")
     def send_digests() -> None:

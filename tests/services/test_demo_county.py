@@ -1,0 +1,236 @@
+"""`flask init-db --demo` on the shipped processes: what each demo account sees on login."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from app import create_app
+from app.extensions import db
+from app.models import (
+    AuditEvent,
+    Campaign,
+    Org,
+    ProcessInstance,
+    Project,
+    ProjectEvent,
+    RectificationItem,
+    Task,
+    User,
+)
+from app.performance.registry import find_project
+from app.services.campaigns import campaign_progress
+from app.services.errors import NotFound
+from app.services.forms_view import task_form
+from app.services.queries import instance_detail, list_inbox, list_instances
+from conftest import make_config, reset_database
+
+ROOT = Path(__file__).parents[2]
+SEEDED = "已生成演示年度数据"
+
+
+@pytest.fixture
+def demo_app(database_url, tmp_path):
+    """An app on the repository's processes/ and forms/, initialised by the real command."""
+    app = create_app(
+        make_config(
+            database_url,
+            PROCESSES_DIR=str(ROOT / "processes"),
+            FORMS_DIR=str(ROOT / "forms"),
+        )
+    )
+    app.instance_path = str(tmp_path / "instance")
+    with app.app_context():
+        reset_database()
+        db.session.remove()
+        result = app.test_cli_runner().invoke(args=["init-db", "--demo"])
+        assert result.exit_code == 0, result.output
+        assert SEEDED in result.output
+        db.session.remove()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def seen(username: str) -> list[tuple[str, str, str]]:
+    """(process, step, project code) of each task in the account's inbox."""
+    return sorted(
+        (t.process_key, t.activity_id, t.instance.data.get("project_code"))
+        for t in list_inbox(user(username)).tasks
+    )
+
+
+def test_each_account_sees_its_own_work_on_login(demo_app):
+    assert seen("unit") == [
+        ("budget_compilation", "fill_project_targets", "JY-2026-002"),
+        ("quarterly_monitoring", "correction_plan", "JY-2026-001"),
+        ("quarterly_monitoring", "fill_monitoring_report", "JY-2026-002"),
+    ]
+    assert seen("unit2") == [
+        ("budget_compilation", "fill_project_targets", "WS-2027-001"),
+        ("quarterly_monitoring", "fill_monitoring_report", "WS-2026-001"),
+        ("quarterly_monitoring", "fill_monitoring_report", "WS-2027-001"),
+    ]
+    assert seen("dept") == [
+        ("budget_compilation", "dept_review", "JY-2026-001"),
+        ("midyear_adjustment", "dept_review", "JY-2026-002"),
+    ]
+    assert seen("dept2") == [("annual_evaluation", "rectification_follow_up", "WS-2026-002")]
+    assert seen("finance") == [
+        ("annual_evaluation", "finance_review_self_evaluation", "JY-2026-002"),
+        ("budget_compilation", "finance_target_review", "WS-2026-001"),
+    ]
+    assert seen("expert") == [("budget_compilation", "pre_evaluation", "JY-2028-001")]
+    assert seen("gov") == [] and seen("congress") == [] and seen("admin") == []
+
+
+def test_the_red_report_waits_for_its_correction_plan_with_the_approved_targets(demo_app):
+    unit = user("unit")
+    task = next(t for t in list_inbox(unit).tasks if t.activity_id == "correction_plan")
+    form = task_form(unit, task.id)
+    assert form.data["quarter"] == 1 and form.data["adjusted_budget"] == 300
+    assessment = form.data["assessment"]
+    assert assessment["needs_correction"] is True
+    assert assessment["execution_light"] == "red" and assessment["project_light"] == "red"
+    approved = find_project("JY-2026-001", 2027).indicators
+    assert [r["name"] for r in form.data["indicators"]] == [r["name"] for r in approved]
+
+    waiting = next(t for t in list_inbox(unit).tasks if t.activity_id == "fill_monitoring_report")
+    prefill = task_form(unit, waiting.id).data
+    assert prefill["indicators"] == find_project("JY-2026-002", 2027).indicators
+
+
+def test_the_new_project_is_assigned_to_the_expert_and_the_midyear_request_is_reviewed(
+    demo_app,
+):
+    expert = user("expert")
+    (task,) = list_inbox(expert).tasks
+    assert task.assignee_id == expert.id
+    data = task_form(expert, task.id).data
+    assert (data["project_name"], data["nature"], data["expert_username"]) == (
+        "创客教育实验室建设",
+        "新增",
+        "expert",
+    )
+    dept = user("dept")
+    review = next(t for t in list_inbox(dept).tasks if t.process_key == "midyear_adjustment")
+    data = task_form(dept, review.id).data
+    assert (data["route"], data["adjusted_amount"], data["low_performing"]) == (
+        "review",
+        85,
+        False,
+    )
+
+
+def test_finance_follows_the_three_rounds(demo_app):
+    finance = user("finance")
+    progress = {
+        c.code: campaign_progress(finance, c.id) for c in db.session.scalars(select(Campaign))
+    }
+    assert set(progress) == {
+        "annual_evaluation-2026",
+        "quarterly_monitoring-2027-Q1",
+        "budget_compilation-2028",
+    }
+    evaluation = progress["annual_evaluation-2026"]
+    assert (evaluation.total, evaluation.submitted, evaluation.finished) == (5, 5, 3)
+    assert dict(evaluation.by_step) == {"财政审核自评报告": 1, "整改落实": 1}
+    monitoring = progress["quarterly_monitoring-2027-Q1"]
+    assert (monitoring.total, monitoring.submitted, monitoring.finished) == (5, 1, 0)
+    assert dict(monitoring.by_step) == {"填报季度绩效监控报告": 4, "制定纠偏措施": 1}
+    compilation = progress["budget_compilation-2028"]
+    assert (compilation.total, compilation.submitted, compilation.finished) == (5, 2, 0)
+    assert dict(compilation.by_step) == {
+        "填报项目绩效目标": 3,
+        "部门审核项目": 1,
+        "财政审核绩效目标": 1,
+    }
+    assert {d.department: d.total for d in compilation.by_department} == {
+        "县教育局": 3,
+        "县卫生健康局": 2,
+    }
+
+
+def test_the_registry_holds_last_years_grades_and_this_years_budget(demo_app):
+    graded = {
+        p.code: (p.grade, p.next_year_tag)
+        for p in db.session.scalars(select(Project).where(Project.fiscal_year == 2026))
+    }
+    assert graded == {
+        "JY-2026-001": ("优", "优先保障"),
+        "JY-2026-002": (None, None),  # its self-evaluation waits at finance
+        "JY-2026-003": ("中", "压减预算"),
+        "WS-2026-001": ("良", "从严审核"),
+        "WS-2026-002": ("差", "取消预算"),
+    }
+    poor = find_project("WS-2026-002", 2026)
+    assert poor.score < 60 and poor.latest_light == "red"
+    assert db.session.scalars(
+        select(RectificationItem.description).where(RectificationItem.project_id == poor.id)
+    ).all() == ["补齐家庭医生团队人员配备，规范随访记录"]
+    evaluated = db.session.scalar(
+        select(ProjectEvent).where(
+            ProjectEvent.project_id == poor.id, ProjectEvent.kind == "evaluated"
+        )
+    )
+    assert evaluated.instance_id is not None, "graded by the real evaluation process"
+
+    this_year = {
+        p.code: (p.status, p.approved_amount, p.nature)
+        for p in db.session.scalars(select(Project).where(Project.fiscal_year == 2027))
+    }
+    assert this_year == {
+        "JY-2026-001": ("approved", 300, "延续"),
+        "JY-2026-002": ("approved", 60, "延续"),
+        "JY-2026-003": ("approved", 120, "延续"),
+        "WS-2026-001": ("approved", 400, "延续"),
+        "WS-2027-001": ("approved", 260, "新增"),
+    }
+    assert find_project("WS-2026-002", 2027) is None, "cancelled after its 差"
+    assert all(len(p.indicators) == 4 for p in db.session.scalars(select(Project)))
+
+
+def test_the_health_department_never_sees_educations_submissions(demo_app):
+    dept2 = user("dept2")
+    education = db.session.scalar(select(Org).where(Org.code == "edu"))
+    visible = list_instances(dept2)
+    assert visible and all(not i.org_path.startswith(education.path) for i in visible)
+    assert all(not t.org_path.startswith(education.path) for t in list_inbox(dept2).tasks)
+    theirs = db.session.scalars(
+        select(ProcessInstance).where(ProcessInstance.org_path.startswith(education.path))
+    ).all()
+    assert len(theirs) == 11  # 3 evaluations, 3 monitoring, 3 + 1 compilation, 1 adjustment
+    for instance in theirs:
+        with pytest.raises(NotFound):
+            instance_detail(dept2, instance.id)
+
+
+def counts() -> dict[str, int]:
+    return {
+        model.__name__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (
+            Project,
+            ProjectEvent,
+            ProcessInstance,
+            Task,
+            AuditEvent,
+            Campaign,
+            RectificationItem,
+        )
+    }
+
+
+def test_running_init_db_demo_again_changes_nothing(demo_app):
+    before = counts()
+    assert before["Project"] == 10 and before["Campaign"] == 3
+    result = demo_app.test_cli_runner().invoke(args=["init-db", "--demo"])
+    assert result.exit_code == 0, result.output
+    assert SEEDED not in result.output and "已部署" not in result.output
+    db.session.remove()
+    assert counts() == before
