@@ -87,7 +87,7 @@ def test_finance_launches_a_round_once_and_relaunching_adds_no_duplicate(
     first = client.post("/campaigns", data=LAUNCH, follow_redirects=True)
     assert first.status_code == 200
     assert flashes(first) == ["已发起 3 份，已存在 0 份"]
-    assert "2027年度年度绩效评价" in first.text
+    assert "2027年度绩效评价" in first.text
 
     again = client.post("/campaigns", data=LAUNCH, follow_redirects=True)
     assert flashes(again) == ["已发起 0 份，已存在 3 份"]
@@ -97,7 +97,7 @@ def test_finance_launches_a_round_once_and_relaunching_adds_no_duplicate(
 
     listing = client.get("/campaigns")
     row = re.search(r'<tr data-campaign="\d+">.*?</tr>', listing.text, re.S).group(0)
-    assert "2027年度年度绩效评价" in row and "张伟（县财政局预算股）" in row
+    assert "2027年度绩效评价" in row and "张伟（县财政局预算股）" in row
     assert re.findall(r'<td class="num">(\d+)</td>', row) == ["3", "0"]
     assert "2028-03-31" in row
 

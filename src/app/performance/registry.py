@@ -80,12 +80,11 @@ def registry_lookup(project_code: str, fiscal_year: int) -> dict:
     """读取项目库中的项目 · A project's registry record, for gateways and prefill."""
     project = find_project(project_code, fiscal_year)
     if project is None:
-        previous = find_project(project_code, int(fiscal_year) - 1)
         return {
             "exists": False,
             "indicators": [],
             "cumulative_adjustment": 0,
-            "last_grade": previous.grade if previous else None,
+            "last_grade": latest_grade(project_code, int(fiscal_year) - 1),
             "latest_light": None,
             "grade": None,
         }
@@ -104,13 +103,26 @@ def registry_lookup(project_code: str, fiscal_year: int) -> dict:
         "indicators": project.indicators or [],
         "latest_light": project.latest_light,
         "grade": project.grade,
-        "last_grade": _last_year_grade(project),
+        "last_grade": latest_grade(project.code, project.fiscal_year),
     }
 
 
-def _last_year_grade(project: Project) -> str | None:
-    previous = find_project(project.code, project.fiscal_year - 1)
-    return previous.grade if previous else project.grade
+def latest_grade(project_code: str, up_to_year: int) -> str | None:
+    """The most recent evaluation grade of a project up to a year.
+
+    Next year's budget is compiled before this year is graded, so "last year's grade" is
+    whichever year was graded last, not simply the year before.
+    """
+    return db.session.scalar(
+        select(Project.grade)
+        .where(
+            Project.code == str(project_code),
+            Project.fiscal_year <= int(up_to_year),
+            Project.grade.is_not(None),
+        )
+        .order_by(Project.fiscal_year.desc())
+        .limit(1)
+    )
 
 
 def registry_record_approval(

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import Campaign, Org, ProcessInstance, Project, Task, User
 from app.models.project import PROJECT_APPROVED
 from app.models.task import TASK_COMPLETED, TASK_READY
+from app.performance.registry import latest_grade
 from app.services.clock import now
 from app.services.definitions import latest_definition
 from app.services.errors import BadRequest, Forbidden, NotFound
@@ -37,8 +38,11 @@ def campaign_code(process_key: str, fiscal_year: int, quarter: int | None) -> st
 
 
 def _round_name(process_key: str, fiscal_year: int, quarter: int | None) -> str:
+    """e.g. 2027年第1季度绩效监控, 2026年度绩效评价, 2028年度预算编制."""
     name = PROCESS_NAMES.get(process_key, process_key)
-    return f"{fiscal_year}年第{quarter}季度{name}" if quarter else f"{fiscal_year}年度{name}"
+    if quarter:
+        return f"{fiscal_year}年第{quarter}季度{name.removeprefix('季度')}"
+    return f"{fiscal_year}年度{name.removeprefix('年度')}"
 
 
 def round_projects(process_key: str, fiscal_year: int) -> list[Project]:
@@ -71,7 +75,9 @@ def start_data(process_key: str, project: Project, fiscal_year: int, quarter: in
     )
     if process_key == "budget_compilation":
         data.update(
-            nature="延续", last_grade=project.grade, last_year_amount=project.approved_amount
+            nature="延续",
+            last_grade=latest_grade(project.code, project.fiscal_year),
+            last_year_amount=project.approved_amount,
         )
     else:
         data.update(approved_amount=project.approved_amount, adjusted_budget=budget)
