@@ -10,3 +10,39 @@ GOOD_TARGETS = {
         {"level1": "产出指标", "name": "维修面积", "sign": "≥", "target": "3000", "unit": "平方米"}
     ],
 }
+
+
+def org(code: str):
+    """The demo org with this code."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Org
+
+    return db.session.scalar(select(Org).where(Org.code == code))
+
+
+def approved_project(code: str, year: int, indicators: list[dict], **fields):
+    """An approved project of 县第一中学 (县教育局) in the registry, as compilation leaves it."""
+    from app.extensions import db
+    from app.models import Project
+    from app.services.clock import now
+
+    values = dict(
+        code=code,
+        name="校舍维修改造",
+        fiscal_year=year,
+        department_id=org("edu").id,
+        unit_id=org("edu-school1").id,
+        status="approved",
+        approved_amount=100,
+        adjusted_amount=100,
+        indicators=indicators,
+        cumulative_adjustment=0,
+        updated_at=now(),
+    )
+    values.update(fields)
+    row = Project(**values)
+    db.session.add(row)
+    db.session.commit()
+    return row

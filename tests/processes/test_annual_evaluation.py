@@ -7,16 +7,16 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Org, Project, RectificationItem
+from app.models import RectificationItem
 from app.performance.registry import find_project
 from app.services import queries
 from app.services.campaigns import launch_campaign
-from app.services.clock import now
 from app.services.errors import ValidationFailed
 from app.services.forms_view import task_form
 from app.services.instances import start_instance
 from app.services.setup import add_user
 from app.services.tasks import complete_task
+from factories import approved_project, org
 
 KEY = "annual_evaluation"
 CODE, YEAR = "JY-2027-001", 2027
@@ -54,29 +54,10 @@ INDICATORS = [
 ]
 
 
-def org(code: str) -> Org:
-    return db.session.scalar(select(Org).where(Org.code == code))
-
-
 @pytest.fixture
 def project(deployed):
     deployed(KEY)
-    row = Project(
-        code=CODE,
-        name="校舍维修改造",
-        fiscal_year=YEAR,
-        department_id=org("edu").id,
-        unit_id=org("edu-school1").id,
-        status="approved",
-        approved_amount=100,
-        adjusted_amount=100,
-        indicators=INDICATORS,
-        cumulative_adjustment=0,
-        updated_at=now(),
-    )
-    db.session.add(row)
-    db.session.commit()
-    return row
+    return approved_project(CODE, YEAR, INDICATORS)
 
 
 def start(user, org_code: str = "edu"):
