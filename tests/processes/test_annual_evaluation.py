@@ -330,10 +330,12 @@ def test_rectification_items_go_to_the_department_and_are_recorded(user, project
     assert instance.status == "completed"
     recorded = find_project(CODE, YEAR)
     assert (recorded.grade, recorded.next_year_tag) == ("良", "从严审核")
-    descriptions = db.session.scalars(
-        select(RectificationItem.description).where(RectificationItem.project_id == recorded.id)
+    closed = db.session.execute(
+        select(RectificationItem.description, RectificationItem.status).where(
+            RectificationItem.project_id == recorded.id
+        )
     ).all()
-    assert descriptions == ["完善项目资金台账"]
+    assert closed == [("完善项目资金台账", "done")], "a rectification reported done is closed"
 
 
 def test_a_round_launched_by_finance_reaches_the_department_prefilled(user, project):

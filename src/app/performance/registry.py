@@ -283,6 +283,32 @@ def registry_record_evaluation(
     return {"grade": grade}
 
 
+def registry_record_rectification(project_code: str, fiscal_year: int, items: list) -> dict:
+    """登记整改落实情况，已完成的整改事项予以销号 · Record the follow-up of rectification
+    items; those reported done are closed."""
+    project = _project_for_run(project_code, fiscal_year)
+    reported = {row.get("description"): row for row in items or [] if isinstance(row, dict)}
+    closed = 0
+    for item in db.session.scalars(
+        select(RectificationItem).where(
+            RectificationItem.project_id == project.id, RectificationItem.status == "open"
+        )
+    ):
+        row = reported.get(item.description)
+        if row and row.get("status") == "已完成":
+            item.status = "done"
+            item.closed_at = _now()
+            closed += 1
+    still_open = sum(1 for row in reported.values() if row.get("status") != "已完成")
+    _event(
+        project,
+        "rectified",
+        f"整改落实：{closed} 项已销号，{still_open} 项仍在整改",
+        {"items": list(reported.values())},
+    )
+    return {"closed": closed, "open": still_open}
+
+
 REGISTRY_OPERATORS = {
     "registry_lookup": registry_lookup,
     "registry_record_approval": registry_record_approval,
@@ -290,4 +316,5 @@ REGISTRY_OPERATORS = {
     "registry_record_adjustment": registry_record_adjustment,
     "registry_record_monitoring": registry_record_monitoring,
     "registry_record_evaluation": registry_record_evaluation,
+    "registry_record_rectification": registry_record_rectification,
 }

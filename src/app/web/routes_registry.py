@@ -32,6 +32,7 @@ EVENT_KINDS = {
     "adjusted": lazy_gettext("Adjustment"),
     "monitored": lazy_gettext("Monitoring"),
     "evaluated": lazy_gettext("Evaluation"),
+    "rectified": lazy_gettext("Rectification"),
 }
 ALL_YEARS = "all"
 
