@@ -8,6 +8,7 @@ from app import engine
 from app.extensions import db
 from app.forms import validate_data
 from app.models import AuditEvent, ProcessInstance, Task, User
+from app.models.instance import STATUS_RUNNING
 from app.models.task import TASK_COMPLETED, TASK_READY
 from app.performance.context import running
 from app.services.attachments import store_uploads
@@ -39,6 +40,8 @@ def _locked_ready_task(actor: User, task_id: int) -> tuple[Task, ProcessInstance
     db.session.refresh(task)
     if task.status != TASK_READY:
         raise Conflict(f"任务“{task.name}”已办理，不能重复提交 (task is {task.status})")
+    if instance.status != STATUS_RUNNING:  # suspended by finance: nothing moves until resumed
+        raise Conflict(f"该提交已暂停，恢复后才能办理 (the submission is {instance.status})")
     if not holds_role_for(actor, task) and task.assignee_id != actor.id:
         raise NotFound(f"任务 {task_id} 不存在或无权查看 (no such task)")
     return task, instance
