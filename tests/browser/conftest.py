@@ -81,3 +81,30 @@ def screenshot(request):
         return path
 
     return save
+
+
+@pytest.fixture
+def log_in(page):
+    """log_in("unit") signs the page in as a demo account (password "demo")."""
+    from playwright.sync_api import expect
+
+    def sign_in(username: str) -> None:
+        page.context.clear_cookies()
+        page.goto("/login")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", "demo")
+        page.click("button[type=submit]")
+        expect(page.locator("body")).not_to_contain_text("用户名或密码错误")
+
+    return sign_in
+
+
+@pytest.fixture
+def real_processes(app):
+    """The four shipped processes and their forms, deployed into the browser test's app."""
+    from app.services.setup import deploy_folder
+
+    root = Path(__file__).parents[2]
+    with app.app_context():
+        deploy_folder(root / "processes", root / "forms")
+        db.session.remove()

@@ -7,15 +7,6 @@ import re
 from playwright.sync_api import Page, expect
 
 
-def log_in(page: Page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "demo")
-    page.click("button[type=submit]")
-    expect(page.locator("body")).not_to_contain_text("用户名或密码错误")
-
-
 def fill_row(
     page: Page, row: int, level1: str, name: str, sign: str, target: str, unit: str
 ) -> None:
@@ -26,8 +17,8 @@ def fill_row(
     page.fill(f"input[name='indicators-{row}-unit']", unit)
 
 
-def test_unit_submits_dept_returns_and_unit_sees_it_prefilled(page: Page, screenshot):
-    log_in(page, "unit")
+def test_unit_submits_dept_returns_and_unit_sees_it_prefilled(page: Page, screenshot, log_in):
+    log_in("unit")
     page.goto("/start")
     page.locator("form:has(input[name=process][value=simple_approval]) input[name=title]").fill(
         "校舍维修改造 2027"
@@ -62,7 +53,7 @@ def test_unit_submits_dept_returns_and_unit_sees_it_prefilled(page: Page, screen
     page.click("form.task-form button[type=submit].primary")
     expect(page.locator("body")).to_contain_text("已提交")
 
-    log_in(page, "dept")
+    log_in("dept")
     page.goto("/")
     row = page.locator("tr", has_text="校舍维修改造 2027")
     expect(row).to_contain_text("部门审核")
@@ -73,7 +64,7 @@ def test_unit_submits_dept_returns_and_unit_sees_it_prefilled(page: Page, screen
     page.click("form.task-form button[type=submit].primary")
     expect(page.locator("body")).to_contain_text("已提交")
 
-    log_in(page, "unit")
+    log_in("unit")
     page.goto("/")
     back = page.locator("tr", has_text="校舍维修改造 2027")
     expect(back).to_contain_text("填报绩效目标")

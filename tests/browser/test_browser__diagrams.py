@@ -12,7 +12,6 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import User
 from app.services.instances import start_instance
-from app.services.setup import deploy_folder
 from app.services.tasks import complete_task
 from factories import GOOD_TARGETS
 
@@ -27,22 +26,6 @@ PROCESSES = {
 }
 
 
-def log_in(page: Page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "demo")
-    page.click("button[type=submit]")
-    expect(page.locator("body")).not_to_contain_text("用户名或密码错误")
-
-
-@pytest.fixture
-def real_processes(app):
-    with app.app_context():
-        deploy_folder(ROOT / "processes", ROOT / "forms")
-        db.session.remove()
-
-
 def wait_for_diagram(page: Page, shapes: int) -> None:
     page.wait_for_function(
         "n => document.querySelectorAll('.djs-container svg .djs-shape').length >= n",
@@ -51,9 +34,11 @@ def wait_for_diagram(page: Page, shapes: int) -> None:
 
 
 @pytest.mark.parametrize("key", list(PROCESSES))
-def test_each_budget_process_is_drawn_with_its_steps(page: Page, screenshot, real_processes, key):
+def test_each_budget_process_is_drawn_with_its_steps(
+    page: Page, screenshot, log_in, real_processes, key
+):
     activity, label, shapes = PROCESSES[key]
-    log_in(page, "finance")
+    log_in("finance")
     page.goto(f"/processes/{key}/diagram")
     wait_for_diagram(page, shapes)
     shape = page.locator(f".djs-container svg [data-element-id={activity}]")
@@ -67,7 +52,7 @@ def test_each_budget_process_is_drawn_with_its_steps(page: Page, screenshot, rea
     screenshot(page, key)
 
 
-def test_a_returned_submission_shows_where_it_stands(page: Page, screenshot, app):
+def test_a_returned_submission_shows_where_it_stands(page: Page, screenshot, log_in, app):
     with app.app_context():
 
         def user(name):
@@ -82,7 +67,7 @@ def test_a_returned_submission_shows_where_it_stands(page: Page, screenshot, app
         instance_id = instance.id
         db.session.remove()
 
-    log_in(page, "unit")
+    log_in("unit")
     page.goto(f"/instances/{instance_id}")
     wait_for_diagram(page, 6)
     current = page.locator(".djs-container [data-element-id=fill_targets]").first
