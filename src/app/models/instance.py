@@ -13,6 +13,8 @@ from app.models.org import Org, User
 
 STATUS_RUNNING = "running"
 STATUS_COMPLETED = "completed"
+STATUS_SUSPENDED = "suspended"  # by finance, with a reason; resumable
+STATUS_TERMINATED = "terminated"  # withdrawn by finance; its open tasks cancelled
 
 
 class ProcessInstance(db.Model):

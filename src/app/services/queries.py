@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import AuditEvent, ProcessInstance, Task, User
+from app.models.instance import STATUS_RUNNING
 from app.models.task import TASK_COMPLETED, TASK_READY
 from app.services.clock import now
 from app.services.errors import NotFound
@@ -39,7 +40,13 @@ def list_inbox(
     limit: int = 200,
 ) -> Inbox:
     """Ready tasks `actor` may see: "mine" (claimed by me) or all of my roles'."""
-    base = select(Task).where(Task.status == TASK_READY, task_visibility(actor))
+    base = (
+        select(Task)
+        .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+        # A suspended submission's tasks wait out of sight until finance resumes it.
+        .where(Task.status == TASK_READY, ProcessInstance.status == STATUS_RUNNING)
+        .where(task_visibility(actor))
+    )
     if process:
         base = base.where(Task.process_key == process)
     if overdue:

@@ -23,12 +23,19 @@ ACTIONS = {
     "unclaimed": lazy_gettext("Released"),
     "completed": lazy_gettext("Submitted"),
     "finished": lazy_gettext("Finished"),
+    "reminded": lazy_gettext("Reminded"),
+    "reassigned": lazy_gettext("Reassigned"),
+    "suspended": lazy_gettext("Suspended"),
+    "resumed": lazy_gettext("Resumed"),
+    "terminated": lazy_gettext("Terminated"),
 }
 STATUSES = {
     "running": lazy_gettext("In progress"),
     "completed": lazy_gettext("Completed"),
     "ready": lazy_gettext("To do"),
     "cancelled": lazy_gettext("Cancelled"),
+    "suspended": lazy_gettext("Suspended"),
+    "terminated": lazy_gettext("Terminated"),
 }
 
 

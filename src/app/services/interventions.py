@@ -1,0 +1,171 @@
+"""Administrative actions on a stuck submission: reassign, suspend, resume, terminate.
+
+Only the finance bureau may take them, and always with a reason, which the submission's
+history keeps beside who did it and when. Each runs under the instance's row lock, like
+completing a task, so it cannot interleave with a completion of the same submission.
+
+A suspended submission keeps its open tasks (they come back as they were on resuming);
+tasks.complete_task / claim_task refuse them while the instance is not "running". A
+terminated (withdrawn) one has its open tasks cancelled, so they leave every inbox.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AuditEvent, ProcessInstance, Task, User
+from app.models.instance import STATUS_RUNNING, STATUS_SUSPENDED, STATUS_TERMINATED
+from app.models.task import TASK_CANCELLED, TASK_READY
+from app.services.clock import now
+from app.services.errors import BadRequest, Conflict, Forbidden, NotFound
+from app.services.locking import lock_instance
+from app.services.policy import holds_role_for, may_start_on_behalf
+from app.services.transaction import transactional
+
+
+def _require_finance(actor: User) -> None:
+    if not may_start_on_behalf(actor):
+        raise Forbidden("只有财政部门可以干预流程 (only the finance bureau may intervene)")
+
+
+def _require_reason(reason: str | None) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise BadRequest("请填写原因，原因将记入流转记录 (a reason is required)")
+    return text
+
+
+def _audit(
+    actor: User,
+    instance: ProcessInstance,
+    action: str,
+    reason: str,
+    task: Task | None = None,
+    details: dict | None = None,
+) -> None:
+    db.session.add(
+        AuditEvent(
+            instance_id=instance.id,
+            task_id=task.id if task else None,
+            at=now(),
+            actor_id=actor.id,
+            action=action,
+            activity_id=task.activity_id if task else None,
+            activity_name=task.name if task else None,
+            comment=reason,
+            details=details,
+        )
+    )
+
+
+def _open_tasks(instance: ProcessInstance) -> list[Task]:
+    return list(
+        db.session.scalars(
+            select(Task)
+            .where(Task.instance_id == instance.id, Task.status == TASK_READY)
+            .order_by(Task.id)
+        ).unique()
+    )
+
+
+@transactional
+def reassign_task(actor: User, task_id: int, username: str, reason: str | None) -> Task:
+    """Hand a waiting task to a named user who holds its role within scope.
+
+    Raises Forbidden (not finance), BadRequest (no reason; no such user; the user lacks
+    the task's role for its organisation), NotFound, Conflict (the task is done or the
+    submission is not running).
+    """
+    _require_finance(actor)
+    reason = _require_reason(reason)
+    task = db.session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"任务 {task_id} 不存在 (no such task)")
+    instance = lock_instance(task.instance_id)
+    db.session.refresh(task)
+    if task.status != TASK_READY:
+        raise Conflict(f"任务“{task.name}”已办理或已取消，不能转办 (task is {task.status})")
+    if instance.status == STATUS_TERMINATED:
+        raise Conflict("提交已终止，不能转办 (the submission was terminated)")
+    target = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+    if target is None or not target.active:
+        raise BadRequest(f"用户“{username}”不存在或已停用 (no such active user)")
+    if not holds_role_for(target, task):
+        who = f"{target.display_name}（{target.username}）"
+        if task.role_code not in target.role_codes:
+            raise BadRequest(
+                f"{who} 不具有“{task.name}”所需的角色 {task.role_code} "
+                "(the user does not hold the task's role)"
+            )
+        raise BadRequest(
+            f"{who} 具有角色 {task.role_code}，但不负责 {task.org.name} 的任务 "
+            "(the user holds the role, but not for the task's organisation)"
+        )
+    previous = task.assignee.username if task.assignee else None
+    task.assignee_id = target.id
+    _audit(
+        actor,
+        instance,
+        "reassigned",
+        reason,
+        task,
+        {"from": previous, "to": target.username},
+    )
+    db.session.flush()
+    return task
+
+
+@transactional
+def suspend_instance(actor: User, instance_id: int, reason: str | None) -> ProcessInstance:
+    """Put a running submission on hold: its tasks stay, but nobody may act on them.
+
+    Raises Forbidden, BadRequest (no reason), NotFound, Conflict (not running).
+    """
+    _require_finance(actor)
+    reason = _require_reason(reason)
+    instance = lock_instance(instance_id)
+    if instance.status != STATUS_RUNNING:
+        raise Conflict(f"只有办理中的提交可以挂起 (the submission is {instance.status})")
+    instance.status = STATUS_SUSPENDED
+    _audit(actor, instance, "suspended", reason)
+    return instance
+
+
+@transactional
+def resume_instance(actor: User, instance_id: int, reason: str | None) -> ProcessInstance:
+    """Let a suspended submission go on where it stopped.
+
+    Raises Forbidden, BadRequest (no reason), NotFound, Conflict (not suspended).
+    """
+    _require_finance(actor)
+    reason = _require_reason(reason)
+    instance = lock_instance(instance_id)
+    if instance.status != STATUS_SUSPENDED:
+        raise Conflict(f"只有已挂起的提交可以恢复 (the submission is {instance.status})")
+    instance.status = STATUS_RUNNING
+    _audit(actor, instance, "resumed", reason)
+    return instance
+
+
+@transactional
+def terminate_instance(actor: User, instance_id: int, reason: str | None) -> ProcessInstance:
+    """Withdraw a submission for good: its open tasks are cancelled and leave every inbox.
+
+    Raises Forbidden, BadRequest (no reason), NotFound, Conflict (already ended).
+    """
+    _require_finance(actor)
+    reason = _require_reason(reason)
+    instance = lock_instance(instance_id)
+    if instance.status not in (STATUS_RUNNING, STATUS_SUSPENDED):
+        raise Conflict(f"提交已结束，不能终止 (the submission is {instance.status})")
+    at = now()
+    cancelled = []
+    for task in _open_tasks(instance):
+        task.status = TASK_CANCELLED
+        task.completed_at = at
+        cancelled.append(task.activity_id)
+    instance.status = STATUS_TERMINATED
+    instance.ended_at = at
+    _audit(actor, instance, "terminated", reason, details={"cancelled": cancelled})
+    return instance

@@ -1,0 +1,135 @@
+"""跟踪: the tracking screen, chasing (催办) and finance's interventions on a submission."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import BytesIO
+
+from flask import flash, redirect, render_template, request, send_file
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from flask_login import current_user
+
+from app.services import interventions, reminders, tracking
+from app.services.clock import now
+from app.services.errors import BadRequest
+from app.services.policy import may_start_on_behalf
+from app.web import filters
+from app.web import web_blueprint as bp
+from app.web.navigation import actor, arg, back_or, flag
+
+PER_PAGE = 50
+
+
+@bp.app_template_filter("duration")
+def duration(value: timedelta | None) -> str:
+    """A time spent, in the words of the "waited" filter ("3天2小时")."""
+    return "—" if value is None else filters.waited(now() - value)
+
+
+@bp.app_context_processor
+def tracking_context() -> dict:
+    signed_in = current_user.is_authenticated
+    return {
+        "may_track": signed_in and tracking.may_track(current_user),
+        "may_intervene": signed_in and may_start_on_behalf(current_user),
+    }
+
+
+def _int(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise BadRequest(_("“%(name)s” must be a whole number.", name=name))
+    return int(value)
+
+
+def _filters() -> tracking.SubmissionFilter:
+    return tracking.SubmissionFilter(
+        process=arg("process"),
+        version=_int("version"),
+        campaign_id=_int("campaign"),
+        fiscal_year=_int("year"),
+        status=arg("status"),
+        activity=arg("activity"),
+        role=arg("role"),
+        org_id=_int("org"),
+        assignee=arg("assignee"),
+        overdue=flag("overdue"),
+        waited_days=_int("waited"),
+        text=arg("q"),
+    )
+
+
+@bp.get("/tracking", endpoint="tracking")
+def tracking_page():
+    user = actor()
+    chosen = _filters()
+    sort = request.args.get("sort", "waiting")
+    if request.args.get("export") == "xlsx":
+        everything = tracking.search_submissions(user, chosen, sort, per_page=None)
+        return send_file(
+            BytesIO(tracking.submissions_workbook(everything.rows)),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            as_attachment=True,
+            download_name="提交跟踪.xlsx",
+        )
+    league_sort = request.args.get("league", "overdue")
+    dashboard = tracking.tracking_dashboard(user, chosen.process, chosen.version, league_sort)
+    found = tracking.search_submissions(user, chosen, sort, _int("page") or 1, PER_PAGE)
+    return render_template(
+        "tracking.html",
+        dashboard=dashboard,
+        league_sort=league_sort,
+        found=found,
+        sort=sort,
+        choices=tracking.filter_choices(user, chosen.process),
+        roles=tracking.role_names(),
+    )
+
+
+@bp.post("/tasks/<int:task_id>/remind")
+def remind_task(task_id: int):
+    reminded = reminders.send_reminder(
+        actor(), task_id, (request.form.get("message") or "").strip() or None
+    )
+    names = "、".join(u.display_name for u in reminded) or "—"
+    flash(_("Reminder sent to %(names)s.", names=names), "success")
+    return redirect(back_or("web.tracking"))
+
+
+@bp.post("/campaigns/<int:campaign_id>/remind-overdue")
+def remind_campaign_overdue(campaign_id: int):
+    count = reminders.remind_overdue(
+        actor(), campaign_id, (request.form.get("message") or "").strip() or None
+    )
+    flash(_("Reminded the holders of %(n)s overdue tasks.", n=count), "success")
+    return redirect(back_or("web.campaign", campaign_id=campaign_id))
+
+
+@bp.post("/tasks/<int:task_id>/reassign")
+def reassign_task(task_id: int):
+    task = interventions.reassign_task(
+        actor(), task_id, request.form.get("username", ""), request.form.get("reason")
+    )
+    flash(
+        _("“%(name)s” now lies with %(user)s.", name=task.name, user=task.assignee.display_name),
+        "success",
+    )
+    return redirect(back_or("web.instance", instance_id=task.instance_id))
+
+
+INTERVENTIONS = {
+    "suspend": (interventions.suspend_instance, lazy_gettext("The submission is suspended.")),
+    "resume": (interventions.resume_instance, lazy_gettext("The submission is resumed.")),
+    "terminate": (interventions.terminate_instance, lazy_gettext("The submission is terminated.")),
+}
+
+
+@bp.post("/instances/<int:instance_id>/<any(suspend, resume, terminate):action>")
+def intervene(instance_id: int, action: str):
+    service, done = INTERVENTIONS[action]
+    service(actor(), instance_id, request.form.get("reason"))
+    flash(str(done), "success")
+    return redirect(back_or("web.instance", instance_id=instance_id))

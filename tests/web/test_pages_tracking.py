@@ -1,0 +1,223 @@
+"""The tracking screen, the bell, chasing and interventions, as people see them."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from app.extensions import db
+from app.models import Campaign, ProcessInstance
+from app.services.instances import start_instance
+from app.services.tasks import complete_task
+from factories import GOOD_TARGETS
+
+T0 = datetime(2027, 3, 1, 9, 0)  # a Monday
+
+
+@pytest.fixture
+def clock(app):
+    class Clock:
+        at = T0
+
+    app.config["CLOCK"] = lambda: Clock.at
+    yield Clock
+    app.config["CLOCK"] = None
+
+
+@pytest.fixture
+def county(user, clock):
+    """Three submissions on 03-15 12:00: A at dept_review (late), B (hospital) late at
+    fill_targets, C (school) at fill_targets, not yet due."""
+    a, ready = start_instance(user("unit"), "simple_approval", title="校舍维修 A")
+    b, _ = start_instance(user("unit2"), "simple_approval", title="医疗设备 B")
+    clock.at = T0 + timedelta(days=1)
+    c, _ = start_instance(user("unit"), "simple_approval", title="食堂改造 C")
+    clock.at = T0 + timedelta(days=2)
+    complete_task(user("unit"), ready[0].id, GOOD_TARGETS)
+    clock.at = datetime(2027, 3, 15, 12, 0)
+    return a.id, b.id, c.id
+
+
+def cells(html: str, row_marker: str) -> list[str]:
+    """The text of each cell of the table row carrying `row_marker`."""
+    row = re.search(rf"<tr[^>]*{re.escape(row_marker)}[^>]*>(.*?)</tr>", html, re.S)
+    assert row, f"no row {row_marker}"
+    return [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip()
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    ]
+
+
+def listed(html: str) -> list[str]:
+    section = html.split('class="tracking-list"', 1)[1]
+    return re.findall(r'<tr data-instance="(\d+)"', section)
+
+
+def test_finance_sees_each_step_with_waiting_overdue_and_oldest_and_a_chart(client, login, county):
+    login("finance")
+    page = client.get("/tracking?process=simple_approval")
+    assert page.status_code == 200
+    html = page.text
+    fill = cells(html, 'data-step="simple_approval:1:fill_targets"')
+    assert fill[2].startswith("填报绩效目标") and "瓶颈" in fill[2]
+    assert fill[4:6] == ["2", "1"]
+    assert fill[6].startswith("2027-03-01 17:00")  # Beijing time of 09:00 UTC
+    review = cells(html, 'data-step="simple_approval:1:dept_review"')
+    assert review[4:6] == ["1", "1"]
+    chart = re.search(r"<svg class=\"step-chart\".*?</svg>", html, re.S).group(0)
+    assert chart.count('class="bar-overdue"') == 3  # two steps and the legend
+    assert '<nav class="main-nav"' in html and ">跟踪</a>" in html
+
+
+def test_the_league_table_sorts_by_the_column_chosen(client, login, county, user):
+    login("finance")
+    html = client.get("/tracking?league=overdue").text
+    assert cells(html, 'data-org="县第一中学"')[1:] == ["2", "2", "1", "0"]
+    assert cells(html, 'data-org="县人民医院"')[1:] == ["1", "1", "1", "0"]
+
+    def order(sort: str) -> list[str]:
+        league = client.get(f"/tracking?league={sort}").text.split('class="list league"', 1)[1]
+        return re.findall(r'<tr data-org="([^"]+)"', league)
+
+    assert order("open") == ["县第一中学", "县人民医院"]  # 2 open against 1
+    assert order("overdue") == ["县人民医院", "县第一中学"]  # a tie: by name
+
+
+def test_the_list_filters_and_the_export_holds_exactly_the_filtered_rows(client, login, county):
+    a, b, c = county
+    login("finance")
+    assert listed(client.get("/tracking?sort=title").text) == [str(b), str(a), str(c)]
+    query = "/tracking?overdue=1&sort=title"
+    assert listed(client.get(query).text) == [str(b), str(a)]
+    assert listed(client.get("/tracking?q=食堂").text) == [str(c)]
+    assert listed(client.get("/tracking?waited=14").text) == [str(b)]  # C: 13 days 3 hours
+    assert listed(client.get("/tracking?activity=dept_review").text) == [str(a)]
+    exported = client.get(query + "&export=xlsx")
+    assert exported.status_code == 200
+    assert exported.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(BytesIO(exported.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:8] == ("编号", "流程", "版本", "轮次", "标题", "单位", "状态", "当前环节")
+    assert [(r[0], r[4], r[5], r[6], r[7], r[12]) for r in rows[1:]] == [
+        (b, "医疗设备 B", "县人民医院", "办理中", "填报绩效目标", "是"),
+        (a, "校舍维修 A", "县第一中学", "办理中", "部门审核", "是"),
+    ]
+    assert rows[1][10] == datetime(2027, 3, 1, 17, 0)  # since, in Beijing time
+    assert rows[1][13] == 14  # whole days waited
+
+
+def test_the_list_pages_and_filters_by_round(client, login, county, user):
+    a, b, c = county
+    round_ = Campaign(
+        code="simple-2027",
+        name="2027年度申报",
+        process_key="simple_approval",
+        fiscal_year=2027,
+        launched_by_id=user("finance").id,
+        launched_at=T0,
+    )
+    db.session.add(round_)
+    db.session.flush()
+    db.session.get(ProcessInstance, c).campaign_id = round_.id
+    db.session.commit()
+    login("finance")
+    assert listed(client.get(f"/tracking?campaign={round_.id}").text) == [str(c)]
+    assert listed(client.get("/tracking?year=2027").text) == [str(c)]
+    assert "2027年度申报" in client.get(f"/tracking?campaign={round_.id}").text
+
+
+def test_a_department_sees_only_its_own_subtree_and_a_unit_not_at_all(client, login, county):
+    a, b, c = county
+    login("dept2")
+    html = client.get("/tracking").text
+    assert listed(html) == [str(b)]
+    assert "县第一中学" not in html.split('class="tracking-league"', 1)[1]
+    assert cells(html, 'data-step="simple_approval:1:fill_targets"')[4:6] == ["1", "1"]
+    exported = load_workbook(BytesIO(client.get("/tracking?export=xlsx").data)).active
+    assert [r[0] for r in exported.iter_rows(min_row=2, values_only=True)] == [b]
+    login("unit")
+    assert client.get("/tracking").status_code == 403
+    assert ">跟踪</a>" not in client.get("/").text
+
+
+def test_a_reminder_lights_the_bell_of_whoever_holds_the_task(client, login, county, user):
+    a, b, c = county
+    login("finance")
+    html = client.get(f"/instances/{c}").text
+    task_id = int(re.search(r"/tasks/(\d+)/remind", html).group(1))
+    sent = client.post(f"/tasks/{task_id}/remind", data={"message": "请本周内提交"})
+    assert sent.status_code == 302
+    assert "李明" in client.get(sent.location).text
+    login("unit")
+    inbox = client.get("/").text
+    assert re.search(r'<span class="bell-count">1</span>', inbox)
+    notes = client.get("/notifications").text
+    assert "催办：食堂改造 C · 填报绩效目标" in notes and "请本周内提交" in notes
+    client.post("/notifications/read")
+    assert 'class="bell-count"' not in client.get("/").text
+    history = client.get(f"/instances/{c}").text
+    assert "催办" in history or "Reminded" in history
+
+
+def test_remind_everyone_overdue_in_a_round(client, login, county, user):
+    a, b, c = county
+    round_ = Campaign(
+        code="simple-2027",
+        name="2027年度申报",
+        process_key="simple_approval",
+        fiscal_year=2027,
+        launched_by_id=user("finance").id,
+        launched_at=T0,
+    )
+    db.session.add(round_)
+    db.session.flush()
+    for ident in (a, b, c):
+        db.session.get(ProcessInstance, ident).campaign_id = round_.id
+    db.session.commit()
+    login("finance")
+    assert "催办全部逾期" in client.get(f"/campaigns/{round_.id}").text
+    sent = client.post(f"/campaigns/{round_.id}/remind-overdue")
+    assert sent.status_code == 302
+    assert "2" in client.get(sent.location).text.split('role="status"', 1)[1][:200]
+    login("unit2")
+    assert '<span class="bell-count">1</span>' in client.get("/").text
+    login("dept")  # A waits at dept_review
+    assert '<span class="bell-count">1</span>' in client.get("/").text
+    login("unit")  # C is not overdue
+    assert 'class="bell-count"' not in client.get("/").text
+
+
+def test_finance_terminates_with_a_reason_and_the_task_leaves_the_inbox(client, login, county):
+    a, b, c = county
+    login("finance")
+    page = client.get(f"/instances/{c}").text
+    assert "撤回" in page and "挂起" in page
+    refused = client.post(f"/instances/{c}/terminate", data={"reason": " "})
+    assert refused.status_code == 400 and "原因" in refused.text
+    done = client.post(f"/instances/{c}/terminate", data={"reason": "项目取消"})
+    assert done.status_code == 302
+    page = client.get(f"/instances/{c}").text
+    assert "已终止" in page and "项目取消" in page
+    login("unit")
+    assert "食堂改造 C" not in client.get("/").text
+    assert client.post(f"/instances/{a}/suspend", data={"reason": "x"}).status_code == 403
+
+
+def test_finance_suspends_resumes_and_reassigns_from_the_submission_page(client, login, county):
+    a, b, c = county
+    login("finance")
+    assert client.post(f"/instances/{c}/suspend", data={"reason": "待审计"}).status_code == 302
+    page = client.get(f"/instances/{c}").text
+    assert "已挂起" in page and "待审计" in page
+    assert client.post(f"/instances/{c}/resume", data={"reason": "审计完成"}).status_code == 302
+    task_id = int(re.search(r"/tasks/(\d+)/reassign", client.get(f"/instances/{c}").text)[1])
+    refused = client.post(f"/tasks/{task_id}/reassign", data={"username": "dept", "reason": "休假"})
+    assert refused.status_code == 400 and "不具有" in refused.text
+    moved = client.post(f"/tasks/{task_id}/reassign", data={"username": "unit", "reason": "指定"})
+    assert moved.status_code == 302
+    page = client.get(f"/instances/{c}").text
+    assert "指定" in page and "李明（县第一中学）" in page
