@@ -4,6 +4,7 @@ from app.models.attachment import Attachment
 from app.models.audit import AuditEvent
 from app.models.campaign import Campaign
 from app.models.definition import FormFile, ProcessDefinition
+from app.models.draft import ProcessDraft
 from app.models.idempotency import IdempotencyRecord
 from app.models.instance import ProcessInstance
 from app.models.notification import Notification
@@ -21,6 +22,7 @@ __all__ = [
     "Notification",
     "Org",
     "ProcessDefinition",
+    "ProcessDraft",
     "ProcessInstance",
     "Project",
     "ProjectEvent",

@@ -1,0 +1,288 @@
+"""Process administration in the browser: drafts of a diagram, deploying them, versions.
+
+A draft is the one unfinished diagram of a process (shared by the administrators, the
+last save wins); deploying it goes through the same lint and deployment as an upload,
+with the forms the administrator picked from: the latest version's pinned forms, then
+the forms/ folder. Rolling back is deploying an old version's diagram and pinned forms
+again as the newest version; running submissions keep the version they started on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.engine.errors import DiagramError
+from app.engine.xml import parse_xml
+from app.extensions import db
+from app.models import ProcessDefinition, ProcessDraft, ProcessInstance, Role, User
+from app.models.instance import STATUS_RUNNING
+from app.services.clock import now
+from app.services.definitions import latest_definitions
+from app.services.deployment import deploy_definition
+from app.services.diagram_views import definition_version
+from app.services.errors import BadRequest, NotFound
+from app.services.policy import require_can_deploy
+from app.services.transaction import transactional
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+# A process key is the diagram's process id: an XML name, kept to what URLs carry plainly.
+KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$")
+UI_SUFFIX = ".uischema.json"
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    version: int
+    name: str
+    deployed_by: str | None
+    deployed_at: datetime
+    comment: str | None
+    running: int
+
+
+@dataclass(frozen=True)
+class ProcessRow:
+    key: str
+    name: str | None
+    latest_version: int | None
+    deployed_at: datetime | None
+    draft_updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ModelerSource:
+    """What the modeler opens: the draft when there is one, else the latest version."""
+
+    key: str
+    xml: str | None  # None: nothing yet (a new process)
+    draft: ProcessDraft | None
+    version: int | None
+
+
+def require_valid_key(key: str) -> str:
+    if not KEY_PATTERN.match(key or ""):
+        raise BadRequest(
+            f"流程标识“{key}”无效：须以字母开头，只含字母、数字、_ . - (invalid process key)"
+        )
+    return key
+
+
+@transactional
+def save_draft(actor: User, key: str, xml: str | bytes) -> ProcessDraft:
+    """Keep `xml` as the draft of process `key`, replacing any earlier draft.
+
+    Raises Forbidden for anyone but a process administrator, BadRequest when the XML
+    does not parse safely or holds no process with the id `key` (a draft of one process
+    must never deploy as another).
+    """
+    require_can_deploy(actor)
+    require_valid_key(key)
+    raw = xml.encode("utf-8") if isinstance(xml, str) else xml
+    try:
+        root = parse_xml(raw)
+    except DiagramError as exc:
+        raise BadRequest(str(exc)) from exc
+    process_ids = [p.get("id") for p in root.iter(f"{{{BPMN_NS}}}process")]
+    if key not in process_ids:
+        raise BadRequest(
+            f"图中没有标识为“{key}”的流程 (the diagram holds no process {key!r}; "
+            f"found {', '.join(filter(None, process_ids)) or 'none'})"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest("文件不是 UTF-8 编码 (the file is not UTF-8)") from exc
+    draft = _draft(key)
+    if draft is None:
+        draft = ProcessDraft(key=key, bpmn_xml=text, updated_at=now())
+        db.session.add(draft)
+    draft.bpmn_xml = text
+    draft.updated_by_id = actor.id
+    draft.updated_at = now()
+    db.session.flush()
+    return draft
+
+
+def get_draft(actor: User, key: str) -> ProcessDraft | None:
+    require_can_deploy(actor)
+    return _draft(key)
+
+
+@transactional
+def discard_draft(actor: User, key: str) -> bool:
+    """Forget the draft of `key`; True if there was one (discarding twice is harmless)."""
+    require_can_deploy(actor)
+    draft = _draft(key)
+    if draft is None:
+        return False
+    db.session.delete(draft)
+    db.session.flush()
+    return True
+
+
+def modeler_source(actor: User, key: str) -> ModelerSource:
+    """The diagram the modeler opens for `key`; NotFound when neither draft nor version."""
+    require_can_deploy(actor)
+    require_valid_key(key)
+    draft = _draft(key)
+    latest = _latest(key)
+    if draft is not None:
+        return ModelerSource(key, draft.bpmn_xml, draft, latest.version if latest else None)
+    if latest is None:
+        raise NotFound(f"流程“{key}”既未部署也没有草稿 (no such process or draft)")
+    return ModelerSource(key, latest.bpmn_xml, None, latest.version)
+
+
+@transactional
+def deploy_draft(actor: User, key: str, comment: str | None = None) -> ProcessDefinition:
+    """Deploy the draft of `key` as its next version and delete the draft.
+
+    The forms the diagram names come from the latest version's pinned forms, else the
+    forms/ folder; its decision tables from the latest version. Raises NotFound without
+    a draft, LintFailed (the draft kept) with every finding when an error blocks.
+    """
+    require_can_deploy(actor)
+    draft = _draft(key)
+    if draft is None:
+        raise NotFound(f"流程“{key}”没有草稿可部署 (no draft to deploy)")
+    latest = _latest(key)
+    available = _folder_forms()
+    decisions: dict[str, bytes] = {}
+    if latest is not None:
+        available.update(_pinned_forms(latest))
+        decisions = _decisions(latest)
+    definition = deploy_definition(
+        actor, draft.bpmn_xml.encode("utf-8"), f"{key}.bpmn", decisions, comment, available
+    )
+    db.session.delete(draft)
+    db.session.flush()
+    return definition
+
+
+@transactional
+def rollback(actor: User, key: str, version: int, comment: str | None = None) -> ProcessDefinition:
+    """Deploy version `version` of `key` again, with its own pinned forms, as version N+1."""
+    require_can_deploy(actor)
+    old = definition_version(key, version)
+    files = {**_decisions(old), **_pinned_forms(old)}
+    return deploy_definition(
+        actor,
+        old.bpmn_xml.encode("utf-8"),
+        old.filename,
+        files,
+        comment or f"回滚到 v{old.version} (rollback to v{old.version})",
+    )
+
+
+def list_versions(actor: User, key: str) -> list[VersionRow]:
+    """Every version of `key`, newest first, with how many submissions still run on it."""
+    require_can_deploy(actor)
+    running = func.count(ProcessInstance.id)
+    rows = db.session.execute(
+        select(
+            ProcessDefinition.version,
+            ProcessDefinition.name,
+            User.display_name,
+            ProcessDefinition.deployed_at,
+            ProcessDefinition.comment,
+            running,
+        )
+        .outerjoin(User, User.id == ProcessDefinition.deployed_by_id)
+        .outerjoin(
+            ProcessInstance,
+            (ProcessInstance.definition_id == ProcessDefinition.id)
+            & (ProcessInstance.status == STATUS_RUNNING),
+        )
+        .where(ProcessDefinition.key == key)
+        .group_by(
+            ProcessDefinition.id,
+            ProcessDefinition.version,
+            ProcessDefinition.name,
+            User.display_name,
+            ProcessDefinition.deployed_at,
+            ProcessDefinition.comment,
+        )
+        .order_by(ProcessDefinition.version.desc())
+    ).all()
+    if not rows:
+        raise NotFound(f"流程“{key}”未部署 (no such process)")
+    return [VersionRow(*row) for row in rows]
+
+
+def list_processes(actor: User) -> list[ProcessRow]:
+    """Deployed processes (latest version) and drafts of processes never deployed."""
+    require_can_deploy(actor)
+    drafts = {d.key: d for d in db.session.scalars(select(ProcessDraft))}
+    rows = []
+    for definition in latest_definitions():
+        draft = drafts.pop(definition.key, None)
+        rows.append(
+            ProcessRow(
+                definition.key,
+                definition.name,
+                definition.version,
+                definition.deployed_at,
+                draft.updated_at if draft else None,
+            )
+        )
+    for key, draft in sorted(drafts.items()):
+        rows.append(ProcessRow(key, None, None, None, draft.updated_at))
+    return rows
+
+
+def role_choices() -> list[dict]:
+    """Roles a lane may name: what the modeler's lane picker offers."""
+    return [
+        {"code": code, "name": name}
+        for code, name in db.session.execute(select(Role.code, Role.name).order_by(Role.code))
+    ]
+
+
+def form_choices(key: str | None) -> dict[str, list[str]]:
+    """Form files a user task may name when `key` is deployed from the modeler."""
+    names = set(_folder_forms())
+    latest = _latest(key) if key else None
+    if latest is not None:
+        names.update(form.filename for form in latest.forms)
+    return {
+        "schemas": sorted(n for n in names if not n.endswith(UI_SUFFIX)),
+        "ui": sorted(n for n in names if n.endswith(UI_SUFFIX)),
+    }
+
+
+def _draft(key: str) -> ProcessDraft | None:
+    return db.session.scalar(select(ProcessDraft).where(ProcessDraft.key == key))
+
+
+def _latest(key: str) -> ProcessDefinition | None:
+    return db.session.scalar(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    )
+
+
+def _folder_forms() -> dict[str, bytes]:
+    folder = Path(current_app.config["FORMS_DIR"])
+    if not folder.is_dir():
+        return {}
+    return {path.name: path.read_bytes() for path in sorted(folder.glob("*.json"))}
+
+
+def _pinned_forms(definition: ProcessDefinition) -> dict[str, bytes]:
+    return {
+        form.filename: json.dumps(form.content, ensure_ascii=False).encode("utf-8")
+        for form in definition.forms
+    }
+
+
+def _decisions(definition: ProcessDefinition) -> dict[str, bytes]:
+    return {name: xml.encode("utf-8") for name, xml in (definition.decision_files or {}).items()}

@@ -1,0 +1,674 @@
+/* The process modeler: bpmn-js's Modeler (palette, lanes, pools, editing) and, beside
+ * it, a small properties panel for what this platform reads from a diagram, so that an
+ * administrator never edits XML:
+ *   every element  name
+ *   pool/process   the process key (new processes only) and name
+ *   lane           the role whose tasks it holds (its name becomes the role code)
+ *   user task      form and ui form (from the known form files), due in N working days
+ *                  (spiffworkflow:property dueIn = PnD)
+ *   flow out of an exclusive/inclusive gateway
+ *                  condition (field, operator, value -> a Python expression, or the raw
+ *                  expression) and whether it is the gateway's default flow
+ * The page embeds a JSON config (#modeler-config): addresses, roles, forms, messages.
+ * Saving posts the XML as the process's draft; deploying saves, then asks the server to
+ * lint and deploy the draft, and marks the elements of any finding on the canvas.
+ * The instance is window.modeler, for tests and for the curious.
+ */
+(function () {
+  "use strict";
+
+  var SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core";
+
+  /* Enough of SpiffWorkflow's moddle extension that bpmn-js reads and writes back every
+   * spiffworkflow:* element the shipped diagrams use (type names as they appear in XML). */
+  var SPIFF_DESCRIPTOR = {
+    name: "SpiffWorkflow",
+    uri: SPIFF_NS,
+    prefix: "spiffworkflow",
+    associations: [],
+    types: [
+      { name: "properties", superClass: ["Element"],
+        properties: [{ name: "properties", type: "property", isMany: true }] },
+      { name: "property", superClass: ["Element"],
+        properties: [
+          { name: "name", isAttr: true, type: "String" },
+          { name: "value", isAttr: true, type: "String" },
+        ] },
+      { name: "preScript", superClass: ["Element"],
+        properties: [{ name: "script", isBody: true, type: "String" }] },
+      { name: "postScript", superClass: ["Element"],
+        properties: [{ name: "script", isBody: true, type: "String" }] },
+      { name: "calledDecisionId", superClass: ["Element"],
+        properties: [{ name: "decisionId", isBody: true, type: "String" }] },
+      { name: "serviceTaskOperator", superClass: ["Element"],
+        properties: [
+          { name: "id", isAttr: true, type: "String" },
+          { name: "resultVariable", isAttr: true, type: "String" },
+          { name: "parameterList", type: "parameters" },
+        ] },
+      { name: "parameters", superClass: ["Element"],
+        properties: [{ name: "parameters", type: "parameter", isMany: true }] },
+      { name: "parameter", superClass: ["Element"],
+        properties: [
+          { name: "id", isAttr: true, type: "String" },
+          { name: "name", isAttr: true, type: "String" },
+          { name: "type", isAttr: true, type: "String" },
+          { name: "value", isAttr: true, type: "String" },
+        ] },
+    ],
+  };
+
+  var OPERATORS = ["==", "!=", ">", ">=", "<", "<=", "in"];
+
+  var root = document.querySelector("[data-modeler]");
+  if (!root) return;
+  var config = JSON.parse(document.getElementById("modeler-config").textContent);
+  var M = config.messages;
+  var csrf = root.getAttribute("data-csrf");
+  var panel = root.querySelector(".modeler-panel");
+  var statusLine = root.querySelector(".modeler-status");
+  var findingsBox = root.querySelector(".modeler-findings");
+  var dirty = false;
+  var markedIds = [];
+
+  if (typeof window.BpmnJS !== "function") {
+    statusLine.textContent = M.notLoaded;
+    statusLine.className = "modeler-status alert alert-error";
+    return;
+  }
+
+  var modeler = new window.BpmnJS({
+    container: root.querySelector(".modeler-canvas"),
+    moddleExtensions: { spiffworkflow: SPIFF_DESCRIPTOR },
+  });
+  window.modeler = modeler;
+  var modeling = modeler.get("modeling");
+  var moddle = modeler.get("moddle");
+  var registry = modeler.get("elementRegistry");
+  var canvas = modeler.get("canvas");
+
+  /* ---- helpers ---------------------------------------------------------------- */
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (name === "text") node.textContent = attrs[name]; // never innerHTML
+      else if (name === "className") node.className = attrs[name];
+      else if (name in node && typeof attrs[name] !== "string") node[name] = attrs[name];
+      else node.setAttribute(name, attrs[name]);
+    });
+    (children || []).forEach(function (child) {
+      if (child) node.appendChild(child);
+    });
+    return node;
+  }
+
+  function field(labelText, control, hint) {
+    var id = "prop-" + Math.random().toString(36).slice(2, 9);
+    control.id = id;
+    return el("div", { className: "field" }, [
+      el("label", { for: id, text: labelText }),
+      control,
+      hint ? el("p", { className: "muted hint", text: hint }) : null,
+    ]);
+  }
+
+  function select(options, value, onChange, name) {
+    var node = el("select", { name: name });
+    var found = false;
+    options.forEach(function (option) {
+      var opt = el("option", { value: option.value, text: option.label });
+      if (option.value === value) {
+        opt.selected = true;
+        found = true;
+      }
+      node.appendChild(opt);
+    });
+    if (!found && value) {
+      // Keep what the diagram says even when it is not on the list, and say so.
+      var unknown = el("option", { value: value, text: value + " " + M.notOnList });
+      unknown.selected = true;
+      node.appendChild(unknown);
+    }
+    node.addEventListener("change", function () {
+      onChange(node.value);
+    });
+    return node;
+  }
+
+  function setStatus(text, kind) {
+    statusLine.textContent = text;
+    statusLine.className = "modeler-status" + (kind ? " flash flash-" + kind : "");
+  }
+
+  function is(element, type) {
+    var bo = element && element.businessObject;
+    return !!(bo && bo.$instanceOf && bo.$instanceOf(type));
+  }
+
+  function processOf() {
+    var rootBo = canvas.getRootElement().businessObject;
+    if (rootBo.$instanceOf("bpmn:Collaboration")) {
+      var participant = (rootBo.participants || []).find(function (p) {
+        return p.processRef;
+      });
+      return participant ? participant.processRef : null;
+    }
+    return rootBo;
+  }
+
+  function currentKey() {
+    var process = processOf();
+    return process ? process.id : config.key;
+  }
+
+  function url(template, key) {
+    return template.replace("__KEY__", encodeURIComponent(key));
+  }
+
+  /* ---- spiffworkflow:properties ------------------------------------------------- */
+
+  function propertiesOf(bo) {
+    var ext = bo.extensionElements;
+    if (!ext) return null;
+    return (ext.get("values") || []).find(function (v) {
+      return v.$instanceOf("spiffworkflow:properties");
+    }) || null;
+  }
+
+  function getProperty(bo, name) {
+    var props = propertiesOf(bo);
+    if (!props) return "";
+    var prop = props.get("properties").find(function (p) {
+      return p.name === name;
+    });
+    return prop ? prop.value || "" : "";
+  }
+
+  function setProperty(element, name, value) {
+    var bo = element.businessObject;
+    var ext = bo.extensionElements;
+    if (!ext) {
+      if (!value) return;
+      ext = moddle.create("bpmn:ExtensionElements", { values: [] });
+      ext.$parent = bo;
+      modeling.updateProperties(element, { extensionElements: ext });
+    }
+    var props = propertiesOf(bo);
+    if (!props) {
+      if (!value) return;
+      props = moddle.create("spiffworkflow:properties", { properties: [] });
+      props.$parent = ext;
+      modeling.updateModdleProperties(element, ext, {
+        values: (ext.get("values") || []).concat([props]),
+      });
+    }
+    var list = props.get("properties");
+    var existing = list.find(function (p) {
+      return p.name === name;
+    });
+    if (!value) {
+      if (existing) {
+        modeling.updateModdleProperties(element, props, {
+          properties: list.filter(function (p) {
+            return p !== existing;
+          }),
+        });
+      }
+    } else if (existing) {
+      modeling.updateModdleProperties(element, existing, { value: value });
+    } else {
+      var prop = moddle.create("spiffworkflow:property", { name: name, value: value });
+      prop.$parent = props;
+      modeling.updateModdleProperties(element, props, { properties: list.concat([prop]) });
+    }
+  }
+
+  /* ---- conditions ----------------------------------------------------------------- */
+
+  function pythonValue(raw, operator) {
+    var text = raw.trim();
+    if (operator === "in") {
+      var items = text.split(/[,，]/).map(function (s) {
+        return pythonValue(s, "==");
+      }).filter(function (s) {
+        return s !== '""';
+      });
+      return "[" + items.join(", ") + "]";
+    }
+    if (/^-?\d+(\.\d+)?$/.test(text) || /^(True|False|None)$/.test(text)) return text;
+    return JSON.stringify(text); // a double-quoted string Python reads the same way
+  }
+
+  function buildExpression(name, operator, value) {
+    if (!name.trim()) return "";
+    return name.trim() + " " + operator + " " + pythonValue(value, operator);
+  }
+
+  var EXPRESSION = /^\s*([A-Za-z_][\w.]*)\s*(==|!=|>=|<=|>|<|\bin\b)\s*(.+?)\s*$/;
+
+  function parseExpression(expression) {
+    var match = EXPRESSION.exec(expression || "");
+    if (!match) return null;
+    var value = match[3];
+    if (match[2] === "in") {
+      var list = /^\[(.*)\]$/.exec(value);
+      if (!list) return null;
+      value = list[1].split(",").map(function (s) {
+        return unquote(s.trim());
+      }).filter(Boolean).join(", ");
+    } else {
+      value = unquote(value);
+    }
+    if (buildExpression(match[1], match[2], value) !== expression.trim()) return null;
+    return { field: match[1], operator: match[2], value: value };
+  }
+
+  function unquote(text) {
+    var quoted = /^(["'])(.*)\1$/.exec(text);
+    return quoted ? quoted[2] : text;
+  }
+
+  function conditionOf(bo) {
+    return bo.conditionExpression ? bo.conditionExpression.body || "" : "";
+  }
+
+  function setCondition(element, expression) {
+    var value = expression.trim()
+      ? moddle.create("bpmn:FormalExpression", { body: expression.trim() })
+      : undefined;
+    modeling.updateProperties(element, { conditionExpression: value });
+  }
+
+  /* ---- the panel ------------------------------------------------------------------ */
+
+  var selected = null;
+
+  function render(element) {
+    selected = element;
+    panel.textContent = "";
+    if (element && is(element, "bpmn:Collaboration")) {
+      // Nothing selected on a pool diagram: show the (first) pool, i.e. the process.
+      var pool = (element.businessObject.participants || [])[0];
+      element = (pool && registry.get(pool.id)) || null;
+    }
+    if (!element || !element.businessObject) {
+      panel.appendChild(el("p", { className: "muted", text: M.selectSomething }));
+      return;
+    }
+    var bo = element.businessObject;
+    panel.appendChild(
+      el("h2", { text: M.types[bo.$type] || bo.$type.replace("bpmn:", "") }, [])
+    );
+    panel.appendChild(el("p", { className: "muted element-id" }, [el("code", { text: bo.id })]));
+
+    if (is(element, "bpmn:Participant") || is(element, "bpmn:Process")) {
+      renderProcess(element);
+    }
+    if (is(element, "bpmn:Lane")) {
+      renderLane(element);
+    } else if (!is(element, "bpmn:Process")) {
+      var name = el("input", { type: "text", name: "name", value: bo.name || "" });
+      name.addEventListener("change", function () {
+        if ((bo.name || "") !== name.value) modeling.updateLabel(element, name.value);
+      });
+      panel.appendChild(field(M.name, name));
+    }
+    if (is(element, "bpmn:UserTask")) renderUserTask(element);
+    if (is(element, "bpmn:SequenceFlow")) renderFlow(element);
+  }
+
+  function renderProcess(element) {
+    var process = is(element, "bpmn:Participant") ? element.businessObject.processRef : element.businessObject;
+    if (!process) return;
+    var key = el("input", { type: "text", name: "process_key", value: process.id });
+    if (config.deployedVersion) {
+      key.readOnly = true;
+    } else {
+      key.addEventListener("change", function () {
+        var value = key.value.trim();
+        if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(value)) {
+          setStatus(M.badKey, "error");
+          key.value = process.id;
+          return;
+        }
+        modeling.updateModdleProperties(element, process, { id: value });
+      });
+    }
+    panel.appendChild(field(M.processKey, key, config.deployedVersion ? M.keyFixed : M.keyHint));
+    if (is(element, "bpmn:Participant")) {
+      var name = el("input", { type: "text", name: "process_name", value: process.name || "" });
+      name.addEventListener("change", function () {
+        modeling.updateModdleProperties(element, process, { name: name.value });
+      });
+      panel.appendChild(field(M.processName, name));
+    }
+  }
+
+  function renderLane(element) {
+    var bo = element.businessObject;
+    var current = bo.name || "";
+    var match = config.roles.find(function (r) {
+      return r.code === current || r.name === current;
+    });
+    var options = [{ value: "", label: M.chooseRole }].concat(
+      config.roles.map(function (r) {
+        return { value: r.code, label: r.name + " (" + r.code + ")" };
+      })
+    );
+    var control = select(options, match ? match.code : current, function (code) {
+      modeling.updateLabel(element, code);
+    }, "role");
+    panel.appendChild(field(M.laneRole, control, M.laneHint));
+  }
+
+  function renderUserTask(element) {
+    var bo = element.businessObject;
+    var none = [{ value: "", label: M.noForm }];
+    var asOptions = function (names) {
+      return none.concat(names.map(function (n) { return { value: n, label: n }; }));
+    };
+    panel.appendChild(field(M.form, select(asOptions(config.forms.schemas),
+      getProperty(bo, "formJsonSchemaFilename"), function (value) {
+        setProperty(element, "formJsonSchemaFilename", value);
+      }, "form")));
+    panel.appendChild(field(M.uiForm, select(asOptions(config.forms.ui),
+      getProperty(bo, "formUiSchemaFilename"), function (value) {
+        setProperty(element, "formUiSchemaFilename", value);
+      }, "ui_form")));
+    var dueIn = getProperty(bo, "dueIn");
+    var days = /^P(\d+)D$/.exec(dueIn);
+    var input = el("input", { type: "number", min: "0", step: "1", name: "due_days",
+      value: days ? days[1] : "" });
+    input.addEventListener("change", function () {
+      var n = parseInt(input.value, 10);
+      setProperty(element, "dueIn", n > 0 ? "P" + n + "D" : "");
+    });
+    var hint = dueIn && !days ? M.dueRaw + " " + dueIn : M.dueHint;
+    panel.appendChild(field(M.dueDays, input, hint));
+  }
+
+  function renderFlow(element) {
+    var bo = element.businessObject;
+    var source = element.source;
+    if (!source || !(is(source, "bpmn:ExclusiveGateway") || is(source, "bpmn:InclusiveGateway"))) {
+      return;
+    }
+    var gateway = source.businessObject;
+    var isDefault = gateway.default === bo;
+    var box = el("fieldset", { className: "condition" }, [el("legend", { text: M.condition })]);
+    var parsed = parseExpression(conditionOf(bo)) || { field: "", operator: "==", value: "" };
+    var name = el("input", { type: "text", name: "cond_field", value: parsed.field,
+      placeholder: "decision" });
+    var operator = select(OPERATORS.map(function (op) { return { value: op, label: op }; }),
+      parsed.operator, function () { applyBuilder(); }, "cond_operator");
+    var value = el("input", { type: "text", name: "cond_value", value: parsed.value });
+    var raw = el("textarea", { name: "cond_raw", rows: 2 });
+    raw.value = conditionOf(bo);
+    var defaultBox = el("input", { type: "checkbox", name: "default_flow" });
+    defaultBox.checked = isDefault;
+
+    function applyBuilder() {
+      var expression = buildExpression(name.value, operator.value, value.value);
+      raw.value = expression;
+      setCondition(element, expression);
+    }
+    name.addEventListener("change", applyBuilder);
+    value.addEventListener("change", applyBuilder);
+    raw.addEventListener("change", function () {
+      setCondition(element, raw.value);
+      var again = parseExpression(raw.value);
+      name.value = again ? again.field : "";
+      value.value = again ? again.value : "";
+      if (again) operator.value = again.operator;
+    });
+    defaultBox.addEventListener("change", function () {
+      if (defaultBox.checked) {
+        setCondition(element, ""); // the default flow is the one taken when no condition holds
+        modeling.updateProperties(source, { default: bo });
+      } else {
+        modeling.updateProperties(source, { default: undefined });
+      }
+      render(element);
+    });
+    [name, operator, value, raw].forEach(function (control) {
+      control.disabled = isDefault;
+    });
+    box.appendChild(el("div", { className: "condition-builder" }, [
+      field(M.condField, name), field(M.condOperator, operator), field(M.condValue, value, M.condValueHint),
+    ]));
+    box.appendChild(field(M.condRaw, raw, M.condRawHint));
+    box.appendChild(el("label", { className: "check" }, [defaultBox, document.createTextNode(" " + M.defaultFlow)]));
+    panel.appendChild(box);
+  }
+
+  modeler.on("selection.changed", function (event) {
+    var element = event.newSelection.length === 1 ? event.newSelection[0] : null;
+    render(element || canvas.getRootElement());
+  });
+  // Changes made through the panel are already shown in it: redrawing then would swap
+  // the controls under the person's hands (a blur's change event lands mid-fill).
+  var panelWriting = false;
+  panel.addEventListener("change", function () {
+    panelWriting = true;
+    setTimeout(function () { panelWriting = false; }, 0);
+  }, true);
+  modeler.on("elements.changed", function (event) {
+    // Redraw the panel when the selected element changed elsewhere (undo, the canvas),
+    // but never while someone is typing in it.
+    if (!selected || panelWriting || panel.contains(document.activeElement)) return;
+    if (event.elements.some(function (e) { return e === selected || e.id === selected.id; })) {
+      render(registry.get(selected.id) || null);
+    }
+  });
+  modeler.on("commandStack.changed", function () {
+    dirty = true;
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
+  /* ---- saving, deploying ---------------------------------------------------------- */
+
+  function post(address, body, contentType) {
+    return fetch(address, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": contentType, "X-CSRFToken": csrf, Accept: "application/json" },
+      body: body,
+    }).then(function (response) {
+      return response.json().catch(function () {
+        return { ok: false, message: "HTTP " + response.status };
+      });
+    });
+  }
+
+  function saveDraft() {
+    var key = currentKey();
+    return modeler.saveXML({ format: true }).then(function (result) {
+      return post(url(config.draftUrl, key), result.xml, "application/xml");
+    }).then(function (answer) {
+      if (!answer.ok) {
+        setStatus(M.saveFailed + " " + (answer.message || ""), "error");
+        return null;
+      }
+      dirty = false;
+      if (config.key !== key) {
+        config.key = key;
+        history.replaceState(null, "", url(config.modelerUrl, key));
+      }
+      root.querySelector("[data-draft-state]").textContent = M.draftSaved;
+      setStatus(M.draftSaved, "success");
+      return answer;
+    });
+  }
+
+  function clearFindings() {
+    markedIds.forEach(function (id) {
+      if (registry.get(id)) {
+        canvas.removeMarker(id, "lint-error");
+        canvas.removeMarker(id, "lint-warning");
+      }
+    });
+    markedIds = [];
+    findingsBox.hidden = true;
+    findingsBox.querySelector("tbody").textContent = "";
+  }
+
+  function showFindings(findings) {
+    var body = findingsBox.querySelector("tbody");
+    findings.forEach(function (f) {
+      var target = f.element_id && registry.get(f.element_id);
+      if (target) {
+        canvas.addMarker(f.element_id, f.severity === "error" ? "lint-error" : "lint-warning");
+        markedIds.push(f.element_id);
+      }
+      var idCell = target
+        ? el("button", { type: "button", className: "link-button", text: f.element_id,
+            onclick: function () {
+              modeler.get("selection").select(target);
+              canvas.scrollToElement(target);
+            } })
+        : el("code", { text: f.element_id || "—" });
+      body.appendChild(el("tr", { className: "finding-" + f.severity, "data-element-id": f.element_id || "" }, [
+        el("td", {}, [idCell]), el("td", {}, [el("code", { text: f.code })]),
+        el("td", { text: f.message }),
+        el("td", { text: f.severity === "error" ? M.error : M.warning }),
+      ]));
+    });
+    findingsBox.hidden = findings.length === 0;
+  }
+
+  function deploy() {
+    clearFindings();
+    var comment = root.querySelector("[name=deploy_comment]").value;
+    setStatus(M.deploying);
+    saveDraft().then(function (saved) {
+      if (!saved) return null;
+      return post(url(config.deployUrl, currentKey()), JSON.stringify({ comment: comment }),
+        "application/json");
+    }).then(function (answer) {
+      if (!answer) return;
+      if (answer.ok) {
+        config.deployedVersion = answer.version;
+        root.querySelector("[data-draft-state]").textContent = M.deployedAs.replace("%s", answer.version);
+        var link = el("a", { href: url(config.versionsUrl, currentKey()), text: M.seeVersions });
+        setStatus(M.deployedAs.replace("%s", answer.version) + " ", "success");
+        statusLine.appendChild(link);
+        return;
+      }
+      setStatus(answer.message || M.deployFailed, "error");
+      showFindings(answer.findings || []);
+    });
+  }
+
+  function discard() {
+    if (!window.confirm(M.confirmDiscard)) return;
+    post(url(config.discardUrl, currentKey()), "", "application/json").then(function (answer) {
+      if (!answer.ok) {
+        setStatus(answer.message || "", "error");
+        return;
+      }
+      dirty = false;
+      if (config.deployedVersion) window.location.reload();
+      else window.location.href = config.newUrl;
+    });
+  }
+
+  function download() {
+    modeler.saveXML({ format: true }).then(function (result) {
+      var blob = new Blob([result.xml], { type: "application/xml" });
+      var link = el("a", { href: URL.createObjectURL(blob), download: currentKey() + ".bpmn" });
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+    });
+  }
+
+  root.querySelector("[data-action=save]").addEventListener("click", saveDraft);
+  root.querySelector("[data-action=discard]").addEventListener("click", discard);
+  root.querySelector("[data-action=download]").addEventListener("click", download);
+  root.querySelector("[data-action=deploy]").addEventListener("click", deploy);
+
+  /* ---- opening -------------------------------------------------------------------- */
+
+  function xmlText(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;");
+  }
+
+  function newDiagram() {
+    var newName = xmlText(M.newProcess);
+    var id = "process_" + Math.random().toString(36).slice(2, 8);
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' +
+      '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" ' +
+      'xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" ' +
+      'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" ' +
+      'xmlns:di="http://www.omg.org/spec/DD/20100524/DI" ' +
+      'xmlns:spiffworkflow="' + SPIFF_NS + '" id="Definitions_' + id + '" ' +
+      'targetNamespace="http://bpmn.io/schema/bpmn">\n' +
+      '  <bpmn:collaboration id="Collaboration_' + id + '">\n' +
+      '    <bpmn:participant id="Participant_' + id + '" name="' + newName + '" processRef="' + id + '" />\n' +
+      '  </bpmn:collaboration>\n' +
+      '  <bpmn:process id="' + id + '" name="' + newName + '" isExecutable="true">\n' +
+      '    <bpmn:laneSet id="LaneSet_' + id + '">\n' +
+      '      <bpmn:lane id="Lane_budget_unit" name="budget_unit">\n' +
+      '        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>\n' +
+      '      </bpmn:lane>\n' +
+      '    </bpmn:laneSet>\n' +
+      '    <bpmn:startEvent id="start" name="' + xmlText(M.startEvent) + '" />\n' +
+      '  </bpmn:process>\n' +
+      '  <bpmndi:BPMNDiagram id="BPMNDiagram_' + id + '">\n' +
+      '    <bpmndi:BPMNPlane id="BPMNPlane_' + id + '" bpmnElement="Collaboration_' + id + '">\n' +
+      '      <bpmndi:BPMNShape id="Participant_' + id + '_di" bpmnElement="Participant_' + id + '" isHorizontal="true">\n' +
+      '        <dc:Bounds x="120" y="60" width="800" height="200" />\n' +
+      '      </bpmndi:BPMNShape>\n' +
+      '      <bpmndi:BPMNShape id="Lane_budget_unit_di" bpmnElement="Lane_budget_unit" isHorizontal="true">\n' +
+      '        <dc:Bounds x="150" y="60" width="770" height="200" />\n' +
+      '      </bpmndi:BPMNShape>\n' +
+      '      <bpmndi:BPMNShape id="start_di" bpmnElement="start">\n' +
+      '        <dc:Bounds x="202" y="142" width="36" height="36" />\n' +
+      '      </bpmndi:BPMNShape>\n' +
+      '    </bpmndi:BPMNPlane>\n' +
+      '  </bpmndi:BPMNDiagram>\n' +
+      '</bpmn:definitions>\n';
+  }
+
+  /* The whole diagram, clear of the palette on the left, never larger than life. */
+  function showWhole() {
+    var box = root.querySelector(".modeler-canvas");
+    var inner = canvas.viewbox().inner;
+    var left = 110, pad = 20;
+    var scale = Math.min(1, (box.clientWidth - left - pad) / Math.max(inner.width, 1),
+      (box.clientHeight - 2 * pad) / Math.max(inner.height, 1));
+    canvas.viewbox({
+      x: inner.x - left / scale, y: inner.y - pad / scale,
+      width: box.clientWidth / scale, height: box.clientHeight / scale,
+    });
+  }
+
+  var loading = config.xmlUrl
+    ? fetch(config.xmlUrl, { credentials: "same-origin", headers: { Accept: "application/xml" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+    : Promise.resolve(newDiagram());
+
+  loading.then(function (xml) {
+    return modeler.importXML(xml);
+  }).then(function (result) {
+    (result.warnings || []).forEach(function (w) {
+      if (window.console) console.warn("modeler:", w.message);
+    });
+    showWhole();
+    render(canvas.getRootElement());
+    dirty = false;
+    root.classList.add("modeler-ready");
+  }).catch(function (error) {
+    setStatus(M.loadFailed + " " + (error && error.message ? error.message : ""), "error");
+  });
+})();

@@ -1,0 +1,179 @@
+"""Process administration in the browser: the modeler, its drafts, versions and rollback.
+
+The modeler page loads bpmn-js (served by the app) and our own small properties panel
+(static/modeler.js); the diagram travels as XML on its own address, and the panel's
+saves and deploys answer JSON. Every decision on who may do this is the services'.
+"""
+
+from __future__ import annotations
+
+from flask import flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.services import modeling
+from app.services.errors import LintFailed, ServiceError
+from app.services.policy import require_can_deploy
+from app.web import web_blueprint as bp
+from app.web.navigation import actor
+
+
+def _json_error(exc: ServiceError):
+    body = {"ok": False, "error": exc.code, "message": exc.message}
+    if isinstance(exc, LintFailed):
+        body["findings"] = exc.details or []
+    return jsonify(body), exc.status
+
+
+@bp.get("/admin/processes")
+def admin_processes():
+    return render_template("process_list.html", processes=modeling.list_processes(actor()))
+
+
+@bp.get("/admin/processes/<key>/versions")
+def process_versions(key: str):
+    versions = modeling.list_versions(actor(), key)
+    return render_template("process_versions.html", key=key, versions=versions)
+
+
+@bp.post("/admin/processes/<key>/rollback")
+def process_rollback(key: str):
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        version = -1
+    definition = modeling.rollback(actor(), key, version, request.form.get("comment") or None)
+    flash(
+        _(
+            "Version %(old)s deployed again as v%(version)s.",
+            old=version,
+            version=definition.version,
+        ),
+        "success",
+    )
+    return redirect(url_for("web.process_versions", key=key))
+
+
+@bp.get("/admin/modeler/new")
+def modeler_new():
+    require_can_deploy(actor())
+    return _modeler_page(None, None)
+
+
+@bp.get("/admin/modeler/<key>")
+def modeler(key: str):
+    return _modeler_page(key, modeling.modeler_source(actor(), key))
+
+
+def _modeler_page(key: str | None, source: modeling.ModelerSource | None):
+    config = {
+        "key": key,
+        "xmlUrl": url_for("web.modeler_xml", key=key) if key else None,
+        "draftUrl": url_for("web.modeler_draft", key="__KEY__"),
+        "discardUrl": url_for("web.modeler_discard", key="__KEY__"),
+        "deployUrl": url_for("web.modeler_deploy", key="__KEY__"),
+        "modelerUrl": url_for("web.modeler", key="__KEY__"),
+        "versionsUrl": url_for("web.process_versions", key="__KEY__"),
+        "newUrl": url_for("web.modeler_new"),
+        "deployedVersion": source.version if source else None,
+        "roles": modeling.role_choices(),
+        "forms": modeling.form_choices(key),
+        "messages": _panel_messages(),
+    }
+    return render_template("modeler.html", key=key, source=source, config=config)
+
+
+@bp.get("/admin/modeler/<key>/diagram.bpmn")
+def modeler_xml(key: str):
+    source = modeling.modeler_source(actor(), key)
+    response = make_response(source.xml)
+    response.mimetype = "application/xml"
+    response.cache_control.no_store = True  # a draft changes under the same address
+    return response
+
+
+@bp.post("/admin/modeler/<key>/draft")
+def modeler_draft(key: str):
+    try:
+        draft = modeling.save_draft(actor(), key, request.get_data())
+    except ServiceError as exc:
+        return _json_error(exc)
+    return jsonify({"ok": True, "key": draft.key, "updated_at": draft.updated_at.isoformat()})
+
+
+@bp.post("/admin/modeler/<key>/discard")
+def modeler_discard(key: str):
+    try:
+        discarded = modeling.discard_draft(actor(), key)
+    except ServiceError as exc:
+        return _json_error(exc)
+    return jsonify({"ok": True, "discarded": discarded})
+
+
+@bp.post("/admin/modeler/<key>/deploy")
+def modeler_deploy(key: str):
+    comment = (request.get_json(silent=True) or {}).get("comment") or None
+    try:
+        definition = modeling.deploy_draft(actor(), key, comment)
+    except ServiceError as exc:
+        return _json_error(exc)
+    return jsonify({"ok": True, "key": definition.key, "version": definition.version})
+
+
+def _panel_messages() -> dict:
+    """The words static/modeler.js shows, in the reader's language."""
+    return {
+        "notLoaded": _("The modeler could not be loaded."),
+        "loadFailed": _("The diagram could not be opened."),
+        "selectSomething": _("Select an element to edit its properties."),
+        "notOnList": _("(not on the list)"),
+        "name": _("Name"),
+        "processKey": _("Process key"),
+        "keyHint": _("Letters, digits and _ . -, starting with a letter; fixed once deployed."),
+        "keyFixed": _("The key of a deployed process cannot change."),
+        "badKey": _("A process key starts with a letter and holds only letters, digits, _ . -"),
+        "processName": _("Process name"),
+        "laneRole": _("Role of this lane"),
+        "laneHint": _("Tasks in this lane go to the inboxes of this role."),
+        "chooseRole": _("— choose a role —"),
+        "form": _("Form"),
+        "uiForm": _("Form layout (ui schema)"),
+        "noForm": _("— none —"),
+        "dueDays": _("Due in working days"),
+        "dueHint": _("Empty: no due date."),
+        "dueRaw": _("Currently:"),
+        "condition": _("Condition"),
+        "condField": _("Field"),
+        "condOperator": _("Operator"),
+        "condValue": _("Value"),
+        "condValueHint": _("For “in”, separate values with commas."),
+        "condRaw": _("Expression"),
+        "condRawHint": _("A Python expression over the submitted fields."),
+        "defaultFlow": _("Default flow (taken when no condition holds)"),
+        "draftSaved": _("Draft saved."),
+        "saveFailed": _("The draft was not saved:"),
+        "deploying": _("Checking and deploying…"),
+        "deployFailed": _("Deployment refused."),
+        "deployedAs": _("Deployed as version %s."),
+        "seeVersions": _("See the versions"),
+        "confirmDiscard": _("Discard the draft and go back to the deployed version?"),
+        "error": _("Error"),
+        "warning": _("Warning"),
+        "newProcess": _("New process"),
+        "startEvent": _("Process starts"),
+        "types": {
+            "bpmn:Collaboration": _("Collaboration"),
+            "bpmn:Process": _("Process"),
+            "bpmn:Participant": _("Pool"),
+            "bpmn:Lane": _("Lane"),
+            "bpmn:UserTask": _("User task"),
+            "bpmn:ServiceTask": _("Service task"),
+            "bpmn:ScriptTask": _("Script task"),
+            "bpmn:Task": _("Task"),
+            "bpmn:StartEvent": _("Start event"),
+            "bpmn:EndEvent": _("End event"),
+            "bpmn:ExclusiveGateway": _("Exclusive gateway"),
+            "bpmn:ParallelGateway": _("Parallel gateway"),
+            "bpmn:InclusiveGateway": _("Inclusive gateway"),
+            "bpmn:SequenceFlow": _("Sequence flow"),
+        },
+    }
