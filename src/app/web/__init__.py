@@ -36,8 +36,11 @@ from app.web import (  # noqa: E402
     routes_diagrams,
     routes_inbox,
     routes_instances,
+    routes_modeler,
+    routes_notifications,
     routes_registry,
     routes_tasks,
+    routes_tracking,
 )
 
 __all__ = [
@@ -49,7 +52,10 @@ __all__ = [
     "routes_diagrams",
     "routes_inbox",
     "routes_instances",
+    "routes_modeler",
+    "routes_notifications",
     "routes_registry",
     "routes_tasks",
+    "routes_tracking",
     "web_blueprint",
 ]
