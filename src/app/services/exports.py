@@ -59,20 +59,31 @@ def project_row(project: Project) -> list:
 
 def projects_workbook(projects: Iterable[Project], title: str = "项目库") -> bytes:
     """The registry list as an .xlsx file's bytes: one header row, one row a project."""
+    formats = {4: "#,##0.00", 5: "#,##0.00", 7: "0.0%", 8: "0.0%"}  # 万元 amounts; rates
+    return table_workbook(title, PROJECT_HEADERS, map(project_row, projects), WIDTHS, formats)
+
+
+def table_workbook(
+    title: str,
+    headers: Iterable[str],
+    rows: Iterable[Iterable],
+    widths: Iterable[int],
+    formats: dict[int, str] | None = None,
+) -> bytes:
+    """One sheet: a bold, frozen header row, then the rows; `formats` maps a column's
+    index to its Excel number format."""
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]  # Excel's limit on sheet names
-    sheet.append(PROJECT_HEADERS)
+    sheet.append(list(headers))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for project in projects:
-        sheet.append(project_row(project))
-    for row in sheet.iter_rows(min_row=2):
-        for index in (4, 5):  # amounts in 万元
-            row[index].number_format = "#,##0.00"
-        for index in (7, 8):
-            row[index].number_format = "0.0%"
-    for index, width in enumerate(WIDTHS, start=1):
+    for row in rows:
+        sheet.append(list(row))
+    for cells in sheet.iter_rows(min_row=2):
+        for index, number_format in (formats or {}).items():
+            cells[index].number_format = number_format
+    for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     out = BytesIO()

@@ -18,7 +18,6 @@ import math
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from io import BytesIO
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -39,6 +38,7 @@ from app.models import (
 from app.models.task import TASK_COMPLETED, TASK_READY
 from app.services.clock import now
 from app.services.errors import BadRequest, Forbidden
+from app.services.exports import table_workbook
 from app.services.policy import instance_visibility, may_start_on_behalf
 from app.services.queries import open_tasks_of
 
@@ -497,26 +497,8 @@ def submission_cells(row: SubmissionRow, roles: dict[str, str], zone: ZoneInfo) 
 
 def submissions_workbook(rows: list[SubmissionRow]) -> bytes:
     """The filtered list as .xlsx bytes; Chinese headers whatever the page language."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
     roles = role_names()
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "提交跟踪"
-    sheet.append(SUBMISSION_HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(submission_cells(row, roles, zone))
-    for cells in sheet.iter_rows(min_row=2):
-        for index in (10, 11):
-            cells[index].number_format = "yyyy-mm-dd hh:mm"
-    for index, width in enumerate(WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    times = {10: "yyyy-mm-dd hh:mm", 11: "yyyy-mm-dd hh:mm"}
+    cells = (submission_cells(row, roles, zone) for row in rows)
+    return table_workbook("提交跟踪", SUBMISSION_HEADERS, cells, WIDTHS, times)
