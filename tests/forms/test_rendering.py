@@ -29,8 +29,16 @@ def test_required_field_shows_star_and_required_attribute(project_spec, render, 
 
 
 def test_anchored_pattern_becomes_html_pattern(project_spec, render, parse):
-    page = parse(render(build_form(project_spec), project_spec))
+    # `code` is read-only in the example ui schema: it shows once it has a value.
+    page = parse(render(build_form(project_spec, data={"code": "JY-1"}), project_spec))
     assert page.get_element_by_id("code").get("pattern") == "^[A-Z0-9-]+$"
+
+
+def test_an_empty_read_only_field_is_left_out_and_a_filled_one_shown(project_spec, render, parse):
+    empty = parse(render(build_form(project_spec), project_spec))
+    assert empty.xpath('//*[@id="code"]') == []
+    filled = parse(render(build_form(project_spec, data={"code": "JY-1"}), project_spec))
+    assert filled.get_element_by_id("code").get("value") == "JY-1"
 
 
 def test_unanchored_pattern_is_left_to_the_server(render, parse):
