@@ -1,18 +1,21 @@
 /* Draws a deployed diagram with bpmn-js (NavigatedViewer: pan and zoom, nothing editable)
- * into every figure.diagram, and, on a submission's page, marks where it stands.
+ * into every figure.diagram: on a submission's page it marks where the submission
+ * stands, on a heatmap how many wait at each step.
  *
  * The figure names the XML's address (data-xml-url, same origin) and, optionally, the
- * id of a <script type="application/json"> holding the marks:
- *   {current: [{activity_id, label}], done: {activity_id: count}}
- * Current steps get the class `current-step` and a label (holder or role · waiting time);
- * steps that completed get `done-step`, with a "×N" badge when they ran N > 1 times.
+ * id of a <script type="application/json"> holding
+ *   data-marks: {current: [{activity_id, label}], done: {activity_id: count}} —
+ *     current steps get the class `current-step` and a label (holder or role · waiting
+ *     time); steps that completed get `done-step`, with "×N" when they ran N > 1 times;
+ *   data-heat: {steps: [{activity_id, level, label}]} — each step gets `heat-<level>`
+ *     (0: nobody waits, 1..4 light to dark) and a label "等待 N · 中位 …".
  * The figures are hidden in the HTML, so that without JavaScript nothing empty shows.
  */
 (function () {
   "use strict";
 
-  function readMarks(figure) {
-    var id = figure.getAttribute("data-marks");
+  function readJson(figure, attribute) {
+    var id = figure.getAttribute(attribute);
     var node = id && document.getElementById(id);
     if (!node) return null;
     try {
@@ -58,18 +61,33 @@
     });
   }
 
+  function applyHeat(viewer, data) {
+    var canvas = viewer.get("canvas");
+    var overlays = viewer.get("overlays");
+    var registry = viewer.get("elementRegistry");
+    (data.steps || []).forEach(function (step) {
+      if (!registry.get(step.activity_id)) return;
+      var level = Math.max(0, Math.min(4, step.level | 0));
+      canvas.addMarker(step.activity_id, "heat-" + level);
+      overlays.add(step.activity_id, "heat-label", {
+        position: { bottom: -4, left: 0 },
+        html: element("span", "heat-label heat-label-" + level, step.label),
+      });
+    });
+  }
+
   var MIN_SCALE = 0.6; // below this the labels are no longer legible
   var PAD = 20;
 
   /* Size the canvas to the diagram (no empty band under a small one), then show it
    * whole, or, when that would make text too small, from its left edge at a legible
    * scale: the rest is a drag away. */
-  function fit(container, canvas) {
+  function fit(container, canvas, labelRoom) {
     var inner = canvas.viewbox().inner;
     var width = container.clientWidth;
     var scale = Math.min(1, (width - 2 * PAD) / inner.width);
     scale = Math.max(scale, MIN_SCALE);
-    var height = Math.round(inner.height * scale + 2 * PAD);
+    var height = Math.round(inner.height * scale + 2 * PAD + labelRoom);
     container.style.height = Math.max(240, Math.min(height, 720)) + "px";
     canvas.resized();
     var outer = canvas.viewbox().outer;
@@ -120,9 +138,11 @@
       })
       .then(function () {
         var canvas = viewer.get("canvas");
-        fit(figure.querySelector(".diagram-canvas"), canvas);
-        var marks = readMarks(figure);
+        var heat = readJson(figure, "data-heat");
+        fit(figure.querySelector(".diagram-canvas"), canvas, heat ? 24 : 0);
+        var marks = readJson(figure, "data-marks");
         if (marks) applyMarks(viewer, marks);
+        if (heat) applyHeat(viewer, heat);
         wireZoom(figure, canvas);
         figure.classList.add("diagram-ready");
       })

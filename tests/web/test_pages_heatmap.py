@@ -1,0 +1,132 @@
+"""The process heatmap (热力图): the diagram's numbers as JSON, the same in a table."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta
+
+import pytest
+
+from app.services.instances import start_instance
+from app.services.tasks import complete_task
+from factories import GOOD_TARGETS
+
+T0 = datetime(2027, 3, 1, 9, 0)  # a Monday
+
+
+@pytest.fixture
+def clock(app):
+    class Clock:
+        at = T0
+
+    app.config["CLOCK"] = lambda: Clock.at
+    yield Clock
+    app.config["CLOCK"] = None
+
+
+@pytest.fixture
+def three(user, clock):
+    """Three submissions started at T0: A filled after a day (waits at dept_review), B went
+    all the way through (2 days filling, 1 day each review), C still waits at fill_targets."""
+    a, ready_a = start_instance(user("unit"), "simple_approval", title="校舍维修 A")
+    b, ready_b = start_instance(user("unit"), "simple_approval", title="食堂改造 B")
+    c, _ = start_instance(user("unit"), "simple_approval", title="操场翻新 C")
+    clock.at = T0 + timedelta(days=1)
+    complete_task(user("unit"), ready_a[0].id, GOOD_TARGETS)
+    clock.at = T0 + timedelta(days=2)
+    _, ready = complete_task(user("unit"), ready_b[0].id, GOOD_TARGETS)
+    clock.at = T0 + timedelta(days=3)
+    _, ready = complete_task(user("dept"), ready[0].id, {"decision": "approve"})
+    clock.at = T0 + timedelta(days=4)
+    complete_task(user("finance"), ready[0].id, {"decision": "approve", "comment": "同意"})
+    clock.at = T0 + timedelta(days=5)
+    return a.id, b.id, c.id
+
+
+def embedded(html: str) -> dict:
+    found = re.search(r'<script [^>]*id="heatmap-data">(.*?)</script>', html, re.S)
+    assert found, "no heatmap data"
+    return json.loads(found.group(1))
+
+
+def cells(html: str, activity: str) -> list[str]:
+    row = re.search(rf'<tr data-activity-id="{activity}"[^>]*>(.*?)</tr>', html, re.S)
+    assert row, f"no row {activity}"
+    return [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip()
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    ]
+
+
+def test_finance_sees_waiting_counts_and_medians_on_the_diagram_and_in_the_table(
+    client, login, three
+):
+    login("finance")
+    page = client.get("/processes/simple_approval/heatmap")
+    assert page.status_code == 200
+    html = page.text
+    data = embedded(html)
+    by_step = {s["activity_id"]: s for s in data["steps"]}
+    assert list(by_step) == ["fill_targets", "dept_review", "finance_review"]
+    assert data["busiest"] == 1
+    fill, review, final = by_step["fill_targets"], by_step["dept_review"], by_step["finance_review"]
+    assert (fill["open"], fill["finished"], fill["median_seconds"], fill["level"]) == (
+        1,
+        2,
+        36 * 3600,
+        4,
+    )  # C waits; A took 1 day and B 2: median 1.5 days
+    assert fill["label"] == "等待 1 · 中位 1天12小时"
+    assert (review["open"], review["finished"], review["median_seconds"], review["level"]) == (
+        1,
+        1,
+        86400,
+        4,
+    )
+    assert review["label"] == "等待 1 · 中位 1天"
+    assert (final["open"], final["finished"], final["level"]) == (0, 1, 0)
+    assert final["label"] == "等待 0 · 中位 1天"
+    # the same numbers, readable without JavaScript
+    assert cells(html, "fill_targets")[0] == "填报绩效目标"
+    assert cells(html, "fill_targets")[2:] == ["1", "0", "2", "1天12小时", "2天"]
+    assert cells(html, "dept_review")[2:] == ["1", "0", "1", "1天", "1天"]
+    assert cells(html, "finance_review")[2:] == ["0", "0", "1", "1天", "1天"]
+    assert 'class="heat-row-4"' in html and 'class="heat-row-0"' in html
+    assert 'data-xml-url="/processes/simple_approval/diagram.bpmn?version=1"' in html
+    assert "diagram.js" in html and "热力图" in html
+    # the tracking screen links to it
+    tracking = client.get("/tracking").text
+    link = 'href="/processes/simple_approval/heatmap" data-heatmap="simple_approval">热力图</a>'
+    assert link in tracking
+
+
+def test_a_version_is_chosen_and_a_missing_one_is_404(client, login, three):
+    login("finance")
+    assert embedded(client.get("/processes/simple_approval/heatmap?version=1").text)["busiest"] == 1
+    assert client.get("/processes/simple_approval/heatmap?version=9").status_code == 404
+    assert client.get("/processes/simple_approval/heatmap?version=x").status_code == 404
+
+
+def test_a_department_sees_its_subtree_and_a_unit_is_refused(client, login, three, user):
+    login("dept")
+    data = embedded(client.get("/processes/simple_approval/heatmap").text)
+    assert {s["activity_id"]: s["open"] for s in data["steps"]} == {
+        "fill_targets": 1,
+        "dept_review": 1,
+        "finance_review": 0,
+    }
+    login("dept2")  # the hospital's department: none of the school's submissions
+    data = embedded(client.get("/processes/simple_approval/heatmap").text)
+    assert data["busiest"] == 0 and all(s["level"] == 0 for s in data["steps"])
+    login("unit")
+    assert client.get("/processes/simple_approval/heatmap").status_code == 403
+
+
+def test_levels_split_the_busiest_count_in_quarters():
+    from app.web.routes_heatmap import heat_level, level_ranges
+
+    assert [heat_level(n, 8) for n in range(9)] == [0, 1, 1, 2, 2, 3, 3, 4, 4]
+    assert heat_level(0, 0) == 0
+    assert level_ranges(8) == [(1, 1, 2), (2, 3, 4), (3, 5, 6), (4, 7, 8)]
+    assert level_ranges(1) == [(4, 1, 1)]
