@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _register_error_pages(app)
     _offer_operators_to_diagrams()
+    _register_job_handlers()
 
     from app.cli import register_commands
 
@@ -58,6 +59,11 @@ def _offer_operators_to_diagrams() -> None:
 
     register_functions({**OPERATORS, **REGISTRY_OPERATORS})
     set_thresholds_provider(performance_thresholds)
+
+
+def _register_job_handlers() -> None:
+    """Importing the modules that define job handlers registers them with the queue."""
+    from app.services import escalation, notify, schedules  # noqa: F401
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -45,6 +45,25 @@ def register_commands(app: Flask) -> None:
 
         click.echo(f"已发送 {send_overdue_digests()} 份逾期日报 (digests sent)")
 
+    @app.cli.command("worker")
+    @click.option("--once", is_flag=True, help="Run until nothing is due, then exit.")
+    @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
+    @click.option("--batch", default=20, show_default=True, help="Jobs claimed per round.")
+    def worker(once: bool, interval: float, batch: int) -> None:
+        """Run escalations, e-mails, digests and scheduled rounds from the job table."""
+        import logging
+
+        from app.services.jobs import run_worker, worker_name
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        name = worker_name()
+        click.echo(f"后台进程 {name} 已启动 (worker started)", err=True)
+        report = run_worker(name, once=once, interval=interval, batch=batch)
+        click.echo(
+            f"完成 {report.done}，失败 {report.failed}，推迟 {report.postponed}，"
+            f"回收 {report.recovered} (done, failed, postponed, recovered)"
+        )
+
 
 def _safe_url() -> str:
     from sqlalchemy.engine import make_url

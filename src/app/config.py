@@ -62,4 +62,10 @@ def default_config(instance_path: str) -> dict:
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "perfbudget@localhost"),
+        # The worker: how long a claimed job is a worker's before another may take it
+        # back (longer than any job runs), tries before a job becomes an incident, and
+        # the hour (UTC) of the daily digest of overdue tasks (0 = 08:00 in China).
+        "JOB_LEASE_SECONDS": int(os.environ.get("JOB_LEASE_SECONDS", "300")),
+        "JOB_MAX_ATTEMPTS": int(os.environ.get("JOB_MAX_ATTEMPTS", "5")),
+        "DIGEST_HOUR_UTC": int(os.environ.get("DIGEST_HOUR_UTC", "0")),
     }

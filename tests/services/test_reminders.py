@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import User
 from app.services.errors import Forbidden
 from app.services.instances import start_instance
+from app.services.jobs import run_due_jobs
 from app.services.queries import instance_detail
 from app.services.reminders import (
     list_notifications,
@@ -77,6 +78,8 @@ def test_a_reminder_on_an_unclaimed_task_reaches_every_eligible_user_by_bell_and
     assert note.title == "催办：校舍维修改造 · 填报绩效目标"
     assert note.body.startswith("请于本周五前提交")
     assert unread_count(user("unit2")) == 0
+    assert smtp.messages == []  # mail leaves through the worker, never inside the request
+    assert run_due_jobs("test-worker").done == 1
     wait_for(lambda: smtp.messages)
     (mail,) = smtp.messages
     assert mail.rcpt_tos == ["liming@school1.example"]
@@ -138,5 +141,6 @@ def test_daily_digest_lists_each_users_overdue_tasks(app, user, smtp):
     (digest,) = list_notifications(user("unit"))
     assert digest.title == "逾期待办日报：2 项"
     assert "甲 · 填报绩效目标" in digest.body and "乙 · 填报绩效目标" in digest.body
+    assert run_due_jobs("test-worker").done == 1
     wait_for(lambda: smtp.messages)
     assert smtp.messages[0].rcpt_tos == ["liming@school1.example"]

@@ -6,6 +6,7 @@ come from SpiffWorkflow's parsed spec, so they always agree with what will run.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -25,6 +26,26 @@ from app.engine.xml import parse_xml
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 
+# Who hears of a task still open when its boundary timer falls due, unless the timer's
+# `escalateTo` property names other roles: the department above the holder, and finance.
+DEFAULT_ESCALATE_TO = ("budget_department", "finance_bureau")
+ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """A non-interrupting boundary timer on a user task: chase whoever holds it.
+
+    The host, not the engine, fires it (a job run by the worker at the due time counted
+    in working days), so the engine state never waits on a clock.
+    """
+
+    event_id: str
+    after: timedelta
+    after_text: str
+    to: tuple[str, ...]  # role codes or display names, as lanes name them
+
+
 @dataclass(frozen=True)
 class UserTaskSpec:
     id: str
@@ -36,6 +57,7 @@ class UserTaskSpec:
     due_in_text: str | None
     # Name of a data field holding the username the task goes to (e.g. the chosen expert).
     assignee_from: str | None = None
+    escalation: Escalation | None = None
 
 
 @dataclass
@@ -58,6 +80,49 @@ def parse_due_in(text: str | None) -> timedelta | None:
     return TimerEventDefinition.get_timedelta_from_start(parsed)
 
 
+def _boundary_timers(root: etree._Element) -> dict[str, Escalation]:
+    """Timers on the edge of user tasks, by the task they are attached to.
+
+    A bare duration (P3D, as Camunda Modeler writes it) is quoted in place so that the
+    engine, which reads timer expressions as Python, accepts the diagram as drawn.
+    """
+    found: dict[str, Escalation] = {}
+    for event in root.iter(f"{{{BPMN_NS}}}boundaryEvent"):
+        duration = event.find(f"{{{BPMN_NS}}}timerEventDefinition/{{{BPMN_NS}}}timeDuration")
+        if duration is None:
+            continue
+        event_id = event.get("id", "")
+        if event.get("cancelActivity", "true").lower() != "false":
+            raise DiagramError(
+                f"[{event_id}] 边界定时器须为非中断型 (a boundary timer must be "
+                "non-interrupting: it chases the task, it does not withdraw it)"
+            )
+        text = (duration.text or "").strip()
+        bare = text.strip("\"'")
+        if not ISO_DURATION.match(bare):
+            raise DiagramError(
+                f"[{event_id}] 定时器时长 '{text}' 不是 ISO 8601 时长 (timer duration is not "
+                "an ISO 8601 duration such as P3D)"
+            )
+        duration.text = f'"{bare}"'
+        roles = _extension_property(event, "escalateTo")
+        to = tuple(r.strip() for r in re.split(r"[,，]", roles) if r.strip()) if roles else ()
+        found[event.get("attachedToRef", "")] = Escalation(
+            event_id=event_id,
+            after=parse_due_in(bare),
+            after_text=bare,
+            to=to or DEFAULT_ESCALATE_TO,
+        )
+    return found
+
+
+def _extension_property(element: etree._Element, name: str) -> str | None:
+    for prop in element.iter("{*}property"):
+        if prop.get("name") == name:
+            return prop.get("value")
+    return None
+
+
 def executable_process_ids(root: etree._Element) -> list[str]:
     """Executable processes in the file, the called ones (call activities) last."""
     processes = root.findall(f"{{{BPMN_NS}}}process")
@@ -72,6 +137,7 @@ def compile_process(
     """Parse a diagram (and the DMN decision tables its business rule tasks call) into a
     runnable process. Raises DiagramError naming the problem."""
     root = parse_xml(content)
+    escalations = _boundary_timers(root)
     process_ids = executable_process_ids(root)
     if not process_ids:
         raise DiagramError('没有可执行的流程 (no process with isExecutable="true")')
@@ -106,6 +172,9 @@ def compile_process(
             raise DiagramError(
                 f"[{task_spec.bpmn_id}] dueIn '{due_text}' 不是 ISO 8601 时长 (not a duration)"
             ) from exc
+        escalation = escalations.get(task_spec.bpmn_id)
+        if due_in is None and escalation is not None:
+            due_in, due_text = escalation.after, escalation.after_text
         user_tasks[task_spec.bpmn_id] = UserTaskSpec(
             id=task_spec.bpmn_id,
             name=task_spec.bpmn_name or task_spec.bpmn_id,
@@ -115,6 +184,7 @@ def compile_process(
             due_in=due_in,
             due_in_text=due_text,
             assignee_from=props.get("assigneeFrom"),
+            escalation=escalation,
         )
     compiled = CompiledProcess(
         key=spec.name,

@@ -7,6 +7,7 @@ from app.models.definition import FormFile, ProcessDefinition
 from app.models.draft import ProcessDraft
 from app.models.idempotency import IdempotencyRecord
 from app.models.instance import ProcessInstance
+from app.models.job import Job
 from app.models.notification import Notification
 from app.models.org import Org, Role, User, UserRole
 from app.models.project import Project, ProjectEvent, RectificationItem
@@ -19,6 +20,7 @@ __all__ = [
     "Campaign",
     "FormFile",
     "IdempotencyRecord",
+    "Job",
     "Notification",
     "Org",
     "ProcessDefinition",

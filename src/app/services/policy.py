@@ -114,3 +114,10 @@ def holds_role_for(user: User, task: Task) -> bool:
 def require_can_deploy(user: User) -> None:
     if "process_admin" not in user.role_codes:
         raise Forbidden("只有流程管理员可以部署流程 (only process administrators may deploy)")
+
+
+def require_can_handle_incidents(user: User) -> None:
+    """Background jobs that gave up (an escalation, an e-mail) are finance's to retry:
+    finance runs the rounds those jobs serve."""
+    if not may_start_on_behalf(user):
+        raise Forbidden("只有财政部门可以处理后台故障 (only the finance bureau handles incidents)")

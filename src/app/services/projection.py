@@ -12,6 +12,7 @@ from app.models.task import TASK_CANCELLED, TASK_READY
 from app.services.calendar import WorkCalendar, work_calendar
 from app.services.clock import now
 from app.services.errors import BadRequest
+from app.services.escalation import schedule_escalation
 from app.services.roles import resolve_role
 
 
@@ -69,6 +70,7 @@ def _open_task(
         assignee_id=_assignee_from(spec, data),
     )
     db.session.add(row)
+    schedule_escalation(row, spec, calendar)
     return row
 
 

@@ -7,10 +7,6 @@ the commit, and only when SMTP is configured (MAIL_SERVER).
 
 from __future__ import annotations
 
-import smtplib
-from email.message import EmailMessage
-
-from flask import current_app
 from sqlalchemy import or_, select
 
 from app.extensions import db
@@ -19,25 +15,30 @@ from app.models.org import SCOPE_ALL, SCOPE_OWN, SCOPE_SUBTREE
 from app.models.task import TASK_READY
 from app.services.clock import now
 from app.services.errors import BadRequest, Forbidden, NotFound
+from app.services.notify import notify
 from app.services.policy import holds_role_for, instance_visibility, may_start_on_behalf
-from app.services.transaction import after_commit, transactional
+from app.services.transaction import transactional
 
 
 def eligible_users(task: Task) -> list[User]:
     """Who may act on the task: its holder, or everyone holding its role in scope."""
     if task.assignee_id is not None:
         return [task.assignee]
-    org_path = task.org_path
+    return role_holders(task.role_code, task.org_id, task.org_path)
+
+
+def role_holders(role_code: str, org_id: int, org_path: str) -> list[User]:
+    """Active users holding `role_code` with the org (id, path) in their scope."""
     query = (
         select(User)
         .join(UserRole, UserRole.user_id == User.id)
         .join(Role, Role.code == UserRole.role_code)
         .join(Org, Org.id == User.org_id)
-        .where(User.active.is_(True), Role.code == task.role_code)
+        .where(User.active.is_(True), Role.code == role_code)
         .where(
             or_(
                 Role.scope == SCOPE_ALL,
-                (Role.scope == SCOPE_OWN) & (User.org_id == task.org_id),
+                (Role.scope == SCOPE_OWN) & (User.org_id == org_id),
                 # The user's org is the task's org or one of its ancestors.
                 (Role.scope == SCOPE_SUBTREE) & (Org.id.in_(_path_ids(org_path))),
             )
@@ -103,19 +104,7 @@ def _remind(actor: User, task: Task, message: str | None) -> list[User]:
     body = message or "请尽快办理。"
     if task.due_at:
         body += f"（截止 {task.due_at:%Y-%m-%d %H:%M} UTC）"
-    for user in recipients:
-        db.session.add(
-            Notification(
-                user_id=user.id,
-                at=at,
-                kind="reminder",
-                title=title,
-                body=body,
-                task_id=task.id,
-                instance_id=task.instance_id,
-                sender_id=actor.id,
-            )
-        )
+    notify(recipients, kind="reminder", title=title, body=body, task=task, sender=actor)
     db.session.add(
         AuditEvent(
             instance_id=task.instance_id,
@@ -129,21 +118,7 @@ def _remind(actor: User, task: Task, message: str | None) -> list[User]:
             details={"to": [u.username for u in recipients]},
         )
     )
-    addresses = [u.email for u in recipients if u.email]
-    if addresses and current_app.config.get("MAIL_SERVER"):
-        config = dict(current_app.config)
-        after_commit(lambda: send_mail(config, addresses, title, body))
     return recipients
-
-
-def send_mail(config: dict, to: list[str], subject: str, body: str) -> None:
-    message = EmailMessage()
-    message["From"] = config.get("MAIL_FROM", "perfbudget@localhost")
-    message["To"] = ", ".join(to)
-    message["Subject"] = subject
-    message.set_content(body)
-    with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)), timeout=10) as smtp:
-        smtp.send_message(message)
 
 
 def unread_count(user: User) -> int:
@@ -189,14 +164,10 @@ def send_overdue_digests() -> int:
         for user in eligible_users(task):
             holder, tasks = per_user[user.id]
             per_user[user.id] = (user, tasks + [task])
-    config = dict(current_app.config)
-    at = now()
     for user, tasks in per_user.values():
         title = f"逾期待办日报：{len(tasks)} 项"
         body = "\n".join(
             f"· {t.instance.title} · {t.name}（截止 {t.due_at:%Y-%m-%d}）" for t in tasks
         )
-        db.session.add(Notification(user_id=user.id, at=at, kind="digest", title=title, body=body))
-        if user.email and config.get("MAIL_SERVER"):
-            after_commit(lambda u=user, t=title, b=body: send_mail(config, [u.email], t, b))
+        notify([user], kind="digest", title=title, body=body)
     return len(per_user)
