@@ -38,6 +38,7 @@ class Job(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int] = mapped_column(default=5)
     dedupe_key: Mapped[str | None] = mapped_column(String(200))
+    # The worker (host:pid) holding the job, or the last one that ran it.
     locked_by: Mapped[str | None] = mapped_column(String(100))
     locked_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -35,14 +35,22 @@ from app.services.transaction import transactional
 log = logging.getLogger("perfbudget.worker")
 
 Handler = Callable[[Job], None]
-_handlers: dict[str, Handler] = {}
+# kind -> (handler, whether it runs outside the database transaction)
+_handlers: dict[str, tuple[Handler, bool]] = {}
 
 
-def job_handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that runs jobs of `kind` (inside the job's transaction)."""
+def job_handler(kind: str, *, outside_transaction: bool = False) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of `kind`.
+
+    By default it runs inside the job's transaction: its writes commit with the job's
+    "done", exactly once. A handler that only talks to the outside world (an SMTP server)
+    runs `outside_transaction`, so a slow server holds no lock (on SQLite, no writer
+    waits for it); such a job is at least once: a worker dying between the send and the
+    done mark sends it again after the lease.
+    """
 
     def register(fn: Handler) -> Handler:
-        _handlers[kind] = fn
+        _handlers[kind] = (fn, outside_transaction)
         return fn
 
     return register
@@ -160,29 +168,54 @@ def run_claimed_job(job_id: int, worker: str) -> str:
         return "failed"
 
 
-@transactional
 def _execute(job_id: int, worker: str) -> str:
-    # The conditional UPDATE takes the row lock first: a recovery or another worker that
-    # decided this lease was stale now waits for this transaction, then sees it done.
-    still_ours = db.session.execute(
+    kind = db.session.scalar(select(Job.kind).where(Job.id == job_id))
+    db.session.rollback()  # end the read: nothing is held while the job runs
+    handler, outside = _handlers.get(kind, (None, False))
+    if handler is None:
+        raise LookupError(f"no handler for jobs of kind '{kind}'")
+    if not outside:
+        return _run_inside(job_id, worker, handler)
+    job = _still_ours(job_id, worker)
+    if job is None:
+        return "postponed"  # the lease ran out and the job went back to the queue
+    handler(job)
+    return "done" if _mark_done(job_id, worker) else "postponed"
+
+
+@transactional
+def _still_ours(job_id: int, worker: str) -> Job | None:
+    """The job, if `worker` still holds it. The conditional UPDATE takes its row lock
+    first: a recovery or another worker that judged the lease stale waits, then sees it
+    done."""
+    held = db.session.execute(
         update(Job)
         .where(Job.id == job_id, Job.status == JOB_RUNNING, Job.locked_by == worker)
         .values(locked_by=worker)
     ).rowcount
-    if not still_ours:
-        return "postponed"  # the lease ran out and the job went back to the queue
-    job = db.session.get(Job, job_id)
-    handler = _handlers.get(job.kind)
-    if handler is None:
-        raise LookupError(f"no handler for jobs of kind '{job.kind}'")
+    return db.session.get(Job, job_id) if held else None
+
+
+@transactional
+def _run_inside(job_id: int, worker: str, handler: Handler) -> str:
+    job = _still_ours(job_id, worker)  # joins this transaction: the lock is held to commit
+    if job is None:
+        return "postponed"
     handler(job)
-    job.status = JOB_DONE
-    job.finished_at = now()
-    job.locked_by = None
-    job.locked_until = None
-    job.last_error = None
-    log.info("job %s (%s) done", job.id, job.kind)
+    _mark_done(job_id, worker)
     return "done"
+
+
+@transactional
+def _mark_done(job_id: int, worker: str) -> bool:
+    done = db.session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == JOB_RUNNING, Job.locked_by == worker)
+        .values(status=JOB_DONE, finished_at=now(), locked_until=None, last_error=None)
+    ).rowcount
+    if done:
+        log.info("job %s done by %s", job_id, worker)
+    return bool(done)
 
 
 @transactional

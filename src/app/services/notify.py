@@ -52,7 +52,7 @@ def notify(
         )
 
 
-@job_handler("send_email")
+@job_handler("send_email", outside_transaction=True)
 def _send_queued_email(job: Job) -> None:
     send_mail(
         dict(current_app.config), job.payload["to"], job.payload["subject"], job.payload["body"]
