@@ -188,3 +188,56 @@ def test_progress_page_counts_submitted_finished_overdue_by_step_and_department(
 def test_a_missing_round_is_404_for_finance(client, login):
     login("finance")
     assert client.get("/campaigns/999").status_code == 404
+
+
+def test_finance_schedules_a_round_the_worker_launches_on_the_day(
+    app, client, login, evaluation_process, approved_projects
+):
+    from app.services.jobs import run_due_jobs
+
+    app.config["CLOCK"] = lambda: datetime(2027, 12, 30, 9, 0)
+    login("finance")
+    page = client.post(
+        "/campaigns", data={**LAUNCH, "launch_on": "2028-01-03"}, follow_redirects=True
+    )
+    assert flashes(page)[-1] == "该轮次将于 2028-01-03 自动发起。"
+    row = re.search(r'<tr data-job="(\d+)">.*?</tr>', page.text, re.S)
+    assert "年度绩效评价" in row.group(0) and "2028-01-03 08:00" in row.group(0)
+    again = client.post("/campaigns", data={**LAUNCH, "launch_on": "2028-01-03"})
+    assert again.status_code == 400 and "已按此时间排定" in again.text
+    past = client.post("/campaigns", data={**LAUNCH, "launch_on": "2027-12-01"})
+    assert past.status_code == 400 and "须晚于现在" in past.text
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(ProcessInstance)) == 0
+
+    run_due_jobs("w1")  # not yet the day
+    assert db.session.scalar(select(func.count()).select_from(ProcessInstance)) == 0
+    app.config["CLOCK"] = lambda: datetime(2028, 1, 3, 0, 0)  # 08:00 in Beijing
+    assert run_due_jobs("w1").done == 1
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(ProcessInstance)) == 3
+    assert db.session.scalar(select(Campaign.launched_by_id)) is not None
+    assert 'data-job="' not in client.get("/campaigns").text  # no longer pending
+    app.config["CLOCK"] = None
+
+
+def test_a_scheduled_round_can_be_cancelled_and_then_never_launches(
+    app, client, login, evaluation_process, approved_projects
+):
+    from app.services.jobs import run_due_jobs
+
+    app.config["CLOCK"] = lambda: datetime(2027, 12, 30, 9, 0)
+    login("finance")
+    page = client.post("/campaigns", data={**LAUNCH, "launch_on": "2028-01-03"})
+    job_id = re.search(r'<tr data-job="(\d+)">', client.get("/campaigns").text).group(1)
+    login("dept")
+    assert client.post(f"/campaigns/scheduled/{job_id}/cancel").status_code == 403
+    login("finance")
+    page = client.post(f"/campaigns/scheduled/{job_id}/cancel", follow_redirects=True)
+    assert flashes(page)[-1] == "已取消定时轮次。"
+    assert client.post(f"/campaigns/scheduled/{job_id}/cancel").status_code == 404
+    app.config["CLOCK"] = lambda: datetime(2028, 1, 4, 0, 0)
+    assert run_due_jobs("w1").done == 0
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(ProcessInstance)) == 0
+    app.config["CLOCK"] = None

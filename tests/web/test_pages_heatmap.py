@@ -130,3 +130,19 @@ def test_levels_split_the_busiest_count_in_quarters():
     assert heat_level(0, 0) == 0
     assert level_ranges(8) == [(1, 1, 2), (2, 3, 4), (3, 5, 6), (4, 7, 8)]
     assert level_ranges(1) == [(4, 1, 1)]
+
+
+def test_a_period_narrows_the_numbers_to_the_steps_opened_in_it(client, login, three):
+    login("finance")
+    # Only the steps opened on day 2 or later (T0 + 1 day is March 2): A's and B's
+    # department reviews and B's finance review; the three first steps opened on day 1.
+    data = embedded(client.get("/processes/simple_approval/heatmap?since=2027-03-02").text)
+    opened = {s["activity_id"]: (s["open"], s["finished"]) for s in data["steps"]}
+    assert opened == {"fill_targets": (0, 0), "dept_review": (1, 1), "finance_review": (0, 1)}
+    data = embedded(client.get("/processes/simple_approval/heatmap?until=2027-03-01").text)
+    opened = {s["activity_id"]: (s["open"], s["finished"]) for s in data["steps"]}
+    assert opened == {"fill_targets": (1, 2), "dept_review": (0, 0), "finance_review": (0, 0)}
+    page = client.get("/processes/simple_approval/heatmap?since=2027-03-05&until=2027-03-01")
+    assert page.status_code == 400 and "结束须晚于开始" in page.text
+    page = client.get("/processes/simple_approval/heatmap?since=昨天")
+    assert page.status_code == 400 and "须为日期" in page.text

@@ -127,7 +127,14 @@ def test_the_list_pages_and_filters_by_round(client, login, county, user):
     login("finance")
     assert listed(client.get(f"/tracking?campaign={round_.id}").text) == [str(c)]
     assert listed(client.get("/tracking?year=2027").text) == [str(c)]
-    assert "2027年度申报" in client.get(f"/tracking?campaign={round_.id}").text
+    page = client.get(f"/tracking?campaign={round_.id}").text
+    assert "2027年度申报" in page
+    # The round's own progress: C (the school's) is the one submission, not handed in.
+    section = page.split('class="tracking-round"', 1)[1].split("</section>", 1)[0]
+    assert "共 1 份" in section and "已提交 0" in section and "1 份未提交" in section
+    assert cells(section, 'data-department="县教育局"') == ["县教育局", "1", "0", "0", "0", "1"]
+    steps = page.split('class="tracking-steps"', 1)[1].split("</section>", 1)[0]
+    assert "部门审核" not in steps  # A waits there, but A is not in this round
 
 
 def test_a_department_sees_only_its_own_subtree_and_a_unit_not_at_all(client, login, county):
@@ -221,3 +228,36 @@ def test_finance_suspends_resumes_and_reassigns_from_the_submission_page(client,
     assert moved.status_code == 302
     page = client.get(f"/instances/{c}").text
     assert "指定" in page and "李明（县第一中学）" in page
+
+
+def test_finance_sees_an_incident_on_the_tracking_page_and_retries_it(
+    app, client, login, county, user
+):
+    from sqlalchemy import select
+
+    from app.models import Job
+    from app.models.job import JOB_INCIDENT, JOB_PENDING
+    from app.services.jobs import enqueue
+
+    a, _, _ = county
+    job = enqueue(
+        "send_email",
+        payload={"to": ["x@example"], "subject": "督办", "body": "<b>x</b>"},
+        instance_id=a,
+    )
+    job.status, job.attempts, job.finished_at = JOB_INCIDENT, 5, T0
+    job.last_error = "ConnectionRefusedError: <script>alert(1)</script>"
+    db.session.commit()
+    login("dept")  # departments track too, but incidents are finance's
+    assert 'class="tracking-incidents"' not in client.get("/tracking").text
+    assert client.post(f"/jobs/{job.id}/retry").status_code == 403
+    login("finance")
+    page = client.get("/tracking").text
+    assert cells(page, f'data-job="{job.id}"')[:3] == ["邮件", f"#{a}", "5"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # an error text is shown, not run
+    done = client.post(f"/jobs/{job.id}/retry", follow_redirects=True)
+    assert "已重新排队" in done.text and 'class="tracking-incidents"' not in done.text
+    db.session.rollback()
+    assert db.session.scalar(select(Job.status).where(Job.id == job.id)) == JOB_PENDING
+    assert client.post(f"/jobs/{job.id}/retry").status_code == 409
+    assert client.post("/jobs/999/retry").status_code == 404

@@ -19,6 +19,7 @@ JOB_PENDING = "pending"
 JOB_RUNNING = "running"
 JOB_DONE = "done"
 JOB_INCIDENT = "incident"  # gave up after its last attempt; finance sees and retries it
+JOB_CANCELLED = "cancelled"  # e.g. a scheduled round finance called off
 
 
 class Job(db.Model):

@@ -177,6 +177,11 @@ class DepartmentProgress:
     finished: int = 0
     overdue: int = 0
 
+    @property
+    def not_yet(self) -> int:
+        """Submissions whose first step is still not handed in: whom finance phones."""
+        return self.total - self.submitted
+
 
 @dataclass
 class CampaignProgress:

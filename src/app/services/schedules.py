@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Job, User
+from app.models.job import JOB_CANCELLED, JOB_PENDING
 from app.services.clock import now
-from app.services.errors import BadRequest, Forbidden
+from app.services.errors import BadRequest, Forbidden, NotFound
 from app.services.jobs import enqueue, job_handler
 from app.services.policy import may_start_on_behalf
 from app.services.transaction import transactional
@@ -78,6 +80,29 @@ def schedule_campaign(
     if job is None:
         raise BadRequest("该轮次已按此时间排定 (this round is already scheduled for that time)")
     return job
+
+
+def scheduled_campaigns(actor: User) -> list[Job]:
+    if not may_start_on_behalf(actor):
+        return []
+    return list(
+        db.session.scalars(
+            select(Job).where(Job.kind == LAUNCH, Job.status == JOB_PENDING).order_by(Job.run_at)
+        )
+    )
+
+
+@transactional
+def cancel_scheduled_campaign(actor: User, job_id: int) -> None:
+    if not may_start_on_behalf(actor):
+        raise Forbidden("只有财政部门可以发起轮次 (only the finance bureau launches rounds)")
+    cancelled = db.session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.kind == LAUNCH, Job.status == JOB_PENDING)
+        .values(status=JOB_CANCELLED, finished_at=now())
+    ).rowcount
+    if not cancelled:
+        raise NotFound("没有待发起的这个轮次 (no such scheduled round, or it has run)")
 
 
 @job_handler(LAUNCH)

@@ -36,6 +36,7 @@ from app.models import (
     User,
 )
 from app.models.task import TASK_COMPLETED, TASK_READY
+from app.services.campaigns import CampaignProgress, campaign_progress
 from app.services.clock import now
 from app.services.errors import BadRequest, Forbidden
 from app.services.exports import table_workbook
@@ -96,7 +97,25 @@ def median(values: list[timedelta]) -> timedelta | None:
     return statistics.median(values) if values else None
 
 
-def _visible_tasks(actor: User, process: str | None, version: int | None) -> Select:
+@dataclass(frozen=True)
+class Period:
+    """Steps opened from `since` (inclusive) until `until` (exclusive); either may be open."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.since and self.until and self.until <= self.since:
+            raise BadRequest("时间段的结束须晚于开始 (the period must end after it starts)")
+
+
+def _visible_tasks(
+    actor: User,
+    process: str | None,
+    version: int | None,
+    campaign_id: int | None = None,
+    period: Period | None = None,
+) -> Select:
     query = (
         select(Task)
         .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
@@ -106,17 +125,28 @@ def _visible_tasks(actor: User, process: str | None, version: int | None) -> Sel
         query = query.where(Task.process_key == process)
     if version is not None:
         query = query.where(ProcessInstance.version == version)
+    if campaign_id is not None:
+        query = query.where(ProcessInstance.campaign_id == campaign_id)
+    if period and period.since:
+        query = query.where(Task.created_at >= period.since)
+    if period and period.until:
+        query = query.where(Task.created_at < period.until)
     return query
 
 
 def step_stats(
-    actor: User, process: str | None = None, version: int | None = None
+    actor: User,
+    process: str | None = None,
+    version: int | None = None,
+    campaign_id: int | None = None,
+    period: Period | None = None,
 ) -> list[StepStat]:
     """Per process, version and step: open, overdue, oldest waiting; for finished ones the
     median and p90 time spent. The step with most overdue (then most open) is flagged as
-    each process version's bottleneck. Steps are listed in the order they first opened."""
+    each process version's bottleneck. Steps are listed in the order they first opened.
+    A round (`campaign_id`) or a `period` in which the steps opened narrows it down."""
     at = now()
-    base = _visible_tasks(actor, process, version)
+    base = _visible_tasks(actor, process, version, campaign_id, period)
     key_cols = (Task.process_key, ProcessInstance.version, Task.activity_id)
     order_rows = db.session.execute(
         base.with_only_columns(
@@ -198,6 +228,7 @@ def org_league(
     process: str | None = None,
     version: int | None = None,
     sort: str = "overdue",
+    campaign_id: int | None = None,
 ) -> list[OrgRow]:
     """Per organisation of the submissions: how many are open, overdue and were returned,
     sorted by `sort` (most first, then by name)."""
@@ -220,6 +251,8 @@ def org_league(
         query = query.where(ProcessInstance.process_key == process)
     if version is not None:
         query = query.where(ProcessInstance.version == version)
+    if campaign_id is not None:
+        query = query.where(ProcessInstance.campaign_id == campaign_id)
     rows = [
         OrgRow(oid, name, total, int(o or 0), int(late or 0), int(back or 0))
         for oid, name, total, o, late, back in db.session.execute(query)
@@ -232,15 +265,25 @@ def org_league(
 class Dashboard:
     steps: list[StepStat]
     league: list[OrgRow]
+    round: CampaignProgress | None = None  # submitted vs not yet, by department
 
 
 def tracking_dashboard(
-    actor: User, process: str | None = None, version: int | None = None, sort: str = "overdue"
+    actor: User,
+    process: str | None = None,
+    version: int | None = None,
+    sort: str = "overdue",
+    campaign_id: int | None = None,
 ) -> Dashboard:
-    """The step table and the league table of what `actor` may see. Raises Forbidden for
-    anyone but finance and departments."""
+    """The step table and the league table of what `actor` may see, for one round when
+    `campaign_id` is given (then with the round's progress by department too). Raises
+    Forbidden for anyone but finance and departments."""
     require_can_track(actor)
-    return Dashboard(step_stats(actor, process, version), org_league(actor, process, version, sort))
+    return Dashboard(
+        step_stats(actor, process, version, campaign_id),
+        org_league(actor, process, version, sort, campaign_id),
+        campaign_progress(actor, campaign_id) if campaign_id is not None else None,
+    )
 
 
 # --- the filterable list ---------------------------------------------------------------

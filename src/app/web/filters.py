@@ -28,6 +28,13 @@ ACTIONS = {
     "suspended": lazy_gettext("Suspended"),
     "resumed": lazy_gettext("Resumed"),
     "terminated": lazy_gettext("Terminated"),
+    "escalated": lazy_gettext("Escalated"),
+}
+JOB_KINDS = {
+    "escalate_task": lazy_gettext("Escalation"),
+    "send_email": lazy_gettext("E-mail"),
+    "send_digests": lazy_gettext("Daily digest"),
+    "launch_campaign": lazy_gettext("Scheduled round"),
 }
 STATUSES = {
     "running": lazy_gettext("In progress"),
@@ -73,6 +80,11 @@ def is_overdue(due_at: datetime | None) -> bool:
 @bp.app_template_filter("action_label")
 def action_label(action: str) -> str:
     return str(ACTIONS.get(action, action))
+
+
+@bp.app_template_filter("job_kind")
+def job_kind(kind: str) -> str:
+    return str(JOB_KINDS.get(kind, kind))
 
 
 @bp.app_template_filter("status_label")

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.services import campaigns as rounds
-from app.services import queries, registry_views
+from app.services import queries, registry_views, schedules
 from app.services.errors import BadRequest, NotFound
 from app.services.policy import may_start_on_behalf
 from app.web import web_blueprint as bp
@@ -41,9 +41,16 @@ def launch_campaign():
     registry_views.require_round_organiser(user)
     try:
         key, year, quarter, due_at = _launch_form()
-        launch = rounds.launch_campaign(user, key, year, quarter, due_at)
+        launch_at = _local_day_start(request.form.get("launch_on"))
+        if launch_at is not None:
+            schedules.schedule_campaign(user, key, year, quarter, launch_at, due_at)
+        else:
+            launch = rounds.launch_campaign(user, key, year, quarter, due_at)
     except (BadRequest, NotFound) as exc:  # show the refusal above the form, values kept
         return _page(user, request.form, refused=exc.message), 400
+    if launch_at is not None:
+        flash(_("The round will be launched on %(day)s.", day=request.form["launch_on"]), "success")
+        return redirect(url_for("web.campaigns"))
     flash(
         _(
             "Started %(started)s, %(already)s already existed.",
@@ -84,7 +91,27 @@ def _page(user, form, refused: str | None = None):
         process_names=rounds.PROCESS_NAMES,
         form=form,
         refused=refused,
+        scheduled=schedules.scheduled_campaigns(user),
     )
+
+
+@bp.post("/campaigns/scheduled/<int:job_id>/cancel")
+def cancel_scheduled_campaign(job_id: int):
+    schedules.cancel_scheduled_campaign(actor(), job_id)
+    flash(_("The scheduled round is cancelled."), "success")
+    return redirect(url_for("web.campaigns"))
+
+
+def _local_day_start(value: str | None) -> datetime | None:
+    """A launch day means 08:00 that day in local time, when the offices open."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(_("Enter the launch day as YYYY-MM-DD.")) from None
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
+    return datetime.combine(day, time(8, 0), tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
 
 
 def _launch_form() -> tuple[str, int, int | None, datetime | None]:

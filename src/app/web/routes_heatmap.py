@@ -2,22 +2,23 @@
 wait there and labelled with the median time spent, from tracking's step statistics.
 
 The numbers are tracking.step_stats for one process and version, seen as the signed-in
-person may see them (finance everything, a department its own subtree). step_stats
-filters by process and version only, so this page does too: no round or period filter.
-The page embeds the numbers as JSON for static/diagram.js and repeats them in a table,
-which is all there is without JavaScript.
+person may see them (finance everything, a department its own subtree), narrowed to one
+round (campaign) or to the steps opened in a period when asked. The page embeds the
+numbers as JSON for static/diagram.js and repeats them in a table, which is all there is
+without JavaScript.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
-from flask import render_template
+from flask import render_template, request
 from flask_babel import gettext as _
 
-from app.services import diagram_views, tracking
+from app.services import campaigns, diagram_views, tracking
+from app.services.errors import BadRequest
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 from app.web.routes_diagrams import _version_arg
@@ -58,7 +59,40 @@ def level_ranges(busiest: int) -> list[tuple[int, int, int]]:
     return ranges
 
 
-def heat_steps(key: str, version: int | None):
+def _day_arg(name: str) -> date | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(_("“%(name)s” must be a date such as 2027-03-01.", name=name)) from None
+
+
+def _campaign_arg() -> int | None:
+    value = request.args.get("campaign", "").strip()
+    if value and not value.isdigit():
+        raise BadRequest(_("“%(name)s” must be a whole number.", name="campaign"))
+    return int(value) if value else None
+
+
+def _period_arg() -> tracking.Period | None:
+    """`since` and `until` are days, both included."""
+    since, until = _day_arg("since"), _day_arg("until")
+    if since is None and until is None:
+        return None
+    return tracking.Period(
+        since=datetime.combine(since, datetime.min.time()) if since else None,
+        until=datetime.combine(until + timedelta(days=1), datetime.min.time()) if until else None,
+    )
+
+
+def heat_steps(
+    key: str,
+    version: int | None,
+    campaign_id: int | None = None,
+    period: tracking.Period | None = None,
+):
     """The chosen version and its user tasks in diagram order, with tracking's numbers
     (a thin merge of diagram_views.process_steps and tracking.step_stats)."""
     user = actor()
@@ -66,7 +100,7 @@ def heat_steps(key: str, version: int | None):
     definition = diagram_views.definition_version(key, version)
     stats = {
         s.activity_id: s
-        for s in tracking.step_stats(user, definition.key, definition.version)
+        for s in tracking.step_stats(user, definition.key, definition.version, campaign_id, period)
         if s.process_key == definition.key and s.version == definition.version
     }
     busiest = max((s.open for s in stats.values()), default=0)
@@ -96,7 +130,8 @@ def heat_label(step: HeatStep) -> str:
 
 @bp.get("/processes/<key>/heatmap")
 def process_heatmap(key: str):
-    definition, steps, busiest = heat_steps(key, _version_arg())
+    campaign_id = _campaign_arg()
+    definition, steps, busiest = heat_steps(key, _version_arg(), campaign_id, _period_arg())
     data = {
         "busiest": busiest,
         "steps": [
@@ -120,4 +155,6 @@ def process_heatmap(key: str):
         busiest=busiest,
         ranges=level_ranges(busiest),
         heat_data=data,
+        rounds=[c for c in campaigns.list_campaigns() if c.process_key == definition.key],
+        campaign_id=campaign_id,
     )

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
-from app.services import interventions, reminders, tracking
+from app.services import interventions, jobs, reminders, tracking
 from app.services.clock import now
 from app.services.errors import BadRequest
 from app.services.policy import may_start_on_behalf
@@ -76,7 +76,9 @@ def tracking_page():
             download_name="提交跟踪.xlsx",
         )
     league_sort = request.args.get("league", "overdue")
-    dashboard = tracking.tracking_dashboard(user, chosen.process, chosen.version, league_sort)
+    dashboard = tracking.tracking_dashboard(
+        user, chosen.process, chosen.version, league_sort, chosen.campaign_id
+    )
     found = tracking.search_submissions(user, chosen, sort, _int("page") or 1, PER_PAGE)
     return render_template(
         "tracking.html",
@@ -86,7 +88,15 @@ def tracking_page():
         sort=sort,
         choices=tracking.filter_choices(user, chosen.process),
         roles=tracking.role_names(),
+        incidents=jobs.list_incidents(user) if may_start_on_behalf(user) else [],
     )
+
+
+@bp.post("/jobs/<int:job_id>/retry")
+def retry_job(job_id: int):
+    jobs.retry_incident(actor(), job_id)
+    flash(_("The job is queued again; the worker will run it shortly."), "success")
+    return redirect(back_or("web.tracking"))
 
 
 @bp.post("/tasks/<int:task_id>/remind")
