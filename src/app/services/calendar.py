@@ -7,11 +7,16 @@ keeps the year's holidays and make-up days in the `work_calendar` setting.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from app.extensions import db
-from app.models import Setting
+from app.models import Setting, User
+from app.services.clock import now
+from app.services.errors import Forbidden, ValidationFailed
+from app.services.policy import may_start_on_behalf
+from app.services.transaction import transactional
 
 CALENDAR_KEY = "work_calendar"
 
@@ -54,3 +59,97 @@ class WorkCalendar:
 def work_calendar() -> WorkCalendar:
     setting = db.session.get(Setting, CALENDAR_KEY)
     return WorkCalendar.from_setting(setting.value if setting else None)
+
+
+# --- finance edits the year's holidays and make-up days ---------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarYear:
+    year: int
+    holidays: list[date]
+    makeup_workdays: list[date]
+    updated_by: str | None
+    updated_at: str | None
+
+
+def calendar_year(actor: User, year: int) -> CalendarYear:
+    require_can_edit_calendar(actor)
+    setting = db.session.get(Setting, CALENDAR_KEY)
+    value = (setting.value if setting else None) or {}
+    calendar = WorkCalendar.from_setting(value)
+    return CalendarYear(
+        year,
+        sorted(d for d in calendar.holidays if d.year == year),
+        sorted(d for d in calendar.makeup_workdays if d.year == year),
+        value.get("updated_by"),
+        value.get("updated_at"),
+    )
+
+
+@transactional
+def save_calendar_year(actor: User, year: int, holidays: str, makeup_workdays: str) -> None:
+    """Replace `year`'s holidays and make-up working days (other years are kept).
+
+    Each text lists days or ranges (2026-10-01~2026-10-08), by line or comma. Refused
+    with every bad entry named, and nothing saved, when a day is not a date of `year`, a
+    range runs backwards, a day is both off and worked, or a make-up day is a weekday.
+    Due dates already set stay as they are; tasks opened from now on use the new days.
+    """
+    require_can_edit_calendar(actor)
+    errors: list[str] = []
+    off = _parse_days(holidays, year, "法定节假日", errors)
+    worked = _parse_days(makeup_workdays, year, "调休上班日", errors)
+    for day in sorted(off & worked):
+        errors.append(f"{day} 不能既放假又上班 (both a holiday and a make-up working day)")
+    for day in sorted(worked):
+        if day.weekday() < 5:
+            errors.append(
+                f"调休上班日 {day} 是工作日，无需调休 (a make-up day must be a weekend day)"
+            )
+    if errors:
+        raise ValidationFailed("工作日历有误 (the calendar has errors)", details=errors)
+    setting = db.session.get(Setting, CALENDAR_KEY)
+    value = dict((setting.value if setting else None) or {})
+    kept = WorkCalendar.from_setting(value)
+    value["holidays"] = sorted(
+        str(d) for d in {*(d for d in kept.holidays if d.year != year), *off}
+    )
+    value["makeup_workdays"] = sorted(
+        str(d) for d in {*(d for d in kept.makeup_workdays if d.year != year), *worked}
+    )
+    value["updated_by"] = actor.display_name
+    value["updated_at"] = now().isoformat(timespec="minutes")
+    if setting is None:
+        db.session.add(Setting(key=CALENDAR_KEY, value=value))
+    else:
+        setting.value = value
+
+
+def _parse_days(text: str, year: int, what: str, errors: list[str]) -> set[date]:
+    days: set[date] = set()
+    for item in (part.strip() for part in re.split(r"[\s,，、;；]+", text or "")):
+        if not item:
+            continue
+        bounds = re.split(r"~|～|\.\.", item, maxsplit=1)
+        first, last = bounds[0].strip(), (bounds[1].strip() if len(bounds) > 1 else "")
+        try:
+            start = date.fromisoformat(first)
+            end = date.fromisoformat(last) if last else start
+        except ValueError:
+            errors.append(f"{what}“{item}”不是日期 (not a date such as {year}-10-01)")
+            continue
+        if start.year != year or end.year != year:
+            errors.append(f"{what}“{item}”不在 {year} 年内 (not in {year})")
+            continue
+        if end < start:
+            errors.append(f"{what}“{item}”的结束早于开始 (the range runs backwards)")
+            continue
+        days.update(start + timedelta(days=n) for n in range((end - start).days + 1))
+    return days
+
+
+def require_can_edit_calendar(actor: User) -> None:
+    """Finance keeps the county's working-day calendar: its due dates depend on it."""
+    if not may_start_on_behalf(actor):
+        raise Forbidden("只有财政部门可以维护工作日历 (only the finance bureau edits the calendar)")
