@@ -8,7 +8,7 @@ PORT ?= 5000
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export FLASK_APP := app
 
-.PHONY: install assets run test test-postgres lint translations clean bench
+.PHONY: install assets run worker test test-postgres lint translations clean bench
 
 install: $(VENV)/.installed translations assets
 
@@ -35,9 +35,14 @@ translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile --use-fuzzy -d src/app/translations -f >/dev/null 2>&1 || \
 	  $(VENV)/bin/pybabel compile -d src/app/translations
 
+# The worker (escalations, e-mail, digests, scheduled rounds) runs beside the web server
+# and stops with it on Ctrl-C (both are in the terminal's process group).
 run: install
 	$(VENV)/bin/flask --app app init-db --demo
-	$(VENV)/bin/flask --app app run --host 127.0.0.1 --port $(PORT)
+	$(VENV)/bin/flask --app app worker & $(VENV)/bin/flask --app app run --host 127.0.0.1 --port $(PORT)
+
+worker: install
+	$(VENV)/bin/flask --app app worker
 
 test: install
 	$(VENV)/bin/ruff check src tests
