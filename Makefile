@@ -36,10 +36,12 @@ translations: $(VENV)/.installed
 	  $(VENV)/bin/pybabel compile -d src/app/translations
 
 # The worker (escalations, e-mail, digests, scheduled rounds) runs beside the web server
-# and stops with it on Ctrl-C (both are in the terminal's process group).
+# and is stopped with it (a background job of a script ignores Ctrl-C by itself).
 run: install
 	$(VENV)/bin/flask --app app init-db --demo
-	$(VENV)/bin/flask --app app worker & $(VENV)/bin/flask --app app run --host 127.0.0.1 --port $(PORT)
+	$(VENV)/bin/flask --app app worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(VENV)/bin/flask --app app run --host 127.0.0.1 --port $(PORT)
 
 worker: install
 	$(VENV)/bin/flask --app app worker
