@@ -235,3 +235,128 @@ def test_tracking_summary_counts_only_what_the_caller_may_see(app, api, county):
     app.config["CLOCK"] = lambda: T0 + 17 * DAY
     late = {r["activity_id"]: r["overdue"] for r in api("finance").get("/tracking/summary").body}
     assert late == {"fill_targets": 2, "dept_review": 2}
+
+
+# --- every number of the tracking screen, over the API -----------------------------------
+
+
+def test_step_statistics_give_times_spent_and_the_bottleneck(api, county, conforms):
+    answer = api("finance").get("/tracking/steps", process="simple_approval")
+    conforms("/tracking/steps", "get", answer)
+    rows = {r["activity_id"]: r for r in answer.body}
+    assert list(rows) == ["fill_targets", "dept_review", "finance_review"]
+    fill, review, final = rows["fill_targets"], rows["dept_review"], rows["finance_review"]
+    # c and d wait at the unit's step; a, b and done each took a day there.
+    assert (fill["open"], fill["overdue"], fill["oldest_since"]) == (2, 0, at(T0))
+    assert (fill["finished"], fill["median_seconds"], fill["p90_seconds"]) == (3, 86400, 86400)
+    # a and b wait at the review, both late; done spent two days there.
+    assert (review["open"], review["overdue"], review["oldest_since"]) == (2, 2, at(T0 + DAY))
+    assert (review["finished"], review["median_seconds"]) == (1, 2 * 86400)
+    assert review["bottleneck"] and not fill["bottleneck"] and not final["bottleneck"]
+    assert (final["open"], final["finished"], final["median_seconds"]) == (0, 1, 0)
+    # A period narrows to the steps opened in it: from T0+1d, the reviews only.
+    later = api("finance").get("/tracking/steps", since=(T0 + DAY).date().isoformat())
+    assert {r["activity_id"]: r["open"] for r in later.body} == {
+        "dept_review": 2,
+        "finance_review": 0,
+        "fill_targets": 1,  # d, started on T0+2d
+    }
+    refused = api("finance").get("/tracking/steps", since="上周")
+    assert refused.status == 400 and "since" in refused.body["message"]
+    assert api("unit").get("/tracking/steps").status == 403
+
+
+def test_the_organisation_league_over_the_api_and_a_department_sees_its_own(api, county, conforms):
+    answer = api("finance").get("/tracking/organisations", sort="open")
+    conforms("/tracking/organisations", "get", answer)
+    assert [
+        (r["org"], r["submissions"], r["open"], r["overdue"], r["returned"]) for r in answer.body
+    ] == [
+        ("县第一中学", 4, 3, 2, 0),
+        ("县人民医院", 1, 1, 0, 0),
+    ]
+    mine = api("dept2").get("/tracking/organisations").body
+    assert [(r["org"], r["open"]) for r in mine] == [("县人民医院", 1)]
+    assert api("finance").get("/tracking/organisations", sort="name").status == 400
+
+
+def test_a_rounds_progress_over_the_api(app, api, county, conforms):
+    from app.extensions import db
+    from app.models import Campaign, ProcessInstance, User
+
+    with app.app_context():
+        finance = db.session.query(User).filter_by(username="finance").one()
+        round_ = Campaign(
+            code="simple-2027",
+            name="2027年度申报",
+            process_key="simple_approval",
+            fiscal_year=2027,
+            launched_by_id=finance.id,
+            launched_at=T0,
+        )
+        db.session.add(round_)
+        db.session.flush()
+        for name in ("c", "d"):
+            db.session.get(ProcessInstance, county[name]).campaign_id = round_.id
+        db.session.commit()
+        round_id = round_.id
+    answer = api("finance").get(f"/campaigns/{round_id}/progress")
+    conforms("/campaigns/{campaign_id}/progress", "get", answer)
+    body = answer.body
+    assert (body["submissions"], body["submitted"], body["not_yet"]) == (2, 0, 2)
+    assert [(d["department"], d["submissions"], d["not_yet"]) for d in body["departments"]] == [
+        ("县卫生健康局", 1, 1),
+        ("县教育局", 1, 1),
+    ]
+    assert body["waiting_at"] == [{"name": "填报绩效目标", "open": 2}]
+    assert api("dept2").get(f"/campaigns/{round_id}/progress").body["submissions"] == 1
+    assert api("finance").get("/campaigns/999/progress").status == 404
+
+
+def test_chasing_over_the_api_lights_the_holders_bell(api, county, conforms):
+    c_task = api("finance").get(f"/instances/{county['c']}").body["current"][0]["task_id"]
+    answer = api("finance").post(f"/tasks/{c_task}/remind", {"message": "请本周提交"})
+    conforms("/tasks/{task_id}/remind", "post", answer)
+    assert answer.body == {"reminded": ["unit"]}
+    bell = api("unit").get("/notifications")
+    conforms("/notifications", "get", bell)
+    assert bell.body["unread"] == 1
+    (note,) = bell.body["items"]
+    assert (note["kind"], note["task_id"], note["read"]) == ("reminder", c_task, False)
+    assert note["body"].startswith("请本周提交")
+    assert api("unit").post(f"/tasks/{c_task}/remind").status == 403
+    assert api("dept2").post(f"/tasks/{c_task}/remind").status == 404
+    assert api("unit2").get("/notifications").body == {"unread": 0, "items": []}
+
+
+def test_finance_lists_and_retries_incidents_over_the_api(app, api, county, conforms):
+    from app.extensions import db
+    from app.models import Job
+
+    with app.app_context():
+        job = Job(
+            kind="send_email",
+            payload={},
+            run_at=T0,
+            status="incident",
+            attempts=5,
+            max_attempts=5,
+            created_at=T0,
+            finished_at=T0 + DAY,
+            last_error="ConnectionRefusedError",
+            instance_id=county["a"],
+        )
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+    listed_ = api("finance").get("/incidents")
+    conforms("/incidents", "get", listed_)
+    assert [(i["id"], i["kind"], i["instance_id"]) for i in listed_.body] == [
+        (job_id, "send_email", county["a"])
+    ]
+    assert api("dept").get("/incidents").status == 403
+    retried = api("finance").post(f"/incidents/{job_id}/retry")
+    conforms("/incidents/{job_id}/retry", "post", retried)
+    assert retried.body["status"] == "pending"
+    assert api("finance").get("/incidents").body == []
+    assert api("finance").post(f"/incidents/{job_id}/retry").status == 409

@@ -584,6 +584,311 @@ PATHS: dict[str, Any] = {
     },
 }
 
+_COUNT = {"type": "integer", "minimum": 0}
+_SECONDS = {"type": ["integer", "null"], "minimum": 0}
+
+TRACKING_SCHEMAS: dict[str, Any] = {
+    "StepStat": {
+        "type": "object",
+        "description": "One step of one process version, as the tracking screen shows it.",
+        "required": [
+            "process_key",
+            "version",
+            "activity_id",
+            "name",
+            "role",
+            "open",
+            "overdue",
+            "oldest_since",
+            "finished",
+            "median_seconds",
+            "p90_seconds",
+            "bottleneck",
+        ],
+        "properties": {
+            "process_key": {"type": "string"},
+            "version": {"type": "integer"},
+            "activity_id": {"type": "string"},
+            "name": {"type": "string"},
+            "role": {"type": "string"},
+            "open": _COUNT,
+            "overdue": _COUNT,
+            "oldest_since": _TIME,
+            "finished": _COUNT,
+            "median_seconds": _SECONDS,
+            "p90_seconds": _SECONDS,
+            "bottleneck": {
+                "type": "boolean",
+                "description": "The version's step with most overdue, then most open.",
+            },
+        },
+    },
+    "OrgRow": {
+        "type": "object",
+        "required": ["org_id", "org", "submissions", "open", "overdue", "returned"],
+        "properties": {
+            "org_id": {"type": "integer"},
+            "org": {"type": "string"},
+            "submissions": _COUNT,
+            "open": _COUNT,
+            "overdue": _COUNT,
+            "returned": {**_COUNT, "description": "Sent back at least once."},
+        },
+    },
+    "DepartmentProgress": {
+        "type": "object",
+        "required": ["department", "submissions", "submitted", "not_yet", "finished", "overdue"],
+        "properties": {
+            "department": {"type": "string"},
+            "submissions": _COUNT,
+            "submitted": _COUNT,
+            "not_yet": _COUNT,
+            "finished": _COUNT,
+            "overdue": _COUNT,
+        },
+    },
+    "CampaignProgress": {
+        "type": "object",
+        "required": [
+            "id",
+            "name",
+            "process_key",
+            "due_at",
+            "submissions",
+            "submitted",
+            "not_yet",
+            "finished",
+            "overdue",
+            "waiting_at",
+            "departments",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "process_key": {"type": "string"},
+            "due_at": _TIME,
+            "submissions": _COUNT,
+            "submitted": {**_COUNT, "description": "Whose first step is handed in."},
+            "not_yet": _COUNT,
+            "finished": _COUNT,
+            "overdue": _COUNT,
+            "waiting_at": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "open"],
+                    "properties": {"name": {"type": "string"}, "open": _COUNT},
+                },
+            },
+            "departments": _array("DepartmentProgress"),
+        },
+    },
+    "Incident": {
+        "type": "object",
+        "description": "A background job (escalation, e-mail, digest, scheduled round).",
+        "required": [
+            "id",
+            "kind",
+            "instance_id",
+            "task_id",
+            "attempts",
+            "status",
+            "gave_up_at",
+            "last_error",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {
+                "type": "string",
+                "description": "escalate_task, send_email, send_digests, launch_campaign",
+            },
+            "instance_id": {"type": ["integer", "null"]},
+            "task_id": {"type": ["integer", "null"]},
+            "attempts": _COUNT,
+            "status": {"type": "string", "enum": ["incident", "pending"]},
+            "gave_up_at": _TIME,
+            "last_error": _TEXT_OR_NULL,
+        },
+    },
+    "Reminded": {
+        "type": "object",
+        "required": ["reminded"],
+        "properties": {
+            "reminded": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Usernames notified (in the app, and by e-mail when set up).",
+            }
+        },
+    },
+    "Notifications": {
+        "type": "object",
+        "required": ["unread", "items"],
+        "properties": {
+            "unread": _COUNT,
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": [
+                        "id",
+                        "at",
+                        "kind",
+                        "title",
+                        "body",
+                        "task_id",
+                        "instance_id",
+                        "read",
+                    ],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "at": _TIME,
+                        "kind": {
+                            "type": "string",
+                            "description": "reminder, escalation, digest",
+                        },
+                        "title": {"type": "string"},
+                        "body": _TEXT_OR_NULL,
+                        "task_id": {"type": ["integer", "null"]},
+                        "instance_id": {"type": ["integer", "null"]},
+                        "read": {"type": "boolean"},
+                    },
+                },
+            },
+        },
+    },
+}
+SCHEMAS.update(TRACKING_SCHEMAS)
+
+_NARROWING = [
+    _query("process", "Process key."),
+    _query("version", "Process version.", {"type": "integer"}),
+    _query("campaign", "Round (campaign) id.", {"type": "integer"}),
+]
+_FORBIDDEN_TRACKING = _error("Only finance and departments track")
+_FINANCE_ONLY = _error("Only the finance bureau")
+
+TRACKING_PATHS: dict[str, Any] = {
+    "/tracking/steps": {
+        "get": {
+            "operationId": "trackingSteps",
+            "summary": "Per process version and step: open, overdue, oldest, finished, "
+            "median and 90th-percentile time spent, the bottleneck",
+            "parameters": [
+                *_NARROWING,
+                _query(
+                    "since",
+                    "Steps opened on or after this day.",
+                    {"type": "string", "format": "date"},
+                ),
+                _query(
+                    "until",
+                    "Steps opened on or before this day.",
+                    {"type": "string", "format": "date"},
+                ),
+            ],
+            "responses": {
+                "200": _json(_array("StepStat"), "Rows, in the order the steps first opened"),
+                "400": _error("A bad number, date or period"),
+                **_UNAUTHORIZED,
+                "403": _FORBIDDEN_TRACKING,
+            },
+        }
+    },
+    "/tracking/organisations": {
+        "get": {
+            "operationId": "trackingOrganisations",
+            "summary": "The league table: per organisation, submissions open, overdue and returned",
+            "parameters": [
+                *_NARROWING,
+                _query(
+                    "sort",
+                    "Most first by.",
+                    {"type": "string", "enum": ["open", "overdue", "returned"]},
+                ),
+            ],
+            "responses": {
+                "200": _json(_array("OrgRow"), "Rows, most first"),
+                "400": _error("A bad number or sort"),
+                **_UNAUTHORIZED,
+                "403": _FORBIDDEN_TRACKING,
+            },
+        }
+    },
+    "/campaigns/{campaign_id}/progress": {
+        "get": {
+            "operationId": "campaignProgress",
+            "summary": "A round: submitted vs not yet, finished, overdue, by department",
+            "parameters": [_id_param("campaign_id", "The round's id.")],
+            "responses": {
+                "200": _json(_ref("CampaignProgress"), "The round, as the caller may see it"),
+                **_UNAUTHORIZED,
+                "403": _FORBIDDEN_TRACKING,
+                "404": _error("No such round"),
+            },
+        }
+    },
+    "/incidents": {
+        "get": {
+            "operationId": "listIncidents",
+            "summary": "Background jobs that failed on every attempt",
+            "responses": {
+                "200": _json(_array("Incident"), "Newest first"),
+                **_UNAUTHORIZED,
+                "403": _FINANCE_ONLY,
+            },
+        }
+    },
+    "/incidents/{job_id}/retry": {
+        "post": {
+            "operationId": "retryIncident",
+            "summary": "Queue an incident's job again with fresh attempts",
+            "parameters": [_id_param("job_id", "The incident's id."), _IDEMPOTENCY],
+            "responses": {
+                "200": _json(_ref("Incident"), "Queued again (status pending)"),
+                **_UNAUTHORIZED,
+                "403": _FINANCE_ONLY,
+                "404": _error("No such job"),
+                "409": _error("The job is not an incident (or the key was reused)"),
+            },
+        }
+    },
+    "/tasks/{task_id}/remind": {
+        "post": {
+            "operationId": "remindTask",
+            "summary": "Chase (催办) whoever holds the task: its holder, or everyone eligible",
+            "parameters": [_TASK_ID, _IDEMPOTENCY],
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {"message": {"type": "string", "maxLength": 2000}},
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(_ref("Reminded"), "Who was reminded"),
+                "400": _error("A bad message"),
+                **_UNAUTHORIZED,
+                "403": _error("Only finance and the task's department chase"),
+                "404": _error("No such task, or not visible to the caller"),
+                "409": {"$ref": "#/components/responses/IdempotencyConflict"},
+            },
+        }
+    },
+    "/notifications": {
+        "get": {
+            "operationId": "listNotifications",
+            "summary": "The caller's bell: unread count and the latest notifications",
+            "responses": {"200": _json(_ref("Notifications"), "The bell"), **_UNAUTHORIZED},
+        }
+    },
+}
+PATHS.update(TRACKING_PATHS)
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",

@@ -1,0 +1,208 @@
+"""JSON API v1 for tracking beyond the contract's summary: every number of the tracking
+screen (steps with their times, the organisation league, a round's progress), incidents,
+chasing and the bell — so another system (a provincial dashboard) needs no scraping."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask import jsonify, request
+
+from app.api import api_blueprint as bp
+from app.api.auth import api_login_required, api_user
+from app.api.idempotent import idempotent
+from app.api.serializers import iso
+from app.services import campaigns, jobs, reminders, tracking
+from app.services.errors import BadRequest
+
+
+def _int_or_none(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise BadRequest(f"参数 {name} 必须是整数 ({name} must be an integer)")
+    return int(value)
+
+
+def _day(name: str) -> date | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(f"参数 {name} 必须是日期，如 2027-03-01 ({name} must be a date)") from None
+
+
+def _period() -> tracking.Period | None:
+    """`since` and `until` are days, both included (steps opened in them)."""
+    since, until = _day("since"), _day("until")
+    if since is None and until is None:
+        return None
+    return tracking.Period(
+        since=datetime.combine(since, datetime.min.time()) if since else None,
+        until=datetime.combine(until + timedelta(days=1), datetime.min.time()) if until else None,
+    )
+
+
+def _seconds(value: timedelta | None) -> int | None:
+    return None if value is None else int(value.total_seconds())
+
+
+@bp.get("/tracking/steps")
+@api_login_required
+def tracking_steps():
+    user = api_user()
+    tracking.require_can_track(user)
+    stats = tracking.step_stats(
+        user,
+        request.args.get("process") or None,
+        _int_or_none("version"),
+        _int_or_none("campaign"),
+        _period(),
+    )
+    return jsonify(
+        [
+            {
+                "process_key": s.process_key,
+                "version": s.version,
+                "activity_id": s.activity_id,
+                "name": s.name,
+                "role": s.role,
+                "open": s.open,
+                "overdue": s.overdue,
+                "oldest_since": iso(s.oldest_since),
+                "finished": s.finished,
+                "median_seconds": _seconds(s.median),
+                "p90_seconds": _seconds(s.p90),
+                "bottleneck": s.bottleneck,
+            }
+            for s in stats
+        ]
+    )
+
+
+@bp.get("/tracking/organisations")
+@api_login_required
+def tracking_organisations():
+    user = api_user()
+    tracking.require_can_track(user)
+    sort = request.args.get("sort", "overdue")
+    if sort not in tracking.LEAGUE_SORTS:
+        raise BadRequest(f"sort 只能是 {', '.join(tracking.LEAGUE_SORTS)} (unknown sort)")
+    rows = tracking.org_league(
+        user,
+        request.args.get("process") or None,
+        _int_or_none("version"),
+        sort,
+        _int_or_none("campaign"),
+    )
+    return jsonify(
+        [
+            {
+                "org_id": r.org_id,
+                "org": r.org_name,
+                "submissions": r.total,
+                "open": r.open,
+                "overdue": r.overdue,
+                "returned": r.returned,
+            }
+            for r in rows
+        ]
+    )
+
+
+@bp.get("/campaigns/<int:campaign_id>/progress")
+@api_login_required
+def campaign_progress(campaign_id: int):
+    user = api_user()
+    tracking.require_can_track(user)
+    progress = campaigns.campaign_progress(user, campaign_id)
+    return jsonify(
+        {
+            "id": progress.campaign.id,
+            "name": progress.campaign.name,
+            "process_key": progress.campaign.process_key,
+            "due_at": iso(progress.campaign.due_at),
+            "submissions": progress.total,
+            "submitted": progress.submitted,
+            "not_yet": progress.total - progress.submitted,
+            "finished": progress.finished,
+            "overdue": progress.overdue,
+            "waiting_at": [{"name": name, "open": count} for name, count in progress.by_step],
+            "departments": [
+                {
+                    "department": d.department,
+                    "submissions": d.total,
+                    "submitted": d.submitted,
+                    "not_yet": d.not_yet,
+                    "finished": d.finished,
+                    "overdue": d.overdue,
+                }
+                for d in progress.by_department
+            ],
+        }
+    )
+
+
+def _incident_json(job) -> dict:
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "instance_id": job.instance_id,
+        "task_id": job.task_id,
+        "attempts": job.attempts,
+        "status": job.status,
+        "gave_up_at": iso(job.finished_at),
+        "last_error": job.last_error,
+    }
+
+
+@bp.get("/incidents")
+@api_login_required
+def list_incidents():
+    return jsonify([_incident_json(job) for job in jobs.list_incidents(api_user())])
+
+
+@bp.post("/incidents/<int:job_id>/retry")
+@api_login_required
+@idempotent
+def retry_incident(job_id: int):
+    return _incident_json(jobs.retry_incident(api_user(), job_id)), 200
+
+
+@bp.post("/tasks/<int:task_id>/remind")
+@api_login_required
+@idempotent
+def remind(task_id: int):
+    body = request.get_json(silent=True)
+    message = body.get("message") if isinstance(body, dict) else None
+    if message is not None and not isinstance(message, str):
+        raise BadRequest("message 必须是文本 (message must be a string)")
+    reminded = reminders.send_reminder(api_user(), task_id, (message or "").strip() or None)
+    return {"reminded": [u.username for u in reminded]}, 200
+
+
+@bp.get("/notifications")
+@api_login_required
+def notifications():
+    user = api_user()
+    return jsonify(
+        {
+            "unread": reminders.unread_count(user),
+            "items": [
+                {
+                    "id": n.id,
+                    "at": iso(n.at),
+                    "kind": n.kind,
+                    "title": n.title,
+                    "body": n.body,
+                    "task_id": n.task_id,
+                    "instance_id": n.instance_id,
+                    "read": n.read_at is not None,
+                }
+                for n in reminders.list_notifications(user)
+            ],
+        }
+    )
