@@ -355,3 +355,25 @@ def test_a_quarter_round_launched_by_finance_reaches_the_unit_prefilled(user, pr
     assert form.data["department_name"] == "县教育局" and form.data["unit_name"] == "县第一中学"
     assert [r["name"] for r in form.data["indicators"]] == ["维修校舍面积", "师生满意度"]
     assert inbox(user("unit2")) == []
+
+
+def test_a_report_still_missing_after_ten_working_days_is_escalated_to_the_department_and_finance(
+    app, user, project
+):
+    from datetime import datetime
+
+    from app.models import Notification
+    from app.services.jobs import run_due_jobs
+
+    app.config["CLOCK"] = lambda: datetime(2027, 7, 1, 9, 0)  # a Thursday
+    instance, _ = start(user)
+    app.config["CLOCK"] = lambda: datetime(2027, 7, 14, 9, 0)  # 9 working days on
+    assert run_due_jobs("w").done == 0
+    app.config["CLOCK"] = lambda: datetime(2027, 7, 15, 9, 0)  # the 10th: due, still open
+    assert run_due_jobs("w").done == 1
+    told = set(
+        db.session.scalars(select(Notification.user_id).where(Notification.kind == "escalation"))
+    )
+    assert told == {user("dept").id, user("finance").id}
+    assert ("escalated", "fill_monitoring_report", None) in history(user, instance)
+    app.config["CLOCK"] = None
