@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from flask import flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug.routing import BuildError
 
-from app.services import modeling
-from app.services.errors import LintFailed, ServiceError
+from app.services import modeler_catalog, modeling, test_runs
+from app.services.errors import LintFailed, ServiceError, ValidationFailed
 from app.services.policy import require_can_deploy
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
@@ -21,6 +22,8 @@ def _json_error(exc: ServiceError):
     body = {"ok": False, "error": exc.code, "message": exc.message}
     if isinstance(exc, LintFailed):
         body["findings"] = exc.details or []
+    if isinstance(exc, ValidationFailed):
+        body["details"] = exc.details or []
     return jsonify(body), exc.status
 
 
@@ -77,6 +80,14 @@ def _modeler_page(key: str | None, source: modeling.ModelerSource | None):
         "deployedVersion": source.version if source else None,
         "roles": modeling.role_choices(),
         "forms": modeling.form_choices(key),
+        "formFields": modeler_catalog.form_fields(key),
+        "operators": modeler_catalog.operator_catalog(),
+        "checkUrl": url_for("web.modeler_check", key="__KEY__"),
+        "scriptCheckUrl": url_for("web.modeler_check_script"),
+        "testRunUrl": url_for("web.modeler_test_run", key="__KEY__"),
+        "testStepUrl": url_for("web.modeler_test_step", key="__KEY__"),
+        "formEditorUrl": _form_editor_url("web.form_editor", filename="__FORM__"),
+        "newFormUrl": _form_editor_url("web.form_editor_new"),
         "messages": _panel_messages(),
     }
     return render_template("modeler.html", key=key, source=source, config=config)
@@ -117,6 +128,78 @@ def modeler_deploy(key: str):
     except ServiceError as exc:
         return _json_error(exc)
     return jsonify({"ok": True, "key": definition.key, "version": definition.version})
+
+
+# The form editor is another page; when its blueprint defines endpoints with these
+# names, the panel links each user task's form to it ("edit") and offers "new form".
+FORM_EDITOR_ENDPOINT = "web.form_editor"  # takes filename=<schema file name>
+NEW_FORM_ENDPOINT = "web.form_editor_new"
+
+
+def _form_editor_url(endpoint: str, **values: str) -> str | None:
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+@bp.get("/admin/modeler/operators")
+def modeler_operators():
+    require_can_deploy(actor())
+    return jsonify(modeler_catalog.operator_catalog())
+
+
+@bp.post("/admin/modeler/check-script")
+def modeler_check_script():
+    body = request.get_json(silent=True) or {}
+    try:
+        findings = modeler_catalog.check_script(
+            actor(), body.get("script"), body.get("mode") or "exec"
+        )
+    except ServiceError as exc:
+        return _json_error(exc)
+    return jsonify({"ok": not findings, "findings": findings})
+
+
+@bp.post("/admin/modeler/<key>/check")
+def modeler_check(key: str):
+    try:
+        findings = modeler_catalog.check_diagram(actor(), key, request.get_data())
+    except ServiceError as exc:
+        return _json_error(exc)
+    return jsonify({"ok": True, "findings": findings})
+
+
+@bp.post("/admin/modeler/<key>/test-run")
+def modeler_test_run(key: str):
+    body = request.get_json(silent=True) or {}
+    try:
+        answer = test_runs.start_test_run(actor(), key, _xml_of(body), body.get("data"))
+    except ServiceError as exc:
+        return _json_error(exc)
+    return jsonify({"ok": True, **answer})
+
+
+@bp.post("/admin/modeler/<key>/test-run/step")
+def modeler_test_step(key: str):
+    body = request.get_json(silent=True) or {}
+    try:
+        answer = test_runs.advance_test_run(
+            actor(),
+            key,
+            _xml_of(body),
+            body.get("token"),
+            str(body.get("task_id") or ""),
+            body.get("data"),
+        )
+    except ServiceError as exc:
+        return _json_error(exc)
+    return jsonify({"ok": True, **answer})
+
+
+def _xml_of(body: dict) -> bytes:
+    xml = body.get("xml")
+    return xml.encode("utf-8") if isinstance(xml, str) else b""
 
 
 def _panel_messages() -> dict:
