@@ -232,6 +232,67 @@ def _panel_messages() -> dict:
         "condRaw": _("Expression"),
         "condRawHint": _("A Python expression over the submitted fields."),
         "defaultFlow": _("Default flow (taken when no condition holds)"),
+        "chooseField": _("— choose a field —"),
+        "otherField": _("Another name…"),
+        "condFieldHint": _(
+            "Fields of the forms filled before this gateway, and results of earlier steps."
+        ),
+        "noFieldsBefore": _(
+            "No form is filled before this gateway: choose “Another name…” to type one."
+        ),
+        "editForm": _("Edit this form"),
+        "newForm": _("New form"),
+        "assigneeFrom": _("Assign to the user named in field"),
+        "assigneeHint": _(
+            "Optional: a field of an earlier form that holds a username (e.g. the chosen expert)."
+        ),
+        "badFieldName": _("A field name starts with a letter and holds only letters, digits and _"),
+        "timerDays": _("Timer fires after days"),
+        "timerHint": _(
+            "Escalation: the tracking dashboard counts the task as overdue after this period."
+        ),
+        "operator": _("Operator"),
+        "chooseOperator": _("— choose an operator —"),
+        "operatorHint": _("What this step computes or records, from the performance module."),
+        "parameters": _("Parameters"),
+        "parameterHint": _(
+            'An expression over the fields, e.g. opening_budget or project.get("grade").'
+        ),
+        "required": _("Required"),
+        "optional": _("Optional"),
+        "optionalDefault": _("Optional; default {default}"),
+        "notAParameter": _("Not a parameter of this operator"),
+        "resultVariable": _("Result variable"),
+        "resultHint": _(
+            "The field the operator's answer is stored in, for later gateways and steps."
+        ),
+        "script": _("Script"),
+        "scriptHint": _(
+            "Sandboxed Python: no imports, no names starting with _. Names it sets become fields."
+        ),
+        "checkScript": _("Check the script"),
+        "codeOk": _("The sandbox accepts it."),
+        "atLine": _("Line {line}:"),
+        "checking": _("Checking…"),
+        "checkClean": _("No findings: the diagram can be deployed."),
+        "checkFound": _("{count} findings, {errors} of them errors."),
+        "testRunStarting": _("Starting the test run…"),
+        "testRunWaiting": _(
+            "{count} step(s) waiting: fill the form as the role shown and complete it."
+        ),
+        "testRunFinished": _("The process reached its end."),
+        "testRunStuck": _(
+            "No step is waiting and the process has not ended (a timer or message waits)."
+        ),
+        "gatewayTook": _("{gateway} took: {flows}"),
+        "standIn": _("{name} was not run: it would write to the project registry."),
+        "actAs": _("As: {role}"),
+        "assignedBy": _("assigned to the user named in {field} ({value})"),
+        "dueLabel": _("due in"),
+        "noFormFields": _("This step names no form."),
+        "completeStep": _("Complete this step"),
+        "notANumber": _("Not a number"),
+        "notJson": _("Not valid JSON"),
         "draftSaved": _("Draft saved."),
         "saveFailed": _("The draft was not saved:"),
         "deploying": _("Checking and deploying…"),
@@ -253,6 +314,7 @@ def _panel_messages() -> dict:
             "bpmn:ScriptTask": _("Script task"),
             "bpmn:Task": _("Task"),
             "bpmn:StartEvent": _("Start event"),
+            "bpmn:BoundaryEvent": _("Boundary event"),
             "bpmn:EndEvent": _("End event"),
             "bpmn:ExclusiveGateway": _("Exclusive gateway"),
             "bpmn:ParallelGateway": _("Parallel gateway"),
