@@ -251,7 +251,7 @@ def _panel_messages() -> dict:
         "timerHint": _(
             "Escalation: the tracking dashboard counts the task as overdue after this period."
         ),
-        "operator": _("Operator"),
+        "operator": _("Operator to call"),
         "chooseOperator": _("— choose an operator —"),
         "operatorHint": _("What this step computes or records, from the performance module."),
         "parameters": _("Parameters"),
