@@ -62,7 +62,8 @@ def test_a_test_run_steps_through_each_role_and_shows_the_path_taken(
     step.locator("[name=annual_goal]").fill("完成三栋教学楼的维修改造")
     step.locator("[name=nature]").select_option(label="一次性")
     step.locator("[name=indicators]").fill(
-        '[{"level1": "产出指标", "name": "维修面积", "sign": "≥", "target": "3000", "unit": "平方米"}]'
+        '[{"level1": "产出指标", "name": "维修面积", "sign": "≥",'
+        ' "target": "3000", "unit": "平方米"}]'
     )
     step.locator("button[type=submit]").click()
 
@@ -194,12 +195,15 @@ def test_a_boundary_timer_and_assignee_field_are_set_in_days_and_by_field(page: 
     page.evaluate(
         """() => {
           const modeler = window.modeler;
+          const factory = modeler.get('bpmnFactory');
           const task = modeler.get('elementRegistry').get('finance_review');
-          const bo = modeler.get('bpmnFactory').create('bpmn:BoundaryEvent', { id: 'remind_finance' });
-          bo.eventDefinitions = [modeler.get('bpmnFactory').create('bpmn:TimerEventDefinition')];
+          const bo = factory.create('bpmn:BoundaryEvent', { id: 'remind_finance' });
+          bo.eventDefinitions = [factory.create('bpmn:TimerEventDefinition')];
           bo.cancelActivity = false;
-          const shape = modeler.get('elementFactory').createShape({ type: 'bpmn:BoundaryEvent', businessObject: bo });
-          modeler.get('modeling').createShape(shape, { x: task.x + 20, y: task.y + task.height }, task, { attach: true });
+          const shape = modeler.get('elementFactory')
+            .createShape({ type: 'bpmn:BoundaryEvent', businessObject: bo });
+          const at = { x: task.x + 20, y: task.y + task.height };
+          modeler.get('modeling').createShape(shape, at, task, { attach: true });
         }"""
     )
     select_element(page, "remind_finance", click=False)
