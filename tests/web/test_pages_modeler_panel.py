@@ -270,3 +270,32 @@ def test_a_diagram_with_errors_is_not_test_run_and_its_findings_come_back(client
     assert {f["code"] for f in answer.json["findings"]} == {"unknown-role"}
     wrong_key = start(client, GATEWAY_BPMN, key="other")
     assert wrong_key.status_code == 400 and "trial" in wrong_key.json["message"]
+
+
+def test_a_flow_back_to_the_step_just_done_is_not_shown_taken_when_the_run_went_on(client, login):
+    """The return flow's source (the gateway) ran and its target (the review) ran too,
+    but before the gateway: only the flow forward was taken."""
+    login("admin")
+    looping = GATEWAY_BPMN.replace(
+        '<bpmn:sequenceFlow id="f_no" name="退回" sourceRef="gw" targetRef="note" />',
+        '<bpmn:sequenceFlow id="f_no" name="退回" sourceRef="gw" targetRef="review" />',
+    ).replace(
+        "<bpmn:incoming>f1</bpmn:incoming>",
+        "<bpmn:incoming>f1</bpmn:incoming><bpmn:incoming>f_no</bpmn:incoming>",
+    )
+    looping = re.sub(r"<bpmn:scriptTask.*?</bpmn:scriptTask>", "", looping, flags=re.S)
+    looping = looping.replace(
+        '<bpmn:endEvent id="end_no"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>', ""
+    )
+    looping = looping.replace(
+        '<bpmn:sequenceFlow id="f4" sourceRef="note" targetRef="end_no" />', ""
+    )
+    looping = looping.replace("<bpmn:flowNodeRef>note</bpmn:flowNodeRef>", "").replace(
+        "<bpmn:flowNodeRef>end_no</bpmn:flowNodeRef>", ""
+    )
+    first = start(client, looping).json
+    approved = step(client, first, {"decision": "approve"}, xml=looping).json
+    assert approved["flows"] == ["f2", "f_ok", "f3"]
+    returned = step(client, first, {"decision": "return", "comment": "再审"}, xml=looping).json
+    assert returned["flows"] == ["f2", "f_no"]
+    assert [t["activity_id"] for t in returned["ready"]] == ["review"]

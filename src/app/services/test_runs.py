@@ -156,8 +156,8 @@ def _answer(
     data = _Json.loads(_Json.dumps(data))
     flows, kinds = _diagram(xml)
     visited = done + [a for a in step.passed if a not in done]
-    reached = set(visited) | {t.spec.id for t in step.ready}
-    taken = [f for f in flows if f.source in visited and f.target in reached]
+    waiting = {t.spec.id for t in step.ready}
+    taken = [f for f in flows if _was_taken(f, visited, waiting)]
     decisions = [
         {
             "gateway": gateway,
@@ -206,6 +206,17 @@ def _answer(
         "data": data,
         "stand_ins": calls,
     }
+
+
+def _was_taken(flow: _Flow, visited: list[str], waiting: set[str]) -> bool:
+    """A flow was taken when its source ran in this step and its target ran after it or
+    waits now (a flow back to the step just completed only counts when it waits again)."""
+    if flow.source not in visited:
+        return False
+    if flow.target in waiting:
+        return True
+    after = visited[visited.index(flow.source) + 1 :]
+    return flow.target in after
 
 
 def _form_fields(schema: dict | None) -> list[dict]:
