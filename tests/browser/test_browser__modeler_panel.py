@@ -151,7 +151,7 @@ def test_a_script_is_checked_by_the_sandbox_and_its_problem_shown_inline(
         " + score_feasibility + score_compliance"
     )
     panel.locator("[data-action=check-script]").click()
-    expect(panel.locator(".code-check")).to_have_text("沙箱检查通过。")
+    expect(panel.locator(".code-check.code-ok")).to_have_text("沙箱检查通过。")
 
     set_field(page, "script", "total = 1\nimport os\n")
     panel.locator("[data-action=check-script]").click()
@@ -159,6 +159,23 @@ def test_a_script_is_checked_by_the_sandbox_and_its_problem_shown_inline(
     expect(panel.locator(".code-check.code-problems")).to_contain_text("import os")
     screenshot(page, "script-check")
     assert "<bpmn:script>total = 1\nimport os\n</bpmn:script>" in exported_xml(page)
+
+    # Scripts before and after a user task, checked the same way.
+    select_element(page, "dept_review", click=False)
+    panel.locator("details.task-scripts summary").click()
+    set_field(page, "pre_script", "review_round = data.get('review_round', 0) + 1")
+    set_field(page, "post_script", "reviewed = True")
+    panel.locator("[data-action=check-post_script]").click()
+    expect(panel.locator(".code-check.code-ok")).to_have_count(1)
+    xml = exported_xml(page)
+    task = xml[xml.index('<bpmn:userTask id="dept_review"') :]
+    task = task[: task.index("</bpmn:userTask>")]
+    assert (
+        "<spiffworkflow:preScript>review_round = data.get('review_round', 0) + 1"
+        "</spiffworkflow:preScript>" in task
+    )
+    assert "<spiffworkflow:postScript>reviewed = True</spiffworkflow:postScript>" in task
+    assert 'name="formJsonSchemaFilename"' in task  # the properties kept beside them
 
 
 def test_a_condition_offers_the_fields_of_the_forms_filled_before_its_gateway(

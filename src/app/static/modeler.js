@@ -16,6 +16,7 @@
  *   service task   the operator (from the performance module's list), one input per
  *                  parameter (an expression over the submission's fields), result variable
  *   script task    the script, checked by the server's sandbox compiler on demand
+ *   any task       scripts run before it starts and after it completes (pre/postScript)
  * The page embeds a JSON config (#modeler-config): addresses, roles, forms, messages.
  * Saving posts the XML as the process's draft; deploying saves, then asks the server to
  * lint and deploy the draft, and marks the elements of any finding on the canvas; "check"
@@ -425,6 +426,7 @@
     if (is(element, "bpmn:ServiceTask")) renderServiceTask(element);
     if (is(element, "bpmn:ScriptTask")) renderScriptTask(element);
     if (is(element, "bpmn:SequenceFlow")) renderFlow(element);
+    if (is(element, "bpmn:Task")) renderTaskScripts(element);
   }
 
   function renderProcess(element) {
@@ -657,6 +659,55 @@
       var param = moddle.create("spiffworkflow:parameter", { id: name, type: "any", value: value });
       param.$parent = list;
       modeling.updateModdleProperties(element, list, { parameters: params.concat([param]) });
+    }
+  }
+
+  /* spiffworkflow:preScript / postScript: run before the task starts / after it completes. */
+  function renderTaskScripts(element) {
+    var bo = element.businessObject;
+    var details = el("details", { className: "task-scripts" }, [el("summary", { text: M.taskScripts })]);
+    [["spiffworkflow:preScript", "pre_script", M.preScript],
+      ["spiffworkflow:postScript", "post_script", M.postScript]].forEach(function (kind) {
+      var existing = extensionOf(bo, kind[0]);
+      var text = el("textarea", { name: kind[1], rows: 3, spellcheck: "false", className: "code" });
+      text.value = existing ? existing.script || "" : "";
+      if (text.value) details.open = true;
+      text.addEventListener("change", function () {
+        setTaskScript(element, kind[0], text.value);
+      });
+      var result = el("div", { className: "code-check", "aria-live": "polite" });
+      var button = el("button", { type: "button", className: "secondary", text: M.checkScript,
+        "data-action": "check-" + kind[1] });
+      button.addEventListener("click", function () { checkCode(text.value, "exec", result); });
+      details.appendChild(field(kind[2], text));
+      details.appendChild(button);
+      details.appendChild(result);
+    });
+    panel.appendChild(details);
+  }
+
+  function setTaskScript(element, type, script) {
+    var bo = element.businessObject;
+    var ext = bo.extensionElements;
+    if (!ext) {
+      if (!script.trim()) return;
+      ext = moddle.create("bpmn:ExtensionElements", { values: [] });
+      ext.$parent = bo;
+      modeling.updateProperties(element, { extensionElements: ext });
+    }
+    var existing = extensionOf(bo, type);
+    if (!script.trim()) {
+      if (existing) {
+        modeling.updateModdleProperties(element, ext, {
+          values: ext.get("values").filter(function (v) { return v !== existing; }),
+        });
+      }
+    } else if (existing) {
+      modeling.updateModdleProperties(element, existing, { script: script });
+    } else {
+      var made = moddle.create(type, { script: script });
+      made.$parent = ext;
+      modeling.updateModdleProperties(element, ext, { values: ext.get("values").concat([made]) });
     }
   }
 

@@ -271,6 +271,9 @@ def _panel_messages() -> dict:
             "Sandboxed Python: no imports, no names starting with _. Names it sets become fields."
         ),
         "checkScript": _("Check the script"),
+        "taskScripts": _("Scripts before and after this step"),
+        "preScript": _("Before the step starts (preScript)"),
+        "postScript": _("After the step is completed (postScript)"),
         "codeOk": _("The sandbox accepts it."),
         "atLine": _("Line {line}:"),
         "checking": _("Checking…"),
