@@ -248,9 +248,7 @@ def _panel_messages() -> dict:
         ),
         "badFieldName": _("A field name starts with a letter and holds only letters, digits and _"),
         "timerDays": _("Timer fires after days"),
-        "timerHint": _(
-            "Escalation: the tracking dashboard counts the task as overdue after this period."
-        ),
+        "timerHint": _("Days after the task starts when the timer fires, e.g. to escalate."),
         "operator": _("Operator to call"),
         "chooseOperator": _("— choose an operator —"),
         "operatorHint": _("What this step computes or records, from the performance module."),
