@@ -144,3 +144,73 @@ def test_the_modeler_writes_back_every_spiffworkflow_extension_it_read(
     exported = page.evaluate("window.modeler.saveXML().then(r => r.xml)")
     assert sorted(SPIFF_TAG.findall(exported)) == sorted(SPIFF_TAG.findall(original))
     assert exported.count("resultVariable=") == original.count("resultVariable=")
+
+
+def add_user_task_after(page: Page, source_id: str, lane_id: str, new_id: str) -> None:
+    """Drop a user task into a lane, right of `source_id`, and connect source -> task -> the
+    source's old target, through bpmn-js's modeling service (dragging from the palette is
+    bpmn-js's own behaviour, not ours)."""
+    page.evaluate(
+        """([sourceId, laneId, newId]) => {
+          const modeler = window.modeler;
+          const registry = modeler.get('elementRegistry');
+          const modeling = modeler.get('modeling');
+          const source = registry.get(sourceId);
+          const lane = registry.get(laneId);
+          const outgoing = source.outgoing[0];
+          const target = outgoing.target;
+          modeling.removeConnection(outgoing);
+          const businessObject = modeler.get('bpmnFactory').create('bpmn:UserTask', { id: newId });
+          const task = modeling.createShape(
+            { type: 'bpmn:UserTask', businessObject },
+            { x: source.x + source.width + 90, y: source.y + source.height / 2 },
+            lane
+          );
+          modeling.moveElements([target], { x: 160, y: 0 });
+          modeling.connect(source, task);
+          modeling.connect(task, target);
+        }""",
+        [source_id, lane_id, new_id],
+    )
+
+
+def test_a_step_added_in_the_panel_reaches_the_inbox_of_its_lane_role(
+    page: Page, screenshot, log_in, app, user
+):
+    from app.services.instances import start_instance
+    from app.services.tasks import complete_task
+    from factories import GOOD_TARGETS
+
+    log_in("admin")
+    open_modeler(page, "simple_approval")
+    add_user_task_after(page, "finance_review", "Lane_finance", "finance_recheck")
+    select_element(page, "finance_recheck")
+    panel = page.locator(".modeler-panel")
+    set_field(page, "name", "财政复核")
+    panel.locator("[name=form]").select_option("review.schema.json")
+    set_field(page, "due_days", "4")
+    select_element(page, "Lane_finance", click=False)
+    panel.locator("[name=role]").select_option("finance_bureau")
+    select_element(page, "finance_recheck")
+    expect(panel.locator("[name=form]")).to_have_value("review.schema.json")
+    expect(panel.locator("[name=due_days]")).to_have_value("4")
+    expect(page.locator(".djs-element[data-element-id=finance_recheck] text")).to_contain_text(
+        "财政复核"
+    )
+    screenshot(page, "added-step")
+
+    page.click("[data-action=deploy]")
+    expect(page.locator(".modeler-status")).to_contain_text("已部署为版本 2")
+
+    with app.app_context():
+        instance, ready = start_instance(user("unit"), "simple_approval", title="复核测试")
+        _, ready = complete_task(user("unit"), ready[0].id, GOOD_TARGETS)
+        _, ready = complete_task(user("dept"), ready[0].id, {"decision": "approve"})
+        _, ready = complete_task(user("finance"), ready[0].id, {"decision": "approve"})
+        assert [t.activity_id for t in ready] == ["finance_recheck"]
+
+    log_in("finance")
+    page.goto("/")
+    row = page.locator("tr", has_text="复核测试")
+    expect(row).to_contain_text("财政复核")
+    screenshot(page, "inbox")

@@ -49,23 +49,42 @@ def register_functions(functions: dict[str, Callable[..., Any]]) -> None:
 _script_engine = make_script_engine({})
 
 
-def start_workflow(process: CompiledProcess, data: dict) -> Step:
-    """Create an instance and run it to its first wait state. Raises EngineError."""
-    workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=_script_engine)
+def start_workflow(
+    process: CompiledProcess, data: dict, *, functions: dict[str, Callable[..., Any]] | None = None
+) -> Step:
+    """Create an instance and run it to its first wait state. Raises EngineError.
+
+    `functions` replaces the registered domain functions for this run only (the
+    modeler's test run offers stand-ins for the operators that write).
+    """
+    workflow = BpmnWorkflow(
+        process.spec, process.subprocess_specs, script_engine=_engine_for(functions)
+    )
     start = workflow.get_tasks(state=TaskState.READY)
     for task in start:
         task.data.update(data)
     return _run(process, workflow, dict(data))
 
 
-def complete_task(process: CompiledProcess, state: str, engine_task_id: str, data: dict) -> Step:
+def complete_task(
+    process: CompiledProcess,
+    state: str,
+    engine_task_id: str,
+    data: dict,
+    *,
+    functions: dict[str, Callable[..., Any]] | None = None,
+) -> Step:
     """Complete a waiting user task with `data` (the instance's full data) and run on.
 
     Raises TaskNotReady when the task is not waiting any more, EngineError when a script
     or gateway downstream fails.
     """
     workflow = load_compact(
-        state, process.spec, process.subprocess_specs, process.serialized_spec, _script_engine
+        state,
+        process.spec,
+        process.subprocess_specs,
+        process.serialized_spec,
+        _engine_for(functions),
     )
     try:
         task = workflow.get_task_from_id(UUID(engine_task_id))
@@ -80,6 +99,15 @@ def complete_task(process: CompiledProcess, state: str, engine_task_id: str, dat
     except SpiffWorkflowException as exc:
         raise EngineError(str(exc)) from exc
     return _run(process, workflow, produced)
+
+
+def _engine_for(functions: dict[str, Callable[..., Any]] | None) -> Any:
+    return _script_engine if functions is None else make_script_engine(functions)
+
+
+def registered_functions() -> dict[str, Callable[..., Any]]:
+    """The domain functions scripts and service tasks may call, by name."""
+    return dict(_functions)
 
 
 def _run(process: CompiledProcess, workflow: BpmnWorkflow, produced: dict) -> Step:

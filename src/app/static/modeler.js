@@ -4,14 +4,23 @@
  *   every element  name
  *   pool/process   the process key (new processes only) and name
  *   lane           the role whose tasks it holds (its name becomes the role code)
- *   user task      form and ui form (from the known form files), due in N working days
- *                  (spiffworkflow:property dueIn = PnD)
+ *   user task      form and ui form (from the known form files, with links to the form
+ *                  editor when the app has one), due in N working days (spiffworkflow:
+ *                  property dueIn = PnD), assigneeFrom (a field of an earlier form)
+ *   boundary timer on a user task
+ *                  its duration in days (timeDuration "PnD")
  *   flow out of an exclusive/inclusive gateway
- *                  condition (field, operator, value -> a Python expression, or the raw
- *                  expression) and whether it is the gateway's default flow
+ *                  condition (a field of the forms filled before the gateway, operator,
+ *                  value -> a Python expression, or the raw expression, checked by the
+ *                  server's sandbox) and whether it is the gateway's default flow
+ *   service task   the operator (from the performance module's list), one input per
+ *                  parameter (an expression over the submission's fields), result variable
+ *   script task    the script, checked by the server's sandbox compiler on demand
+ *   any task       scripts run before it starts and after it completes (pre/postScript)
  * The page embeds a JSON config (#modeler-config): addresses, roles, forms, messages.
  * Saving posts the XML as the process's draft; deploying saves, then asks the server to
- * lint and deploy the draft, and marks the elements of any finding on the canvas.
+ * lint and deploy the draft, and marks the elements of any finding on the canvas; "check"
+ * does the same lint without deploying. The test run lives in modeler-testrun.js.
  * The instance is window.modeler, for tests and for the curious.
  */
 (function () {
@@ -82,6 +91,11 @@
     moddleExtensions: { spiffworkflow: SPIFF_DESCRIPTOR },
   });
   window.modeler = modeler;
+  // What modeler-testrun.js needs from this panel.
+  window.modelerPanel = {
+    config: config, messages: M, csrf: csrf, el: el, post: function (a, b, c) { return post(a, b, c); },
+    currentKey: function () { return currentKey(); }, url: url,
+  };
   var modeling = modeler.get("modeling");
   var moddle = modeler.get("moddle");
   var registry = modeler.get("elementRegistry");
@@ -280,6 +294,99 @@
     modeling.updateProperties(element, { conditionExpression: value });
   }
 
+  /* ---- what is known before an element: fields of earlier forms, results, script names */
+
+  function extensionOf(bo, type) {
+    var ext = bo.extensionElements;
+    if (!ext) return null;
+    return (ext.get("values") || []).find(function (v) {
+      return v.$instanceOf(type);
+    }) || null;
+  }
+
+  function assignedNames(script) {
+    var names = [];
+    (script || "").split(/\n/).forEach(function (line) {
+      var match = /^([A-Za-z][\w]*)\s*=[^=]/.exec(line);
+      if (match && names.indexOf(match[1]) < 0) names.push(match[1]);
+    });
+    return names;
+  }
+
+  /* The flow nodes a token passes before reaching `bo` (following incoming flows back;
+   * a boundary event starts from the task it is attached to). */
+  function upstreamOf(bo) {
+    var seen = {};
+    var order = [];
+    var queue = [bo];
+    while (queue.length) {
+      var node = queue.shift();
+      var sources = (node.incoming || []).map(function (flow) { return flow.sourceRef; });
+      if (node.attachedToRef) sources.push(node.attachedToRef);
+      sources.forEach(function (source) {
+        if (source && !seen[source.id]) {
+          seen[source.id] = true;
+          order.push(source);
+          queue.push(source);
+        }
+      });
+    }
+    return order;
+  }
+
+  /* Fields an expression at `bo` can read: [{name, title, from, options?}], nearest first. */
+  function fieldsBefore(bo) {
+    var fields = [];
+    var known = {};
+    function add(name, title, from, options) {
+      if (!name || known[name]) return;
+      known[name] = true;
+      fields.push({ name: name, title: title || name, from: from, options: options });
+    }
+    upstreamOf(bo).forEach(function (node) {
+      var label = node.name || node.id;
+      if (node.$instanceOf("bpmn:UserTask")) {
+        var form = getProperty(node, "formJsonSchemaFilename");
+        ((config.formFields || {})[form] || []).forEach(function (f) {
+          add(f.name, f.title, label, f.options);
+        });
+      } else if (node.$instanceOf("bpmn:ServiceTask")) {
+        var op = extensionOf(node, "spiffworkflow:serviceTaskOperator");
+        if (op && op.resultVariable) add(op.resultVariable, op.resultVariable, label);
+      } else if (node.$instanceOf("bpmn:ScriptTask")) {
+        assignedNames(node.script).forEach(function (name) { add(name, name, label); });
+      }
+    });
+    return fields;
+  }
+
+  function fieldOptions(fields) {
+    return fields.map(function (f) {
+      return { value: f.name, label: f.title + " (" + f.name + ") · " + f.from };
+    });
+  }
+
+  /* ---- asking the server's sandbox about a script or expression ------------------- */
+
+  function checkCode(text, mode, box) {
+    box.textContent = "";
+    return post(config.scriptCheckUrl, JSON.stringify({ script: text, mode: mode }),
+      "application/json").then(function (answer) {
+      box.textContent = "";
+      if (answer.ok) {
+        box.className = "code-check code-ok";
+        box.appendChild(el("p", { text: M.codeOk }));
+        return;
+      }
+      box.className = "code-check code-problems";
+      var list = el("ul", {});
+      (answer.findings || [{ line: null, message: answer.message || M.error }]).forEach(function (f) {
+        list.appendChild(el("li", { text: (f.line ? M.atLine.replace("{line}", f.line) + " " : "") + f.message }));
+      });
+      box.appendChild(list);
+    });
+  }
+
   /* ---- the panel ------------------------------------------------------------------ */
 
   var selected = null;
@@ -315,7 +422,11 @@
       panel.appendChild(field(M.name, name));
     }
     if (is(element, "bpmn:UserTask")) renderUserTask(element);
+    if (is(element, "bpmn:BoundaryEvent")) renderTimer(element);
+    if (is(element, "bpmn:ServiceTask")) renderServiceTask(element);
+    if (is(element, "bpmn:ScriptTask")) renderScriptTask(element);
     if (is(element, "bpmn:SequenceFlow")) renderFlow(element);
+    if (is(element, "bpmn:Task")) renderTaskScripts(element);
   }
 
   function renderProcess(element) {
@@ -368,10 +479,27 @@
     var asOptions = function (names) {
       return none.concat(names.map(function (n) { return { value: n, label: n }; }));
     };
-    panel.appendChild(field(M.form, select(asOptions(config.forms.schemas),
-      getProperty(bo, "formJsonSchemaFilename"), function (value) {
-        setProperty(element, "formJsonSchemaFilename", value);
-      }, "form")));
+    var form = getProperty(bo, "formJsonSchemaFilename");
+    var formLinks = el("p", { className: "hint form-links" });
+    function showFormLinks(name) {
+      formLinks.textContent = "";
+      if (config.formEditorUrl && name) {
+        formLinks.appendChild(el("a", { href: config.formEditorUrl.replace("__FORM__", encodeURIComponent(name)),
+          target: "_blank", rel: "noopener", text: M.editForm, "data-link": "edit-form" }));
+        formLinks.appendChild(document.createTextNode(" "));
+      }
+      if (config.newFormUrl) {
+        formLinks.appendChild(el("a", { href: config.newFormUrl, target: "_blank", rel: "noopener",
+          text: M.newForm, "data-link": "new-form" }));
+      }
+    }
+    var formField = field(M.form, select(asOptions(config.forms.schemas), form, function (value) {
+      setProperty(element, "formJsonSchemaFilename", value);
+      showFormLinks(value);
+    }, "form"));
+    showFormLinks(form);
+    formField.appendChild(formLinks);
+    panel.appendChild(formField);
     panel.appendChild(field(M.uiForm, select(asOptions(config.forms.ui),
       getProperty(bo, "formUiSchemaFilename"), function (value) {
         setProperty(element, "formUiSchemaFilename", value);
@@ -386,6 +514,219 @@
     });
     var hint = dueIn && !days ? M.dueRaw + " " + dueIn : M.dueHint;
     panel.appendChild(field(M.dueDays, input, hint));
+
+    // assigneeFrom: a field of an earlier form holding the username the task goes to.
+    var fields = fieldsBefore(bo);
+    var listId = "assignee-fields-" + bo.id;
+    var assignee = el("input", { type: "text", name: "assignee_from", list: listId,
+      value: getProperty(bo, "assigneeFrom") });
+    assignee.addEventListener("change", function () {
+      var value = assignee.value.trim();
+      if (value && !/^[A-Za-z_][\w]*$/.test(value)) {
+        setStatus(M.badFieldName, "error");
+        assignee.value = getProperty(bo, "assigneeFrom");
+        return;
+      }
+      setProperty(element, "assigneeFrom", value);
+    });
+    var datalist = el("datalist", { id: listId }, fieldOptions(fields).map(function (o) {
+      return el("option", { value: o.value, text: o.label });
+    }));
+    var assigneeField = field(M.assigneeFrom, assignee, M.assigneeHint);
+    assigneeField.appendChild(datalist);
+    panel.appendChild(assigneeField);
+  }
+
+  function timerOf(bo) {
+    return (bo.eventDefinitions || []).find(function (d) {
+      return d.$instanceOf("bpmn:TimerEventDefinition");
+    }) || null;
+  }
+
+  function renderTimer(element) {
+    var bo = element.businessObject;
+    var timer = timerOf(bo);
+    if (!timer) return;
+    var raw = timer.timeDuration ? timer.timeDuration.body || "" : "";
+    var days = /^\s*["']?P(\d+)D["']?\s*$/.exec(raw);
+    var input = el("input", { type: "number", min: "1", step: "1", name: "timer_days",
+      value: days ? days[1] : "" });
+    input.addEventListener("change", function () {
+      var n = parseInt(input.value, 10);
+      var expression = n > 0
+        ? moddle.create("bpmn:FormalExpression", { body: '"P' + n + 'D"' })
+        : undefined;
+      modeling.updateModdleProperties(element, timer, {
+        timeDuration: expression, timeDate: undefined, timeCycle: undefined,
+      });
+    });
+    var hint = raw && !days ? M.dueRaw + " " + raw : M.timerHint;
+    panel.appendChild(field(M.timerDays, input, hint));
+  }
+
+  function renderServiceTask(element) {
+    var bo = element.businessObject;
+    var op = extensionOf(bo, "spiffworkflow:serviceTaskOperator");
+    var chosen = op ? op.id : "";
+    var catalog = config.operators || [];
+    var info = catalog.find(function (o) { return o.name === chosen; });
+    var options = [{ value: "", label: M.chooseOperator }].concat(catalog.map(function (o) {
+      return { value: o.name, label: o.name };
+    }));
+    panel.appendChild(field(M.operator, select(options, chosen, function (name) {
+      replaceOperator(element, name, op ? op.resultVariable : "");
+      render(element);
+    }, "operator"), info ? info.description : M.operatorHint));
+    if (!op || !chosen) return;
+
+    var params = op.parameterList ? op.parameterList.get("parameters") : [];
+    var box = el("fieldset", { className: "parameters" }, [el("legend", { text: M.parameters })]);
+    var names = info ? info.parameters.map(function (p) { return p.name; }) : [];
+    params.forEach(function (p) {
+      if (names.indexOf(p.id) < 0) names.push(p.id);
+    });
+    names.forEach(function (name) {
+      var spec = info && info.parameters.find(function (p) { return p.name === name; });
+      var existing = params.find(function (p) { return p.id === name; });
+      var input = el("input", { type: "text", name: "param_" + name,
+        value: existing ? existing.value || "" : "",
+        placeholder: spec && !spec.required ? M.optionalDefault.replace("{default}", spec.default) : "" });
+      input.addEventListener("change", function () {
+        setParameter(element, op, name, input.value.trim());
+      });
+      var hint = spec ? (spec.required ? M.required : M.optional) + (spec.type ? " · " + spec.type : "")
+        : M.notAParameter;
+      box.appendChild(field(name, input, hint));
+    });
+    box.appendChild(el("p", { className: "muted hint", text: M.parameterHint }));
+    panel.appendChild(box);
+
+    var result = el("input", { type: "text", name: "result_variable", value: op.resultVariable || "" });
+    result.addEventListener("change", function () {
+      var value = result.value.trim();
+      if (value && !/^[A-Za-z_][\w]*$/.test(value)) {
+        setStatus(M.badFieldName, "error");
+        result.value = op.resultVariable || "";
+        return;
+      }
+      modeling.updateModdleProperties(element, op, { resultVariable: value || undefined });
+    });
+    panel.appendChild(field(M.resultVariable, result, M.resultHint));
+  }
+
+  function replaceOperator(element, name, resultVariable) {
+    var bo = element.businessObject;
+    var ext = bo.extensionElements;
+    if (!ext) {
+      if (!name) return;
+      ext = moddle.create("bpmn:ExtensionElements", { values: [] });
+      ext.$parent = bo;
+      modeling.updateProperties(element, { extensionElements: ext });
+    }
+    var others = (ext.get("values") || []).filter(function (v) {
+      return !v.$instanceOf("spiffworkflow:serviceTaskOperator");
+    });
+    if (name) {
+      var op = moddle.create("spiffworkflow:serviceTaskOperator", { id: name });
+      if (resultVariable) op.resultVariable = resultVariable;
+      var list = moddle.create("spiffworkflow:parameters", { parameters: [] });
+      list.$parent = op;
+      op.parameterList = list;
+      op.$parent = ext;
+      others.push(op);
+    }
+    modeling.updateModdleProperties(element, ext, { values: others });
+  }
+
+  function setParameter(element, op, name, value) {
+    var list = op.parameterList;
+    if (!list) {
+      list = moddle.create("spiffworkflow:parameters", { parameters: [] });
+      list.$parent = op;
+      modeling.updateModdleProperties(element, op, { parameterList: list });
+    }
+    var params = list.get("parameters");
+    var existing = params.find(function (p) { return p.id === name; });
+    if (!value) {
+      if (existing) {
+        modeling.updateModdleProperties(element, list, {
+          parameters: params.filter(function (p) { return p !== existing; }),
+        });
+      }
+    } else if (existing) {
+      modeling.updateModdleProperties(element, existing, { value: value });
+    } else {
+      var param = moddle.create("spiffworkflow:parameter", { id: name, type: "any", value: value });
+      param.$parent = list;
+      modeling.updateModdleProperties(element, list, { parameters: params.concat([param]) });
+    }
+  }
+
+  /* spiffworkflow:preScript / postScript: run before the task starts / after it completes. */
+  function renderTaskScripts(element) {
+    var bo = element.businessObject;
+    var details = el("details", { className: "task-scripts" }, [el("summary", { text: M.taskScripts })]);
+    [["spiffworkflow:preScript", "pre_script", M.preScript],
+      ["spiffworkflow:postScript", "post_script", M.postScript]].forEach(function (kind) {
+      var existing = extensionOf(bo, kind[0]);
+      var text = el("textarea", { name: kind[1], rows: 3, spellcheck: "false", className: "code" });
+      text.value = existing ? existing.script || "" : "";
+      if (text.value) details.open = true;
+      text.addEventListener("change", function () {
+        setTaskScript(element, kind[0], text.value);
+      });
+      var result = el("div", { className: "code-check", "aria-live": "polite" });
+      var button = el("button", { type: "button", className: "secondary", text: M.checkScript,
+        "data-action": "check-" + kind[1] });
+      button.addEventListener("click", function () { checkCode(text.value, "exec", result); });
+      details.appendChild(field(kind[2], text));
+      details.appendChild(button);
+      details.appendChild(result);
+    });
+    panel.appendChild(details);
+  }
+
+  function setTaskScript(element, type, script) {
+    var bo = element.businessObject;
+    var ext = bo.extensionElements;
+    if (!ext) {
+      if (!script.trim()) return;
+      ext = moddle.create("bpmn:ExtensionElements", { values: [] });
+      ext.$parent = bo;
+      modeling.updateProperties(element, { extensionElements: ext });
+    }
+    var existing = extensionOf(bo, type);
+    if (!script.trim()) {
+      if (existing) {
+        modeling.updateModdleProperties(element, ext, {
+          values: ext.get("values").filter(function (v) { return v !== existing; }),
+        });
+      }
+    } else if (existing) {
+      modeling.updateModdleProperties(element, existing, { script: script });
+    } else {
+      var made = moddle.create(type, { script: script });
+      made.$parent = ext;
+      modeling.updateModdleProperties(element, ext, { values: ext.get("values").concat([made]) });
+    }
+  }
+
+  function renderScriptTask(element) {
+    var bo = element.businessObject;
+    var text = el("textarea", { name: "script", rows: 8, spellcheck: "false", className: "code" });
+    text.value = bo.script || "";
+    text.addEventListener("change", function () {
+      modeling.updateProperties(element, { script: text.value, scriptFormat: "python" });
+    });
+    var result = el("div", { className: "code-check", "aria-live": "polite" });
+    var button = el("button", { type: "button", className: "secondary", text: M.checkScript,
+      "data-action": "check-script" });
+    button.addEventListener("click", function () {
+      checkCode(text.value, "exec", result);
+    });
+    panel.appendChild(field(M.script, text, M.scriptHint));
+    panel.appendChild(button);
+    panel.appendChild(result);
   }
 
   function renderFlow(element) {
@@ -398,29 +739,74 @@
     var isDefault = gateway.default === bo;
     var box = el("fieldset", { className: "condition" }, [el("legend", { text: M.condition })]);
     var parsed = parseExpression(conditionOf(bo)) || { field: "", operator: "==", value: "" };
-    var name = el("input", { type: "text", name: "cond_field", value: parsed.field,
-      placeholder: "decision" });
+    var fields = fieldsBefore(gateway);
+    var OTHER = "__other__";
+
+    // The field: one of the fields filled before the gateway, or a name typed by hand.
+    var fieldChoices = [{ value: "", label: M.chooseField }].concat(fieldOptions(fields))
+      .concat([{ value: OTHER, label: M.otherField }]);
+    var listed = fields.some(function (f) { return f.name === parsed.field; });
+    var name = select(fieldChoices, listed || !parsed.field ? parsed.field : OTHER, function () {
+      other.hidden = name.value !== OTHER;
+      drawValue();
+      if (name.value !== OTHER) applyBuilder();
+    }, "cond_field");
+    var other = el("input", { type: "text", name: "cond_field_other",
+      value: listed ? "" : parsed.field, placeholder: "decision" });
+    other.hidden = name.value !== OTHER;
+    other.addEventListener("change", applyBuilder);
+
     var operator = select(OPERATORS.map(function (op) { return { value: op, label: op }; }),
-      parsed.operator, function () { applyBuilder(); }, "cond_operator");
-    var value = el("input", { type: "text", name: "cond_value", value: parsed.value });
+      parsed.operator, function () { drawValue(); applyBuilder(); }, "cond_operator");
+    var valueHolder = el("div", { className: "cond-value" });
+    var value = null;
     var raw = el("textarea", { name: "cond_raw", rows: 2 });
     raw.value = conditionOf(bo);
+    var rawCheck = el("div", { className: "code-check", "aria-live": "polite" });
     var defaultBox = el("input", { type: "checkbox", name: "default_flow" });
     defaultBox.checked = isDefault;
 
+    function fieldName() {
+      return name.value === OTHER ? other.value.trim() : name.value;
+    }
+
+    // A field with choices (a decision) offers its choices; anything else is typed.
+    function drawValue() {
+      var chosen = fields.find(function (f) { return f.name === fieldName(); });
+      var current = value ? value.value : parsed.value;
+      valueHolder.textContent = "";
+      if (chosen && chosen.options && operator.value !== "in") {
+        value = select([{ value: "", label: "—" }].concat(chosen.options.map(function (o) {
+          return { value: String(o.value), label: o.label + " (" + o.value + ")" };
+        })), current, applyBuilder, "cond_value");
+      } else {
+        value = el("input", { type: "text", name: "cond_value", value: current });
+        value.addEventListener("change", applyBuilder);
+      }
+      value.disabled = isDefault;
+      valueHolder.appendChild(field(M.condValue, value, M.condValueHint));
+    }
+
     function applyBuilder() {
-      var expression = buildExpression(name.value, operator.value, value.value);
+      var expression = buildExpression(fieldName(), operator.value, value.value);
       raw.value = expression;
+      rawCheck.textContent = "";
       setCondition(element, expression);
     }
-    name.addEventListener("change", applyBuilder);
-    value.addEventListener("change", applyBuilder);
     raw.addEventListener("change", function () {
       setCondition(element, raw.value);
       var again = parseExpression(raw.value);
-      name.value = again ? again.field : "";
-      value.value = again ? again.value : "";
+      var known = again && fields.some(function (f) { return f.name === again.field; });
+      name.value = again ? (known ? again.field : OTHER) : "";
+      other.value = again && !known ? again.field : "";
+      other.hidden = name.value !== OTHER;
       if (again) operator.value = again.operator;
+      if (value) value.value = "";
+      parsed.value = again ? again.value : "";
+      value = null;
+      drawValue();
+      if (raw.value.trim()) checkCode(raw.value, "eval", rawCheck);
+      else rawCheck.textContent = "";
     });
     defaultBox.addEventListener("change", function () {
       if (defaultBox.checked) {
@@ -431,13 +817,17 @@
       }
       render(element);
     });
-    [name, operator, value, raw].forEach(function (control) {
+    [name, other, operator, raw].forEach(function (control) {
       control.disabled = isDefault;
     });
+    drawValue();
+    var fieldBox = field(M.condField, name, fields.length ? M.condFieldHint : M.noFieldsBefore);
+    fieldBox.appendChild(other);
     box.appendChild(el("div", { className: "condition-builder" }, [
-      field(M.condField, name), field(M.condOperator, operator), field(M.condValue, value, M.condValueHint),
+      fieldBox, field(M.condOperator, operator), valueHolder,
     ]));
     box.appendChild(field(M.condRaw, raw, M.condRawHint));
+    box.appendChild(rawCheck);
     box.appendChild(el("label", { className: "check" }, [defaultBox, document.createTextNode(" " + M.defaultFlow)]));
     panel.appendChild(box);
   }
@@ -565,6 +955,25 @@
     });
   }
 
+  function check() {
+    clearFindings();
+    setStatus(M.checking);
+    modeler.saveXML({ format: true }).then(function (result) {
+      return post(url(config.checkUrl, currentKey()), result.xml, "application/xml");
+    }).then(function (answer) {
+      if (!answer.ok) {
+        setStatus(answer.message || M.error, "error");
+        return;
+      }
+      var findings = answer.findings || [];
+      var errors = findings.filter(function (f) { return f.severity === "error"; }).length;
+      if (!findings.length) setStatus(M.checkClean, "success");
+      else setStatus(M.checkFound.replace("{count}", findings.length).replace("{errors}", errors),
+        errors ? "error" : "warning");
+      showFindings(findings);
+    });
+  }
+
   function discard() {
     if (!window.confirm(M.confirmDiscard)) return;
     post(url(config.discardUrl, currentKey()), "", "application/json").then(function (answer) {
@@ -593,6 +1002,7 @@
   root.querySelector("[data-action=discard]").addEventListener("click", discard);
   root.querySelector("[data-action=download]").addEventListener("click", download);
   root.querySelector("[data-action=deploy]").addEventListener("click", deploy);
+  root.querySelector("[data-action=check]").addEventListener("click", check);
 
   /* ---- opening -------------------------------------------------------------------- */
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from flask import flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug.routing import BuildError
 
-from app.services import modeling
-from app.services.errors import LintFailed, ServiceError
+from app.services import modeler_catalog, modeling, test_runs
+from app.services.errors import LintFailed, ServiceError, ValidationFailed
 from app.services.policy import require_can_deploy
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
@@ -21,6 +22,8 @@ def _json_error(exc: ServiceError):
     body = {"ok": False, "error": exc.code, "message": exc.message}
     if isinstance(exc, LintFailed):
         body["findings"] = exc.details or []
+    if isinstance(exc, ValidationFailed):
+        body["details"] = exc.details or []
     return jsonify(body), exc.status
 
 
@@ -77,6 +80,14 @@ def _modeler_page(key: str | None, source: modeling.ModelerSource | None):
         "deployedVersion": source.version if source else None,
         "roles": modeling.role_choices(),
         "forms": modeling.form_choices(key),
+        "formFields": modeler_catalog.form_fields(key),
+        "operators": modeler_catalog.operator_catalog(),
+        "checkUrl": url_for("web.modeler_check", key="__KEY__"),
+        "scriptCheckUrl": url_for("web.modeler_check_script"),
+        "testRunUrl": url_for("web.modeler_test_run", key="__KEY__"),
+        "testStepUrl": url_for("web.modeler_test_step", key="__KEY__"),
+        "formEditorUrl": _form_editor_url("web.form_editor", filename="__FORM__"),
+        "newFormUrl": _form_editor_url("web.form_editor_new"),
         "messages": _panel_messages(),
     }
     return render_template("modeler.html", key=key, source=source, config=config)
@@ -119,6 +130,78 @@ def modeler_deploy(key: str):
     return jsonify({"ok": True, "key": definition.key, "version": definition.version})
 
 
+# The form editor is another page; when its blueprint defines endpoints with these
+# names, the panel links each user task's form to it ("edit") and offers "new form".
+FORM_EDITOR_ENDPOINT = "web.form_editor"  # takes filename=<schema file name>
+NEW_FORM_ENDPOINT = "web.form_editor_new"
+
+
+def _form_editor_url(endpoint: str, **values: str) -> str | None:
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+@bp.get("/admin/modeler/operators")
+def modeler_operators():
+    require_can_deploy(actor())
+    return jsonify(modeler_catalog.operator_catalog())
+
+
+@bp.post("/admin/modeler/check-script")
+def modeler_check_script():
+    body = request.get_json(silent=True) or {}
+    try:
+        findings = modeler_catalog.check_script(
+            actor(), body.get("script"), body.get("mode") or "exec"
+        )
+    except ServiceError as exc:
+        return _json_error(exc)
+    return jsonify({"ok": not findings, "findings": findings})
+
+
+@bp.post("/admin/modeler/<key>/check")
+def modeler_check(key: str):
+    try:
+        findings = modeler_catalog.check_diagram(actor(), key, request.get_data())
+    except ServiceError as exc:
+        return _json_error(exc)
+    return jsonify({"ok": True, "findings": findings})
+
+
+@bp.post("/admin/modeler/<key>/test-run")
+def modeler_test_run(key: str):
+    body = request.get_json(silent=True) or {}
+    try:
+        answer = test_runs.start_test_run(actor(), key, _xml_of(body), body.get("data"))
+    except ServiceError as exc:
+        return _json_error(exc)
+    return jsonify({"ok": True, **answer})
+
+
+@bp.post("/admin/modeler/<key>/test-run/step")
+def modeler_test_step(key: str):
+    body = request.get_json(silent=True) or {}
+    try:
+        answer = test_runs.advance_test_run(
+            actor(),
+            key,
+            _xml_of(body),
+            body.get("token"),
+            str(body.get("task_id") or ""),
+            body.get("data"),
+        )
+    except ServiceError as exc:
+        return _json_error(exc)
+    return jsonify({"ok": True, **answer})
+
+
+def _xml_of(body: dict) -> bytes:
+    xml = body.get("xml")
+    return xml.encode("utf-8") if isinstance(xml, str) else b""
+
+
 def _panel_messages() -> dict:
     """The words static/modeler.js shows, in the reader's language."""
     return {
@@ -149,6 +232,68 @@ def _panel_messages() -> dict:
         "condRaw": _("Expression"),
         "condRawHint": _("A Python expression over the submitted fields."),
         "defaultFlow": _("Default flow (taken when no condition holds)"),
+        "chooseField": _("— choose a field —"),
+        "otherField": _("Another name…"),
+        "condFieldHint": _(
+            "Fields of the forms filled before this gateway, and results of earlier steps."
+        ),
+        "noFieldsBefore": _(
+            "No form is filled before this gateway: choose “Another name…” to type one."
+        ),
+        "editForm": _("Edit this form"),
+        "newForm": _("New form"),
+        "assigneeFrom": _("Assign to the user named in field"),
+        "assigneeHint": _(
+            "Optional: a field of an earlier form that holds a username (e.g. the chosen expert)."
+        ),
+        "badFieldName": _("A field name starts with a letter and holds only letters, digits and _"),
+        "timerDays": _("Timer fires after days"),
+        "timerHint": _("Days after the task starts when the timer fires, e.g. to escalate."),
+        "operator": _("Operator to call"),
+        "chooseOperator": _("— choose an operator —"),
+        "operatorHint": _("What this step computes or records, from the performance module."),
+        "parameters": _("Parameters"),
+        "parameterHint": _(
+            'An expression over the fields, e.g. opening_budget or project.get("grade").'
+        ),
+        "required": _("Required"),
+        "optional": _("Optional"),
+        "optionalDefault": _("Optional; default {default}"),
+        "notAParameter": _("Not a parameter of this operator"),
+        "resultVariable": _("Result variable"),
+        "resultHint": _(
+            "The field the operator's answer is stored in, for later gateways and steps."
+        ),
+        "script": _("Script"),
+        "scriptHint": _(
+            "Sandboxed Python: no imports, no names starting with _. Names it sets become fields."
+        ),
+        "checkScript": _("Check the script"),
+        "taskScripts": _("Scripts before and after this step"),
+        "preScript": _("Before the step starts (preScript)"),
+        "postScript": _("After the step is completed (postScript)"),
+        "codeOk": _("The sandbox accepts it."),
+        "atLine": _("Line {line}:"),
+        "checking": _("Checking…"),
+        "checkClean": _("No findings: the diagram can be deployed."),
+        "checkFound": _("{count} findings, {errors} of them errors."),
+        "testRunStarting": _("Starting the test run…"),
+        "testRunWaiting": _(
+            "{count} step(s) waiting: fill the form as the role shown and complete it."
+        ),
+        "testRunFinished": _("The process reached its end."),
+        "testRunStuck": _(
+            "No step is waiting and the process has not ended (a timer or message waits)."
+        ),
+        "gatewayTook": _("{gateway} took: {flows}"),
+        "standIn": _("{name} was not run: it would write to the project registry."),
+        "actAs": _("As: {role}"),
+        "assignedBy": _("assigned to the user named in {field} ({value})"),
+        "dueLabel": _("due in"),
+        "noFormFields": _("This step names no form."),
+        "completeStep": _("Complete this step"),
+        "notANumber": _("Not a number"),
+        "notJson": _("Not valid JSON"),
         "draftSaved": _("Draft saved."),
         "saveFailed": _("The draft was not saved:"),
         "deploying": _("Checking and deploying…"),
@@ -170,6 +315,7 @@ def _panel_messages() -> dict:
             "bpmn:ScriptTask": _("Script task"),
             "bpmn:Task": _("Task"),
             "bpmn:StartEvent": _("Start event"),
+            "bpmn:BoundaryEvent": _("Boundary event"),
             "bpmn:EndEvent": _("End event"),
             "bpmn:ExclusiveGateway": _("Exclusive gateway"),
             "bpmn:ParallelGateway": _("Parallel gateway"),

@@ -1,0 +1,300 @@
+"""The modeler's test run: a diagram run in memory, step by step, as each role would.
+
+An administrator wants to see which way the gateways go before deploying, without a
+real submission: nothing here writes a row. The engine runs on the diagram the modeler
+holds (compiled, not deployed); its state travels to the browser and back inside a
+token signed with the app's secret, so the server never loads state it did not make.
+Registry operators that would write 项目库 are replaced by stand-ins that only say they
+were called; computations and registry reads run for real.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from app import engine
+from app.engine.runtime import registered_functions
+from app.engine.xml import parse_xml
+from app.extensions import db
+from app.forms import validate_data
+from app.models import Role, User
+from app.performance.context import running
+from app.services.errors import BadRequest, LintFailed, ValidationFailed
+from app.services.modeler_catalog import (
+    WRITING_OPERATORS,
+    available_forms,
+    latest_decisions,
+)
+from app.services.modeler_catalog import schema_fields as fields_of
+from app.services.policy import require_can_deploy
+from app.services.roles import resolve_role
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+GATEWAYS = ("exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway")
+TOKEN_SALT = "modeler-test-run"
+TOKEN_MAX_AGE = 12 * 3600
+
+
+@dataclass(frozen=True)
+class _Flow:
+    id: str
+    name: str
+    source: str
+    target: str
+
+
+def start_test_run(actor: User, key: str, xml: bytes, data: dict | None = None) -> dict:
+    """Run the diagram to its first wait state. Raises LintFailed (with findings) when the
+    diagram would not deploy, BadRequest when the start fails."""
+    require_can_deploy(actor)
+    if data is not None and not isinstance(data, dict):
+        raise BadRequest("data 必须是对象 (data must be a JSON object)")
+    process = _compile(key, xml)
+    calls: list[str] = []
+    start_data = dict(data or {})
+    with running(_scratch_instance(actor), actor):
+        try:
+            step = engine.start_workflow(process, start_data, functions=_functions(calls))
+        except engine.EngineError as exc:
+            raise BadRequest(f"试运行在开始时出错 (the test run failed): {exc}") from exc
+    return _answer(key, xml, process, step, start_data, [], calls)
+
+
+def advance_test_run(
+    actor: User, key: str, xml: bytes, token: str, task_id: str, submitted: Any
+) -> dict:
+    """Complete one waiting step of a test run with `submitted` (that step's form data).
+
+    Raises BadRequest for a token this server did not sign or that belongs to another
+    version of the diagram, ValidationFailed (with details) when the data does not
+    satisfy the step's form, as a real submission would be refused.
+    """
+    require_can_deploy(actor)
+    if not isinstance(submitted, dict):
+        raise BadRequest("data 必须是对象 (data must be a JSON object)")
+    run = _load_token(token, key, xml)
+    process = _compile(key, xml)
+    waiting = {t["task_id"]: t for t in run["ready"]}
+    if task_id not in waiting:
+        raise BadRequest(f"此步骤不在等待中 (step {task_id!r} is not waiting in this test run)")
+    spec = process.user_tasks.get(waiting[task_id]["activity_id"])
+    schema = available_forms(key).get(spec.form) if spec and spec.form else None
+    if schema is not None:
+        submitted = {k: v for k, v in submitted.items() if k in (schema.get("properties") or {})}
+        errors = validate_data(schema, submitted)
+        if errors:
+            raise ValidationFailed(
+                "表单数据未通过校验 (the form data is not valid)",
+                details=[{"path": e.path, "message": e.message} for e in errors],
+            )
+    data = {**run["data"], **submitted}
+    calls: list[str] = []
+    with running(_scratch_instance(actor), actor):
+        try:
+            step = engine.complete_task(
+                process, run["state"], task_id, data, functions=_functions(calls)
+            )
+        except engine.TaskNotReady as exc:
+            raise BadRequest(f"此步骤不在等待中 (not waiting): {exc}") from exc
+        except engine.EngineError as exc:
+            raise BadRequest(f"试运行出错 (the test run failed): {exc}") from exc
+    done = [waiting[task_id]["activity_id"]]
+    return _answer(key, xml, process, step, {**data, **step.data}, done, calls)
+
+
+def _compile(key: str, xml: bytes) -> engine.CompiledProcess:
+    process, findings = engine.lint_bpmn(xml, f"{key}.bpmn", resolve_role, latest_decisions(key))
+    errors = [f for f in findings if f.severity == "error"]
+    if errors or process is None:
+        raise LintFailed(
+            f"图有 {len(errors)} 个问题，无法试运行 (the diagram has errors)",
+            details=[f.as_dict() for f in findings],
+        )
+    if process.key != key:
+        raise BadRequest(f"图中的流程标识是“{process.key}”，不是“{key}” (process key differs)")
+    return process
+
+
+def _scratch_instance(actor: User) -> Any:
+    """Stands in for the submission registry reads attach a project to; never stored."""
+    return SimpleNamespace(id=None, project_id=None, org=actor.org, org_id=actor.org_id)
+
+
+def _functions(calls: list[str]) -> dict[str, Callable[..., Any]]:
+    functions = registered_functions()
+    for name in WRITING_OPERATORS & functions.keys():
+        functions[name] = _stand_in(name, calls)
+    return functions
+
+
+def _stand_in(name: str, calls: list[str]) -> Callable[..., Any]:
+    def stand_in(*args: Any, **kwargs: Any) -> dict:
+        calls.append(name)
+        return {"test_run": True, "operator": name, "recorded": False}
+
+    return stand_in
+
+
+def _answer(
+    key: str,
+    xml: bytes,
+    process: engine.CompiledProcess,
+    step: engine.Step,
+    data: dict,
+    done: list[str],
+    calls: list[str],
+) -> dict:
+    data = _Json.loads(_Json.dumps(data))
+    flows, kinds = _diagram(xml)
+    visited = done + [a for a in step.passed if a not in done]
+    waiting = {t.spec.id for t in step.ready}
+    taken = [f for f in flows if _was_taken(f, visited, waiting)]
+    decisions = [
+        {
+            "gateway": gateway,
+            "flows": [{"id": f.id, "name": f.name} for f in taken if f.source == gateway],
+        }
+        for gateway in visited
+        if kinds.get(gateway) in GATEWAYS
+    ]
+    forms = available_forms(key)
+    role_names = dict(db.session.execute(select(Role.code, Role.name)).all())
+    ready = []
+    for task in step.ready:
+        role = resolve_role(task.spec.lane)
+        schema = forms.get(task.spec.form) if task.spec.form else None
+        ready.append(
+            {
+                "task_id": task.engine_task_id,
+                "activity_id": task.spec.id,
+                "name": task.spec.name,
+                "role": role,
+                "role_name": role_names.get(role or "", task.spec.lane),
+                "assignee_from": task.spec.assignee_from,
+                "assignee": data.get(task.spec.assignee_from) if task.spec.assignee_from else None,
+                "due_in": task.spec.due_in_text,
+                "form": task.spec.form,
+                "fields": _form_fields(schema),
+                "prefill": _prefill(schema, data),
+            }
+        )
+    token = _serializer().dumps(
+        {
+            "key": key,
+            "diagram": _digest(xml),
+            "state": step.state,
+            "data": data,
+            "ready": [{"task_id": t["task_id"], "activity_id": t["activity_id"]} for t in ready],
+        }
+    )
+    return {
+        "token": token,
+        "finished": step.finished,
+        "visited": visited,
+        "flows": [f.id for f in taken],
+        "decisions": decisions,
+        "ready": ready,
+        "data": data,
+        "stand_ins": calls,
+    }
+
+
+def _was_taken(flow: _Flow, visited: list[str], waiting: set[str]) -> bool:
+    """A flow was taken when its source ran in this step and its target ran after it or
+    waits now (a flow back to the step just completed only counts when it waits again)."""
+    if flow.source not in visited:
+        return False
+    if flow.target in waiting:
+        return True
+    after = visited[visited.index(flow.source) + 1 :]
+    return flow.target in after
+
+
+def _form_fields(schema: dict | None) -> list[dict]:
+    if schema is None:
+        return []
+    required = set(schema.get("required") or [])
+    fields = fields_of(schema)
+    for field in fields:
+        field["required"] = field["name"] in required
+    return fields
+
+
+def _prefill(schema: dict | None, data: dict) -> dict:
+    """What the step's form opens with: what the run already holds, else the schema's
+    first example, else the field's default."""
+    if schema is None:
+        return {}
+    examples = schema.get("examples")
+    example = examples[0] if isinstance(examples, list) and examples else {}
+    example = example if isinstance(example, dict) else {}
+    values = {}
+    for name, prop in (schema.get("properties") or {}).items():
+        if name in data:
+            values[name] = data[name]
+        elif name in example:
+            values[name] = example[name]
+        elif isinstance(prop, dict) and "default" in prop:
+            values[name] = prop["default"]
+    return values
+
+
+def _diagram(xml: bytes) -> tuple[list[_Flow], dict[str, str]]:
+    root = parse_xml(xml)
+    flows = [
+        _Flow(f.get("id", ""), f.get("name") or "", f.get("sourceRef", ""), f.get("targetRef", ""))
+        for f in root.iter(f"{{{BPMN_NS}}}sequenceFlow")
+    ]
+    kinds = {
+        element.get("id"): element.tag.split("}")[-1]
+        for element in root.iter()
+        if isinstance(element.tag, str) and element.get("id")
+    }
+    return flows, kinds
+
+
+class _Json:
+    """JSON for the token: values a script made that JSON lacks (dates) travel as text."""
+
+    @staticmethod
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+    @staticmethod
+    def loads(text: str | bytes) -> Any:
+        return json.loads(text)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt=TOKEN_SALT, serializer=_Json
+    )
+
+
+def _digest(xml: bytes) -> str:
+    return hashlib.sha256(xml).hexdigest()
+
+
+def _load_token(token: Any, key: str, xml: bytes) -> dict:
+    if not isinstance(token, str) or not token:
+        raise BadRequest("缺少试运行状态 (no test run token; start the test run again)")
+    try:
+        run = _serializer().loads(token, max_age=TOKEN_MAX_AGE)
+    except SignatureExpired as exc:
+        raise BadRequest("试运行已过期，请重新开始 (the test run expired; start again)") from exc
+    except BadSignature as exc:
+        raise BadRequest("试运行状态无效 (the test run token is not valid)") from exc
+    if run.get("key") != key or run.get("diagram") != _digest(xml):
+        raise BadRequest(
+            "图在试运行期间被修改，请重新开始试运行 (the diagram changed; start the test run again)"
+        )
+    return run
