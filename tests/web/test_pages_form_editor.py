@@ -74,6 +74,8 @@ def test_the_editor_opens_the_form_with_its_layout_and_serves_its_script(client,
     config = editor_config(page)
     assert config["schema"]["properties"]["project_name"]["title"] == "项目名称"
     assert config["ui"]["annual_goal"] == {"ui:widget": "textarea"}
+    # The order of the properties is the form's order: the page must not sort them.
+    assert list(config["schema"]["properties"])[:3] == ["project_name", "project_code", "nature"]
     assert config["uiFilename"] == "project-targets.uischema.json"
     assert config["messages"]["kinds"]["table"] == "表格"
     assert "/static/form_editor.js" in page and "//cdn" not in page

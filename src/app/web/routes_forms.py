@@ -5,8 +5,11 @@ same macros a task page uses, for a posted schema and ui schema; it changes noth
 
 from __future__ import annotations
 
+import json
+
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from jinja2.utils import htmlsafe_json_dumps
 
 from app.forms import build_form
 from app.services import form_editing
@@ -44,7 +47,11 @@ def form_editor(filename: str):
         "messages": _editor_messages(),
     }
     history = form_editing.form_history(user, filename)
-    return render_template("form_editor.html", source=source, config=config, history=history)
+    # Not Jinja's tojson: it sorts keys, and the order of properties is the form's order.
+    config_json = htmlsafe_json_dumps(config, dumps=json.dumps, ensure_ascii=False)
+    return render_template(
+        "form_editor.html", source=source, config_json=config_json, history=history
+    )
 
 
 @bp.post("/admin/forms/<filename>/save")

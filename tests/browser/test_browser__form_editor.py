@@ -1,0 +1,104 @@
+"""The form editor in Chromium: add a field, watch the preview, save, deploy, and find the
+field on the next submission's task while an earlier submission keeps its old form."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from app.extensions import db
+from app.services.instances import start_instance
+from app.services.tasks import complete_task
+from factories import GOOD_TARGETS
+
+
+def review_task_of_a_new_submission(app, title: str) -> int:
+    """Start simple_approval as `unit` and fill the targets: the department review's id."""
+    from sqlalchemy import select
+
+    from app.models import User
+
+    with app.app_context():
+        unit = db.session.scalar(select(User).where(User.username == "unit"))
+        _, ready = start_instance(unit, "simple_approval", title=title)
+        _, ready = complete_task(unit, ready[0].id, GOOD_TARGETS)
+        task_id = ready[0].id
+        db.session.remove()
+    return task_id
+
+
+def test_an_admin_adds_a_field_sees_it_previewed_saves_deploys_and_a_clerk_fills_it(
+    app, page: Page, screenshot, log_in
+):
+    earlier = review_task_of_a_new_submission(app, "改表前的申报")
+
+    log_in("admin")
+    page.goto("/admin/forms")
+    page.locator('tr[data-form="review.schema.json"] a').click()
+    expect(page.locator("[data-form-editor].form-editor-ready")).to_have_count(1)
+    preview = page.frame_locator("iframe[name=form-preview]")
+    expect(preview.locator("label[for=decision]")).to_have_text("审核结论 *（必填）")
+    expect(preview.locator("label", has_text="评审得分")).to_have_count(0)
+
+    page.click("[data-action=add-field]")
+    field = page.locator(".fe-field").last
+    field.locator("input[name=title]").fill("评审得分")
+    key = field.locator("input[name=key]")
+    key.fill("score")
+    key.dispatch_event("change")
+    field = page.locator('.fe-field[data-field="score"]')
+    field.locator("select[name=kind]").select_option("integer")
+    field.locator("input[name=maximum]").fill("100")
+    field.locator("input[name=description]").fill("0 到 100 分")
+    field.locator("input[name=required]").check()
+
+    # The preview is the task page's own form for what is on screen now.
+    label = preview.locator("label[for=score]")
+    expect(label).to_contain_text("评审得分")
+    expect(label).to_contain_text("*")
+    expect(preview.locator("input#score")).to_have_attribute("max", "100")
+    expect(preview.locator("#score-help")).to_contain_text("0 到 100 分")
+    # ... and the raw JSON beside it says the same.
+    page.locator("details.form-editor-json summary").click()
+    schema_json = page.locator("#schema-json")
+    expect(schema_json).to_have_value(re.compile(r'"score": \{[^}]*"title": "评审得分"'))
+    expect(schema_json).to_have_value(re.compile(r'"score": \{[^}]*"type": "integer"'))
+    expect(schema_json).to_have_value(re.compile(r'"required": \[\s*"decision",\s*"score"'))
+    screenshot(page, "editor")
+
+    # A broken pattern is refused with the reason, and the page says so.
+    comment = page.locator('.fe-field[data-field="comment"]')
+    comment.locator("input[name=pattern]").fill("[0-9")
+    expect(preview.locator(".preview-problems")).to_contain_text("正则表达式")
+    page.click("[data-action=save]")
+    expect(page.locator(".form-editor-problems")).to_contain_text("/properties/comment/pattern")
+    comment.locator("input[name=pattern]").fill("")
+
+    page.click("[data-action=save]")
+    expect(page.locator(".form-editor-status")).to_have_text("已保存。")
+    expect(page.locator(".form-editor-problems")).to_be_hidden()
+
+    page.reload()
+    expect(page.locator("[data-origin]")).to_contain_text("保存的版本")
+    expect(page.locator('.fe-field[data-field="score"] input[name=title]')).to_have_value(
+        "评审得分"
+    )
+    expect(page.locator(".form-history")).to_contain_text("score")
+
+    # Deploying the process that names the form pins the saved form to version 2.
+    page.locator(".form-editor a", has_text="simple_approval").click()
+    expect(page.locator("[data-modeler].modeler-ready")).to_have_count(1)
+    page.fill("[name=deploy_comment]", "部门审核增加评审得分")
+    page.click("[data-action=deploy]")
+    expect(page.locator(".modeler-status")).to_contain_text("已部署为版本 2")
+
+    later = review_task_of_a_new_submission(app, "改表后的申报")
+    log_in("dept")
+    page.goto(f"/tasks/{later}")
+    expect(page.locator("label[for=score]")).to_contain_text("评审得分")
+    expect(page.locator("input#score")).to_have_attribute("max", "100")
+    screenshot(page, "new-task")
+    page.goto(f"/tasks/{earlier}")
+    expect(page.locator("label", has_text="审核意见")).to_be_visible()
+    expect(page.locator("input#score")).to_have_count(0)
