@@ -102,3 +102,62 @@ def test_an_admin_adds_a_field_sees_it_previewed_saves_deploys_and_a_clerk_fills
     page.goto(f"/tasks/{earlier}")
     expect(page.locator("label", has_text="审核意见")).to_be_visible()
     expect(page.locator("input#score")).to_have_count(0)
+
+
+def test_a_new_form_gets_a_table_with_columns_reordered_fields_and_a_textarea(
+    page: Page, screenshot, log_in
+):
+    log_in("admin")
+    page.goto("/admin/forms")
+    page.fill("#filename", "project-plan.schema.json")
+    page.click(".new-form button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/admin/forms/project-plan\.schema\.json$"))
+    expect(page.locator("[data-form-editor].form-editor-ready")).to_have_count(1)
+    preview = page.frame_locator("iframe[name=form-preview]")
+
+    page.fill("input[name=form_title]", "项目实施计划")
+    page.click("[data-action=add-field]")
+    page.locator(".fe-field").last.locator("input[name=title]").fill("实施内容")
+    page.locator(".fe-field").last.locator("select[name=kind]").select_option("textarea")
+
+    page.click("[data-action=add-field]")
+    table = page.locator('.fe-field[data-field="field2"]')
+    table.locator("input[name=title]").fill("进度安排")
+    table.locator("select[name=kind]").select_option("table")
+    table = page.locator('.fe-field[data-field="field2"]')
+    table.locator("input[name=min_rows]").check()
+    column = table.locator('.fe-columns .fe-field[data-field="column1"]')
+    column.locator("input[name=title]").fill("阶段")
+    column.locator("select[name=kind]").select_option("select")
+    column = table.locator('.fe-columns .fe-field[data-field="column1"]')
+    column.locator("textarea[name=options]").fill("准备\n实施\n验收")
+    table.locator("[data-action=add-column]").click()
+    table.locator('.fe-columns .fe-field[data-field="column2"] input[name=title]').fill("完成日期")
+    table.locator('.fe-columns .fe-field[data-field="column2"] select[name=kind]').select_option(
+        "date"
+    )
+
+    # The table comes first once moved up.
+    page.locator('.fe-field[data-field="field2"] > .fe-head [data-action=move-up]').click()
+    expect(preview.locator(".preview-title")).to_have_text("项目实施计划")
+    expect(preview.locator("fieldset.field-table legend")).to_have_text("进度安排")
+    headers = preview.locator("fieldset.field-table thead th")
+    expect(headers.nth(0)).to_have_text("阶段")
+    expect(headers.nth(1)).to_have_text("完成日期")
+    expect(preview.locator("fieldset.field-table tbody select option")).to_have_text(
+        ["请选择…", "准备", "实施", "验收"]
+    )
+    expect(preview.locator("fieldset.field-table tbody input[type=date]")).to_have_count(1)
+    expect(preview.locator("textarea#field1")).to_have_count(1)
+    fields = preview.locator(".schema-form > .field, .schema-form > fieldset")
+    expect(fields.first).to_have_class(re.compile("field-table"))
+    screenshot(page, "table")
+
+    # Removing the text field takes it out of the preview too.
+    page.locator('.fe-field[data-field="field1"] > .fe-head [data-action=remove]').click()
+    expect(preview.locator("textarea#field1")).to_have_count(0)
+    page.click("[data-action=save]")
+    expect(page.locator(".form-editor-status")).to_have_text("已保存。")
+    page.reload()
+    expect(page.locator(".fe-field")).to_have_count(3)  # the table and its two columns
+    expect(preview.locator("fieldset.field-table thead th").first).to_have_text("阶段")

@@ -177,3 +177,11 @@ def test_posts_without_the_csrf_token_are_refused_and_change_nothing(app, client
     )
     assert accepted.status_code == 200
     assert saved_rows() == 2  # the schema and its layout
+
+
+def test_discarding_a_new_form_goes_back_to_the_list(client, login):
+    login("admin")
+    client.post("/admin/forms", data={"filename": "brand-new.schema.json"})
+    answer = client.post("/admin/forms/brand-new.schema.json/discard")
+    assert answer.headers["Location"].endswith("/admin/forms")
+    assert "brand-new.schema.json" not in client.get("/admin/forms").text

@@ -72,6 +72,8 @@ def save_form(filename: str):
 def discard_form(filename: str):
     if form_editing.discard_form_draft(actor(), filename):
         flash(_("The saved copy was discarded."), "success")
+    if not form_editing.form_exists(filename):  # a new form: nothing left to open
+        return redirect(url_for("web.admin_forms"))
     return redirect(url_for("web.form_editor", filename=filename))
 
 
