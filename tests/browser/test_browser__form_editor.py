@@ -161,3 +161,28 @@ def test_a_new_form_gets_a_table_with_columns_reordered_fields_and_a_textarea(
     page.reload()
     expect(page.locator(".fe-field")).to_have_count(3)  # the table and its two columns
     expect(preview.locator("fieldset.field-table thead th").first).to_have_text("阶段")
+
+
+def test_editing_the_raw_json_updates_the_fields_and_the_preview(page: Page, log_in):
+    log_in("admin")
+    page.goto("/admin/forms/review.schema.json")
+    expect(page.locator("[data-form-editor].form-editor-ready")).to_have_count(1)
+    preview = page.frame_locator("iframe[name=form-preview]")
+    page.locator("details.form-editor-json summary").click()
+
+    page.locator("#schema-json").fill('{"type": "object", "properties": {')
+    expect(page.locator('[data-json-error="schema"]')).to_contain_text("JSON 无效")
+    expect(page.locator('.fe-field[data-field="decision"]')).to_have_count(1)  # kept as it was
+
+    page.locator("#schema-json").fill(
+        '{"type": "object", "title": "简化意见", "properties": {"opinion": '
+        '{"type": "string", "title": "处理意见", "maxLength": 500}}}'
+    )
+    page.locator("#ui-json").fill('{"opinion": {"ui:widget": "textarea"}}')
+    expect(page.locator('[data-json-error="schema"]')).to_be_empty()
+    expect(page.locator(".fe-field")).to_have_count(1)
+    field = page.locator('.fe-field[data-field="opinion"]')
+    expect(field.locator("select[name=kind]")).to_have_value("textarea")
+    expect(field.locator("input[name=maxLength]")).to_have_value("500")
+    expect(preview.locator("textarea#opinion")).to_have_attribute("maxlength", "500")
+    expect(preview.locator("label[for=decision]")).to_have_count(0)
