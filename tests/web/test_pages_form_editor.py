@@ -185,3 +185,11 @@ def test_discarding_a_new_form_goes_back_to_the_list(client, login):
     answer = client.post("/admin/forms/brand-new.schema.json/discard")
     assert answer.headers["Location"].endswith("/admin/forms")
     assert "brand-new.schema.json" not in client.get("/admin/forms").text
+
+
+def test_the_editor_warns_where_a_process_shows_the_form_without_its_layout(client, login):
+    login("admin")
+    review = client.get("/admin/forms/review.schema.json").text  # no step names its layout
+    assert "layout-unused" in review and "review.uischema.json" in review
+    targets = client.get("/admin/forms/project-targets.schema.json").text
+    assert "layout-unused" not in targets  # fill_targets names its layout

@@ -57,6 +57,13 @@ class FormSource:
     origin: str  # draft | deployed | folder
     draft: FormDraft | None
     used_by: tuple[str, ...]  # processes whose latest version pins this form
+    ui_used_by: tuple[str, ...]  # ... and those that pin its layout file too
+
+    @property
+    def layout_unused_by(self) -> tuple[str, ...]:
+        """Processes showing this form without its layout: widgets chosen here (long text,
+        buttons) do not apply there until a step names the layout file."""
+        return tuple(key for key in self.used_by if key not in self.ui_used_by)
 
 
 @dataclass(frozen=True)
@@ -140,7 +147,10 @@ def form_source(actor: User, filename: str) -> FormSource:
     ui = ui_found[0] if ui_found and isinstance(ui_found[0], dict) else {}
     schema = found[0] if isinstance(found[0], dict) else dict(EMPTY_FORM)
     used_by = deployed.get(filename, (None, ()))[1]
-    return FormSource(filename, ui_name, schema, ui, found[1], drafts.get(filename), used_by)
+    ui_used_by = deployed.get(ui_name, (None, ()))[1]
+    return FormSource(
+        filename, ui_name, schema, ui, found[1], drafts.get(filename), used_by, ui_used_by
+    )
 
 
 def form_exists(filename: str) -> bool:
