@@ -11,6 +11,7 @@ keep the copy pinned to them, so running submissions never see a form change.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass
@@ -145,7 +146,7 @@ def form_source(actor: User, filename: str) -> FormSource:
         raise NotFound(f"没有表单“{filename}” (no such form)")
     ui_found = content(ui_name)
     ui = ui_found[0] if ui_found and isinstance(ui_found[0], dict) else {}
-    schema = found[0] if isinstance(found[0], dict) else dict(EMPTY_FORM)
+    schema = found[0] if isinstance(found[0], dict) else copy.deepcopy(EMPTY_FORM)
     used_by = deployed.get(filename, (None, ()))[1]
     ui_used_by = deployed.get(ui_name, (None, ()))[1]
     return FormSource(
@@ -196,9 +197,9 @@ def create_form(actor: User, filename: str, copy_of: str | None = None) -> FormD
         raise Conflict(f"表单“{filename}”已存在，请换一个文件名 (a form of that name exists)")
     if copy_of:
         source = form_source(actor, copy_of)
-        schema, ui = json.loads(json.dumps(source.schema)), json.loads(json.dumps(source.ui))
+        schema, ui = copy.deepcopy(source.schema), copy.deepcopy(source.ui)
     else:
-        schema, ui = dict(EMPTY_FORM), {}
+        schema, ui = copy.deepcopy(EMPTY_FORM), {}
     check_form(schema, ui)
     return _save(actor, filename, schema, ui, "created", {"copy_of": copy_of} if copy_of else {})
 
@@ -238,11 +239,6 @@ def preview_form(actor: User, schema_text: str, ui_text: str) -> FormSpec:
     problems as ``details``) for text that is not JSON or a schema that cannot render."""
     require_can_deploy(actor)
     return check_form(_parse(schema_text, "JSON Schema"), _parse(ui_text or "{}", "ui schema"))
-
-
-def parse_form_json(text: str, what: str) -> Any:
-    """JSON text posted by the editor; BadRequest naming the line when it is not JSON."""
-    return _parse(text, what)
 
 
 def saved_form_files() -> dict[str, bytes]:

@@ -427,12 +427,12 @@
   /* ---- JSON, preview, saving ---- */
 
   /* The layout without the empty objects the list creates on the way. */
-  function cleanUi(value, top) {
+  function cleanUi(value) {
     if (Array.isArray(value)) return value;
     if (!isObject(value)) return value;
     var out = {};
     Object.keys(value).forEach(function (k) {
-      var v = cleanUi(value[k], false);
+      var v = cleanUi(value[k]);
       if (isObject(v) && !Object.keys(v).length) return;
       out[k] = v;
     });
@@ -440,7 +440,7 @@
   }
 
   function schemaText() { return JSON.stringify(state.schema, null, 2); }
-  function uiText() { return JSON.stringify(cleanUi(state.ui, true), null, 2); }
+  function uiText() { return JSON.stringify(cleanUi(state.ui), null, 2); }
 
   function showJson() {
     if (document.activeElement !== jsonAreas.schema) jsonAreas.schema.value = schemaText();
@@ -534,7 +534,7 @@
       statusLine.textContent = "";
       showProblems(M.notSaved + " " + request.status, []);
     };
-    request.send(JSON.stringify({ schema: state.schema, ui: cleanUi(state.ui, true) }));
+    request.send(JSON.stringify({ schema: state.schema, ui: cleanUi(state.ui) }));
   }
 
   jsonAreas.schema.addEventListener("input", onJsonInput);
