@@ -148,7 +148,9 @@ def test_the_modeler_page_carries_operators_and_form_fields(client, login):
         {"value": "return", "label": "退回修改"},
     ]
     assert "project-targets.uischema.json" not in config["formFields"]
-    assert config["formEditorUrl"] is None  # no form editor page wired yet
+    # each user task's form links to the form editor, and "new form" to the forms list
+    assert config["formEditorUrl"] == "/admin/forms/__FORM__"
+    assert config["newFormUrl"] == "/admin/forms"
 
 
 def test_a_good_script_passes_the_check(client, login):

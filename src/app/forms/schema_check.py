@@ -2,7 +2,10 @@
 
 Draft 2020-12 meta-validation catches malformed keywords; our own rules catch
 schemas that are valid JSON Schema but cannot become a form (a root that is not
-an object, property names that cannot be WTForms field names).
+an object, property names that cannot be WTForms field names) or that nobody
+could submit (``schema_rules``: minimum above maximum, required fields that do not
+exist, patterns that do not compile). Where a rule explains a spot in its own
+words, the meta-validator's message for that spot is left out.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from jsonschema.exceptions import best_match
 from wtforms import Form
 
 from .refs import pointer, resolve
+from .schema_rules import rule_problems
 
 #: Attributes of ``wtforms.Form`` a property would shadow; "-" is the separator
 #: WTForms uses for nested names, so it cannot appear inside a name either.
@@ -29,7 +33,14 @@ def check_schema(schema: dict) -> list[str]:
     """Problems that stop ``schema`` from serving as a form; empty when fine."""
     if not isinstance(schema, Mapping):
         return ["表单定义必须是 JSON 对象 (form schema must be a JSON object)"]
-    problems = [_describe_meta_error(error) for error in _META.iter_errors(schema)]
+    rules = rule_problems(schema)
+    explained = {where for where, _ in rules}
+    problems = [
+        f"{where}: {message}"
+        for where, message in (_meta_problem(error) for error in _META.iter_errors(schema))
+        if where not in explained
+    ]
+    problems.extend(f"{where}: {message}" for where, message in rules)
     if schema.get("type") != "object":
         problems.append('/: 根节点必须是 "type": "object" (root must be type object)')
     if not isinstance(schema.get("properties"), Mapping):
@@ -44,10 +55,9 @@ def is_usable_name(name: str) -> bool:
     return name.isidentifier() and not name.startswith("_") and name not in RESERVED_NAMES
 
 
-def _describe_meta_error(error: Any) -> str:
+def _meta_problem(error: Any) -> tuple[str, str]:
     best = best_match([error]) or error
-    where = pointer(best.absolute_path) or "/"
-    return f"{where}: {best.message}"
+    return pointer(best.absolute_path) or "/", best.message
 
 
 def _name_problems(schema: Mapping[str, Any], root: Mapping[str, Any], path: list) -> Iterator[str]:

@@ -5,6 +5,7 @@ from app.models.audit import AuditEvent
 from app.models.campaign import Campaign
 from app.models.definition import FormFile, ProcessDefinition
 from app.models.draft import ProcessDraft
+from app.models.form_draft import FormDraft, FormEvent
 from app.models.idempotency import IdempotencyRecord
 from app.models.instance import ProcessInstance
 from app.models.job import Job
@@ -18,6 +19,8 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Campaign",
+    "FormDraft",
+    "FormEvent",
     "FormFile",
     "IdempotencyRecord",
     "Job",

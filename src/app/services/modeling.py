@@ -2,9 +2,10 @@
 
 A draft is the one unfinished diagram of a process (shared by the administrators, the
 last save wins); deploying it goes through the same lint and deployment as an upload,
-with the forms the administrator picked from: the latest version's pinned forms, then
-the forms/ folder. Rolling back is deploying an old version's diagram and pinned forms
-again as the newest version; running submissions keep the version they started on.
+with the forms the administrator picked from: the forms saved in the form editor, then
+the latest version's pinned forms, then the forms/ folder. Rolling back is deploying an
+old version's diagram and pinned forms again as the newest version; running submissions
+keep the version they started on.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from app.services.definitions import latest_definitions
 from app.services.deployment import deploy_definition
 from app.services.diagram_views import definition_version
 from app.services.errors import BadRequest, NotFound
+from app.services.form_editing import saved_form_files, saved_form_names
 from app.services.policy import require_can_deploy
 from app.services.transaction import transactional
 
@@ -144,9 +146,10 @@ def modeler_source(actor: User, key: str) -> ModelerSource:
 def deploy_draft(actor: User, key: str, comment: str | None = None) -> ProcessDefinition:
     """Deploy the draft of `key` as its next version and delete the draft.
 
-    The forms the diagram names come from the latest version's pinned forms, else the
-    forms/ folder; its decision tables from the latest version. Raises NotFound without
-    a draft, LintFailed (the draft kept) with every finding when an error blocks.
+    The forms the diagram names come from the forms saved in the form editor, else the
+    latest version's pinned forms, else the forms/ folder; its decision tables from the
+    latest version. Raises NotFound without a draft, LintFailed (the draft kept) with
+    every finding when an error blocks.
     """
     require_can_deploy(actor)
     draft = _draft(key)
@@ -158,6 +161,7 @@ def deploy_draft(actor: User, key: str, comment: str | None = None) -> ProcessDe
     if latest is not None:
         available.update(_pinned_forms(latest))
         decisions = _decisions(latest)
+    available.update(saved_form_files())  # what the form editor saved wins
     definition = deploy_definition(
         actor, draft.bpmn_xml.encode("utf-8"), f"{key}.bpmn", decisions, comment, available
     )
@@ -248,6 +252,7 @@ def role_choices() -> list[dict]:
 def form_choices(key: str | None) -> dict[str, list[str]]:
     """Form files a user task may name when `key` is deployed from the modeler."""
     names = set(_folder_forms())
+    names.update(saved_form_names())
     latest = _latest(key) if key else None
     if latest is not None:
         names.update(form.filename for form in latest.forms)

@@ -86,8 +86,8 @@ def _modeler_page(key: str | None, source: modeling.ModelerSource | None):
         "scriptCheckUrl": url_for("web.modeler_check_script"),
         "testRunUrl": url_for("web.modeler_test_run", key="__KEY__"),
         "testStepUrl": url_for("web.modeler_test_step", key="__KEY__"),
-        "formEditorUrl": _form_editor_url("web.form_editor", filename="__FORM__"),
-        "newFormUrl": _form_editor_url("web.form_editor_new"),
+        "formEditorUrl": _form_editor_url(FORM_EDITOR_ENDPOINT, filename="__FORM__"),
+        "newFormUrl": _form_editor_url(NEW_FORM_ENDPOINT),
         "messages": _panel_messages(),
     }
     return render_template("modeler.html", key=key, source=source, config=config)
@@ -130,10 +130,10 @@ def modeler_deploy(key: str):
     return jsonify({"ok": True, "key": definition.key, "version": definition.version})
 
 
-# The form editor is another page; when its blueprint defines endpoints with these
-# names, the panel links each user task's form to it ("edit") and offers "new form".
+# The form editor's pages: the panel links each user task's form to its editor ("edit")
+# and offers "new form" (the forms list, where a form is created or copied).
 FORM_EDITOR_ENDPOINT = "web.form_editor"  # takes filename=<schema file name>
-NEW_FORM_ENDPOINT = "web.form_editor_new"
+NEW_FORM_ENDPOINT = "web.admin_forms"
 
 
 def _form_editor_url(endpoint: str, **values: str) -> str | None:

@@ -1,0 +1,188 @@
+"""The form editor in Chromium: add a field, watch the preview, save, deploy, and find the
+field on the next submission's task while an earlier submission keeps its old form."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from app.extensions import db
+from app.services.instances import start_instance
+from app.services.tasks import complete_task
+from factories import GOOD_TARGETS
+
+
+def review_task_of_a_new_submission(app, title: str) -> int:
+    """Start simple_approval as `unit` and fill the targets: the department review's id."""
+    from sqlalchemy import select
+
+    from app.models import User
+
+    with app.app_context():
+        unit = db.session.scalar(select(User).where(User.username == "unit"))
+        _, ready = start_instance(unit, "simple_approval", title=title)
+        _, ready = complete_task(unit, ready[0].id, GOOD_TARGETS)
+        task_id = ready[0].id
+        db.session.remove()
+    return task_id
+
+
+def test_an_admin_adds_a_field_sees_it_previewed_saves_deploys_and_a_clerk_fills_it(
+    app, page: Page, screenshot, log_in
+):
+    earlier = review_task_of_a_new_submission(app, "改表前的申报")
+
+    log_in("admin")
+    page.goto("/admin/forms")
+    page.locator('tr[data-form="review.schema.json"] a').click()
+    expect(page.locator("[data-form-editor].form-editor-ready")).to_have_count(1)
+    preview = page.frame_locator("iframe[name=form-preview]")
+    expect(preview.locator("label[for=decision]")).to_have_text("审核结论 *（必填）")
+    expect(preview.locator("label", has_text="评审得分")).to_have_count(0)
+
+    page.click("[data-action=add-field]")
+    field = page.locator(".fe-field").last
+    field.locator("input[name=title]").fill("评审得分")
+    key = field.locator("input[name=key]")
+    key.fill("score")
+    key.dispatch_event("change")
+    field = page.locator('.fe-field[data-field="score"]')
+    field.locator("select[name=kind]").select_option("integer")
+    field.locator("input[name=maximum]").fill("100")
+    field.locator("input[name=description]").fill("0 到 100 分")
+    field.locator("input[name=required]").check()
+
+    # The preview is the task page's own form for what is on screen now.
+    label = preview.locator("label[for=score]")
+    expect(label).to_contain_text("评审得分")
+    expect(label).to_contain_text("*")
+    expect(preview.locator("input#score")).to_have_attribute("max", "100")
+    expect(preview.locator("#score-help")).to_contain_text("0 到 100 分")
+    # ... and the raw JSON beside it says the same.
+    page.locator("details.form-editor-json summary").click()
+    schema_json = page.locator("#schema-json")
+    expect(schema_json).to_have_value(re.compile(r'"score": \{[^}]*"title": "评审得分"'))
+    expect(schema_json).to_have_value(re.compile(r'"score": \{[^}]*"type": "integer"'))
+    expect(schema_json).to_have_value(re.compile(r'"required": \[\s*"decision",\s*"score"'))
+    screenshot(page, "editor")
+
+    # A broken pattern is refused with the reason, and the page says so.
+    comment = page.locator('.fe-field[data-field="comment"]')
+    comment.locator("input[name=pattern]").fill("[0-9")
+    expect(preview.locator(".preview-problems")).to_contain_text("正则表达式")
+    page.click("[data-action=save]")
+    expect(page.locator(".form-editor-problems")).to_contain_text("/properties/comment/pattern")
+    comment.locator("input[name=pattern]").fill("")
+
+    page.click("[data-action=save]")
+    expect(page.locator(".form-editor-status")).to_have_text("已保存。")
+    expect(page.locator(".form-editor-problems")).to_be_hidden()
+
+    page.reload()
+    expect(page.locator("[data-origin]")).to_contain_text("保存的版本")
+    expect(page.locator('.fe-field[data-field="score"] input[name=title]')).to_have_value(
+        "评审得分"
+    )
+    expect(page.locator(".form-history")).to_contain_text("score")
+
+    # Deploying the process that names the form pins the saved form to version 2.
+    page.locator(".form-editor a", has_text="simple_approval").click()
+    expect(page.locator("[data-modeler].modeler-ready")).to_have_count(1)
+    page.fill("[name=deploy_comment]", "部门审核增加评审得分")
+    page.click("[data-action=deploy]")
+    expect(page.locator(".modeler-status")).to_contain_text("已部署为版本 2")
+
+    later = review_task_of_a_new_submission(app, "改表后的申报")
+    log_in("dept")
+    page.goto(f"/tasks/{later}")
+    expect(page.locator("label[for=score]")).to_contain_text("评审得分")
+    expect(page.locator("input#score")).to_have_attribute("max", "100")
+    screenshot(page, "new-task")
+    page.goto(f"/tasks/{earlier}")
+    expect(page.locator("label", has_text="审核意见")).to_be_visible()
+    expect(page.locator("input#score")).to_have_count(0)
+
+
+def test_a_new_form_gets_a_table_with_columns_reordered_fields_and_a_textarea(
+    page: Page, screenshot, log_in
+):
+    log_in("admin")
+    page.goto("/admin/forms")
+    page.fill("#filename", "project-plan.schema.json")
+    page.click(".new-form button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/admin/forms/project-plan\.schema\.json$"))
+    expect(page.locator("[data-form-editor].form-editor-ready")).to_have_count(1)
+    preview = page.frame_locator("iframe[name=form-preview]")
+
+    page.fill("input[name=form_title]", "项目实施计划")
+    page.click("[data-action=add-field]")
+    page.locator(".fe-field").last.locator("input[name=title]").fill("实施内容")
+    page.locator(".fe-field").last.locator("select[name=kind]").select_option("textarea")
+
+    page.click("[data-action=add-field]")
+    table = page.locator('.fe-field[data-field="field2"]')
+    table.locator("input[name=title]").fill("进度安排")
+    table.locator("select[name=kind]").select_option("table")
+    table = page.locator('.fe-field[data-field="field2"]')
+    table.locator("input[name=min_rows]").check()
+    column = table.locator('.fe-columns .fe-field[data-field="column1"]')
+    column.locator("input[name=title]").fill("阶段")
+    column.locator("select[name=kind]").select_option("select")
+    column = table.locator('.fe-columns .fe-field[data-field="column1"]')
+    column.locator("textarea[name=options]").fill("准备\n实施\n验收")
+    table.locator("[data-action=add-column]").click()
+    table.locator('.fe-columns .fe-field[data-field="column2"] input[name=title]').fill("完成日期")
+    table.locator('.fe-columns .fe-field[data-field="column2"] select[name=kind]').select_option(
+        "date"
+    )
+
+    # The table comes first once moved up.
+    page.locator('.fe-field[data-field="field2"] > .fe-head [data-action=move-up]').click()
+    expect(preview.locator(".preview-title")).to_have_text("项目实施计划")
+    expect(preview.locator("fieldset.field-table legend")).to_have_text("进度安排")
+    headers = preview.locator("fieldset.field-table thead th")
+    expect(headers.nth(0)).to_have_text("阶段")
+    expect(headers.nth(1)).to_have_text("完成日期")
+    expect(preview.locator("fieldset.field-table tbody select option")).to_have_text(
+        ["请选择…", "准备", "实施", "验收"]
+    )
+    expect(preview.locator("fieldset.field-table tbody input[type=date]")).to_have_count(1)
+    expect(preview.locator("textarea#field1")).to_have_count(1)
+    fields = preview.locator(".schema-form > .field, .schema-form > fieldset")
+    expect(fields.first).to_have_class(re.compile("field-table"))
+    screenshot(page, "table")
+
+    # Removing the text field takes it out of the preview too.
+    page.locator('.fe-field[data-field="field1"] > .fe-head [data-action=remove]').click()
+    expect(preview.locator("textarea#field1")).to_have_count(0)
+    page.click("[data-action=save]")
+    expect(page.locator(".form-editor-status")).to_have_text("已保存。")
+    page.reload()
+    expect(page.locator(".fe-field")).to_have_count(3)  # the table and its two columns
+    expect(preview.locator("fieldset.field-table thead th").first).to_have_text("阶段")
+
+
+def test_editing_the_raw_json_updates_the_fields_and_the_preview(page: Page, log_in):
+    log_in("admin")
+    page.goto("/admin/forms/review.schema.json")
+    expect(page.locator("[data-form-editor].form-editor-ready")).to_have_count(1)
+    preview = page.frame_locator("iframe[name=form-preview]")
+    page.locator("details.form-editor-json summary").click()
+
+    page.locator("#schema-json").fill('{"type": "object", "properties": {')
+    expect(page.locator('[data-json-error="schema"]')).to_contain_text("JSON 无效")
+    expect(page.locator('.fe-field[data-field="decision"]')).to_have_count(1)  # kept as it was
+
+    page.locator("#schema-json").fill(
+        '{"type": "object", "title": "简化意见", "properties": {"opinion": '
+        '{"type": "string", "title": "处理意见", "maxLength": 500}}}'
+    )
+    page.locator("#ui-json").fill('{"opinion": {"ui:widget": "textarea"}}')
+    expect(page.locator('[data-json-error="schema"]')).to_be_empty()
+    expect(page.locator(".fe-field")).to_have_count(1)
+    field = page.locator('.fe-field[data-field="opinion"]')
+    expect(field.locator("select[name=kind]")).to_have_value("textarea")
+    expect(field.locator("input[name=maxLength]")).to_have_value("500")
+    expect(preview.locator("textarea#opinion")).to_have_attribute("maxlength", "500")
+    expect(preview.locator("label[for=decision]")).to_have_count(0)

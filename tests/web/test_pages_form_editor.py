@@ -1,0 +1,195 @@
+"""The form editor's pages: for process administrators only, saves as JSON, a preview
+rendered by the task page's own form macros, and CSRF on every post."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import FormDraft, FormEvent
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+REVIEW = json.loads((FIXTURES / "forms" / "review.schema.json").read_text(encoding="utf-8"))
+PAGES = ["/admin/forms", "/admin/forms/review.schema.json"]
+
+
+def with_field(schema: dict, name: str, field: dict) -> dict:
+    changed = json.loads(json.dumps(schema))
+    changed["properties"][name] = field
+    return changed
+
+
+def editor_config(html: str) -> dict:
+    found = re.search(
+        r'<script type="application/json" id="form-editor-config">(.*?)</script>', html
+    )
+    assert found, "the editor page embeds its config"
+    return json.loads(found.group(1))
+
+
+def saved_rows() -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count(FormDraft.id)))
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_form_pages_render_for_process_administrators(client, login, path):
+    login("admin")
+    assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("username", ["unit", "finance"])
+def test_form_pages_are_refused_to_everyone_else(client, login, path, username):
+    login(username)
+    assert client.get(path).status_code == 403
+
+
+def test_others_may_not_save_create_or_preview(client, login):
+    login("dept")
+    answer = client.post("/admin/forms/review.schema.json/save", json={"schema": REVIEW, "ui": {}})
+    assert answer.status_code == 403 and answer.json["error"] == "forbidden"
+    assert client.post("/admin/forms", data={"filename": "x.schema.json"}).status_code == 403
+    preview = client.post("/admin/forms/preview", data={"schema": json.dumps(REVIEW)})
+    assert preview.status_code == 403 and "审核结论" not in preview.text
+    assert saved_rows() == 0
+
+
+def test_the_forms_list_names_each_form_with_the_processes_using_it(client, login):
+    login("admin")
+    page = client.get("/admin/forms").text
+    row = re.search(r'<tr data-form="review.schema.json">(.*?)</tr>', page, re.S).group(1)
+    assert "审核意见" in row and "simple_approval" in row and "已部署的版本" in row
+    assert "project-targets.uischema.json" not in re.findall(r'data-form="([^"]+)"', page)
+
+
+def test_the_editor_opens_the_form_with_its_layout_and_serves_its_script(client, login):
+    login("admin")
+    page = client.get("/admin/forms/project-targets.schema.json").text
+    config = editor_config(page)
+    assert config["schema"]["properties"]["project_name"]["title"] == "项目名称"
+    assert config["ui"]["annual_goal"] == {"ui:widget": "textarea"}
+    # The order of the properties is the form's order: the page must not sort them.
+    assert list(config["schema"]["properties"])[:3] == ["project_name", "project_code", "nature"]
+    assert config["uiFilename"] == "project-targets.uischema.json"
+    assert config["messages"]["kinds"]["table"] == "表格"
+    assert "/static/form_editor.js" in page and "//cdn" not in page
+    assert client.get("/static/form_editor.js").status_code == 200
+    assert client.get("/admin/forms/nothing.schema.json").status_code == 404
+
+
+def test_saving_answers_json_keeps_the_form_and_shows_it_after_a_reload(client, login):
+    login("admin")
+    schema = with_field(REVIEW, "score", {"type": "integer", "title": "评审得分"})
+    answer = client.post("/admin/forms/review.schema.json/save", json={"schema": schema, "ui": {}})
+    assert answer.status_code == 200 and answer.json["ok"] is True
+    page = client.get("/admin/forms/review.schema.json").text
+    assert editor_config(page)["schema"]["properties"]["score"]["title"] == "评审得分"
+    assert "已打开" in page and "保存的版本" in page
+    assert "score" in page.split("form-history", 1)[1]  # the audit lists the fields saved
+
+
+def test_an_invalid_form_is_refused_with_the_reasons_as_json(client, login):
+    login("admin")
+    schema = with_field(REVIEW, "n", {"type": "number", "minimum": 10, "maximum": 1})
+    schema["required"] = ["decision", "missing_one"]
+    answer = client.post("/admin/forms/review.schema.json/save", json={"schema": schema, "ui": {}})
+    assert answer.status_code == 400 and answer.json["ok"] is False
+    problems = " ".join(answer.json["problems"])
+    assert "missing_one" in problems and "最小值 10 大于最大值 1" in problems
+    assert saved_rows() == 0
+
+
+def test_the_preview_is_the_task_pages_form_for_the_posted_schema(client, login):
+    login("admin")
+    schema = with_field(REVIEW, "score", {"type": "integer", "title": "评审得分", "maximum": 100})
+    ui = {"comment": {"ui:widget": "textarea"}}
+    answer = client.post(
+        "/admin/forms/preview", data={"schema": json.dumps(schema), "ui": json.dumps(ui)}
+    )
+    assert answer.status_code == 200
+    assert re.search(r'<label for="score">评审得分', answer.text)
+    assert re.search(r'<input[^>]*id="score"[^>]*max="100"', answer.text)
+    assert re.search(r'<textarea[^>]*id="comment"', answer.text)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(FormEvent.id))) == 0  # a preview changes nothing
+
+
+def test_the_preview_names_what_is_wrong(client, login):
+    login("admin")
+    schema = with_field(REVIEW, "code", {"type": "string", "pattern": "[A-"})
+    answer = client.post("/admin/forms/preview", data={"schema": json.dumps(schema), "ui": "{}"})
+    assert answer.status_code == 400
+    assert "正则表达式" in answer.text and "/properties/code/pattern" in answer.text
+    broken = client.post("/admin/forms/preview", data={"schema": "{", "ui": "{}"})
+    assert broken.status_code == 400 and "不是有效的 JSON" in broken.text
+
+
+def test_creating_a_copy_opens_it_in_the_editor_and_a_taken_name_is_refused(client, login):
+    login("admin")
+    answer = client.post(
+        "/admin/forms", data={"filename": "review-2.schema.json", "copy_of": "review.schema.json"}
+    )
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith("/admin/forms/review-2.schema.json")
+    config = editor_config(client.get("/admin/forms/review-2.schema.json").text)
+    assert config["schema"]["properties"]["decision"]["title"] == "审核结论"
+
+    taken = client.post("/admin/forms", data={"filename": "review.schema.json"})
+    assert taken.status_code == 302
+    assert "已存在" in client.get("/admin/forms").text
+
+
+def test_discarding_the_saved_copy_reopens_the_deployed_one(client, login):
+    login("admin")
+    schema = with_field(REVIEW, "score", {"type": "integer", "title": "评审得分"})
+    client.post("/admin/forms/review.schema.json/save", json={"schema": schema, "ui": {}})
+    answer = client.post("/admin/forms/review.schema.json/discard")
+    assert answer.status_code == 302
+    config = editor_config(client.get("/admin/forms/review.schema.json").text)
+    assert "score" not in config["schema"]["properties"]
+
+
+def test_posts_without_the_csrf_token_are_refused_and_change_nothing(app, client, login):
+    login("admin")
+    app.config["WTF_CSRF_ENABLED"] = True
+    schema = with_field(REVIEW, "score", {"type": "integer", "title": "评审得分"})
+
+    refused = client.post("/admin/forms/review.schema.json/save", json={"schema": schema})
+    assert refused.status_code == 400
+    preview = client.post("/admin/forms/preview", data={"schema": json.dumps(schema)})
+    assert preview.status_code == 400 and "评审得分" not in preview.text
+    created = client.post("/admin/forms", data={"filename": "x.schema.json"})
+    assert created.status_code == 400
+    assert saved_rows() == 0
+
+    editor = client.get("/admin/forms/review.schema.json").text
+    token = re.search(r'data-csrf="([^"]+)"', editor).group(1)
+    accepted = client.post(
+        "/admin/forms/review.schema.json/save",
+        json={"schema": schema, "ui": {}},
+        headers={"X-CSRFToken": token},
+    )
+    assert accepted.status_code == 200
+    assert saved_rows() == 2  # the schema and its layout
+
+
+def test_discarding_a_new_form_goes_back_to_the_list(client, login):
+    login("admin")
+    client.post("/admin/forms", data={"filename": "brand-new.schema.json"})
+    answer = client.post("/admin/forms/brand-new.schema.json/discard")
+    assert answer.headers["Location"].endswith("/admin/forms")
+    assert "brand-new.schema.json" not in client.get("/admin/forms").text
+
+
+def test_the_editor_warns_where_a_process_shows_the_form_without_its_layout(client, login):
+    login("admin")
+    review = client.get("/admin/forms/review.schema.json").text  # no step names its layout
+    assert "layout-unused" in review and "review.uischema.json" in review
+    targets = client.get("/admin/forms/project-targets.schema.json").text
+    assert "layout-unused" not in targets  # fill_targets names its layout
