@@ -6,7 +6,7 @@ Everything outside talks to it through plain values: bytes of a diagram in,
 
 from app.engine.compiler import CompiledProcess, UserTaskSpec, compile_process
 from app.engine.errors import EngineError, TaskNotReady
-from app.engine.lint import Finding, lint_bpmn
+from app.engine.lint import Finding, lint_bpmn, lint_fields
 from app.engine.runtime import ReadyTask, Step, complete_task, start_workflow
 
 __all__ = [
@@ -20,5 +20,6 @@ __all__ = [
     "compile_process",
     "complete_task",
     "lint_bpmn",
+    "lint_fields",
     "start_workflow",
 ]

@@ -44,6 +44,8 @@ def deploy_definition(
     process, findings = engine.lint_bpmn(bpmn, filename, resolve_role, decisions)
     forms, form_findings = _check_forms(process, form_files, available_forms or {})
     findings += form_findings
+    if process is not None:
+        findings += engine.lint_fields(bpmn, forms, process.key)
     errors = [f for f in findings if f.severity == engine.lint.ERROR]
     if errors or process is None:
         raise LintFailed(
