@@ -52,7 +52,9 @@ def diagram(
 ) -> bytes:
     """start -> fill -> review -> gw -(a: cond 1 | b: cond 2 | c: default)-> ends."""
     first, second = conditions
-    cond = '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">{}</bpmn:conditionExpression>'
+    cond = (
+        '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">{}</bpmn:conditionExpression>'
+    )
     default_attr = ' default="f_c"' if default else ""
     flow_c = (
         '<bpmn:sequenceFlow id="f_c" sourceRef="gw" targetRef="end_c" />'
