@@ -42,6 +42,7 @@ from app.web import (  # noqa: E402
     routes_registry,
     routes_tasks,
     routes_tracking,
+    routes_versions,
 )
 
 __all__ = [
@@ -59,5 +60,6 @@ __all__ = [
     "routes_registry",
     "routes_tasks",
     "routes_tracking",
+    "routes_versions",
     "web_blueprint",
 ]
