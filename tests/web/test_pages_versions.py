@@ -69,7 +69,7 @@ def test_the_diff_page_colours_elements_and_lists_changed_form_fields(client, lo
     assert 'data-form="review.schema.json" data-field="comment" data-change="title"' in text
     assert "审核意见" in text and "意见" in text
     # The two diagrams carry their marks for diagram.js, and a legend explains the colours.
-    assert 'data-diff="diff-old"' in text and 'data-diff="diff-new"' in text
+    assert 'data-diff="diff-marks-old"' in text and 'data-diff="diff-marks-new"' in text
     assert '"activity_id": "fill_targets", "change": "removed"' in text
     assert "legend-added" in text and "legend-removed" in text and "legend-changed" in text
     assert "diagram.js" in text
