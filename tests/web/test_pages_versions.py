@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import AuditEvent, ProcessInstance
 from app.services.deployment import deploy_definition
 from app.services.instances import start_instance
+from app.services.migration import migrate_submissions
 from app.services.tasks import complete_task
 from conftest import make_config
 from factories import GOOD_TARGETS
@@ -192,3 +193,12 @@ def test_a_migration_post_without_its_csrf_token_is_refused(app, database_url, t
         "/admin/processes/simple_approval/migrate", data={**data, "csrf_token": token}
     )
     assert accepted.status_code == 302
+
+
+def test_the_submission_page_shows_the_move_in_its_history(client, login, two_versions, user):
+    _, reviewing = two_versions
+    migrate_submissions(user("admin"), "simple_approval", 1, 2, "审核环节更名")
+    login("finance")
+    page = client.get(f"/instances/{reviewing}").text
+    assert "迁移到新版流程" in page and "审核环节更名" in page
+    assert "部门初审" in page  # the step it waits at, by the new version's name

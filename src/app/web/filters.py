@@ -28,6 +28,7 @@ ACTIONS = {
     "suspended": lazy_gettext("Suspended"),
     "resumed": lazy_gettext("Resumed"),
     "terminated": lazy_gettext("Terminated"),
+    "migrated": lazy_gettext("Moved to a newer process version"),
 }
 STATUSES = {
     "running": lazy_gettext("In progress"),
