@@ -57,6 +57,8 @@ def test_the_diff_colours_elements_and_a_migration_moves_the_movable(
     expect(new.locator(".djs-element[data-element-id=finance_review]").first).not_to_have_class(
         re.compile(r"\bdiff-")
     )
+    flow = new.locator(".djs-element[data-element-id=flow_return] .djs-visual > path").first
+    expect(flow).to_have_css("stroke", "rgb(230, 119, 0)")  # the amber of a change
     screenshot(page, "version-diff")
 
     page.goto("/admin/processes/simple_approval/migrate?from=1&to=2")

@@ -43,6 +43,7 @@ def process_log(key: str) -> list:
 
 @bp.get("/admin/processes/<key>/diff")
 def process_diff(key: str):
+    require_can_deploy(actor())  # before anything says whether the process exists
     versions = versions_of(key)
     if not versions:
         raise NotFound(f"流程“{key}”未部署 (no such process)")
