@@ -149,6 +149,8 @@ def _entry_points(scope: _Scope) -> set[str]:
             entries.add(node_id)  # a link catch is entered by its throw, not by a flow
         elif kind == "subProcess" and node.get("triggeredByEvent") == "true":
             entries.add(node_id)  # event subprocesses start on their event
+        elif node.get("isForCompensation") == "true":
+            entries.add(node_id)  # reached by a compensation association, not a flow
     return entries
 
 
