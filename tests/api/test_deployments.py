@@ -123,6 +123,34 @@ def test_admin_deploys_a_new_version_of_simple_approval(api, conforms):
     assert versions(api)["simple_approval"] == 2
 
 
+def test_a_deployment_answers_its_lint_warnings_without_being_blocked(api, conforms):
+    no_due = edited('<spiffworkflow:property name="dueIn" value="P5D" />', "")
+    answer = upload(api("admin"), no_due)
+    assert answer.status == 201, answer.body
+    conforms("/deployments", "post", answer)
+    assert [(w["element_id"], w["code"]) for w in answer.body["warnings"]] == [
+        ("dept_review", "due-missing")
+    ]
+
+
+def test_an_unreachable_step_refuses_the_deployment(api, conforms):
+    answer = upload(
+        api("admin"),
+        edited(
+            '<bpmn:sequenceFlow id="flow_approve" name="通过" sourceRef="review_decision" '
+            'targetRef="finance_review" />',
+            '<bpmn:sequenceFlow id="flow_approve" name="通过" sourceRef="review_decision" '
+            'targetRef="end" />',
+        ),
+    )
+    assert answer.status == 400 and answer.error == "lint_failed"
+    conforms("/deployments", "post", answer)
+    assert ("finance_review", "unreachable") in {
+        (f["element_id"], f["code"]) for f in answer.body["details"]
+    }
+    assert versions(api)["simple_approval"] == 1
+
+
 def test_a_diagram_with_a_harmless_script_task_deploys(api):
     answer = upload(api("admin"), with_script("checked = True"))
     assert answer.status == 201, answer.body
@@ -188,9 +216,13 @@ def test_a_retried_deployment_with_the_same_key_deploys_once(api):
     first = upload(api("admin"), BPMN, headers=key)
     retry = upload(api("admin"), BPMN, headers=key)  # new multipart boundary, same files
     assert first.status == retry.status == 201
-    assert (
-        retry.body == first.body == {"key": "simple_approval", "name": "项目申报审核", "version": 2}
-    )
+    assert retry.body == first.body
+    assert first.body == {
+        "key": "simple_approval",
+        "name": "项目申报审核",
+        "version": 2,
+        "warnings": [],
+    }
     assert versions(api)["simple_approval"] == 2
     other = upload(api("admin"), with_script("checked = True"), headers=key)
     assert other.status == 409

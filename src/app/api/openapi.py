@@ -150,6 +150,19 @@ SCHEMAS: dict[str, Any] = {
             "version": {"type": "integer", "minimum": 1},
         },
     },
+    "Deployment": {
+        "type": "object",
+        "required": ["key", "name", "version", "warnings"],
+        "properties": {
+            "key": {"type": "string"},
+            "name": {"type": "string"},
+            "version": {"type": "integer", "minimum": 1},
+            "warnings": {
+                "description": "Lint warnings: they did not block the deployment",
+                **_array("LintFinding"),
+            },
+        },
+    },
     "StartRequest": {
         "type": "object",
         "properties": {
@@ -571,7 +584,7 @@ PATHS: dict[str, Any] = {
                 "content": {"multipart/form-data": {"schema": _ref("DeploymentRequest")}},
             },
             "responses": {
-                "201": _json(_ref("Process"), "Deployed"),
+                "201": _json(_ref("Deployment"), "Deployed"),
                 "400": _json(
                     {"anyOf": [_ref("LintError"), _ref("Error")]},
                     "Lint findings (error lint_failed), or not exactly one .bpmn file",

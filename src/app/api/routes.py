@@ -194,7 +194,7 @@ def deploy():
     definition = deployment.deploy_definition(
         api_user(), bpmn, bpmn_name, forms, request.form.get("comment")
     )
-    return definition_json(definition), 201
+    return {**definition_json(definition), "warnings": list(definition.warnings)}, 201
 
 
 def _deployment_files() -> tuple[str, bytes, dict[str, bytes]]:

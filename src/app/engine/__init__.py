@@ -6,7 +6,8 @@ Everything outside talks to it through plain values: bytes of a diagram in,
 
 from app.engine.compiler import CompiledProcess, UserTaskSpec, compile_process
 from app.engine.errors import EngineError, TaskNotReady
-from app.engine.lint import Finding, lint_bpmn
+from app.engine.lint import Finding, lint_bpmn, lint_fields
+from app.engine.migration import MigrationPlan, migrate_state, plan_migration
 from app.engine.runtime import ReadyTask, Step, complete_task, start_workflow
 
 __all__ = [
@@ -19,6 +20,10 @@ __all__ = [
     "UserTaskSpec",
     "compile_process",
     "complete_task",
+    "MigrationPlan",
     "lint_bpmn",
+    "migrate_state",
+    "plan_migration",
+    "lint_fields",
     "start_workflow",
 ]

@@ -12,6 +12,7 @@ from lxml import etree
 
 from app.engine.compiler import BPMN_NS, CompiledProcess, compile_process, parse_due_in
 from app.engine.errors import DiagramError
+from app.engine.lint_flow import lint_condition_fields, lint_flow
 from app.engine.sandbox import check_syntax
 from app.engine.xml import parse_xml
 
@@ -65,7 +66,21 @@ def lint_bpmn(
         code = "no-executable-process" if "isExecutable" in str(exc) else "parse"
         return None, [Finding(_element_id_in(str(exc)), code, str(exc))]
     findings += _lint_lanes(process, resolve_role)
+    findings += [Finding(f.element_id, f.code, f.message, f.severity) for f in lint_flow(root)]
     return process, findings
+
+
+def lint_fields(content: bytes, forms: dict[str, dict], process_key: str) -> list[Finding]:
+    """Conditions naming fields no form or script before their gateway sets; `forms` are
+    the JSON Schemas the diagram's user tasks name (file name -> schema)."""
+    try:
+        root = parse_xml(content)
+    except DiagramError:
+        return []  # lint_bpmn has said so
+    return [
+        Finding(f.element_id, f.code, f.message, f.severity)
+        for f in lint_condition_fields(root, forms, process_key)
+    ]
 
 
 def _element_id_in(message: str) -> str:

@@ -110,6 +110,18 @@ def registered_functions() -> dict[str, Callable[..., Any]]:
     return dict(_functions)
 
 
+def load_workflow(process: CompiledProcess, state: str) -> BpmnWorkflow:
+    """A stored state loaded onto its own version's spec (for migration)."""
+    return load_compact(
+        state, process.spec, process.subprocess_specs, process.serialized_spec, _script_engine
+    )
+
+
+def run_to_wait(process: CompiledProcess, workflow: BpmnWorkflow) -> Step:
+    """Run a workflow (already on `process`'s spec) to its next wait state and store it."""
+    return _run(process, workflow, {})
+
+
 def _run(process: CompiledProcess, workflow: BpmnWorkflow, produced: dict) -> Step:
     passed: list[str] = []
 

@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate; import them all here so Alembic sees them."""
 
 from app.models.attachment import Attachment
-from app.models.audit import AuditEvent
+from app.models.audit import AuditEvent, ProcessAuditEvent
 from app.models.campaign import Campaign
 from app.models.definition import FormFile, ProcessDefinition
 from app.models.draft import ProcessDraft
@@ -26,6 +26,7 @@ __all__ = [
     "Job",
     "Notification",
     "Org",
+    "ProcessAuditEvent",
     "ProcessDefinition",
     "ProcessDraft",
     "ProcessInstance",

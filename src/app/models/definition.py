@@ -29,6 +29,10 @@ class ProcessDefinition(db.Model):
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     deployed_at: Mapped[datetime]
 
+    # Lint warnings of the deployment that just created this version (not stored: the
+    # process log keeps them); what the page shows after a successful deploy.
+    warnings = ()
+
     forms: Mapped[list[FormFile]] = relationship(
         back_populates="definition", cascade="all, delete-orphan", lazy="selectin"
     )

@@ -14,6 +14,7 @@ from app.services.clock import now
 from app.services.definitions import remember_compiled
 from app.services.errors import LintFailed
 from app.services.policy import require_can_deploy
+from app.services.process_audit import DEPLOYED, record_process_event
 from app.services.roles import resolve_role
 from app.services.transaction import transactional
 
@@ -26,13 +27,16 @@ def deploy_definition(
     form_files: dict[str, bytes],
     comment: str | None = None,
     available_forms: dict[str, bytes] | None = None,
+    action: str = DEPLOYED,
+    details: dict | None = None,
 ) -> ProcessDefinition:
     """Lint the diagram and its forms; deploy them as version N+1, forms pinned to it.
 
     `form_files` are the uploaded files (JSON Schemas, ui schemas and .dmn decision
     tables); `available_forms` may supply forms the diagram names that were not uploaded
     (the forms/ folder when deploying from the command line). Raises LintFailed listing
-    every error finding; warnings do not block.
+    every error finding; warnings do not block and are returned on `definition.warnings`
+    (and kept in the process log with who deployed and why, under `action`).
     """
     decisions = {name: raw for name, raw in form_files.items() if name.lower().endswith(".dmn")}
     if actor is not None:  # None: the command line, run by whoever runs the server
@@ -40,6 +44,8 @@ def deploy_definition(
     process, findings = engine.lint_bpmn(bpmn, filename, resolve_role, decisions)
     forms, form_findings = _check_forms(process, form_files, available_forms or {})
     findings += form_findings
+    if process is not None:
+        findings += engine.lint_fields(bpmn, forms, process.key)
     errors = [f for f in findings if f.severity == engine.lint.ERROR]
     if errors or process is None:
         raise LintFailed(
@@ -68,6 +74,16 @@ def deploy_definition(
     db.session.add(definition)
     db.session.flush()
     remember_compiled(definition, process)
+    warnings = [f.as_dict() for f in findings if f.severity != engine.lint.ERROR]
+    record_process_event(
+        actor,
+        definition.key,
+        definition.version,
+        action,
+        comment,
+        {**(details or {}), "filename": filename, "warnings": warnings},
+    )
+    definition.warnings = warnings
     return definition
 
 

@@ -31,6 +31,7 @@ from app.services.diagram_views import definition_version
 from app.services.errors import BadRequest, NotFound
 from app.services.form_editing import saved_form_files, saved_form_names
 from app.services.policy import require_can_deploy
+from app.services.process_audit import ROLLED_BACK
 from app.services.transaction import transactional
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -172,16 +173,25 @@ def deploy_draft(actor: User, key: str, comment: str | None = None) -> ProcessDe
 
 @transactional
 def rollback(actor: User, key: str, version: int, comment: str | None = None) -> ProcessDefinition:
-    """Deploy version `version` of `key` again, with its own pinned forms, as version N+1."""
+    """Deploy version `version` of `key` again, with its own pinned forms, as version N+1.
+
+    The reason is required: the process log says who rolled back and why. Raises
+    BadRequest without one, NotFound for an unknown version.
+    """
     require_can_deploy(actor)
     old = definition_version(key, version)
+    reason = (comment or "").strip()
+    if not reason:
+        raise BadRequest("回滚须说明原因 (a reason for the rollback is required)")
     files = {**_decisions(old), **_pinned_forms(old)}
     return deploy_definition(
         actor,
         old.bpmn_xml.encode("utf-8"),
         old.filename,
         files,
-        comment or f"回滚到 v{old.version} (rollback to v{old.version})",
+        reason,
+        action=ROLLED_BACK,
+        details={"from_version": old.version, "reason": reason},
     )
 
 

@@ -100,3 +100,43 @@ def _json_safe(data: dict) -> dict:
     import json
 
     return json.loads(json.dumps(data, default=str))
+
+
+def move_rows(instance: ProcessInstance, step: engine.Step, actor: User, at) -> list[Task]:
+    """After a migration: point the open task rows at the new version's steps.
+
+    A step keeps its row (and so its holder, since and due date) when it still waits
+    under the same engine task, or under the same step id (the engine may re-create a
+    task below a boundary event); its name, role and forms are the new version's.
+    """
+    instance.engine_state = step.state
+    open_rows = list(
+        db.session.scalars(
+            select(Task).where(Task.instance_id == instance.id, Task.status == TASK_READY)
+        )
+    )
+    by_engine_id = {row.engine_task_id: row for row in open_rows}
+    calendar = work_calendar() if step.ready else None
+    kept = []
+    for ready in step.ready:
+        row = by_engine_id.pop(ready.engine_task_id, None)
+        if row is None:
+            row = next((r for r in by_engine_id.values() if r.activity_id == ready.spec.id), None)
+            if row is not None:
+                del by_engine_id[row.engine_task_id]
+                row.engine_task_id = ready.engine_task_id
+        if row is None:
+            row = _open_task(instance, ready, at, instance.data or {}, calendar)
+        else:
+            row.name = ready.spec.name
+            row.role_code = resolve_role(ready.spec.lane) or ready.spec.lane or ""
+            row.form_schema = ready.spec.form
+            row.form_ui = ready.spec.ui_form
+        kept.append(row)
+    for vanished in by_engine_id.values():
+        vanished.status = TASK_CANCELLED
+        vanished.completed_at = at
+    if step.finished:
+        instance.status = STATUS_COMPLETED
+        instance.ended_at = at
+    return kept

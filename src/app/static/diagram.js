@@ -8,7 +8,9 @@
  *     current steps get the class `current-step` and a label (holder or role · waiting
  *     time); steps that completed get `done-step`, with "×N" when they ran N > 1 times;
  *   data-heat: {steps: [{activity_id, level, label}]} — each step gets `heat-<level>`
- *     (0: nobody waits, 1..4 light to dark) and a label "等待 N · 中位 …".
+ *     (0: nobody waits, 1..4 light to dark) and a label "等待 N · 中位 …";
+ *   data-diff: {elements: [{activity_id, change}]} — on a comparison of two versions,
+ *     each element gets `diff-added`, `diff-removed` or `diff-changed` (flows included).
  * The figures are hidden in the HTML, so that without JavaScript nothing empty shows.
  */
 (function () {
@@ -73,6 +75,17 @@
         position: { bottom: -4, left: 0 },
         html: element("span", "heat-label heat-label-" + level, step.label),
       });
+    });
+  }
+
+  var DIFF_CHANGES = { added: 1, removed: 1, changed: 1 };
+
+  function applyDiff(viewer, data) {
+    var canvas = viewer.get("canvas");
+    var registry = viewer.get("elementRegistry");
+    (data.elements || []).forEach(function (item) {
+      if (!registry.get(item.activity_id) || !DIFF_CHANGES[item.change]) return;
+      canvas.addMarker(item.activity_id, "diff-" + item.change);
     });
   }
 
@@ -143,6 +156,8 @@
         var marks = readJson(figure, "data-marks");
         if (marks) applyMarks(viewer, marks);
         if (heat) applyHeat(viewer, heat);
+        var diff = readJson(figure, "data-diff");
+        if (diff) applyDiff(viewer, diff);
         wireZoom(figure, canvas);
         figure.classList.add("diagram-ready");
       })

@@ -44,6 +44,7 @@ from app.web import (  # noqa: E402
     routes_registry,
     routes_tasks,
     routes_tracking,
+    routes_versions,
 )
 
 __all__ = [
@@ -63,5 +64,6 @@ __all__ = [
     "routes_registry",
     "routes_tasks",
     "routes_tracking",
+    "routes_versions",
     "web_blueprint",
 ]

@@ -29,6 +29,7 @@ ACTIONS = {
     "resumed": lazy_gettext("Resumed"),
     "terminated": lazy_gettext("Terminated"),
     "escalated": lazy_gettext("Escalated"),
+    "migrated": lazy_gettext("Moved to a newer process version"),
 }
 JOB_KINDS = {
     "escalate_task": lazy_gettext("Escalation"),

@@ -33,6 +33,15 @@ def deploy_submit():
         )
         return page, 400
     flash(_("Deployed %(key)s v%(version)s.", key=definition.key, version=definition.version))
+    for warning in definition.warnings:  # they did not block; the administrator should see them
+        flash(
+            _(
+                "Warning at %(element)s: %(message)s",
+                element=warning["element_id"] or "—",
+                message=warning["message"],
+            ),
+            "warning",
+        )
     return redirect(url_for("web.deploy"))
 
 

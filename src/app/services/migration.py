@@ -1,0 +1,272 @@
+"""Moving running submissions from an old version of their process to a newer one.
+
+A dry run (`plan_migration`) says per submission whether it can move and why not,
+changing nothing. Migrating (`migrate_submissions`) then moves the movable ones, each
+in its own transaction (one refusal or one failure never undoes the others), records it
+in each submission's history, and logs the whole action with who and why. Submissions
+that cannot move are left untouched on their version.
+
+A submission can move when the engine can carry its state over (engine/migration.py:
+the steps it waits at still exist under the same id, nothing it still refers to was
+removed) and the form of every step it waits at stays fillable: the target form's
+required fields the person cannot type in (read-only ones) must already be in the
+submission's data, and valid by the target form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from app import engine
+from app.engine.migration import plan_migration as engine_plan
+from app.extensions import db
+from app.forms import validate_data
+from app.models import AuditEvent, Org, ProcessDefinition, ProcessInstance, Task, User
+from app.models.instance import STATUS_RUNNING
+from app.models.task import TASK_READY
+from app.services.clock import now
+from app.services.definitions import compiled
+from app.services.diagram_views import definition_version
+from app.services.errors import BadRequest, Conflict, NotFound, ServiceError
+from app.services.locking import lock_instance
+from app.services.policy import require_can_deploy
+from app.services.process_audit import MIGRATED, record_process_event
+from app.services.projection import move_rows
+from app.services.transaction import transactional
+
+
+@dataclass
+class Candidate:
+    """One submission of the dry run."""
+
+    instance_id: int
+    title: str
+    org_name: str
+    current: list[str]  # names of the steps it waits at
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def movable(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class MigrationResult:
+    moved: list[int] = field(default_factory=list)
+    refused: dict[int, list[str]] = field(default_factory=dict)
+
+
+def _versions(key: str, from_version: int, to_version: int):
+    if to_version <= from_version:
+        raise BadRequest(
+            f"只能迁移到更新的版本：v{from_version} → v{to_version} (target must be newer)"
+        )
+    return definition_version(key, from_version), definition_version(key, to_version)
+
+
+def _selected(
+    source: ProcessDefinition, activity: str | None, org_id: int | None, ids: list[int] | None
+) -> list[ProcessInstance]:
+    query = select(ProcessInstance).where(
+        ProcessInstance.definition_id == source.id, ProcessInstance.status == STATUS_RUNNING
+    )
+    if activity:
+        query = query.where(
+            ProcessInstance.id.in_(
+                select(Task.instance_id).where(
+                    Task.status == TASK_READY, Task.activity_id == activity
+                )
+            )
+        )
+    if org_id is not None:
+        org = db.session.get(Org, org_id)
+        if org is None:
+            raise NotFound(f"组织 {org_id} 不存在 (no such organisation)")
+        query = query.where(ProcessInstance.org_path.startswith(org.path))
+    if ids is not None:
+        query = query.where(ProcessInstance.id.in_(ids or [-1]))
+    return list(db.session.scalars(query.order_by(ProcessInstance.id)))
+
+
+def _open_tasks(instance_id: int) -> list[Task]:
+    return list(
+        db.session.scalars(
+            select(Task)
+            .where(Task.instance_id == instance_id, Task.status == TASK_READY)
+            .order_by(Task.id)
+        )
+    )
+
+
+def _problems(instance: ProcessInstance, target: ProcessDefinition) -> list[str]:
+    source = instance.definition
+    plan = engine_plan(compiled(source), compiled(target), instance.engine_state)
+    problems = list(plan.problems)
+    if problems:
+        return problems
+    new_process = compiled(target)
+    for activity_id in dict.fromkeys(plan.waiting):
+        spec = new_process.user_tasks.get(activity_id)
+        if spec is None:  # the engine aligned it: a user task in one, not in the other
+            problems.append(f"步骤“{activity_id}”在目标版本中不是用户任务 (no longer a user task)")
+            continue
+        problems += _form_problems(spec, target, instance.data or {})
+    return problems
+
+
+def _form_problems(spec: engine.UserTaskSpec, target: ProcessDefinition, data: dict) -> list:
+    """Required fields the person cannot type in must already hold a valid value."""
+    schema = target.form(spec.form)
+    if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
+        return []
+    ui = target.form(spec.ui_form) or {}
+    whole_read_only = bool(ui.get("ui:readonly"))
+    problems = []
+    for name in schema.get("required") or []:
+        sub_ui = ui.get(name) if isinstance(ui.get(name), dict) else {}
+        if not (whole_read_only or sub_ui.get("ui:readonly")):
+            continue  # the person fills it in at this step
+        if name not in data:
+            problems.append(
+                f"目标表单“{spec.form}”要求只读字段“{name}”，但提交中没有该值 "
+                "(a required read-only field has no value)"
+            )
+            continue
+        partial = {
+            **{k: v for k, v in schema.items() if k not in ("required", "properties")},
+            "type": "object",
+            "properties": {name: schema["properties"].get(name, {})},
+        }
+        for error in validate_data(partial, {name: data[name]}):
+            problems.append(
+                f"目标表单“{spec.form}”的只读字段“{name}”现有值不符合新定义：{error.message}"
+            )
+    return problems
+
+
+def plan_migration(
+    actor: User,
+    key: str,
+    from_version: int,
+    to_version: int,
+    activity: str | None = None,
+    org_id: int | None = None,
+) -> list[Candidate]:
+    """The dry run: the running submissions of `key` v`from_version` (optionally only those
+    waiting at `activity`, or of `org_id` and its sub-organisations) and whether each could
+    move to v`to_version`. Changes nothing. Raises Forbidden, NotFound, BadRequest."""
+    require_can_deploy(actor)
+    source, target = _versions(key, from_version, to_version)
+    candidates = []
+    for instance in _selected(source, activity, org_id, None):
+        current = [t.name for t in _open_tasks(instance.id)]
+        candidates.append(
+            Candidate(
+                instance.id,
+                instance.title,
+                instance.org.name,
+                current,
+                _problems(instance, target),
+            )
+        )
+    return candidates
+
+
+def migrate_submissions(
+    actor: User,
+    key: str,
+    from_version: int,
+    to_version: int,
+    reason: str,
+    activity: str | None = None,
+    org_id: int | None = None,
+    instance_ids: list[int] | None = None,
+) -> MigrationResult:
+    """Move the selected submissions that can move, one transaction each; log the action.
+
+    `instance_ids` narrows the selection further (what the dry run showed). Raises
+    Forbidden for anyone but a process administrator and BadRequest without a reason;
+    submissions that cannot move are listed in the result with why, and left unchanged.
+    """
+    require_can_deploy(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise BadRequest("迁移须说明原因 (a reason for the migration is required)")
+    source, target = _versions(key, from_version, to_version)
+    source_id, target_id = source.id, target.id
+    selected = [i.id for i in _selected(source, activity, org_id, instance_ids)]
+    result = MigrationResult()
+    for instance_id in selected:
+        try:
+            migrate_submission(actor, instance_id, source_id, target_id, reason)
+        except ServiceError as exc:
+            result.refused[instance_id] = exc.details or [exc.message]
+        else:
+            result.moved.append(instance_id)
+    _log_migration(actor, key, from_version, to_version, reason, result)
+    return result
+
+
+@transactional
+def _log_migration(actor, key, from_version, to_version, reason, result) -> None:
+    record_process_event(
+        actor,
+        key,
+        to_version,
+        MIGRATED,
+        reason,
+        {
+            "from_version": from_version,
+            "to_version": to_version,
+            "moved": result.moved,
+            "refused": {str(k): v for k, v in result.refused.items()},
+        },
+    )
+
+
+@transactional
+def migrate_submission(
+    actor: User, instance_id: int, source_id: int, target_id: int, reason: str
+) -> ProcessInstance:
+    """Move one submission from definition `source_id` to `target_id`, under its row lock.
+
+    Raises Conflict when it is no longer running on the source version, BadRequest
+    (details: every reason) when it cannot move.
+    """
+    require_can_deploy(actor)
+    instance = lock_instance(instance_id)
+    if instance.status != STATUS_RUNNING or instance.definition_id != source_id:
+        raise Conflict(
+            f"提交 {instance_id} 已不在源版本上运行 (no longer running on the source version)",
+            details=["已不在源版本上运行 (no longer running on the source version)"],
+        )
+    target = db.session.get(ProcessDefinition, target_id)
+    problems = _problems(instance, target)
+    if problems:
+        raise BadRequest(f"提交 {instance_id} 不能迁移 (cannot move)", details=problems)
+    old_version = instance.version
+    try:
+        step = engine.migrate_state(
+            compiled(instance.definition), compiled(target), instance.engine_state
+        )
+    except engine.EngineError as exc:
+        raise BadRequest(str(exc), details=[str(exc)]) from exc
+    instance.definition_id = target.id
+    instance.definition = target
+    instance.version = target.version
+    at = now()
+    move_rows(instance, step, actor, at)
+    db.session.add(
+        AuditEvent(
+            instance_id=instance.id,
+            at=at,
+            actor_id=actor.id,
+            action="migrated",
+            comment=reason,
+            details={"from_version": old_version, "to_version": target.version},
+        )
+    )
+    db.session.flush()
+    return instance
