@@ -104,7 +104,7 @@ def test_deploy_answers_the_new_version_or_the_findings(client, login):
         "/admin/modeler/simple_approval/draft", data=BPMN.encode(), content_type="application/xml"
     )
     deployed = client.post("/admin/modeler/simple_approval/deploy", json={"comment": "原样重发"})
-    assert deployed.json == {"ok": True, "key": "simple_approval", "version": 2}
+    assert deployed.json == {"ok": True, "key": "simple_approval", "version": 2, "warnings": []}
     versions = client.get("/admin/processes/simple_approval/versions").text
     assert '<tr data-version="2">' in versions and "原样重发" in versions
 

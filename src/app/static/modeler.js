@@ -948,6 +948,7 @@
         var link = el("a", { href: url(config.versionsUrl, currentKey()), text: M.seeVersions });
         setStatus(M.deployedAs.replace("%s", answer.version) + " ", "success");
         statusLine.appendChild(link);
+        showFindings(answer.warnings || []); // they did not block, but are worth fixing
         return;
       }
       setStatus(answer.message || M.deployFailed, "error");

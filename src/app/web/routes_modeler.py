@@ -127,7 +127,14 @@ def modeler_deploy(key: str):
         definition = modeling.deploy_draft(actor(), key, comment)
     except ServiceError as exc:
         return _json_error(exc)
-    return jsonify({"ok": True, "key": definition.key, "version": definition.version})
+    return jsonify(
+        {
+            "ok": True,
+            "key": definition.key,
+            "version": definition.version,
+            "warnings": list(definition.warnings),  # did not block; shown on the diagram
+        }
+    )
 
 
 # The form editor's pages: the panel links each user task's form to its editor ("edit")
