@@ -135,7 +135,8 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
         actor,
         "completed",
         comment=_first(submission, COMMENT_FIELDS),
-        details={"decision": _first(submission, DECISION_FIELDS)},
+        # What changed: the fields this step submitted (their values are in the task row).
+        details={"decision": _first(submission, DECISION_FIELDS), "fields": sorted(submission)},
     )
     ready = apply_step(instance, step, actor)
     db.session.flush()
