@@ -99,10 +99,11 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
     completed), ValidationFailed (the form's JSON Schema refuses the data: details are
     [{path, message}]), BadRequest (the process could not go on with this data).
     """
-    if not isinstance(data, dict):
-        raise ValidationFailed("data 必须是对象", details=[{"path": "", "message": "须为对象"}])
+    # Who may act comes first: a task of another department answers 404 whatever is sent.
     task, instance = _locked_ready_task(actor, task_id)
     require_can_complete(actor, task)
+    if not isinstance(data, dict):
+        raise ValidationFailed("data 必须是对象", details=[{"path": "", "message": "须为对象"}])
     definition = instance.definition
     schema = definition.form(task.form_schema) or {"type": "object", "properties": {}}
     ui = definition.form(task.form_ui) or {}
