@@ -19,7 +19,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from app.extensions import db
-from app.models import Attachment, ProcessInstance, Task, User
+from app.models import Attachment, ProcessInstance, Task, User, fits_id
 from app.services.clock import now
 from app.services.errors import NotFound, ValidationFailed
 from app.services.policy import can_see_instance
@@ -80,7 +80,8 @@ def _walk(actor, instance, task, value, path, problems):
         )
     if isinstance(value, str) and value.startswith("attachment:"):
         match = REFERENCE.match(value)
-        attachment = db.session.get(Attachment, int(match.group(1))) if match else None
+        found = match and fits_id(int(match.group(1)))
+        attachment = db.session.get(Attachment, int(match.group(1))) if found else None
         if attachment is None or attachment.instance_id != instance.id:
             problems.append(
                 {"path": path, "message": "附件不属于本提交 (not this submission's file)"}
