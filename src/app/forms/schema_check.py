@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from wtforms import Form
 
+from .patterns import pattern_problems
 from .refs import pointer, resolve
 
 #: Attributes of ``wtforms.Form`` a property would shadow; "-" is the separator
@@ -36,6 +37,7 @@ def check_schema(schema: dict) -> list[str]:
         problems.append("/: 根节点必须有 properties (root must define properties)")
     else:
         problems.extend(_name_problems(schema, schema, []))
+    problems.extend(pattern_problems(schema))
     return problems
 
 
