@@ -45,6 +45,23 @@ def register_commands(app: Flask) -> None:
 
         click.echo(f"已发送 {send_overdue_digests()} 份逾期日报 (digests sent)")
 
+    @app.cli.command("check-integrity")
+    @click.option("--quiet", is_flag=True, help="Do not notify finance, only print.")
+    def check_integrity(quiet: bool) -> None:
+        """Check that every submission's state, task rows and history agree (daily, cron).
+
+        Finance get the outcome in their notifications; the exit status is 1 when any
+        submission disagrees, so cron can also mail the output.
+        """
+        from app.services.integrity import check_integrity as run_check
+
+        report = run_check(notify=not quiet)
+        click.echo(report.headline)
+        for finding in report.findings:
+            click.echo(f"  {finding}")
+        if not report.ok:
+            raise SystemExit(1)
+
 
 def _safe_url() -> str:
     from sqlalchemy.engine import make_url

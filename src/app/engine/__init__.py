@@ -7,18 +7,27 @@ Everything outside talks to it through plain values: bytes of a diagram in,
 from app.engine.compiler import CompiledProcess, UserTaskSpec, compile_process
 from app.engine.errors import EngineError, TaskNotReady
 from app.engine.lint import Finding, lint_bpmn
-from app.engine.runtime import ReadyTask, Step, complete_task, start_workflow
+from app.engine.runtime import (
+    ReadyTask,
+    StateSummary,
+    Step,
+    complete_task,
+    inspect_state,
+    start_workflow,
+)
 
 __all__ = [
     "CompiledProcess",
     "EngineError",
     "Finding",
     "ReadyTask",
+    "StateSummary",
     "Step",
     "TaskNotReady",
     "UserTaskSpec",
     "compile_process",
     "complete_task",
+    "inspect_state",
     "lint_bpmn",
     "start_workflow",
 ]
