@@ -30,7 +30,8 @@ def test_a_completion_records_actor_time_address_and_the_fields_it_changed(app, 
     answer = client.post(
         f"/api/v1/tasks/{ready[0].id}/complete",
         json={"data": GOOD_TARGETS},
-        headers={"Authorization": f"Bearer {token}"},
+        # Without PROXY_COUNT a forwarded address is a client's claim, not evidence.
+        headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": "6.6.6.6"},
         environ_base={"REMOTE_ADDR": "10.20.30.40"},
     )
     assert answer.status_code == 200, answer.text
@@ -44,6 +45,32 @@ def test_a_completion_records_actor_time_address_and_the_fields_it_changed(app, 
     assert event.at is not None
     assert event.remote_addr == "10.20.30.40"
     assert set(event.details["fields"]) == set(GOOD_TARGETS)
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_recorded(database_url, tmp_path):
+    from app import create_app
+    from conftest import make_config, reset_database, seed_demo
+
+    proxied = create_app(make_config(database_url, PROXY_COUNT=1))
+    proxied.instance_path = str(tmp_path / "instance")
+    with proxied.app_context():
+        reset_database()
+        seed_demo()
+        client = proxied.test_client()
+        token = _token(client, "unit")
+        answer = client.post(
+            "/api/v1/processes/simple_approval/instances",
+            json={"title": "经代理"},
+            headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": "172.16.5.9"},
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},
+        )
+        assert answer.status_code == 201, answer.text
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.instance_id == answer.get_json()["id"])
+        )
+        assert event.remote_addr == "172.16.5.9"
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_events_written_outside_a_request_have_no_address(app, user):
