@@ -108,7 +108,13 @@ def _run(process: CompiledProcess, workflow: BpmnWorkflow, produced: dict) -> St
 def _describe(exc: SpiffWorkflowException) -> str:
     spec = getattr(getattr(exc, "task", None), "task_spec", None)
     where = f"[{spec.bpmn_id}] " if spec is not None and spec.bpmn_id else ""
-    return f"{where}{exc}"
+    message = str(exc).strip()
+    # SpiffWorkflow says which expression failed; the sandbox's error says why (a name
+    # refused, the time limit): a person fixing the diagram needs both.
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and str(cause) and str(cause) not in message:
+        message = f"{message} {cause}"
+    return f"{where}{message}"
 
 
 @dataclass(frozen=True)

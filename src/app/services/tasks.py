@@ -15,10 +15,11 @@ from app.services.attachments import store_uploads
 from app.services.clock import now
 from app.services.definitions import compiled
 from app.services.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from app.services.incidents import record_incident
 from app.services.locking import lock_instance
 from app.services.policy import holds_role_for, require_can_complete, task_visibility
 from app.services.projection import apply_step
-from app.services.transaction import transactional
+from app.services.transaction import after_rollback, transactional
 
 # Fields whose values the history shows as the step's decision and comment: these names,
 # or names ending in them (dept_decision, gov_opinion, target_grade, ...).
@@ -124,6 +125,8 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
     except engine.TaskNotReady as exc:
         raise Conflict(f"任务已办理 (task not ready): {exc}") from exc
     except engine.EngineError as exc:
+        failed = (instance.id, task.id, actor.id, str(exc))
+        after_rollback(lambda: record_incident(*failed))
         raise BadRequest(f"流程无法继续 (the process could not go on): {exc}") from exc
     at = now()
     task.status = TASK_COMPLETED

@@ -28,6 +28,7 @@ ACTIONS = {
     "suspended": lazy_gettext("Suspended"),
     "resumed": lazy_gettext("Resumed"),
     "terminated": lazy_gettext("Terminated"),
+    "incident": lazy_gettext("Failed, can be retried"),
 }
 STATUSES = {
     "running": lazy_gettext("In progress"),
