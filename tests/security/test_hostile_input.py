@@ -7,6 +7,8 @@ tests/engine/test_sandbox.py; escaping of text in pages: test_escaping.py here.)
 from __future__ import annotations
 
 import base64
+import io
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -174,3 +176,67 @@ def test_a_path_traversal_name_is_stored_flat_and_downloads_as_a_plain_file(clie
     assert download.headers["Content-Disposition"].startswith("attachment;")
     assert "X-Injected" not in download.headers
     assert download.headers["X-Content-Type-Options"] == "nosniff"
+
+
+BPMN = (Path(__file__).parents[1] / "fixtures" / "processes" / "simple_approval.bpmn").read_text(
+    encoding="utf-8"
+)
+FORMS = {
+    p.name: p.read_bytes()
+    for p in (Path(__file__).parents[1] / "fixtures" / "forms").glob("*.json")
+}
+BODY = BPMN.split("?>", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "prologue, name",
+    [
+        # An external entity that would read a server file into the process name:
+        ('<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>', "&xxe;"),
+        # An external DTD that would make the server call out:
+        ('<!DOCTYPE d SYSTEM "http://127.0.0.1:9/evil.dtd">', "项目申报审核"),
+        # A parameter entity pulling an external document:
+        ('<!DOCTYPE d [<!ENTITY % p SYSTEM "file:///etc/hostname"> %p;]>', "项目申报审核"),
+    ],
+)
+def test_diagrams_with_external_entities_are_refused_and_read_nothing(
+    client, bearer, prologue, name
+):
+    diagram = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        + prologue
+        + BODY.replace('name="项目申报审核" processRef', f'name="{name}" processRef')
+    )
+    files = {"bpmn": (io.BytesIO(diagram.encode()), "simple_approval.bpmn")}
+    files.update({n: (io.BytesIO(c), n) for n, c in FORMS.items()})
+    answer = client.post(
+        "/api/v1/deployments",
+        data=files,
+        headers=bearer("admin"),
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 400
+    body = answer.get_json()
+    assert "root:" not in answer.text  # nothing of /etc/passwd came back
+    assert [d["code"] for d in body["details"]] == ["xml"]
+    hostname = Path("/etc/hostname")
+    if hostname.exists() and hostname.read_text().strip():
+        assert hostname.read_text().strip() not in answer.text
+    processes = client.get("/api/v1/processes", headers=bearer("unit")).get_json()
+    assert [p["version"] for p in processes if p["key"] == "simple_approval"] == [1]
+
+
+def test_a_form_post_with_invalid_utf_8_and_hostile_values_re_renders_with_errors(client, task):
+    client.post("/login", data={"username": "unit", "password": "demo"})
+    raw = (
+        b"project_name=%FF%FE%C3&project_code=%3Cscript%3E&total_amount=-5"
+        b"&annual_goal="
+        + b"x" * 300_000
+        + b"&indicators-0-level1=%E4%BA%A7%E5%87%BA%E6%8C%87%E6%A0%87"
+    )
+    page = client.post(f"/tasks/{task}", data=raw, content_type="application/x-www-form-urlencoded")
+    assert page.status_code == 422
+    assert "&lt;script&gt;" in page.text  # the value comes back as text in its field
+    assert "不能小于 0" in page.text  # the negative amount, named at its field
+    assert "格式不正确" in page.text  # the code that is markup, not a code
+    assert _still_ready(task)
