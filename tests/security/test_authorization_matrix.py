@@ -97,6 +97,7 @@ MATRIX: list[tuple[str, str, str, dict | bytes | None, str]] = [
     ("web.campaign", "GET", "/campaigns/{campaign}", None, "302 403 403 200 403 403 403 403 403 403"),
     ("web.remind_campaign_overdue", "POST", "/campaigns/{campaign}/remind-overdue", {}, "302 403 403 302 403 403 403 403 403 403"),
     ("web.tracking", "GET", "/tracking", None, "302 403 200 200 403 403 403 403 403 200"),
+    ("web.tracking", "GET", "/tracking?export=xlsx", None, "302 403 200 200 403 403 403 403 403 200"),
     ("web.process_heatmap", "GET", "/processes/quarterly_monitoring/heatmap", None, "302 403 200 200 403 403 403 403 403 200"),
     ("web.projects", "GET", "/projects", None, "302 200 200 200 200 200 200 200 200 200"),
     ("web.export_projects", "GET", "/projects/export.xlsx", None, "302 200 200 200 200 200 200 200 200 200"),
@@ -308,9 +309,28 @@ def test_lists_show_nothing_of_another_department(seeded, tmp_path, account):
         f'/projects/{ids["edu_project"]}"',
     ):
         assert link not in pages
+    exports = ["/projects/export.xlsx"] + (["/tracking?export=xlsx"] if account == "dept2" else [])
+    for path in exports:
+        cells = _workbook_text(client.get(path).data)
+        assert "县第一中学" not in cells and "JY-2026-001" not in cells, path
     instances = client.get("/api/v1/instances", headers=bearer).get_json()
     tasks = client.get("/api/v1/tasks", headers=bearer).get_json()
     assert ids["edu_instance"] not in {row["id"] for row in instances}
     assert ids["edu_task"] not in {row["id"] for row in tasks}
     with app.app_context():
         db.engine.dispose()
+
+
+def _workbook_text(content: bytes) -> str:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(BytesIO(content), read_only=True)
+    return "\n".join(
+        str(value)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    )
