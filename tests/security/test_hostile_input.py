@@ -240,3 +240,34 @@ def test_a_form_post_with_invalid_utf_8_and_hostile_values_re_renders_with_error
     assert "不能小于 0" in page.text  # the negative amount, named at its field
     assert "格式不正确" in page.text  # the code that is markup, not a code
     assert _still_ready(task)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "import os",
+        "x = ().__class__.__bases__[0].__subclasses__()",
+        "x = __import__('os')",
+        "x = getattr(data, '_sa_instance_state')",
+        "try:\n    pass\nexcept BaseException:\n    pass",
+    ],
+)
+def test_a_diagram_whose_script_escapes_the_sandbox_is_refused_at_deploy(client, bearer, script):
+    task = (
+        '<bpmn:scriptTask id="calc" name="计算"><bpmn:script>'
+        + script.replace("<", "&lt;")
+        + "</bpmn:script></bpmn:scriptTask><bpmn:endEvent"
+    )
+    diagram = BPMN.replace("<bpmn:endEvent", task, 1)
+    files = {"bpmn": (io.BytesIO(diagram.encode()), "simple_approval.bpmn")}
+    files.update({n: (io.BytesIO(c), n) for n, c in FORMS.items()})
+    answer = client.post(
+        "/api/v1/deployments",
+        data=files,
+        headers=bearer("admin"),
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 400
+    assert ("calc", "script") in {
+        (d["element_id"], d["code"]) for d in answer.get_json()["details"]
+    }
