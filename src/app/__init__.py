@@ -7,6 +7,7 @@ import sqlite3
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from app.config import default_config, instance_path
 from app.extensions import babel, csrf, db, login_manager
@@ -19,6 +20,15 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
 
     app.json.ensure_ascii = False  # Chinese stays readable in API answers
+    # Ids in paths fit the database's INTEGER columns: a larger one is simply not found
+    # (404) instead of overflowing the driver (a 500 that fuzzing found).
+    app.url_map.converters["int"] = DatabaseId
+
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
     db.init_app(app)
     csrf.init_app(app)
@@ -48,6 +58,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+class DatabaseId(IntegerConverter):
+    def __init__(self, map, *args, **kwargs) -> None:
+        from app.models import MAX_ID
+
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _offer_operators_to_diagrams() -> None:

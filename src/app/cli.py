@@ -64,6 +64,52 @@ def register_commands(app: Flask) -> None:
             f"回收 {report.recovered} (done, failed, postponed, recovered)"
         )
 
+    @app.cli.command("check-integrity")
+    @click.option("--quiet", is_flag=True, help="Do not notify finance, only print.")
+    def check_integrity(quiet: bool) -> None:
+        """Check that every submission's state, task rows and history agree (daily, cron).
+
+        Finance get the outcome in their notifications; the exit status is 1 when any
+        submission disagrees, so cron can also mail the output.
+        """
+        from app.services.integrity import check_integrity as run_check
+
+        report = run_check(notify=not quiet)
+        click.echo(report.headline)
+        for finding in report.findings:
+            click.echo(f"  {finding}")
+        if not report.ok:
+            raise SystemExit(1)
+
+    @app.cli.command("backup")
+    @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+    def backup(target: Path) -> None:
+        """Write a backup of DATABASE_URL to TARGET (safe while the app runs)."""
+        from app.services.backups import BackupError, backup_database
+
+        try:
+            backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"], target)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"已备份到 {target} (backup written)")
+
+    @app.cli.command("restore")
+    @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--yes", is_flag=True, help="Confirm replacing the database's contents.")
+    def restore(source: Path, yes: bool) -> None:
+        """Replace the contents of DATABASE_URL with the backup SOURCE (stop the app first)."""
+        from app.services.backups import BackupError, restore_database
+
+        if not yes:
+            raise click.ClickException(
+                "恢复会覆盖当前数据库，确认请加 --yes (restoring replaces the database: add --yes)"
+            )
+        try:
+            restore_database(current_app.config["SQLALCHEMY_DATABASE_URI"], source)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"已从 {source} 恢复 (restored)")
+
 
 def _safe_url() -> str:
     from sqlalchemy.engine import make_url

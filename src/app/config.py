@@ -49,7 +49,12 @@ def default_config(instance_path: str) -> dict:
         "PROCESSES_DIR": os.environ.get("PROCESSES_DIR", str(PROJECT_ROOT / "processes")),
         "FORMS_DIR": os.environ.get("FORMS_DIR", str(PROJECT_ROOT / "forms")),
         "MAX_ATTACHMENT_BYTES": int(os.environ.get("MAX_ATTACHMENT_MB", "20")) * 1024 * 1024,
-        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_REQUEST_MB", "50")) * 1024 * 1024,
+        # A request carries at most one 20 MB attachment as base64 (27 MB) and the form;
+        # anything larger is refused with 413 before it is read.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_REQUEST_MB", "32")) * 1024 * 1024,
+        # How many reverse proxies (nginx) stand in front: their X-Forwarded-For is then
+        # trusted for the client's address that the audit log records. 0 trusts none.
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "API_TOKEN_MAX_AGE": int(os.environ.get("API_TOKEN_HOURS", "12")) * 3600,
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

@@ -85,7 +85,7 @@ def test_return_loop_brings_the_task_back_prefilled_and_approval_finishes(user):
         ("finished", None, "finance"),
     ]
     assert detail.history[2].comment == "指标不够细化"
-    assert detail.history[2].details == {"decision": "return"}
+    assert detail.history[2].details == {"decision": "return", "fields": ["comment", "decision"]}
 
 
 def test_invalid_submission_is_refused_with_paths_and_changes_nothing(user):

@@ -21,6 +21,11 @@ def json_service_error(exc: ServiceError):
 
 def json_http_error(exc: HTTPException):
     code = (exc.name or "error").lower().replace(" ", "_")
+    if exc.code == 413:  # werkzeug's wording does not say what the limit is
+        limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+        return _answer(
+            413, code, f"请求超过大小上限 {limit} MB (request too large: the limit is {limit} MB)"
+        )
     return _answer(exc.code or 500, code, exc.description or exc.name)
 
 

@@ -15,7 +15,7 @@ from app.api.serializers import (
     iso,
     task_json,
 )
-from app.services import accounts, deployment, instances, orgs, queries, tasks
+from app.services import accounts, deployment, instances, orgs, policy, queries, tasks
 from app.services.definitions import latest_definitions
 from app.services.errors import BadRequest
 from app.services.forms_view import task_form
@@ -190,6 +190,7 @@ def tracking_summary():
 @api_login_required
 @idempotent
 def deploy():
+    policy.require_can_deploy(api_user())  # refused for want of rights before reading files
     bpmn_name, bpmn, forms = _deployment_files()
     definition = deployment.deploy_definition(
         api_user(), bpmn, bpmn_name, forms, request.form.get("comment")

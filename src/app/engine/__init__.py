@@ -8,19 +8,28 @@ from app.engine.compiler import CompiledProcess, UserTaskSpec, compile_process
 from app.engine.errors import EngineError, TaskNotReady
 from app.engine.lint import Finding, lint_bpmn, lint_fields
 from app.engine.migration import MigrationPlan, migrate_state, plan_migration
-from app.engine.runtime import ReadyTask, Step, complete_task, start_workflow
+from app.engine.runtime import (
+    ReadyTask,
+    StateSummary,
+    Step,
+    complete_task,
+    inspect_state,
+    start_workflow,
+)
 
 __all__ = [
     "CompiledProcess",
     "EngineError",
     "Finding",
     "ReadyTask",
+    "StateSummary",
     "Step",
     "TaskNotReady",
     "UserTaskSpec",
     "compile_process",
     "complete_task",
     "MigrationPlan",
+    "inspect_state",
     "lint_bpmn",
     "migrate_state",
     "plan_migration",

@@ -148,4 +148,34 @@ def _run(process: CompiledProcess, workflow: BpmnWorkflow, produced: dict) -> St
 def _describe(exc: SpiffWorkflowException) -> str:
     spec = getattr(getattr(exc, "task", None), "task_spec", None)
     where = f"[{spec.bpmn_id}] " if spec is not None and spec.bpmn_id else ""
-    return f"{where}{exc}"
+    message = str(exc).strip()
+    # SpiffWorkflow says which expression failed; the sandbox's error says why (a name
+    # refused, the time limit): a person fixing the diagram needs both.
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and str(cause) and str(cause) not in message:
+        message = f"{message} {cause}"
+    return f"{where}{message}"
+
+
+@dataclass(frozen=True)
+class StateSummary:
+    """What a stored state says is waiting, for checks that compare it with the rows."""
+
+    ready_task_ids: frozenset[str]
+    finished: bool
+
+
+def inspect_state(process: CompiledProcess, state: str) -> StateSummary:
+    """Read a stored state without running anything. Raises EngineError if it cannot load."""
+    try:
+        workflow = load_compact(
+            state, process.spec, process.subprocess_specs, process.serialized_spec, _script_engine
+        )
+    except Exception as exc:  # a corrupt state is exactly what the check must report
+        raise EngineError(f"state cannot be loaded: {exc}") from exc
+    ready = frozenset(
+        str(task.id)
+        for task in workflow.get_tasks(state=TaskState.READY, manual=True)
+        if task.task_spec.bpmn_id in process.user_tasks
+    )
+    return StateSummary(ready, workflow.is_completed())

@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from wtforms import Form
 
+from .patterns import pattern_problems
 from .refs import pointer, resolve
 from .schema_rules import rule_problems
 
@@ -47,6 +48,7 @@ def check_schema(schema: dict) -> list[str]:
         problems.append("/: 根节点必须有 properties (root must define properties)")
     else:
         problems.extend(_name_problems(schema, schema, []))
+    problems.extend(pattern_problems(schema))
     return problems
 
 

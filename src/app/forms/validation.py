@@ -44,14 +44,45 @@ def validate_data(schema: dict, data: dict) -> list[FieldError]:
     The schema is assumed to have passed ``check_schema`` at deployment; an
     invalid one raises jsonschema's ``SchemaError`` here.
     """
-    found: list[FieldError] = []
-    seen: set[FieldError] = set()
+    found: list[FieldError] = list(unstorable_text(data))
+    seen: set[FieldError] = set(found)
     for error in validator_for(schema).iter_errors(data):
         for item in _field_errors(error):
             if item not in seen:
                 seen.add(item)
                 found.append(item)
     return found
+
+
+UNSTORABLE = "含有无法保存的字符（NUL 或不成对的代理字符）(text with NUL or lone surrogates)"
+
+
+def unstorable_text(value: Any, path: tuple = ()) -> Iterator[FieldError]:
+    """Text that no database stores: NUL characters (PostgreSQL refuses them) and lone
+    UTF-16 surrogates (what a JSON "\\ud800" escape or invalid UTF-8 decodes to, which
+    cannot be encoded back). Refused as a field error rather than failing at the commit.
+    """
+    if isinstance(value, str):
+        if not _storable(value):
+            yield FieldError(pointer(list(path)), UNSTORABLE)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str) and not _storable(key):
+                yield FieldError(pointer(list(path)), UNSTORABLE)
+            yield from unstorable_text(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from unstorable_text(item, (*path, index))
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _field_errors(error: ValidationError) -> Iterator[FieldError]:

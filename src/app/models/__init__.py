@@ -39,3 +39,11 @@ __all__ = [
     "User",
     "UserRole",
 ]
+
+# Primary keys are INTEGER columns (32-bit on PostgreSQL): a larger id names no row and
+# must be answered as "not found" before it reaches the driver, which would overflow.
+MAX_ID = 2**31 - 1
+
+
+def fits_id(value: int) -> bool:
+    return 0 < value <= MAX_ID

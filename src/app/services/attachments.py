@@ -19,13 +19,71 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from app.extensions import db
-from app.models import Attachment, ProcessInstance, Task, User
+from app.models import Attachment, ProcessInstance, Task, User, fits_id
 from app.services.clock import now
 from app.services.errors import NotFound, ValidationFailed
 from app.services.policy import can_see_instance
 
 REFERENCE = re.compile(r"^attachment:(\d+)/(.*)$")
 DATA_URL = re.compile(r"^data:([^;,]*)((?:;[^;,]*)*?);base64,(.*)$", re.S)
+
+
+# Files a clerk's browser or desktop would run or render as a page: refused at upload,
+# by name, by declared type and by content (a Windows or Linux executable renamed .pdf).
+ACTIVE_EXTENSIONS = frozenset(
+    [
+        ".exe",
+        ".dll",
+        ".com",
+        ".scr",
+        ".msi",
+        ".bat",
+        ".cmd",
+        ".ps1",
+        ".vbs",
+        ".vbe",
+        ".js",
+        ".jse",
+        ".wsf",
+        ".hta",
+        ".jar",
+        ".sh",
+        ".elf",
+        ".html",
+        ".htm",
+        ".xhtml",
+        ".svg",
+        ".lnk",
+        ".reg",
+        ".cpl",
+    ]
+)
+ACTIVE_TYPES = (
+    "application/x-msdownload",
+    "application/x-msdos-program",
+    "application/x-dosexec",
+    "application/x-executable",
+    "application/x-sh",
+    "application/x-bat",
+    "application/java-archive",
+    "application/hta",
+    "application/javascript",
+    "text/javascript",
+    "text/html",
+    "application/xhtml+xml",
+    "image/svg+xml",
+)
+ACTIVE_MAGIC = (b"MZ", b"\x7fELF", b"#!")
+ACTIVE_REFUSED = "不接受可执行文件或网页文件 (executable or active content is refused)"
+
+
+def is_active_content(filename: str, content_type: str, content: bytes) -> bool:
+    name = filename.lower().rstrip(". ")
+    if any(name.endswith(ext) for ext in ACTIVE_EXTENSIONS):
+        return True
+    if (content_type or "").split(";")[0].strip().lower() in ACTIVE_TYPES:
+        return True
+    return content.startswith(ACTIVE_MAGIC)
 
 
 def reference(attachment: Attachment) -> str:
@@ -80,7 +138,8 @@ def _walk(actor, instance, task, value, path, problems):
         )
     if isinstance(value, str) and value.startswith("attachment:"):
         match = REFERENCE.match(value)
-        attachment = db.session.get(Attachment, int(match.group(1))) if match else None
+        found = match and fits_id(int(match.group(1)))
+        attachment = db.session.get(Attachment, int(match.group(1))) if found else None
         if attachment is None or attachment.instance_id != instance.id:
             problems.append(
                 {"path": path, "message": "附件不属于本提交 (not this submission's file)"}
@@ -99,9 +158,16 @@ def _save(actor, instance, task, filename, content_type, content, path, problems
             }
         )
         return None
+    if is_active_content(filename, content_type, content):
+        problems.append({"path": path, "message": ACTIVE_REFUSED})
+        return None
     name = secure_filename(filename) or "attachment"
-    # Chinese file names are what clerks use; keep them, minus path separators.
-    display = filename.replace("/", "_").replace("\\", "_").strip() or name
+    # Chinese file names are what clerks use; keep them, minus path separators and
+    # control characters (a newline would break the download's header).
+    display = "".join(
+        "_" if ch in "/\\" or ord(ch) < 32 or ord(ch) == 127 else ch for ch in filename
+    ).strip()
+    display = display.lstrip(".") or name
     attachment = Attachment(
         instance_id=instance.id,
         task_id=task.id if task else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app import engine
 from app.extensions import db
+from app.forms.validation import unstorable_text
 from app.models import AuditEvent, Org, ProcessDefinition, ProcessInstance, Task, User
 from app.performance.context import running
 from app.services.clock import now
@@ -47,6 +48,12 @@ def start_instance(
             raise NotFound(f"单位 {org_id} 不存在 (no such org)")
     if data is not None and not isinstance(data, dict):
         raise BadRequest("data 必须是对象 (data must be a JSON object)")
+    unstorable = list(unstorable_text({"title": title or "", "data": data or {}}))
+    if unstorable:
+        raise BadRequest(
+            "含有无法保存的字符 (unstorable text)",
+            details=[{"path": e.path, "message": e.message} for e in unstorable],
+        )
     at = now()
     instance = ProcessInstance(
         definition_id=definition.id,

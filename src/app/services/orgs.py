@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Org
+from app.models import Org, fits_id
 from app.services.errors import NotFound
 
 
@@ -14,7 +14,7 @@ def org_id_for(value: str | int | None) -> int | None:
     if value in (None, ""):
         return None
     if isinstance(value, int) or str(value).isdigit():
-        org = db.session.get(Org, int(value))
+        org = db.session.get(Org, int(value)) if fits_id(int(value)) else None
     else:
         org = db.session.scalar(select(Org).where(Org.code == str(value)))
     if org is None:

@@ -10,7 +10,17 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from app.extensions import db
-from app.models import AuditEvent, Notification, Org, ProcessInstance, Role, Task, User, UserRole
+from app.models import (
+    AuditEvent,
+    Campaign,
+    Notification,
+    Org,
+    ProcessInstance,
+    Role,
+    Task,
+    User,
+    UserRole,
+)
 from app.models.org import SCOPE_ALL, SCOPE_OWN, SCOPE_SUBTREE
 from app.models.task import TASK_READY
 from app.services.clock import now
@@ -61,11 +71,14 @@ def _tracked_tasks(actor: User):
     )
 
 
-def _require_can_chase(actor: User, task: Task) -> None:
-    chases = may_start_on_behalf(actor) or (
+def _may_chase(actor: User, task: Task) -> bool:
+    return may_start_on_behalf(actor) or (
         "budget_department" in actor.role_codes and task.org_path.startswith(actor.org.path)
     )
-    if not chases:
+
+
+def _require_can_chase(actor: User, task: Task) -> None:
+    if not _may_chase(actor, task):
         raise Forbidden("只有财政部门或上级部门可以催办 (only finance or the department may chase)")
 
 
@@ -83,13 +96,24 @@ def send_reminder(actor: User, task_id: int, message: str | None = None) -> list
 
 @transactional
 def remind_overdue(actor: User, campaign_id: int | None = None, message: str | None = None) -> int:
-    """Remind the holders of every overdue task the actor may chase (of one round, or all)."""
+    """Remind the holders of every overdue task the actor may chase (of one round, or all).
+
+    Raises Forbidden for those who chase nobody, and for a round unless finance (rounds
+    are finance's); NotFound for a round that does not exist.
+    """
+    if not (may_start_on_behalf(actor) or "budget_department" in actor.role_codes):
+        raise Forbidden("只有财政部门或上级部门可以催办 (only finance or the department may chase)")
     query = _tracked_tasks(actor).where(Task.status == TASK_READY, Task.due_at < now())
     if campaign_id is not None:
+        if not may_start_on_behalf(actor):
+            raise Forbidden("只有财政部门可以发起和查看轮次 (only the finance bureau runs rounds)")
+        if db.session.get(Campaign, campaign_id) is None:
+            raise NotFound(f"轮次 {campaign_id} 不存在 (no such round)")
         query = query.where(ProcessInstance.campaign_id == campaign_id)
     reminded = 0
     for task in db.session.scalars(query).unique():
-        _require_can_chase(actor, task)
+        if not _may_chase(actor, task):  # seen (e.g. once handed to them), not theirs to chase
+            continue
         _remind(actor, task, message)
         reminded += 1
     return reminded

@@ -15,10 +15,11 @@ from app.services.attachments import store_uploads
 from app.services.clock import now
 from app.services.definitions import compiled
 from app.services.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from app.services.incidents import record_incident
 from app.services.locking import lock_instance
 from app.services.policy import holds_role_for, require_can_complete, task_visibility
 from app.services.projection import apply_step
-from app.services.transaction import transactional
+from app.services.transaction import after_rollback, transactional
 
 # Fields whose values the history shows as the step's decision and comment: these names,
 # or names ending in them (dept_decision, gov_opinion, target_grade, ...).
@@ -99,10 +100,11 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
     completed), ValidationFailed (the form's JSON Schema refuses the data: details are
     [{path, message}]), BadRequest (the process could not go on with this data).
     """
-    if not isinstance(data, dict):
-        raise ValidationFailed("data 必须是对象", details=[{"path": "", "message": "须为对象"}])
+    # Who may act comes first: a task of another department answers 404 whatever is sent.
     task, instance = _locked_ready_task(actor, task_id)
     require_can_complete(actor, task)
+    if not isinstance(data, dict):
+        raise ValidationFailed("data 必须是对象", details=[{"path": "", "message": "须为对象"}])
     definition = instance.definition
     schema = definition.form(task.form_schema) or {"type": "object", "properties": {}}
     ui = definition.form(task.form_ui) or {}
@@ -123,6 +125,8 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
     except engine.TaskNotReady as exc:
         raise Conflict(f"任务已办理 (task not ready): {exc}") from exc
     except engine.EngineError as exc:
+        failed = (instance.id, task.id, actor.id, str(exc))
+        after_rollback(lambda: record_incident(*failed))
         raise BadRequest(f"流程无法继续 (the process could not go on): {exc}") from exc
     at = now()
     task.status = TASK_COMPLETED
@@ -135,7 +139,8 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
         actor,
         "completed",
         comment=_first(submission, COMMENT_FIELDS),
-        details={"decision": _first(submission, DECISION_FIELDS)},
+        # What changed: the fields this step submitted (their values are in the task row).
+        details={"decision": _first(submission, DECISION_FIELDS), "fields": sorted(submission)},
     )
     ready = apply_step(instance, step, actor)
     db.session.flush()

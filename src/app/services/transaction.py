@@ -3,11 +3,16 @@
 Every public service function is wrapped in `@transactional`: it runs, then commits; on
 any exception it rolls back, so a refused request changes nothing. Services calling
 services join the outer transaction instead of committing half-way.
+
+Two hooks run outside the transaction: `after_commit` (e-mail, once the change is
+durable) and `after_rollback` (recording that something failed — an incident — in a
+transaction of its own, since the failed one leaves no trace by design).
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
@@ -19,6 +24,8 @@ R = TypeVar("R")
 
 _depth: ContextVar[int] = ContextVar("transaction_depth", default=0)
 _after_commit: ContextVar[list | None] = ContextVar("after_commit", default=None)
+_after_rollback: ContextVar[list | None] = ContextVar("after_rollback", default=None)
+log = logging.getLogger(__name__)
 
 
 def transactional(fn: Callable[P, R]) -> Callable[P, R]:
@@ -28,12 +35,16 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
         token = _depth.set(depth + 1)
         if depth == 0:
             callbacks: list = []
+            on_rollback: list = []
             after_token = _after_commit.set(callbacks)
+            rollback_token = _after_rollback.set(on_rollback)
+        failed = False
         try:
             result = fn(*args, **kwargs)
             if depth == 0:
                 db.session.commit()
         except BaseException:
+            failed = True
             if depth == 0:
                 db.session.rollback()
             raise
@@ -41,6 +52,9 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
             _depth.reset(token)
             if depth == 0:
                 _after_commit.reset(after_token)
+                _after_rollback.reset(rollback_token)
+                if failed:
+                    _run_quietly(on_rollback)
         if depth == 0:
             for callback in callbacks:
                 callback()
@@ -49,10 +63,28 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def _run_quietly(callbacks: list) -> None:
+    """Rollback hooks must not hide the error that caused the rollback."""
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            log.exception("an after-rollback hook failed")
+            db.session.rollback()
+
+
 def after_commit(callback: Callable[[], None]) -> None:
     """Run `callback` once the current transaction has committed (e-mail, notifications)."""
     callbacks = _after_commit.get()
     if callbacks is None:
         callback()
     else:
+        callbacks.append(callback)
+
+
+def after_rollback(callback: Callable[[], None]) -> None:
+    """Run `callback` (typically a @transactional service) if the current transaction
+    rolls back. Outside a transaction it is not called: there is nothing to roll back."""
+    callbacks = _after_rollback.get()
+    if callbacks is not None:
         callbacks.append(callback)

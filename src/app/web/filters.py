@@ -30,6 +30,7 @@ ACTIONS = {
     "terminated": lazy_gettext("Terminated"),
     "escalated": lazy_gettext("Escalated"),
     "migrated": lazy_gettext("Moved to a newer process version"),
+    "incident": lazy_gettext("Failed, can be retried"),
 }
 JOB_KINDS = {
     "escalate_task": lazy_gettext("Escalation"),

@@ -35,12 +35,15 @@ def instance(instance_id: int):
 @bp.get("/attachments/<int:attachment_id>")
 def download_attachment(attachment_id: int):
     found = attachments.get_attachment(actor(), attachment_id)
-    return send_file(
+    response = send_file(
         BytesIO(found.content),
         mimetype=found.content_type or "application/octet-stream",
         as_attachment=True,
         download_name=found.filename,
     )
+    # Always a download, never sniffed into a page or script by the browser.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.app_template_global("attachment_url")

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
 from app.services import modeler_catalog, modeling, test_runs
-from app.services.errors import LintFailed, ServiceError, ValidationFailed
+from app.services.errors import BadRequest, LintFailed, ServiceError, ValidationFailed
 from app.services.policy import require_can_deploy
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
@@ -40,10 +40,11 @@ def process_versions(key: str):
 
 @bp.post("/admin/processes/<key>/rollback")
 def process_rollback(key: str):
+    require_can_deploy(actor())  # rights before reading the form
     try:
         version = int(request.form.get("version", ""))
     except ValueError:
-        version = -1
+        raise BadRequest("回滚的版本号须为数字 (the version must be a number)") from None
     definition = modeling.rollback(actor(), key, version, request.form.get("comment") or None)
     flash(
         _(
