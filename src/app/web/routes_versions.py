@@ -81,6 +81,7 @@ def process_migrate(key: str):
 
 @bp.post("/admin/processes/<key>/migrate")
 def process_migrate_submit(key: str):
+    require_can_deploy(actor())  # rights before reading the form
     form = request.form
     ids = [int(i) for i in form.getlist("instance") if i.isdigit()]
     result = migration.migrate_submissions(
