@@ -261,3 +261,11 @@ def test_finance_sees_an_incident_on_the_tracking_page_and_retries_it(
     assert db.session.scalar(select(Job.status).where(Job.id == job.id)) == JOB_PENDING
     assert client.post(f"/jobs/{job.id}/retry").status_code == 409
     assert client.post("/jobs/999/retry").status_code == 404
+
+
+def test_absurd_numbers_in_the_filters_are_refused_or_match_nothing(client, login, county):
+    login("finance")
+    assert client.get("/tracking?campaign=99999999999999999999").status_code == 400
+    assert client.get("/tracking?version=99999999999999999999").status_code == 400
+    page = client.get("/tracking?waited=2000000000")
+    assert page.status_code == 200 and listed(page.text) == []

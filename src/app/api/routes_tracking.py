@@ -12,6 +12,7 @@ from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
 from app.api.idempotent import idempotent
 from app.api.serializers import iso
+from app.models import fits_id
 from app.services import campaigns, jobs, reminders, tracking
 from app.services.errors import BadRequest
 
@@ -20,8 +21,8 @@ def _int_or_none(name: str) -> int | None:
     value = request.args.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit():
-        raise BadRequest(f"参数 {name} 必须是整数 ({name} must be an integer)")
+    if not value.isdigit() or not fits_id(int(value)):
+        raise BadRequest(f"参数 {name} 必须是正整数 ({name} must be a positive whole number)")
     return int(value)
 
 

@@ -395,7 +395,9 @@ def _filtered(actor: User, f: SubmissionFilter) -> Select:
         if f.overdue:
             open_task = open_task.where(Task.due_at < at)
         if f.waited_days is not None:
-            open_task = open_task.where(Task.created_at < at - timedelta(days=f.waited_days))
+            # More days than the calendar holds waited since before any date: nothing.
+            days = min(f.waited_days, (at - datetime.min).days)
+            open_task = open_task.where(Task.created_at < at - timedelta(days=days))
         query = query.where(ProcessInstance.id.in_(open_task))
     return query
 

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from flask import render_template, request
 from flask_babel import gettext as _
 
+from app.models import fits_id
 from app.services import campaigns, diagram_views, tracking
 from app.services.errors import BadRequest
 from app.web import web_blueprint as bp
@@ -71,7 +72,7 @@ def _day_arg(name: str) -> date | None:
 
 def _campaign_arg() -> int | None:
     value = request.args.get("campaign", "").strip()
-    if value and not value.isdigit():
+    if value and not (value.isdigit() and fits_id(int(value))):
         raise BadRequest(_("“%(name)s” must be a whole number.", name="campaign"))
     return int(value) if value else None
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
+from app.models import fits_id
 from app.services import interventions, jobs, reminders, tracking
 from app.services.clock import now
 from app.services.errors import BadRequest
@@ -40,7 +41,7 @@ def _int(name: str) -> int | None:
     value = request.args.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit():
+    if not value.isdigit() or not fits_id(int(value)):
         raise BadRequest(_("“%(name)s” must be a whole number.", name=name))
     return int(value)
 
