@@ -20,6 +20,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.json.ensure_ascii = False  # Chinese stays readable in API answers
 
+    from app.security import init_security
+
+    init_security(app)
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
