@@ -57,7 +57,7 @@ def sign_in(username: str, password: str) -> User:
     (the demo accounts' password in demo mode excepted). Raises NotAuthenticated."""
     user = authenticate(username, password)
     exempt = password == DEMO_PASSWORD and demo_mode()
-    if not user.must_change_password and not exempt and password_problems(password, username):
+    if not user.must_change_password and not exempt and password_problems(password, user.username):
         user.must_change_password = True
     return user
 

@@ -22,7 +22,7 @@ from app.web.navigation import actor, arg
 
 class UserForm(FlaskForm):
     username = StringField(lazy_gettext("Username"))
-    display_name = StringField(lazy_gettext("Name"))
+    display_name = StringField(lazy_gettext("Full name"))
     email = EmailField(lazy_gettext("E-mail"))
     org_id = SelectField(lazy_gettext("Organisation"), coerce=int)
     roles = SelectMultipleField(
