@@ -54,6 +54,9 @@ def default_config(instance_path: str) -> dict:
         # Sessions end after SESSION_HOURS signed in, or SESSION_IDLE_MINUTES without a request.
         "SESSION_MAX_AGE": int(os.environ.get("SESSION_HOURS", "10")) * 3600,
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_HOURS", "10")) * 3600,
+        # The cookie is re-sent only when the session changes, not with every answer (a
+        # stylesheet's answer racing a sign-out would otherwise put the cookie back).
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_IDLE_MAX": int(os.environ.get("SESSION_IDLE_MINUTES", "60")) * 60,
         "PASSWORD_MIN_LENGTH": int(os.environ.get("PASSWORD_MIN_LENGTH", "10")),
         # Failed sign-ins allowed per account and per address (Flask-Limiter notation).

@@ -95,14 +95,14 @@ def screenshot(request):
 
 @pytest.fixture
 def log_in(page):
-    """log_in("unit") signs the page in as a demo account (password "demo")."""
+    """log_in("unit") signs the page in as a demo account (password "demo" by default)."""
     from playwright.sync_api import expect
 
-    def sign_in(username: str) -> None:
+    def sign_in(username: str, password: str = "demo") -> None:
         page.context.clear_cookies()
         page.goto("/login")
         page.fill("input[name=username]", username)
-        page.fill("input[name=password]", "demo")
+        page.fill("input[name=password]", password)
         page.click("button[type=submit]")
         expect(page.locator("body")).not_to_contain_text("用户名或密码错误")
 

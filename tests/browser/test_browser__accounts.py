@@ -60,11 +60,7 @@ def test_a_new_account_chooses_its_own_password_at_first_sign_in(page: Page, log
     page.click("button[type=submit].primary")
     expect(page.locator(".flash-success")).to_contain_text("已创建账号 qianduo")
 
-    page.context.clear_cookies()
-    page.goto("/login")
-    page.fill("input[name=username]", "qianduo")
-    page.fill("input[name=password]", "Temp-2027-pass")
-    page.click("button[type=submit]")
+    log_in("qianduo", "Temp-2027-pass")
     expect(page).to_have_url(re.compile(r"/account$"))
     expect(page.locator(".alert-warning")).to_contain_text("请设置您自己的密码")
     page.fill("input[name=current]", "Temp-2027-pass")

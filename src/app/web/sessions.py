@@ -22,7 +22,13 @@ from app.web.navigation import local_path
 LAST_SEEN_RESOLUTION = 60  # seconds
 
 # Where someone who must change their password may still go.
-WHILE_CHANGING_PASSWORD = {"web.account", "web.change_password", "web.logout", "web.set_language"}
+WHILE_CHANGING_PASSWORD = {
+    "web.account",
+    "web.change_password",
+    "web.sign_out_everywhere",
+    "web.logout",
+    "web.set_language",
+}
 
 
 def start_session(user: User) -> None:
