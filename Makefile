@@ -1,4 +1,5 @@
 # make run  — install, create the demo county in SQLite (first run), serve on 127.0.0.1:$(PORT)
+#             (plain HTTP on loopback, so the session cookie is not marked Secure there)
 # make test — install with test extras and run every test (PostgreSQL run too when reachable)
 # make bench — install, then print the quality-bar figures beside bare SpiffWorkflow
 PYTHON ?= python3
@@ -41,7 +42,7 @@ run: install
 	$(VENV)/bin/flask --app app init-db --demo
 	$(VENV)/bin/flask --app app worker & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(VENV)/bin/flask --app app run --host 127.0.0.1 --port $(PORT)
+	  SESSION_COOKIE_SECURE=0 $(VENV)/bin/flask --app app run --host 127.0.0.1 --port $(PORT)
 
 worker: install
 	$(VENV)/bin/flask --app app worker

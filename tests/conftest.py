@@ -23,6 +23,7 @@ from app.services.setup import create_demo_county, deploy_folder
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+TEN_YEARS = 10 * 366 * 24 * 3600
 
 
 def make_config(database_url: str, **extra) -> dict:
@@ -35,6 +36,13 @@ def make_config(database_url: str, **extra) -> dict:
         "WTF_CSRF_ENABLED": False,
         "PROCESSES_DIR": str(FIXTURES / "processes"),
         "FORMS_DIR": str(FIXTURES / "forms"),
+        # Plain HTTP on loopback, as `make run`: a Secure cookie would never come back.
+        "SESSION_COOKIE_SECURE": False,
+        # Many tests move the clock by days or years to make tasks overdue; sessions and
+        # tokens outlive that here. tests/accounts checks the real lifetimes.
+        "API_TOKEN_MAX_AGE": TEN_YEARS,
+        "SESSION_MAX_AGE": TEN_YEARS,
+        "SESSION_IDLE_MAX": TEN_YEARS,
     }
     config.update(extra)
     return config

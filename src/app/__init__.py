@@ -30,6 +30,9 @@ def create_app(config: dict | None = None) -> Flask:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
+    from app.security import init_security
+
+    init_security(app)
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -38,6 +38,20 @@ def register_commands(app: Flask) -> None:
                     "已生成演示年度数据 (demo year: 2026 graded, 2027 approved, rounds open)"
                 )
 
+    @app.cli.command("set-password")
+    @click.argument("username")
+    @click.password_option(help="The new password (asked twice when not given).")
+    def set_password(username: str, password: str) -> None:
+        """Give an account a password its owner must change at next sign-in."""
+        from app.services.accounts import assign_password
+        from app.services.errors import ServiceError
+
+        try:
+            user = assign_password(username, password)
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(f"已为 {user.username} 设置密码，首次登录须修改 (must change at next sign-in)")
+
     @app.cli.command("send-digests")
     def send_digests() -> None:
         """Send each user the daily digest of their overdue tasks (run from cron)."""

@@ -56,12 +56,33 @@ def default_config(instance_path: str) -> dict:
         # trusted for the client's address that the audit log records. 0 trusts none.
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "API_TOKEN_MAX_AGE": int(os.environ.get("API_TOKEN_HOURS", "12")) * 3600,
+        # Sessions end after SESSION_HOURS signed in, or SESSION_IDLE_MINUTES without a request.
+        "SESSION_MAX_AGE": int(os.environ.get("SESSION_HOURS", "10")) * 3600,
+        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_HOURS", "10")) * 3600,
+        # The cookie is re-sent only when the session changes, not with every answer (a
+        # stylesheet's answer racing a sign-out would otherwise put the cookie back).
+        "SESSION_REFRESH_EACH_REQUEST": False,
+        "SESSION_IDLE_MAX": int(os.environ.get("SESSION_IDLE_MINUTES", "60")) * 60,
+        "PASSWORD_MIN_LENGTH": int(os.environ.get("PASSWORD_MIN_LENGTH", "10")),
+        # Failed sign-ins allowed per account and per address (Flask-Limiter notation).
+        # RATELIMIT_STORAGE_URI (e.g. redis://...) shares the counts between workers and hosts.
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"),
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto; the
+        # per-address limit needs the client's address, not nginx's.
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": {"zh_Hans_CN": "简体中文", "en": "English"},
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Secure unless SESSION_COOKIE_SECURE=0 says otherwise: `make run` and the tests serve
+        # plain HTTP on loopback; production sits behind nginx with TLS.
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE") is not False,
         "CLOCK": None,
         # E-mail for reminders and digests; none is sent while MAIL_SERVER is unset.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),

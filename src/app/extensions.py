@@ -1,6 +1,8 @@
 """Flask extensions, created unbound so that create_app() alone wires them."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -15,3 +17,5 @@ db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# No default limits: only signing in is throttled (routes_auth, api/routes), on failures.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

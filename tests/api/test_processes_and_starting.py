@@ -53,9 +53,15 @@ def test_finance_clerk_holding_the_start_role_starts_for_a_school_named_by_code(
     # finance_bureau has county-wide scope but the start lane is budget_unit: give the
     # finance clerk that role too, as a county that lets finance file for schools would.
     finance = db.session.query(User).filter_by(username="finance").one()
-    add_user("finance-filer", "财政代报员", finance.org, ["finance_bureau", "budget_unit"], "pw-1")
+    add_user(
+        "finance-filer",
+        "财政代报员",
+        finance.org,
+        ["finance_bureau", "budget_unit"],
+        "Filer-2027-pw",
+    )
     db.session.commit()
-    answer = api("finance-filer", "pw-1").post(
+    answer = api("finance-filer", "Filer-2027-pw").post(
         "/processes/simple_approval/instances", {"title": "代报", "org": "edu-school1"}
     )
     assert answer.status == 201, answer.body

@@ -46,16 +46,16 @@ def clock(app):
 
 @pytest.fixture
 def colleague(app):
-    """A second budget_unit clerk at unit's school: username unit-b, password pw-b-1."""
+    """A second budget_unit clerk at unit's school: username unit-b, password Colleague-2027-b."""
     from app.extensions import db
     from app.models import User
     from app.services.setup import add_user
 
     unit = db.session.query(User).filter_by(username="unit").one()
-    add_user("unit-b", "同校同事", unit.org, ["budget_unit"], "pw-b-1")
+    add_user("unit-b", "同校同事", unit.org, ["budget_unit"], "Colleague-2027-b")
     db.session.commit()
     db.session.remove()
-    return ("unit-b", "pw-b-1")
+    return ("unit-b", "Colleague-2027-b")
 
 
 def ids(answer) -> list[int]:

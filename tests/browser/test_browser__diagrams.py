@@ -27,10 +27,8 @@ PROCESSES = {
 
 
 def wait_for_diagram(page: Page, shapes: int) -> None:
-    page.wait_for_function(
-        "n => document.querySelectorAll('.djs-container svg .djs-shape').length >= n",
-        arg=shapes,
-    )
+    # A locator, not wait_for_function: the page's CSP refuses the eval that one needs.
+    expect(page.locator(".djs-container svg .djs-shape").nth(shapes - 1)).to_be_attached()
 
 
 @pytest.mark.parametrize("key", list(PROCESSES))

@@ -36,7 +36,7 @@ def test_the_heatmap_colours_each_step_by_the_submissions_waiting_there(
     page.goto("/tracking")
     page.click("a[data-heatmap=simple_approval]")
     expect(page).to_have_url(re.compile(r"/processes/simple_approval/heatmap$"))
-    page.wait_for_function("document.querySelector('figure.heatmap.diagram-ready') !== null")
+    expect(page.locator("figure.heatmap.diagram-ready")).to_have_count(1)
     fill = page.locator(".djs-container [data-element-id=fill_targets]").first
     expect(fill).to_have_class(re.compile(r"\bheat-4\b"))
     expect(page.locator(".djs-container [data-element-id=dept_review]").first).to_have_class(

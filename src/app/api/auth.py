@@ -19,7 +19,8 @@ def api_login_required(view: Callable) -> Callable:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthenticated("需要 Authorization: Bearer <token> (missing bearer token)")
-        g.api_user = user_from_token(token.strip())
+        g.api_token = token.strip()
+        g.api_user = user_from_token(g.api_token)
         return view(*args, **kwargs)
 
     return wrapper
@@ -27,3 +28,8 @@ def api_login_required(view: Callable) -> Callable:
 
 def api_user() -> User:
     return g.api_user
+
+
+def api_token() -> str:
+    """The bearer token the request was signed with."""
+    return g.api_token

@@ -139,7 +139,19 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "token": {"type": "string", "description": "Send as `Authorization: Bearer <token>`."},
             "username": {"type": "string"},
+            "token_id": {"type": "integer", "description": "Names the token on the account page."},
+            "expires_at": {
+                "type": "string",
+                "format": "date-time",
+                "description": "UTC; after it the token answers 401 "
+                "(API_TOKEN_HOURS, 12 by default).",
+            },
         },
+    },
+    "Revoked": {
+        "type": "object",
+        "required": ["revoked"],
+        "properties": {"revoked": {"type": "integer", "description": "How many tokens died."}},
     },
     "Process": {
         "type": "object",
@@ -432,7 +444,25 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "200": _json(_ref("Token"), "A token"),
                 "401": _error("Wrong username or password"),
+                "403": _error("The password was set by someone else: change it on the web first"),
+                "429": _error(
+                    "Too many failed sign-ins for this account or from this address; the "
+                    "message says when to try again, and so does the Retry-After header"
+                ),
             },
+        },
+        "delete": {
+            "operationId": "revokeToken",
+            "summary": "Revoke the bearer token of this request (an API client signing out)",
+            "responses": {"200": _json(_ref("Revoked"), "The token is revoked"), **_UNAUTHORIZED},
+        },
+    },
+    "/auth/tokens": {
+        "delete": {
+            "operationId": "revokeAllTokens",
+            "summary": "Sign out everywhere: revoke every token of the caller and end every "
+            "web session of theirs",
+            "responses": {"200": _json(_ref("Revoked"), "All tokens are revoked"), **_UNAUTHORIZED},
         }
     },
     "/processes": {
@@ -921,7 +951,9 @@ OPENAPI: dict[str, Any] = {
                 "type": "http",
                 "scheme": "bearer",
                 "description": "A token from POST /auth/token; it expires after "
-                "API_TOKEN_HOURS (12 by default) or when the password changes.",
+                "API_TOKEN_HOURS (12 by default), and dies when revoked (DELETE /auth/token, "
+                "DELETE /auth/tokens, the account page), when the password changes, or when "
+                "the account is deactivated.",
             }
         },
         "parameters": {

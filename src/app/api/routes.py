@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from app.api import api_blueprint as bp
-from app.api.auth import api_login_required, api_user
+from app.api.auth import api_login_required, api_token, api_user
 from app.api.idempotent import idempotent
 from app.api.openapi import OPENAPI
 from app.api.serializers import (
@@ -15,6 +15,7 @@ from app.api.serializers import (
     iso,
     task_json,
 )
+from app.security import throttle_sign_in
 from app.services import accounts, deployment, instances, orgs, policy, queries, tasks
 from app.services.definitions import latest_definitions
 from app.services.errors import BadRequest
@@ -53,10 +54,27 @@ def openapi_document():
 
 
 @bp.post("/auth/token")
+@throttle_sign_in
 def issue_token():
     body = _json_body()
-    user = accounts.authenticate(body.get("username", ""), body.get("password", ""))
-    return jsonify(token=accounts.issue_token(user), username=user.username)
+    user = accounts.sign_in(str(body.get("username", "")), str(body.get("password", "")))
+    token, row = accounts.issue_token(user)
+    return jsonify(
+        token=token, token_id=row.id, expires_at=iso(row.expires_at), username=user.username
+    )
+
+
+@bp.delete("/auth/token")
+@api_login_required
+def revoke_token():
+    accounts.revoke_presented_token(api_token())
+    return jsonify(revoked=1)
+
+
+@bp.delete("/auth/tokens")
+@api_login_required
+def revoke_all_tokens():
+    return jsonify(revoked=accounts.sign_out_everywhere(api_user()))
 
 
 @bp.get("/processes")

@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate; import them all here so Alembic sees them."""
 
+from app.models.api_token import ApiToken
 from app.models.attachment import Attachment
 from app.models.audit import AuditEvent, ProcessAuditEvent
 from app.models.campaign import Campaign
@@ -16,6 +17,7 @@ from app.models.setting import Setting
 from app.models.task import Task
 
 __all__ = [
+    "ApiToken",
     "Attachment",
     "AuditEvent",
     "Campaign",

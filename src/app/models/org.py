@@ -7,6 +7,8 @@ prefix match instead of a recursive query.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
@@ -67,6 +69,13 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     org_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # Set when someone else chose the password (an administrator, `flask set-password`) or
+    # it no longer meets the policy: the person must choose their own before going on.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    password_changed_at: Mapped[datetime | None]
+    # Part of the id kept in session cookies: raising it ends every session of the user
+    # (sign out everywhere, a new password, deactivation).
+    session_generation: Mapped[int] = mapped_column(default=0)
 
     org: Mapped[Org] = relationship(lazy="joined")
     roles: Mapped[list[Role]] = relationship(secondary="user_role", lazy="selectin")
@@ -74,6 +83,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the id and the session generation."""
+        return f"{self.id}.{self.session_generation}"
 
     @property
     def role_codes(self) -> set[str]:

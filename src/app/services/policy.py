@@ -111,6 +111,22 @@ def holds_role_for(user: User, task: Task) -> bool:
     return False
 
 
+# Accounts are managed by holders of their own role, not by process administrators: who
+# may grant "finance_bureau" (see everything) is a security decision apart from who may
+# redraw a diagram (等保 2.0 asks for separate system and security administrators). The
+# demo county gives both roles to `admin`; a county gives them to different people.
+USER_ADMIN_ROLE = "user_admin"
+
+
+def may_manage_users(user: User) -> bool:
+    return USER_ADMIN_ROLE in user.role_codes
+
+
+def require_can_manage_users(user: User) -> None:
+    if not may_manage_users(user):
+        raise Forbidden("只有账号管理员可以管理用户 (only account administrators may manage users)")
+
+
 def require_can_deploy(user: User) -> None:
     if "process_admin" not in user.role_codes:
         raise Forbidden("只有流程管理员可以部署流程 (only process administrators may deploy)")

@@ -24,6 +24,8 @@ ROLES = (
     ("peoples_congress", "县人大", SCOPE_ALL),
     # Administers definitions, not submissions: sees no task and no submission.
     ("process_admin", "流程管理员", SCOPE_ASSIGNED),
+    # Administers accounts (policy.USER_ADMIN_ROLE): likewise sees no task or submission.
+    ("user_admin", "账号管理员", SCOPE_ASSIGNED),
 )
 
 # code, name, kind, parent code
@@ -40,7 +42,7 @@ DEMO_ORGS = (
     ("health-hospital", "县人民医院", "unit", "health"),
 )
 
-# username, display name, org code, role code
+# username, display name, org code, role codes (a single one, or several joined by "+")
 DEMO_USERS = (
     ("unit", "李明（县第一中学）", "edu-school1", "budget_unit"),
     ("dept", "王芳（县教育局）", "edu", "budget_department"),
@@ -50,7 +52,8 @@ DEMO_USERS = (
     ("expert", "刘洋（评审专家）", "experts", "expert"),
     ("gov", "孙丽（县政府）", "gov", "county_government"),
     ("congress", "周军（县人大）", "congress", "peoples_congress"),
-    ("admin", "吴磊（流程管理员）", "finance", "process_admin"),
+    # One administrator for the demo; a county would give accounts to someone else.
+    ("admin", "吴磊（流程管理员）", "finance", "process_admin+user_admin"),
 )
 
 
@@ -91,8 +94,8 @@ def create_demo_county() -> bool:
     orgs: dict[str, Org] = {}
     for code, name, kind, parent in DEMO_ORGS:
         orgs[code] = add_org(code, name, kind, orgs.get(parent) if parent else None)
-    for username, display, org_code, role in DEMO_USERS:
-        add_user(username, display, orgs[org_code], [role], DEMO_PASSWORD)
+    for username, display, org_code, roles in DEMO_USERS:
+        add_user(username, display, orgs[org_code], roles.split("+"), DEMO_PASSWORD)
     db.session.merge(Setting(key="demo", value=True))
     return True
 

@@ -93,6 +93,36 @@ def unclaim_task(actor: User, task_id: int) -> Task:
 
 
 @transactional
+def release_claimed_tasks(
+    actor: User, holder: User, reason: str, keep_eligible: bool = False
+) -> list[Task]:
+    """Give the ready tasks `holder` has claimed back to their role's pool, each with
+    `reason` in its submission's history. With `keep_eligible`, tasks `holder` may still
+    hold by role (after a change of org or roles) stay theirs.
+
+    A task whose role reaches only by name (an expert's) has no pool: it waits unheld,
+    and the finance bureau sees it in tracking and reassigns it.
+    """
+    claimed = db.session.scalars(
+        select(Task)
+        .where(Task.assignee_id == holder.id, Task.status == TASK_READY)
+        .order_by(Task.instance_id, Task.id)
+    ).unique()
+    released = []
+    for task in list(claimed):
+        lock_instance(task.instance_id)
+        db.session.refresh(task)
+        if task.status != TASK_READY or task.assignee_id != holder.id:
+            continue
+        if keep_eligible and holds_role_for(holder, task):
+            continue
+        task.assignee_id = None
+        _audit(task, actor, "unclaimed", reason)
+        released.append(task)
+    return released
+
+
+@transactional
 def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstance, list[Task]]:
     """Submit a task's form and run the process to its next wait state, all or nothing.
 

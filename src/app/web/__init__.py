@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.web.navigation import local_path
+from app.web.sessions import check_session
 
 web_blueprint = Blueprint("web", __name__)
 
@@ -23,12 +24,13 @@ def require_login():
         if request.path != "/":  # the home page needs no explanation
             flash(_("Please sign in first."), "info")
         return redirect(url_for("web.login", next=local_path(request.full_path)))
-    return None
+    return check_session()
 
 
 # The modules register their routes, filters and context on the blueprint.
 from app.web import (  # noqa: E402
     filters,
+    routes_account,
     routes_admin,
     routes_auth,
     routes_batch,
@@ -45,10 +47,12 @@ from app.web import (  # noqa: E402
     routes_tasks,
     routes_tracking,
     routes_versions,
+    routes_users,
 )
 
 __all__ = [
     "filters",
+    "routes_account",
     "routes_admin",
     "routes_auth",
     "routes_batch",
@@ -65,5 +69,6 @@ __all__ = [
     "routes_tasks",
     "routes_tracking",
     "routes_versions",
+    "routes_users",
     "web_blueprint",
 ]

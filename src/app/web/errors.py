@@ -18,6 +18,7 @@ TITLES = {
     409: lazy_gettext("Already handled or held by someone else"),
     413: lazy_gettext("File too large"),
     422: lazy_gettext("The form has errors"),
+    429: lazy_gettext("Too many attempts"),
 }
 MESSAGES = {
     404: lazy_gettext("The page does not exist, or you may not see it."),

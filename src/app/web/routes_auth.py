@@ -5,15 +5,17 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from flask_login import login_user, logout_user
+from flask_login import logout_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired
 
+from app.security import throttle_sign_in
 from app.services import accounts
 from app.services.errors import NotAuthenticated
 from app.web import web_blueprint as bp
 from app.web.navigation import back_or, local_path
+from app.web.sessions import start_session
 
 
 class LoginForm(FlaskForm):
@@ -23,16 +25,20 @@ class LoginForm(FlaskForm):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttle_sign_in
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     error = None
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.username.data, form.password.data)
+            user = accounts.sign_in(form.username.data, form.password.data)
         except NotAuthenticated as exc:
             error = exc.message
         else:
-            login_user(user)
+            start_session(user)
+            if user.must_change_password:
+                flash(_("Choose a new password of your own before going on."), "info")
+                return redirect(url_for("web.account"))
             return redirect(local_path(form.next.data) or url_for("web.inbox"))
     status = 401 if error else 200
     return render_template("login.html", form=form, error=error), status
@@ -41,6 +47,8 @@ def login():
 @bp.post("/logout")
 def logout():
     logout_user()
+    session.pop("signed_in_at", None)
+    session.pop("last_seen", None)
     flash(_("You have signed out."), "info")
     return redirect(url_for("web.login"))
 

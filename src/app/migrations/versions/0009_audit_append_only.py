@@ -1,7 +1,7 @@
 """audit log: request address column; append-only on PostgreSQL
 
 Revision ID: 0009
-Revises: 0011
+Revises: 0008
 Create Date: 2026-11-28 05:30:00.000000
 
 The history of a submission is evidence. The code never updates or deletes an audit row
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0011"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,163 @@
+"""Managing accounts: who exists, in which organisation, holding which roles.
+
+Only account administrators (policy.USER_ADMIN_ROLE) may. A role's scope (own org, org
+subtree, everything, by name) is fixed by the role; what an account reaches follows from
+its org and roles, so those two are what is managed here.
+
+Accounts are deactivated, never deleted: the history of every submission names them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from app.extensions import db
+from app.models import Org, Role, User
+from app.services.accounts import end_sessions_and_tokens, set_password
+from app.services.errors import BadRequest, Conflict, NotFound
+from app.services.policy import USER_ADMIN_ROLE, require_can_manage_users
+from app.services.tasks import release_claimed_tasks
+from app.services.transaction import transactional
+
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$")
+
+
+@dataclass
+class UserFields:
+    """What an administrator types for an account (the username only when creating)."""
+
+    display_name: str
+    org_id: int | None
+    role_codes: list[str]
+    email: str | None = None
+
+
+def list_users(actor: User, query: str | None = None) -> list[User]:
+    """Every account (active first), optionally those whose username or name contains
+    `query`. Raises Forbidden."""
+    require_can_manage_users(actor)
+    stmt = select(User).join(Org, Org.id == User.org_id)
+    if query and query.strip():
+        pattern = f"%{query.strip().lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(User.username).like(pattern), func.lower(User.display_name).like(pattern)
+            )
+        )
+    return list(db.session.scalars(stmt.order_by(User.active.desc(), Org.path, User.username)))
+
+
+def get_user(actor: User, user_id: int) -> User:
+    """Raises Forbidden (not an account administrator) or NotFound."""
+    require_can_manage_users(actor)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"用户 {user_id} 不存在 (no such user)")
+    return user
+
+
+def list_roles() -> list[Role]:
+    return list(db.session.scalars(select(Role).order_by(Role.name)))
+
+
+def _apply(user: User, fields: UserFields) -> None:
+    name = (fields.display_name or "").strip()
+    if not name:
+        raise BadRequest("请填写姓名 (a display name is required)")
+    org = db.session.get(Org, fields.org_id) if fields.org_id else None
+    if org is None:
+        raise BadRequest("请选择所属单位 (choose an organisation)")
+    codes = sorted(set(fields.role_codes))
+    roles = list(db.session.scalars(select(Role).where(Role.code.in_(codes))))
+    unknown = set(codes) - {role.code for role in roles}
+    if unknown:
+        raise BadRequest(f"角色不存在：{'、'.join(sorted(unknown))} (no such role)")
+    user.display_name = name[:100]
+    user.email = (fields.email or "").strip()[:200] or None
+    user.org_id = org.id
+    user.org = org
+    user.roles = roles
+
+
+@transactional
+def create_user(actor: User, username: str, fields: UserFields, password: str) -> User:
+    """A new account with a password the administrator chose, which its owner must change
+    at first sign-in. Raises Forbidden, BadRequest (a field or the password), Conflict
+    (the username is taken)."""
+    require_can_manage_users(actor)
+    username = (username or "").strip()
+    if not USERNAME.match(username):
+        raise BadRequest(
+            "用户名为 2–64 个字母、数字、点、横线或下划线，以字母或数字开头 "
+            "(2-64 letters, digits, '.', '-' or '_', starting with a letter or digit)"
+        )
+    taken = db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
+    if taken:
+        raise Conflict(f"用户名“{username}”已被使用 (the username is taken)")
+    user = User(username=username, active=True)
+    _apply(user, fields)
+    set_password(user, password or "", chosen_by_user=False)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+@transactional
+def update_user(actor: User, user_id: int, fields: UserFields) -> tuple[User, int]:
+    """Change an account's name, e-mail, org and roles. Claimed tasks the account may no
+    longer hold go back to their pool. Returns the user and how many tasks went back.
+
+    Raises Forbidden, NotFound, BadRequest (including an administrator removing their own
+    account-administrator role, which could leave nobody able to manage accounts).
+    """
+    user = get_user(actor, user_id)
+    if user.id == actor.id and USER_ADMIN_ROLE not in fields.role_codes:
+        raise BadRequest(
+            "不能取消自己的账号管理员角色 (you cannot remove your own account-administrator role)"
+        )
+    _apply(user, fields)
+    db.session.flush()
+    released = release_claimed_tasks(
+        actor,
+        user,
+        "账号的单位或角色已变更，任务退回待认领 (the account's org or roles changed)",
+        keep_eligible=True,
+    )
+    return user, len(released)
+
+
+@transactional
+def reset_password(actor: User, user_id: int, password: str) -> User:
+    """Give an account a new password the administrator chose (for someone who forgot
+    theirs); its owner must change it at next sign-in, and every session and token of
+    the account ends. Raises Forbidden, NotFound, BadRequest (policy)."""
+    user = get_user(actor, user_id)
+    set_password(user, password or "", chosen_by_user=False)
+    return user
+
+
+@transactional
+def deactivate_user(actor: User, user_id: int) -> tuple[User, int]:
+    """Close an account: it can no longer sign in, its sessions and tokens end, and the
+    tasks it had claimed go back to their pool. Returns the user and how many tasks went
+    back. Raises Forbidden, NotFound, BadRequest (one's own account)."""
+    user = get_user(actor, user_id)
+    if user.id == actor.id:
+        raise BadRequest("不能停用自己的账号 (you cannot deactivate your own account)")
+    user.active = False
+    end_sessions_and_tokens(user)
+    released = release_claimed_tasks(
+        actor, user, f"{user.display_name} 的账号已停用，任务退回待认领 (account deactivated)"
+    )
+    return user, len(released)
+
+
+@transactional
+def activate_user(actor: User, user_id: int) -> User:
+    """Open a deactivated account again. Raises Forbidden, NotFound."""
+    user = get_user(actor, user_id)
+    user.active = True
+    return user
