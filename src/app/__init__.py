@@ -24,13 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     # (404) instead of overflowing the driver (a 500 that fuzzing found).
     app.url_map.converters["int"] = DatabaseId
 
-    if app.config.get("PROXY_COUNT"):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
-
-    from app.security import init_security
+    from app.security import init_security  # trusts PROXY_COUNT proxies, once
 
     init_security(app)
     db.init_app(app)

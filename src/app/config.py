@@ -52,9 +52,6 @@ def default_config(instance_path: str) -> dict:
         # A request carries at most one 20 MB attachment as base64 (27 MB) and the form;
         # anything larger is refused with 413 before it is read.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_REQUEST_MB", "32")) * 1024 * 1024,
-        # How many reverse proxies (nginx) stand in front: their X-Forwarded-For is then
-        # trusted for the client's address that the audit log records. 0 trusts none.
-        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "API_TOKEN_MAX_AGE": int(os.environ.get("API_TOKEN_HOURS", "12")) * 3600,
         # Sessions end after SESSION_HOURS signed in, or SESSION_IDLE_MINUTES without a request.
         "SESSION_MAX_AGE": int(os.environ.get("SESSION_HOURS", "10")) * 3600,
@@ -71,8 +68,9 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
-        # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto; the
-        # per-address limit needs the client's address, not nginx's.
+        # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto:
+        # the sign-in throttle and the audit log then take the client's address from them.
+        # 0 trusts none (else anyone could claim any address).
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

@@ -145,6 +145,19 @@ MATRIX: list[tuple[str, str, str, dict | bytes | None, str]] = [
     ("web.save_work_calendar", "POST", "/settings/calendar", {"holidays": "x"}, "302 403 403 422 403 403 403 403 403 403"),
     ("web.cancel_scheduled_campaign", "POST", "/campaigns/scheduled/999999/cancel", {}, "302 403 403 404 403 403 403 403 403 403"),
     ("web.retry_job", "POST", "/jobs/999999/retry", {}, "302 403 403 404 403 403 403 403 403 403"),
+    # --- accounts: one's own page; the account administrator (user_admin, held by admin)
+    ("web.account", "GET", "/account", None, "302 200 200 200 200 200 200 200 200 200"),
+    ("web.change_password", "POST", "/account/password", {}, "302 400 400 400 400 400 400 400 400 400"),
+    ("web.revoke_token", "POST", "/account/tokens/999999/revoke", {}, "302 404 404 404 404 404 404 404 404 404"),
+    ("web.admin_users", "GET", "/admin/users", None, "302 403 403 403 403 403 403 200 403 403"),
+    ("web.new_user", "GET", "/admin/users/new", None, "302 403 403 403 403 403 403 200 403 403"),
+    ("web.new_user", "POST", "/admin/users/new", {}, "302 403 403 403 403 403 403 400 403 403"),
+    ("web.edit_user", "GET", "/admin/users/{unit_user}", None, "302 403 403 403 403 403 403 200 403 403"),
+    ("web.edit_user", "POST", "/admin/users/{unit_user}", {"org_id": "x"}, "302 403 403 403 403 403 403 400 403 403"),
+    ("web.edit_user", "GET", "/admin/users/999999", None, "302 403 403 403 403 403 403 404 403 403"),
+    ("web.reset_user_password", "POST", "/admin/users/999999/password", {}, "302 403 403 403 403 403 403 404 403 403"),
+    ("web.deactivate_user", "POST", "/admin/users/999999/deactivate", {}, "302 403 403 403 403 403 403 404 403 403"),
+    ("web.activate_user", "POST", "/admin/users/999999/activate", {}, "302 403 403 403 403 403 403 404 403 403"),
     # --- JSON API
     ("api.openapi_document", "GET", "/api/v1/openapi.json", None, "200 200 200 200 200 200 200 200 200 200"),
     ("api.issue_token", "POST", "/api/v1/auth/token", {"username": "unit", "password": "wrong"}, "401 401 401 401 401 401 401 401 401 401"),
@@ -170,8 +183,12 @@ MATRIX: list[tuple[str, str, str, dict | bytes | None, str]] = [
     ("api.retry_incident", "POST", "/api/v1/incidents/999999/retry", {}, "401 403 403 404 403 403 403 403 403 403"),
     ("api.remind", "POST", "/api/v1/tasks/{health_task}/remind", {}, "401 404 404 200 404 403 403 404 403 200"),
     ("api.notifications", "GET", "/api/v1/notifications", None, "401 200 200 200 200 200 200 200 200 200"),
-    # --- last: a wrong password (the form again, with its error), then signing out
+    # --- last: revoking one's API tokens, a wrong password (the form again, with its
+    # error), signing out everywhere, then signing out
+    ("api.revoke_all_tokens", "DELETE", "/api/v1/auth/tokens", None, "401 200 200 200 200 200 200 200 200 200"),
+    ("api.revoke_token", "DELETE", "/api/v1/auth/token", None, "401 401 401 401 401 401 401 401 401 401"),
     ("web.login", "POST", "/login", {"username": "nobody", "password": "x"}, "401 401 401 401 401 401 401 401 401 401"),
+    ("web.sign_out_everywhere", "POST", "/account/sign-out-everywhere", {}, "302 302 302 302 302 302 302 302 302 302"),
     ("web.logout", "POST", "/logout", {}, "302 302 302 302 302 302 302 302 302 302"),
 ]
 # fmt: on
@@ -248,6 +265,7 @@ def seeded(tmp_path_factory):
             "edu_file": _attach(edu.instance_id, "unit"),
             "health_file": _attach(health.instance_id, "unit2"),
             "edu_project": _project("JY-2026-001", 2027),
+            "unit_user": db.session.scalar(select(User.id).where(User.username == "unit")),
             "health_project": _project("WS-2026-001", 2027),
             "campaign": db.session.scalar(
                 select(Campaign.id).where(Campaign.process_key == "quarterly_monitoring")

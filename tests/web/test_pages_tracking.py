@@ -253,7 +253,7 @@ def test_finance_sees_an_incident_on_the_tracking_page_and_retries_it(
     assert client.post(f"/jobs/{job.id}/retry").status_code == 403
     login("finance")
     page = client.get("/tracking").text
-    assert cells(page, f'data-job="{job.id}"')[:3] == ["邮件", f"#{a}", "5"]
+    assert cells(page, f'data-job="{job.id}"')[:3] == ["邮件发送", f"#{a}", "5"]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # an error text is shown, not run
     done = client.post(f"/jobs/{job.id}/retry", follow_redirects=True)
     assert "已重新排队" in done.text and 'class="tracking-incidents"' not in done.text

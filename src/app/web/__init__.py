@@ -46,8 +46,8 @@ from app.web import (  # noqa: E402
     routes_registry,
     routes_tasks,
     routes_tracking,
-    routes_versions,
     routes_users,
+    routes_versions,
 )
 
 __all__ = [

@@ -34,7 +34,7 @@ ACTIONS = {
 }
 JOB_KINDS = {
     "escalate_task": lazy_gettext("Escalation"),
-    "send_email": lazy_gettext("E-mail"),
+    "send_email": lazy_gettext("E-mail sending"),
     "send_digests": lazy_gettext("Daily digest"),
     "launch_campaign": lazy_gettext("Scheduled round"),
 }
