@@ -35,8 +35,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app.api import api_blueprint
     from app.web import web_blueprint
+    from app.web.health import health_blueprint
 
     app.register_blueprint(web_blueprint)
+    app.register_blueprint(health_blueprint)
     app.register_blueprint(api_blueprint)
     csrf.exempt(api_blueprint)  # the API authenticates with bearer tokens, not cookies
 
