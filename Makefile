@@ -1,6 +1,7 @@
 # make run  — install, create the demo county in SQLite (first run), serve on 127.0.0.1:$(PORT)
 # make test — install with test extras and run every test (PostgreSQL run too when reachable)
 # make bench — install, then print the quality-bar figures beside bare SpiffWorkflow
+# make smoke — a PostgreSQL-backed gunicorn started as deploy/ says, checked over HTTP
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -8,7 +9,7 @@ PORT ?= 5000
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export FLASK_APP := app
 
-.PHONY: install assets run test test-postgres lint translations clean bench
+.PHONY: install assets run test test-postgres smoke lint translations clean bench bench-scale
 
 install: $(VENV)/.installed translations assets
 
@@ -43,6 +44,7 @@ test: install
 	$(VENV)/bin/ruff check src tests
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory smoke
 
 # The database-backed tests once more on PostgreSQL. CI sets REQUIRE_POSTGRES=1 so that
 # an unreachable server fails the run instead of being skipped.
@@ -53,6 +55,18 @@ test-postgres: install
 	  echo "PostgreSQL is required but not reachable at $(PG_URL)"; exit 1; \
 	else \
 	  echo "SKIPPED the PostgreSQL run: no server at $(PG_URL) (start PostgreSQL or set PG_URL to enable it)"; \
+	fi
+
+# deploy/smoke.py: scratch database SMOKE_DB on PG_URL's server, init-db --demo, gunicorn
+# with deploy/gunicorn.conf.py on a free loopback port, login/healthz/token/tasks/complete.
+SMOKE_DB ?= perfbudget_smoke
+smoke: install
+	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+	  SMOKE_PG_URL='$(PG_URL)' SMOKE_DB='$(SMOKE_DB)' $(PY) deploy/smoke.py; \
+	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
+	  echo "PostgreSQL is required but not reachable at $(PG_URL)"; exit 1; \
+	else \
+	  echo "SKIPPED the deployment smoke test: no server at $(PG_URL) (start PostgreSQL or set PG_URL to enable it)"; \
 	fi
 
 # The quality bars of DESIGN.md; BENCH_N and BENCH_PG_URL tune it (see benchmarks/run.py).
