@@ -4,9 +4,15 @@ Every figure is one line: name, value, bar, PASS/FAIL ("-" for the reference fig
 bare SpiffWorkflow, which have no bar of their own). Ratios against the bare engine hold
 on a noisy machine where absolute times do not. Settings from the environment:
 BENCH_N (API completions per database, default 300), BENCH_PG_URL (an existing database
-on the server to create the scratch `bench` database from; default the local `test`).
+on the server to create the scratch databases from; default the local `test`).
 
-Not here yet: the 1,000,000-instance query benchmark and the 200-client burst.
+The read side at scale (benchmarks/scale.py) seeds a kept database BENCH_SCALE_DB
+(default `bench_scale`) with BENCH_INSTANCES submissions: 50,000 by default so that a
+plain run stays short, 1,000,000 (the bar's size) with BENCH_SCALE=1 or `make
+bench-scale`. BENCH_SCALE_REPEAT sets the timed calls per query (default 100).
+
+The deadline-day burst (benchmarks/burst.py): BENCH_BURST_CLIENTS (default 200) clients
+completing BENCH_BURST_TASKS tasks (default 2,000; 20,000 with BENCH_SCALE=1).
 """
 
 from __future__ import annotations
@@ -23,11 +29,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 from engine_steps import Bare, Ours, one_step, return_loops  # noqa: E402
 from figures import Figure, ms, p50_p95  # noqa: E402
 from http_api import complete_fresh_instances, scratch_postgres, sqlite_url  # noqa: E402
+from scale import ensure_seeded, run_queries, tune  # noqa: E402
 
 API_RATIO_BAR = 4.0
 API_P95_BAR_MS = 25.0
 LOOP_RATIO_BAR = 1.5
 RSS_BAR_MB = 200.0
+QUERY_BARS_MS = {"inbox page": 30.0, "instance filter": 30.0, "tracking summary": 200.0}
+FULL_INSTANCES = 1_000_000
 
 
 def main() -> int:
@@ -109,9 +118,43 @@ def main() -> int:
         )
     )
 
+    _scale(report, pg_url)
+
     failed = [f.name for f in figures if f.passed is False]
     print(f"# {len(figures)} figures, {len(failed)} below their bar")
     return 1 if failed else 0
+
+
+def _scale(report, admin_url: str) -> None:
+    full = os.environ.get("BENCH_SCALE", "") not in ("", "0")
+    instances = int(os.environ.get("BENCH_INSTANCES", FULL_INSTANCES if full else 50_000))
+    repeat = int(os.environ.get("BENCH_SCALE_REPEAT", "100"))
+    name = os.environ.get("BENCH_SCALE_DB", "bench_scale")
+    try:
+        import psycopg
+
+        psycopg.connect(admin_url, connect_timeout=3).close()
+    except Exception as exc:
+        print(f"# SKIPPED the read side at scale: PostgreSQL not reachable at {admin_url}: {exc}")
+        return
+    started = time.perf_counter()
+    url = ensure_seeded(admin_url, name, instances)
+    tune(admin_url, name)
+    print(
+        f"# read side at scale: {instances:,} submissions, {instances // 10:,} open tasks in "
+        f"{name} (ready in {time.perf_counter() - started:.0f} s); p95 of {repeat} calls each"
+    )
+    for run in run_queries(url, repeat):
+        bar = next(v for k, v in QUERY_BARS_MS.items() if run.label.startswith(k))
+        p50, p95 = p50_p95(run.samples_ms)
+        report(
+            Figure(
+                f"{run.label} [{run.plan.verdict}]",
+                ms(p50, p95),
+                f"p95 < {bar:.0f} ms, no seq scan",
+                p95 < bar and not run.plan.seq_scanned,
+            )
+        )
 
 
 def _loop_value(cost) -> str:

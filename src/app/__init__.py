@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app.config import default_config, instance_path
+from app.config import default_config, engine_options, instance_path
 from app.extensions import babel, csrf, db, login_manager
 
 
@@ -17,6 +17,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(default_config(app.instance_path))
     if config:
         app.config.update(config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
+    )
 
     app.json.ensure_ascii = False  # Chinese stays readable in API answers
 

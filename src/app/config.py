@@ -63,3 +63,14 @@ def default_config(instance_path: str) -> dict:
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "perfbudget@localhost"),
     }
+
+
+def engine_options(database_uri: str, options: dict | None) -> dict:
+    """PostgreSQL connections run without JIT: compiling a plan costs 100+ ms, far more
+    than the short, indexed queries a person waits for (jit = off in deploy/README.md)."""
+    options = dict(options or {})
+    if database_uri.startswith("postgresql"):
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("options", "-c jit=off")
+        options["connect_args"] = connect_args
+    return options
