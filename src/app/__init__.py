@@ -68,10 +68,11 @@ def _offer_operators_to_diagrams() -> None:
 def _register_error_pages(app: Flask) -> None:
     """API paths answer JSON errors; pages answer an error page in the person's language."""
     from flask import request
+    from sqlalchemy.exc import OperationalError
     from werkzeug.exceptions import HTTPException
 
     from app.api.errors import json_http_error, json_service_error
-    from app.services.errors import ServiceError
+    from app.services.errors import DatabaseUnavailable, ServiceError
     from app.web.errors import html_http_error, html_service_error
 
     def on_service_error(exc: ServiceError):
@@ -84,7 +85,13 @@ def _register_error_pages(app: Flask) -> None:
             return json_http_error(exc)
         return html_http_error(exc)
 
+    def on_database_lost(exc: OperationalError):
+        db.session.rollback()
+        app.logger.warning("database unavailable: %s", exc)
+        return on_service_error(DatabaseUnavailable())
+
     app.register_error_handler(ServiceError, on_service_error)
+    app.register_error_handler(OperationalError, on_database_lost)
     app.register_error_handler(HTTPException, on_http_error)
 
 

@@ -1,7 +1,9 @@
 """The one place that commits.
 
 Every public service function is wrapped in `@transactional`: it runs, then commits; on
-any exception it rolls back, so a refused request changes nothing. Services calling
+any exception it rolls back, so a refused request changes nothing. A database that went
+away (OperationalError: dropped connection, restart) is reported as DatabaseUnavailable
+(503), since the rollback left nothing half-written and a retry may succeed. Services calling
 services join the outer transaction instead of committing half-way.
 """
 
@@ -12,7 +14,10 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
 
+from sqlalchemy.exc import OperationalError
+
 from app.extensions import db
+from app.services.errors import DatabaseUnavailable
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -33,6 +38,11 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
             result = fn(*args, **kwargs)
             if depth == 0:
                 db.session.commit()
+        except OperationalError as exc:
+            if depth == 0:
+                db.session.rollback()  # on a lost connection: discards it, keeps nothing
+                raise DatabaseUnavailable() from exc
+            raise
         except BaseException:
             if depth == 0:
                 db.session.rollback()

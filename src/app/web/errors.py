@@ -18,6 +18,7 @@ TITLES = {
     409: lazy_gettext("Already handled or held by someone else"),
     413: lazy_gettext("File too large"),
     422: lazy_gettext("The form has errors"),
+    503: lazy_gettext("Temporarily unavailable"),
 }
 MESSAGES = {
     404: lazy_gettext("The page does not exist, or you may not see it."),
