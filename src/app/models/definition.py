@@ -29,8 +29,10 @@ class ProcessDefinition(db.Model):
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     deployed_at: Mapped[datetime]
 
+    # Loaded when asked for: a completion reads its form from services.definitions's
+    # per-version cache, and lists of definitions never need them.
     forms: Mapped[list[FormFile]] = relationship(
-        back_populates="definition", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="definition", cascade="all, delete-orphan", lazy="select"
     )
 
     def form(self, filename: str | None) -> dict | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Setting, User
@@ -53,11 +54,12 @@ def user_from_token(token: str) -> User:
         raise NotAuthenticated("令牌已过期 (token expired)") from exc
     except BadSignature as exc:
         raise NotAuthenticated("令牌无效 (invalid token)") from exc
-    user = db.session.get(User, payload.get("uid"))
+    # Roles in the same statement: every API call asks what the caller may see.
+    user = db.session.get(User, payload.get("uid"), options=[joinedload(User.roles)])
     if user is None or not user.active or user.password_hash[-12:] != payload.get("pw"):
         raise NotAuthenticated("令牌无效 (invalid token)")
     return user
 
 
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+    return db.session.get(User, int(user_id), options=[joinedload(User.roles)])

@@ -26,7 +26,17 @@ _depth: ContextVar[int] = ContextVar("transaction_depth", default=0)
 _after_commit: ContextVar[list | None] = ContextVar("after_commit", default=None)
 
 
-def transactional(fn: Callable[P, R]) -> Callable[P, R]:
+def transactional(fn: Callable[P, R] | None = None, *, keep_loaded: bool = False):
+    """Run `fn` as one transaction: commit when it returns, roll back when it raises.
+
+    `keep_loaded=True` leaves the objects it returns loaded after the commit instead of
+    expired, for answers built from exactly what was just written (a completion's
+    instance and next tasks): reading them back would cost a round trip each and could
+    only return the same values, since the caller's transaction wrote them.
+    """
+    if fn is None:
+        return functools.partial(transactional, keep_loaded=keep_loaded)
+
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         depth = _depth.get()
@@ -37,7 +47,7 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             result = fn(*args, **kwargs)
             if depth == 0:
-                db.session.commit()
+                _commit(keep_loaded)
         except OperationalError as exc:
             if depth == 0:
                 db.session.rollback()  # on a lost connection: discards it, keeps nothing
@@ -57,6 +67,16 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
         return result
 
     return wrapper
+
+
+def _commit(keep_loaded: bool) -> None:
+    session = db.session()
+    expiring = session.expire_on_commit
+    session.expire_on_commit = expiring and not keep_loaded
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
 
 
 def after_commit(callback: Callable[[], None]) -> None:
