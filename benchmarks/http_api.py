@@ -170,12 +170,12 @@ def sqlite_url(folder: str) -> str:
     return f"sqlite:///{Path(folder) / 'bench.db'}"
 
 
-@contextmanager
 def scratch_name(admin_url: str, purpose: str) -> str:
     """`<admin database>_<purpose>`: each user of a shared server keeps to their own names."""
     return f"{admin_url.rsplit('/', 1)[1].split('?')[0]}_{purpose}"
 
 
+@contextmanager
 def scratch_postgres(admin_url: str, name: str | None = None):
     """A `<admin>_api` database beside `admin_url`'s, created if missing and dropped after.
 
