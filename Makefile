@@ -41,7 +41,7 @@ run: install
 	$(VENV)/bin/flask --app app run --host 127.0.0.1 --port $(PORT)
 
 test: install
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests benchmarks deploy
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-postgres
 	$(MAKE) --no-print-directory smoke
@@ -79,8 +79,8 @@ bench-scale: install
 	BENCH_SCALE=1 $(PY) benchmarks/run.py
 
 lint: install
-	$(VENV)/bin/ruff check src tests
-	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/ruff check src tests benchmarks deploy
+	$(VENV)/bin/ruff format --check src tests benchmarks deploy
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache node_modules $(VENDOR)
