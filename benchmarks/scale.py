@@ -11,7 +11,8 @@ stay fast.
 Shape of the data: the demo county plus 20 synthetic departments of 10 units each;
 submissions spread evenly over the units, the five deployed processes and two years;
 every tenth submission is running with one ready task (a third of them overdue), the
-rest are completed; every submission has one completed task before it.
+rest are completed; every submission has one completed task before it, which keeps its
+due date as the app's completed tasks do.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ DEPARTMENTS = 20
 UNITS_PER_DEPARTMENT = 10
 OPEN_SHARE = 10  # one submission in ten is running
 SEQ_SCAN_GUARDED = {"task", "process_instance"}
+# Bumped whenever the seeded data changes shape, so that a kept database is reseeded.
+SEED_SHAPE = 2
 
 
 @dataclass
@@ -51,7 +54,7 @@ def ensure_seeded(admin_url: str, name: str, instances: int) -> str:
     url = f"{base}/{name}"
     with psycopg.connect(admin_url, autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if exists and _seeded_size(url) == instances:
+        if exists and _seeded_size(url) == (instances, SEED_SHAPE):
             _migrate(url)  # a new index migration lands on the kept data
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute("ANALYZE task")  # extended statistics need a fresh ANALYZE
@@ -73,15 +76,15 @@ def tune(admin_url: str, name: str) -> None:
         admin.execute(f'ALTER DATABASE "{name}" SET jit = off')
 
 
-def _seeded_size(url: str) -> int | None:
+def _seeded_size(url: str) -> tuple[int, int] | None:
     import psycopg
 
     with psycopg.connect(url) as conn:
         found = conn.execute("SELECT to_regclass('bench_scale_seed')").fetchone()[0]
         if found is None:
             return None
-        row = conn.execute("SELECT instances FROM bench_scale_seed").fetchone()
-        return row[0] if row else None
+        row = conn.execute("SELECT * FROM bench_scale_seed").fetchone()  # older: no shape
+        return (row[0], row[1] if len(row) > 1 else 1) if row else None
 
 
 def _migrate(url: str, demo: bool = False) -> None:
@@ -166,10 +169,11 @@ def _seed(conn, instances: int) -> None:
     conn.execute(
         """
         INSERT INTO task (instance_id, engine_task_id, process_key, activity_id, name,
-            role_code, org_id, org_path, status, created_at, completed_at, completed_by_id)
+            role_code, org_id, org_path, status, created_at, due_at, completed_at,
+            completed_by_id)
         SELECT i.id, md5(i.id::text)::uuid::text, i.process_key, 'fill', '填报', 'budget_unit',
-            i.org_id, i.org_path, 'completed', i.started_at, i.started_at + interval '2 days',
-            %(starter)s
+            i.org_id, i.org_path, 'completed', i.started_at, i.started_at + interval '10 days',
+            i.started_at + interval '2 days', %(starter)s
         FROM process_instance i WHERE i.id >= %(first)s
         """,
         dict(first=first, starter=starter),
@@ -193,8 +197,10 @@ def _seed(conn, instances: int) -> None:
         """,
         dict(first=first, units=unit_count),
     )
-    conn.execute("CREATE TABLE bench_scale_seed (instances integer NOT NULL)")
-    conn.execute("INSERT INTO bench_scale_seed VALUES (%s)", (instances,))
+    conn.execute(
+        "CREATE TABLE bench_scale_seed (instances integer NOT NULL, shape integer NOT NULL)"
+    )
+    conn.execute("INSERT INTO bench_scale_seed VALUES (%s, %s)", (instances, SEED_SHAPE))
     conn.execute("VACUUM ANALYZE process_instance")
     conn.execute("VACUUM ANALYZE task")
     conn.execute("ANALYZE")
