@@ -55,7 +55,9 @@ class ProcessInstance(db.Model):
     # What the round started this submission for (the project code).
     round_item: Mapped[str | None] = mapped_column(String(100))
     # SpiffWorkflow's serialized state, without the spec (that lives with the definition).
-    engine_state: Mapped[str] = mapped_column(Text)
+    # Deferred: lists and pages never read it; the locking reads that run the engine
+    # (services/locking.py) load it with the row.
+    engine_state: Mapped[str] = mapped_column(Text, deferred=True)
     # Bumped by every write; on SQLite the bump is what takes the write lock.
     lock_version: Mapped[int] = mapped_column(default=0)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import lazyload, undefer
 
 from app.extensions import db
 from app.models import ProcessInstance, Task
@@ -32,6 +32,7 @@ def lock_instance(instance_id: int) -> ProcessInstance:
             .options(lazyload("*"))  # FOR UPDATE refuses the outer joins of eager loads
             .with_for_update(of=ProcessInstance)
         )
+    stmt = stmt.options(undefer(ProcessInstance.engine_state))  # the engine runs next
     instance = db.session.scalars(stmt.execution_options(populate_existing=True)).first()
     if instance is None:
         raise NotFound(f"提交 {instance_id} 不存在 (no such submission)")
@@ -61,6 +62,7 @@ def lock_instance_of_task(task_id: int) -> ProcessInstance | None:
             .options(lazyload("*"))
             .with_for_update(of=ProcessInstance)
         )
+    stmt = stmt.options(undefer(ProcessInstance.engine_state))  # the engine runs next
     instance = db.session.scalars(stmt.execution_options(populate_existing=True)).first()
     if instance is not None and db.session.get_bind().dialect.name != "sqlite":
         instance.lock_version += 1
