@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from app.extensions import db
 from app.models import AuditEvent, ProcessInstance, Task, User
@@ -100,6 +100,8 @@ def list_instances(
             open_task = open_task.where(Task.due_at < now())
         query = query.where(ProcessInstance.id.in_(open_task))
     query = query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc())
+    # A list shows no submission's form data: leave each row's merged data in the database.
+    query = query.options(defer(ProcessInstance.data))
     return list(db.session.scalars(query.limit(limit).offset(offset)).unique())
 
 
