@@ -2,6 +2,7 @@
 #             (plain HTTP on loopback, so the session cookie is not marked Secure there)
 # make test — install with test extras and run every test (PostgreSQL run too when reachable)
 # make bench — install, then print the quality-bar figures beside bare SpiffWorkflow
+# make smoke — a PostgreSQL-backed gunicorn started as deploy/ says, checked over HTTP
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -9,7 +10,7 @@ PORT ?= 5000
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export FLASK_APP := app
 
-.PHONY: install assets run worker test test-postgres lint translations clean bench
+.PHONY: install assets run worker test test-postgres smoke lint translations clean bench bench-scale
 
 install: $(VENV)/.installed translations assets
 
@@ -48,9 +49,10 @@ worker: install
 	$(VENV)/bin/flask --app app worker
 
 test: install
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests benchmarks deploy
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory smoke
 
 # The database-backed tests once more on PostgreSQL. CI sets REQUIRE_POSTGRES=1 so that
 # an unreachable server fails the run instead of being skipped.
@@ -63,13 +65,30 @@ test-postgres: install
 	  echo "SKIPPED the PostgreSQL run: no server at $(PG_URL) (start PostgreSQL or set PG_URL to enable it)"; \
 	fi
 
+# deploy/smoke.py: scratch database SMOKE_DB on PG_URL's server, init-db --demo, gunicorn
+# with deploy/gunicorn.conf.py on a free loopback port, login/healthz/token/tasks/complete.
+SMOKE_DB ?= perfbudget_smoke
+smoke: install
+	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+	  SMOKE_PG_URL='$(PG_URL)' SMOKE_DB='$(SMOKE_DB)' $(PY) deploy/smoke.py; \
+	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
+	  echo "PostgreSQL is required but not reachable at $(PG_URL)"; exit 1; \
+	else \
+	  echo "SKIPPED the deployment smoke test: no server at $(PG_URL) (start PostgreSQL or set PG_URL to enable it)"; \
+	fi
+
 # The quality bars of DESIGN.md; BENCH_N and BENCH_PG_URL tune it (see benchmarks/run.py).
 bench: install
 	$(PY) benchmarks/run.py
 
+# The same at the bars' full size: 1,000,000 submissions (seeded once into a kept
+# database, about a minute) and 20,000 tasks in the deadline-day burst.
+bench-scale: install
+	BENCH_SCALE=1 $(PY) benchmarks/run.py
+
 lint: install
-	$(VENV)/bin/ruff check src tests
-	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/ruff check src tests benchmarks deploy
+	$(VENV)/bin/ruff format --check src tests benchmarks deploy
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache node_modules $(VENDOR)

@@ -170,9 +170,14 @@ def sqlite_url(folder: str) -> str:
     return f"sqlite:///{Path(folder) / 'bench.db'}"
 
 
+def scratch_name(admin_url: str, purpose: str) -> str:
+    """`<admin database>_<purpose>`: each user of a shared server keeps to their own names."""
+    return f"{admin_url.rsplit('/', 1)[1].split('?')[0]}_{purpose}"
+
+
 @contextmanager
-def scratch_postgres(admin_url: str, name: str = "bench"):
-    """A `bench` database beside `admin_url`'s, created if missing and dropped after.
+def scratch_postgres(admin_url: str, name: str | None = None):
+    """A `<admin>_api` database beside `admin_url`'s, created if missing and dropped after.
 
     Yields its URL, or None when PostgreSQL is not reachable.
     """
@@ -184,6 +189,7 @@ def scratch_postgres(admin_url: str, name: str = "bench"):
         print(f"# PostgreSQL not reachable at {admin_url}: {exc}")
         yield None
         return
+    name = name or scratch_name(admin_url, "api")
     try:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:

@@ -4,9 +4,19 @@ Every figure is one line: name, value, bar, PASS/FAIL ("-" for the reference fig
 bare SpiffWorkflow, which have no bar of their own). Ratios against the bare engine hold
 on a noisy machine where absolute times do not. Settings from the environment:
 BENCH_N (API completions per database, default 300), BENCH_PG_URL (an existing database
-on the server to create the scratch `bench` database from; default the local `test`).
+on the server to create the scratch databases `<its name>_api`, `_scale`, `_burst`
+beside; default the local `test`).
 
-Not here yet: the 1,000,000-instance query benchmark and the 200-client burst.
+The read side at scale (benchmarks/scale.py) seeds a kept database BENCH_SCALE_DB
+(default `<BENCH_PG_URL's database>_scale`) with BENCH_INSTANCES submissions: 50,000 by
+default so that a plain run stays short, 1,000,000 (the bar's size) with BENCH_SCALE=1 or `make
+bench-scale`. BENCH_SCALE_REPEAT sets the timed calls per query (default 100).
+
+The deadline-day burst (benchmarks/burst.py): BENCH_BURST_CLIENTS (default 200) clients
+completing BENCH_BURST_TASKS tasks (default 2,000; 20,000 with BENCH_SCALE=1).
+
+BENCH_ONLY=engine,api,scale,burst runs only the named sections (the bare engine's
+reference step is always measured, so every figure has its baseline beside it).
 """
 
 from __future__ import annotations
@@ -20,14 +30,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from burst import run_burst  # noqa: E402
 from engine_steps import Bare, Ours, one_step, return_loops  # noqa: E402
 from figures import Figure, ms, p50_p95  # noqa: E402
-from http_api import complete_fresh_instances, scratch_postgres, sqlite_url  # noqa: E402
+from http_api import (  # noqa: E402
+    complete_fresh_instances,
+    scratch_name,
+    scratch_postgres,
+    sqlite_url,
+)
+from scale import ensure_seeded, run_queries, tune  # noqa: E402
 
 API_RATIO_BAR = 4.0
 API_P95_BAR_MS = 25.0
 LOOP_RATIO_BAR = 1.5
 RSS_BAR_MB = 200.0
+QUERY_BARS_MS = {"inbox page": 30.0, "instance filter": 30.0, "tracking summary": 200.0}
+FULL_INSTANCES = 1_000_000
+FULL_BURST_TASKS = 20_000
 
 
 def main() -> int:
@@ -38,6 +58,10 @@ def main() -> int:
         f"{os.cpu_count()} cores — {platform.machine()}"
     )
     figures: list[Figure] = []
+    only = {part.strip() for part in os.environ.get("BENCH_ONLY", "").split(",") if part.strip()}
+
+    def wanted(section: str) -> bool:
+        return not only or section in only
 
     def report(figure: Figure) -> None:
         figures.append(figure)
@@ -63,55 +87,123 @@ def main() -> int:
         )
     )
 
-    bare_loops = return_loops(bare)
-    report(
-        Figure(
-            "bare SpiffWorkflow: return loop 100 / loop 1",
-            _loop_value(bare_loops),
-            "reference",
-            None,
+    if wanted("engine"):
+        bare_loops = return_loops(bare)
+        report(
+            Figure(
+                "bare SpiffWorkflow: return loop 100 / loop 1",
+                _loop_value(bare_loops),
+                "reference",
+                None,
+            )
         )
-    )
-    our_loops = return_loops(ours)
-    report(
-        Figure(
-            "app.engine: return loop 100 / loop 1",
-            _loop_value(our_loops),
-            f"<= {LOOP_RATIO_BAR}x",
-            our_loops.ratio <= LOOP_RATIO_BAR,
+        our_loops = return_loops(ours)
+        report(
+            Figure(
+                "app.engine: return loop 100 / loop 1",
+                _loop_value(our_loops),
+                f"<= {LOOP_RATIO_BAR}x",
+                our_loops.ratio <= LOOP_RATIO_BAR,
+            )
         )
-    )
-    report(
-        Figure(
-            "state size loop 1 -> loop 100 (bare | ours)",
-            f"{bare_loops.first_size // 1024}->{bare_loops.hundredth_size // 1024} | "
-            f"{our_loops.first_size // 1024}->{our_loops.hundredth_size // 1024} KB",
-            "flat",
-            our_loops.hundredth_size <= 1.5 * our_loops.first_size,
+        report(
+            Figure(
+                "state size loop 1 -> loop 100 (bare | ours)",
+                f"{bare_loops.first_size // 1024}->{bare_loops.hundredth_size // 1024} | "
+                f"{our_loops.first_size // 1024}->{our_loops.hundredth_size // 1024} KB",
+                "flat",
+                our_loops.hundredth_size <= 1.5 * our_loops.first_size,
+            )
         )
-    )
 
-    peaks = []
-    with tempfile.TemporaryDirectory(prefix="bench-sqlite-") as folder:
-        peaks.append(_api(report, "SQLite", sqlite_url(folder), count, bare50))
-    with scratch_postgres(pg_url) as url:
-        if url is None:
-            print("# SKIPPED the PostgreSQL API run (set BENCH_PG_URL to a reachable server)")
-        else:
-            peaks.append(_api(report, "PostgreSQL", url, count, bare50))
-    peak = max(peaks)
-    report(
-        Figure(
-            "gunicorn worker peak RSS (VmHWM) after the API runs",
-            f"{peak:.1f} MB",
-            f"< {RSS_BAR_MB:.0f} MB",
-            peak < RSS_BAR_MB,
+    if wanted("api"):
+        peaks = []
+        with tempfile.TemporaryDirectory(prefix="bench-sqlite-") as folder:
+            peaks.append(_api(report, "SQLite", sqlite_url(folder), count, bare50))
+        with scratch_postgres(pg_url) as url:
+            if url is None:
+                print("# SKIPPED the PostgreSQL API run (set BENCH_PG_URL to a reachable server)")
+            else:
+                peaks.append(_api(report, "PostgreSQL", url, count, bare50))
+        peak = max(peaks)
+        report(
+            Figure(
+                "gunicorn worker peak RSS (VmHWM) after the API runs",
+                f"{peak:.1f} MB",
+                f"< {RSS_BAR_MB:.0f} MB",
+                peak < RSS_BAR_MB,
+            )
         )
-    )
+
+    if wanted("scale"):
+        _scale(report, pg_url)
+    if wanted("burst"):
+        _burst(report, pg_url)
 
     failed = [f.name for f in figures if f.passed is False]
     print(f"# {len(figures)} figures, {len(failed)} below their bar")
     return 1 if failed else 0
+
+
+def _scale(report, admin_url: str) -> None:
+    full = os.environ.get("BENCH_SCALE", "") not in ("", "0")
+    instances = int(os.environ.get("BENCH_INSTANCES", FULL_INSTANCES if full else 50_000))
+    repeat = int(os.environ.get("BENCH_SCALE_REPEAT", "100"))
+    name = os.environ.get("BENCH_SCALE_DB") or scratch_name(admin_url, "scale")
+    try:
+        import psycopg
+
+        psycopg.connect(admin_url, connect_timeout=3).close()
+    except Exception as exc:
+        print(f"# SKIPPED the read side at scale: PostgreSQL not reachable at {admin_url}: {exc}")
+        return
+    started = time.perf_counter()
+    url = ensure_seeded(admin_url, name, instances)
+    tune(admin_url, name)
+    print(
+        f"# read side at scale: {instances:,} submissions, {instances // 10:,} open tasks in "
+        f"{name} (ready in {time.perf_counter() - started:.0f} s); p95 of {repeat} calls each"
+    )
+    for run in run_queries(url, repeat):
+        bar = next(v for k, v in QUERY_BARS_MS.items() if run.label.startswith(k))
+        p50, p95 = p50_p95(run.samples_ms)
+        report(
+            Figure(
+                f"{run.label} [{run.plan.verdict}]",
+                ms(p50, p95),
+                f"p95 < {bar:.0f} ms, no seq scan",
+                p95 < bar and not run.plan.seq_scanned,
+            )
+        )
+
+
+def _burst(report, admin_url: str) -> None:
+    full = os.environ.get("BENCH_SCALE", "") not in ("", "0")
+    tasks = int(os.environ.get("BENCH_BURST_TASKS", FULL_BURST_TASKS if full else 2_000))
+    clients = int(os.environ.get("BENCH_BURST_CLIENTS", "200"))
+    try:
+        import psycopg
+
+        psycopg.connect(admin_url, connect_timeout=3).close()
+    except Exception as exc:
+        print(f"# SKIPPED the deadline-day burst: PostgreSQL not reachable at {admin_url}: {exc}")
+        return
+    run = run_burst(admin_url, tasks, clients)
+    p50, p95 = p50_p95(run.samples_ms)
+    label = f"deadline burst, {clients} clients, {run.tasks:,} completions"
+    report(Figure(f"{label}: throughput", f"{run.throughput:.1f} tasks/s", "reported", None))
+    report(Figure(f"{label}: latency under load", ms(p50, p95), "reported", None))
+    errors = sum(run.errors.values())
+    detail = ", ".join(f"{kind}: {count}" for kind, count in sorted(run.errors.items()))
+    report(Figure(f"{label}: errors", f"{errors} {detail}".strip(), "0", errors == 0))
+    report(
+        Figure(
+            f"{label}: each completed once, state = history",
+            "; ".join(run.problems) or "consistent",
+            "consistent",
+            not run.problems,
+        )
+    )
 
 
 def _loop_value(cost) -> str:

@@ -11,9 +11,11 @@ import os
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_WORKERS", multiprocessing.cpu_count() * 2))
 threads = int(os.environ.get("WEB_THREADS", 4))
-timeout = 60
+timeout = 60  # nginx waits 90 s, so a stuck request gets gunicorn's answer, not nginx's
 graceful_timeout = 30
+keepalive = 5  # nginx keeps upstream connections open (nginx-perfbudget.conf)
 max_requests = 5000  # recycle workers now and then; bounds any slow growth in memory
 max_requests_jitter = 500
-accesslog = "-"
+accesslog = "-"  # to journald under systemd
 errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'  # %(M)s: request time in ms

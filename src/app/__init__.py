@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from app.config import default_config, instance_path
+from app.config import default_config, engine_options, instance_path
 from app.extensions import babel, csrf, db, login_manager
 
 
@@ -18,6 +18,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(default_config(app.instance_path))
     if config:
         app.config.update(config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
+    )
 
     app.json.ensure_ascii = False  # Chinese stays readable in API answers
     # Ids in paths fit the database's INTEGER columns: a larger one is simply not found
@@ -42,8 +45,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app.api import api_blueprint
     from app.web import web_blueprint
+    from app.web.health import health_blueprint
 
     app.register_blueprint(web_blueprint)
+    app.register_blueprint(health_blueprint)
     app.register_blueprint(api_blueprint)
     csrf.exempt(api_blueprint)  # the API authenticates with bearer tokens, not cookies
 
@@ -84,10 +89,11 @@ def _register_job_handlers() -> None:
 def _register_error_pages(app: Flask) -> None:
     """API paths answer JSON errors; pages answer an error page in the person's language."""
     from flask import request
+    from sqlalchemy.exc import OperationalError
     from werkzeug.exceptions import HTTPException
 
     from app.api.errors import json_http_error, json_service_error
-    from app.services.errors import ServiceError
+    from app.services.errors import DatabaseUnavailable, ServiceError
     from app.web.errors import html_http_error, html_service_error
 
     def on_service_error(exc: ServiceError):
@@ -100,7 +106,13 @@ def _register_error_pages(app: Flask) -> None:
             return json_http_error(exc)
         return html_http_error(exc)
 
+    def on_database_lost(exc: OperationalError):
+        db.session.rollback()
+        app.logger.warning("database unavailable: %s", exc)
+        return on_service_error(DatabaseUnavailable())
+
     app.register_error_handler(ServiceError, on_service_error)
+    app.register_error_handler(OperationalError, on_database_lost)
     app.register_error_handler(HTTPException, on_http_error)
 
 

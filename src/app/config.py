@@ -93,3 +93,14 @@ def default_config(instance_path: str) -> dict:
         "JOB_MAX_ATTEMPTS": int(os.environ.get("JOB_MAX_ATTEMPTS", "5")),
         "DIGEST_HOUR_UTC": int(os.environ.get("DIGEST_HOUR_UTC", "0")),
     }
+
+
+def engine_options(database_uri: str, options: dict | None) -> dict:
+    """PostgreSQL connections run without JIT: compiling a plan costs 100+ ms, far more
+    than the short, indexed queries a person waits for (jit = off in deploy/README.md)."""
+    options = dict(options or {})
+    if database_uri.startswith("postgresql"):
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("options", "-c jit=off")
+        options["connect_args"] = connect_args
+    return options

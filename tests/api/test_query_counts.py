@@ -51,7 +51,7 @@ def cost(app, http, username: str, method: str, path: str, body=None) -> int:
 
 @pytest.mark.parametrize(
     ("path", "ceiling"),
-    [("/tasks", 4), ("/instances", 5), ("/tracking/summary", 4)],
+    [("/tasks", 3), ("/instances", 3), ("/tracking/summary", 2)],
 )
 def test_lists_cost_the_same_for_few_and_many_rows(app, http, path, ceiling):
     start(http, 3)
@@ -66,8 +66,10 @@ def test_a_task_page_and_a_completion_have_a_fixed_cost(app, http):
     warm_up, first, second = start(http, 3)
     # The first completion of a version compiles the diagram once per process.
     http("unit").post(f"/tasks/{warm_up}/complete", {"data": GOOD_TARGETS})
-    assert cost(app, http, "unit", "get", f"/tasks/{first}") <= 6
+    assert cost(app, http, "unit", "get", f"/tasks/{first}") <= 4
     completing = cost(app, http, "unit", "post", f"/tasks/{first}/complete", {"data": GOOD_TARGETS})
-    assert completing <= 17
+    # Caller with roles, lock, task, definition, 3 writes, open rows, calendar, new row;
+    # forms and lane roles come from the per-version cache, the answer from memory.
+    assert completing <= 11
     again = cost(app, http, "unit", "post", f"/tasks/{second}/complete", {"data": GOOD_TARGETS})
     assert again == completing

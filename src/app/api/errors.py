@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.services.errors import ServiceError
+from app.services.errors import DatabaseUnavailable, ServiceError
 
 
 def _answer(status: int, code: str, message: str, details=None):
@@ -39,5 +40,8 @@ def json_any_error(exc: Exception):
         return json_service_error(exc)
     if isinstance(exc, HTTPException):
         return json_http_error(exc)
+    if isinstance(exc, OperationalError):  # a read outside any transaction lost the database
+        current_app.logger.warning("database unavailable: %s", exc)
+        return json_service_error(DatabaseUnavailable())
     current_app.logger.exception("unexpected error in the API")
     return _answer(500, "internal_error", "服务器内部错误 (internal server error)")

@@ -33,8 +33,10 @@ class ProcessDefinition(db.Model):
     # process log keeps them); what the page shows after a successful deploy.
     warnings = ()
 
+    # Loaded when asked for: a completion reads its form from services.definitions's
+    # per-version cache, and lists of definitions never need them.
     forms: Mapped[list[FormFile]] = relationship(
-        back_populates="definition", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="definition", cascade="all, delete-orphan", lazy="select"
     )
 
     def form(self, filename: str | None) -> dict | None:

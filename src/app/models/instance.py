@@ -15,6 +15,10 @@ STATUS_RUNNING = "running"
 STATUS_COMPLETED = "completed"
 STATUS_SUSPENDED = "suspended"  # by finance, with a reason; resumable
 STATUS_TERMINATED = "terminated"  # withdrawn by finance; its open tasks cancelled
+# Not running although not finished: their open tasks wait out of sight.
+HALTED_STATUSES = (STATUS_SUSPENDED, STATUS_TERMINATED)
+# Not finished: the only submissions that can have ready tasks.
+OPEN_STATUSES = (STATUS_RUNNING, STATUS_SUSPENDED)
 
 
 class ProcessInstance(db.Model):
@@ -22,6 +26,11 @@ class ProcessInstance(db.Model):
     __table_args__ = (
         Index("ix_instance_key_status", "process_key", "status"),
         Index("ix_instance_org_path", "org_path"),
+        # The submission lists' newest-first order, with and without filters (0012).
+        Index("ix_instance_started", "started_at", "id"),
+        Index("ix_instance_status_started", "status", "started_at", "id"),
+        Index("ix_instance_key_status_started", "process_key", "status", "started_at", "id"),
+        Index("ix_instance_started_by", "started_by_id"),
         # A round starts one submission per project, however often it is launched.
         UniqueConstraint("campaign_id", "round_item", name="uq_instance_campaign_item"),
     )
@@ -46,7 +55,9 @@ class ProcessInstance(db.Model):
     # What the round started this submission for (the project code).
     round_item: Mapped[str | None] = mapped_column(String(100))
     # SpiffWorkflow's serialized state, without the spec (that lives with the definition).
-    engine_state: Mapped[str] = mapped_column(Text)
+    # Deferred: lists and pages never read it; the locking reads that run the engine
+    # (services/locking.py) load it with the row.
+    engine_state: Mapped[str] = mapped_column(Text, deferred=True)
     # Bumped by every write; on SQLite the bump is what takes the write lock.
     lock_version: Mapped[int] = mapped_column(default=0)
 

@@ -26,6 +26,8 @@ class Task(db.Model):
         Index("ix_task_status_role_org", "status", "role_code", "org_path"),
         Index("ix_task_assignee_status", "assignee_id", "status"),
         Index("ix_task_status_due", "status", "due_at"),
+        Index("ix_task_completed_by", "completed_by_id"),
+        # PostgreSQL also has partial indexes on the open tasks (migration 0012).
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -129,7 +129,7 @@ def load_user(session_id: str) -> User | None:
     user_id, _, generation = session_id.partition(".")
     if not user_id.isdigit() or not generation.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
     if user is None or not user.active or user.session_generation != int(generation):
         return None
     return user
@@ -175,8 +175,12 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
 
 
 def _token_row(token: str) -> ApiToken:
+    # The user and their roles in the same statement: every API call asks what the
+    # caller may see.
     row = db.session.scalar(
-        select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.digest == _digest(token))
+        select(ApiToken)
+        .options(joinedload(ApiToken.user).joinedload(User.roles))
+        .where(ApiToken.digest == _digest(token))
     )
     if row is None or not row.user.active:
         raise NotAuthenticated("令牌无效 (invalid token)")

@@ -10,9 +10,13 @@ from app import engine
 from app.extensions import db
 from app.models import ProcessDefinition
 from app.services.errors import NotFound
+from app.services.roles import resolve_role
 
 _compiled: dict[tuple, engine.CompiledProcess] = {}
 _lock = threading.Lock()
+# Per deployed version, like the compiled process: its pinned forms and its lanes' roles.
+_forms: dict[tuple, dict | None] = {}
+_lane_roles: dict[tuple, str | None] = {}
 
 
 def compiled(definition: ProcessDefinition) -> engine.CompiledProcess:
@@ -28,6 +32,43 @@ def compiled(definition: ProcessDefinition) -> engine.CompiledProcess:
                 )
                 _compiled[key] = process
     return process
+
+
+def pinned_form(definition: ProcessDefinition, filename: str | None) -> dict | None:
+    """A form pinned to a deployed version, read from the database once per process.
+
+    Forms are copied into the deployment and never change under it, so every completion
+    need not load them again. The dict is shared: read it, never change it.
+    """
+    if not filename:
+        return None
+    key = (_content_key(definition), filename)
+    if key not in _forms:
+        _forms[key] = definition.form(filename)
+    return _forms[key]
+
+
+def lane_role(definition: ProcessDefinition, lane: str | None) -> str | None:
+    """The role code a lane of a deployed version names (its code or its display name).
+
+    Resolved once per version and process: deployment refused lanes naming no role, and
+    role codes never change; a role renamed later keeps routing the lanes that named it.
+    """
+    if not lane:
+        return None
+    key = (_content_key(definition), lane)
+    if key not in _lane_roles:
+        _lane_roles[key] = resolve_role(lane)
+    return _lane_roles[key]
+
+
+def forget_versions() -> None:
+    """Drop every per-version cache. The product never rewrites a deployed version; a test
+    that does so in place (to make a field read-only mid-flight) calls this after."""
+    with _lock:
+        _compiled.clear()
+        _forms.clear()
+        _lane_roles.clear()
 
 
 def decision_bytes(definition: ProcessDefinition) -> dict[str, bytes]:

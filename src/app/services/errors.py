@@ -47,3 +47,21 @@ class ValidationFailed(ServiceError):
 class LintFailed(ServiceError):
     status = 400
     code = "lint_failed"
+
+
+class DatabaseUnavailable(ServiceError):
+    """The database went away mid-request (a dropped connection, a failover, a restart).
+
+    The transaction was rolled back, so nothing was saved; the same request may be sent
+    again once the database answers.
+    """
+
+    status = 503
+    code = "database_unavailable"
+
+    def __init__(self, message: str | None = None):
+        super().__init__(
+            message
+            or "数据库暂时不可用，本次操作未保存，请稍后重试 "
+            "(the database is unavailable; nothing was saved, try again)"
+        )

@@ -28,7 +28,7 @@ from app.extensions import db
 from app.models import Job, User
 from app.models.job import JOB_DONE, JOB_INCIDENT, JOB_PENDING, JOB_RUNNING
 from app.services.clock import now
-from app.services.errors import Conflict, NotFound
+from app.services.errors import Conflict, DatabaseUnavailable, NotFound
 from app.services.policy import require_can_handle_incidents
 from app.services.transaction import transactional
 
@@ -162,6 +162,8 @@ def run_claimed_job(job_id: int, worker: str) -> str:
     except RunLater as later:
         _postpone(job_id, worker, later.at, str(later))
         return "postponed"
+    except DatabaseUnavailable:
+        raise  # not the job's fault, and nothing could be recorded: the worker waits
     except Exception as exc:  # the job's failure, whatever it is, must not stop the worker
         log.warning("job %s failed: %s", job_id, exc)
         _record_failure(job_id, worker, exc)
@@ -307,7 +309,7 @@ def run_worker(
         try:
             schedule_recurring_jobs()
             report = run_due_jobs(worker, batch)
-        except OperationalError as exc:  # database away or busy: wait and try again
+        except (OperationalError, DatabaseUnavailable) as exc:  # away or busy: wait, retry
             log.warning("worker %s: database unavailable: %s", worker, exc)
             db.session.rollback()
             report = RunReport()

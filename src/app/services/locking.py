@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import lazyload, undefer
 
 from app.extensions import db
-from app.models import ProcessInstance
+from app.models import ProcessInstance, Task
 from app.services.errors import NotFound
 
 
@@ -32,9 +32,38 @@ def lock_instance(instance_id: int) -> ProcessInstance:
             .options(lazyload("*"))  # FOR UPDATE refuses the outer joins of eager loads
             .with_for_update(of=ProcessInstance)
         )
+    stmt = stmt.options(undefer(ProcessInstance.engine_state))  # the engine runs next
     instance = db.session.scalars(stmt.execution_options(populate_existing=True)).first()
     if instance is None:
         raise NotFound(f"提交 {instance_id} 不存在 (no such submission)")
     if db.session.get_bind().dialect.name != "sqlite":
+        instance.lock_version += 1
+    return instance
+
+
+def lock_instance_of_task(task_id: int) -> ProcessInstance | None:
+    """`lock_instance` for the submission a task belongs to, found in the same statement.
+
+    None when there is no such task (the caller says "not found" as for an invisible one).
+    """
+    owner = select(Task.instance_id).where(Task.id == task_id).scalar_subquery()
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            update(ProcessInstance)
+            .where(ProcessInstance.id == owner)
+            .values(lock_version=ProcessInstance.lock_version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        stmt = select(ProcessInstance).where(ProcessInstance.id == owner)
+    else:
+        stmt = (
+            select(ProcessInstance)
+            .where(ProcessInstance.id == owner)
+            .options(lazyload("*"))
+            .with_for_update(of=ProcessInstance)
+        )
+    stmt = stmt.options(undefer(ProcessInstance.engine_state))  # the engine runs next
+    instance = db.session.scalars(stmt.execution_options(populate_existing=True)).first()
+    if instance is not None and db.session.get_bind().dialect.name != "sqlite":
         instance.lock_version += 1
     return instance

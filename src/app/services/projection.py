@@ -11,6 +11,7 @@ from app.models.instance import STATUS_COMPLETED
 from app.models.task import TASK_CANCELLED, TASK_READY
 from app.services.calendar import WorkCalendar, work_calendar
 from app.services.clock import now
+from app.services.definitions import lane_role
 from app.services.errors import BadRequest
 from app.services.escalation import schedule_escalation
 from app.services.roles import resolve_role
@@ -59,7 +60,7 @@ def _open_task(
         process_key=instance.process_key,
         activity_id=spec.id,
         name=spec.name,
-        role_code=resolve_role(spec.lane) or spec.lane or "",
+        role_code=lane_role(instance.definition, spec.lane) or spec.lane or "",
         org_id=instance.org_id,
         org_path=instance.org_path,
         form_schema=spec.form,

@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from app.extensions import db
 from app.models import AuditEvent, ProcessInstance, Task, User
-from app.models.instance import STATUS_RUNNING
+from app.models.instance import HALTED_STATUSES, OPEN_STATUSES
 from app.models.task import TASK_COMPLETED, TASK_READY
 from app.services.clock import now
 from app.services.errors import NotFound
-from app.services.policy import instance_visibility, task_visibility
+from app.services.policy import instance_visibility, task_instance_visibility, task_visibility
 
 INBOX_SORTS = {
     "waiting": Task.created_at.asc(),
@@ -40,29 +40,37 @@ def list_inbox(
     limit: int = 200,
 ) -> Inbox:
     """Ready tasks `actor` may see: "mine" (claimed by me) or all of my roles'."""
-    base = (
-        select(Task)
-        .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-        # A suspended submission's tasks wait out of sight until finance resumes it.
-        .where(Task.status == TASK_READY, ProcessInstance.status == STATUS_RUNNING)
+    visible = (
+        select(Task.id)
+        # A suspended submission's tasks wait out of sight until finance resumes it. Said
+        # as "not among the few halted ones" so that no open task joins its submission.
+        .where(Task.status == TASK_READY, Task.instance_id.not_in(_halted_instances()))
         .where(task_visibility(actor))
     )
     if process:
-        base = base.where(Task.process_key == process)
+        visible = visible.where(Task.process_key == process)
     if overdue:
-        base = base.where(Task.due_at < now())
-    counted = base.with_only_columns(
+        visible = visible.where(Task.due_at < now())
+    counted = visible.with_only_columns(
         func.count(), func.sum((Task.assignee_id == actor.id).cast(db.Integer))
     )
-    roles_count, mine_count = db.session.execute(counted.order_by(None)).one()
-    query = base.where(Task.assignee_id == actor.id) if mine else base
-    query = query.order_by(INBOX_SORTS.get(sort, INBOX_SORTS["waiting"]), Task.id).limit(limit)
-    query = query.options(
-        joinedload(Task.instance), joinedload(Task.org), joinedload(Task.assignee)
+    roles_count, mine_count = db.session.execute(counted).one()
+    page = visible.where(Task.assignee_id == actor.id) if mine else visible
+    order = (INBOX_SORTS.get(sort, INBOX_SORTS["waiting"]), Task.id)
+    # The page's ids first (narrow, in index order), then only those rows in full.
+    query = (
+        select(Task)
+        .where(Task.id.in_(page.order_by(*order).limit(limit)))
+        .order_by(*order)
+        .options(joinedload(Task.instance), joinedload(Task.org), joinedload(Task.assignee))
     )
     return Inbox(
         list(db.session.scalars(query).unique()), int(mine_count or 0), int(roles_count or 0)
     )
+
+
+def _halted_instances():
+    return select(ProcessInstance.id).where(ProcessInstance.status.in_(HALTED_STATUSES))
 
 
 def list_instances(
@@ -83,6 +91,8 @@ def list_instances(
     if org_id is not None:
         query = query.where(ProcessInstance.org_id == org_id)
     if activity or overdue:
+        if not status:  # only open submissions have ready tasks: walk those alone
+            query = query.where(ProcessInstance.status.in_(OPEN_STATUSES))
         open_task = select(Task.instance_id).where(Task.status == TASK_READY)
         if activity:
             open_task = open_task.where(Task.activity_id == activity)
@@ -90,6 +100,8 @@ def list_instances(
             open_task = open_task.where(Task.due_at < now())
         query = query.where(ProcessInstance.id.in_(open_task))
     query = query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc())
+    # A list shows no submission's form data: leave each row's merged data in the database.
+    query = query.options(defer(ProcessInstance.data))
     return list(db.session.scalars(query.limit(limit).offset(offset)).unique())
 
 
@@ -163,8 +175,7 @@ def tracking_summary(actor: User, process: str | None = None) -> list[StepSummar
             func.min(Task.created_at),
         )
         .where(Task.status == TASK_READY)
-        .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-        .where(instance_visibility(actor))
+        .where(task_instance_visibility(actor))
         .group_by(Task.process_key, Task.activity_id, Task.role_code)
         .order_by(Task.process_key, func.min(Task.created_at))
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from app import engine
 from app.extensions import db
@@ -13,10 +14,10 @@ from app.models.task import TASK_COMPLETED, TASK_READY
 from app.performance.context import running
 from app.services.attachments import store_uploads
 from app.services.clock import now
-from app.services.definitions import compiled
+from app.services.definitions import compiled, pinned_form
 from app.services.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from app.services.incidents import record_incident
-from app.services.locking import lock_instance
+from app.services.locking import lock_instance, lock_instance_of_task
 from app.services.policy import holds_role_for, require_can_complete, task_visibility
 from app.services.projection import apply_step
 from app.services.transaction import after_rollback, transactional
@@ -36,9 +37,17 @@ def visible_task(actor: User, task_id: int) -> Task:
 
 
 def _locked_ready_task(actor: User, task_id: int) -> tuple[Task, ProcessInstance]:
-    task = visible_task(actor, task_id)
-    instance = lock_instance(task.instance_id)
-    db.session.refresh(task)
+    # Lock first, then read the task once, fresh and only if visible (one round trip
+    # fewer than reading, locking and reading again; a refusal rolls the lock back).
+    instance = lock_instance_of_task(task_id)
+    task = db.session.scalar(
+        select(Task)
+        .where(Task.id == task_id, task_visibility(actor))
+        .options(lazyload(Task.instance))  # the locked instance is already in the session
+        .execution_options(populate_existing=True)
+    )
+    if task is None or instance is None:
+        raise NotFound(f"任务 {task_id} 不存在或无权查看 (no such task)")
     if task.status != TASK_READY:
         raise Conflict(f"任务“{task.name}”已办理，不能重复提交 (task is {task.status})")
     if instance.status != STATUS_RUNNING:  # suspended by finance: nothing moves until resumed
@@ -122,7 +131,7 @@ def release_claimed_tasks(
     return released
 
 
-@transactional
+@transactional(keep_loaded=True)
 def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstance, list[Task]]:
     """Submit a task's form and run the process to its next wait state, all or nothing.
 
@@ -136,8 +145,8 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
     if not isinstance(data, dict):
         raise ValidationFailed("data 必须是对象", details=[{"path": "", "message": "须为对象"}])
     definition = instance.definition
-    schema = definition.form(task.form_schema) or {"type": "object", "properties": {}}
-    ui = definition.form(task.form_ui) or {}
+    schema = pinned_form(definition, task.form_schema) or {"type": "object", "properties": {}}
+    ui = pinned_form(definition, task.form_ui) or {}
     submission = _accepted_fields(schema, ui, data, instance.data or {})
     submission = store_uploads(actor, instance, task, submission)
     errors = validate_data(schema, submission)

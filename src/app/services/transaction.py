@@ -1,7 +1,9 @@
 """The one place that commits.
 
 Every public service function is wrapped in `@transactional`: it runs, then commits; on
-any exception it rolls back, so a refused request changes nothing. Services calling
+any exception it rolls back, so a refused request changes nothing. A database that went
+away (OperationalError: dropped connection, restart) is reported as DatabaseUnavailable
+(503), since the rollback left nothing half-written and a retry may succeed. Services calling
 services join the outer transaction instead of committing half-way.
 
 Two hooks run outside the transaction: `after_commit` (e-mail, once the change is
@@ -17,7 +19,10 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
 
+from sqlalchemy.exc import OperationalError
+
 from app.extensions import db
+from app.services.errors import DatabaseUnavailable
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -28,7 +33,17 @@ _after_rollback: ContextVar[list | None] = ContextVar("after_rollback", default=
 log = logging.getLogger(__name__)
 
 
-def transactional(fn: Callable[P, R]) -> Callable[P, R]:
+def transactional(fn: Callable[P, R] | None = None, *, keep_loaded: bool = False):
+    """Run `fn` as one transaction: commit when it returns, roll back when it raises.
+
+    `keep_loaded=True` leaves the objects it returns loaded after the commit instead of
+    expired, for answers built from exactly what was just written (a completion's
+    instance and next tasks): reading them back would cost a round trip each and could
+    only return the same values, since the caller's transaction wrote them.
+    """
+    if fn is None:
+        return functools.partial(transactional, keep_loaded=keep_loaded)
+
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         depth = _depth.get()
@@ -42,7 +57,12 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             result = fn(*args, **kwargs)
             if depth == 0:
-                db.session.commit()
+                _commit(keep_loaded)
+        except OperationalError as exc:
+            if depth == 0:
+                db.session.rollback()  # on a lost connection: discards it, keeps nothing
+                raise DatabaseUnavailable() from exc
+            raise
         except BaseException:
             failed = True
             if depth == 0:
@@ -71,6 +91,16 @@ def _run_quietly(callbacks: list) -> None:
         except Exception:
             log.exception("an after-rollback hook failed")
             db.session.rollback()
+
+
+def _commit(keep_loaded: bool) -> None:
+    session = db.session()
+    expiring = session.expire_on_commit
+    session.expire_on_commit = expiring and not keep_loaded
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
 
 
 def after_commit(callback: Callable[[], None]) -> None:

@@ -19,6 +19,7 @@ TITLES = {
     413: lazy_gettext("File too large"),
     422: lazy_gettext("The form has errors"),
     429: lazy_gettext("Too many attempts"),
+    503: lazy_gettext("Temporarily unavailable"),
 }
 MESSAGES = {
     404: lazy_gettext("The page does not exist, or you may not see it."),
