@@ -149,11 +149,12 @@ def test_a_condition_on_a_field_of_an_earlier_form_deploys(user):
 
 
 def test_a_field_set_on_only_some_paths_is_a_warning_that_does_not_block(user):
-    # A boundary timer on `fill` skips straight to the gateway: `decision` (set by review)
-    # is then not set on that path.
+    # A (non-interrupting) boundary timer on `fill` goes straight to the gateway:
+    # `decision` (set by review) is then not set on that path.
     bpmn = diagram().replace(
         b'<bpmn:endEvent id="end_a" />',
-        b'<bpmn:boundaryEvent id="late" attachedToRef="fill"><bpmn:outgoing>f_late</bpmn:outgoing>'
+        b'<bpmn:boundaryEvent id="late" attachedToRef="fill" cancelActivity="false">'
+        b"<bpmn:outgoing>f_late</bpmn:outgoing>"
         b"<bpmn:timerEventDefinition><bpmn:timeDuration>P30D</bpmn:timeDuration>"
         b"</bpmn:timerEventDefinition></bpmn:boundaryEvent>"
         b'<bpmn:sequenceFlow id="f_late" sourceRef="late" targetRef="gw" />'
