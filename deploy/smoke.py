@@ -3,8 +3,10 @@
 Creates a scratch PostgreSQL database, runs `flask init-db --demo` against it, starts
 gunicorn with deploy/gunicorn.conf.py on a free loopback port, and over real HTTP checks
 what an operator checks after an upgrade: the login page, /healthz, an API token, the
-task list, and one task completed through the API (then no longer open). Stops
-everything and drops the database; exits non-zero naming the first failed check.
+task list, and one task completed through the API (then no longer open); then starts
+`flask worker` as perfbudget-worker.service does and checks that it takes up the queue
+(it schedules the daily digest) and stops cleanly on SIGTERM. Stops everything and
+drops the database; exits non-zero naming the first failed check.
 
     SMOKE_PG_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python deploy/smoke.py
 
@@ -75,6 +77,9 @@ def main() -> int:
                 )
             try:
                 _checks(f"http://127.0.0.1:{port}", server)
+                step(
+                    "the worker takes up the queue and stops on SIGTERM", lambda: _worker(env, url)
+                )
             except SmokeFailed:
                 print("smoke: gunicorn's log:\n" + log.read_text()[-4000:])
                 raise
@@ -136,6 +141,43 @@ def _checks(base: str, server: subprocess.Popen) -> None:
             raise SmokeFailed(f"a second completion answered {status}, not 409")
 
     step("the completed task left the list; completing again answers 409", gone)
+
+
+def _worker(env: dict, url: str) -> None:
+    """perfbudget-worker.service's command: it must reach the database, queue the daily
+    digest (its first act), and end within the unit's stop timeout on SIGTERM."""
+    import psycopg
+
+    worker = subprocess.Popen(
+        [str(BIN / "flask"), "--app", "app", "worker", "--interval", "1"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        with psycopg.connect(url, autocommit=True) as conn:
+            while time.monotonic() < deadline:
+                if worker.poll() is not None:
+                    raise SmokeFailed(f"the worker exited with {worker.returncode}")
+                row = conn.execute(
+                    "SELECT count(*) FROM job WHERE kind = 'send_digests' AND status = 'pending'"
+                ).fetchone()
+                if row[0]:
+                    break
+                time.sleep(0.5)
+            else:
+                raise SmokeFailed("the worker queued nothing within 60 s")
+        worker.terminate()
+        output, _ = worker.communicate(timeout=60)
+        if worker.returncode != 0:
+            raise SmokeFailed(f"the worker ended with {worker.returncode}: {output[-2000:]}")
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
 
 
 def _wait_healthy(base: str, server: subprocess.Popen) -> None:

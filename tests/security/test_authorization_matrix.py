@@ -63,6 +63,7 @@ MATRIX: list[tuple[str, str, str, dict | bytes | None, str]] = [
     ("web.inbox", "GET", "/", None, "302 200 200 200 200 200 200 200 200 200"),
     ("static", "GET", "/static/app.css", None, "200 200 200 200 200 200 200 200 200 200"),
     ("web.login", "GET", "/login", None, "200 200 200 200 200 200 200 200 200 200"),
+    ("health.healthz", "GET", "/healthz", None, "200 200 200 200 200 200 200 200 200 200"),
     ("web.set_language", "GET", "/lang/zh_Hans_CN", None, "302 302 302 302 302 302 302 302 302 302"),
     ("web.set_language", "POST", "/lang/zh_Hans_CN", {}, "302 302 302 302 302 302 302 302 302 302"),
     ("web.instances", "GET", "/instances", None, "302 200 200 200 200 200 200 200 200 200"),
