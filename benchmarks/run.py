@@ -15,7 +15,10 @@ bench-scale`. BENCH_SCALE_REPEAT sets the timed calls per query (default 100).
 The deadline-day burst (benchmarks/burst.py): BENCH_BURST_CLIENTS (default 200) clients
 completing BENCH_BURST_TASKS tasks (default 2,000; 20,000 with BENCH_SCALE=1).
 
-BENCH_ONLY=engine,api,scale,burst runs only the named sections (the bare engine's
+The job worker (benchmarks/jobs.py): `flask worker --once` draining BENCH_JOBS (default
+1,000) due escalations, on SQLite and PostgreSQL: throughput, each run once, peak RSS.
+
+BENCH_ONLY=engine,api,jobs,scale,burst runs only the named sections (the bare engine's
 reference step is always measured, so every figure has its baseline beside it).
 """
 
@@ -39,6 +42,7 @@ from http_api import (  # noqa: E402
     scratch_postgres,
     sqlite_url,
 )
+from jobs import run_worker_drain  # noqa: E402
 from scale import ensure_seeded, run_queries, tune  # noqa: E402
 
 API_RATIO_BAR = 4.0
@@ -135,6 +139,8 @@ def main() -> int:
             )
         )
 
+    if wanted("jobs"):
+        _jobs(report, pg_url)
     if wanted("scale"):
         _scale(report, pg_url)
     if wanted("burst"):
@@ -143,6 +149,30 @@ def main() -> int:
     failed = [f.name for f in figures if f.passed is False]
     print(f"# {len(figures)} figures, {len(failed)} below their bar")
     return 1 if failed else 0
+
+
+def _jobs(report, admin_url: str) -> None:
+    """The job worker draining BENCH_JOBS due escalations (SQLite, and PostgreSQL)."""
+    jobs = int(os.environ.get("BENCH_JOBS", "1000"))
+    with tempfile.TemporaryDirectory(prefix="bench-jobs-sqlite-") as folder:
+        runs = [("SQLite", run_worker_drain(sqlite_url(folder), jobs))]
+    with scratch_postgres(admin_url, scratch_name(admin_url, "jobs")) as url:
+        if url is not None:
+            runs.append(("PostgreSQL", run_worker_drain(url, jobs)))
+    for database, run in runs:
+        label = f"job worker, {database}: {run.jobs:,} due escalations"
+        report(Figure(f"{label}, throughput", f"{run.throughput:.0f} jobs/s", "reported", None))
+        report(
+            Figure(f"{label}, each run once", f"{run.done:,} done", "= jobs", run.done == run.jobs)
+        )
+        report(
+            Figure(
+                f"{label}, worker peak RSS (whole life)",
+                f"{run.peak_rss_mb:.1f} MB",
+                f"< {RSS_BAR_MB:.0f} MB",
+                run.peak_rss_mb < RSS_BAR_MB,
+            )
+        )
 
 
 def _scale(report, admin_url: str) -> None:
