@@ -62,16 +62,17 @@ def _fail_at_flush(monkeypatch):
 
 def _fail_at_commit(monkeypatch):
     """All flushed; the COMMIT itself fails (a server restart, a serialization failure)."""
-    real_commit = db.session.commit
+    session_class = type(db.session())  # the transaction commits the session itself
+    real_commit = session_class.commit
     calls = {"n": 0}
 
-    def commit():
+    def commit(session):
         calls["n"] += 1
         if calls["n"] == 1:
             raise Injected("server closed the connection at COMMIT")
-        return real_commit()
+        return real_commit(session)
 
-    monkeypatch.setattr(db.session, "commit", commit)
+    monkeypatch.setattr(session_class, "commit", commit)
 
 
 @pytest.mark.parametrize("inject", [_fail_after_engine, _fail_at_flush, _fail_at_commit])

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from jinja2.utils import htmlsafe_json_dumps
 
 from app.forms import build_form
+from app.security import framed_by_own_pages
 from app.services import form_editing
 from app.services.errors import BadRequest, Conflict, NotFound, ServiceError
 from app.web import web_blueprint as bp
@@ -78,6 +79,7 @@ def discard_form(filename: str):
 
 
 @bp.post("/admin/forms/preview")
+@framed_by_own_pages  # the editor shows the answer in a frame beside the fields
 def preview_form():
     try:
         spec = form_editing.preview_form(
