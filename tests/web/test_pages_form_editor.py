@@ -118,6 +118,12 @@ def test_the_preview_is_the_task_pages_form_for_the_posted_schema(client, login)
     assert re.search(r'<textarea[^>]*id="comment"', answer.text)
     db.session.rollback()
     assert db.session.scalar(select(func.count(FormEvent.id))) == 0  # a preview changes nothing
+    # The editor shows it in a frame: only the app's own pages may frame it; others none.
+    assert answer.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in answer.headers["Content-Security-Policy"]
+    editor = client.get("/admin/forms/review.schema.json")
+    assert editor.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in editor.headers["Content-Security-Policy"]
 
 
 def test_the_preview_names_what_is_wrong(client, login):
