@@ -4,7 +4,7 @@ chasing and the bell — so another system (a provincial dashboard) needs no scr
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import jsonify, request
 
@@ -38,13 +38,7 @@ def _day(name: str) -> date | None:
 
 def _period() -> tracking.Period | None:
     """`since` and `until` are days, both included (steps opened in them)."""
-    since, until = _day("since"), _day("until")
-    if since is None and until is None:
-        return None
-    return tracking.Period(
-        since=datetime.combine(since, datetime.min.time()) if since else None,
-        until=datetime.combine(until + timedelta(days=1), datetime.min.time()) if until else None,
-    )
+    return tracking.Period.of_days(_day("since"), _day("until"))
 
 
 def _seconds(value: timedelta | None) -> int | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -107,6 +107,17 @@ class Period:
     def __post_init__(self) -> None:
         if self.since and self.until and self.until <= self.since:
             raise BadRequest("时间段的结束须晚于开始 (the period must end after it starts)")
+
+    @classmethod
+    def of_days(cls, first: date | None, last: date | None) -> Period | None:
+        """The steps opened from day `first` through day `last`, both included; None when
+        neither is given (no narrowing)."""
+        if first is None and last is None:
+            return None
+        return cls(
+            since=datetime.combine(first, time.min) if first else None,
+            until=datetime.combine(last + timedelta(days=1), time.min) if last else None,
+        )
 
 
 def _visible_tasks(

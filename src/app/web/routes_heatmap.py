@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import render_template, request
 from flask_babel import gettext as _
@@ -79,13 +79,7 @@ def _campaign_arg() -> int | None:
 
 def _period_arg() -> tracking.Period | None:
     """`since` and `until` are days, both included."""
-    since, until = _day_arg("since"), _day_arg("until")
-    if since is None and until is None:
-        return None
-    return tracking.Period(
-        since=datetime.combine(since, datetime.min.time()) if since else None,
-        until=datetime.combine(until + timedelta(days=1), datetime.min.time()) if until else None,
-    )
+    return tracking.Period.of_days(_day_arg("since"), _day_arg("until"))
 
 
 def heat_steps(
