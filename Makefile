@@ -54,11 +54,11 @@ test: install
 	$(MAKE) --no-print-directory test-postgres
 	$(MAKE) --no-print-directory smoke
 
-# The database-backed tests once more on PostgreSQL. CI sets REQUIRE_POSTGRES=1 so that
+# The whole suite once more on PostgreSQL. CI sets REQUIRE_POSTGRES=1 so that
 # an unreachable server fails the run instead of being skipped.
 test-postgres: install
 	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-	  TEST_DATABASE_URL='$(PG_URL)' $(PY) -m pytest tests/services tests/api -p no:cacheprovider; \
+	  TEST_DATABASE_URL='$(PG_URL)' $(PY) -m pytest -p no:cacheprovider; \
 	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
 	  echo "PostgreSQL is required but not reachable at $(PG_URL)"; exit 1; \
 	else \

@@ -53,7 +53,7 @@ def test_finance_sees_the_late_step_on_the_chart_and_the_escalated_submission_on
     screenshot(page, "dashboard")
 
     page.goto(f"/instances/{late_id}")
-    page.wait_for_function("document.querySelector('figure.diagram-ready') !== null")
+    expect(page.locator("figure.diagram-ready")).to_have_count(1)
     current = page.locator(".djs-container [data-element-id=dept_review]").first
     expect(current).to_have_class(re.compile(r"\bcurrent-step\b"))
     expect(page.locator(".djs-container [data-element-id=fill_targets]").first).to_have_class(

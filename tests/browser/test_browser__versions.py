@@ -43,7 +43,7 @@ def test_the_diff_colours_elements_and_a_migration_moves_the_movable(
     page.goto("/admin/processes/simple_approval/versions")
     page.click("form.version-pick button[type=submit]")
     expect(page).to_have_url(re.compile(r"/diff\?old=1&new=2$"))
-    page.wait_for_function("document.querySelectorAll('figure.diagram-ready').length === 2")
+    expect(page.locator("figure.diagram-ready")).to_have_count(2)
     old, new = page.locator("figure.diagram").nth(0), page.locator("figure.diagram").nth(1)
     expect(old.locator(".djs-element[data-element-id=fill_targets]").first).to_have_class(
         re.compile(r"\bdiff-removed\b")
