@@ -49,7 +49,13 @@ API_RATIO_BAR = 4.0
 API_P95_BAR_MS = 25.0
 LOOP_RATIO_BAR = 1.5
 RSS_BAR_MB = 200.0
-QUERY_BARS_MS = {"inbox page": 30.0, "instance filter": 30.0, "tracking summary": 200.0}
+QUERY_BARS_MS = {
+    "inbox page": 30.0,
+    "instance filter": 30.0,
+    "tracking summary": 200.0,
+    # The dashboard is the tracking summary's screen: the same bar.
+    "tracking dashboard": 200.0,
+}
 FULL_INSTANCES = 1_000_000
 FULL_BURST_TASKS = 20_000
 

@@ -258,7 +258,7 @@ def run_queries(url: str, repeat: int) -> list[QueryRun]:
     from app import create_app
     from app.extensions import db
     from app.models import ProcessInstance, User
-    from app.services import queries
+    from app.services import queries, tracking
 
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
@@ -303,6 +303,15 @@ def run_queries(url: str, repeat: int) -> list[QueryRun]:
             ),
             ("tracking summary, finance (all)", as_user("finance", queries.tracking_summary)),
             ("tracking summary, dept (org subtree)", as_user("dept", queries.tracking_summary)),
+            # The tracking screen's own tables: every step with its times, and the league.
+            (
+                "tracking dashboard, finance: steps with median/p90",
+                as_user("finance", lambda a: tracking.step_stats(a, key)),
+            ),
+            (
+                "tracking dashboard, finance: organisation league",
+                as_user("finance", lambda a: tracking.org_league(a, key)),
+            ),
         ]
         runs = []
         for label, call in reads:
