@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 from app.extensions import db
 from app.models import Setting, User
 from app.services.clock import now
-from app.services.errors import Forbidden, ValidationFailed
-from app.services.policy import may_start_on_behalf
+from app.services.errors import ValidationFailed
+from app.services.policy import require_can_edit_calendar
 from app.services.transaction import transactional
 
 CALENDAR_KEY = "work_calendar"
@@ -147,9 +147,3 @@ def _parse_days(text: str, year: int, what: str, errors: list[str]) -> set[date]
             continue
         days.update(start + timedelta(days=n) for n in range((end - start).days + 1))
     return days
-
-
-def require_can_edit_calendar(actor: User) -> None:
-    """Finance keeps the county's working-day calendar: its due dates depend on it."""
-    if not may_start_on_behalf(actor):
-        raise Forbidden("只有财政部门可以维护工作日历 (only the finance bureau edits the calendar)")

@@ -158,3 +158,9 @@ def require_can_handle_incidents(user: User) -> None:
     finance runs the rounds those jobs serve."""
     if not may_start_on_behalf(user):
         raise Forbidden("只有财政部门可以处理后台故障 (only the finance bureau handles incidents)")
+
+
+def require_can_edit_calendar(user: User) -> None:
+    """Finance keeps the county's working-day calendar: its due dates depend on it."""
+    if not may_start_on_behalf(user):
+        raise Forbidden("只有财政部门可以维护工作日历 (only the finance bureau edits the calendar)")

@@ -15,9 +15,10 @@ from app.extensions import db
 from app.models import Job, User
 from app.models.job import JOB_CANCELLED, JOB_PENDING
 from app.services.clock import now
-from app.services.errors import BadRequest, Forbidden, NotFound
+from app.services.errors import BadRequest, NotFound
 from app.services.jobs import enqueue, job_handler
 from app.services.policy import may_start_on_behalf
+from app.services.registry_views import require_round_organiser
 from app.services.transaction import transactional
 
 DIGEST = "send_digests"
@@ -58,8 +59,7 @@ def schedule_campaign(
     of a quarter); the worker launches it then, as `actor`."""
     from app.services.campaigns import campaign_code
 
-    if not may_start_on_behalf(actor):
-        raise Forbidden("只有财政部门可以发起轮次 (only the finance bureau launches rounds)")
+    require_round_organiser(actor)
     if launch_at <= now():
         raise BadRequest("定时发起的时间须晚于现在 (the launch time must be in the future)")
     if due_at is not None and due_at <= launch_at:
@@ -83,7 +83,7 @@ def schedule_campaign(
 
 
 def scheduled_campaigns(actor: User) -> list[Job]:
-    if not may_start_on_behalf(actor):
+    if not may_start_on_behalf(actor):  # the rounds page lists them to finance only
         return []
     return list(
         db.session.scalars(
@@ -94,8 +94,7 @@ def scheduled_campaigns(actor: User) -> list[Job]:
 
 @transactional
 def cancel_scheduled_campaign(actor: User, job_id: int) -> None:
-    if not may_start_on_behalf(actor):
-        raise Forbidden("只有财政部门可以发起轮次 (only the finance bureau launches rounds)")
+    require_round_organiser(actor)
     cancelled = db.session.execute(
         update(Job)
         .where(Job.id == job_id, Job.kind == LAUNCH, Job.status == JOB_PENDING)

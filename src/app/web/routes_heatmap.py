@@ -17,13 +17,12 @@ from datetime import date, timedelta
 from flask import render_template, request
 from flask_babel import gettext as _
 
-from app.models import fits_id
 from app.services import campaigns, diagram_views, tracking
 from app.services.errors import BadRequest
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 from app.web.routes_diagrams import _version_arg
-from app.web.routes_tracking import duration
+from app.web.routes_tracking import _int, duration
 
 LEVELS = 4
 
@@ -68,13 +67,6 @@ def _day_arg(name: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise BadRequest(_("“%(name)s” must be a date such as 2027-03-01.", name=name)) from None
-
-
-def _campaign_arg() -> int | None:
-    value = request.args.get("campaign", "").strip()
-    if value and not (value.isdigit() and fits_id(int(value))):
-        raise BadRequest(_("“%(name)s” must be a whole number.", name="campaign"))
-    return int(value) if value else None
 
 
 def _period_arg() -> tracking.Period | None:
@@ -125,7 +117,7 @@ def heat_label(step: HeatStep) -> str:
 
 @bp.get("/processes/<key>/heatmap")
 def process_heatmap(key: str):
-    campaign_id = _campaign_arg()
+    campaign_id = _int("campaign")
     definition, steps, busiest = heat_steps(key, _version_arg(), campaign_id, _period_arg())
     data = {
         "busiest": busiest,
