@@ -164,10 +164,10 @@ def _seed_waiting_submissions(url: str, count: int) -> list[int]:
                 WHERE id = %(source)s
                 RETURNING id
             ), tasks AS (
-                INSERT INTO task (instance_id, engine_task_id, process_key, activity_id, name,
-                    role_code, org_id, org_path, form_schema, form_ui, status, created_at,
-                    due_at)
-                SELECT c.id, t.engine_task_id, t.process_key, t.activity_id, t.name,
+                INSERT INTO task (instance_id, engine_task_id, process_key, version,
+                    activity_id, name, role_code, org_id, org_path, form_schema, form_ui,
+                    status, created_at, due_at)
+                SELECT c.id, t.engine_task_id, t.process_key, t.version, t.activity_id, t.name,
                     t.role_code, t.org_id, t.org_path, t.form_schema, t.form_ui, t.status,
                     t.created_at, t.due_at
                 FROM copies c, task t WHERE t.instance_id = %(source)s

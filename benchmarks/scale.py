@@ -12,11 +12,13 @@ Shape of the data: the demo county plus 20 synthetic departments of 10 units eac
 submissions spread evenly over the units, the five deployed processes and two years;
 every tenth submission is running with one ready task (a third of them overdue), the
 rest are completed; every submission has one completed task before it, which keeps its
-due date as the app's completed tasks do.
+due date as the app's completed tasks do and took from a few minutes to two weeks (so
+the medians sort real spreads); every seventh submission was sent back once.
 """
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from collections.abc import Callable
@@ -31,7 +33,7 @@ UNITS_PER_DEPARTMENT = 10
 OPEN_SHARE = 10  # one submission in ten is running
 SEQ_SCAN_GUARDED = {"task", "process_instance"}
 # Bumped whenever the seeded data changes shape, so that a kept database is reseeded.
-SEED_SHAPE = 2
+SEED_SHAPE = 3
 
 
 @dataclass
@@ -145,13 +147,13 @@ def _seed(conn, instances: int) -> None:
         """
         INSERT INTO process_instance (id, definition_id, process_key, version, title, org_id,
             org_path, started_by_id, status, started_at, ended_at, data, engine_state,
-            lock_version)
+            lock_version, returned)
         SELECT %(first)s + g, d.id, d.key, d.version, '基准提交 ' || g, u.id, u.path,
             %(starter)s, CASE WHEN g %% %(share)s = 0 THEN 'running' ELSE 'completed' END,
             now() - (g %% 730) * interval '1 day' - (g %% 86400) * interval '1 second',
             CASE WHEN g %% %(share)s = 0 THEN NULL
                  ELSE now() - (g %% 730) * interval '1 day' + interval '20 days' END,
-            '{}', '{}', 0
+            '{}', '{}', 0, g %% 7 = 0
         FROM generate_series(0, %(count)s - 1) AS g
         JOIN units u ON u.n = g %% %(units)s
         JOIN defs d ON d.n = (g / %(units)s) %% %(defs)s
@@ -168,12 +170,14 @@ def _seed(conn, instances: int) -> None:
     # Every submission's first step, done by the seeding user.
     conn.execute(
         """
-        INSERT INTO task (instance_id, engine_task_id, process_key, activity_id, name,
-            role_code, org_id, org_path, status, created_at, due_at, completed_at,
+        INSERT INTO task (instance_id, engine_task_id, process_key, version, activity_id,
+            name, role_code, org_id, org_path, status, created_at, due_at, completed_at,
             completed_by_id)
-        SELECT i.id, md5(i.id::text)::uuid::text, i.process_key, 'fill', '填报', 'budget_unit',
-            i.org_id, i.org_path, 'completed', i.started_at, i.started_at + interval '10 days',
-            i.started_at + interval '2 days', %(starter)s
+        SELECT i.id, md5(i.id::text)::uuid::text, i.process_key, i.version, 'fill', '填报',
+            'budget_unit', i.org_id, i.org_path, 'completed', i.started_at,
+            i.started_at + interval '10 days',
+            i.started_at + (i.id %% 337) * interval '1 hour' + (i.id %% 3599) * interval '1 second',
+            %(starter)s
         FROM process_instance i WHERE i.id >= %(first)s
         """,
         dict(first=first, starter=starter),
@@ -181,9 +185,9 @@ def _seed(conn, instances: int) -> None:
     # The running ones wait at one of four steps, each owned by a different role.
     conn.execute(
         """
-        INSERT INTO task (instance_id, engine_task_id, process_key, activity_id, name,
-            role_code, org_id, org_path, status, created_at, due_at)
-        SELECT i.id, md5('open' || i.id)::uuid::text, i.process_key, s.activity, s.name,
+        INSERT INTO task (instance_id, engine_task_id, process_key, version, activity_id,
+            name, role_code, org_id, org_path, status, created_at, due_at)
+        SELECT i.id, md5('open' || i.id)::uuid::text, i.process_key, i.version, s.activity, s.name,
             s.role, i.org_id, i.org_path, 'ready', i.started_at + interval '2 days',
             CASE WHEN i.id %% 3 = 0 THEN now() - interval '1 day'
                  ELSE now() + (i.id %% 20) * interval '1 day' END
@@ -312,7 +316,31 @@ def run_queries(url: str, repeat: int) -> list[QueryRun]:
                 "tracking dashboard, finance: organisation league",
                 as_user("finance", lambda a: tracking.org_league(a, key)),
             ),
+            (
+                "tracking dashboard, dept: steps of its subtree",
+                as_user("dept", lambda a: tracking.step_stats(a, key)),
+            ),
+            (
+                "tracking dashboard, dept: league of its subtree",
+                as_user("dept", lambda a: tracking.org_league(a, key)),
+            ),
+            # No process chosen: the tracking page's first view, every process at once, as
+            # the page asks for it (step table, league, the list's first page).
+            (
+                "tracking page, finance: every process",
+                as_user(
+                    "finance",
+                    lambda a: [
+                        tracking.tracking_dashboard(a),
+                        tracking.search_submissions(a, tracking.SubmissionFilter()),
+                        tracking.filter_choices(a),
+                        tracking.role_names(),
+                    ],
+                ),
+            ),
         ]
+        # As each gunicorn worker does once the app is loaded (deploy/gunicorn.conf.py).
+        gc.freeze()
         runs = []
         for label, call in reads:
             plan = explain(app, call)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEvent, Org, Project, ProjectEvent
+from app.models import AuditEvent, Org, ProcessInstance, Project, ProjectEvent
 from app.performance.registry import find_project
 from app.services.calendar import work_calendar
 from app.services.errors import ValidationFailed
@@ -341,6 +341,8 @@ def test_finance_grade_medium_returns_to_the_department_and_poor_excludes(compil
     )
 
     assert tasks_at(user("dept2"), "dept_revise_targets") == []
+    # A grade is no "return" decision: the league counts it once a step opens again.
+    assert not db.session.get(ProcessInstance, instance.id).returned
     revise = the_task(user("dept"), "dept_revise_targets")
     form = task_form(user("dept"), revise.id)
     assert form.data["target_opinion"] == "产出指标不够量化"
@@ -356,6 +358,7 @@ def test_finance_grade_medium_returns_to_the_department_and_poor_excludes(compil
     )
 
     again = the_task(user("finance"), "finance_target_review")
+    assert db.session.get(ProcessInstance, instance.id).returned  # opened a second time
     prefill = task_form(user("finance"), again.id).data
     assert prefill["revision_note"] == "已量化质量指标"
     assert prefill["annual_goal"] == "完成 12 间教室改造，验收合格率 100%"

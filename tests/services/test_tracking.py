@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import Campaign
 from app.services.errors import Forbidden
 from app.services.instances import start_instance
+from app.services.interventions import terminate_instance
 from app.services.tasks import claim_task, complete_task
 from app.services.tracking import (
     SubmissionFilter,
@@ -176,3 +177,29 @@ def test_a_department_tracks_only_its_own_subtree_and_units_not_at_all(user, clo
         tracking_dashboard(user("unit"))
     with pytest.raises(Forbidden):
         search_submissions(user("unit"), SubmissionFilter())
+
+
+def test_the_list_sorts_by_waiting_and_due_with_open_ones_first_across_pages(user, clock):
+    a, a_fill = start(user, "unit", "A")
+    clock.at = T0 + timedelta(days=1)
+    start(user, "unit2", "B")
+    clock.at = T0 + timedelta(days=2)
+    complete_task(user("unit"), a_fill.id, GOOD_TARGETS)  # A waits at review from 03-03
+    clock.at = T0 + timedelta(days=3)
+    start(user, "unit", "C")
+    for title in ("D", "E"):  # withdrawn: nothing open, listed after, newest first
+        withdrawn, _ = start(user, "unit", title)
+        terminate_instance(user("finance"), withdrawn.id, "撤回")
+    finance = user("finance")
+
+    def titles(sort: str, page: int = 1, per_page: int | None = None) -> list[str]:
+        found = search_submissions(finance, SubmissionFilter(), sort, page, per_page)
+        return [row.instance.title for row in found.rows]
+
+    # Waiting since: A 03-03, B 03-02, C 03-04. Due: A 03-10, B 03-15, C 03-17.
+    assert titles("waiting") == ["B", "A", "C", "E", "D"]
+    assert titles("-waiting") == ["C", "A", "B", "E", "D"]
+    assert titles("due") == ["A", "B", "C", "E", "D"]
+    assert titles("-due") == ["C", "B", "A", "E", "D"]
+    pages = [titles("waiting", page, 2) for page in (1, 2, 3, 4)]
+    assert pages == [["B", "A"], ["C", "E"], ["D"], []]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -54,6 +54,8 @@ class ProcessInstance(db.Model):
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
     # What the round started this submission for (the project code).
     round_item: Mapped[str | None] = mapped_column(String(100))
+    # Sent back at least once (services/projection.py says when): the league's column.
+    returned: Mapped[bool] = mapped_column(default=False, server_default=false())
     # SpiffWorkflow's serialized state, without the spec (that lives with the definition).
     # Deferred: lists and pages never read it; the locking reads that run the engine
     # (services/locking.py) load it with the row.

@@ -27,13 +27,16 @@ class Task(db.Model):
         Index("ix_task_assignee_status", "assignee_id", "status"),
         Index("ix_task_status_due", "status", "due_at"),
         Index("ix_task_completed_by", "completed_by_id"),
-        # PostgreSQL also has partial indexes on the open tasks (migration 0012).
+        # PostgreSQL also has partial and covering indexes (migrations 0012, 0013).
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
     engine_task_id: Mapped[str] = mapped_column(String(36))
     process_key: Mapped[str] = mapped_column(String(100))
+    # The process version this step ran under: a migration moves open rows to the new
+    # version, finished ones stay where they ran (the step table counts them there).
+    version: Mapped[int]
     activity_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(300))
     role_code: Mapped[str] = mapped_column(String(64))

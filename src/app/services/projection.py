@@ -1,4 +1,10 @@
-"""Keeping the task rows and the instance row in step with what the engine just did."""
+"""Keeping the task rows and the instance row in step with what the engine just did.
+
+Also where a submission is marked "returned" (sent back at least once, the tracking
+league's column): a completed step's decision was a return (the code every shipped
+return flow tests), or a step opened again after it had been completed (a loop back in
+the diagram, whatever its field names).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from app import engine
 from app.extensions import db
 from app.models import AuditEvent, ProcessInstance, Task, User
 from app.models.instance import STATUS_COMPLETED
-from app.models.task import TASK_CANCELLED, TASK_READY
+from app.models.task import TASK_CANCELLED, TASK_COMPLETED, TASK_READY
 from app.services.calendar import WorkCalendar, work_calendar
 from app.services.clock import now
 from app.services.definitions import lane_role
@@ -16,28 +22,32 @@ from app.services.errors import BadRequest
 from app.services.escalation import schedule_escalation
 from app.services.roles import resolve_role
 
+RETURN_DECISIONS = ("return", "returned", "退回")
 
-def apply_step(instance: ProcessInstance, step: engine.Step, actor: User) -> list[Task]:
-    """Store the engine's new state, open rows for newly ready tasks, close vanished ones.
+
+def apply_step(
+    instance: ProcessInstance, step: engine.Step, actor: User, decision: str | None = None
+) -> list[Task]:
+    """Store the engine's new state, open rows for newly ready tasks, close vanished ones;
+    `decision` is the one of the step just completed, if any.
 
     Returns the instance's ready tasks after the step.
     """
     at = now()
     instance.engine_state = step.state
     instance.data = {**(instance.data or {}), **_json_safe(step.data)}
-    open_rows = {
-        row.engine_task_id: row
-        for row in db.session.scalars(
-            select(Task).where(Task.instance_id == instance.id, Task.status == TASK_READY)
-        )
-    }
+    open_rows, done_steps = _rows_before(instance, step)
     ready_rows = []
     calendar = work_calendar() if step.ready else None
     for ready in step.ready:
         row = open_rows.pop(ready.engine_task_id, None)
         if row is None:
             row = _open_task(instance, ready, at, instance.data, calendar)
+            if row.activity_id in done_steps:  # opened again: sent back
+                instance.returned = True
         ready_rows.append(row)
+    if decision in RETURN_DECISIONS:
+        instance.returned = True
     for vanished in open_rows.values():  # e.g. cancelled by an interrupting event
         vanished.status = TASK_CANCELLED
         vanished.completed_at = at
@@ -50,6 +60,26 @@ def apply_step(instance: ProcessInstance, step: engine.Step, actor: User) -> lis
     return ready_rows
 
 
+def _rows_before(instance: ProcessInstance, step: engine.Step) -> tuple[dict, set[str]]:
+    """The instance's open task rows by engine task id, and which of the steps now ready
+    were completed before (one query either way).
+
+    Until a submission is first sent back each step has at most one completed row, so
+    looking at those stays cheap; once it has been, the mark stays and they are skipped.
+    """
+    wanted = Task.status == TASK_READY
+    again = [ready.spec.id for ready in step.ready]
+    if not instance.returned and again and instance.id is not None:
+        wanted |= (Task.status == TASK_COMPLETED) & Task.activity_id.in_(again)
+    open_rows, done_steps = {}, set()
+    for row in db.session.scalars(select(Task).where(Task.instance_id == instance.id, wanted)):
+        if row.status == TASK_READY:
+            open_rows[row.engine_task_id] = row
+        else:
+            done_steps.add(row.activity_id)
+    return open_rows, done_steps
+
+
 def _open_task(
     instance: ProcessInstance, ready: engine.ReadyTask, at, data: dict, calendar: WorkCalendar
 ) -> Task:
@@ -58,6 +88,7 @@ def _open_task(
         instance_id=instance.id,
         engine_task_id=ready.engine_task_id,
         process_key=instance.process_key,
+        version=instance.version,
         activity_id=spec.id,
         name=spec.name,
         role_code=lane_role(instance.definition, spec.lane) or spec.lane or "",
@@ -129,6 +160,7 @@ def move_rows(instance: ProcessInstance, step: engine.Step, actor: User, at) -> 
         if row is None:
             row = _open_task(instance, ready, at, instance.data or {}, calendar)
         else:
+            row.version = instance.version
             row.name = ready.spec.name
             row.role_code = resolve_role(ready.spec.lane) or ready.spec.lane or ""
             row.form_schema = ready.spec.form

@@ -173,15 +173,16 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
     task.completed_by_id = actor.id
     task.completed_at = at
     task.data = submission
+    decision = _first(submission, DECISION_FIELDS)
     _audit(
         task,
         actor,
         "completed",
         comment=_first(submission, COMMENT_FIELDS),
         # What changed: the fields this step submitted (their values are in the task row).
-        details={"decision": _first(submission, DECISION_FIELDS), "fields": sorted(submission)},
+        details={"decision": decision, "fields": sorted(submission)},
     )
-    ready = apply_step(instance, step, actor)
+    ready = apply_step(instance, step, actor, decision)
     db.session.flush()
     return instance, ready
 
