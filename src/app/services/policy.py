@@ -17,6 +17,12 @@ from app.services.errors import Forbidden
 
 def task_visibility(user: User) -> ColumnElement[bool]:
     """The SQL condition selecting the tasks `user` may see (the inbox's filter)."""
+    return or_(*task_visibility_arms(user))
+
+
+def task_visibility_arms(user: User) -> list[ColumnElement[bool]]:
+    """`task_visibility` as its separate arms (assigned to me; each role's pool), for a
+    query that reads each arm from its own index and unites them."""
     clauses: list[ColumnElement[bool]] = [Task.assignee_id == user.id]
     for role in user.roles:
         if role.scope == SCOPE_ALL:
@@ -26,7 +32,7 @@ def task_visibility(user: User) -> ColumnElement[bool]:
         elif role.scope == SCOPE_OWN:
             clauses.append((Task.role_code == role.code) & (Task.org_id == user.org_id))
         # SCOPE_ASSIGNED: only the assignee clause above.
-    return or_(*clauses)
+    return clauses
 
 
 def instance_visibility(user: User) -> ColumnElement[bool]:

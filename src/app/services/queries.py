@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, false, func, not_, select, union_all
 from sqlalchemy.orm import defer, joinedload
 
 from app.extensions import db
@@ -14,13 +14,18 @@ from app.models.instance import HALTED_STATUSES, OPEN_STATUSES
 from app.models.task import TASK_COMPLETED, TASK_READY
 from app.services.clock import now
 from app.services.errors import NotFound
-from app.services.policy import instance_visibility, task_instance_visibility, task_visibility
+from app.services.policy import (
+    instance_visibility,
+    task_instance_visibility,
+    task_visibility_arms,
+)
 
+# Column, descending.
 INBOX_SORTS = {
-    "waiting": Task.created_at.asc(),
-    "-waiting": Task.created_at.desc(),
-    "due": Task.due_at.asc().nulls_last(),
-    "-due": Task.due_at.desc().nulls_last(),
+    "waiting": ("created_at", False),
+    "-waiting": ("created_at", True),
+    "due": ("due_at", False),
+    "-due": ("due_at", True),
 }
 
 
@@ -39,34 +44,60 @@ def list_inbox(
     sort: str = "waiting",
     limit: int = 200,
 ) -> Inbox:
-    """Ready tasks `actor` may see: "mine" (claimed by me) or all of my roles'."""
-    visible = (
-        select(Task.id)
-        # A suspended submission's tasks wait out of sight until finance resumes it. Said
-        # as "not among the few halted ones" so that no open task joins its submission.
-        .where(Task.status == TASK_READY, Task.instance_id.not_in(_halted_instances()))
-        .where(task_visibility(actor))
-    )
-    if process:
-        visible = visible.where(Task.process_key == process)
-    if overdue:
-        visible = visible.where(Task.due_at < now())
-    counted = visible.with_only_columns(
-        func.count(), func.sum((Task.assignee_id == actor.id).cast(db.Integer))
-    )
+    """Ready tasks `actor` may see: "mine" (claimed by me) or all of my roles'.
+
+    Each arm of the visibility rule (assigned to me, each role's pool) is read from its
+    own index of the open tasks, and the arms are made disjoint so that they can simply
+    be appended: one OR over them would make the database fetch every row to test it,
+    and a UNION would hash every row to drop duplicates. Counting reads the indexes
+    alone; each arm's first page is read in index order, stopping there, and the page
+    taken from those, whose rows alone are loaded in full.
+    """
+    arms, earlier = [], []
+    for arm in task_visibility_arms(actor):
+        # A suspended submission's tasks wait out of sight until finance resumes it.
+        # Said as "not among the few halted ones" so that no open task joins its
+        # submission.
+        rows = select(Task.id, Task.created_at, Task.due_at, Task.assignee_id).where(
+            Task.status == TASK_READY,
+            Task.instance_id.not_in(_halted_instances()),
+            arm,
+            # NULL (e.g. no assignee) is not a match of an earlier arm.
+            *(not_(func.coalesce(clause, false())) for clause in earlier),
+        )
+        if process:
+            rows = rows.where(Task.process_key == process)
+        if overdue:
+            rows = rows.where(Task.due_at < now())
+        arms.append(rows)
+        earlier.append(arm)
+    visible = union_all(*arms).subquery()
+    is_mine = case((visible.c.assignee_id == actor.id, 1), else_=0)
+    counted = select(func.count(), func.sum(is_mine)).select_from(visible)
     roles_count, mine_count = db.session.execute(counted).one()
-    page = visible.where(Task.assignee_id == actor.id) if mine else visible
-    order = (INBOX_SORTS.get(sort, INBOX_SORTS["waiting"]), Task.id)
-    # The page's ids first (narrow, in index order), then only those rows in full.
-    query = (
+    column, descending = INBOX_SORTS.get(sort, INBOX_SORTS["waiting"])
+
+    def in_order(columns):
+        key = columns[column].desc() if descending else columns[column].asc()
+        return key.nulls_last(), columns.id
+
+    # Each arm's own first page (an ordered index scan that stops there), then the
+    # page of those.
+    firsts = []
+    for rows in arms:
+        if mine:
+            rows = rows.where(Task.assignee_id == actor.id)
+        first = rows.order_by(*in_order(Task.__table__.c)).limit(limit).subquery()
+        firsts.append(select(first))
+    candidates = union_all(*firsts).subquery()
+    page = select(candidates.c.id).order_by(*in_order(candidates.c)).limit(limit)
+    tasks = db.session.scalars(
         select(Task)
-        .where(Task.id.in_(page.order_by(*order).limit(limit)))
-        .order_by(*order)
+        .where(Task.id.in_(page))
+        .order_by(*in_order(Task.__table__.c))
         .options(joinedload(Task.instance), joinedload(Task.org), joinedload(Task.assignee))
-    )
-    return Inbox(
-        list(db.session.scalars(query).unique()), int(mine_count or 0), int(roles_count or 0)
-    )
+    ).unique()
+    return Inbox(list(tasks), int(mine_count or 0), int(roles_count or 0))
 
 
 def _halted_instances():
