@@ -1,9 +1,10 @@
 """Completing tasks through the JSON API of a real gunicorn worker over real HTTP.
 
 The harness creates the database (`flask init-db --demo` with the test fixtures'
-processes and forms), starts one sync gunicorn worker on 127.0.0.1, takes a token as
-`unit`, and for each sample starts a fresh instance and times only the completion of
-its first task. The worker's peak RSS (VmHWM) is read from /proc afterwards.
+processes and forms), starts gunicorn on 127.0.0.1 with deploy/gunicorn.conf.py but one
+worker of one thread, takes a token as `unit`, and for each sample starts a fresh
+instance and times only the completion of its first task. The worker's peak RSS
+(VmHWM) is read from /proc afterwards.
 """
 
 from __future__ import annotations
@@ -94,10 +95,14 @@ def server(database_url: str):
         master = subprocess.Popen(
             [
                 str(bin_dir / "gunicorn"),
+                # Production's settings and hooks, but one worker and one thread, so that
+                # a sample is one request's own time.
+                "--config=deploy/gunicorn.conf.py",
                 "--workers=1",
                 "--threads=1",
                 f"--bind=127.0.0.1:{port}",
                 "--log-level=warning",
+                "--access-logfile=/dev/null",
                 "app:create_app()",
             ],
             env=env,
