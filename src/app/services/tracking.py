@@ -212,7 +212,12 @@ def _time_spent(done: Select, key_cols: tuple) -> list[tuple]:
     steps never travel to Python; SQLite, a county's single-host store, sorts in Python
     by the same two rules.
     """
-    labels = (func.min(Task.name), func.min(Task.role_code), func.min(Task.created_at))
+    labels = (
+        func.min(Task.name),
+        func.min(Task.role_code),
+        func.min(Task.created_at),
+        func.count(),
+    )
     if db.session.get_bind().dialect.name == "postgresql":
         # date_part is double precision; extract is numeric, which sorts three times slower.
         seconds = func.date_part("epoch", Task.completed_at - Task.created_at)
@@ -220,37 +225,39 @@ def _time_spent(done: Select, key_cols: tuple) -> list[tuple]:
             done.with_only_columns(
                 *key_cols,
                 *labels,
-                func.count(),
                 func.percentile_cont(0.5).within_group(seconds),
                 func.percentile_disc(0.9).within_group(seconds),
             ).group_by(*key_cols)
         )
         return [
             (
-                (key, ver, activity),
+                (key, ver, step),
                 name,
                 role,
                 opened,
                 n,
-                timedelta(seconds=float(mid)),
-                timedelta(seconds=float(p90)),
+                timedelta(seconds=mid),
+                timedelta(seconds=p90),
             )
-            for key, ver, activity, name, role, opened, n, mid, p90 in rows
+            for key, ver, step, name, role, opened, n, mid, p90 in rows
         ]
-    steps: dict[tuple, list] = {}
     durations: dict[tuple, list[timedelta]] = {}
-    for key, ver, activity, name, role, created, completed in db.session.execute(
-        done.with_only_columns(
-            *key_cols, Task.name, Task.role_code, Task.created_at, Task.completed_at
-        )
+    for key, ver, step, created, completed in db.session.execute(
+        done.with_only_columns(*key_cols, Task.created_at, Task.completed_at)
     ):
-        ident = (key, ver, activity)
-        first = steps.setdefault(ident, [name, role, created])
-        first[:] = [min(first[0], name), min(first[1], role), min(first[2], created)]
-        durations.setdefault(ident, []).append(completed - created)
+        durations.setdefault((key, ver, step), []).append(completed - created)
+    rows = db.session.execute(done.with_only_columns(*key_cols, *labels).group_by(*key_cols))
     return [
-        (ident, *steps[ident], len(values), median(values), percentile(values, 0.9))
-        for ident, values in durations.items()
+        (
+            (key, ver, step),
+            name,
+            role,
+            opened,
+            n,
+            median(durations[key, ver, step]),
+            percentile(durations[key, ver, step], 0.9),
+        )
+        for key, ver, step, name, role, opened, n in rows
     ]
 
 
