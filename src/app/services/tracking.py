@@ -185,7 +185,7 @@ def step_stats(
     for ident, name, role, opened, finished, middle, p90 in _time_spent(done, key_cols):
         stat = stat_of(ident, name, role, opened)
         stat.finished, stat.median, stat.p90 = finished, middle, p90
-    ordered = sorted(stats, key=lambda i: (i[0], -i[1], first_opened[i]))
+    ordered = sorted(stats, key=lambda i: (i[0], -i[1], first_opened[i], i[2]))
     _flag_bottlenecks(stats.values())
     return [stats[ident] for ident in ordered]
 
