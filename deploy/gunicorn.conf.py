@@ -25,6 +25,6 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'  # %(M)s: request time i
 def post_worker_init(worker):
     """The app is loaded: its import-time objects (modules, mappers, the engine's specs)
     live as long as the worker, so the collector need not walk them again on every full
-    collection. Without this, one request in a few dozen paid a pause of about 90 ms
+    collection. Without this, one call in 15-30 paid a pause of about 90 ms
     (benchmarks/scale.py, which freezes the same way)."""
     gc.freeze()
