@@ -11,13 +11,30 @@ from app.services.errors import NotFound
 
 
 def lock_instance(instance_id: int) -> ProcessInstance:
-    """Take the instance's row lock for the rest of the transaction, then read it fresh.
+    """Take the instance's row lock for the rest of the transaction, then read it fresh."""
+    instance = _locked(instance_id)
+    if instance is None:
+        raise NotFound(f"提交 {instance_id} 不存在 (no such submission)")
+    return instance
+
+
+def lock_instance_of_task(task_id: int) -> ProcessInstance | None:
+    """`lock_instance` for the submission a task belongs to, found in the same statement.
+
+    None when there is no such task (the caller says "not found" as for an invisible one).
+    """
+    return _locked(select(Task.instance_id).where(Task.id == task_id).scalar_subquery())
+
+
+def _locked(instance_id) -> ProcessInstance | None:
+    """The instance whose id is `instance_id` (a value or a scalar subquery), locked.
 
     PostgreSQL: `SELECT ... FOR UPDATE`. SQLite has no row locks: bumping the row's
     version takes the database's write lock (waiting for the current writer), and as the
     transaction's first write it also guarantees the read that follows is fresh.
     """
-    if db.session.get_bind().dialect.name == "sqlite":
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    if sqlite:
         db.session.execute(
             update(ProcessInstance)
             .where(ProcessInstance.id == instance_id)
@@ -34,36 +51,6 @@ def lock_instance(instance_id: int) -> ProcessInstance:
         )
     stmt = stmt.options(undefer(ProcessInstance.engine_state))  # the engine runs next
     instance = db.session.scalars(stmt.execution_options(populate_existing=True)).first()
-    if instance is None:
-        raise NotFound(f"提交 {instance_id} 不存在 (no such submission)")
-    if db.session.get_bind().dialect.name != "sqlite":
-        instance.lock_version += 1
-    return instance
-
-
-def lock_instance_of_task(task_id: int) -> ProcessInstance | None:
-    """`lock_instance` for the submission a task belongs to, found in the same statement.
-
-    None when there is no such task (the caller says "not found" as for an invisible one).
-    """
-    owner = select(Task.instance_id).where(Task.id == task_id).scalar_subquery()
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(
-            update(ProcessInstance)
-            .where(ProcessInstance.id == owner)
-            .values(lock_version=ProcessInstance.lock_version + 1)
-            .execution_options(synchronize_session=False)
-        )
-        stmt = select(ProcessInstance).where(ProcessInstance.id == owner)
-    else:
-        stmt = (
-            select(ProcessInstance)
-            .where(ProcessInstance.id == owner)
-            .options(lazyload("*"))
-            .with_for_update(of=ProcessInstance)
-        )
-    stmt = stmt.options(undefer(ProcessInstance.engine_state))  # the engine runs next
-    instance = db.session.scalars(stmt.execution_options(populate_existing=True)).first()
-    if instance is not None and db.session.get_bind().dialect.name != "sqlite":
+    if instance is not None and not sqlite:
         instance.lock_version += 1
     return instance
