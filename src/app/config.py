@@ -92,6 +92,17 @@ def default_config(instance_path: str) -> dict:
         "JOB_LEASE_SECONDS": int(os.environ.get("JOB_LEASE_SECONDS", "300")),
         "JOB_MAX_ATTEMPTS": int(os.environ.get("JOB_MAX_ATTEMPTS", "5")),
         "DIGEST_HOUR_UTC": int(os.environ.get("DIGEST_HOUR_UTC", "0")),
+        # Uploads checked before anything is unpacked (services/uploads.py). A process
+        # import's limits hold over all files of one request together; a workbook's
+        # sheets are refused when they claim or hold more rows or columns than these.
+        "IMPORT_ZIP_MAX_MEMBERS": int(os.environ.get("IMPORT_ZIP_MAX_MEMBERS", "500")),
+        "IMPORT_ZIP_MAX_MEMBER_BYTES": int(os.environ.get("IMPORT_ZIP_MAX_MEMBER_MB", "5")) << 20,
+        "IMPORT_ZIP_MAX_TOTAL_BYTES": int(os.environ.get("IMPORT_ZIP_MAX_TOTAL_MB", "20")) << 20,
+        "XLSX_MAX_BYTES": int(os.environ.get("XLSX_MAX_MB", "5")) << 20,
+        "XLSX_MAX_UNPACKED_BYTES": int(os.environ.get("XLSX_MAX_UNPACKED_MB", "50")) << 20,
+        "XLSX_MAX_MEMBERS": int(os.environ.get("XLSX_MAX_MEMBERS", "200")),
+        "XLSX_MAX_ROWS": int(os.environ.get("XLSX_MAX_ROWS", "50000")),
+        "XLSX_MAX_COLUMNS": int(os.environ.get("XLSX_MAX_COLUMNS", "100")),
     }
 
 
