@@ -67,7 +67,7 @@ def start(user, org_code: str = "edu"):
         KEY,
         title="2027年度绩效评价 · 校舍维修改造",
         org_id=org(org_code).id,
-        data={
+        prefill={
             "project_code": CODE,
             "project_name": "校舍维修改造",
             "fiscal_year": YEAR,

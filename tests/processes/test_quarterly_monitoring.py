@@ -48,13 +48,13 @@ def project(deployed):
 
 
 def start(user, quarter: int = 2):
-    """Finance launches a round for the school, with the data a campaign gives."""
+    """Finance launches a round for the school, with the prefill a campaign gives."""
     instance, ready = start_instance(
         user("finance"),
         KEY,
         title=f"第{quarter}季度绩效监控 · 校舍维修改造",
         org_id=org("edu-school1").id,
-        data={
+        prefill={
             "project_code": CODE,
             "project_name": "校舍维修改造",
             "fiscal_year": YEAR,

@@ -102,7 +102,7 @@ def _build_spec(key: str, schema: dict, ui: Mapping[str, Any]) -> FormSpec:
         raise FormSchemaError(problems)
     schema = copy.deepcopy(schema)
     ui = copy.deepcopy(dict(ui))
-    readonly = bool(ui.get("ui:readonly") or ui.get("ui:disabled"))
+    readonly = bool(ui.get("ui:readonly") or ui.get("ui:disabled") or schema.get("readOnly"))
     nodes = build_nodes(schema, ui, schema, readonly)
     form_class = make_form_class(nodes, f"SchemaForm_{key[:12]}")
     return FormSpec(key, schema, ui, nodes, form_class, readonly)

@@ -19,6 +19,7 @@ from werkzeug.datastructures import FileStorage
 
 from .builder import FormSpec
 from .nodes import FieldNode
+from .ownership import ROW_KEY
 
 _OMIT: Any = object()
 
@@ -90,7 +91,10 @@ def _value(node: FieldNode, field: Any, before: Any) -> Any:
         for index, entry in enumerate(field.entries):
             row_before = earlier[index] if index < len(earlier) else {}
             row_before = row_before if isinstance(row_before, Mapping) else {}
-            rows.append(_object(node.children, entry.form, row_before))
+            row = _object(node.children, entry.form, row_before)
+            if node.fixed_rows and ROW_KEY in row_before:  # the page shows approved rows in order
+                row[ROW_KEY] = row_before[ROW_KEY]
+            rows.append(row)
         return rows if rows or node.required else _OMIT
     if kind == "boolean":
         return bool(field.data)

@@ -54,6 +54,12 @@ class FieldNode:
     has_default: bool = False
     default: Any = None
 
+    @property
+    def fixed_rows(self) -> bool:
+        """A writable table with a read-only column holds rows approved earlier: a step
+        fills their other columns but cannot add, drop or reorder them."""
+        return self.kind == "table" and not self.readonly and any(c.readonly for c in self.children)
+
     def choice_title(self, value: Any) -> str:
         """The title shown for a stored value (the code itself when unknown)."""
         token = choice_token(value)

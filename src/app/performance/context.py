@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -17,16 +17,20 @@ from typing import Any
 class Run:
     instance: Any  # app.models.ProcessInstance
     actor: Any  # app.models.User
+    # What operators refused as the submitter's mistake (a project of another
+    # organisation), kept here because the engine wraps the exception it raised.
+    refusals: list[Exception] = field(default_factory=list)
 
 
 _current: ContextVar[Run | None] = ContextVar("performance_run", default=None)
 
 
 @contextmanager
-def running(instance: Any, actor: Any) -> Iterator[None]:
-    token = _current.set(Run(instance, actor))
+def running(instance: Any, actor: Any) -> Iterator[Run]:
+    run = Run(instance, actor)
+    token = _current.set(run)
     try:
-        yield
+        yield run
     finally:
         _current.reset(token)
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import Org, Project, ProjectEvent, RectificationItem
@@ -32,6 +33,19 @@ def _department_of(org: Org) -> Org:
     return org.parent if org.kind == "unit" and org.parent is not None else org
 
 
+class ProjectOutOfReach(LookupError):
+    """A diagram asked for a project of another organisation than the submission's."""
+
+    field = "project_code"
+
+    def __init__(self, project_code: str) -> None:
+        super().__init__(
+            f"项目 {project_code} 不属于本单位，不能查询或登记 (project {project_code} belongs "
+            "to another organisation)"
+        )
+        self.project_code = project_code
+
+
 def find_project(project_code: str, fiscal_year: int) -> Project | None:
     return db.session.scalar(
         select(Project).where(
@@ -40,9 +54,31 @@ def find_project(project_code: str, fiscal_year: int) -> Project | None:
     )
 
 
+def _reach() -> str:
+    """The org path whose projects the running submission may read and write: its own
+    organisation and everything under it (a school its own projects, a department its
+    units')."""
+    return current_run().instance.org.path
+
+
+def _within(project: Project, reach: str) -> bool:
+    return project.unit.path.startswith(reach) or project.department.path.startswith(reach)
+
+
+def _reachable_project(project_code: str, fiscal_year: int) -> Project | None:
+    """The project of this code and year; raises ProjectOutOfReach when it exists but
+    belongs outside the running submission's organisation."""
+    project = find_project(project_code, fiscal_year)
+    if project is not None and not _within(project, _reach()):
+        refusal = ProjectOutOfReach(str(project_code))
+        current_run().refusals.append(refusal)
+        raise refusal
+    return project
+
+
 def _project_for_run(project_code: str, fiscal_year: int, name: str | None = None) -> Project:
     """The project of this code and year, created (as proposed) for the run's org if new."""
-    project = find_project(project_code, fiscal_year)
+    project = _reachable_project(project_code, fiscal_year)
     run = current_run()
     if project is None:
         org = run.instance.org
@@ -78,13 +114,13 @@ def _event(project: Project, kind: str, summary: str, details: dict | None = Non
 
 def registry_lookup(project_code: str, fiscal_year: int) -> dict:
     """读取项目库中的项目 · A project's registry record, for gateways and prefill."""
-    project = find_project(project_code, fiscal_year)
+    project = _reachable_project(project_code, fiscal_year)
     if project is None:
         return {
             "exists": False,
             "indicators": [],
             "cumulative_adjustment": 0,
-            "last_grade": latest_grade(project_code, int(fiscal_year) - 1),
+            "last_grade": latest_grade(project_code, int(fiscal_year) - 1, _reach()),
             "latest_light": None,
             "grade": None,
         }
@@ -103,17 +139,18 @@ def registry_lookup(project_code: str, fiscal_year: int) -> dict:
         "indicators": project.indicators or [],
         "latest_light": project.latest_light,
         "grade": project.grade,
-        "last_grade": latest_grade(project.code, project.fiscal_year),
+        "last_grade": latest_grade(project.code, project.fiscal_year, _reach()),
     }
 
 
-def latest_grade(project_code: str, up_to_year: int) -> str | None:
-    """The most recent evaluation grade of a project up to a year.
+def latest_grade(project_code: str, up_to_year: int, reach: str | None = None) -> str | None:
+    """The most recent evaluation grade of a project up to a year; with `reach` (an org
+    path), only of the years the project belonged under it.
 
     Next year's budget is compiled before this year is graded, so "last year's grade" is
     whichever year was graded last, not simply the year before.
     """
-    return db.session.scalar(
+    query = (
         select(Project.grade)
         .where(
             Project.code == str(project_code),
@@ -123,6 +160,15 @@ def latest_grade(project_code: str, up_to_year: int) -> str | None:
         .order_by(Project.fiscal_year.desc())
         .limit(1)
     )
+    if reach is not None:
+        unit = aliased(Org)
+        department = aliased(Org)
+        query = (
+            query.join(unit, unit.id == Project.unit_id)
+            .join(department, department.id == Project.department_id)
+            .where(or_(unit.path.startswith(reach), department.path.startswith(reach)))
+        )
+    return db.session.scalar(query)
 
 
 def registry_record_approval(

@@ -151,7 +151,7 @@ def launch_campaign(
             process_key,
             title=f"{campaign.name} · {project.name}",
             org_id=project.unit_id,
-            data=start_data(process_key, project, fiscal_year, quarter),
+            prefill=start_data(process_key, project, fiscal_year, quarter),
         )
         instance.campaign_id = campaign.id
         instance.round_item = project.code

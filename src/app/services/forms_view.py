@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.models import Task, User
-from app.services.tasks import visible_task
-
-EMPTY_SCHEMA = {"type": "object", "properties": {}}
+from app.services.tasks import EMPTY_FORM, visible_task
 
 
 @dataclass
@@ -23,7 +21,7 @@ def task_form(actor: User, task_id: int) -> TaskForm:
     """The task with its form, if `actor` may see it. Raises NotFound otherwise."""
     task = visible_task(actor, task_id)
     definition = task.instance.definition
-    schema = definition.form(task.form_schema) or EMPTY_SCHEMA
+    schema = definition.form(task.form_schema) or EMPTY_FORM
     ui = definition.form(task.form_ui) or {}
     data = task.data if task.data is not None else dict(task.instance.data or {})
     return TaskForm(task, schema, ui, data)

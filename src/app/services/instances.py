@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from app import engine
+from app.engine.start_forms import start_forms
 from app.extensions import db
+from app.forms import form_spec
+from app.forms.ownership import owned_data
+from app.forms.refs import pointer
 from app.forms.validation import unstorable_text
 from app.models import AuditEvent, Org, ProcessDefinition, ProcessInstance, Task, User
 from app.performance.context import running
 from app.services.clock import now
-from app.services.definitions import compiled, latest_definition, latest_definitions
-from app.services.errors import BadRequest, Forbidden, NotFound
+from app.services.definitions import compiled, latest_definition, latest_definitions, pinned_form
+from app.services.errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from app.services.policy import can_start, may_start_on_behalf
 from app.services.projection import apply_step
+from app.services.tasks import refused_input
 from app.services.transaction import transactional
 
 
@@ -28,11 +33,17 @@ def start_instance(
     title: str | None = None,
     org_id: int | None = None,
     data: dict | None = None,
+    prefill: dict | None = None,
 ) -> tuple[ProcessInstance, list[Task]]:
     """Start the latest version of a process on behalf of `actor`'s org.
 
     Holders of the start lane's role may start it for their own org; the finance bureau
-    may start any process on behalf of an org it names. Raises NotFound, Forbidden,
+    may start any process on behalf of an org it names. `data` is what the caller fills
+    in: only the start form's writable fields (see `start_forms`). `prefill` is what the
+    product itself knows of the submission (a round's project from the registry), set
+    by the service that builds it, never by a request.
+
+    Raises NotFound, Forbidden, ValidationFailed (start data outside the start form),
     BadRequest (engine refused to start).
     """
     definition = latest_definition(process_key)
@@ -54,6 +65,7 @@ def start_instance(
             "含有无法保存的字符 (unstorable text)",
             details=[{"path": e.path, "message": e.message} for e in unstorable],
         )
+    start_data = {**(prefill or {}), **_own_start_data(definition, data or {})}
     at = now()
     instance = ProcessInstance(
         definition_id=definition.id,
@@ -64,17 +76,48 @@ def start_instance(
         org_path=org.path,
         started_by_id=actor.id,
         started_at=at,
-        data=dict(data or {}),
+        data=start_data,
         engine_state="",
     )
     db.session.add(instance)
     db.session.flush()
     try:
-        with running(instance, actor):
+        with running(instance, actor) as run:
             step = engine.start_workflow(compiled(definition), dict(instance.data))
     except engine.EngineError as exc:
+        if run.refusals:
+            raise refused_input(run) from exc
         raise BadRequest(f"流程无法启动 (the process could not start): {exc}") from exc
     db.session.add(AuditEvent(instance_id=instance.id, at=at, actor_id=actor.id, action="started"))
     ready = apply_step(instance, step, actor)
     db.session.flush()
     return instance, ready
+
+
+def _own_start_data(definition: ProcessDefinition, data: dict) -> dict:
+    """`data` if every field is one the start form lets its filler write; else refused
+    with each field named (a clerk cannot plant an expert's score or an approved
+    amount by starting with it)."""
+    if not data:
+        return {}
+    specs = [
+        form_spec(pinned_form(definition, schema) or {}, pinned_form(definition, ui) or {})
+        for schema, ui in start_forms(compiled(definition))
+    ]
+    owned = [owned_data(spec.fields, data, {}, spec.readonly) for spec in specs]
+    if owned:  # refused when no start form takes it
+        refused = set.intersection(*(set(item.ignored) for item in owned))
+    else:
+        refused = {pointer([name]) for name in data}
+    if refused:
+        raise ValidationFailed(
+            "发起时只能填写发起表单中的字段 (start data may only hold the start form's fields)",
+            details=[
+                {"path": path, "message": "不属于发起表单，不能在发起时填写"}
+                for path in sorted(refused)
+            ],
+        )
+    merged: dict = {}
+    for item in owned:
+        merged.update(item.data)
+    return merged

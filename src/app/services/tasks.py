@@ -7,11 +7,12 @@ from sqlalchemy.orm import lazyload
 
 from app import engine
 from app.extensions import db
-from app.forms import validate_data
+from app.forms import form_spec, validate_data
+from app.forms.ownership import owned_data, without_row_keys
 from app.models import AuditEvent, ProcessInstance, Task, User
 from app.models.instance import STATUS_RUNNING
 from app.models.task import TASK_COMPLETED, TASK_READY
-from app.performance.context import running
+from app.performance.context import Run, running
 from app.services.attachments import store_uploads
 from app.services.clock import now
 from app.services.definitions import compiled, pinned_form
@@ -26,6 +27,8 @@ from app.services.transaction import after_rollback, transactional
 # or names ending in them (dept_decision, gov_opinion, target_grade, ...).
 DECISION_FIELDS = ("decision", "conclusion", "grade")
 COMMENT_FIELDS = ("opinion", "comment", "comments")
+# A task drawn without a form writes nothing.
+EMPTY_FORM = {"type": "object", "properties": {}}
 
 
 def visible_task(actor: User, task_id: int) -> Task:
@@ -145,11 +148,11 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
     if not isinstance(data, dict):
         raise ValidationFailed("data 必须是对象", details=[{"path": "", "message": "须为对象"}])
     definition = instance.definition
-    schema = pinned_form(definition, task.form_schema) or {"type": "object", "properties": {}}
-    ui = pinned_form(definition, task.form_ui) or {}
-    submission = _accepted_fields(schema, ui, data, instance.data or {})
-    submission = store_uploads(actor, instance, task, submission)
-    errors = validate_data(schema, submission)
+    schema = pinned_form(definition, task.form_schema) or EMPTY_FORM
+    spec = form_spec(schema, pinned_form(definition, task.form_ui) or {})
+    owned = owned_data(spec.fields, data, instance.data or {}, spec.readonly)
+    submission = store_uploads(actor, instance, task, owned.data)
+    errors = validate_data(schema, without_row_keys(submission))
     if errors:
         raise ValidationFailed(
             f"表单有 {len(errors)} 处错误 (the form has errors)",
@@ -157,13 +160,15 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
         )
     context = {**(instance.data or {}), **submission}
     try:
-        with running(instance, actor):
+        with running(instance, actor) as run:
             step = engine.complete_task(
                 compiled(definition), instance.engine_state, task.engine_task_id, context
             )
     except engine.TaskNotReady as exc:
         raise Conflict(f"任务已办理 (task not ready): {exc}") from exc
     except engine.EngineError as exc:
+        if run.refusals:  # the submitter named what is not theirs: a form error, no incident
+            raise refused_input(run) from exc
         failed = (instance.id, task.id, actor.id, str(exc))
         after_rollback(lambda: record_incident(*failed))
         raise BadRequest(f"流程无法继续 (the process could not go on): {exc}") from exc
@@ -180,49 +185,24 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
         "completed",
         comment=_first(submission, COMMENT_FIELDS),
         # What changed: the fields this step submitted (their values are in the task row).
-        details={"decision": decision, "fields": sorted(submission)},
+        # and what it sent that was not its own to write (kept as it was).
+        details={
+            "decision": decision,
+            "fields": sorted(submission),
+            **({"ignored": owned.ignored} if owned.ignored else {}),
+        },
     )
     ready = apply_step(instance, step, actor, decision)
     db.session.flush()
     return instance, ready
 
 
-def _accepted_fields(schema: dict, ui: dict, data: dict, previous: dict) -> dict:
-    """Only the form's own fields are taken, and read-only ones keep their earlier value,
-    down to the columns of table rows (an approved target cannot be edited in a report).
-
-    So a client cannot set data the step does not own (e.g. another step's decision).
-    """
-    properties = schema.get("properties")
-    if not isinstance(properties, dict):
-        return dict(data)
-    if ui.get("ui:readonly"):
-        return {name: previous[name] for name in properties if name in previous}
-    accepted = {}
-    for name, sub_schema in properties.items():
-        sub_ui = ui.get(name) if isinstance(ui.get(name), dict) else {}
-        if sub_ui.get("ui:readonly"):
-            if name in previous:
-                accepted[name] = previous[name]
-        elif name in data:
-            accepted[name] = _protect(sub_schema, sub_ui, data[name], previous.get(name))
-    return accepted
-
-
-def _protect(schema: dict, ui: dict, value, previous):
-    """Restore read-only parts nested in objects and in each row of a table."""
-    if not isinstance(schema, dict) or not ui:
-        return value
-    if isinstance(value, dict) and isinstance(schema.get("properties"), dict):
-        return _accepted_fields(schema, ui, value, previous if isinstance(previous, dict) else {})
-    items, items_ui = schema.get("items"), ui.get("items")
-    if isinstance(value, list) and isinstance(items, dict) and isinstance(items_ui, dict):
-        earlier = previous if isinstance(previous, list) else []
-        return [
-            _protect(items, items_ui, row, earlier[i] if i < len(earlier) else None)
-            for i, row in enumerate(value)
-        ]
-    return value
+def refused_input(run: Run) -> ValidationFailed:
+    """The form error for what operators refused in `run` (e.g. another org's project)."""
+    return ValidationFailed(
+        str(run.refusals[0]),
+        details=[{"path": f"/{r.field}", "message": str(r)} for r in run.refusals],
+    )
 
 
 def _first(data: dict, names: tuple[str, ...]) -> str | None:

@@ -25,9 +25,11 @@ from app import engine
 from app.engine.runtime import registered_functions
 from app.engine.xml import parse_xml
 from app.extensions import db
-from app.forms import validate_data
+from app.forms import form_spec, validate_data
+from app.forms.ownership import owned_data, without_row_keys
 from app.models import Role, User
 from app.performance.context import running
+from app.performance.registry import ProjectOutOfReach
 from app.services.errors import BadRequest, LintFailed, ValidationFailed
 from app.services.modeler_catalog import (
     WRITING_OPERATORS,
@@ -87,10 +89,12 @@ def advance_test_run(
     if task_id not in waiting:
         raise BadRequest(f"此步骤不在等待中 (step {task_id!r} is not waiting in this test run)")
     spec = process.user_tasks.get(waiting[task_id]["activity_id"])
-    schema = available_forms(key).get(spec.form) if spec and spec.form else None
+    forms = available_forms(key) if spec and spec.form else {}
+    schema = forms.get(spec.form) if spec and spec.form else None
     if schema is not None:
-        submitted = {k: v for k, v in submitted.items() if k in (schema.get("properties") or {})}
-        errors = validate_data(schema, submitted)
+        form = form_spec(schema, forms.get(spec.ui_form or "") or {})
+        submitted = owned_data(form.fields, submitted, run["data"], form.readonly).data
+        errors = validate_data(schema, without_row_keys(submitted))
         if errors:
             raise ValidationFailed(
                 "表单数据未通过校验 (the form data is not valid)",
@@ -133,7 +137,23 @@ def _functions(calls: list[str]) -> dict[str, Callable[..., Any]]:
     functions = registered_functions()
     for name in WRITING_OPERATORS & functions.keys():
         functions[name] = _stand_in(name, calls)
+    if "registry_lookup" in functions:
+        functions["registry_lookup"] = _reading_within_reach(functions["registry_lookup"], calls)
     return functions
+
+
+def _reading_within_reach(read: Callable[..., Any], calls: list[str]) -> Callable[..., Any]:
+    """Registry reads see what the administrator's own organisation may see; a project
+    beyond it answers as a stand-in that does not exist, never with its figures."""
+
+    def read_or_stand_in(*args: Any, **kwargs: Any) -> dict:
+        try:
+            return read(*args, **kwargs)
+        except ProjectOutOfReach:
+            calls.append("registry_lookup")
+            return {"test_run": True, "operator": "registry_lookup", "exists": False}
+
+    return read_or_stand_in
 
 
 def _stand_in(name: str, calls: list[str]) -> Callable[..., Any]:

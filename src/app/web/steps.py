@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from app.forms import FormSchemaError, FormSpec, form_spec
 from app.models import AuditEvent, Task
-from app.services.forms_view import EMPTY_SCHEMA
+from app.services.tasks import EMPTY_FORM
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ class Step:
 def step_spec(task: Task) -> FormSpec | None:
     """The spec of the schema deployed with the task's definition version."""
     definition = task.instance.definition
-    schema = definition.form(task.form_schema) or EMPTY_SCHEMA
+    schema = definition.form(task.form_schema) or EMPTY_FORM
     try:
         return form_spec(schema, definition.form(task.form_ui) or {})
     except FormSchemaError:  # deployment checks schemas; never fail a read page on one
