@@ -46,3 +46,31 @@ def approved_project(code: str, year: int, indicators: list[dict], **fields):
     db.session.add(row)
     db.session.commit()
     return row
+
+
+def deploy_simple_approval(replaced_forms: dict[str, dict]):
+    """A new version of the fixture process simple_approval whose forms `replaced_forms`
+    (file name -> JSON) replace or add to the fixture forms; a review.uischema.json is
+    named by both review steps."""
+    import json
+    from pathlib import Path
+
+    from app.extensions import db
+    from app.services.deployment import deploy_definition
+
+    fixtures = Path(__file__).parent / "fixtures"
+    forms = {p.name: p.read_bytes() for p in (fixtures / "forms").glob("*.json")}
+    forms.update({name: json.dumps(content).encode() for name, content in replaced_forms.items()})
+    bpmn = (fixtures / "processes" / "simple_approval.bpmn").read_text()
+    if "review.uischema.json" in replaced_forms:
+        review = (
+            '<spiffworkflow:property name="formJsonSchemaFilename" value="review.schema.json" />'
+        )
+        bpmn = bpmn.replace(
+            review,
+            review + '<spiffworkflow:property name="formUiSchemaFilename" '
+            'value="review.uischema.json" />',
+        )
+    definition = deploy_definition(None, bpmn.encode(), "simple_approval.bpmn", {}, None, forms)
+    db.session.commit()
+    return definition

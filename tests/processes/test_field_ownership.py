@@ -12,17 +12,18 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, Org, ProcessInstance, Project
 from app.services import queries
-from app.services.deployment import deploy_definition
 from app.services.errors import ValidationFailed
 from app.services.forms_view import task_form
 from app.services.instances import start_instance
 from app.services.tasks import complete_task
-from factories import GOOD_TARGETS, approved_project
+from factories import GOOD_TARGETS, approved_project, deploy_simple_approval
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 INDICATORS = [
@@ -131,7 +132,7 @@ def test_read_only_in_every_spelling_keeps_the_earlier_value(app, user, spelling
     schema_extra, ui = READ_ONLY_SPELLINGS[spelling]
     review = json.loads((FIXTURES / "forms" / "review.schema.json").read_text())
     review["properties"]["total_amount"] = {"type": "number", "title": "项目总额", **schema_extra}
-    _deploy_simple_approval({"review.schema.json": review, "review.uischema.json": ui})
+    deploy_simple_approval({"review.schema.json": review, "review.uischema.json": ui})
 
     instance, ready = start_instance(user("unit"), "simple_approval", title="只读测试")
     _, ready = complete_task(user("unit"), ready[0].id, GOOD_TARGETS)
@@ -279,20 +280,6 @@ def test_a_unit_naming_another_departments_project_gets_a_refusal_not_its_figure
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _deploy_simple_approval(replaced: dict[str, dict]) -> None:
-    forms = {p.name: p.read_bytes() for p in (FIXTURES / "forms").glob("*.json")}
-    forms.update({name: json.dumps(content).encode() for name, content in replaced.items()})
-    bpmn = (FIXTURES / "processes" / "simple_approval.bpmn").read_text()
-    if "review.uischema.json" in replaced:  # the review steps name the ui schema too
-        bpmn = bpmn.replace(
-            '<spiffworkflow:property name="formJsonSchemaFilename" value="review.schema.json" />',
-            '<spiffworkflow:property name="formJsonSchemaFilename" value="review.schema.json" />'
-            '<spiffworkflow:property name="formUiSchemaFilename" value="review.uischema.json" />',
-        )
-    deploy_definition(None, bpmn.encode(), "simple_approval.bpmn", {}, None, forms)
-    db.session.commit()
-
-
 def _compilation_targets() -> dict:
     return {
         "project_code": "JY-2028-010",
@@ -324,3 +311,73 @@ def _compilation_targets() -> dict:
             }
         ],
     }
+
+
+# --- the property, through the service ------------------------------------------------
+
+hostile_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=8,
+)
+hostile_posts = st.dictionaries(
+    st.sampled_from(
+        ["decision", "comment", "project_name", "total_amount", "indicators", "score", "x"]
+    ),
+    hostile_values | st.sampled_from(["approve", "return"]),
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(posted=hostile_posts)
+def test_any_json_posted_to_a_step_changes_only_that_steps_own_fields(app, user, posted):
+    instance, ready = start_instance(user("unit"), "simple_approval", title="任意数据")
+    _, ready = complete_task(user("unit"), ready[0].id, GOOD_TARGETS)
+    db.session.refresh(instance)
+    before = dict(instance.data)
+    try:
+        complete_task(user("dept"), ready[0].id, posted)
+    except ValidationFailed:
+        db.session.rollback()
+    db.session.refresh(instance)
+    changed = {
+        k for k in before.keys() | instance.data.keys() if before.get(k) != instance.data.get(k)
+    }
+    assert changed <= {"decision", "comment"}, "the department review owns only these"
+
+
+def test_the_modelers_test_run_shows_a_stand_in_for_a_project_its_user_may_not_see(deployed, user):
+    from app.services.test_runs import advance_test_run, start_test_run
+    from processes.conftest import PROCESSES
+
+    deployed("midyear_adjustment")
+    approved_project("JY-2027-001", 2027, INDICATORS, approved_amount=321)
+    xml = (PROCESSES / "midyear_adjustment.bpmn").read_bytes()
+    admin = user("admin")
+    first = start_test_run(admin, "midyear_adjustment", xml)
+    (fill,) = first["ready"]
+    request = {
+        "project_code": "JY-2027-001",
+        "project_name": "校舍维修改造",
+        "fiscal_year": 2027,
+        "unit_name": "县第一中学",
+        "opening_budget": 100,
+        "addition": 10,
+        "reduction": 0,
+        "functional_category": "2050203 初中教育",
+        "economic_category": "31002 办公设备购置",
+        "same_category": True,
+        "changes_total_budget": False,
+        "reason": "试运行：查看网关走向",
+        "indicator_changes": [],
+    }
+    answer = advance_test_run(
+        admin, "midyear_adjustment", xml, first["token"], fill["task_id"], request
+    )
+    assert "321" not in json.dumps(answer, ensure_ascii=False), "no figure of the project"
+    assert "registry_lookup" in answer["stand_ins"]

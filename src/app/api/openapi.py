@@ -497,6 +497,10 @@ PATHS: dict[str, Any] = {
                 "403": _error("The caller's roles may not start it, or may not name that org"),
                 "404": _error("No such process or org"),
                 "409": {"$ref": "#/components/responses/IdempotencyConflict"},
+                "422": _json(
+                    _ref("ValidationError"),
+                    "The start data holds fields that are not the start form's to fill",
+                ),
             },
         }
     },

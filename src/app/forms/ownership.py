@@ -139,7 +139,7 @@ def _match_rows(keys: list[str], posted: list, path: tuple, ignored: list[str]) 
         key = row.get(ROW_KEY)
         if key is None and index < len(keys):
             key = keys[index]
-        if key not in known or key in by_key:
+        if not isinstance(key, str) or key not in known or key in by_key:
             ignored.append(pointer([*path, index]))
             continue
         by_key[key] = row

@@ -112,18 +112,23 @@ def _event(project: Project, kind: str, summary: str, details: dict | None = Non
     )
 
 
+def absent_project(last_grade: str | None = None) -> dict:
+    """What a lookup answers for a project the registry does not hold (yet)."""
+    return {
+        "exists": False,
+        "indicators": [],
+        "cumulative_adjustment": 0,
+        "last_grade": last_grade,
+        "latest_light": None,
+        "grade": None,
+    }
+
+
 def registry_lookup(project_code: str, fiscal_year: int) -> dict:
     """读取项目库中的项目 · A project's registry record, for gateways and prefill."""
     project = _reachable_project(project_code, fiscal_year)
     if project is None:
-        return {
-            "exists": False,
-            "indicators": [],
-            "cumulative_adjustment": 0,
-            "last_grade": latest_grade(project_code, int(fiscal_year) - 1, _reach()),
-            "latest_light": None,
-            "grade": None,
-        }
+        return absent_project(latest_grade(project_code, int(fiscal_year) - 1, _reach()))
     current_run().instance.project_id = project.id
     return {
         "exists": True,

@@ -29,7 +29,7 @@ from app.forms import form_spec, validate_data
 from app.forms.ownership import owned_data, without_row_keys
 from app.models import Role, User
 from app.performance.context import running
-from app.performance.registry import ProjectOutOfReach
+from app.performance.registry import ProjectOutOfReach, absent_project
 from app.services.errors import BadRequest, LintFailed, ValidationFailed
 from app.services.modeler_catalog import (
     WRITING_OPERATORS,
@@ -151,7 +151,7 @@ def _reading_within_reach(read: Callable[..., Any], calls: list[str]) -> Callabl
             return read(*args, **kwargs)
         except ProjectOutOfReach:
             calls.append("registry_lookup")
-            return {"test_run": True, "operator": "registry_lookup", "exists": False}
+            return {**absent_project(), "test_run": True, "operator": "registry_lookup"}
 
     return read_or_stand_in
 
