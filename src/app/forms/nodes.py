@@ -1,7 +1,8 @@
 """Turn a JSON Schema plus ui schema into a tree of field descriptions.
 
 The tree is the single reading of the schema: the WTForms classes, the HTML
-macros, the coercion of posts and the read-only display all walk it, so they
+macros, the coercion of posts, the read-only display and what a step may write
+(``ownership.owned_data``, for the page and the API alike) all walk it, so they
 cannot disagree about which property is a date or which one is read-only.
 """
 
