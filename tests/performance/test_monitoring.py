@@ -97,7 +97,8 @@ def test_same_spending_is_green_in_quarter_one_and_red_in_quarter_four():
         (1200, 300, 3, "green"),  # Q1: 300 ÷ (1200 × 3 ÷ 12 = 300) = 100 %
         (1200, 300, 12, "red"),  # Q4: 300 ÷ 1200 = 25 %
         ("3,000", "1,500", 6, "green"),  # 1500 ÷ 1500 = 100 %
-        ("95%", "57%", 6, "blue"),  # 57 ÷ (95 × 0.5 = 47.5) = 120 %
+        ("95%", "57%", 6, "yellow"),  # a rate is not prorated: 57 ÷ 95 = 60 %
+        ("95%", "96%", 3, "green"),  # 96 ÷ 95 = 101 %, even in Q1
     ],
 )
 def test_positive_indicator_light_bands(target, actual, months, light):
@@ -278,3 +279,28 @@ def test_assess_monitoring_spent_over_budget():
 def test_assess_monitoring_names_the_row_with_a_bad_sign():
     with pytest.raises(ValueError, match="'坏行'"):
         assess_monitoring(1, 1, 1, [{"name": "坏行", "sign": "~", "target": 1, "actual": 1}])
+
+
+@pytest.mark.parametrize(
+    ("level2", "unit", "target", "actual", "light"),
+    [
+        ("服务对象满意度指标", "分", "90", "91", "green"),  # not 404 % and blue
+        ("质量指标", "%", "95", "96", "green"),
+        ("时效指标", "天", "30", "30", "green"),
+        ("社会效益指标", "%", "80", "40", "red"),
+        ("数量指标", "平方米", "3000", "750", "green"),  # Q1: 750 ÷ (3000 × 3 ÷ 12)
+        ("成本指标", "万元", "120", "30", "green"),
+        ("数量指标", "%", "100", "25", "red"),  # a share is a state, not a count
+    ],
+)
+def test_only_accumulating_quantities_are_prorated_by_time(level2, unit, target, actual, light):
+    row = {"level2": level2, "unit": unit, "sign": "≥", "target": target, "actual": actual}
+    assessed = assess_monitoring(1, 100, 25, [row])
+    assert assessed["indicators"][0]["light"] == light
+    assert indicator_light("≥", target, actual, 3, level2=level2, unit=unit) == light
+
+
+def test_a_satisfaction_of_91_against_90_is_green_in_every_quarter():
+    for quarter in (1, 2, 3, 4):
+        row = {"level2": "服务对象满意度指标", "sign": "≥", "target": "90", "actual": "91"}
+        assert assess_monitoring(quarter, 100, 100, [row])["indicators"][0]["light"] == "green"

@@ -72,17 +72,39 @@ def indicator_light(
     months_elapsed: int,
     t: Thresholds | None = None,
     qualitative_result: Any = None,
+    level2: Any = None,
+    unit: Any = None,
 ) -> str | None:
     """The warning light of one indicator row at `months_elapsed`.
 
-    ≥ > =: actual ÷ (target × months ÷ 12) × 100 — red / yellow / green / blue (≥ 120);
-    ≤ <: met green, else red; 定性: 达成/部分达成/未达成 → green/yellow/red.
-    None when not computable (blank actual or target, zero target or months).
-    Raises ValueError for an unknown sign.
+    ≥ > =: actual ÷ expected-to-date × 100 — red / yellow / green / blue (≥ 120), where
+    expected-to-date is target × months ÷ 12 for a quantity that accumulates over the
+    year (see `accumulates`), else the target itself; ≤ <: met green, else red;
+    定性: 达成/部分达成/未达成 → green/yellow/red. None when not computable (blank
+    actual or target, zero target or months). Raises ValueError for an unknown sign.
     """
     t = t or DEFAULT_THRESHOLDS
-    light, _ = _indicator(sign, target, actual, months_elapsed, t, qualitative_result)
+    prorated = accumulates(level2, unit, target)
+    light, _ = _indicator(sign, target, actual, months_elapsed, t, qualitative_result, prorated)
     return light
+
+
+# Second-level indicators whose value builds up over the year (BRIEF §3): counts and
+# amounts of output and cost. Rates, quality, timeliness, benefits and satisfaction are
+# a state reached, so a quarter's figure is compared with the target itself.
+ACCUMULATING_LEVEL2 = ("数量", "成本")
+PERCENT_UNITS = ("%", "％", "百分比")
+
+
+def accumulates(level2: Any, unit: Any, target: Any = None) -> bool:
+    """Whether an indicator's target is prorated by time: a 数量 or 成本 indicator not
+    stated as a percentage (in its unit or its target). Without a second level, only the
+    percentage decides."""
+    if any(mark in f"{unit or ''}{target or ''}" for mark in PERCENT_UNITS):
+        return False
+    if not str(level2 or "").strip():
+        return True
+    return any(kind in str(level2) for kind in ACCUMULATING_LEVEL2)
 
 
 def project_light(lights: Iterable[str | None]) -> str | None:
@@ -130,6 +152,7 @@ def assess_monitoring(
                 months,
                 t,
                 row.get("qualitative_result"),
+                accumulates(row.get("level2"), row.get("unit"), row.get("target")),
             )
         except ValueError as exc:
             raise ValueError(f"indicator {name!r}: {exc}") from None
@@ -206,6 +229,7 @@ def _indicator(
     months_elapsed: Any,
     t: Thresholds,
     qualitative_result: Any,
+    accumulating: bool = True,
 ) -> tuple[str | None, Decimal | None]:
     """(light, completion percent) of one indicator; completion only for positive signs."""
     canonical = normalize_sign(sign)
@@ -222,7 +246,7 @@ def _indicator(
     if canonical in NEGATIVE_SIGNS:
         met = value <= goal if canonical == "≤" else value < goal
         return ("green" if met else "red"), None
-    expected = goal * _progress(months_elapsed)
+    expected = goal * _progress(months_elapsed) if accumulating else goal
     if expected <= 0:
         return None, None
     completion = value / expected * 100
