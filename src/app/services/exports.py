@@ -3,6 +3,13 @@
 Headers are Chinese whatever the page language: the workbook goes to the county's
 offices, whose templates are Chinese. Rates are numbers formatted as percentages, so
 they can be sorted and summed in Excel.
+
+Every workbook the product writes leaves through `workbook_bytes`, which neutralises
+every text cell of every sheet a spreadsheet would run as a formula (OWASP's formula
+injection: text from a clerk such as `=HYPERLINK(...)` or `@SUM(...)` is prefixed with a
+single quote). Doing it once at the door, not at each cell, means a new export cannot
+forget it; `tests/security/test_uploads_and_exports.py` holds that no other module saves
+a workbook.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from collections.abc import Iterable
 from io import BytesIO
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -30,6 +38,9 @@ PROJECT_HEADERS = (
     "评价等级",
     "下年预算建议",
 )
+# What a spreadsheet reads as the start of a formula (or, for tab and CR, of a cell
+# whose next characters it may read as one), per OWASP's CSV injection advice.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LIGHT_NAMES = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "blue": "蓝灯"}
 WIDTHS = (16, 30, 16, 16, 14, 16, 10, 10, 10, 8, 10, 16)
 
@@ -72,7 +83,7 @@ def table_workbook(
 ) -> bytes:
     """One sheet: a bold, frozen header row, then the rows; `formats` maps a column's
     index to its Excel number format."""
-    book = Workbook()
+    book = new_workbook()
     sheet = book.active
     sheet.title = title[:31]  # Excel's limit on sheet names
     sheet.append(list(headers))
@@ -86,6 +97,40 @@ def table_workbook(
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
+    return workbook_bytes(book)
+
+
+def new_workbook() -> Workbook:
+    """An empty workbook, to be written out with `workbook_bytes` and nothing else."""
+    return Workbook()
+
+
+def workbook_bytes(book: Workbook) -> bytes:
+    """The .xlsx bytes of `book`, every text cell of every sheet made inert first.
+
+    Text a spreadsheet would run as a formula gets a leading single quote; numbers,
+    negative ones included, and dates stay what they are. Characters XML cannot hold
+    (control characters a clerk pasted) are dropped rather than failing the export.
+    """
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.value = neutralised(cell.value)
     out = BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def neutralised(text: str) -> str:
+    """`text` as a cell that can only be text."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def restored(value):
+    """The inverse of `neutralised` for a cell read back from one of our workbooks (the
+    batch template comes back filled): the quote we added is dropped again."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
