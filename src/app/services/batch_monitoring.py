@@ -17,15 +17,12 @@ fill these sheets.
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from io import BytesIO
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -34,12 +31,13 @@ from app.forms import validate_data
 from app.models import Task, User
 from app.services import queries, tasks
 from app.services.errors import BadRequest, ServiceError
+from app.services.exports import new_workbook, restored, workbook_bytes
 from app.services.forms_view import task_form
 from app.services.policy import holds_role_for
+from app.services.uploads import read_workbook, workbook_limits
 
 PROCESS = "quarterly_monitoring"
 ACTIVITY = "fill_monitoring_report"
-MAX_BYTES = 5 * 1024 * 1024
 MAX_TASKS = 2000
 
 PROJECT_SHEET = "项目"
@@ -99,7 +97,6 @@ TEXT_NUMBER_FIELDS = {"actual", "expected_full_year"}
 PROJECT_WIDTHS = (14, 16, 28, 10, 16, 18, 16, 16, 20, 40)
 INDICATOR_WIDTHS = (14, 16, 8, 24, 8, 12, 10, 18, 16, 14, 22, 30, 16)
 GREY = PatternFill("solid", fgColor="DDDDDD")
-XLSX_SIGNATURE = b"PK\x03\x04"
 
 
 @dataclass
@@ -231,7 +228,7 @@ def monitoring_batch(actor: User) -> list[BatchItem]:
 def monitoring_template(actor: User) -> bytes:
     """The batch as an .xlsx workbook's bytes, prefilled with what the tasks hold."""
     items = monitoring_batch(actor)
-    book = Workbook()
+    book = new_workbook()
     projects = book.active
     projects.title = PROJECT_SHEET
     indicators = book.create_sheet(INDICATOR_SHEET)
@@ -277,10 +274,7 @@ def monitoring_template(actor: User) -> bytes:
         "请从 " + "/".join(choices["qualitative"]) + " 中选择",
     )
     lists.sheet_state = "hidden"
-
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)
 
 
 def _choices(items: list[BatchItem]) -> dict[str, tuple[str, ...]]:
@@ -395,16 +389,14 @@ class _Entry:
 def import_monitoring(actor: User, file_bytes: bytes) -> BatchResult:
     """Check the uploaded workbook as a whole; submit every report only if all are valid.
 
-    Raises BadRequest when the file is not an .xlsx workbook of this template or is over
-    MAX_BYTES. Returns a BatchResult: its `errors` (nothing submitted) or what was
+    Raises BadRequest when the file is not a readable .xlsx workbook of this template
+    within the upload bounds (`uploads.read_workbook`, which checks them before reading).
+    Returns a BatchResult: its `errors` (nothing submitted) or what was
     submitted, what failed meanwhile and which projects were left blank.
     """
-    book = _open_workbook(file_bytes)
-    try:
-        project_rows = _sheet_rows(book, PROJECT_SHEET)
-        indicator_rows = _sheet_rows(book, INDICATOR_SHEET)
-    finally:
-        book.close()
+    sheets = read_workbook(file_bytes, (PROJECT_SHEET, INDICATOR_SHEET), workbook_limits())
+    project_rows = _sheet_rows(sheets, PROJECT_SHEET)
+    indicator_rows = _sheet_rows(sheets, INDICATOR_SHEET)
     items = {item.task.id: item for item in monitoring_batch(actor)}
     result = BatchResult()
     entries = _project_entries(project_rows, items, result)
@@ -419,34 +411,12 @@ def import_monitoring(actor: User, file_bytes: bytes) -> BatchResult:
     return result
 
 
-def _open_workbook(file_bytes: bytes):
-    if not file_bytes:
-        raise BadRequest("请选择要上传的 Excel 文件 (no file was uploaded)")
-    if len(file_bytes) > MAX_BYTES:
-        raise BadRequest(
-            f"文件超过 {MAX_BYTES // (1024 * 1024)} MB，请只保留填报模板中的两张表后再上传 "
-            "(the file is too large)"
-        )
-    if not file_bytes.startswith(XLSX_SIGNATURE):
-        raise BadRequest(
-            "文件不是 Excel 工作簿（.xlsx），请上传从本页下载的填报模板 "
-            "(the file is not an .xlsx workbook)"
-        )
-    try:
-        return load_workbook(BytesIO(file_bytes), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise BadRequest(
-            "无法读取该 Excel 文件（.xlsx），请上传从本页下载的填报模板 "
-            "(the workbook cannot be read)"
-        ) from exc
-
-
-def _sheet_rows(book, title: str) -> list[tuple[int, dict[str, Any]]]:
+def _sheet_rows(sheets: dict[str, list], title: str) -> list[tuple[int, dict[str, Any]]]:
     """The sheet's data rows as (Excel row number, {header: value}), blank rows left out."""
-    if title not in book.sheetnames:
+    if title not in sheets:
         raise BadRequest(f"工作簿中没有“{title}”表，请使用本页下载的填报模板 (missing sheet)")
-    rows = book[title].iter_rows(values_only=True)
-    header = next(rows, None) or ()
+    rows = iter(sheets[title])
+    header = next(rows, (1, ()))[1]
     names = [str(h).strip() if h is not None else "" for h in header]
     expected = (
         PROJECT_INFO + PROJECT_ENTERED
@@ -460,10 +430,11 @@ def _sheet_rows(book, title: str) -> list[tuple[int, dict[str, Any]]]:
             "(columns are missing)"
         )
     out = []
-    for number, values in enumerate(rows, start=2):
+    for number, values in rows:
         if values is None or all(_blank(v) for v in values):
             continue
-        out.append((number, {n: v for n, v in zip(names, values, strict=False) if n}))
+        cells = zip(names, values, strict=False)
+        out.append((number, {n: restored(v) for n, v in cells if n}))
     return out
 
 

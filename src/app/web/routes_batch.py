@@ -12,6 +12,7 @@ from flask import render_template, request, send_file
 
 from app.services import batch_monitoring as batch
 from app.services.errors import BadRequest
+from app.services.uploads import workbook_limits
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 
@@ -35,7 +36,7 @@ def batch_monitoring_template():
 def batch_monitoring_upload():
     upload = request.files.get("file")
     # One byte over the limit is enough for the service to refuse the file as too large.
-    content = upload.read(batch.MAX_BYTES + 1) if upload else b""
+    content = upload.read(workbook_limits().upload_bytes + 1) if upload else b""
     try:
         result = batch.import_monitoring(actor(), content)
     except BadRequest as exc:
@@ -51,5 +52,5 @@ def _page(result: batch.BatchResult | None = None, refused: str | None = None) -
         items=batch.monitoring_batch(actor()),
         result=result,
         refused=refused,
-        max_mb=batch.MAX_BYTES // (1024 * 1024),
+        max_mb=workbook_limits().upload_bytes // (1024 * 1024),
     )
