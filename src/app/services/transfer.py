@@ -13,6 +13,8 @@ import json
 import zipfile
 from dataclasses import dataclass
 
+from werkzeug.utils import secure_filename
+
 from app.engine.errors import DiagramError
 from app.engine.foreign import ImportNotes, adopt_foreign
 from app.models import ProcessDefinition, User
@@ -22,14 +24,12 @@ from app.services.errors import BadRequest
 from app.services.policy import require_can_deploy
 from app.services.process_audit import IMPORTED
 from app.services.transaction import transactional
+from app.services.uploads import UnpackBudget, import_zip_limits, open_zip, read_members
 
 MANIFEST = "manifest.json"
 FORMAT = "perfbudget-process/1"
 FORMS_DIR = "forms/"
 DECISIONS_DIR = "decisions/"
-# Limits on what an uploaded zip may unpack to: a process is a few hundred kilobytes.
-MAX_ENTRIES = 500
-MAX_UNPACKED = 20 * 1024 * 1024
 # A fixed timestamp on every entry: the same version always exports to the same zip.
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 
@@ -58,61 +58,72 @@ def export_version(actor: User, key: str, version: int | None = None) -> tuple[s
         "key": definition.key,
         "name": definition.name,
         "version": definition.version,
-        "diagram": definition.filename,
-        "forms": [f.filename for f in forms],
-        "decisions": [name for name, _ in decisions],
+        "diagram": flat_name(definition.filename),
+        "forms": [flat_name(f.filename) for f in forms],
+        "decisions": [flat_name(name) for name, _ in decisions],
         "deployed_at": definition.deployed_at.isoformat(),
         "comment": definition.comment,
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
 
-        def put(name: str, data: bytes) -> None:
-            archive.writestr(zipfile.ZipInfo(name, _ZIP_TIME), data, zipfile.ZIP_DEFLATED)
+        def put(folder: str, name: str, data: bytes) -> None:
+            member = zipfile.ZipInfo(folder + flat_name(name), _ZIP_TIME)
+            archive.writestr(member, data, zipfile.ZIP_DEFLATED)
 
-        put(MANIFEST, form_bytes(manifest))
-        put(definition.filename, definition.bpmn_xml.encode("utf-8"))
+        put("", MANIFEST, form_bytes(manifest))
+        put("", definition.filename, definition.bpmn_xml.encode("utf-8"))
         for form in forms:
-            put(FORMS_DIR + form.filename, form_bytes(form.content))
+            put(FORMS_DIR, form.filename, form_bytes(form.content))
         for name, xml in decisions:
-            put(DECISIONS_DIR + name, xml.encode("utf-8"))
+            put(DECISIONS_DIR, name, xml.encode("utf-8"))
     return f"{definition.key}-v{definition.version}.zip", buffer.getvalue()
 
 
-def _unzip(data: bytes) -> dict[str, bytes]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise BadRequest(f"不是有效的 zip 文件 (not a zip file): {exc}") from exc
-    entries = [info for info in archive.infolist() if not info.is_dir()]
-    if len(entries) > MAX_ENTRIES or sum(i.file_size for i in entries) > MAX_UNPACKED:
-        raise BadRequest("zip 文件过大 (the zip unpacks to too much)")
+def flat_name(name: str) -> str:
+    """A stored file name as one harmless zip member name: its last path part, without
+    control characters or leading dots, so that unpacking the export anywhere writes
+    only inside the folder it is unpacked in (the format's own `forms/` and
+    `decisions/` are the only folders)."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ord(ch) >= 32 and ord(ch) != 127).strip()
+    base = base.lstrip(".").strip()
+    return base or secure_filename(name or "") or "file"
+
+
+def _unzip(data: bytes, budget: UnpackBudget) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
-    for info in entries:
+    with open_zip(data, budget) as archive:
+        members = read_members(archive)
+    for path, content in members:
         # Only the file's own name counts: nothing is written to disk, and no path in
-        # the archive can point anywhere.
-        name = info.filename.replace("\\", "/").rsplit("/", 1)[-1]
+        # the archive can point anywhere (open_zip has refused `..` and absolute ones).
+        name = path.replace("\\", "/").rsplit("/", 1)[-1]
         if not name or name.startswith("."):
             continue
         if name in files:
             raise BadRequest(f"zip 中有重名文件“{name}” (two files of one name)")
-        files[name] = archive.read(info)
+        files[name] = content
     return files
 
 
 def _split(uploads: list[tuple[str, bytes]]) -> tuple[str, bytes, dict[str, bytes], dict]:
+    """The diagram, the other files and the manifest of one request's uploads. Every file
+    of the request, zipped or not, counts against one budget (`IMPORT_ZIP_MAX_*`)."""
+    budget = UnpackBudget(import_zip_limits())
     files: dict[str, bytes] = {}
     for name, data in uploads:
         base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
         if base.lower().endswith(".zip"):
-            files.update(_unzip(data))
+            files.update(_unzip(data, budget))
         elif base:
+            budget.take(base, len(data))
             files[base] = data
     manifest = {}
     if MANIFEST in files:
         try:
             manifest = json.loads(files.pop(MANIFEST))
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
             raise BadRequest(f"manifest.json 不是 JSON (not JSON): {exc}") from exc
     diagrams = [n for n in files if n.lower().endswith((".bpmn", ".bpmn20.xml"))]
     if len(diagrams) != 1:
