@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import mimetypes
 import re
 from typing import Any
 
@@ -29,61 +30,138 @@ DATA_URL = re.compile(r"^data:([^;,]*)((?:;[^;,]*)*?);base64,(.*)$", re.S)
 
 
 # Files a clerk's browser or desktop would run or render as a page: refused at upload,
-# by name, by declared type and by content (a Windows or Linux executable renamed .pdf).
+# by name, by declared type, by the type the name implies and by content (a Windows or
+# Linux executable renamed .pdf, an SVG or HTML page declared as image/png).
 ACTIVE_EXTENSIONS = frozenset(
     [
         ".exe",
         ".dll",
         ".com",
         ".scr",
+        ".pif",
         ".msi",
+        ".msc",
         ".bat",
         ".cmd",
         ".ps1",
+        ".psm1",
+        ".vb",
         ".vbs",
         ".vbe",
         ".js",
+        ".mjs",
+        ".cjs",
+        ".jsx",
         ".jse",
+        ".wasm",
         ".wsf",
+        ".wsh",
+        ".wsc",
+        ".sct",
         ".hta",
+        ".htc",
+        ".chm",
         ".jar",
+        ".swf",
         ".sh",
         ".elf",
         ".html",
         ".htm",
+        ".shtml",
         ".xhtml",
+        ".xht",
+        ".mht",
+        ".mhtml",
         ".svg",
+        ".svgz",
+        ".xsl",
+        ".xslt",
         ".lnk",
+        ".url",
         ".reg",
         ".cpl",
+        ".application",
+        ".gadget",
     ]
 )
-ACTIVE_TYPES = (
-    "application/x-msdownload",
-    "application/x-msdos-program",
-    "application/x-dosexec",
-    "application/x-executable",
-    "application/x-sh",
-    "application/x-bat",
-    "application/java-archive",
-    "application/hta",
-    "application/javascript",
-    "text/javascript",
-    "text/html",
-    "application/xhtml+xml",
-    "image/svg+xml",
+ACTIVE_TYPES = frozenset(
+    [
+        "application/x-msdownload",
+        "application/x-msdos-program",
+        "application/x-dosexec",
+        "application/x-executable",
+        "application/x-sh",
+        "application/x-bat",
+        "application/java-archive",
+        "application/hta",
+        "application/node",
+        "application/wasm",
+        "application/x-shockwave-flash",
+        "application/vnd.adobe.flash.movie",
+        "text/x-component",
+        "text/jsx",
+        "text/babel",
+    ]
 )
-ACTIVE_MAGIC = (b"MZ", b"\x7fELF", b"#!")
+# A declared type naming any of these is script, a page or a picture that runs script:
+# every JavaScript alias browsers honour (WHATWG's list: application/javascript,
+# text/ecmascript, text/javascript1.5, text/jscript, text/livescript, application/x-
+# javascript...), HTML and XHTML, SVG, XSLT. A word, not a list, so that a spelling
+# nobody listed is refused too.
+ACTIVE_TYPE_WORDS = (
+    "javascript",
+    "ecmascript",
+    "jscript",
+    "livescript",
+    "vbscript",
+    "html",
+    "svg",
+    "xsl",
+)
+ACTIVE_MAGIC = (b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe", b"\x00asm")
+# What a browser's sniffer takes for a page (WHATWG MIME Sniffing's HTML patterns: a tag
+# at the start, then a space, `>` or `/`), plus SVG, OBJECT and EMBED.
+PAGE_START = re.compile(
+    r"<(!doctype html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p"
+    r"|!--|svg|object|embed)[\s/>]"
+)
+XML_CARRIES = ("<svg", "<html", "<script", "/1999/xhtml", "/2000/svg", "xsl:stylesheet")
 ACTIVE_REFUSED = "不接受可执行文件或网页文件 (executable or active content is refused)"
+_TYPES_BY_NAME = mimetypes.MimeTypes()  # Python's own table, not the host's /etc/mime.types
 
 
 def is_active_content(filename: str, content_type: str, content: bytes) -> bool:
-    name = filename.lower().rstrip(". ")
-    if any(name.endswith(ext) for ext in ACTIVE_EXTENSIONS):
+    """Whether a file would run or render as a page, judged by each of its name, its
+    declared type, the type its name implies and its first bytes: any one is enough."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].lower()
+    names = {name.rstrip(". \t\x00"), name.split(":", 1)[0].rstrip(". \t\x00")}
+    if any(n.endswith(ext) for n in names for ext in ACTIVE_EXTENSIONS):
         return True
-    if (content_type or "").split(";")[0].strip().lower() in ACTIVE_TYPES:
+    implied = [_TYPES_BY_NAME.guess_type(n, strict=False)[0] or "" for n in names]
+    if any(is_active_type(t) for t in (content_type, *implied)):
         return True
-    return content.startswith(ACTIVE_MAGIC)
+    return content.startswith(ACTIVE_MAGIC) or sniffs_as_page(content)
+
+
+def is_active_type(content_type: str | None) -> bool:
+    """Whether a declared MIME type is script, a page or active content, parameters,
+    case and stray spaces aside (`Text/JavaScript; charset=utf-8` is script)."""
+    essence = "".join((content_type or "").split(";", 1)[0].split()).lower()
+    return essence in ACTIVE_TYPES or any(word in essence for word in ACTIVE_TYPE_WORDS)
+
+
+def sniffs_as_page(content: bytes) -> bool:
+    """Whether the first bytes read as HTML, SVG or XML carrying either, whatever the
+    name and declared type say (an SVG with `onload` posing as image/png)."""
+    head = content[:1024]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head.decode("utf-16", errors="ignore")
+    else:
+        text = head.decode("utf-8", errors="ignore").lstrip("\ufeff")
+    text = text.lstrip(" \t\n\r\x0c").lower()
+    if PAGE_START.match(text):
+        return True
+    return text.startswith("<?xml") and any(mark in text for mark in XML_CARRIES)
 
 
 def reference(attachment: Attachment) -> str:
