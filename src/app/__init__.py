@@ -54,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _register_error_pages(app)
     _offer_operators_to_diagrams()
+    _bound_diagram_code(app.config)
     _register_job_handlers()
 
     from app.cli import register_commands
@@ -79,6 +80,13 @@ def _offer_operators_to_diagrams() -> None:
 
     register_functions({**OPERATORS, **REGISTRY_OPERATORS})
     set_thresholds_provider(performance_thresholds)
+
+
+def _bound_diagram_code(config) -> None:
+    """Scripts, conditions and steps run within the bounds the settings give."""
+    from app.engine import Limits, configure_limits
+
+    configure_limits(Limits.from_settings(config))
 
 
 def _register_job_handlers() -> None:

@@ -92,6 +92,24 @@ def default_config(instance_path: str) -> dict:
         "JOB_LEASE_SECONDS": int(os.environ.get("JOB_LEASE_SECONDS", "300")),
         "JOB_MAX_ATTEMPTS": int(os.environ.get("JOB_MAX_ATTEMPTS", "5")),
         "DIGEST_HOUR_UTC": int(os.environ.get("DIGEST_HOUR_UTC", "0")),
+        # Bounds of the scripts and conditions drawn into diagrams (engine/limits.py). A
+        # completion holds its submission's lock (on SQLite the database's write lock)
+        # while they run, so each bound is also how long one hostile diagram can make
+        # others wait; STEP_TIME_LIMIT stays well under SQLite's 30 s busy timeout.
+        # Seconds one script or condition may run; a call the interpreter cannot
+        # interrupt is ended by killing the worker process that runs it.
+        "SCRIPT_TIME_LIMIT": float(os.environ.get("SCRIPT_TIME_LIMIT", "1")),
+        # Seconds all the diagram code and engine work of one step may take together.
+        "STEP_TIME_LIMIT": float(os.environ.get("STEP_TIME_LIMIT", "3")),
+        # Address space of the worker process that runs diagram code (RLIMIT_AS).
+        "SCRIPT_MEMORY_MB": int(os.environ.get("SCRIPT_MEMORY_MB", "256")),
+        # Engine tasks (scripts, gateways, events) one step may pass before a wait state.
+        "ENGINE_STEP_LIMIT": int(os.environ.get("ENGINE_STEP_LIMIT", "1000")),
+        # The task data a script leaves (and any value diagram code hands out), as JSON,
+        # with shared parts counted at every appearance.
+        "SCRIPT_DATA_LIMIT_KB": int(os.environ.get("SCRIPT_DATA_LIMIT_KB", "1024")),
+        # The engine state one step may store.
+        "STATE_LIMIT_MB": int(os.environ.get("STATE_LIMIT_MB", "16")),
         # Uploads checked before anything is unpacked (services/uploads.py). A process
         # import's limits hold over all files of one request together; a workbook's
         # sheets are refused when they claim or hold more rows or columns than these.

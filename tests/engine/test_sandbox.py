@@ -15,8 +15,9 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine import sandbox
+from app.engine import restricting
 from app.engine.sandbox import (
+    Limits,
     SandboxedEnvironment,
     ScriptError,
     check_syntax,
@@ -26,7 +27,7 @@ from app.engine.sandbox import (
 
 @pytest.fixture
 def env() -> SandboxedEnvironment:
-    return SandboxedEnvironment({"double": lambda x: x * 2}, time_limit=0.2)
+    return SandboxedEnvironment({"double": lambda x: x * 2}, Limits(script_seconds=0.2))
 
 
 # --------------------------------------------------------------------------- allowed
@@ -259,9 +260,9 @@ def test_check_syntax_accepts_good_code() -> None:
 
 def test_same_source_is_compiled_once(env: SandboxedEnvironment) -> None:
     env.evaluate("amount > 12345", {"amount": 1})
-    before = sandbox._compile.cache_info().hits
+    before = restricting._compile.cache_info().hits
     env.evaluate("amount > 12345", {"amount": 2})
-    assert sandbox._compile.cache_info().hits == before + 1
+    assert restricting._compile.cache_info().hits == before + 1
 
 
 # --------------------------------------------------------------------------- services

@@ -5,7 +5,8 @@ Everything outside talks to it through plain values: bytes of a diagram in,
 """
 
 from app.engine.compiler import CompiledProcess, UserTaskSpec, compile_process
-from app.engine.errors import EngineError, TaskNotReady
+from app.engine.errors import EngineError, LimitExceeded, ScriptError, TaskNotReady
+from app.engine.limits import Limits
 from app.engine.lint import Finding, lint_bpmn, lint_fields
 from app.engine.migration import MigrationPlan, migrate_state, plan_migration
 from app.engine.runtime import (
@@ -13,6 +14,7 @@ from app.engine.runtime import (
     StateSummary,
     Step,
     complete_task,
+    configure_limits,
     inspect_state,
     start_workflow,
 )
@@ -21,13 +23,17 @@ __all__ = [
     "CompiledProcess",
     "EngineError",
     "Finding",
+    "LimitExceeded",
+    "Limits",
     "ReadyTask",
+    "ScriptError",
     "StateSummary",
     "Step",
     "TaskNotReady",
     "UserTaskSpec",
     "compile_process",
     "complete_task",
+    "configure_limits",
     "MigrationPlan",
     "inspect_state",
     "lint_bpmn",

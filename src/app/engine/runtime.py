@@ -12,7 +12,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine.compiler import CompiledProcess, UserTaskSpec
-from app.engine.errors import EngineError, TaskNotReady
+from app.engine.errors import EngineError, LimitExceeded, TaskNotReady
+from app.engine.limits import Limits, check_step_time, step_budget
 from app.engine.sandbox import make_script_engine
 from app.engine.state import dump_compact, load_compact
 
@@ -37,13 +38,25 @@ class Step:
 
 
 _functions: dict[str, Callable[..., Any]] = {}
+_limits = Limits()
 
 
 def register_functions(functions: dict[str, Callable[..., Any]]) -> None:
     """Offer domain functions (the performance module's operators) to scripts by name."""
     global _script_engine
     _functions.update(functions)
-    _script_engine = make_script_engine(dict(_functions))
+    _script_engine = make_script_engine(dict(_functions), limits=_limits)
+
+
+def configure_limits(limits: Limits) -> None:
+    """Bound every step from now on by `limits` (the app's settings, see limits.py)."""
+    global _limits, _script_engine
+    _limits = limits
+    _script_engine = make_script_engine(dict(_functions), limits=limits)
+
+
+def current_limits() -> Limits:
+    return _limits
 
 
 _script_engine = make_script_engine({})
@@ -63,7 +76,8 @@ def start_workflow(
     start = workflow.get_tasks(state=TaskState.READY)
     for task in start:
         task.data.update(data)
-    return _run(process, workflow, dict(data))
+    with step_budget(_limits.step_seconds):
+        return _run(process, workflow, dict(data))
 
 
 def complete_task(
@@ -94,15 +108,16 @@ def complete_task(
         raise TaskNotReady(f"task {task.task_spec.bpmn_id} is {TaskState.get_name(task.state)}")
     task.data.update(data)
     produced = dict(data)
-    try:
-        task.run()
-    except SpiffWorkflowException as exc:
-        raise EngineError(str(exc)) from exc
-    return _run(process, workflow, produced)
+    with step_budget(_limits.step_seconds):
+        try:
+            task.run()
+        except SpiffWorkflowException as exc:
+            raise EngineError(str(exc)) from exc
+        return _run(process, workflow, produced)
 
 
 def _engine_for(functions: dict[str, Callable[..., Any]] | None) -> Any:
-    return _script_engine if functions is None else make_script_engine(functions)
+    return _script_engine if functions is None else make_script_engine(functions, limits=_limits)
 
 
 def registered_functions() -> dict[str, Callable[..., Any]]:
@@ -119,11 +134,29 @@ def load_workflow(process: CompiledProcess, state: str) -> BpmnWorkflow:
 
 def run_to_wait(process: CompiledProcess, workflow: BpmnWorkflow) -> Step:
     """Run a workflow (already on `process`'s spec) to its next wait state and store it."""
-    return _run(process, workflow, {})
+    with step_budget(_limits.step_seconds):
+        return _run(process, workflow, {})
 
 
 def _run(process: CompiledProcess, workflow: BpmnWorkflow, produced: dict) -> Step:
+    """Run to the next wait state within the step's bounds. Raises EngineError (a
+    LimitExceeded when a bound of the step itself is passed)."""
     passed: list[str] = []
+    limits = _limits
+    steps = 0
+
+    def will_complete(task: Any) -> None:
+        # A loop of scripts and gateways with no wait state would run forever, each
+        # pass within its own limits: the step's count and clock stop it.
+        nonlocal steps
+        steps += 1
+        if steps > limits.engine_steps:
+            raise LimitExceeded(
+                f"[{task.task_spec.bpmn_id or task.task_spec.name}] the step passed "
+                f"{limits.engine_steps:,} engine tasks without reaching a wait state and was "
+                "stopped (a loop of scripts and gateways with no user task?)"
+            )
+        check_step_time()
 
     def did_complete(task: Any) -> None:
         produced.update(task.data)
@@ -131,7 +164,7 @@ def _run(process: CompiledProcess, workflow: BpmnWorkflow, produced: dict) -> St
             passed.append(task.task_spec.bpmn_id)
 
     try:
-        workflow.do_engine_steps(did_complete_task=did_complete)
+        workflow.do_engine_steps(will_complete_task=will_complete, did_complete_task=did_complete)
     except SpiffWorkflowException as exc:
         raise EngineError(_describe(exc)) from exc
     ready = [
@@ -142,7 +175,14 @@ def _run(process: CompiledProcess, workflow: BpmnWorkflow, produced: dict) -> St
     finished = workflow.is_completed()
     if finished:
         produced.update(workflow.data)
-    return Step(dump_compact(workflow), ready, finished, produced, passed)
+    state = dump_compact(workflow)
+    # Characters are at most 4 bytes in UTF-8: encode only when it could matter.
+    if len(state) * 4 > limits.state_bytes and len(state.encode()) > limits.state_bytes:
+        raise LimitExceeded(
+            f"the step would store {len(state.encode()) // 1024:,} KB of engine state, "
+            f"more than the {limits.state_mb} MB allowed"
+        )
+    return Step(state, ready, finished, produced, passed)
 
 
 def _describe(exc: SpiffWorkflowException) -> str:

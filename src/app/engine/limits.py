@@ -1,0 +1,107 @@
+"""The bounds every step of the engine runs within, and the clock of the step running now.
+
+A completion holds the submission's row lock (on SQLite, the database's write lock) while
+the engine runs, so what diagram code may cost is bounded per call *and* per step: a
+script, a condition, the engine tasks a step passes and the state it stores. The settings
+(config.py) name each bound; create_app hands them to the engine once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from app.engine.errors import LimitExceeded, ScriptError
+
+
+@dataclass(frozen=True)
+class Limits:
+    script_seconds: float = 1.0  # one script or condition
+    step_seconds: float = 3.0  # all the diagram code and engine work of one step
+    memory_mb: int = 256  # address space of the process that runs diagram code
+    engine_steps: int = 1000  # engine tasks (scripts, gateways, events) one step may pass
+    data_kb: int = 1024  # task data a script leaves, and any value it hands out, as JSON
+    state_mb: int = 16  # the engine state a step stores
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not value > 0:
+                raise ValueError(f"{name} must be positive, not {value!r}")
+
+    @property
+    def data_bytes(self) -> int:
+        return self.data_kb * 1024
+
+    @property
+    def state_bytes(self) -> int:
+        return self.state_mb * 1024 * 1024
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> Limits:
+        """The limits an app's settings give (config.py's keys); defaults for those unset."""
+        keys = {
+            "script_seconds": ("SCRIPT_TIME_LIMIT", float),
+            "step_seconds": ("STEP_TIME_LIMIT", float),
+            "memory_mb": ("SCRIPT_MEMORY_MB", int),
+            "engine_steps": ("ENGINE_STEP_LIMIT", int),
+            "data_kb": ("SCRIPT_DATA_LIMIT_KB", int),
+            "state_mb": ("STATE_LIMIT_MB", int),
+        }
+        values = {
+            field: kind(settings[key]) for field, (key, kind) in keys.items() if key in settings
+        }
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class _Budget:
+    deadline: float
+    seconds: float
+
+
+_budget: ContextVar[_Budget | None] = ContextVar("engine_step_budget", default=None)
+
+
+@contextmanager
+def step_budget(seconds: float) -> Iterator[None]:
+    """Everything the engine runs inside shares one deadline `seconds` from now."""
+    token = _budget.set(_Budget(time.monotonic() + seconds, seconds))
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+def check_step_time() -> None:
+    """Raise LimitExceeded when the running step has used up its time."""
+    budget = _budget.get()
+    if budget is not None and time.monotonic() >= budget.deadline:
+        raise LimitExceeded(
+            f"the step ran longer than {budget.seconds:g} s in all and was stopped "
+            "(a slow or endless loop of scripts and gateways?)"
+        )
+
+
+def time_for_call(limits: Limits, kind: str) -> tuple[float, str]:
+    """Seconds the next script or condition may run, and what to say if it runs out.
+
+    The per-call limit, or what is left of the step's time if that is less. Raises
+    ScriptError when the step's time is already spent.
+    """
+    budget = _budget.get()
+    too_long = f"{kind} ran longer than {limits.script_seconds:g} s and was stopped"
+    if budget is None:
+        return limits.script_seconds, too_long
+    left = budget.deadline - time.monotonic()
+    step_spent = (
+        f"{kind} was stopped: the step's diagram code ran longer than {budget.seconds:g} s in all"
+    )
+    if left <= 0:
+        raise ScriptError(step_spent)
+    if left < limits.script_seconds:
+        return left, step_spent
+    return limits.script_seconds, too_long
