@@ -15,6 +15,7 @@ from app.models.org import Org, Role, User, UserRole
 from app.models.project import Project, ProjectEvent, RectificationItem
 from app.models.setting import Setting
 from app.models.task import Task
+from app.models.web_session import WebSession
 
 __all__ = [
     "ApiToken",
@@ -40,6 +41,7 @@ __all__ = [
     "Task",
     "User",
     "UserRole",
+    "WebSession",
 ]
 
 # Primary keys are INTEGER columns (32-bit on PostgreSQL): a larger id names no row and

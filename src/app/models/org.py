@@ -26,6 +26,12 @@ SCOPE_ASSIGNED = "assigned"
 SCOPES = (SCOPE_OWN, SCOPE_SUBTREE, SCOPE_ALL, SCOPE_ASSIGNED)
 
 
+def password_hash_method() -> str:
+    """How new passwords are hashed: werkzeug's default (scrypt) unless the configuration
+    names another (the tests choose a cheaper one)."""
+    return current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
+
+
 class Org(db.Model):
     __tablename__ = "org"
 
@@ -73,9 +79,6 @@ class User(UserMixin, db.Model):
     # it no longer meets the policy: the person must choose their own before going on.
     must_change_password: Mapped[bool] = mapped_column(default=False)
     password_changed_at: Mapped[datetime | None]
-    # Part of the id kept in session cookies: raising it ends every session of the user
-    # (sign out everywhere, a new password, deactivation).
-    session_generation: Mapped[int] = mapped_column(default=0)
 
     org: Mapped[Org] = relationship(lazy="joined")
     roles: Mapped[list[Role]] = relationship(secondary="user_role", lazy="selectin")
@@ -84,18 +87,21 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
 
+    # Not a column: the key of the web session (models/web_session.py) this object was
+    # signed in or loaded with, set by accounts.open_session and accounts.load_user.
+    session_key = None
+
     def get_id(self) -> str:
-        """What Flask-Login keeps in the session: the id and the session generation."""
-        return f"{self.id}.{self.session_generation}"
+        """What Flask-Login keeps in the signed cookie: the user's id and the key of this
+        sign-in's server-side session, which signing out deletes."""
+        return f"{self.id}.{self.session_key}"
 
     @property
     def role_codes(self) -> set[str]:
         return {role.code for role in self.roles}
 
     def set_password(self, password: str) -> None:
-        # Tests choose a cheaper method; production keeps werkzeug's default (scrypt).
-        method = current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

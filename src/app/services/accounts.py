@@ -1,9 +1,10 @@
 """Signing in and out: passwords, web sessions and API bearer tokens.
 
-A web session keeps the user's id and session generation (`User.get_id`); raising the
-generation ends every session of that user at their next request. An API token is a
-random string whose SHA-256 digest is a row of `api_token`, so it can expire by the
-app's clock and be revoked one by one or all at once.
+Both kinds of credential are a random key the client holds and whose SHA-256 digest is
+a row here: `web_session` for the signed session cookie, `api_token` for a bearer
+token. A row can be ended on its own (signing out, revoking a token) or with all of its
+user's (a new password, deactivation, "sign out everywhere"), and the check costs no
+extra statement: the row is read in one statement with its user, org and roles.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models import ApiToken, Setting, User
+from app.models import ApiToken, Setting, User, WebSession
+from app.models.org import password_hash_method
 from app.services.clock import now
 from app.services.errors import BadRequest, Forbidden, NotAuthenticated, NotFound
 from app.services.passwords import password_problems
@@ -35,13 +39,27 @@ def demo_mode() -> bool:
     return bool(setting and setting.value)
 
 
+@cache
+def _stand_in_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
 def authenticate(username: str, password: str) -> User:
     """The user with these credentials. Raises NotAuthenticated with one message for all
-    failures, so that it never tells which usernames exist."""
-    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
-    refused = NotAuthenticated("用户名或密码错误 (wrong username or password)")
-    if user is None or not user.active or not user.check_password(password or ""):
-        raise refused
+    failures, so that it never tells which usernames exist.
+
+    Neither does the time it takes: an unknown username's password is checked against a
+    stand-in hash of the same method, and an inactive account's against its own, so
+    every sign-in costs one password hash (scrypt's tens of milliseconds would otherwise
+    tell an unknown name from a known one).
+    """
+    name = (username or "").strip()
+    # A NUL names nobody, and PostgreSQL refuses it in a query.
+    user = None if "\x00" in name else db.session.scalar(select(User).where(User.username == name))
+    stored = user.password_hash if user is not None else _stand_in_hash(password_hash_method())
+    matches = check_password_hash(stored, password or "")
+    if user is None or not user.active or not matches:
+        raise NotAuthenticated("用户名或密码错误 (wrong username or password)")
     if password == DEMO_PASSWORD and not demo_mode():
         # Not a forced change: anyone knows this password, so it opens nothing at all.
         raise NotAuthenticated(
@@ -106,7 +124,11 @@ def change_password(user: User, current: str, new: str) -> User:
 def end_sessions_and_tokens(user: User) -> int:
     """Every web session of `user` ends at its next request and every API token dies.
     Returns how many tokens were revoked."""
-    user.session_generation = (user.session_generation or 0) + 1
+    db.session.execute(
+        delete(WebSession)
+        .where(WebSession.user_id == user.id)
+        .execution_options(synchronize_session=False)
+    )
     result = db.session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
@@ -123,16 +145,57 @@ def sign_out_everywhere(user: User) -> int:
     return end_sessions_and_tokens(db.session.get(User, user.id))
 
 
+@transactional
+def open_session(user: User) -> str:
+    """A new web session for `user` (signing in); returns its key, which only the signed
+    cookie carries. The user's sessions that have outlived SESSION_MAX_AGE go, so the
+    table holds about one row per signed-in browser."""
+    moment = now()
+    db.session.execute(
+        delete(WebSession)
+        .where(WebSession.user_id == user.id, WebSession.expires_at <= moment)
+        .execution_options(synchronize_session=False)
+    )
+    key = secrets.token_urlsafe(32)
+    db.session.add(
+        WebSession(
+            user_id=user.id,
+            digest=_digest(key),
+            created_at=moment,
+            expires_at=moment + timedelta(seconds=current_app.config["SESSION_MAX_AGE"]),
+        )
+    )
+    user.session_key = key
+    return key
+
+
+@transactional
+def end_session(key: str | None) -> None:
+    """Sign out: the session's row goes, so no copy of its cookie opens anything."""
+    if key:
+        db.session.execute(
+            delete(WebSession)
+            .where(WebSession.digest == _digest(key))
+            .execution_options(synchronize_session=False)
+        )
+
+
 def load_user(session_id: str) -> User | None:
-    """Flask-Login's loader: the user of a session id "<id>.<generation>", while the
-    generation is current and the account active."""
-    user_id, _, generation = session_id.partition(".")
-    if not user_id.isdigit() or not generation.isdigit():
+    """Flask-Login's loader: the user of a cookie's "<user id>.<session key>", while the
+    session's row exists and the account is active. One statement reads the session, the
+    user, their org and roles (every page asks what the person may see)."""
+    user_id, _, key = session_id.partition(".")
+    if not key:
         return None
-    user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
-    if user is None or not user.active or user.session_generation != int(generation):
+    row = db.session.scalar(
+        select(WebSession)
+        .options(joinedload(WebSession.user).joinedload(User.roles))
+        .where(WebSession.digest == _digest(key))
+    )
+    if row is None or str(row.user_id) != user_id or not row.user.active:
         return None
-    return user
+    row.user.session_key = key
+    return row.user
 
 
 def session_expired(signed_in_at: datetime | None, last_seen: datetime | None) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from flask_login import logout_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired
@@ -15,7 +14,7 @@ from app.services import accounts
 from app.services.errors import NotAuthenticated
 from app.web import web_blueprint as bp
 from app.web.navigation import back_or, local_path
-from app.web.sessions import start_session
+from app.web.sessions import end_session, start_session
 
 
 class LoginForm(FlaskForm):
@@ -46,9 +45,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
-    session.pop("signed_in_at", None)
-    session.pop("last_seen", None)
+    end_session()
     flash(_("You have signed out."), "info")
     return redirect(url_for("web.login"))
 

@@ -1,8 +1,10 @@
-"""The web session's life: started at sign-in, ended by age, idleness or a new generation.
+"""The web session's life: started at sign-in, ended by signing out, age or idleness.
 
 The session cookie is signed, HttpOnly, SameSite=Lax and Secure outside loopback HTTP
-(config.py). It keeps when it began and when it was last used, by the app's clock, so
-expiry is decided by the same clock the tests move.
+(config.py). Through Flask-Login it carries the key of a server-side session row
+(accounts.open_session), so ending a session on the server ends every copy of its
+cookie. It also keeps when the session began and when it was last used, by the app's
+clock, so expiry is decided by the same clock the tests move.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.models import User
-from app.services.accounts import session_expired
+from app.services import accounts
 from app.services.clock import now
 from app.web.navigation import local_path
 
@@ -32,14 +34,28 @@ WHILE_CHANGING_PASSWORD = {
 
 
 def start_session(user: User) -> None:
-    """Sign `user` in on a fresh session (only the language choice carries over)."""
+    """Sign `user` in on a fresh session with a new key (only the language choice carries
+    over), so that no session id chosen before sign-in survives it; a session this
+    browser had before ends on the server too."""
+    if current_user.is_authenticated:
+        accounts.end_session(current_user.session_key)
     language = session.get("lang")
     session.clear()
     if language:
         session["lang"] = language
     session.permanent = True  # the cookie itself ends with SESSION_HOURS too
+    accounts.open_session(user)
     login_user(user)
     session["signed_in_at"] = session["last_seen"] = now().isoformat()
+
+
+def end_session() -> None:
+    """Sign out here: the server forgets the session, then the browser its cookie."""
+    if current_user.is_authenticated:
+        accounts.end_session(current_user.session_key)
+    logout_user()
+    session.pop("signed_in_at", None)
+    session.pop("last_seen", None)
 
 
 def _read(key: str) -> datetime | None:
@@ -55,8 +71,8 @@ def check_session():
     if not current_user.is_authenticated:
         return None
     last_seen = _read("last_seen")
-    if session_expired(_read("signed_in_at"), last_seen):
-        logout_user()
+    if accounts.session_expired(_read("signed_in_at"), last_seen):
+        end_session()
         session.clear()
         flash(_("Your session has ended. Please sign in again."), "info")
         return redirect(url_for("web.login", next=local_path(request.full_path)))
