@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote, unquote, urljoin, urlsplit
+
+import pytest
+import werkzeug.security
+from flask import current_app
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from app import create_app
+from app.services import users
+from app.web.navigation import local_path
 from conftest import make_config
 
 
@@ -89,3 +100,91 @@ def test_a_post_without_csrf_token_is_refused_when_csrf_is_on(app, database_url)
     )
     assert accepted.status_code == 302
     assert client.post("/logout").status_code == 400  # a signed-in post needs its token too
+
+
+# --- Sign-in tells nothing by its time; `next` never leaves the site -------------------------
+
+
+@pytest.fixture
+def hashes(monkeypatch):
+    """The password hash computations made, by method: werkzeug hashes in one function
+    (`_hash_internal`, for new hashes and for checks alike), which this wraps."""
+    made: list[str] = []
+    real = werkzeug.security._hash_internal
+
+    def counting(method: str, salt: str, password: str):
+        made.append(method)
+        return real(method, salt, password)
+
+    monkeypatch.setattr(werkzeug.security, "_hash_internal", counting)
+    return made
+
+
+def _attempt(client, via: str, username: str, password: str):
+    if via == "web":
+        return client.post("/login", data={"username": username, "password": password})
+    return client.post("/api/v1/auth/token", json={"username": username, "password": password})
+
+
+@pytest.mark.parametrize("via", ["web", "api"])
+def test_every_failed_sign_in_costs_one_password_hash_of_the_same_method(client, user, hashes, via):
+    users.deactivate_user(user("admin"), user("unit2").id)
+    _attempt(client, via, "nobody-here", "warm-up")  # the stand-in hash is made once
+    costs = {}
+    for case, username, password in (
+        ("unknown account", "nobody-here", "Budget-2027-plan"),
+        ("wrong password", "unit", "Budget-2027-plan"),
+        ("inactive account", "unit2", "demo"),
+        ("NUL in the name", "un\x00it", "demo"),
+        ("right password", "unit", "demo"),
+    ):
+        hashes.clear()
+        answer = _attempt(client, via, username, password)
+        expected = 302 if via == "web" else 200
+        assert answer.status_code == (expected if case == "right password" else 401), case
+        costs[case] = list(hashes)
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    assert costs == dict.fromkeys(costs, [method])
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "/\\/evil.example",
+        "/%0d%0aSet-Cookie:%20taken=1",
+        "/\r\nSet-Cookie: taken=1",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/%5Cevil.example",
+        "/%2F%2Fevil.example",
+        "/%2f/evil.example",
+        "/\x00/evil.example",
+        "/\u2028/evil.example",
+        " //evil.example",
+        "javascript:alert(1)",
+    ],
+)
+def test_a_hostile_next_is_ignored_and_the_inbox_opens(client, target):
+    answer = client.post("/login", data={"username": "unit", "password": "demo", "next": target})
+    assert answer.status_code == 302 and answer.location == "/", answer.location
+    page = client.get(f"/login?next={quote(target)}")
+    assert page.status_code == 200
+
+
+def _browser_goes_to(location: str) -> str:
+    """The host a browser lands on: it drops tabs and line breaks and reads "\\" as "/"."""
+    cleaned = re.sub(r"[\t\n\r]", "", location).replace("\\", "/")
+    return urlsplit(urljoin("https://budget.example/", cleaned)).netloc
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(target=st.text(alphabet=st.sampled_from("/\\:.%0aAdD5cC2fF\t\r\n\x00 ?#@e"), max_size=12))
+def test_no_next_whatever_it_holds_leads_off_the_site_or_fails(target):
+    kept = local_path(target)
+    if kept is not None:
+        assert _browser_goes_to(kept) == "budget.example", kept
+        assert _browser_goes_to(unquote(kept)) == "budget.example", kept
+        assert not re.search(r"[\x00-\x20\x7f]", kept), kept

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import request, url_for
 from flask_login import current_user
@@ -16,15 +16,26 @@ def actor() -> User:
 
 
 def local_path(target: str | None) -> str | None:
-    """`target` when it stays on this site (a path), else None: no open redirects."""
-    if not target:
+    """`target` when it stays on this site (a path), else None: no open redirects.
+
+    Browsers read a backslash as "/" and drop tabs and line breaks, so "/\\evil" and
+    "/\\t/evil" lead to "//evil", another site; a line break would also end the Location
+    header. So: one "/" and then no "/" or backslash, no whitespace or control character
+    anywhere, and none of these percent-encoded in the path either.
+    """
+    if not target or not target.startswith("/"):
         return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target:
+    if _leaves_site(target) or _leaves_site(unquote(urlsplit(target).path)):
         return None
     return target.rstrip("?") or "/"
+
+
+def _leaves_site(text: str) -> bool:
+    return (
+        text[1:2] == "/"
+        or "\\" in text
+        or any(char.isspace() or not char.isprintable() for char in text)
+    )
 
 
 def back_or(endpoint: str, **values) -> str:
