@@ -22,6 +22,7 @@ EXPECTED = {
         "special_fund_total",
     ],
     "is_low_performing": ["last_grade", "last_light"],
+    "grade_consequence": ["last_grade", "requested_amount"],
     "has_targets": ["indicators"],
 }
 

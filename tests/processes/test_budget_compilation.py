@@ -394,40 +394,48 @@ def test_not_selected_project_is_excluded(compilation, user):
     assert find_project("JY-2027-001", 2027).status == "excluded"
 
 
-def test_last_years_poor_grade_is_shown_and_funding_it_needs_a_reason(compilation, user):
+def graded(year: int, grade: str | None, light: str | None = None, code: str = "JY-2027-001"):
+    """The school's project of `year` in the registry, with its grade and last light."""
     school = db.session.scalar(select(Org).where(Org.code == "edu-school1"))
     db.session.add(
         Project(
-            code="JY-2027-001",
+            code=code,
             name="县第一中学教室改造",
-            fiscal_year=2026,
+            fiscal_year=year,
             department_id=school.parent_id,
             unit_id=school.id,
             status="approved",
-            grade="差",
-            latest_light="red",
+            approved_amount=80,
+            grade=grade,
+            latest_light=light,
             cumulative_adjustment=0,
-            updated_at=datetime(2026, 12, 31),
+            updated_at=datetime(year, 12, 31),
         )
     )
     db.session.commit()
-    start_as_unit(user, nature="延续", requested_amount=80)
+
+
+def to_selection(user, **changes):
+    """A continuing project through the department and finance's target review (优)."""
+    instance = start_as_unit(user, nature="延续", requested_amount=80, **changes)
     through_department(user)
     complete(user("finance"), "finance_target_review", {"target_grade": "优"})
+    return instance
+
+
+def test_last_years_red_light_is_shown_and_funding_it_needs_a_reason(compilation, user):
+    graded(2026, "良", light="red")
+    to_selection(user)
 
     rank = the_task(user("finance"), "rank_and_select")
     prefill = task_form(user("finance"), rank.id).data
-    assert prefill["last_grade"] == "差" and prefill["last_light"] == "red"
+    assert prefill["last_grade"] == "良" and prefill["last_light"] == "red"
     assert prefill["low_performing"] is True
     with pytest.raises(ValidationFailed):
         complete(
             user("finance"),
             "rank_and_select",
-            {
-                "funded": "yes",
-                "priority_rank": 9,
-                "approved_amount": 40,
-            },
+            {"funded": "yes", "priority_rank": 9, "approved_amount": 40},
         )
     complete(
         user("finance"),
@@ -438,6 +446,85 @@ def test_last_years_poor_grade_is_shown_and_funding_it_needs_a_reason(compilatio
             "approved_amount": 40,
             "selection_note": "已整改到位，压减一半安排",
         },
+    )
+    assert the_task(user("gov"), "gov_review")
+
+
+def test_the_grade_of_the_last_graded_year_reaches_selection(compilation, user):
+    # Compiling 2028 while 2027 is under way: 2027 has no grade yet, 2026 was graded 良.
+    graded(2026, "良")
+    graded(2027, None)
+    to_selection(user, fiscal_year=2028)
+    prefill = task_form(user("finance"), the_task(user("finance"), "rank_and_select").id).data
+    assert prefill["last_grade"] == "良"
+    assert prefill["grade_advice"] == "上年绩效评价为良，结合绩效情况安排"
+
+
+def test_a_poor_grade_excludes_the_project_at_selection_without_anyone_typing_it(compilation, user):
+    graded(2026, "差")
+    instance = to_selection(user)
+    assert tasks_at(user("finance"), "rank_and_select") == []
+    db.session.refresh(instance)
+    assert instance.status == "completed"
+    assert find_project("JY-2027-001", 2027).status == "excluded"
+    assert "excluded" in registry_events("JY-2027-001", 2027)
+
+
+def test_a_medium_grade_cuts_the_request_by_the_set_share_unless_justified(compilation, user):
+    graded(2026, "中")
+    to_selection(user)
+    rank = the_task(user("finance"), "rank_and_select")
+    prefill = task_form(user("finance"), rank.id).data
+    assert prefill["grade_ceiling"] == 64  # 80 万元 less 20 %
+    assert "压减20%" in prefill["grade_advice"]
+    decision = {
+        "funded": "yes",
+        "priority_rank": 2,
+        "approved_amount": 80,
+        "selection_note": "中等项目，按规定安排",
+    }
+    with pytest.raises(ValidationFailed) as refused:
+        complete(user("finance"), "rank_and_select", decision)
+    assert [d["path"] for d in refused.value.details] == ["/approved_amount"]
+    assert "不按比例压减的理由" in refused.value.details[0]["message"]
+    complete(user("finance"), "rank_and_select", {**decision, "approved_amount": 64})
+    assert the_task(user("gov"), "gov_review")
+
+
+def test_a_medium_grade_may_keep_its_money_with_a_recorded_reason(compilation, user):
+    graded(2026, "中")
+    to_selection(user)
+    complete(
+        user("finance"),
+        "rank_and_select",
+        {
+            "funded": "yes",
+            "priority_rank": 2,
+            "approved_amount": 80,
+            "selection_note": "中等项目，按规定安排",
+            "no_cut_reason": "刚性支出，县政府常务会议决定不压减",
+        },
+    )
+    assert the_task(user("gov"), "gov_review")
+
+
+def test_an_excellent_grade_is_marked_for_priority(compilation, user):
+    graded(2026, "优")
+    to_selection(user)
+    prefill = task_form(user("finance"), the_task(user("finance"), "rank_and_select").id).data
+    assert prefill["grade_advice"] == "上年绩效评价为优，优先安排"
+
+
+def test_more_than_was_requested_needs_an_override_reason(compilation, user):
+    to_selection(user)
+    decision = {"funded": "yes", "priority_rank": 1, "approved_amount": 90}
+    with pytest.raises(ValidationFailed) as refused:
+        complete(user("finance"), "rank_and_select", decision)
+    assert [d["path"] for d in refused.value.details] == ["/approved_amount"]
+    complete(
+        user("finance"),
+        "rank_and_select",
+        {**decision, "override_reason": "县政府专题会议决定增加 10 万元"},
     )
     assert the_task(user("gov"), "gov_review")
 

@@ -445,26 +445,17 @@ def select_next_year(user, clock) -> None:
     complete(dept, key, "dept_review", {"dept_decision": "approve"})
     _, ready = complete(dept, key, "fill_department_targets", DEPARTMENT_TARGETS)
     assert ready == ["finance_target_review"], "a continuing project under 500 万元"
-    complete(finance, key, "finance_target_review", {"target_grade": "优"})
+    instance, ready = complete(finance, key, "finance_target_review", {"target_grade": "优"})
 
-    rank = the_task(finance, key, "rank_and_select")
-    form = task_form(finance, rank.id)
-    assert form.data["last_grade"] == "差" and form.data["low_performing"] is True
-    assert form.data["last_light"] == "green"
-    assert form.ui["last_grade"]["ui:readonly"] is True
-    with pytest.raises(ValidationFailed):  # funding a low performer needs a reason
-        complete_task(
-            finance, rank.id, {"funded": "yes", "priority_rank": 9, "approved_amount": 150}
-        )
-    instance, _ = complete_task(
-        finance,
-        rank.id,
-        {"funded": "no", "selection_note": "上年绩效评价为差，按规定取消预算"},
+    # Last year's 差, read from the registry, excludes it at 遴选: nobody types the grade,
+    # and finance is not asked.
+    assert ready == [] and instance.status == "completed"
+    assert not any(
+        t.activity_id == "rank_and_select" for t in list_inbox(finance, process=key).tasks
     )
-    assert instance.status == "completed"
     next_year = find_project(CODE, 2028)
     assert next_year.status == "excluded"
-    assert events(year=2028)[-1].summary.endswith("上年绩效评价为差，按规定取消预算")
+    assert events(year=2028)[-1].summary == "未予安排预算：上年绩效评价为差，按规定取消，不予安排"
 
 
 def test_one_project_through_compilation_monitoring_evaluation_adjustment_and_next_year(

@@ -19,6 +19,7 @@ from wtforms import Form
 
 from .patterns import pattern_problems
 from .refs import pointer, resolve
+from .relations import declaration_problems
 from .schema_rules import rule_problems
 
 #: Attributes of ``wtforms.Form`` a property would shadow; "-" is the separator
@@ -49,6 +50,7 @@ def check_schema(schema: dict) -> list[str]:
     else:
         problems.extend(_name_problems(schema, schema, []))
     problems.extend(pattern_problems(schema))
+    problems.extend(f"{where}: {message}" for where, message in declaration_problems(schema))
     return problems
 
 

@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from app.performance import adjustment, monitoring, scoring
+from app.performance import adjustment, monitoring, scoring, selection
 from app.performance.settings import DEFAULT_THRESHOLDS, Thresholds
 
 _provider: Callable[[], Thresholds] | None = None
@@ -94,6 +94,11 @@ OPERATORS: dict[str, Callable[..., Any]] = {
         adjustment.is_low_performing,
         "是否低效项目（上年等级中/差或监控红灯） / "
         "Is the project low-performing (last grade 中/差 or a red monitoring light).",
+    ),
+    "grade_consequence": _operator(
+        selection.grade_consequence,
+        "上年评价等级对遴选的影响：差取消、中按比例压减、优优先 / "
+        "What last year's grade does at selection: 差 excluded, 中 cut by a share, 优 priority.",
     ),
     "has_targets": _operator(
         adjustment.has_targets,

@@ -16,6 +16,7 @@ from app.performance.numbers import to_decimal
 
 LIGHTS = ("red", "yellow", "blue", "green")
 GRADES = ("优", "良", "中", "差")
+_GRADE_LISTS = ("grade_excluded", "grade_cut", "grade_priority")
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,19 @@ class Thresholds:
     # What makes a project low-performing (not funded mid-year, not selected).
     low_performing_grades: tuple[str, ...] = ("中", "差")
     low_performing_lights: tuple[str, ...] = ("red",)
+    # What last year's grade does at this year's 遴选 (BRIEF §4.4): excluded, cut by a share
+    # of the request unless finance records why not, or marked for priority.
+    grade_excluded: tuple[str, ...] = ("差",)
+    grade_cut: tuple[str, ...] = ("中",)
+    grade_cut_percent: float = 20
+    grade_priority: tuple[str, ...] = ("优",)
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name.endswith("_band"):
                 object.__setattr__(self, f.name, _band(f.name, value))
-            elif f.name.startswith("low_performing_"):
+            elif f.name.startswith("low_performing_") or f.name in _GRADE_LISTS:
                 object.__setattr__(self, f.name, _names(f.name, value))
             else:
                 object.__setattr__(self, f.name, _number(f.name, value))
@@ -91,9 +98,12 @@ class Thresholds:
         unknown = set(self.low_performing_lights) - set(LIGHTS)
         if unknown:
             raise ValueError(f"low_performing_lights: unknown light(s) {sorted(unknown)}")
-        unknown = set(self.low_performing_grades) - set(GRADES)
-        if unknown:
-            raise ValueError(f"low_performing_grades: unknown grade(s) {sorted(unknown)}")
+        for name in ("low_performing_grades", *_GRADE_LISTS):
+            unknown = set(getattr(self, name)) - set(GRADES)
+            if unknown:
+                raise ValueError(f"{name}: unknown grade(s) {sorted(unknown)}")
+        if self.grade_cut_percent > 100:
+            raise ValueError(f"grade_cut_percent must be at most 100, got {self.grade_cut_percent}")
 
     @classmethod
     def from_mapping(cls, settings: Mapping[str, Any] | None) -> Thresholds:

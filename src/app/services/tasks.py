@@ -9,6 +9,7 @@ from app import engine
 from app.extensions import db
 from app.forms import form_spec, validate_data
 from app.forms.ownership import owned_data, without_row_keys
+from app.forms.relations import relation_errors
 from app.models import AuditEvent, ProcessInstance, Task, User
 from app.models.instance import STATUS_RUNNING
 from app.models.task import TASK_COMPLETED, TASK_READY
@@ -152,7 +153,8 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
     spec = form_spec(schema, pinned_form(definition, task.form_ui) or {})
     owned = owned_data(spec.fields, data, instance.data or {}, spec.readonly)
     submission = store_uploads(actor, instance, task, owned.data)
-    errors = validate_data(schema, without_row_keys(submission))
+    as_schema_sees_it = without_row_keys(submission)
+    errors = validate_data(schema, as_schema_sees_it) + relation_errors(schema, as_schema_sees_it)
     if errors:
         raise ValidationFailed(
             f"表单有 {len(errors)} 处错误 (the form has errors)",

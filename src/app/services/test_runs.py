@@ -27,6 +27,7 @@ from app.engine.xml import parse_xml
 from app.extensions import db
 from app.forms import form_spec, validate_data
 from app.forms.ownership import owned_data, without_row_keys
+from app.forms.relations import relation_errors
 from app.models import Role, User
 from app.performance.context import running
 from app.performance.registry import ProjectOutOfReach, absent_project
@@ -94,7 +95,8 @@ def advance_test_run(
     if schema is not None:
         form = form_spec(schema, forms.get(spec.ui_form or "") or {})
         submitted = owned_data(form.fields, submitted, run["data"], form.readonly).data
-        errors = validate_data(schema, without_row_keys(submitted))
+        plain = without_row_keys(submitted)
+        errors = validate_data(schema, plain) + relation_errors(schema, plain)
         if errors:
             raise ValidationFailed(
                 "表单数据未通过校验 (the form data is not valid)",

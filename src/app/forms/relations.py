@@ -1,0 +1,128 @@
+"""Checks of what belongs together in a form, which JSON Schema cannot say.
+
+JSON Schema judges each value alone; a form also needs "not above the requested
+amount", "not before the start date". A schema states such a relation next to the
+properties it relates, with the keyword ``x-compare`` on any object (the form's root or
+a table's row)::
+
+    "x-compare": [
+      {"field": "approved_amount", "op": "<=", "other": "requested_amount",
+       "unless": "override_reason",
+       "message": "安排金额不得超过申报金额；确需超过的，须填写调增理由"}
+    ]
+
+``other`` names a field of the same object (or ``value`` gives a number); a relation with
+either side blank is left to ``required``; ``unless`` names a field whose filled-in text
+lifts the relation (a recorded reason). The error sits on ``field``.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterator, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .refs import pointer, resolve
+from .validation import FieldError
+
+KEYWORD = "x-compare"
+OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "<=": operator.le,
+    "<": operator.lt,
+    ">=": operator.ge,
+    ">": operator.gt,
+    "==": operator.eq,
+}
+
+
+def relation_errors(schema: Mapping[str, Any], data: Any) -> list[FieldError]:
+    """Every broken relation in `data`, each on the field it names."""
+    return list(_walk(schema, data, schema, ()))
+
+
+def declaration_problems(schema: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(JSON pointer, message) for each relation that names no field of its object or an
+    unknown operator, so a form editor or a deployment refuses it by name."""
+    return list(_declarations(schema, schema, []))
+
+
+def _walk(schema: Any, data: Any, root: Mapping[str, Any], path: tuple) -> Iterator[FieldError]:
+    schema = resolve(schema, root) if isinstance(schema, Mapping) else {}
+    if isinstance(data, Mapping):
+        for relation in schema.get(KEYWORD) or ():
+            if isinstance(relation, Mapping) and _broken(relation, data):
+                yield FieldError(pointer([*path, relation["field"]]), _message(relation))
+        properties = schema.get("properties")
+        if isinstance(properties, Mapping):
+            for name, sub in properties.items():
+                if name in data:
+                    yield from _walk(sub, data[name], root, (*path, name))
+    elif isinstance(data, list) and isinstance(schema.get("items"), Mapping):
+        for index, row in enumerate(data):
+            yield from _walk(schema["items"], row, root, (*path, index))
+
+
+def _broken(relation: Mapping[str, Any], data: Mapping[str, Any]) -> bool:
+    compare = OPERATORS.get(relation.get("op"))
+    if compare is None:
+        return False
+    unless = relation.get("unless")
+    if isinstance(unless, str) and str(data.get(unless) or "").strip():
+        return False
+    left = _comparable(data.get(relation.get("field")))
+    right = _comparable(
+        data.get(relation["other"]) if "other" in relation else relation.get("value")
+    )
+    if left is None or right is None or type(left) is not type(right):
+        return False
+    return not compare(left, right)
+
+
+def _comparable(value: Any) -> Decimal | str | None:
+    """Numbers as Decimal (exact at the boundary), ISO dates as text (which sorts by date)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            return None
+        return number if number.is_finite() else None
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return value
+    return None
+
+
+def _message(relation: Mapping[str, Any]) -> str:
+    if isinstance(relation.get("message"), str) and relation["message"].strip():
+        return relation["message"]
+    other = relation.get("other", relation.get("value"))
+    return f"须满足：{relation.get('field')} {relation.get('op')} {other}"
+
+
+def _declarations(schema: Any, root: Mapping[str, Any], path: list) -> Iterator[tuple[str, str]]:
+    if not isinstance(schema, Mapping):
+        return
+    schema = resolve(schema, root)
+    properties = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+    relations = schema.get(KEYWORD)
+    if relations is not None and not isinstance(relations, list):
+        yield pointer([*path, KEYWORD]), f"{KEYWORD} 须为列表"
+    for index, relation in enumerate(relations if isinstance(relations, list) else []):
+        where = pointer([*path, KEYWORD, index])
+        if not isinstance(relation, Mapping):
+            yield where, "每条比较须为对象"
+            continue
+        if relation.get("op") not in OPERATORS:
+            yield where, f"比较符须为 {'、'.join(OPERATORS)} 之一"
+        names = [relation.get("field"), relation.get("other"), relation.get("unless")]
+        for name in names[:1] + [n for n in names[1:] if n is not None]:
+            if name not in properties:
+                yield where, f"字段“{name}”不在本表单中"
+        if "other" not in relation and not isinstance(relation.get("value"), int | float):
+            yield where, "须指明 other（另一字段）或 value（数值）"
+    for name, sub in properties.items():
+        yield from _declarations(sub, root, [*path, "properties", name])
+    if isinstance(schema.get("items"), Mapping):
+        yield from _declarations(schema["items"], root, [*path, "items"])

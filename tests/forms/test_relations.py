@@ -1,0 +1,75 @@
+"""forms/relations.py: what belongs together in a form (x-compare), on the data and on
+the schema that declares it."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.forms import check_schema
+from app.forms.relations import declaration_problems, relation_errors
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "requested": {"type": "number"},
+        "approved": {"type": "number"},
+        "reason": {"type": "string"},
+        "start": {"type": "string", "format": "date"},
+        "end": {"type": "string", "format": "date"},
+        "rows": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"points": {"type": "number"}, "score": {"type": "number"}},
+                "x-compare": [
+                    {"field": "score", "op": "<=", "other": "points", "message": "得分不得超过分值"}
+                ],
+            },
+        },
+    },
+    "x-compare": [
+        {
+            "field": "approved",
+            "op": "<=",
+            "other": "requested",
+            "unless": "reason",
+            "message": "超过申报金额须说明理由",
+        },
+        {"field": "end", "op": ">=", "other": "start", "message": "完成日期不能早于开始日期"},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("data", "paths"),
+    [
+        ({"requested": 80, "approved": 80}, []),
+        ({"requested": 80, "approved": 80.01}, ["/approved"]),
+        ({"requested": 80, "approved": 90, "reason": "会议决定"}, []),
+        ({"requested": 80, "approved": 90, "reason": "   "}, ["/approved"]),
+        ({"approved": 90}, []),  # a blank side is required's business
+        ({"start": "2027-03-01", "end": "2027-02-28"}, ["/end"]),
+        ({"start": "2027-03-01", "end": "2027-03-01"}, []),
+        ({"rows": [{"points": 10, "score": 8}, {"points": 10, "score": 11}]}, ["/rows/1/score"]),
+        ({"requested": "80", "approved": 90}, []),  # a wrong type is jsonschema's to name
+    ],
+)
+def test_relations_hold_or_name_the_field(data, paths):
+    assert [e.path for e in relation_errors(SCHEMA, data)] == paths
+
+
+def test_the_message_is_the_one_the_schema_gives():
+    (error,) = relation_errors(SCHEMA, {"start": "2027-03-01", "end": "2027-01-01"})
+    assert error.message == "完成日期不能早于开始日期"
+
+
+def test_a_relation_naming_no_field_of_its_object_is_refused_at_deployment():
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "number"}},
+        "x-compare": [{"field": "a", "op": "≤", "other": "b"}],
+    }
+    problems = declaration_problems(schema)
+    assert [where for where, _ in problems] == ["/x-compare/0", "/x-compare/0"]
+    assert any("“b”" in message for _, message in problems)
+    assert any("比较符" in problem for problem in check_schema(schema))
