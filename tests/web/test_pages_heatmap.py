@@ -105,7 +105,8 @@ def test_a_version_is_chosen_and_a_missing_one_is_404(client, login, three):
     login("finance")
     assert embedded(client.get("/processes/simple_approval/heatmap?version=1").text)["busiest"] == 1
     assert client.get("/processes/simple_approval/heatmap?version=9").status_code == 404
-    assert client.get("/processes/simple_approval/heatmap?version=x").status_code == 404
+    bad = client.get("/processes/simple_approval/heatmap?version=x")  # not a version number
+    assert bad.status_code == 400 and "version" in bad.text
 
 
 def test_a_department_sees_its_subtree_and_a_unit_is_refused(client, login, three, user):

@@ -9,9 +9,10 @@ from collections.abc import Callable
 
 from flask import jsonify, request
 
+from app import params
 from app.api.auth import api_user
+from app.forms.documents import DocumentError, load_document
 from app.services import idempotency
-from app.services.errors import BadRequest
 
 MAX_KEY_LENGTH = 200
 
@@ -25,8 +26,7 @@ def idempotent(view: Callable) -> Callable:
         if not key:
             body, status = view(*args, **kwargs)
             return jsonify(body), status
-        if len(key) > MAX_KEY_LENGTH:
-            raise BadRequest(f"Idempotency-Key 最长 {MAX_KEY_LENGTH} 个字符 (the key is too long)")
+        params.checked_text(key, "Idempotency-Key", max_length=MAX_KEY_LENGTH)
         fingerprint = f"{request.method} {request.path} {_request_digest()}"
         stored = idempotency.replay(api_user(), key, fingerprint)
         if stored is not None:
@@ -58,10 +58,13 @@ def _request_digest() -> str:
             file_hash = hashlib.sha256(content).hexdigest()
             digest.update(json.dumps(["file", name, storage.filename, file_hash]).encode())
         return digest.hexdigest()
-    body = request.get_json(silent=True)
+    try:  # the view refuses a body that is not JSON; until then its bytes identify it
+        body = load_document(request.get_data(cache=True)) if request.is_json else None
+    except DocumentError:
+        body = None
     if body is not None:
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        digest.update(canonical.encode())
+        digest.update(canonical.encode("utf-8", "surrogatepass"))
     else:
         digest.update(request.get_data())
     return digest.hexdigest()

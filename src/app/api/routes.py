@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from app import params
 from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_token, api_user
 from app.api.idempotent import idempotent
@@ -15,37 +16,17 @@ from app.api.serializers import (
     iso,
     task_json,
 )
+from app.models import ProcessInstance
 from app.security import throttle_sign_in
 from app.services import accounts, deployment, instances, orgs, policy, queries, tasks
 from app.services.definitions import latest_definitions
 from app.services.errors import BadRequest
 from app.services.forms_view import task_form
 
-
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if body is None:
-        if request.data:
-            raise BadRequest("请求体不是 JSON (the body is not JSON)")
-        return {}
-    if not isinstance(body, dict):
-        raise BadRequest("请求体必须是 JSON 对象 (the body must be a JSON object)")
-    return body
-
-
-def _flag(name: str) -> bool:
-    return request.args.get(name, "").lower() in ("1", "true", "yes")
-
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"参数 {name} 必须是整数 ({name} must be an integer)") from None
-    return max(low, min(value, high))
+MAX_LIMIT = 1000
+TITLE_LENGTH = ProcessInstance.title.type.length
+# Rows a list may skip: past every row there will ever be, and within any database's range.
+MAX_OFFSET = 10**9
 
 
 @bp.get("/openapi.json")
@@ -56,7 +37,7 @@ def openapi_document():
 @bp.post("/auth/token")
 @throttle_sign_in
 def issue_token():
-    body = _json_body()
+    body = params.json_body()
     user = accounts.sign_in(str(body.get("username", "")), str(body.get("password", "")))
     token, row = accounts.issue_token(user)
     return jsonify(
@@ -87,9 +68,12 @@ def list_processes():
 @api_login_required
 @idempotent
 def start_instance(key: str):
-    body = _json_body()
+    body = params.json_body()
+    title = body.get("title")
+    if title is not None:
+        title = params.checked_text(title, "title", max_length=TITLE_LENGTH)
     instance, ready = instances.start_instance(
-        api_user(), key, body.get("title"), _org_id(body.get("org")), body.get("data")
+        api_user(), key, title, _org_id(body.get("org"), "org"), body.get("data")
     )
     answer = {"id": instance.id, "status": instance.status, "tasks": [task_json(t) for t in ready]}
     return answer, 201
@@ -100,10 +84,10 @@ def start_instance(key: str):
 def list_tasks():
     inbox = queries.list_inbox(
         api_user(),
-        mine=_flag("mine"),
-        process=request.args.get("process") or None,
-        overdue=_flag("overdue"),
-        sort=request.args.get("sort", "waiting"),
+        mine=params.flag("mine"),
+        process=params.text("process"),
+        overdue=params.flag("overdue"),
+        sort=params.choice("sort", queries.INBOX_SORTS, "waiting"),
     )
     return jsonify([task_json(t) for t in inbox.tasks])
 
@@ -135,7 +119,7 @@ def unclaim_task(task_id: int):
 @api_login_required
 @idempotent
 def complete_task(task_id: int):
-    body = _json_body()
+    body = params.json_body()
     instance, ready = tasks.complete_task(api_user(), task_id, body.get("data", {}))
     return {
         "instance": {"id": instance.id, "status": instance.status},
@@ -148,13 +132,13 @@ def complete_task(task_id: int):
 def list_instances():
     found = queries.list_instances(
         api_user(),
-        process=request.args.get("process") or None,
-        status=request.args.get("status") or None,
-        activity=request.args.get("activity") or None,
-        org_id=_org_id(request.args.get("org")),
-        overdue=_flag("overdue"),
-        limit=_int_arg("limit", 200, 1, 1000),
-        offset=_int_arg("offset", 0, 0, 10**9),
+        process=params.text("process"),
+        status=params.text("status"),
+        activity=params.text("activity"),
+        org_id=_org_id(request.args.get("org"), "org"),
+        overdue=params.flag("overdue"),
+        limit=params.integer("limit", 1, MAX_LIMIT, default=200),
+        offset=params.integer("offset", 0, MAX_OFFSET, default=0),
     )
     current = queries.open_tasks_of([i.id for i in found])
     return jsonify([instance_json(i, current[i.id]) for i in found])
@@ -187,7 +171,7 @@ def get_instance(instance_id: int):
 @bp.get("/tracking/summary")
 @api_login_required
 def tracking_summary():
-    rows = queries.tracking_summary(api_user(), request.args.get("process") or None)
+    rows = queries.tracking_summary(api_user(), params.text("process"))
     return jsonify(
         [
             {
@@ -211,7 +195,7 @@ def deploy():
     policy.require_can_deploy(api_user())  # refused for want of rights before reading files
     bpmn_name, bpmn, forms = _deployment_files()
     definition = deployment.deploy_definition(
-        api_user(), bpmn, bpmn_name, forms, request.form.get("comment")
+        api_user(), bpmn, bpmn_name, forms, params.note("comment", request.form)
     )
     return {**definition_json(definition), "warnings": list(definition.warnings)}, 201
 
@@ -231,5 +215,5 @@ def _deployment_files() -> tuple[str, bytes, dict[str, bytes]]:
     return diagrams[0][0], diagrams[0][1], forms
 
 
-def _org_id(value) -> int | None:
-    return orgs.org_id_for(value)
+def _org_id(value, name: str) -> int | None:
+    return orgs.org_id_for(params.reference(value, name))

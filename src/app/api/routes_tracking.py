@@ -4,41 +4,22 @@ chasing and the bell — so another system (a provincial dashboard) needs no scr
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
-from flask import jsonify, request
+from flask import jsonify
 
+from app import params
 from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
 from app.api.idempotent import idempotent
 from app.api.serializers import iso
-from app.models import fits_id
 from app.services import campaigns, jobs, reminders, tracking
 from app.services.errors import BadRequest
 
 
-def _int_or_none(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    if not value.isdigit() or not fits_id(int(value)):
-        raise BadRequest(f"参数 {name} 必须是正整数 ({name} must be a positive whole number)")
-    return int(value)
-
-
-def _day(name: str) -> date | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(f"参数 {name} 必须是日期，如 2027-03-01 ({name} must be a date)") from None
-
-
 def _period() -> tracking.Period | None:
     """`since` and `until` are days, both included (steps opened in them)."""
-    return tracking.Period.of_days(_day("since"), _day("until"))
+    return tracking.Period.of_days(params.day("since"), params.day("until"))
 
 
 def _seconds(value: timedelta | None) -> int | None:
@@ -52,9 +33,9 @@ def tracking_steps():
     tracking.require_can_track(user)
     stats = tracking.step_stats(
         user,
-        request.args.get("process") or None,
-        _int_or_none("version"),
-        _int_or_none("campaign"),
+        params.text("process"),
+        params.record_id("version"),
+        params.record_id("campaign"),
         _period(),
     )
     return jsonify(
@@ -83,15 +64,12 @@ def tracking_steps():
 def tracking_organisations():
     user = api_user()
     tracking.require_can_track(user)
-    sort = request.args.get("sort", "overdue")
-    if sort not in tracking.LEAGUE_SORTS:
-        raise BadRequest(f"sort 只能是 {', '.join(tracking.LEAGUE_SORTS)} (unknown sort)")
     rows = tracking.org_league(
         user,
-        request.args.get("process") or None,
-        _int_or_none("version"),
-        sort,
-        _int_or_none("campaign"),
+        params.text("process"),
+        params.record_id("version"),
+        params.choice("sort", tracking.LEAGUE_SORTS, "overdue"),
+        params.record_id("campaign"),
     )
     return jsonify(
         [
@@ -171,8 +149,7 @@ def retry_incident(job_id: int):
 @api_login_required
 @idempotent
 def remind(task_id: int):
-    body = request.get_json(silent=True)
-    message = body.get("message") if isinstance(body, dict) else None
+    message = params.json_body().get("message")
     if message is not None and not isinstance(message, str):
         raise BadRequest("message 必须是文本 (message must be a string)")
     reminded = reminders.send_reminder(api_user(), task_id, (message or "").strip() or None)

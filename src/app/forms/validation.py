@@ -7,6 +7,8 @@ them as ``details``.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +17,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from .caching import KeyedCache, canonical_key
+from .documents import MAX_DEPTH, deeper_than
 from .messages import REQUIRED, message_for
 from .refs import pointer
 
@@ -45,6 +48,8 @@ def validate_data(schema: dict, data: dict) -> list[FieldError]:
     invalid one raises jsonschema's ``SchemaError`` here.
     """
     found: list[FieldError] = list(unstorable_text(data))
+    if too_deep(data):  # jsonschema would recurse through it: what is found is enough
+        return found
     seen: set[FieldError] = set(found)
     for error in validator_for(schema).iter_errors(data):
         for item in _field_errors(error):
@@ -55,24 +60,65 @@ def validate_data(schema: dict, data: dict) -> list[FieldError]:
 
 
 UNSTORABLE = "含有无法保存的字符（NUL 或不成对的代理字符）(text with NUL or lone surrogates)"
+NOT_FINITE = "须为有限的数字 (must be a finite number, not NaN or Infinity)"
+TOO_DEEP = f"嵌套超过 {MAX_DEPTH} 层 (nested more than {MAX_DEPTH} levels deep)"
 
 
 def unstorable_text(value: Any, path: tuple = ()) -> Iterator[FieldError]:
-    """Text that no database stores: NUL characters (PostgreSQL refuses them) and lone
-    UTF-16 surrogates (what a JSON "\\ud800" escape or invalid UTF-8 decodes to, which
-    cannot be encoded back). Refused as a field error rather than failing at the commit.
+    """What no database stores, as field errors rather than a failure at the commit: NUL
+    characters (PostgreSQL refuses them) and lone UTF-16 surrogates (what a JSON "\\ud800"
+    escape or invalid UTF-8 decodes to, which cannot be encoded back), in keys and values;
+    NaN and Infinity (not JSON: PostgreSQL refuses them, and a web form's number field
+    reads "nan" and "inf"); and nesting deeper than MAX_DEPTH, which every recursive
+    reader after this one (jsonschema, the engine, the serialiser) would fail on.
+
+    Every write of submitted data goes through here: task data (validate_data), start
+    data and titles (start_instance), deployed forms. It walks with a stack of its own,
+    so no depth makes it fail.
     """
-    if isinstance(value, str):
-        if not _storable(value):
-            yield FieldError(pointer(list(path)), UNSTORABLE)
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            if isinstance(key, str) and not _storable(key):
-                yield FieldError(pointer(list(path)), UNSTORABLE)
-            yield from unstorable_text(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from unstorable_text(item, (*path, index))
+    stack: list[tuple[Any, tuple]] = [(value, tuple(path))]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if not _storable(item):
+                yield FieldError(pointer(list(where)), UNSTORABLE)
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                yield FieldError(pointer(list(where)), NOT_FINITE)
+        elif isinstance(item, Mapping | list | tuple):
+            if len(where) - len(path) >= MAX_DEPTH:
+                yield FieldError(pointer(list(where)), TOO_DEEP)
+                continue
+            if isinstance(item, Mapping):
+                if any(isinstance(key, str) and not _storable(key) for key in item):
+                    yield FieldError(pointer(list(where)), UNSTORABLE)
+                children = list(item.items())
+            else:
+                children = list(enumerate(item))
+            stack.extend((child, (*where, key)) for key, child in reversed(children))
+
+
+# Control characters other than tab and line breaks: never in what a person types. NUL
+# cannot be stored by PostgreSQL; a line break in a title, a name, a file name or a
+# username would split the header or subject line it ends up in.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LINE_BREAK = re.compile(r"[\r\n\u2028\u2029\x85]")
+
+
+def text_problem(text: str, one_line: bool = True) -> str | None:
+    """Why `text` cannot be kept as a line (`one_line`) or a note a person typed, or None."""
+    if not _storable(text):
+        return UNSTORABLE
+    if CONTROL.search(text):
+        return "含有控制字符 (holds control characters)"
+    if one_line and LINE_BREAK.search(text):
+        return "须为一行文字 (must be one line of text)"
+    return None
+
+
+def too_deep(value: Any) -> bool:
+    """Whether `value` nests deeper than any recursive reader may be asked to follow."""
+    return deeper_than(value, MAX_DEPTH) is not None
 
 
 def _storable(text: str) -> bool:

@@ -13,7 +13,7 @@ def org_id_for(value: str | int | None) -> int | None:
     """The id of the org named by code or id; None for no value. Raises NotFound."""
     if value in (None, ""):
         return None
-    if isinstance(value, int) or str(value).isdigit():
+    if isinstance(value, int) or (str(value).isascii() and str(value).isdigit()):
         org = db.session.get(Org, int(value)) if fits_id(int(value)) else None
     else:
         org = db.session.scalar(select(Org).where(Org.code == str(value)))

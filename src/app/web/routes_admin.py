@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app import params
 from app.services import deployment
 from app.services.definitions import latest_definitions
 from app.services.errors import BadRequest, LintFailed
@@ -25,7 +26,7 @@ def deploy_submit():
     try:
         bpmn_name, bpmn, forms = _uploaded_files()
         definition = deployment.deploy_definition(
-            actor(), bpmn, bpmn_name, forms, request.form.get("comment") or None
+            actor(), bpmn, bpmn_name, forms, params.note("comment", request.form)
         )
     except (LintFailed, BadRequest) as exc:  # show the refusal on the form, findings listed
         page = render_template(

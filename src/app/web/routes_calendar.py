@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app import params
 from app.services import calendar
 from app.services.clock import now
 from app.services.errors import ValidationFailed
@@ -13,8 +14,7 @@ from app.web.navigation import actor
 
 
 def _year() -> int:
-    value = request.values.get("year", "").strip()
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else now().year
+    return params.year("year", request.values, default=now().year)
 
 
 @bp.get("/settings/calendar")

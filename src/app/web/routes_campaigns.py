@@ -9,6 +9,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import params
 from app.services import campaigns as rounds
 from app.services import queries, registry_views, schedules
 from app.services.errors import BadRequest, NotFound
@@ -41,7 +42,9 @@ def launch_campaign():
     registry_views.require_round_organiser(user)
     try:
         key, year, quarter, due_at = _launch_form()
-        launch_at = _local_day_start(request.form.get("launch_on"))
+        launch_at = _local_day_start(
+            _field(params.day, "launch_on", _("Enter the launch day as YYYY-MM-DD."))
+        )
         if launch_at is not None:
             schedules.schedule_campaign(user, key, year, quarter, launch_at, due_at)
         else:
@@ -67,10 +70,8 @@ def campaign(campaign_id: int):
     user = actor()
     registry_views.require_round_organiser(user)
     progress = rounds.campaign_progress(user, campaign_id)
-    sort = request.args.get("sort", "overdue")
-    departments = sorted(
-        progress.by_department, key=DEPARTMENT_SORTS.get(sort, DEPARTMENT_SORTS["overdue"])
-    )
+    sort = params.choice("sort", DEPARTMENT_SORTS, "overdue")
+    departments = sorted(progress.by_department, key=DEPARTMENT_SORTS[sort])
     submissions = registry_views.round_submissions(user, campaign_id)
     return render_template(
         "campaign.html",
@@ -102,34 +103,32 @@ def cancel_scheduled_campaign(job_id: int):
     return redirect(url_for("web.campaigns"))
 
 
-def _local_day_start(value: str | None) -> datetime | None:
+def _local_day_start(day: date | None) -> datetime | None:
     """A launch day means 08:00 that day in local time, when the offices open."""
-    if not value:
+    if day is None:
         return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(_("Enter the launch day as YYYY-MM-DD.")) from None
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
     return datetime.combine(day, time(8, 0), tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
 
 
+def _field(parse, name: str, message: str):
+    """A launch form field read by the shared parsers, refused in the form's own words."""
+    try:
+        return parse(name, source=request.form)
+    except BadRequest:
+        raise BadRequest(message) from None
+
+
 def _launch_form() -> tuple[str, int, int | None, datetime | None]:
     """The launch form's values; a due date means the end of that day in local time."""
-    form = request.form
-    try:
-        year = int(form.get("fiscal_year", ""))
-    except ValueError:
-        raise BadRequest(_("Enter the fiscal year as a number, e.g. 2027.")) from None
-    quarter_text = form.get("quarter") or ""
-    quarter = int(quarter_text) if quarter_text.isdigit() else None
+    year = _field(params.year, "fiscal_year", _("Enter the fiscal year as a number, e.g. 2027."))
+    if year is None:
+        raise BadRequest(_("Enter the fiscal year as a number, e.g. 2027."))
+    quarter = params.integer("quarter", 1, 4, source=request.form)
     due_at = None
-    if form.get("due"):
-        try:
-            day = date.fromisoformat(form["due"])
-        except ValueError:
-            raise BadRequest(_("Enter the due date as YYYY-MM-DD.")) from None
+    day = _field(params.day, "due", _("Enter the due date as YYYY-MM-DD."))
+    if day is not None:
         zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
         local = datetime.combine(day, time(23, 59), tzinfo=zone)
         due_at = local.astimezone(UTC).replace(tzinfo=None)
-    return form.get("process", ""), year, quarter, due_at
+    return params.text("process", request.form, ""), year, quarter, due_at

@@ -13,21 +13,15 @@ from flask import make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from app import params
 from app.services import diagram_views
-from app.services.errors import NotFound
 from app.services.queries import InstanceDetail
 from app.web import web_blueprint as bp
 from app.web.filters import waited
 
 
 def _version_arg() -> int | None:
-    raw = request.args.get("version") or None
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise NotFound(f"版本“{raw}”不存在 (version must be a number)") from None
+    return params.record_id("version")
 
 
 @bp.get("/processes/<key>/diagram")

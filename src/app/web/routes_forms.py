@@ -11,6 +11,7 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from jinja2.utils import htmlsafe_json_dumps
 
+from app import params
 from app.forms import build_form
 from app.security import framed_by_own_pages
 from app.services import form_editing
@@ -26,9 +27,9 @@ def admin_forms():
 
 @bp.post("/admin/forms")
 def create_form():
-    filename = (request.form.get("filename") or "").strip()
     try:
-        form_editing.create_form(actor(), filename, request.form.get("copy_of") or None)
+        filename = (params.text("filename", request.form) or "").strip()
+        form_editing.create_form(actor(), filename, params.text("copy_of", request.form))
     except (BadRequest, Conflict, NotFound) as exc:  # a name to fix: say so on the list
         flash(exc.message, "error")
         return redirect(url_for("web.admin_forms"))
@@ -57,10 +58,8 @@ def form_editor(filename: str):
 
 @bp.post("/admin/forms/<filename>/save")
 def save_form(filename: str):
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        body = {}
     try:
+        body = params.json_body()
         draft = form_editing.save_form(actor(), filename, body.get("schema"), body.get("ui", {}))
     except ServiceError as exc:
         answer = {"ok": False, "error": exc.code, "message": exc.message}

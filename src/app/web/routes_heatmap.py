@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
-from flask import render_template, request
+from flask import render_template
 from flask_babel import gettext as _
 
+from app import params
 from app.services import campaigns, diagram_views, tracking
-from app.services.errors import BadRequest
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 from app.web.routes_diagrams import _version_arg
-from app.web.routes_tracking import _int, duration
+from app.web.routes_tracking import duration
 
 LEVELS = 4
 
@@ -59,19 +59,9 @@ def level_ranges(busiest: int) -> list[tuple[int, int, int]]:
     return ranges
 
 
-def _day_arg(name: str) -> date | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(_("“%(name)s” must be a date such as 2027-03-01.", name=name)) from None
-
-
 def _period_arg() -> tracking.Period | None:
     """`since` and `until` are days, both included."""
-    return tracking.Period.of_days(_day_arg("since"), _day_arg("until"))
+    return tracking.Period.of_days(params.day("since"), params.day("until"))
 
 
 def heat_steps(
@@ -117,7 +107,7 @@ def heat_label(step: HeatStep) -> str:
 
 @bp.get("/processes/<key>/heatmap")
 def process_heatmap(key: str):
-    campaign_id = _int("campaign")
+    campaign_id = params.record_id("campaign")
     definition, steps, busiest = heat_steps(key, _version_arg(), campaign_id, _period_arg())
     data = {
         "busiest": busiest,

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request
+from flask import flash, redirect, render_template
 from flask_babel import gettext as _
 
+from app import params
 from app.services import queries, tasks
 from app.services.definitions import latest_definitions
 from app.web import web_blueprint as bp
-from app.web.navigation import actor, arg, back_or, flag
+from app.web.navigation import actor, back_or
 
 
 @bp.get("/")
 def inbox():
-    mine = flag("mine")
-    sort = request.args.get("sort", "waiting")
+    mine = params.flag("mine")
+    sort = params.choice("sort", queries.INBOX_SORTS, "waiting")
     found = queries.list_inbox(
-        actor(), mine=mine, process=arg("process"), overdue=flag("overdue"), sort=sort
+        actor(),
+        mine=mine,
+        process=params.text("process"),
+        overdue=params.flag("overdue"),
+        sort=sort,
     )
     return render_template(
         "inbox.html", inbox=found, mine=mine, sort=sort, definitions=latest_definitions()

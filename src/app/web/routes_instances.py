@@ -6,17 +6,21 @@ from io import BytesIO
 
 from flask import render_template, send_file, url_for
 
+from app import params
 from app.services import attachments, queries
 from app.services.definitions import latest_definitions
 from app.web import web_blueprint as bp
-from app.web.navigation import actor, arg, flag
+from app.web.navigation import actor
 from app.web.steps import completed_steps, decision_label
 
 
 @bp.get("/instances")
 def instances():
     found = queries.list_instances(
-        actor(), process=arg("process"), status=arg("status"), overdue=flag("overdue")
+        actor(),
+        process=params.text("process"),
+        status=params.text("status"),
+        overdue=params.flag("overdue"),
     )
     current = queries.open_tasks_of([i.id for i in found])
     return render_template(

@@ -11,8 +11,10 @@ from flask import flash, jsonify, make_response, redirect, render_template, requ
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
+from app import params
+from app.models import MAX_ID
 from app.services import modeler_catalog, modeling, test_runs
-from app.services.errors import BadRequest, LintFailed, ServiceError, ValidationFailed
+from app.services.errors import LintFailed, ServiceError, ValidationFailed
 from app.services.policy import require_can_deploy
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
@@ -41,11 +43,12 @@ def process_versions(key: str):
 @bp.post("/admin/processes/<key>/rollback")
 def process_rollback(key: str):
     require_can_deploy(actor())  # rights before reading the form
-    try:
-        version = int(request.form.get("version", ""))
-    except ValueError:
-        raise BadRequest("回滚的版本号须为数字 (the version must be a number)") from None
-    definition = modeling.rollback(actor(), key, version, request.form.get("comment") or None)
+    version = params.integer("version", 1, MAX_ID, source=request.form)
+    if version is None:
+        raise params.refuse(
+            "version", "须为要回滚到的版本号", "must be the version to roll back to"
+        )
+    definition = modeling.rollback(actor(), key, version, params.note("comment", request.form))
     flash(
         _(
             "Version %(old)s deployed again as v%(version)s.",
@@ -123,8 +126,8 @@ def modeler_discard(key: str):
 
 @bp.post("/admin/modeler/<key>/deploy")
 def modeler_deploy(key: str):
-    comment = (request.get_json(silent=True) or {}).get("comment") or None
     try:
+        comment = params.note("comment", params.json_body())
         definition = modeling.deploy_draft(actor(), key, comment)
     except ServiceError as exc:
         return _json_error(exc)
@@ -159,8 +162,8 @@ def modeler_operators():
 
 @bp.post("/admin/modeler/check-script")
 def modeler_check_script():
-    body = request.get_json(silent=True) or {}
     try:
+        body = params.json_body()
         findings = modeler_catalog.check_script(
             actor(), body.get("script"), body.get("mode") or "exec"
         )
@@ -180,8 +183,8 @@ def modeler_check(key: str):
 
 @bp.post("/admin/modeler/<key>/test-run")
 def modeler_test_run(key: str):
-    body = request.get_json(silent=True) or {}
     try:
+        body = params.json_body()
         answer = test_runs.start_test_run(actor(), key, _xml_of(body), body.get("data"))
     except ServiceError as exc:
         return _json_error(exc)
@@ -190,8 +193,8 @@ def modeler_test_run(key: str):
 
 @bp.post("/admin/modeler/<key>/test-run/step")
 def modeler_test_step(key: str):
-    body = request.get_json(silent=True) or {}
     try:
+        body = params.json_body()
         answer = test_runs.advance_test_run(
             actor(),
             key,

@@ -8,11 +8,11 @@ from io import BytesIO
 from flask import render_template, request, send_file
 from flask_babel import lazy_gettext
 
+from app import params
 from app.services import exports, registry_views
-from app.services.errors import BadRequest
 from app.services.registry_views import ExecutionChart, RegistryFilters
 from app.web import web_blueprint as bp
-from app.web.navigation import actor, arg
+from app.web.navigation import actor
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIGHT_LABELS = {
@@ -74,36 +74,20 @@ def project(project_id: int):
 
 def _filters(years: list[int]) -> RegistryFilters:
     """The list's filters from the query string; the newest year unless told otherwise."""
-    year = request.args.get("year", "")
-    if year == ALL_YEARS:
+    if request.args.get("year") == ALL_YEARS:
         fiscal_year = None
-    elif year:
-        fiscal_year = _number(year, "fiscal year")
     else:
-        fiscal_year = years[0] if years else None
-    department = arg("department")
+        fiscal_year = params.year("year", default=years[0] if years else None)
     return RegistryFilters(
         fiscal_year=fiscal_year,
-        department_id=_number(department, "department") if department else None,
-        light=_choice("light", registry_views.LIGHTS),
-        grade=_choice("grade", registry_views.GRADES),
-        status=_choice("status", registry_views.PROJECT_STATUSES),
-        search=arg("q"),
-        sort=request.args.get("sort", "code"),
-        page=_number(request.args.get("page") or "1", "page"),
+        department_id=params.record_id("department"),
+        light=params.choice("light", registry_views.LIGHTS),
+        grade=params.choice("grade", registry_views.GRADES),
+        status=params.choice("status", registry_views.PROJECT_STATUSES),
+        search=params.text("q"),
+        sort=params.choice("sort", registry_views.SORTS, "code"),
+        page=params.page(),
     )
-
-
-def _number(value: str, what: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise BadRequest(f"{what} 须为整数 (must be a whole number): {value}") from None
-
-
-def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
-    value = arg(name)
-    return value if value in allowed else None
 
 
 @bp.app_template_filter("light_label")

@@ -10,14 +10,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
-from app.models import fits_id
+from app import params
 from app.services import interventions, jobs, reminders, tracking
 from app.services.clock import now
-from app.services.errors import BadRequest
 from app.services.policy import may_start_on_behalf
 from app.web import filters
 from app.web import web_blueprint as bp
-from app.web.navigation import actor, arg, back_or, flag
+from app.web.navigation import actor, back_or
 
 PER_PAGE = 50
 
@@ -37,29 +36,25 @@ def tracking_context() -> dict:
     }
 
 
-def _int(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    if not value.isdigit() or not fits_id(int(value)):
-        raise BadRequest(_("“%(name)s” must be a whole number.", name=name))
-    return int(value)
+SORTS = (*tracking.BY_OPEN_TASK, *tracking.SUBMISSION_SORTS)
+# Any count a database integer holds: more days than the calendar has match nothing.
+MAX_WAITED_DAYS = 2**31 - 1
 
 
 def _filters() -> tracking.SubmissionFilter:
     return tracking.SubmissionFilter(
-        process=arg("process"),
-        version=_int("version"),
-        campaign_id=_int("campaign"),
-        fiscal_year=_int("year"),
-        status=arg("status"),
-        activity=arg("activity"),
-        role=arg("role"),
-        org_id=_int("org"),
-        assignee=arg("assignee"),
-        overdue=flag("overdue"),
-        waited_days=_int("waited"),
-        text=arg("q"),
+        process=params.text("process"),
+        version=params.record_id("version"),
+        campaign_id=params.record_id("campaign"),
+        fiscal_year=params.year("year"),
+        status=params.text("status"),
+        activity=params.text("activity"),
+        role=params.text("role"),
+        org_id=params.record_id("org"),
+        assignee=params.text("assignee"),
+        overdue=params.flag("overdue"),
+        waited_days=params.integer("waited", 0, MAX_WAITED_DAYS),
+        text=params.text("q"),
     )
 
 
@@ -67,8 +62,8 @@ def _filters() -> tracking.SubmissionFilter:
 def tracking_page():
     user = actor()
     chosen = _filters()
-    sort = request.args.get("sort", "waiting")
-    if request.args.get("export") == "xlsx":
+    sort = params.choice("sort", SORTS, "waiting")
+    if params.choice("export", ("xlsx",)):
         everything = tracking.search_submissions(user, chosen, sort, per_page=None)
         return send_file(
             BytesIO(tracking.submissions_workbook(everything.rows)),
@@ -76,11 +71,11 @@ def tracking_page():
             as_attachment=True,
             download_name="提交跟踪.xlsx",
         )
-    league_sort = request.args.get("league", "overdue")
+    league_sort = params.choice("league", tracking.LEAGUE_SORTS, "overdue")
     dashboard = tracking.tracking_dashboard(
         user, chosen.process, chosen.version, league_sort, chosen.campaign_id
     )
-    found = tracking.search_submissions(user, chosen, sort, _int("page") or 1, PER_PAGE)
+    found = tracking.search_submissions(user, chosen, sort, params.page(), PER_PAGE)
     return render_template(
         "tracking.html",
         dashboard=dashboard,
@@ -103,7 +98,7 @@ def retry_job(job_id: int):
 @bp.post("/tasks/<int:task_id>/remind")
 def remind_task(task_id: int):
     reminded = reminders.send_reminder(
-        actor(), task_id, (request.form.get("message") or "").strip() or None
+        actor(), task_id, (params.note("message", request.form) or "").strip() or None
     )
     names = "、".join(u.display_name for u in reminded) or "—"
     flash(_("Reminder sent to %(names)s.", names=names), "success")
@@ -113,7 +108,7 @@ def remind_task(task_id: int):
 @bp.post("/campaigns/<int:campaign_id>/remind-overdue")
 def remind_campaign_overdue(campaign_id: int):
     count = reminders.remind_overdue(
-        actor(), campaign_id, (request.form.get("message") or "").strip() or None
+        actor(), campaign_id, (params.note("message", request.form) or "").strip() or None
     )
     flash(_("Reminded the holders of %(n)s overdue tasks.", n=count), "success")
     return redirect(back_or("web.campaign", campaign_id=campaign_id))
@@ -122,7 +117,10 @@ def remind_campaign_overdue(campaign_id: int):
 @bp.post("/tasks/<int:task_id>/reassign")
 def reassign_task(task_id: int):
     task = interventions.reassign_task(
-        actor(), task_id, request.form.get("username", ""), request.form.get("reason")
+        actor(),
+        task_id,
+        params.text("username", request.form, ""),
+        params.note("reason", request.form),
     )
     flash(
         _("“%(name)s” now lies with %(user)s.", name=task.name, user=task.assignee.display_name),
@@ -141,6 +139,6 @@ INTERVENTIONS = {
 @bp.post("/instances/<int:instance_id>/<any(suspend, resume, terminate):action>")
 def intervene(instance_id: int, action: str):
     service, done = INTERVENTIONS[action]
-    service(actor(), instance_id, request.form.get("reason"))
+    service(actor(), instance_id, params.note("reason", request.form))
     flash(str(done), "success")
     return redirect(back_or("web.instance", instance_id=instance_id))

@@ -13,11 +13,12 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app import params
 from app.services import orgs, users
 from app.services.errors import ServiceError
 from app.services.policy import may_manage_users, require_can_manage_users
 from app.web import web_blueprint as bp
-from app.web.navigation import actor, arg
+from app.web.navigation import actor
 
 
 class UserForm(FlaskForm):
@@ -61,11 +62,13 @@ def _form_for(user, own_post: bool = True) -> UserForm:
 
 
 def _fields(form: UserForm) -> users.UserFields:
+    """The form's values; a name or an address with a control character or a line break
+    (which would end up in an e-mail header) is refused by the shared text check."""
     return users.UserFields(
-        display_name=form.display_name.data or "",
+        display_name=params.checked_text(form.display_name.data or "", "display_name"),
         org_id=form.org_id.data,
         role_codes=form.roles.data or [],
-        email=form.email.data,
+        email=params.checked_text(form.email.data or "", "email") or None,
     )
 
 
@@ -78,7 +81,7 @@ def _edit_page(user, form: UserForm, error: str | None = None, status: int = 200
 
 @bp.get("/admin/users")
 def admin_users():
-    query = arg("q")
+    query = params.text("q")
     return render_template("users.html", users=users.list_users(actor(), query), query=query)
 
 
@@ -89,7 +92,8 @@ def new_user():
     if not form.validate_on_submit():
         return _edit_page(None, form, status=400 if request.method == "POST" else 200)
     try:
-        user = users.create_user(actor(), form.username.data, _fields(form), form.password.data)
+        username = params.checked_text(form.username.data or "", "username")
+        user = users.create_user(actor(), username, _fields(form), form.password.data)
     except ServiceError as exc:
         return _edit_page(None, form, exc.message, exc.status)
     flash(

@@ -11,6 +11,8 @@ from __future__ import annotations
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app import params
+from app.models import MAX_ID
 from app.services import migration, process_audit, transfer, version_diff
 from app.services.diagram_views import definition_version, process_steps, versions_of
 from app.services.errors import BadRequest, LintFailed, NotFound
@@ -20,19 +22,12 @@ from app.web import web_blueprint as bp
 from app.web.navigation import actor
 
 
-def _int(value: str | None, name: str) -> int:
-    try:
-        return int(value or "")
-    except ValueError:
-        raise BadRequest(_("%(name)s must be a version number.", name=name)) from None
-
-
-def _optional_int(value: str | None) -> int | None:
-    if not value:
-        return None
-    if not value.isdigit():
-        raise NotFound(f"“{value}”不存在 (no such item)")
-    return int(value)
+def _version(name: str, default: int | None = None, source=None) -> int:
+    """A version number from the query (or `source`), `default` when absent."""
+    version = params.integer(name, 1, MAX_ID, default=default, source=source)
+    if version is None:
+        raise params.refuse(name, "须为版本号", "must be a version number")
+    return version
 
 
 @bp.app_template_global("process_log")
@@ -48,8 +43,8 @@ def process_diff(key: str):
     if not versions:
         raise NotFound(f"流程“{key}”未部署 (no such process)")
     newest = versions[0]
-    new = _int(request.args.get("new") or str(newest), _("New version"))
-    old = _int(request.args.get("old") or str(max(new - 1, 1)), _("Old version"))
+    new = _version("new", newest)
+    old = _version("old", max(new - 1, 1))
     diff = version_diff.diff_versions(actor(), key, old, new)
     return render_template("process_diff.html", key=key, diff=diff, versions=versions)
 
@@ -60,10 +55,10 @@ def process_migrate(key: str):
     versions = versions_of(key)
     if not versions:
         raise NotFound(f"流程“{key}”未部署 (no such process)")
-    source = _int(request.args.get("from") or str(versions[-1]), _("Old version"))
-    target = _int(request.args.get("to") or str(versions[0]), _("New version"))
-    activity = request.args.get("activity") or None
-    org_id = _optional_int(request.args.get("org"))
+    source = _version("from", versions[-1])
+    target = _version("to", versions[0])
+    activity = params.text("activity")
+    org_id = params.record_id("org")
     candidates = migration.plan_migration(actor(), key, source, target, activity, org_id)
     return render_template(
         "process_migrate.html",
@@ -83,22 +78,22 @@ def process_migrate(key: str):
 def process_migrate_submit(key: str):
     require_can_deploy(actor())  # rights before reading the form
     form = request.form
-    ids = [int(i) for i in form.getlist("instance") if i.isdigit()]
+    target = _version("to", source=form)
     result = migration.migrate_submissions(
         actor(),
         key,
-        _int(form.get("from"), _("Old version")),
-        _int(form.get("to"), _("New version")),
-        form.get("reason", ""),
-        form.get("activity") or None,
-        _optional_int(form.get("org")),
-        ids,
+        _version("from", source=form),
+        target,
+        params.note("reason", form) or "",
+        params.text("activity", form),
+        params.record_id("org", form),
+        params.record_ids("instance", form),
     )
     flash(
         _(
             "%(moved)s submissions moved to v%(version)s; %(refused)s left on their version.",
             moved=len(result.moved),
-            version=form.get("to"),
+            version=target,
             refused=len(result.refused),
         ),
         "success" if result.moved else "info",
@@ -126,7 +121,7 @@ def process_import_submit():
     require_can_deploy(actor())
     uploads = [(s.filename, s.read()) for s in request.files.getlist("files") if s.filename]
     try:
-        imported = transfer.import_process(actor(), uploads, request.form.get("comment") or None)
+        imported = transfer.import_process(actor(), uploads, params.note("comment", request.form))
     except (LintFailed, BadRequest) as exc:
         page = render_template("process_import.html", refused=exc, findings=exc.details or [])
         return page, 400
