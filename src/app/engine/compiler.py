@@ -29,6 +29,9 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 # Who hears of a task still open when its boundary timer falls due, unless the timer's
 # `escalateTo` property names other roles: the department above the holder, and finance.
 DEFAULT_ESCALATE_TO = ("budget_department", "finance_bureau")
+# A step's due period and a boundary timer's delay, in working days: more than a year is
+# no deadline anyone keeps, and beyond it a calendar walk (and at last the calendar) ends.
+MAX_DUE_IN = timedelta(days=366)
 ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
 
 
@@ -73,11 +76,21 @@ class CompiledProcess:
 
 
 def parse_due_in(text: str | None) -> timedelta | None:
-    """An ISO 8601 duration such as P10D or PT4H; None when absent. Raises ValueError."""
+    """An ISO 8601 duration such as P10D or PT4H, longer than zero and at most
+    MAX_DUE_IN; None when absent. Raises ValueError saying which rule it breaks."""
     if not text:
         return None
-    parsed = TimerEventDefinition.parse_iso_duration(text.strip())
-    return TimerEventDefinition.get_timedelta_from_start(parsed)
+    try:
+        parsed = TimerEventDefinition.parse_iso_duration(text.strip())
+        period = TimerEventDefinition.get_timedelta_from_start(parsed)
+    except Exception:  # SpiffWorkflow says "Invalid duration" as a bare Exception
+        raise ValueError(f"“{text[:40]}”不是 ISO 8601 时长，例如 P10D (not a duration)") from None
+    if not timedelta(0) < period <= MAX_DUE_IN:
+        raise ValueError(
+            f"“{text[:40]}”须长于零、至多 {MAX_DUE_IN.days} 天 "
+            f"(must be longer than zero and at most {MAX_DUE_IN.days} days)"
+        )
+    return period
 
 
 def _boundary_timers(root: etree._Element) -> dict[str, Escalation]:
@@ -104,12 +117,16 @@ def _boundary_timers(root: etree._Element) -> dict[str, Escalation]:
                 f"[{event_id}] 定时器时长 '{text}' 不是 ISO 8601 时长 (timer duration is not "
                 "an ISO 8601 duration such as P3D)"
             )
+        try:
+            after = parse_due_in(bare)
+        except ValueError as exc:
+            raise DiagramError(f"[{event_id}] 定时器时长 {exc}") from None
         duration.text = f'"{bare}"'
         roles = _extension_property(event, "escalateTo")
         to = tuple(r.strip() for r in re.split(r"[,，]", roles) if r.strip()) if roles else ()
         found[event.get("attachedToRef", "")] = Escalation(
             event_id=event_id,
-            after=parse_due_in(bare),
+            after=after,
             after_text=bare,
             to=to or DEFAULT_ESCALATE_TO,
         )
@@ -148,6 +165,8 @@ def compile_process(
         parser.add_bpmn_xml(root.getroottree(), filename)
         spec = parser.get_spec(process_ids[0])
         subprocess_specs = parser.get_subprocess_specs(process_ids[0])
+        # Serialising builds a workflow, which is where a broken spec shows.
+        serialized_spec = spec_dicts(spec, subprocess_specs)
     except ValidationException as exc:
         where = f" [{exc.id}]" if getattr(exc, "id", "") else ""
         raise DiagramError(f"{exc}{where}") from exc
@@ -168,10 +187,8 @@ def compile_process(
         due_text = props.get("dueIn")
         try:
             due_in = parse_due_in(due_text)
-        except Exception as exc:
-            raise DiagramError(
-                f"[{task_spec.bpmn_id}] dueIn '{due_text}' 不是 ISO 8601 时长 (not a duration)"
-            ) from exc
+        except ValueError as exc:
+            raise DiagramError(f"[{task_spec.bpmn_id}] dueIn {exc}") from exc
         escalation = escalations.get(task_spec.bpmn_id)
         if due_in is None and escalation is not None:
             due_in, due_text = escalation.after, escalation.after_text
@@ -194,5 +211,5 @@ def compile_process(
         spec=spec,
         subprocess_specs=subprocess_specs,
     )
-    compiled.serialized_spec = spec_dicts(spec, subprocess_specs)
+    compiled.serialized_spec = serialized_spec
     return compiled

@@ -52,7 +52,7 @@ def lint_bpmn(
         root = parse_xml(content)
     except DiagramError as exc:
         return None, [Finding("", "xml", str(exc))]
-    findings = _lint_expressions(root) + _lint_due_periods(root)
+    findings = _lint_engine_names(root) + _lint_expressions(root) + _lint_due_periods(root)
     for dmn_name, dmn in (decisions or {}).items():
         try:
             parse_xml(dmn)
@@ -159,12 +159,35 @@ def _lint_due_periods(root: etree._Element) -> list[Finding]:
         owner = prop.getparent().getparent().getparent()
         try:
             parse_due_in(prop.get("value"))
-        except Exception:
+        except ValueError as exc:
+            findings.append(Finding(owner.get("id", ""), "due-in", f"期限 dueIn {exc}"))
+    return findings
+
+
+# The names SpiffWorkflow gives the task specs it adds to every process (bpmn_process_spec,
+# TaskParser): a diagram element with one of them would silently take that spec's place,
+# e.g. a user task "End" ends the process when it is completed.
+ENGINE_NAMES = frozenset({"Start", "End", "Root"})
+ENGINE_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin", " [child]")
+
+
+def _lint_engine_names(root: etree._Element) -> list[Finding]:
+    findings = []
+    for element in root.iter(f"{{{BPMN_NS}}}*"):
+        ident = element.get("id")
+        if ident is None:
+            continue
+        if ident in ENGINE_NAMES or ident.endswith(ENGINE_SUFFIXES):
             findings.append(
                 Finding(
-                    owner.get("id", ""),
-                    "due-in",
-                    f"期限 dueIn“{prop.get('value')}”不是 ISO 8601 时长，例如 P10D",
+                    ident,
+                    "reserved-id",
+                    f"元素 id“{ident}”是流程引擎自用的名称，请改名 "
+                    f"(the id {ident} is a name the engine uses itself: rename it)",
                 )
+            )
+        elif not ident.strip() or any(c.isspace() for c in ident):
+            findings.append(
+                Finding(ident, "bad-id", f"元素 id“{ident}”不能含空白 (an id holds no white space)")
             )
     return findings

@@ -1,4 +1,6 @@
-"""Parsing untrusted BPMN XML: no DTDs, no entities, no network."""
+"""Parsing untrusted BPMN XML: UTF-8 only, no DTDs, no entities, no network."""
+
+import re
 
 from lxml import etree
 
@@ -7,12 +9,17 @@ from app.engine.errors import DiagramError
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
 )
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16 (and UTF-32 LE, which starts the same)
+_DECLARED = re.compile(rb"""\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
+SAVE_AS_UTF8 = "请用 UTF-8 编码另存后再上传 (save the file as UTF-8 and upload it again)"
 
 
 def parse_xml(content: bytes) -> etree._Element:
-    """Parse `content`, refusing any DOCTYPE (the door to entity-expansion attacks)."""
+    """Parse `content`, refusing any DOCTYPE (the door to entity-expansion attacks) and any
+    encoding but UTF-8."""
     if not content or not content.strip():
         raise DiagramError("文件为空 (the file is empty)")
+    require_utf8(content)
     try:
         tree = etree.fromstring(content, parser=_PARSER).getroottree()
     except etree.XMLSyntaxError as exc:
@@ -20,3 +27,28 @@ def parse_xml(content: bytes) -> etree._Element:
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise DiagramError("不允许 DTD 或实体声明 (DTD/entity declarations are refused)")
     return tree.getroot()
+
+
+def require_utf8(content: bytes) -> None:
+    """Diagrams are stored, compared and served as UTF-8 text, as bpmn-js and every BPMN
+    modeler write them. lxml would read a GBK, Latin-1 or UTF-16 file, but the text kept
+    would then either fail to decode or contradict its own declaration; so any other
+    encoding is refused, naming it, whether declared, marked or undeclared."""
+    if content.startswith(_WIDE_BOMS) or content.startswith(b"\x00\x00") or b"\x00" in content[:4]:
+        raise DiagramError(
+            f"文件是 UTF-16 或 UTF-32 编码 (the file is UTF-16 or UTF-32): {SAVE_AS_UTF8}"
+        )
+    declared = _DECLARED.match(content)
+    name = declared.group(1).decode("ascii", "replace").strip() if declared else ""
+    if name and name.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise DiagramError(
+            f"文件声明的编码是 {name[:40]} (the file declares {name[:40]}): {SAVE_AS_UTF8}"
+        )
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        raise DiagramError(
+            f"第 {line} 行有不是 UTF-8 的字节 (line {line} holds bytes that are not UTF-8): "
+            f"{SAVE_AS_UTF8}"
+        ) from None

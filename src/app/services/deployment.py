@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import func, select
 
 from app import engine
 from app.extensions import db
 from app.forms import check_schema
-from app.models import FormFile, ProcessDefinition, User
+from app.forms.documents import DocumentError, load_document
+from app.forms.validation import text_problem, unstorable_text
+from app.models import FormFile, ProcessDefinition, Task, User
 from app.services.clock import now
 from app.services.definitions import remember_compiled
 from app.services.errors import LintFailed
@@ -46,6 +46,7 @@ def deploy_definition(
     findings += form_findings
     if process is not None:
         findings += engine.lint_fields(bpmn, forms, process.key)
+        findings += _storage_findings(process, filename, [*form_files, *forms])
     errors = [f for f in findings if f.severity == engine.lint.ERROR]
     if errors or process is None:
         raise LintFailed(
@@ -87,6 +88,34 @@ def deploy_definition(
     return definition
 
 
+def _storage_findings(
+    process: engine.CompiledProcess, filename: str, form_names: list[str]
+) -> list[engine.Finding]:
+    """Names the database could not hold, found now rather than as a failed insert:
+    longer than their columns, or holding control characters (a file name ends up in a
+    Content-Disposition header, a step name in an e-mail subject)."""
+    # (element, what, value, its column, one line?): a label drawn on two lines is fine.
+    limits = [
+        ("", "文件名 (file name)", filename, ProcessDefinition.filename, True),
+        ("", "流程 id (process id)", process.key, ProcessDefinition.key, True),
+        ("", "流程名称 (process name)", process.name, ProcessDefinition.name, False),
+        *((n, "表单文件名 (form file name)", n, FormFile.filename, True) for n in form_names),
+    ]
+    for task in process.user_tasks.values():
+        limits.append((task.id, "任务 id (task id)", task.id, Task.activity_id, True))
+        limits.append((task.id, "任务名称 (task name)", task.name, Task.name, False))
+    findings = []
+    for element, what, value, column, one_line in limits:
+        length = column.type.length
+        if len(value) > length:
+            problem = f"超过 {length} 个字符 (longer than {length} characters)"
+        else:
+            problem = text_problem(value, one_line)
+        if problem:
+            findings.append(engine.Finding(element, "name", f"{what}“{value[:60]}”{problem}"))
+    return findings
+
+
 def _check_forms(
     process: engine.CompiledProcess | None,
     uploaded: dict[str, bytes],
@@ -108,13 +137,12 @@ def _check_forms(
                 )
                 continue
             try:
-                content = json.loads(raw)
-            except (ValueError, UnicodeDecodeError) as exc:
-                findings.append(
-                    engine.Finding(task.id, "form-invalid", f"表单文件“{filename}”不是 JSON: {exc}")
-                )
+                content = load_document(raw, f"表单文件“{filename}”")
+            except DocumentError as exc:
+                findings.append(engine.Finding(task.id, "form-invalid", str(exc)))
                 continue
-            problems = (
+            problems = [f"{e.path or '/'}: {e.message}" for e in unstorable_text(content)]
+            problems += (
                 ([] if isinstance(content, dict) else ["ui schema 必须是 JSON 对象"])
                 if is_ui
                 else check_schema(content)
