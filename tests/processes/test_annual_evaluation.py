@@ -346,3 +346,42 @@ def test_a_round_launched_by_finance_reaches_the_department_prefilled(user, proj
     assert form.data["project_code"] == CODE and form.data["adjusted_budget"] == 100
     assert form.data["approved_amount"] == 100 and form.data["unit_name"] == "县第一中学"
     assert inbox(user("dept2")) == []
+
+
+def test_a_key_evaluation_score_above_its_points_is_refused(user, project):
+    dept, finance = user("dept"), user("finance")
+    start(user)
+    complete_task(dept, the_task(dept, "fill_self_evaluation").id, self_report())
+    _, ready = complete_task(
+        finance,
+        the_task(finance, "finance_review_self_evaluation").id,
+        dict(FINANCE_PASS, key_evaluation=True, key_evaluator="finance"),
+    )
+    rows = key_rows((19, 18, 28, 27))
+    rows[1]["score"] = rows[1]["points"] + 5
+    with pytest.raises(ValidationFailed) as refused:
+        complete_task(
+            finance,
+            ready[0].id,
+            {"key_indicators": rows, "key_opinion": "过程管理薄弱", "key_report": KEY_REPORT},
+        )
+    assert [d["path"] for d in refused.value.details] == ["/key_indicators/1/score"]
+    assert refused.value.details[0]["message"] == "得分不得超过该项分值"
+
+
+def test_the_final_grade_is_computed_and_cannot_be_typed_over(user, project):
+    dept, finance = user("dept"), user("finance")
+    instance, _ = start(user)
+    complete_task(dept, the_task(dept, "fill_self_evaluation").id, self_report())
+    _, ready = complete_task(
+        finance, the_task(finance, "finance_review_self_evaluation").id, FINANCE_PASS
+    )
+    form = task_form(finance, ready[0].id)
+    assert form.data["final_grade"] == "优" and form.ui["final_grade"] == {"ui:readonly": True}
+    # A grade typed over the computed 优 is not taken: its tag then contradicts 优.
+    with pytest.raises(ValidationFailed) as refused:
+        complete_task(finance, ready[0].id, result("差", "取消预算"))
+    assert [d["path"] for d in refused.value.details] == ["/next_year_tag"]
+    db.session.rollback()
+    complete_task(finance, ready[0].id, result("差", "优先保障"))
+    assert find_project(CODE, YEAR).grade == "优"
