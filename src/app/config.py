@@ -103,8 +103,9 @@ def default_config(instance_path: str) -> dict:
         "STEP_TIME_LIMIT": float(os.environ.get("STEP_TIME_LIMIT", "3")),
         # Address space of the worker process that runs diagram code (RLIMIT_AS).
         "SCRIPT_MEMORY_MB": int(os.environ.get("SCRIPT_MEMORY_MB", "256")),
-        # Engine tasks (scripts, gateways, events) one step may pass before a wait state.
-        "ENGINE_STEP_LIMIT": int(os.environ.get("ENGINE_STEP_LIMIT", "1000")),
+        # Engine tasks (scripts, gateways, events) one step may pass before a wait state;
+        # at most 900 (SpiffWorkflow loses sight of deeper tasks, see engine/limits.py).
+        "ENGINE_STEP_LIMIT": int(os.environ.get("ENGINE_STEP_LIMIT", "500")),
         # The task data a script leaves (and any value diagram code hands out), as JSON,
         # with shared parts counted at every appearance.
         "SCRIPT_DATA_LIMIT_KB": int(os.environ.get("SCRIPT_DATA_LIMIT_KB", "1024")),

@@ -17,13 +17,19 @@ from typing import Any
 
 from app.engine.errors import LimitExceeded, ScriptError
 
+MAX_ENGINE_STEPS = 900
+"""SpiffWorkflow 3.2 does not see tasks more than 1,000 levels deep in a workflow's tree
+(TaskIterator's max_depth): a loop with no wait state that ran that far would look like
+a finished workflow, and be stored as one. Each engine task of a step adds a level
+(pruning between steps takes them away again), so a step must stop well before."""
+
 
 @dataclass(frozen=True)
 class Limits:
     script_seconds: float = 1.0  # one script or condition
     step_seconds: float = 3.0  # all the diagram code and engine work of one step
     memory_mb: int = 256  # address space of the process that runs diagram code
-    engine_steps: int = 1000  # engine tasks (scripts, gateways, events) one step may pass
+    engine_steps: int = 500  # engine tasks (scripts, gateways, events) one step may pass
     data_kb: int = 1024  # task data a script leaves, and any value it hands out, as JSON
     state_mb: int = 16  # the engine state a step stores
 
@@ -31,6 +37,11 @@ class Limits:
         for name, value in vars(self).items():
             if not value > 0:
                 raise ValueError(f"{name} must be positive, not {value!r}")
+        if self.engine_steps > MAX_ENGINE_STEPS:
+            raise ValueError(
+                f"engine_steps must be at most {MAX_ENGINE_STEPS}: SpiffWorkflow loses sight "
+                "of tasks deeper than that and would end the workflow silently"
+            )
 
     @property
     def data_bytes(self) -> int:
