@@ -140,6 +140,19 @@ def append_row(number: int, cell: str = "A"):
     return lambda xml: xml.replace(b"</sheetData>", row.encode() + b"</sheetData>")
 
 
+def append_cell(content: bytes):
+    cell = b'<row r="9"><c r="A9" t="inlineStr"><is>' + content + b"</is></c></row>"
+    return lambda xml: xml.replace(b"</sheetData>", cell + b"</sheetData>")
+
+
+# What openpyxl would turn into 30,000 objects, each a few hundred bytes: cell formats
+# in the styles, rich-text runs in one cell (KB zipped, seconds and MB to read).
+STYLES_BOMB = (
+    b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b'<cellXfs count="30000">' + b'<xf numFmtId="0" fontId="0"/>' * 30000 + b"</cellXfs>"
+    b"</styleSheet>"
+)
+RICH_TEXT = b"<r><rPr><b/></rPr><t>a</t></r>" * 10000
 LIMITS = uploads.WorkbookLimits(
     upload_bytes=5 << 20,
     zip=uploads.ZipLimits(members=50, member_bytes=2 << 20, total_bytes=2 << 20),
@@ -166,6 +179,8 @@ def hostile_workbooks() -> list:
         ("holds-row-1048576", with_sheet_xml(good, append_row(1048576)), "holds more than 1000"),
         ("holds-column-XFD", with_sheet_xml(good, append_row(4, "XFD")), "holds more than 20"),
         ("no-parts", zip_of({"hello.txt": b"hi"}), "no workbook parts"),
+        ("styles-bomb", zip_of({**members_of(good), "xl/styles.xml": STYLES_BOMB}), "style"),
+        ("rich-text-runs", with_sheet_xml(good, append_cell(RICH_TEXT)), "rich-text"),
         ("dtd", with_sheet_xml(good, _with_dtd), "DTD"),
         ("climbing-name", zip_of({**members_of(good), "../evil.xml": b"<x/>"}), "'..'"),
         ("absolute-name", zip_of({**members_of(good), "/etc/evil.xml": b"<x/>"}), "absolute"),
