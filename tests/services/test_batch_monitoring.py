@@ -14,7 +14,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Org, Project, Task
 from app.services import batch_monitoring, tasks
-from app.services.batch_monitoring import import_monitoring, monitoring_batch, monitoring_template
+from app.services.batch_monitoring import import_monitoring, monitoring_batch
+from app.services.batch_template import monitoring_template
 from app.services.campaigns import launch_campaign
 from app.services.clock import now
 from app.services.deployment import deploy_definition

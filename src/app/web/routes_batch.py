@@ -1,6 +1,7 @@
 """Batch filling of quarterly monitoring reports: the list, the Excel template, the upload.
 
-The checking and submitting live in `services.batch_monitoring`; these routes only
+The checking and submitting live in `services.batch_monitoring`, the template in
+`services.batch_template`; these routes only
 carry the file in and render what it found.
 """
 
@@ -11,6 +12,7 @@ from io import BytesIO
 from flask import render_template, request, send_file
 
 from app.services import batch_monitoring as batch
+from app.services.batch_template import monitoring_template
 from app.services.errors import BadRequest
 from app.services.uploads import workbook_limits
 from app.web import web_blueprint as bp
@@ -26,7 +28,7 @@ def batch_monitoring():
 
 @bp.get("/batch/monitoring/template.xlsx")
 def batch_monitoring_template():
-    content = batch.monitoring_template(actor())
+    content = monitoring_template(actor())
     return send_file(
         BytesIO(content), mimetype=XLSX, as_attachment=True, download_name="监控报告批量填报.xlsx"
     )
