@@ -118,10 +118,10 @@ def default_config(instance_path: str) -> dict:
         "IMPORT_ZIP_MAX_MEMBER_BYTES": int(os.environ.get("IMPORT_ZIP_MAX_MEMBER_MB", "5")) << 20,
         "IMPORT_ZIP_MAX_TOTAL_BYTES": int(os.environ.get("IMPORT_ZIP_MAX_TOTAL_MB", "20")) << 20,
         "XLSX_MAX_BYTES": int(os.environ.get("XLSX_MAX_MB", "5")) << 20,
-        "XLSX_MAX_UNPACKED_BYTES": int(os.environ.get("XLSX_MAX_UNPACKED_MB", "50")) << 20,
+        "XLSX_MAX_UNPACKED_BYTES": int(os.environ.get("XLSX_MAX_UNPACKED_MB", "10")) << 20,
         "XLSX_MAX_MEMBERS": int(os.environ.get("XLSX_MAX_MEMBERS", "200")),
-        "XLSX_MAX_ROWS": int(os.environ.get("XLSX_MAX_ROWS", "50000")),
-        "XLSX_MAX_COLUMNS": int(os.environ.get("XLSX_MAX_COLUMNS", "100")),
+        "XLSX_MAX_ROWS": int(os.environ.get("XLSX_MAX_ROWS", "20000")),
+        "XLSX_MAX_COLUMNS": int(os.environ.get("XLSX_MAX_COLUMNS", "50")),
     }
 
 
