@@ -1,8 +1,7 @@
 """Batch filling of quarterly monitoring reports: the list, the Excel template, the upload.
 
 The checking and submitting live in `services.batch_monitoring`, the template in
-`services.batch_template`; these routes only
-carry the file in and render what it found.
+`services.batch_template`; these routes only carry the file in and render what it found.
 """
 
 from __future__ import annotations
