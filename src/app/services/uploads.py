@@ -6,10 +6,12 @@ number of members, each member's and the whole request's unpacked size, member n
 (no `..`, no absolute path, no control character), encryption and compression method.
 Then every member is read once, streamed and thrown away, so a bad CRC or a truncated
 stream is found before a parser sees a byte. A workbook's XML parts are then scanned,
-streaming, with DTDs refused: a sheet's claimed dimension, its row numbers and its
-columns must fit the bounds before openpyxl reads a single row, because openpyxl pads
-every row to the claimed width and fills every missing row up to the claimed height (a
-sheet claiming A1:XFD1048576 is 17 billion cells to walk).
+streaming and building no tree, with DTDs refused: a sheet's claimed dimension, its row
+numbers and its columns must fit the bounds before openpyxl reads a single row, because
+openpyxl pads every row to the claimed width and fills every missing row up to the
+claimed height (a sheet claiming A1:XFD1048576 is 17 billion cells to walk), and no part
+may hold more of what openpyxl turns into objects (styles, rich text) than it can build
+in a moment.
 
 Whatever is wrong answers BadRequest naming the problem; nothing here changes data.
 """
@@ -38,12 +40,9 @@ MB = 1024 * 1024
 ZIP_SIGNATURE = b"PK\x03\x04"
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and old .xls
 # What Python's zipfile can unpack; anything else (Deflate64, AES as method 99...) is named.
-READABLE_METHODS = {
-    zipfile.ZIP_STORED: "stored",
-    zipfile.ZIP_DEFLATED: "deflate",
-    zipfile.ZIP_BZIP2: "bzip2",
-    zipfile.ZIP_LZMA: "lzma",
-}
+READABLE_METHODS = frozenset(
+    [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]
+)
 _CHUNK = 64 * 1024
 # openpyxl builds an object for every element of the parts it loads whole (styles,
 # names) and of a sheet's rich text and formatting: 100,000 cell formats cost it 4 s and
