@@ -133,3 +133,25 @@ def test_form_spec_is_cached_per_schema_and_ui(project_schema):
     again = form_spec(copy, {"summary": {"ui:widget": "textarea"}})
     assert again is first and again.form_class is first.form_class
     assert form_spec(project_schema).form_class is not first.form_class
+
+
+@pytest.mark.parametrize(
+    ("amount", "ok"), [(19.99, True), (0.07, True), (120.5, True), (2.675, False)]
+)
+def test_amounts_in_wan_yuan_take_two_decimals_counted_in_decimal(amount, ok):
+    schema = {"type": "object", "properties": {"a": {"type": "number", "multipleOf": 0.01}}}
+    errors = validate_data(schema, {"a": amount})
+    assert (errors == []) is ok, errors
+    if not ok:
+        assert errors[0].path == "/a" and "0.01" in errors[0].message
+
+
+def test_required_text_of_only_spaces_is_missing():
+    schema = {
+        "type": "object",
+        "required": ["goal"],
+        "properties": {"goal": {"type": "string", "minLength": 2}},
+    }
+    assert [(e.path, e.message) for e in validate_data(schema, {"goal": " \u3000 "})] == [
+        ("/goal", "必填项")
+    ]

@@ -11,9 +11,10 @@ import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from .caching import KeyedCache, canonical_key
@@ -30,6 +31,38 @@ class FieldError:
     message: str
 
 
+# Two keywords read as people mean them; every other keyword is jsonschema's own.
+def _decimal_multiple_of(validator: Any, step: Any, instance: Any, schema: Any) -> Iterator:
+    """``multipleOf`` in decimal, as people write amounts: jsonschema divides binary
+    floats, so 19.99 was refused as "not a multiple of 0.01" while 120.5 passed."""
+    if not validator.is_type(instance, "number"):
+        return
+    try:
+        exact = Decimal(str(instance)) % Decimal(str(step)) == 0
+    except (InvalidOperation, ArithmeticError):
+        exact = False
+    if not exact:
+        yield ValidationError(f"{instance!r} is not a multiple of {step}")
+
+
+def _required_and_filled(validator: Any, required: Any, instance: Any, schema: Any) -> Iterator:
+    """``required`` as a person means it: text of nothing but spaces is not an answer."""
+    if not validator.is_type(instance, "object"):
+        return
+    for name in required:
+        if name not in instance or _blank(instance[name]):
+            yield ValidationError(f"{name!r} is a required property")
+
+
+def _blank(value: Any) -> bool:
+    return isinstance(value, str) and not value.strip()
+
+
+DecimalValidator = validators.extend(
+    Draft202012Validator,
+    {"multipleOf": _decimal_multiple_of, "required": _required_and_filled},
+    version="draft2020-12-decimal",
+)
 _validators: KeyedCache[Draft202012Validator] = KeyedCache(maxsize=512)
 
 
@@ -37,7 +70,7 @@ def validator_for(schema: Mapping[str, Any]) -> Draft202012Validator:
     """A cached validator: building one re-walks the schema, validating is cheap."""
     return _validators.get_or_build(
         canonical_key(schema),
-        lambda: Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER),
+        lambda: DecimalValidator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER),
     )
 
 
@@ -139,7 +172,7 @@ def _field_errors(error: ValidationError) -> Iterator[FieldError]:
     # jsonschema reports "'x' is a required property" on the parent object; the
     # person needs the mark on the missing field itself.
     instance = error.instance if isinstance(error.instance, Mapping) else {}
-    names = [n for n in error.validator_value or [] if n not in instance]
+    names = [n for n in error.validator_value or [] if n not in instance or _blank(instance[n])]
     named = [n for n in names if error.message == f"{n!r} is a required property"]
     for name in named or names:
         yield FieldError(pointer([*path, name]), REQUIRED)
