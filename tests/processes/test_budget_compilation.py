@@ -575,3 +575,25 @@ def test_government_and_congress_returns_go_back_to_selection_with_their_opinion
     complete(user("gov"), "gov_review", {"gov_decision": "approve"})
     complete(user("congress"), "congress_approval", {"congress_decision": "approve"})
     assert the_task(user("finance"), "finance_reply")
+
+
+def test_experts_may_support_a_project_with_an_adjusted_amount(compilation, user):
+    start_as_unit(user)
+    through_department(user)
+    with pytest.raises(ValidationFailed) as refused:  # an adjustment says why
+        through_pre_evaluation(user, pre_eval_conclusion="调整后支持", suggested_amount=250)
+    assert [d["path"] for d in refused.value.details] == ["/pre_eval_opinion"]
+    db.session.rollback()
+    complete(
+        user("expert"),
+        "pre_evaluation",
+        {
+            **PRE_EVALUATION,
+            "pre_eval_conclusion": "调整后支持",
+            "suggested_amount": 250,
+            "pre_eval_opinion": "设备购置部分压缩 70 万元",
+        },
+    )
+    review = the_task(user("finance"), "finance_target_review")
+    prefill = task_form(user("finance"), review.id).data
+    assert (prefill["pre_eval_conclusion"], prefill["suggested_amount"]) == ("调整后支持", 250)
