@@ -1,8 +1,12 @@
 """Shared fixtures: an app on a fresh database holding the demo county and the fixture
 processes, and helpers to act as each demo account.
 
+The schema is migrated and the demo county seeded once per session, into a template that
+each test gets a copy of (tests/database_copies.py).
+
 Set TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run the
-database-backed tests on PostgreSQL instead of a SQLite file.
+database-backed tests on PostgreSQL instead of SQLite files: the tests' databases are then
+created beside that one, named after the pytest process, and dropped as the run ends.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from app import create_app
 from app.extensions import db
 from app.migrations import upgrade_schema
 from app.models import User
+from app.services.definitions import forget_versions
 from app.services.setup import create_demo_county, deploy_folder
+from database_copies import PostgresCopies, SqliteCopies
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -49,11 +55,17 @@ def make_config(database_url: str, **extra) -> dict:
 
 
 def reset_database() -> None:
-    """An empty schema at the newest migration."""
+    """An empty schema at the newest migration, whatever the database held before (the
+    tests' databases start as copies of the seeded template)."""
+    db.session.remove()
     if db.engine.dialect.name == "postgresql":
         with db.engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
+    elif db.engine.url.database not in (None, "", ":memory:"):
+        db.engine.dispose()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(db.engine.url.database + suffix).unlink(missing_ok=True)
     upgrade_schema()
 
 
@@ -62,14 +74,34 @@ def seed_demo() -> None:
     deploy_folder(FIXTURES / "processes", FIXTURES / "forms")
 
 
+@pytest.fixture(scope="session")
+def database_copies(tmp_path_factory):
+    """The session's template database, migrated and seeded once, and how to copy it.
+
+    Seeded with make_config's settings (the cheap password hash, the fixture processes)
+    at the real time: nothing in the demo county depends on a test's clock or settings.
+    """
+    folder = tmp_path_factory.mktemp("template")
+    copies = PostgresCopies(POSTGRES_URL) if POSTGRES_URL else SqliteCopies(folder)
+    try:
+        template = create_app(make_config(copies.template_url))
+        template.instance_path = str(folder / "instance")
+        with template.app_context():
+            upgrade_schema()
+            seed_demo()
+            db.session.remove()
+            db.engine.dispose()  # PostgreSQL copies a template only while nobody is on it
+        yield copies
+    finally:
+        copies.close()
+
+
 @pytest.fixture
-def database_url(tmp_path) -> str:
-    if POSTGRES_URL:
-        url = POSTGRES_URL
-        if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://") :]
-        return url
-    return f"sqlite:///{tmp_path / 'test.db'}"
+def database_url(database_copies, tmp_path):
+    """This test's own database: a fresh copy of the demo county and fixture processes."""
+    url = database_copies.copy(tmp_path)
+    yield url
+    database_copies.drop(url)
 
 
 @pytest.fixture
@@ -77,12 +109,12 @@ def app(database_url, tmp_path):
     app = create_app(make_config(database_url))
     app.instance_path = str(tmp_path / "instance")
     with app.app_context():
-        reset_database()
-        seed_demo()
-        db.session.remove()
         yield app
         db.session.remove()
         db.engine.dispose()
+    # Every copy deploys the same versions at the same moment, so their in-memory caches
+    # would carry over; a test that rewrites a deployed form in place must not leak it.
+    forget_versions()
 
 
 @pytest.fixture

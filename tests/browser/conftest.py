@@ -13,7 +13,8 @@ import pytest
 
 from app import create_app
 from app.extensions import db
-from conftest import make_config, reset_database, seed_demo
+from app.services.definitions import forget_versions
+from conftest import make_config
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 OUTPUT = Path(__file__).parents[2] / "test-output"
@@ -33,13 +34,10 @@ def app(database_url, tmp_path):
     """As the root fixture, but with CSRF on: the browser posts forms as a person would."""
     app = create_app(make_config(database_url, WTF_CSRF_ENABLED=True))
     app.instance_path = str(tmp_path / "instance")
-    with app.app_context():
-        reset_database()
-        seed_demo()
-        db.session.remove()
     yield app
     with app.app_context():
         db.engine.dispose()
+    forget_versions()  # as the root fixture does: no cached version outlives its test
 
 
 @pytest.fixture(scope="session")
