@@ -204,20 +204,24 @@ def test_new_project_goes_through_pre_evaluation_review_selection_and_is_approve
     assert reply.due_at == work_calendar().due_after(reply.created_at, timedelta(days=20))
     prefill = task_form(user("finance"), reply.id).data
     assert prefill["indicators"] == INDICATORS and prefill["approved_amount"] == 300
-    final = [dict(INDICATORS[0], target="13"), INDICATORS[1]]
+    # After the congress's approval, 批复 cannot change the money or the targets.
+    assert task_form(user("finance"), reply.id).ui["approved_amount"] == {"ui:readonly": True}
     complete(
         user("finance"),
         "finance_reply",
         {
-            "approved_amount": 300,
-            "indicators": final,
+            "approved_amount": 999,
+            "indicators": [dict(INDICATORS[0], target="13"), INDICATORS[1]],
             "reply_date": "2027-02-10",
         },
     )
 
     project = find_project("JY-2027-001", 2027)
     assert project.status == "approved" and project.approved_amount == 300
-    assert project.indicators == final and project.special_fund_total == 2000
+    assert [{k: v for k, v in row.items() if k != "_row"} for row in project.indicators] == (
+        INDICATORS
+    )
+    assert project.special_fund_total == 2000
 
     assert tasks_at(user("dept2"), "dept_reply_to_unit") == []
     dept_reply = the_task(user("dept"), "dept_reply_to_unit")

@@ -52,7 +52,8 @@ PROPOSED = [
         "period": "年度",
     },
 ]
-# Finance's reply raises the classroom target: what is approved is what counts from then on.
+# Finance's target review has the department raise the classroom target before the budget
+# goes to the government and the congress: what is approved is what counts from then on.
 APPROVED = [dict(PROPOSED[0], target="13"), PROPOSED[1], PROPOSED[2]]
 
 
@@ -105,18 +106,6 @@ QUARTERS = {
 }
 
 
-@pytest.fixture
-def clock(app):
-    current = {"at": datetime(2026, 9, 1, 9)}
-    app.config["CLOCK"] = lambda: current["at"]
-
-    def move(at: datetime) -> None:
-        current["at"] = at
-
-    yield move
-    app.config["CLOCK"] = None
-
-
 def the_task(actor, process: str, activity: str):
     tasks = [t for t in list_inbox(actor, process=process).tasks if t.activity_id == activity]
     assert len(tasks) == 1, f"{actor.username} should have one {activity}, has {len(tasks)}"
@@ -157,6 +146,22 @@ def compile_and_approve_2027(user, clock) -> None:
     review = the_task(finance, key, "finance_target_review")
     prefill = task_form(finance, review.id).data
     assert prefill["pre_eval_score"] == 88 and prefill["indicators"] == PROPOSED
+    complete(
+        finance,
+        key,
+        "finance_target_review",
+        {"target_grade": "中", "target_opinion": "改造教室数量目标偏低，请按实际需要提高"},
+    )
+    complete(
+        dept,
+        key,
+        "dept_revise_targets",
+        {
+            "annual_goal": project_form(2027, "新增", 320)["annual_goal"],
+            "indicators": APPROVED,
+            "revision_note": "改造教室数量提高到 13 间",
+        },
+    )
     complete(finance, key, "finance_target_review", {"target_grade": "优"})
     rank = the_task(finance, key, "rank_and_select")
     prefill = task_form(finance, rank.id).data
@@ -168,19 +173,17 @@ def compile_and_approve_2027(user, clock) -> None:
         {"funded": "yes", "priority_rank": 1, "approved_amount": 300},
     )
 
-    clock(datetime(2027, 1, 15, 9))
+    clock.at = datetime(2027, 1, 15, 9)
     complete(user("gov"), key, "gov_review", {"gov_decision": "approve"})
     complete(user("congress"), key, "congress_approval", {"congress_decision": "approve"})
-    clock(datetime(2027, 1, 25, 9))
+    clock.at = datetime(2027, 1, 25, 9)
     reply = the_task(finance, key, "finance_reply")
-    assert task_form(finance, reply.id).data["indicators"] == PROPOSED
+    assert task_form(finance, reply.id).data["indicators"] == APPROVED
     complete(
         finance,
         key,
         "finance_reply",
         {
-            "approved_amount": 300,
-            "indicators": APPROVED,
             "reply_date": "2027-01-25",
             "reply_doc_no": "县财预〔2027〕12号",
         },
@@ -232,7 +235,7 @@ def monitor_the_year(user, clock) -> None:
     key = "quarterly_monitoring"
     project = find_project(CODE, 2027)
     for quarter, (at, _spent, _done, light) in QUARTERS.items():
-        clock(at)
+        clock.at = at
         launch = launch_campaign(finance, key, 2027, quarter=quarter)
         assert [i.round_item for i in launch.started] == [CODE]
         assert launch.started[0].project_id == project.id
@@ -297,7 +300,7 @@ def monitor_the_year(user, clock) -> None:
 def evaluate_the_year(user, clock) -> None:
     dept, finance = user("dept"), user("finance")
     key = "annual_evaluation"
-    clock(datetime(2028, 2, 20, 9))
+    clock.at = datetime(2028, 2, 20, 9)
     launch = launch_campaign(finance, key, 2027)
     assert [i.round_item for i in launch.started] == [CODE]
     assert list_inbox(user("dept2"), process=key).tasks == []
@@ -382,7 +385,7 @@ def evaluate_the_year(user, clock) -> None:
 def ask_for_an_addition(user, clock) -> None:
     unit = user("unit")
     key = "midyear_adjustment"
-    clock(datetime(2028, 3, 2, 9))
+    clock.at = datetime(2028, 3, 2, 9)
     instance, _ = start_instance(unit, key, title="教室改造追加")
     instance, ready = complete(
         unit,
@@ -428,7 +431,7 @@ def ask_for_an_addition(user, clock) -> None:
 def select_next_year(user, clock) -> None:
     unit, dept, finance = user("unit"), user("dept"), user("finance")
     key = "budget_compilation"
-    clock(datetime(2028, 6, 1, 9))
+    clock.at = datetime(2028, 6, 1, 9)
     launch = launch_campaign(finance, key, 2028)
     assert [i.round_item for i in launch.started] == [CODE]
 
@@ -461,6 +464,7 @@ def select_next_year(user, clock) -> None:
 def test_one_project_through_compilation_monitoring_evaluation_adjustment_and_next_year(
     deployed, user, clock
 ):
+    clock.at = datetime(2026, 9, 1, 9)  # compilation starts the autumn before the year
     deployed(
         "budget_compilation", "quarterly_monitoring", "annual_evaluation", "midyear_adjustment"
     )
