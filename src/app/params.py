@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from flask import request
+from flask.json.provider import DefaultJSONProvider
 
 from app.forms.documents import DocumentError, load_document
 from app.forms.validation import text_problem
@@ -188,6 +189,17 @@ def reference(value: Any, name: str) -> int | str | None:
     if value.isascii() and value.isdigit():
         return in_range(value, name, 1, MAX_ID)
     return value
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, reading as load_document does: every `request.get_json()` in the app
+    and in its libraries (Flask-WTF reads a JSON post into any form) refuses NaN,
+    Infinity, text that is not UTF-8 and over-deep nesting. Those raise a ValueError,
+    which Flask answers as 400 (or, with `silent=True`, reads as no body), instead of a
+    RecursionError deep in the decoder."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return load_document(s)
 
 
 def json_body(required: bool = False) -> dict:

@@ -51,6 +51,8 @@ HOSTILE = (
     "a\r\nSet-Cookie: x=1",
     "%",
     "'\"<script>",
+    "[" * 50_000 + "]" * 50_000,  # JSON nested past any recursion limit
+    '{"type": "object", "properties": {"a": NaN}}',  # a form schema that is not JSON
 )
 # Path segments: ids beyond the id columns, and text no database key holds.
 HOSTILE_IDS = ("99999999999999999999999", str(2**63), str(2**31), "-1", "1e400")

@@ -54,7 +54,8 @@ def _query(name: str, description: str, schema: dict | None = None) -> dict:
     }
 
 
-_FLAG = {"type": "string", "enum": ["1", "0", "true", "false", "yes", "no"]}
+_FLAG = {"type": "string", "enum": ["1", "0", "true", "false", "yes", "no", "on", "off"]}
+_BAD_QUERY = {"400": _error("A query parameter is not what it must be; the message names it")}
 _TASK_ID = _id_param("task_id", "The task's id (as listed by GET /tasks).")
 _INSTANCE_ID = _id_param("instance_id", "The submission's (process instance's) id.")
 
@@ -419,8 +420,12 @@ _INSTANCE_LIST_PARAMS = [
     _query("activity", "Only submissions with an open task at this activity id."),
     _query("org", "Org code or id."),
     _query("overdue", "1: only submissions with an overdue open task.", _FLAG),
-    _query("limit", "Page size (default 200, at most 1000).", {"type": "integer", "minimum": 1}),
-    _query("offset", "Rows to skip.", {"type": "integer", "minimum": 0}),
+    _query(
+        "limit",
+        "Page size (default 200, at most 1000).",
+        {"type": "integer", "minimum": 1, "maximum": 1000},
+    ),
+    _query("offset", "Rows to skip.", {"type": "integer", "minimum": 0, "maximum": 10**9}),
 ]
 
 PATHS: dict[str, Any] = {
@@ -509,7 +514,11 @@ PATHS: dict[str, Any] = {
             "operationId": "listTasks",
             "summary": "The caller's visible ready tasks (the inbox)",
             "parameters": _TASK_LIST_PARAMS,
-            "responses": {"200": _json(_array("Task"), "Ready tasks"), **_UNAUTHORIZED},
+            "responses": {
+                "200": _json(_array("Task"), "Ready tasks"),
+                **_BAD_QUERY,
+                **_UNAUTHORIZED,
+            },
         }
     },
     "/tasks/{task_id}": {
@@ -580,7 +589,7 @@ PATHS: dict[str, Any] = {
             "parameters": _INSTANCE_LIST_PARAMS,
             "responses": {
                 "200": _json(_array("InstanceSummary"), "Submissions"),
-                "400": _error("A query parameter is not a number"),
+                **_BAD_QUERY,
                 **_UNAUTHORIZED,
                 "404": _error("No such org"),
             },
@@ -603,7 +612,11 @@ PATHS: dict[str, Any] = {
             "operationId": "trackingSummary",
             "summary": "Per process step: open tasks, overdue ones, since when the oldest",
             "parameters": [_query("process", "Process key.")],
-            "responses": {"200": _json(_array("TrackingRow"), "Rows"), **_UNAUTHORIZED},
+            "responses": {
+                "200": _json(_array("TrackingRow"), "Rows"),
+                **_BAD_QUERY,
+                **_UNAUTHORIZED,
+            },
         }
     },
     "/deployments": {

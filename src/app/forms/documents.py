@@ -34,7 +34,9 @@ def load_document(raw: bytes | str, what: str = "") -> Any:
                 f"(not UTF-8: byte {exc.start} cannot be read)"
             ) from None
     try:
-        value = json.loads(raw, parse_constant=_not_a_number, parse_float=_finite)
+        value = json.loads(
+            raw, parse_constant=_not_a_number, parse_float=_finite, parse_int=_finite_int
+        )
     except DocumentError:
         raise
     except RecursionError:
@@ -65,11 +67,25 @@ def deeper_than(value: Any, limit: int) -> tuple | None:
 
 
 def _too_deep(what: str) -> str:
-    return f"{what} 嵌套超过 {MAX_DEPTH} 层 ({what} is nested more than {MAX_DEPTH} levels deep)"
+    return f"{what}嵌套超过 {MAX_DEPTH} 层 (nested more than {MAX_DEPTH} levels deep)"
 
 
 def _not_a_number(name: str) -> float:
     raise DocumentError(f"JSON 中不能有 {name} ({name} is not JSON: send a number or null)")
+
+
+def _finite_int(text: str) -> int:
+    value = int(text)
+    if len(text) > 300 and not math.isfinite(_as_float(value)):
+        raise DocumentError(f"数字 {text[:40]}… 超出范围 (the number {text[:40]}… is out of range)")
+    return value
+
+
+def _as_float(value: int) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
 def _finite(text: str) -> float:

@@ -93,7 +93,7 @@ def validate_data(schema: dict, data: dict) -> list[FieldError]:
 
 
 UNSTORABLE = "含有无法保存的字符（NUL 或不成对的代理字符）(text with NUL or lone surrogates)"
-NOT_FINITE = "须为有限的数字 (must be a finite number, not NaN or Infinity)"
+NOT_FINITE = "须为有限范围内的数字 (must be a finite number, not NaN, Infinity or beyond 1e308)"
 TOO_DEEP = f"嵌套超过 {MAX_DEPTH} 层 (nested more than {MAX_DEPTH} levels deep)"
 
 
@@ -101,8 +101,9 @@ def unstorable_text(value: Any, path: tuple = ()) -> Iterator[FieldError]:
     """What no database stores, as field errors rather than a failure at the commit: NUL
     characters (PostgreSQL refuses them) and lone UTF-16 surrogates (what a JSON "\\ud800"
     escape or invalid UTF-8 decodes to, which cannot be encoded back), in keys and values;
-    NaN and Infinity (not JSON: PostgreSQL refuses them, and a web form's number field
-    reads "nan" and "inf"); and nesting deeper than MAX_DEPTH, which every recursive
+    NaN, Infinity and numbers beyond a double's range (not JSON: PostgreSQL refuses the
+    first two, JavaScript reads the last as Infinity, and a web form's number field reads
+    "nan", "inf" and "1e400"); and nesting deeper than MAX_DEPTH, which every recursive
     reader after this one (jsonschema, the engine, the serialiser) would fail on.
 
     Every write of submitted data goes through here: task data (validate_data), start
@@ -115,8 +116,8 @@ def unstorable_text(value: Any, path: tuple = ()) -> Iterator[FieldError]:
         if isinstance(item, str):
             if not _storable(item):
                 yield FieldError(pointer(list(where)), UNSTORABLE)
-        elif isinstance(item, float):
-            if not math.isfinite(item):
+        elif isinstance(item, int | float) and not isinstance(item, bool):
+            if not finite_number(item):
                 yield FieldError(pointer(list(where)), NOT_FINITE)
         elif isinstance(item, Mapping | list | tuple):
             if len(where) - len(path) >= MAX_DEPTH:
@@ -147,6 +148,15 @@ def text_problem(text: str, one_line: bool = True) -> str | None:
     if one_line and LINE_BREAK.search(text):
         return "须为一行文字 (must be one line of text)"
     return None
+
+
+def finite_number(value: int | float) -> bool:
+    """Whether `value` is a number every JSON reader reads as itself: a JavaScript client
+    reads 1e400 (or an integer of 400 digits) as Infinity, and Python's float() fails."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def too_deep(value: Any) -> bool:

@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.forms import FormSchemaError, FormSpec, form_spec
+from app.forms.documents import DocumentError, load_document
 from app.models import FormDraft, FormEvent, User
 from app.services.clock import now
 from app.services.definitions import latest_definitions
@@ -255,8 +256,8 @@ def saved_form_names() -> list[str]:
 
 def _parse(text: str, what: str) -> Any:
     try:
-        return json.loads(text)
-    except ValueError as exc:
+        return load_document(text)  # strictly: no NaN, no nesting past what anything reads
+    except DocumentError as exc:
         problem = f"{what} 不是有效的 JSON：{exc}"
         raise BadRequest(f"{what} 不是有效的 JSON (not JSON)", details=[problem]) from exc
 
