@@ -18,8 +18,12 @@ completing BENCH_BURST_TASKS tasks (default 2,000; 20,000 with BENCH_SCALE=1).
 The job worker (benchmarks/jobs.py): `flask worker --once` draining BENCH_JOBS (default
 1,000) due escalations, on SQLite and PostgreSQL: throughput, each run once, peak RSS.
 
-BENCH_ONLY=engine,api,jobs,scale,burst runs only the named sections (the bare engine's
-reference step is always measured, so every figure has its baseline beside it).
+The cost of the bounds on diagram code (benchmarks/sandbox_bounds.py): each kind of
+script and condition call, and a step with a script task, run in-process (RestrictedPython
+in the host, unbounded) and as the engine runs them (inline or in a worker process).
+
+BENCH_ONLY=engine,api,jobs,scale,burst,sandbox runs only the named sections (the bare
+engine's reference step is always measured, so every figure has its baseline beside it).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from http_api import (  # noqa: E402
     sqlite_url,
 )
 from jobs import run_worker_drain  # noqa: E402
+from sandbox_bounds import per_call, step_with_a_script  # noqa: E402
 from scale import ensure_seeded, run_queries, tune  # noqa: E402
 
 API_RATIO_BAR = 4.0
@@ -128,6 +133,9 @@ def main() -> int:
             )
         )
 
+    if wanted("sandbox"):
+        _sandbox(report)
+
     if wanted("api"):
         peaks = []
         with tempfile.TemporaryDirectory(prefix="bench-sqlite-") as folder:
@@ -157,6 +165,28 @@ def main() -> int:
     failed = [f.name for f in figures if f.passed is False]
     print(f"# {len(figures)} figures, {len(failed)} below their bar")
     return 1 if failed else 0
+
+
+def _sandbox(report) -> None:
+    """Per call: RestrictedPython in the host (no bound holds) | as the engine runs it."""
+    for cost in per_call():
+        report(
+            Figure(
+                f"sandbox bounds: {cost.label}",
+                f"{cost.in_process_us:.1f} | {cost.ours_us:.1f} us",
+                "in-process | ours",
+                None,
+            )
+        )
+    in_process, ours = step_with_a_script()
+    report(
+        Figure(
+            "sandbox bounds: engine step with a script task",
+            f"{in_process:.2f} | {ours:.2f} ms",
+            f"in-process | ours: {ours / in_process:.2f}x",
+            None,
+        )
+    )
 
 
 def _jobs(report, admin_url: str) -> None:

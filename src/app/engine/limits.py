@@ -30,7 +30,7 @@ class Limits:
     step_seconds: float = 3.0  # all the diagram code and engine work of one step
     memory_mb: int = 256  # address space of the process that runs diagram code
     engine_steps: int = 500  # engine tasks (scripts, gateways, events) one step may pass
-    data_kb: int = 1024  # task data a script leaves, and any value it hands out, as JSON
+    data_kb: int = 1024  # task data a script leaves, any value it hands out: JSON text
     state_mb: int = 16  # the engine state a step stores
 
     def __post_init__(self) -> None:
@@ -44,7 +44,8 @@ class Limits:
             )
 
     @property
-    def data_bytes(self) -> int:
+    def data_chars(self) -> int:
+        """The data limit in characters of JSON text (a KB is 1,024 of them)."""
         return self.data_kb * 1024
 
     @property

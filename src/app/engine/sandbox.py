@@ -115,9 +115,12 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         """
         compiled(script, "exec")  # refused code fails here, without a worker
         seconds, too_long = time_for_call(self.limits, "script")
-        left = self._in_worker("exec", script, context, external_context, seconds, too_long)
-        context.clear()
-        context.update(left)
+        changed, deleted = self._in_worker(
+            "exec", script, context, external_context, seconds, too_long
+        )
+        context.update(changed)
+        for name in deleted:
+            context.pop(name, None)
         return True
 
     def _inline(
@@ -141,7 +144,7 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         too_long: str,
     ) -> Any:
         request = Request(
-            mode, source, dict(context), dict(external or {}), seconds, self.limits.data_bytes
+            mode, source, dict(context), dict(external or {}), seconds, self.limits.data_chars
         )
         kind = "script" if mode == "exec" else "condition"
         try:

@@ -10,7 +10,7 @@ Imported by the worker process too: nothing here may import the engine or SpiffW
 
 from __future__ import annotations
 
-import json
+import math
 import traceback
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
@@ -111,55 +111,113 @@ def write_back(
         context[key] = value
 
 
+class _Unstorable(Exception):
+    """Why a value cannot be stored (its text is the reason)."""
+
+
 class _TooLarge(Exception):
     pass
 
 
-class _Circular(Exception):
-    pass
+MAX_INT_DIGITS = 4300
+"""Python's own limit on converting an int to text (sys.int_info), which storing does."""
+_CONTAINERS = (dict, list, tuple, set, frozenset)
+_KEY_TYPES = (str, int, float, bool, type(None))
 
 
-def storable(value: Any, limit_bytes: int, what: str) -> Any:
-    """`value` as the host may receive it, if it can be stored in at most `limit_bytes`.
+def storable(value: Any, limit: int, what: str) -> Any:
+    """`value` as the host may receive it, if its JSON text is at most `limit` characters.
 
-    Measured as the JSON it is stored as, with shared parts counted every time they
-    appear: `c = [b] * 100` of `b = [a] * 1000` is a hundred thousand copies of `a`
+    Measured as the JSON text it is stored as, with shared parts counted every time
+    they appear: `c = [b] * 100` of `b = [a] * 1000` is a hundred thousand copies of `a`
     once stored, and so is refused here, in the bounded worker, rather than multiplied
     when the host serialises it. Values of other types than KEPT_TYPES become their
-    text. Raises ScriptError.
+    text, as storing would make them. Raises ScriptError.
     """
-    too_large = f"{what} would take more than the {limit_bytes // 1024:,} KB allowed"
-    # First a walk that adds up each shared part once per appearance but visits it once
-    # (so it stops early however much is shared); then JSON itself, now known to be at
-    # most a few times the limit, gives the exact size and finds unusual values.
+    kind = type(value)
+    if kind is bool or value is None or (kind is str and len(value) < 256):
+        return value  # a condition's usual answer: nothing to measure
     try:
-        _expanded_size(value, limit_bytes)
+        odd = _measure(value, limit)
     except _TooLarge:
-        raise ScriptError(too_large) from None
-    except _Circular:
-        raise ScriptError(f"{what} cannot be stored: it contains itself") from None
+        allowed = f"{limit // 1024:,} KB"
+        raise ScriptError(f"{what} would take more than the {allowed} allowed") from None
+    except _Unstorable as exc:
+        raise ScriptError(short(f"{what} cannot be stored: {exc}")) from None
     except RecursionError:
         raise ScriptError(f"{what} cannot be stored: it is nested too deeply") from None
+    return _replaced(value, odd) if odd else value
+
+
+def _measure(value: Any, limit: int) -> dict[int, Any]:
+    """Walk `value` once, adding up its JSON length with each shared container counted at
+    every appearance but walked once, so that however much is shared the walk stops as
+    soon as the length passes `limit` (raising _TooLarge). Refuses (_Unstorable) what JSON
+    cannot hold; answers the values of other types, which will be stored as their text.
+
+    Lengths are JSON's own in characters, but for the quotes escaped inside text and
+    the values of KEPT_TYPES (stored as their text in a small object).
+    """
+    sizes: dict[int, int] = {}
     odd: dict[int, Any] = {}
 
-    def default(obj: Any) -> Any:
-        if isinstance(obj, set | frozenset):
-            return list(obj)  # and so its members are looked at too
-        if type(obj) not in KEPT_TYPES:
+    def size(obj: Any) -> int:
+        kind = type(obj)
+        if kind is str:
+            return len(obj) + 2
+        if kind is int:
+            text = _text(obj)
+            if len(text) > MAX_INT_DIGITS:
+                raise _Unstorable(f"a number of more than {MAX_INT_DIGITS} digits")
+            return len(text)
+        if kind is float:
+            if obj != obj or obj in (math.inf, -math.inf):
+                raise _Unstorable(f"{obj} is not a number JSON can hold")
+            return len(repr(obj))
+        if kind is bool or obj is None:
+            return 5 if obj is False else 4
+        if kind in _CONTAINERS:
+            known = sizes.get(id(obj))
+            if known is not None:
+                if known < 0:
+                    raise _Unstorable("it contains itself")
+                return known
+            sizes[id(obj)] = -1  # being walked: met again inside itself, it is a cycle
+            total = 1  # the brackets, and a comma between items
+            if kind is dict:
+                for key, item in obj.items():
+                    if type(key) is str:
+                        total += len(key) + 4
+                    elif type(key) in _KEY_TYPES:
+                        total += len(str(key)) + 4
+                    else:
+                        kind_name = type(key).__name__
+                        raise _Unstorable(f"keys must be text or numbers, not {kind_name}")
+                    total += len(item) + 2 if type(item) is str else size(item)
+                    if total > limit:
+                        raise _TooLarge
+            else:
+                for item in obj:
+                    total += (len(item) + 3) if type(item) is str else size(item) + 1
+                    if total > limit:
+                        raise _TooLarge
+            total = max(total, 2)
+            sizes[id(obj)] = total
+            return total
+        if kind not in KEPT_TYPES:
             odd[id(obj)] = obj
-        return str(obj)
+        return len(str(obj)) + 2
 
+    if size(value) > limit:
+        raise _TooLarge
+    return odd
+
+
+def _text(number: int) -> str:
     try:
-        text = json.dumps(
-            value, default=default, ensure_ascii=False, allow_nan=False, separators=(",", ":")
-        )
-    except MemoryError:
-        raise ScriptError(too_large) from None
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise ScriptError(short(f"{what} cannot be stored: {exc}")) from None
-    if len(text) > limit_bytes or len(text.encode()) > limit_bytes:
-        raise ScriptError(too_large)
-    return _replaced(value, odd) if odd else value
+        return str(number)
+    except ValueError:  # past sys.int_info's limit: too long to store by definition
+        return "9" * (MAX_INT_DIGITS + 1)
 
 
 def _replaced(value: Any, odd: dict[int, Any]) -> Any:
@@ -170,41 +228,3 @@ def _replaced(value: Any, odd: dict[int, Any]) -> Any:
     if type(value) in (list, tuple, set, frozenset):
         return type(value)(_replaced(item, odd) for item in value)
     return value
-
-
-def _expanded_size(value: Any, limit: int) -> int:
-    """A lower bound of the size of `value` as JSON, each shared container counted at
-    every appearance but walked once. Raises _TooLarge as soon as it passes `limit`."""
-    sizes: dict[int, int] = {}
-
-    def size(obj: Any) -> int:
-        kind = type(obj)
-        if kind is str:
-            return len(obj) + 2
-        if kind is dict or kind is list or kind is tuple or kind is set or kind is frozenset:
-            known = sizes.get(id(obj))
-            if known is not None:
-                if known < 0:
-                    raise _Circular
-                return known
-            sizes[id(obj)] = -1  # being walked: met again inside itself, it is a cycle
-            total = 2
-            if kind is dict:
-                for key, item in obj.items():
-                    total += size(key) + size(item) + 2
-                    if total > limit:
-                        raise _TooLarge
-            else:
-                for item in obj:
-                    total += size(item) + 1
-                    if total > limit:
-                        raise _TooLarge
-            sizes[id(obj)] = total
-            return total
-        if kind is int:
-            return (obj.bit_length() * 77 >> 8) + 1  # decimal digits, near enough
-        if kind is bool or obj is None or kind is float:
-            return 4
-        return len(str(obj))
-
-    return size(value)

@@ -8,8 +8,9 @@ process (``python -I script_worker.py <memory MB>``, with no environment and ``/
 directory) and kills it when a call outlives its time; here the address space is capped
 (RLIMIT_AS), so a large allocation fails with MemoryError instead of growing the worker,
 and RLIMIT_CPU ends the process should the host die while it computes. An alarm stops
-ordinary loops a little before the host's deadline, which keeps the process (and says
-which line), so only what the interpreter cannot interrupt costs a new process.
+ordinary loops a little before the host's deadline (the host sends it), which keeps the
+process and says which line ran, so only what the interpreter cannot interrupt costs a
+new process.
 
 One request at a time, over stdin/stdout, as frames of a 4-byte length and a pickle:
   host -> worker  ("run", id, mode, source, context, external, function names,
@@ -18,7 +19,8 @@ One request at a time, over stdin/stdout, as frames of a 4-byte length and a pic
   worker -> host  ("ready", pid)
                   ("call", id, seq, name, args, kwargs) diagram code called a domain
                                                         function: the host runs it
-                  ("done", id, outcome, value, line)    outcome: ok | error | timeout | memory
+                  ("done", id, outcome, value, line)    outcome: ok | error | timeout | memory;
+                                                        a script's value is (changed, deleted)
 
 Only the standard library and RestrictedPython are imported here: the engine's package
 and SpiffWorkflow never load in this process (see _adopt_packages).
@@ -32,13 +34,15 @@ import resource
 import signal
 import struct
 import sys
+import time
 import types
 from pathlib import Path
 from typing import Any
 
 HEADER = struct.Struct(">I")
 SOFT_SHARE = 0.9
-"""The alarm fires at this share of a call's time; the host kills at all of it."""
+"""The host nudges the code with SIGALRM at this share of a call's time (the worker then
+answers with the line it stopped), and kills the worker at all of it."""
 
 
 def write_frame(fd: int, message: Any) -> None:
@@ -78,43 +82,54 @@ def _adopt_packages() -> None:
 
 
 class _Alarm:
-    """SIGALRM, armed only while diagram code runs; blocked while frames travel, so it
-    can never cut one in half."""
+    """Stops the diagram code when the host nudges it with SIGALRM (at SOFT_SHARE of its
+    time), but only while armed: talking to the host (a function call) pauses it, so it
+    never cuts a frame in half, and a deadline that passed meanwhile stops the code as the
+    pause ends. The host's clock, not a timer of our own: a timer set and cleared on every
+    call costs more than the rest of a small call together."""
+
+    CPU_HEADROOM = 30
+    """Seconds of CPU granted beyond a call's time when RLIMIT_CPU is moved on."""
 
     def __init__(self, stop: type[BaseException]) -> None:
         self.armed = False
+        self.deadline = 0.0
+        self.cpu_limit = 0
         self.stop = stop
         signal.signal(signal.SIGALRM, self._fire)
-        signal.pthread_sigmask(signal.SIG_SETMASK, {signal.SIGALRM})
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())  # the host's mask is not ours
 
     def _fire(self, signum: int, frame: Any) -> None:
         if self.armed:
             raise self.stop
 
     def arm(self, seconds: float) -> None:
+        # Should the host die while this process computes, no one kills it: RLIMIT_CPU
+        # does, some seconds later. Moved on in steps (setting it costs a timer too).
         used = resource.getrusage(resource.RUSAGE_SELF)
-        cpu = int(used.ru_utime + used.ru_stime + seconds) + 2
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, resource.RLIM_INFINITY))
+        needed = int(used.ru_utime + used.ru_stime + seconds) + 2
+        if needed > self.cpu_limit:
+            self.cpu_limit = needed + self.CPU_HEADROOM
+            resource.setrlimit(resource.RLIMIT_CPU, (self.cpu_limit, resource.RLIM_INFINITY))
+        self.deadline = time.monotonic() + seconds * SOFT_SHARE
         self.armed = True
-        signal.setitimer(signal.ITIMER_REAL, max(seconds * SOFT_SHARE, 0.001))
-        self.open()
 
     def disarm(self) -> None:
-        """Stop the alarm for good, however often it fires on the way out."""
+        """Stop for good, however often the alarm fires on the way out."""
         while True:
             try:
                 self.armed = False
-                self.close()
-                signal.setitimer(signal.ITIMER_REAL, 0)
                 return
             except self.stop:
                 continue
 
-    def close(self) -> None:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    def pause(self) -> None:
+        self.armed = False
 
-    def open(self) -> None:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
+    def resume(self) -> None:
+        self.armed = True
+        if time.monotonic() >= self.deadline:
+            raise self.stop
 
 
 class _Worker:
@@ -128,7 +143,9 @@ class _Worker:
         self.out = out_fd
         self.alarm = _Alarm(script_runner.TimeLimitExceeded)
         self.request: Any = None
+        self.data_limit = 0
         self.calls = 0
+        self.functions: dict[str, _Function] = {}
 
     def serve(self) -> None:
         write_frame(self.out, ("ready", os.getpid()))
@@ -153,7 +170,8 @@ class _Worker:
         data_limit: int,
     ) -> tuple[str, Any, int | None]:
         runner = self.runner
-        functions = {name: _Function(self, name, data_limit) for name in function_names}
+        self.data_limit = data_limit
+        functions = {name: self._function(name) for name in function_names}
         try:
             try:
                 code = self.restricting.compiled(source, mode)  # type: ignore[arg-type]
@@ -161,8 +179,7 @@ class _Worker:
                 self.alarm.arm(seconds)
                 value = runner.run(code, scope)
                 if mode == "exec":
-                    runner.write_back(scope, context, external or {}, functions)
-                    value = runner.storable(context, data_limit, "the task data the script leaves")
+                    value = self._left(code, scope, context, external or {}, functions)
                 else:
                     value = runner.storable(value, data_limit, "the value of the expression")
             finally:
@@ -174,16 +191,35 @@ class _Worker:
         except self.ScriptError as exc:
             return "error", str(exc), exc.line_number
         except Exception as exc:  # a failure of ours, e.g. a value pickle refuses
-            return "error", runner.short(f"{type(exc).__name__}: {exc}"), None
+            return "error", self.runner.short(f"{type(exc).__name__}: {exc}"), None
         return "ok", value, None
 
-    def call(self, name: str, args: tuple, kwargs: dict, data_limit: int) -> Any:
+    def _left(self, code: Any, scope: dict, context: dict, external: dict, functions: dict):
+        """What the script changed in the task data: (names and values, names deleted).
+
+        All of the task data is measured, since that is what a step stores; only the names
+        the script can reach (those it mentions, or all if it mentions `data`) travel back.
+        """
+        runner = self.runner
+        before = set(context)
+        runner.write_back(scope, context, external, functions)
+        context = runner.storable(context, self.data_limit, "the task data the script leaves")
+        reached = before | set(context) if "data" in code.names else code.names
+        changed = {name: context[name] for name in reached if name in context}
+        return changed, [name for name in reached if name in before and name not in context]
+
+    def _function(self, name: str) -> _Function:
+        function = self.functions.get(name)
+        if function is None:
+            function = self.functions[name] = _Function(self, name)
+        return function
+
+    def call(self, name: str, args: tuple, kwargs: dict) -> Any:
         """Ask the host to run a domain function (they read the database), and wait."""
-        args, kwargs = self.runner.storable(
-            (args, kwargs), data_limit, f'the arguments of "{name}"'
-        )
+        what = f'the arguments of "{name}"'
+        args, kwargs = self.runner.storable((args, kwargs), self.data_limit, what)
         self.calls += 1
-        self.alarm.close()
+        self.alarm.pause()
         try:
             write_frame(self.out, ("call", self.request, self.calls, name, args, kwargs))
             while True:
@@ -191,7 +227,7 @@ class _Worker:
                 if reply[:3] == ("result", self.request, self.calls):
                     break
         finally:
-            self.alarm.open()  # a deadline that passed meanwhile fires here
+            self.alarm.resume()
         _, _, _, ok, value = reply
         if not ok:
             raise self.ScriptError(value)
@@ -201,13 +237,13 @@ class _Worker:
 class _Function:
     """A domain function as diagram code sees it: calling it asks the host."""
 
-    __slots__ = ("_worker", "_name", "_limit")
+    __slots__ = ("_worker", "_name")
 
-    def __init__(self, worker: _Worker, name: str, data_limit: int) -> None:
-        self._worker, self._name, self._limit = worker, name, data_limit
+    def __init__(self, worker: _Worker, name: str) -> None:
+        self._worker, self._name = worker, name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._worker.call(self._name, args, kwargs, self._limit)
+        return self._worker.call(self._name, args, kwargs)
 
 
 def main() -> None:
