@@ -237,3 +237,39 @@ def test_a_low_performing_project_may_still_give_money_back(midyear, user):
     assert instance.status == "running"
     assert instance.data["low_performing"] is True
     assert the_task(user("finance"), "finance_filing")
+
+
+def test_a_project_funded_mid_year_enters_the_registry_approved_and_its_rounds_cover_it(
+    midyear, user
+):
+    from app.services.campaigns import round_projects
+
+    new_row = {**INDICATORS[0], "name": "新建录播教室数量", "target": "2", "change": "新增"}
+    instance = submit(
+        user,
+        project_code="JY-2027-099",
+        project_name="录播教室建设",
+        opening_budget=0,
+        addition=60,
+        indicator_changes=[new_row],
+    )
+    complete(user("dept"), "dept_review", {"dept_decision": "approve"})
+    complete(user("finance"), "finance_review", {"finance_decision": "approve"})
+    db.session.refresh(instance)
+    assert instance.status == "completed"
+
+    project = find_project("JY-2027-099", 2027)
+    assert (project.status, project.adjusted_amount) == ("approved", 60)
+    assert [row["name"] for row in project.indicators] == ["新建录播教室数量"]
+    covered = [p.code for p in round_projects("quarterly_monitoring", 2027)]
+    assert "JY-2027-099" in covered
+
+
+def test_an_adjusted_project_is_flagged_for_key_monitoring_in_the_next_round(midyear, user):
+    from app.services.campaigns import start_data
+
+    project = approved_project()
+    assert "key_monitoring" not in start_data("quarterly_monitoring", project, 2027, 2)
+    submit(user)  # within 5 % of the special fund: filed with finance
+    complete(user("finance"), "finance_filing", {"filing_acknowledged": True})
+    assert start_data("quarterly_monitoring", project, 2027, 2)["key_monitoring"] is True

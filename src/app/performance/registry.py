@@ -227,8 +227,15 @@ def registry_record_adjustment(
     route: str = "review",
     indicator_changes: list | None = None,
 ) -> dict:
-    """登记追加/追减及指标调整 · Record a mid-year addition or reduction and changed targets."""
+    """登记追加/追减及指标调整 · Record a mid-year addition or reduction and changed targets.
+
+    A project funded mid-year that the registry did not hold becomes an approved project
+    of the year, with nothing approved at the start of it, so that rounds monitor and
+    evaluate it like the others."""
     project = _project_for_run(project_code, fiscal_year)
+    if project.status == PROJECT_PROPOSED:
+        project.status = PROJECT_APPROVED
+        project.approved_amount = 0 if project.approved_amount is None else project.approved_amount
     change = (_number(addition) or 0) - (_number(reduction) or 0)
     base = (
         project.adjusted_amount if project.adjusted_amount is not None else project.approved_amount

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Campaign, Org, ProcessInstance, Project, Task, User
+from app.models import Campaign, Org, ProcessInstance, Project, ProjectEvent, Task, User
 from app.models.project import PROJECT_APPROVED
 from app.models.task import TASK_COMPLETED, TASK_READY
 from app.performance.registry import latest_grade
@@ -81,9 +81,21 @@ def start_data(process_key: str, project: Project, fiscal_year: int, quarter: in
         )
     else:
         data.update(approved_amount=project.approved_amount, adjusted_budget=budget)
+    if process_key == "quarterly_monitoring" and _adjusted_this_year(project):
+        data["key_monitoring"] = True  # 财政部门对部门的调整项目进行重点监控
     if quarter:
         data["quarter"] = quarter
     return {key: value for key, value in data.items() if value is not None}
+
+
+def _adjusted_this_year(project: Project) -> bool:
+    return bool(
+        db.session.scalar(
+            select(ProjectEvent.id)
+            .where(ProjectEvent.project_id == project.id, ProjectEvent.kind == "adjusted")
+            .limit(1)
+        )
+    )
 
 
 @dataclass
