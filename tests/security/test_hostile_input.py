@@ -551,3 +551,15 @@ def test_a_form_file_that_is_not_storable_json_is_refused_naming_it(client, bear
     messages = [d["message"] for d in answer.get_json()["details"] if d["code"] == "form-invalid"]
     assert messages and any(named in m for m in messages)
     assert _versions(client, bearer) == [1]
+
+
+def test_a_due_period_beyond_a_year_cannot_stall_the_working_day_walk():
+    """A diagram deployed before due periods were bounded: refused, not walked day by day."""
+    from datetime import datetime, timedelta
+
+    from app.services.calendar import WorkCalendar
+
+    calendar = WorkCalendar()
+    assert calendar.due_after(datetime(2027, 3, 1), timedelta(days=366)).year == 2028
+    with pytest.raises(ValueError, match="beyond a year"):
+        calendar.due_after(datetime(2027, 3, 1), timedelta(days=99_999_999))

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from app.engine.compiler import MAX_DUE_IN
 from app.extensions import db
 from app.models import Setting, User
 from app.services.clock import now
@@ -19,6 +20,7 @@ from app.services.policy import require_can_edit_calendar
 from app.services.transaction import transactional
 
 CALENDAR_KEY = "work_calendar"
+MAX_WORKING_DAYS = MAX_DUE_IN.days  # the lint refuses longer due periods
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,11 @@ class WorkCalendar:
         return day.weekday() < 5 and day not in self.holidays
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
-        """`days` working days after `start`, at the same time of day."""
+        """`days` working days after `start`, at the same time of day. Raises ValueError
+        beyond MAX_WORKING_DAYS: each day is a step of the walk, and a diagram deployed
+        before due periods were bounded must not stall a worker or run off the calendar."""
+        if days > MAX_WORKING_DAYS:
+            raise ValueError(f"期限超过 {MAX_WORKING_DAYS} 个工作日 (a due period beyond a year)")
         current = start
         remaining = days
         while remaining > 0:
