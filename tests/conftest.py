@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import socket
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,7 @@ from database_copies import PostgresCopies, SqliteCopies
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 TEN_YEARS = 10 * 366 * 24 * 3600
+CLOCK_START = datetime(2027, 3, 1, 9, 0)  # a Monday morning in the demo's budget year
 
 
 def make_config(database_url: str, **extra) -> dict:
@@ -115,6 +118,23 @@ def app(database_url, tmp_path):
     # Every copy deploys the same versions at the same moment, so their in-memory caches
     # would carry over; a test that rewrites a deployed form in place must not leak it.
     forget_versions()
+
+
+@dataclass
+class Clock:
+    """The time every service sees while the `clock` fixture holds the app's clock."""
+
+    at: datetime
+
+
+@pytest.fixture
+def clock(app):
+    """The app's clock stopped at CLOCK_START; `clock.at = moment` moves it, so tests make
+    tasks overdue without sleeping. Real time again when the test ends."""
+    stopped = Clock(CLOCK_START)
+    app.config["CLOCK"] = lambda: stopped.at
+    yield stopped
+    app.config["CLOCK"] = None
 
 
 @pytest.fixture

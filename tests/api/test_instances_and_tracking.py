@@ -6,7 +6,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-T0 = datetime(2027, 3, 1, 9, 0, 0)
+from conftest import CLOCK_START
+
+T0 = CLOCK_START  # where the clock fixture starts: a Monday, 09:00
 DAY = timedelta(days=1)
 
 
@@ -15,7 +17,7 @@ def at(moment: datetime) -> str:
 
 
 @pytest.fixture
-def county(app, api, targets):
+def county(api, targets, clock):
     """A known state of the county, the clock then at T0 + 9 days (T0 is a Monday; due
     periods count working days):
 
@@ -24,9 +26,6 @@ def county(app, api, targets):
     d:    health-hospital (unit2), at fill_targets since T0+2d (P10D: due T0+16d)
     done: edu-school1, approved by dept and finance on T0+3d
     """
-
-    def clock(moment):
-        app.config["CLOCK"] = lambda: moment
 
     def start(user, title):
         answer = api(user).post("/processes/simple_approval/instances", {"title": title})
@@ -38,22 +37,21 @@ def county(app, api, targets):
         assert answer.status == 200, answer.body
         return answer.body["tasks"][0]["id"] if answer.body["tasks"] else None
 
-    clock(T0)
+    clock.at = T0
     ids = {}
     pending = {}
     for name in ("a", "b", "c", "done"):
         ids[name], pending[name] = start("unit", f"申报 {name}")
-    clock(T0 + DAY)
+    clock.at = T0 + DAY
     for name in ("a", "b", "done"):
         pending[name] = complete("unit", pending[name], targets)
-    clock(T0 + 2 * DAY)
+    clock.at = T0 + 2 * DAY
     ids["d"], pending["d"] = start("unit2", "申报 d")
-    clock(T0 + 3 * DAY)
+    clock.at = T0 + 3 * DAY
     pending["done"] = complete("dept", pending["done"], {"decision": "approve"})
     complete("finance", pending["done"], {"decision": "approve", "comment": "同意"})
-    clock(T0 + 9 * DAY)
-    yield ids
-    app.config["CLOCK"] = None
+    clock.at = T0 + 9 * DAY
+    return ids
 
 
 def listed(api, user, **params) -> set[int]:
@@ -108,10 +106,10 @@ def test_instance_list_filters_by_process_status_activity_org_and_overdue(api, c
     }
 
 
-def test_overdue_submissions_grow_as_the_clock_moves(app, api, county):
-    app.config["CLOCK"] = lambda: T0 + 15 * DAY
+def test_overdue_submissions_grow_as_the_clock_moves(api, county, clock):
+    clock.at = T0 + 15 * DAY
     assert listed(api, "finance", overdue=1) == {county["a"], county["b"], county["c"]}
-    app.config["CLOCK"] = lambda: T0 + 17 * DAY
+    clock.at = T0 + 17 * DAY
     assert listed(api, "finance", overdue=1) == {county["a"], county["b"], county["c"], county["d"]}
 
 
@@ -222,7 +220,7 @@ def test_tracking_summary_counts_open_and_overdue_tasks_per_step(api, county, co
     assert api("finance").get("/tracking/summary", process="other").body == []
 
 
-def test_tracking_summary_counts_only_what_the_caller_may_see(app, api, county):
+def test_tracking_summary_counts_only_what_the_caller_may_see(api, county, clock):
     edu = {
         r["activity_id"]: (r["open"], r["overdue"])
         for r in api("dept").get("/tracking/summary").body
@@ -232,7 +230,7 @@ def test_tracking_summary_counts_only_what_the_caller_may_see(app, api, county):
     assert [(r["activity_id"], r["open"], r["oldest_since"]) for r in health] == [
         ("fill_targets", 1, at(T0 + 2 * DAY))
     ]
-    app.config["CLOCK"] = lambda: T0 + 17 * DAY
+    clock.at = T0 + 17 * DAY
     late = {r["activity_id"]: r["overdue"] for r in api("finance").get("/tracking/summary").body}
     assert late == {"fill_targets": 2, "dept_review": 2}
 

@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-T0 = datetime(2027, 3, 1, 9, 0, 0)
+from conftest import CLOCK_START
+
+T0 = CLOCK_START  # where the clock fixture starts: a Monday, 09:00
 CONTRACT_TASK_FIELDS = {
     "id",
     "instance_id",
@@ -30,18 +32,6 @@ CONTRACT_TASK_FIELDS = {
 
 def at(moment: datetime) -> str:
     return moment.isoformat() + "Z"
-
-
-@pytest.fixture
-def clock(app):
-    """clock(datetime): from now on the app's services see that time."""
-
-    def set_to(moment: datetime) -> None:
-        app.config["CLOCK"] = lambda: moment
-
-    set_to(T0)
-    yield set_to
-    app.config["CLOCK"] = None
 
 
 @pytest.fixture
@@ -121,12 +111,12 @@ def test_overdue_filter_follows_the_clock_and_each_steps_due_period(
     _, review = to_review("待审核")  # dept_review: dueIn P5D, opened at T0 (a Monday)
     # Five working days from Monday T0 is the next Monday; the weekend does not count.
     assert review["due_at"] == at(T0 + timedelta(days=7))
-    clock(T0 + timedelta(days=6))
+    clock.at = T0 + timedelta(days=6)
     assert ids(api("dept").get("/tasks", overdue=1)) == []
-    clock(T0 + timedelta(days=8))
+    clock.at = T0 + timedelta(days=8)
     assert ids(api("dept").get("/tasks", overdue=1)) == [review["id"]]
     assert ids(api("unit").get("/tasks", overdue=1)) == []
-    clock(T0 + timedelta(days=15))
+    clock.at = T0 + timedelta(days=15)
     assert ids(api("unit").get("/tasks", overdue=1)) == [fill["id"]]
     assert ids(api("unit").get("/tasks", overdue="0")) == [fill["id"]]
 

@@ -3,24 +3,20 @@ one or all at once, die with a deactivated account, and signing in is throttled.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-T0 = datetime(2027, 3, 1, 9, 0)
+from conftest import CLOCK_START
+
+T0 = CLOCK_START  # where the clock fixture starts: a Monday, 09:00
 
 
 @pytest.fixture
-def clock(app):
-    """clock(moment) sets the app's clock (12-hour tokens, as in production)."""
+def clock(clock, app):
+    """The shared clock, with 12-hour tokens as in production."""
     app.config["API_TOKEN_MAX_AGE"] = 12 * 3600
-
-    def move(moment: datetime) -> None:
-        app.config["CLOCK"] = lambda: moment
-
-    move(T0)
-    yield move
-    app.config["CLOCK"] = None
+    return clock
 
 
 def bearer(anonymous, token: str):
@@ -44,9 +40,9 @@ def test_a_token_answer_keeps_the_contract_and_says_when_it_expires(anonymous, c
 def test_a_token_expires_when_the_clock_passes_its_twelve_hours(anonymous, clock):
     body = token_for(anonymous)
     client = bearer(anonymous, body["token"])
-    clock(T0 + timedelta(hours=11, minutes=59))
+    clock.at = T0 + timedelta(hours=11, minutes=59)
     assert client.get("/tasks").status == 200
-    clock(T0 + timedelta(hours=12))
+    clock.at = T0 + timedelta(hours=12)
     expired = client.get("/tasks")
     assert expired.status == 401 and expired.error == "unauthorized"
     assert "令牌已过期" in expired.body["message"]

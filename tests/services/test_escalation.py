@@ -19,22 +19,18 @@ from app.services.jobs import run_due_jobs
 from app.services.queries import instance_detail
 from app.services.setup import deploy_folder
 from app.services.tasks import claim_task, complete_task
-from conftest import FIXTURES
+from conftest import CLOCK_START, FIXTURES
 from factories import GOOD_TARGETS
 
 DIAGRAM = FIXTURES / "escalation" / "escalating_approval.bpmn"
-MONDAY = datetime(2027, 3, 1, 9, 0)
+MONDAY = CLOCK_START  # where the clock fixture starts: a Monday, 09:00
 
 
 @pytest.fixture
-def clock(app):
-    class Clock:
-        at = MONDAY
-
-    app.config["CLOCK"] = lambda: Clock.at
+def clock(clock):
+    """The shared clock, with the escalating diagrams deployed at its start."""
     deploy_folder(FIXTURES / "escalation", FIXTURES / "forms")
-    yield Clock
-    app.config["CLOCK"] = None
+    return clock
 
 
 def forms() -> dict[str, bytes]:

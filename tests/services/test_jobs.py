@@ -23,8 +23,9 @@ from app.services.jobs import (
     run_due_jobs,
 )
 from app.services.transaction import transactional
+from conftest import CLOCK_START
 
-MONDAY = datetime(2027, 3, 1, 9, 0)
+MONDAY = CLOCK_START  # where the clock fixture starts: a Monday, 09:00
 broken_until_attempt = {"n": 0}
 
 
@@ -43,16 +44,6 @@ def _fail(job: Job) -> None:
     _leave_a_note(job)  # written, then rolled back with the failure
     if job.attempts < broken_until_attempt["n"]:
         raise ConnectionRefusedError("邮件服务器拒绝连接 (mail server refused)")
-
-
-@pytest.fixture
-def clock(app):
-    class Clock:
-        at = MONDAY
-
-    app.config["CLOCK"] = lambda: Clock.at
-    yield Clock
-    app.config["CLOCK"] = None
 
 
 @transactional

@@ -20,21 +20,10 @@ from app.services.tracking import (
     step_stats,
     tracking_dashboard,
 )
+from conftest import CLOCK_START
 from factories import GOOD_TARGETS
 
-T0 = datetime(2027, 3, 1, 9, 0)  # a Monday
-
-
-@pytest.fixture
-def clock(app):
-    """clock.at = datetime moves the time every service sees."""
-
-    class Clock:
-        at = T0
-
-    app.config["CLOCK"] = lambda: Clock.at
-    yield Clock
-    app.config["CLOCK"] = None
+T0 = CLOCK_START  # where the clock fixture starts: a Monday, 09:00
 
 
 def start(user, starter: str, title: str):

@@ -5,7 +5,7 @@ headers every page carries."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -43,22 +43,6 @@ def production_lifetimes(app, tmp_path):
     for key in ("SESSION_MAX_AGE", "SESSION_IDLE_MAX", "API_TOKEN_MAX_AGE"):
         app.config[key] = defaults[key]
     return defaults
-
-
-@pytest.fixture
-def clock(app):
-    """clock.set(moment) moves the app's clock; it starts at a known Monday morning."""
-
-    class Clock:
-        at = datetime(2027, 3, 1, 9, 0)
-
-        def set(self, moment: datetime) -> None:
-            self.at = moment
-
-    moving = Clock()
-    app.config["CLOCK"] = lambda: moving.at
-    yield moving
-    app.config["CLOCK"] = None
 
 
 # --- Throttling --------------------------------------------------------------------------
@@ -116,9 +100,9 @@ def test_cookies_are_secure_by_default_unless_the_environment_says_otherwise(tmp
 
 def test_an_idle_session_ends_after_an_hour(client, login, clock, production_lifetimes):
     login("unit")
-    clock.set(clock.at + timedelta(minutes=59))
+    clock.at += timedelta(minutes=59)
     assert client.get("/").status_code == 200
-    clock.set(clock.at + timedelta(minutes=61))
+    clock.at += timedelta(minutes=61)
     ended = client.get("/instances")
     assert ended.status_code == 302 and ended.location.startswith("/login")
     assert "会话已结束" in client.get("/login").text
@@ -131,9 +115,9 @@ def test_a_busy_session_still_ends_ten_hours_after_sign_in(
     login("unit")
     start = clock.at
     while clock.at - start < timedelta(hours=9, minutes=50):
-        clock.set(clock.at + timedelta(minutes=50))
+        clock.at += timedelta(minutes=50)
         assert client.get("/").status_code == 200
-    clock.set(start + timedelta(hours=10, minutes=1))
+    clock.at = start + timedelta(hours=10, minutes=1)
     assert client.get("/").status_code == 302
 
 

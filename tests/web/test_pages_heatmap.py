@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from app.services.instances import start_instance
 from app.services.tasks import complete_task
+from conftest import CLOCK_START
 from factories import GOOD_TARGETS
 
-T0 = datetime(2027, 3, 1, 9, 0)  # a Monday
-
-
-@pytest.fixture
-def clock(app):
-    class Clock:
-        at = T0
-
-    app.config["CLOCK"] = lambda: Clock.at
-    yield Clock
-    app.config["CLOCK"] = None
+T0 = CLOCK_START  # where the clock fixture starts: a Monday, 09:00
 
 
 @pytest.fixture
