@@ -9,6 +9,7 @@ from app import params
 from app.services import calendar
 from app.services.clock import now
 from app.services.errors import ValidationFailed
+from app.services.policy import require_can_edit_calendar
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 
@@ -19,13 +20,16 @@ def _year() -> int:
 
 @bp.get("/settings/calendar")
 def work_calendar():
+    require_can_edit_calendar(actor())  # rights before reading the year
     year = _year()
     return _page(calendar.calendar_year(actor(), year), None, None)
 
 
 @bp.post("/settings/calendar")
 def save_work_calendar():
-    user, year = actor(), _year()
+    user = actor()
+    require_can_edit_calendar(user)
+    year = _year()
     holidays, makeup = request.form.get("holidays", ""), request.form.get("makeup_workdays", "")
     try:
         calendar.save_calendar_year(user, year, holidays, makeup)

@@ -16,6 +16,7 @@ from app.forms import build_form
 from app.security import framed_by_own_pages
 from app.services import form_editing
 from app.services.errors import BadRequest, Conflict, NotFound, ServiceError
+from app.services.policy import require_can_deploy
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 
@@ -27,6 +28,7 @@ def admin_forms():
 
 @bp.post("/admin/forms")
 def create_form():
+    require_can_deploy(actor())  # rights before reading the form
     try:
         filename = (params.text("filename", request.form) or "").strip()
         form_editing.create_form(actor(), filename, params.text("copy_of", request.form))
@@ -59,6 +61,7 @@ def form_editor(filename: str):
 @bp.post("/admin/forms/<filename>/save")
 def save_form(filename: str):
     try:
+        require_can_deploy(actor())  # rights before reading the body
         body = params.json_body()
         draft = form_editing.save_form(actor(), filename, body.get("schema"), body.get("ui", {}))
     except ServiceError as exc:

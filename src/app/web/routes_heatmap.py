@@ -107,6 +107,7 @@ def heat_label(step: HeatStep) -> str:
 
 @bp.get("/processes/<key>/heatmap")
 def process_heatmap(key: str):
+    tracking.require_can_track(actor())  # rights before reading the filters
     campaign_id = params.record_id("campaign")
     definition, steps, busiest = heat_steps(key, _version_arg(), campaign_id, _period_arg())
     data = {

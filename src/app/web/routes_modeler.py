@@ -127,6 +127,7 @@ def modeler_discard(key: str):
 @bp.post("/admin/modeler/<key>/deploy")
 def modeler_deploy(key: str):
     try:
+        require_can_deploy(actor())  # rights before reading the body
         comment = params.note("comment", params.json_body())
         definition = modeling.deploy_draft(actor(), key, comment)
     except ServiceError as exc:
@@ -163,6 +164,7 @@ def modeler_operators():
 @bp.post("/admin/modeler/check-script")
 def modeler_check_script():
     try:
+        require_can_deploy(actor())  # rights before reading the body
         body = params.json_body()
         findings = modeler_catalog.check_script(
             actor(), body.get("script"), body.get("mode") or "exec"
@@ -184,6 +186,7 @@ def modeler_check(key: str):
 @bp.post("/admin/modeler/<key>/test-run")
 def modeler_test_run(key: str):
     try:
+        require_can_deploy(actor())  # rights before reading the body
         body = params.json_body()
         answer = test_runs.start_test_run(actor(), key, _xml_of(body), body.get("data"))
     except ServiceError as exc:
@@ -194,6 +197,7 @@ def modeler_test_run(key: str):
 @bp.post("/admin/modeler/<key>/test-run/step")
 def modeler_test_step(key: str):
     try:
+        require_can_deploy(actor())  # rights before reading the body
         body = params.json_body()
         answer = test_runs.advance_test_run(
             actor(),

@@ -61,6 +61,7 @@ def _filters() -> tracking.SubmissionFilter:
 @bp.get("/tracking", endpoint="tracking")
 def tracking_page():
     user = actor()
+    tracking.require_can_track(user)  # rights before reading the filters
     chosen = _filters()
     sort = params.choice("sort", SORTS, "waiting")
     if params.choice("export", ("xlsx",)):

@@ -81,6 +81,7 @@ def _edit_page(user, form: UserForm, error: str | None = None, status: int = 200
 
 @bp.get("/admin/users")
 def admin_users():
+    require_can_manage_users(actor())  # rights before reading the search
     query = params.text("q")
     return render_template("users.html", users=users.list_users(actor(), query), query=query)
 
