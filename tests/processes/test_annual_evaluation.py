@@ -73,6 +73,7 @@ def start(user, org_code: str = "edu"):
             "fiscal_year": YEAR,
             "approved_amount": 100,
             "adjusted_budget": 100,
+            "spent": 95,
             "indicators": INDICATORS,
         },
     )
@@ -385,3 +386,17 @@ def test_the_final_grade_is_computed_and_cannot_be_typed_over(user, project):
     db.session.rollback()
     complete_task(finance, ready[0].id, result("差", "优先保障"))
     assert find_project(CODE, YEAR).grade == "优"
+
+
+def test_budget_a_and_spending_b_come_from_the_registry_not_from_the_department(user, project):
+    dept = user("dept")
+    instance, _ = start(user)
+    task = the_task(dept, "fill_self_evaluation")
+    form = task_form(dept, task.id)
+    assert (form.data["adjusted_budget"], form.data["spent"]) == (100, 95)
+    assert form.ui["spent"] == {"ui:readonly": True}
+    assert form.ui["adjusted_budget"] == {"ui:readonly": True}
+    complete_task(dept, task.id, {**self_report(), "adjusted_budget": 50, "spent": 50})
+    db.session.refresh(instance)
+    assert (instance.data["adjusted_budget"], instance.data["spent"]) == (100, 95)
+    assert instance.data["evaluation"]["execution_rate"] == 0.95

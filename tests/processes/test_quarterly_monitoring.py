@@ -140,6 +140,7 @@ def test_on_track_report_goes_unit_dept_finance_and_records_a_green_light(user, 
     recorded = find_project(CODE, YEAR)
     assert (recorded.latest_quarter, recorded.latest_light) == (2, "green")
     assert recorded.latest_execution_rate == 0.5
+    assert recorded.spent == 50, "what finance passed is the evaluation's B"
 
 
 def test_deviation_needs_a_correction_plan_and_a_correction_decision(user, project):

@@ -45,6 +45,8 @@ class Project(db.Model):
     indicators: Mapped[list | None] = mapped_column(JSON)
     latest_light: Mapped[str | None] = mapped_column(String(10))
     latest_execution_rate: Mapped[float | None]
+    # 支出 as the last monitoring report finance passed says (万元): the evaluation's B.
+    spent: Mapped[float | None]
     latest_quarter: Mapped[int | None]
     score: Mapped[float | None]
     grade: Mapped[str | None] = mapped_column(String(4))

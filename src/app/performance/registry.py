@@ -282,10 +282,13 @@ def registry_record_monitoring(
     quarter: int,
     assessment: dict,
     correction: dict | None = None,
+    spent: Any = None,
 ) -> dict:
-    """登记季度监控结果（执行率、预警灯与纠偏决定） · Record a quarter's figures, lights
-    and finance's correction decision."""
+    """登记季度监控结果（支出、执行率、预警灯与纠偏决定） · Record a quarter's spending,
+    figures, lights and finance's correction decision."""
     project = _project_for_run(project_code, fiscal_year)
+    if _number(spent) is not None:
+        project.spent = _number(spent)
     project.latest_quarter = int(quarter)
     project.latest_light = assessment.get("project_light")
     project.latest_execution_rate = assessment.get("execution_rate")

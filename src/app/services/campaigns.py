@@ -81,6 +81,8 @@ def start_data(process_key: str, project: Project, fiscal_year: int, quarter: in
         )
     else:
         data.update(approved_amount=project.approved_amount, adjusted_budget=budget)
+    if process_key == "annual_evaluation":
+        data["spent"] = project.spent  # B: as monitored and passed by finance
     if process_key == "quarterly_monitoring" and _adjusted_this_year(project):
         data["key_monitoring"] = True  # 财政部门对部门的调整项目进行重点监控
     if quarter:

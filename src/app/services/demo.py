@@ -314,6 +314,8 @@ def _last_year_registry(orgs: dict[str, Org]) -> None:
         project = _project(orgs, code, LAST_YEAR, amount)
         project.latest_quarter, project.latest_light = 4, light
         project.latest_execution_rate = rate
+        # What the Q4 report said was spent, as finance passed it: the evaluation's B.
+        project.spent = SELF_EVALUATIONS[code][0] if code in SELF_EVALUATIONS else None
         db.session.add(project)
         db.session.flush()
         _add_event(
@@ -380,8 +382,9 @@ def _unit_user(users: dict[str, User], code: str) -> User:
     return users["unit2" if code.startswith("WS") else "unit"]
 
 
-def _self_report(code: str, approved: float) -> dict:
-    spent, results = SELF_EVALUATIONS[code]
+def _self_report(code: str) -> dict:
+    """The department's part of a self-evaluation; A and B come from the registry."""
+    _, results = SELF_EVALUATIONS[code]
     rows = []
     for indicator, (value, reason) in zip(PROJECTS[code]["indicators"], results, strict=True):
         row = dict(indicator)
@@ -391,9 +394,6 @@ def _self_report(code: str, approved: float) -> dict:
             row["measures"] = "列入整改清单，下年度按月调度"
         rows.append(row)
     return {
-        "approved_amount": approved,
-        "adjusted_budget": approved,
-        "spent": spent,
         "planned_outputs": PROJECTS[code]["annual_goal"],
         "actual_outputs": "详见各项指标完成情况",
         "indicators": rows,
@@ -406,7 +406,7 @@ def _evaluation_round(users: dict[str, User]) -> None:
     launch = launch_campaign(finance, "annual_evaluation", LAST_YEAR)
     for code, instance in _by_code(launch.started).items():
         dept = _department_user(users, code)
-        _step(dept, instance, "fill_self_evaluation", _self_report(code, LAST_YEAR_BUDGET[code][0]))
+        _step(dept, instance, "fill_self_evaluation", _self_report(code))
         if code == "JY-2026-002":
             continue  # filed, waiting at finance's review
         _step(
