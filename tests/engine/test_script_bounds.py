@@ -271,3 +271,28 @@ def test_with_the_default_limits_an_endless_loop_fails_instead_of_ending_the_wor
 def test_an_engine_step_limit_past_what_spiffworkflow_can_see_is_refused():
     with pytest.raises(ValueError, match="at most 900"):
         Limits(engine_steps=1000)
+
+
+def _script_in_forked_child(results) -> None:
+    from app.engine.script_pool import POOL
+
+    inherited = len(POOL._idle)  # the parent's workers are the parent's
+    data = {"amount": 2}
+    SandboxedEnvironment({"double": lambda x: x * 2}, LIMITS).execute("x = double(amount)", data)
+    results.put((inherited, data["x"]))
+
+
+def test_a_forked_process_runs_scripts_in_its_own_workers_and_leaves_the_parents_alone(env):
+    import multiprocessing
+
+    data = {"amount": 1}
+    env.execute("x = double(amount)", data)  # the parent now holds an idle worker
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=_script_in_forked_child, args=(results,))
+    child.start()
+    assert results.get(timeout=60) == (0, 4)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    env.execute("y = double(x)", data)
+    assert data == {"amount": 1, "x": 2, "y": 4}
