@@ -22,13 +22,15 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
     )
 
-    from app.params import StrictJSONProvider
+    from app.params import PathText, StrictJSONProvider
 
     app.json = StrictJSONProvider(app)  # every JSON body read strictly, whoever reads it
     app.json.ensure_ascii = False  # Chinese stays readable in API answers
     # Ids in paths fit the database's INTEGER columns: a larger one is simply not found
     # (404) instead of overflowing the driver (a 500 that fuzzing found).
     app.url_map.converters["int"] = DatabaseId
+    # Text in paths holds no control character: NUL would fail PostgreSQL's driver.
+    app.url_map.converters["default"] = app.url_map.converters["string"] = PathText
 
     from app.security import init_security  # trusts PROXY_COUNT proxies, once
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import UnicodeConverter
 
 from app.forms.documents import DocumentError, load_document
 from app.forms.validation import text_problem
@@ -189,6 +190,16 @@ def reference(value: Any, name: str) -> int | str | None:
     if value.isascii() and value.isdigit():
         return in_range(value, name, 1, MAX_ID)
     return value
+
+
+class PathText(UnicodeConverter):
+    """A text segment of a URL (a process key, a form's file name): no control character
+    in it, or no route matches and the answer is 404. So NUL, which PostgreSQL refuses in
+    any text it is sent, never reaches a query from a path."""
+
+    def __init__(self, map, minlength: int = 1, maxlength=None, length=None) -> None:
+        super().__init__(map, minlength, maxlength, length)
+        self.regex = self.regex.replace("[^/]", r"[^/\x00-\x1f\x7f]", 1)
 
 
 class StrictJSONProvider(DefaultJSONProvider):

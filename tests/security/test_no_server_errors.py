@@ -70,7 +70,7 @@ class RecordingDict(ImmutableMultiDict):
         if RecordingDict.read is not None and isinstance(key, str):
             RecordingDict.read.add(key)
 
-    def get(self, key, default=None, type=None):  # noqa: A002 (werkzeug's signature)
+    def get(self, key, default=None, type=None):
         self._note(key)
         return super().get(key, default, type)
 
@@ -78,7 +78,7 @@ class RecordingDict(ImmutableMultiDict):
         self._note(key)
         return super().__getitem__(key)
 
-    def getlist(self, key, type=None):  # noqa: A002
+    def getlist(self, key, type=None):
         self._note(key)
         return super().getlist(key, type)
 
