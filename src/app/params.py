@@ -89,7 +89,10 @@ def checked_text(value: Any, name: str, one_line: bool = True, max_length: int =
 def flag(name: str, source: Mapping | None = None) -> bool:
     """A yes/no parameter: 1, true, yes, on (any case) are yes; absent, empty, 0, false,
     no, off are no; anything else is refused."""
-    value = (_source(source).get(name) or "").strip().lower()
+    value = _source(source).get(name)
+    if isinstance(value, bool):  # from a JSON body
+        return value
+    value = str(value or "").strip().lower()
     if value in TRUE:
         return True
     if value in FALSE:
