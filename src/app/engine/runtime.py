@@ -15,6 +15,7 @@ from app.engine.compiler import CompiledProcess, UserTaskSpec
 from app.engine.errors import EngineError, LimitExceeded, TaskNotReady
 from app.engine.limits import Limits, check_step_time, step_budget
 from app.engine.sandbox import make_script_engine
+from app.engine.script_pool import POOL
 from app.engine.state import dump_compact, load_compact
 
 
@@ -49,10 +50,12 @@ def register_functions(functions: dict[str, Callable[..., Any]]) -> None:
 
 
 def configure_limits(limits: Limits) -> None:
-    """Bound every step from now on by `limits` (the app's settings, see limits.py)."""
+    """Bound every step from now on by `limits` (the app's settings, see limits.py), and
+    have a worker process for diagram code ready before the first step needs one."""
     global _limits, _script_engine
     _limits = limits
     _script_engine = make_script_engine(dict(_functions), limits=limits)
+    POOL.warm(limits.memory_mb)
 
 
 def current_limits() -> Limits:

@@ -15,6 +15,7 @@ in the host.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import io
 import os
 import pickle
@@ -260,6 +261,15 @@ class WorkerPool:
                 with self._lock:
                     self._dying.append(worker.process)
                 self._give_back(self._start(memory_mb))  # ready by the next call
+
+    def warm(self, memory_mb: int) -> None:
+        """Start a worker now unless one waits already, so that the first script of this
+        process does not wait for one to start while its step holds a lock."""
+        with self._lock:
+            if any(worker.memory_mb == memory_mb for worker in self._idle):
+                return
+        with contextlib.suppress(WorkerStopped):  # the first script will say why not
+            self._give_back(self._start(memory_mb))
 
     def _take(self, memory_mb: int) -> _Worker:
         with self._lock:

@@ -253,6 +253,11 @@ def main() -> None:
     _adopt_packages()
     worker = _Worker(out_fd)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    try:  # should the whole service run short of memory, this process goes first
+        with open("/proc/self/oom_score_adj", "w") as score:
+            score.write("1000")
+    except OSError:
+        pass  # not Linux, or a sandbox without /proc: RLIMIT_AS still holds
     resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))  # no forking (ignored for root)
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
