@@ -7,10 +7,10 @@ the memory before anyone can refuse it. So script_pool.py starts this file as it
 process (``python -I script_worker.py <memory MB>``, with no environment and ``/`` as its
 directory) and kills it when a call outlives its time; here the address space is capped
 (RLIMIT_AS), so a large allocation fails with MemoryError instead of growing the worker,
-and RLIMIT_CPU ends the process should the host die while it computes. An alarm stops
-ordinary loops a little before the host's deadline (the host sends it), which keeps the
-process and says which line ran, so only what the interpreter cannot interrupt costs a
-new process.
+and RLIMIT_CPU ends the process should the host die while it computes; it cannot fork,
+and is the first the kernel kills if the service runs short of memory. SIGALRM from the
+host stops ordinary loops a little before the deadline, which keeps the process and says
+which line ran, so only what the interpreter cannot interrupt costs a new process.
 
 One request at a time, over stdin/stdout, as frames of a 4-byte length and a pickle:
   host -> worker  ("run", id, mode, source, context, external, function names,
