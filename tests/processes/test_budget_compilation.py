@@ -601,3 +601,32 @@ def test_experts_may_support_a_project_with_an_adjusted_amount(compilation, user
     review = the_task(user("finance"), "finance_target_review")
     prefill = task_form(user("finance"), review.id).data
     assert (prefill["pre_eval_conclusion"], prefill["suggested_amount"]) == ("调整后支持", 250)
+
+
+def test_indicator_points_that_do_not_add_up_are_refused_with_the_reason(compilation, user):
+    unit = user("unit")
+    instance, ready = start_instance(unit, KEY, title="县第一中学教室改造")
+    rows = [
+        dict(INDICATORS[0], points=40),
+        dict(INDICATORS[1], points=10),
+    ]
+    with pytest.raises(ValidationFailed) as refused:
+        complete_task(unit, ready[0].id, project_form(indicators=rows))
+    assert sorted(d["message"] for d in refused.value.details) == [
+        "产出指标分值合计 40，应为 50",
+        "缺少效益指标（该级分值合计应为 30）",
+    ]
+    benefit = {
+        "level1": "效益指标",
+        "level2": "社会效益指标",
+        "name": "达标教室使用率",
+        "sign": "≥",
+        "target": "95",
+        "unit": "%",
+        "period": "年度",
+        "points": 30,
+    }
+    rows[0]["points"] = 50
+    db.session.rollback()
+    complete_task(unit, ready[0].id, project_form(indicators=[*rows, benefit]))
+    assert the_task(user("dept"), "dept_review")

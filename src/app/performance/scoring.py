@@ -114,7 +114,7 @@ def self_evaluation(
         needs_reason = score < row_points
         if needs_reason and is_blank(row.get("deviation_reason")):
             missing.append(name)
-        level = _level(row.get("level1")) or str(row.get("level1") or "未分级")
+        level = level_of(row.get("level1")) or str(row.get("level1") or "未分级")
         level_totals[level] = level_totals.get(level, Decimal(0)) + score
         total += score
         max_total += row_points
@@ -196,7 +196,8 @@ def _met(sign: str, goal: Decimal, value: Decimal) -> bool:
     }[sign]
 
 
-def _level(level1: Any) -> str | None:
+def level_of(level1: Any) -> str | None:
+    """The canonical level-1 name (产出指标/效益指标/满意度指标) of a row's level."""
     return _LEVEL_ALIASES.get(str(level1 or "").strip().lower())
 
 
@@ -211,7 +212,7 @@ def _row_points(rows: list[dict], t: Thresholds) -> list[Decimal]:
     explicit: dict[str, Decimal] = {}
     unset: dict[str, int] = {}
     for row, value in zip(rows, given, strict=True):
-        level = _level(row.get("level1"))
+        level = level_of(row.get("level1"))
         if value is not None:
             number = to_decimal(value)
             if number is None or number < 0:
@@ -233,7 +234,7 @@ def _row_points(rows: list[dict], t: Thresholds) -> list[Decimal]:
         if value is not None:
             result.append(to_decimal(value))
             continue
-        level = _level(row.get("level1"))
+        level = level_of(row.get("level1"))
         left = max(weights[level] - explicit.get(level, Decimal(0)), Decimal(0))
         result.append(left / unset[level])
     return result

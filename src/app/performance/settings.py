@@ -85,6 +85,12 @@ class Thresholds:
             self.weight_satisfaction,
             self.weight_execution,
         )
+        # 产出 and 效益 carry at least 60 % of the score (财预〔2020〕10号).
+        if self.weight_output + self.weight_benefit < 60:
+            raise ValueError(
+                "weight_output + weight_benefit must be at least 60, got "
+                f"{self.weight_output + self.weight_benefit}"
+            )
         # Grades are cut on a 100-point scale, so the weights must fill it exactly.
         if sum(Decimal(str(w)) for w in weights) != 100:
             raise ValueError(f"score weights must add up to 100, got {sum(weights)}")

@@ -7,13 +7,15 @@ from sqlalchemy.orm import lazyload
 
 from app import engine
 from app.extensions import db
-from app.forms import form_spec, validate_data
+from app.forms import FieldError, form_spec, validate_data
 from app.forms.ownership import owned_data, without_row_keys
 from app.forms.relations import relation_errors
 from app.models import AuditEvent, ProcessInstance, Task, User
 from app.models.instance import STATUS_RUNNING
 from app.models.task import TASK_COMPLETED, TASK_READY
 from app.performance.context import Run, running
+from app.performance.form_rules import form_rule_problems
+from app.performance.operators import current_thresholds
 from app.services.attachments import store_uploads
 from app.services.clock import now
 from app.services.definitions import compiled, pinned_form
@@ -153,8 +155,7 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
     spec = form_spec(schema, pinned_form(definition, task.form_ui) or {})
     owned = owned_data(spec.fields, data, instance.data or {}, spec.readonly)
     submission = store_uploads(actor, instance, task, owned.data)
-    as_schema_sees_it = without_row_keys(submission)
-    errors = validate_data(schema, as_schema_sees_it) + relation_errors(schema, as_schema_sees_it)
+    errors = form_errors(schema, submission)
     if errors:
         raise ValidationFailed(
             f"表单有 {len(errors)} 处错误 (the form has errors)",
@@ -197,6 +198,18 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
     ready = apply_step(instance, step, actor, decision)
     db.session.flush()
     return instance, ready
+
+
+def form_errors(schema: dict, data: dict) -> list[FieldError]:
+    """Everything wrong with `data` as `schema`'s step would submit it: jsonschema, what
+    belongs together (`x-compare`), and the domain rules the form names (`x-rules`)."""
+    plain = without_row_keys(data)
+    domain = form_rule_problems(schema.get("x-rules"), plain, current_thresholds())
+    return (
+        validate_data(schema, plain)
+        + relation_errors(schema, plain)
+        + [FieldError(path, message) for path, message in domain]
+    )
 
 
 def refused_input(run: Run) -> ValidationFailed:

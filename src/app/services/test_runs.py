@@ -25,9 +25,8 @@ from app import engine
 from app.engine.runtime import registered_functions
 from app.engine.xml import parse_xml
 from app.extensions import db
-from app.forms import form_spec, validate_data
-from app.forms.ownership import owned_data, without_row_keys
-from app.forms.relations import relation_errors
+from app.forms import form_spec
+from app.forms.ownership import owned_data
 from app.models import Role, User
 from app.performance.context import running
 from app.performance.registry import ProjectOutOfReach, absent_project
@@ -40,6 +39,7 @@ from app.services.modeler_catalog import (
 from app.services.modeler_catalog import schema_fields as fields_of
 from app.services.policy import require_can_deploy
 from app.services.roles import resolve_role
+from app.services.tasks import form_errors
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 GATEWAYS = ("exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway")
@@ -95,8 +95,7 @@ def advance_test_run(
     if schema is not None:
         form = form_spec(schema, forms.get(spec.ui_form or "") or {})
         submitted = owned_data(form.fields, submitted, run["data"], form.readonly).data
-        plain = without_row_keys(submitted)
-        errors = validate_data(schema, plain) + relation_errors(schema, plain)
+        errors = form_errors(schema, submitted)
         if errors:
             raise ValidationFailed(
                 "表单数据未通过校验 (the form data is not valid)",

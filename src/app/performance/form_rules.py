@@ -1,0 +1,74 @@
+"""Domain rules a form names, for what neither JSON Schema nor `x-compare` can say.
+
+A form schema lists them by name at its root (`"x-rules": ["indicator_points"]`); the
+completion runs each over the submitted data with the county's settings, and a broken
+rule is a field error like any other. A name the platform does not know is itself an
+error, so a misspelt rule is never silently skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from app.performance.numbers import is_blank, to_decimal
+from app.performance.scoring import LEVELS, level_of
+from app.performance.settings import Thresholds
+
+Problem = tuple[str, str]
+"""(JSON pointer, message)."""
+
+
+def indicator_points(data: Mapping[str, Any], t: Thresholds) -> list[Problem]:
+    """Indicator rows' points add up, level by level, to the level's weight (产出 50,
+    效益 30, 满意度 10 by default; 预算执行率 is the other 10). Rows without any points are
+    left alone: scoring then shares each level's weight evenly among its rows."""
+    rows = data.get("indicators")
+    if not isinstance(rows, list):
+        return []
+    rows = [row if isinstance(row, Mapping) else {} for row in rows]
+    if all(is_blank(row.get("points")) for row in rows):
+        return []
+    problems: list[Problem] = []
+    sums = dict.fromkeys(LEVELS, Decimal(0))
+    present = dict.fromkeys(LEVELS, False)
+    for index, row in enumerate(rows):
+        level = level_of(row.get("level1"))
+        points = to_decimal(row.get("points"))
+        if points is None:
+            problems.append((f"/indicators/{index}/points", "其他指标已填写分值，本行也须填写"))
+            continue
+        if level is not None:
+            sums[level] += points
+            present[level] = True
+    for level, weight in zip(LEVELS, level_weights(t), strict=True):
+        if weight > 0 and not present[level]:
+            problems.append(("/indicators", f"缺少{level}（该级分值合计应为 {weight:g}）"))
+        elif present[level] and sums[level] != weight:
+            problems.append(("/indicators", f"{level}分值合计 {sums[level]:g}，应为 {weight:g}"))
+    return problems
+
+
+def level_weights(t: Thresholds) -> tuple[Decimal, Decimal, Decimal]:
+    """The points of 产出, 效益 and 满意度 indicators, in the order of `LEVELS`."""
+    return tuple(
+        Decimal(str(w)) for w in (t.weight_output, t.weight_benefit, t.weight_satisfaction)
+    )
+
+
+FORM_RULES: dict[str, Callable[[Mapping[str, Any], Thresholds], list[Problem]]] = {
+    "indicator_points": indicator_points,
+}
+
+
+def form_rule_problems(names: Any, data: Mapping[str, Any], t: Thresholds) -> list[Problem]:
+    """The problems of every rule `names` lists, in order."""
+    problems: list[Problem] = []
+    for name in names if isinstance(names, list) else []:
+        rule = FORM_RULES.get(name)
+        if rule is None:
+            problems.append(("", f"表单规则“{name}”不存在，请联系流程管理员"))
+        else:
+            problems.extend(rule(data, t))
+    return problems

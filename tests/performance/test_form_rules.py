@@ -1,0 +1,61 @@
+"""performance/form_rules.py: the indicator points of a target form add up, level by level."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.performance import Thresholds
+from app.performance.form_rules import form_rule_problems, indicator_points
+
+T = Thresholds()
+
+
+def rows(*spec):
+    return {
+        "indicators": [
+            {"level1": level, "name": f"指标{i}", "points": p} for i, (level, p) in enumerate(spec)
+        ]
+    }
+
+
+def test_points_that_add_up_to_each_levels_weight_pass():
+    data = rows(("产出指标", 30), ("产出指标", 20), ("效益指标", 30), ("满意度指标", 10))
+    assert indicator_points(data, T) == []
+
+
+def test_a_level_that_does_not_add_up_is_named_with_its_sum_and_weight():
+    data = rows(("产出指标", 40), ("效益指标", 30), ("满意度指标", 10))
+    assert indicator_points(data, T) == [("/indicators", "产出指标分值合计 40，应为 50")]
+
+
+def test_a_missing_level_is_named():
+    data = rows(("产出指标", 50), ("满意度指标", 10))
+    assert indicator_points(data, T) == [("/indicators", "缺少效益指标（该级分值合计应为 30）")]
+
+
+def test_once_one_row_has_points_every_row_needs_them():
+    data = rows(("产出指标", 50), ("效益指标", None), ("效益指标", 30), ("满意度指标", 10))
+    assert indicator_points(data, T) == [
+        ("/indicators/1/points", "其他指标已填写分值，本行也须填写")
+    ]
+
+
+def test_rows_without_points_share_the_weights_and_pass():
+    assert indicator_points(rows(("产出指标", None), ("效益指标", "")), T) == []
+
+
+def test_the_weights_are_settings():
+    t = Thresholds(weight_output=60, weight_benefit=20, weight_satisfaction=10)
+    data = rows(("产出指标", 60), ("效益指标", 20), ("满意度指标", 10))
+    assert indicator_points(data, t) == []
+
+
+def test_output_and_benefit_carry_at_least_sixty_percent():
+    with pytest.raises(ValueError, match="at least 60"):
+        Thresholds(weight_output=30, weight_benefit=20, weight_satisfaction=40)
+
+
+def test_an_unknown_rule_name_is_an_error_not_a_skip():
+    assert form_rule_problems(["no_such_rule"], {}, T) == [
+        ("", "表单规则“no_such_rule”不存在，请联系流程管理员")
+    ]
