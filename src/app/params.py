@@ -153,7 +153,7 @@ def page(name: str = "page", source: Mapping | None = None) -> int:
 
 def day(name: str, source: Mapping | None = None) -> date | None:
     """A calendar day written YYYY-MM-DD, from FIRST_DAY to LAST_DAY; None when absent."""
-    raw = (_source(source).get(name) or "").strip()
+    raw = str(_source(source).get(name) or "").strip()
     if not raw:
         return None
     try:
@@ -176,7 +176,7 @@ def choice(
     value = _source(source).get(name)
     if value is None or value == "":
         return default
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         listed = ", ".join(str(a) for a in allowed)
         raise refuse(name, f"只能是 {listed}", f"must be one of {listed}")
     return value
@@ -213,7 +213,8 @@ class StrictJSONProvider(DefaultJSONProvider):
     RecursionError deep in the decoder."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        return load_document(s)
+        # The session's serialiser passes an object_hook (its tagged values): keep it.
+        return load_document(s, **kwargs)
 
 
 def json_body(required: bool = False) -> dict:

@@ -22,9 +22,9 @@ class DocumentError(ValueError):
     """The document is not JSON the platform accepts; the message says why."""
 
 
-def load_document(raw: bytes | str, what: str = "") -> Any:
-    """Parse `raw` (bytes are read as UTF-8, a byte-order mark allowed). Raises
-    DocumentError naming `what` and the problem."""
+def load_document(raw: bytes | str, what: str = "", **hooks: Any) -> Any:
+    """Parse `raw` (bytes are read as UTF-8, a byte-order mark allowed); `hooks` are
+    json.loads's object hooks. Raises DocumentError naming `what` and the problem."""
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8-sig")
@@ -35,7 +35,12 @@ def load_document(raw: bytes | str, what: str = "") -> Any:
             ) from None
     try:
         value = json.loads(
-            raw, parse_constant=_not_a_number, parse_float=_finite, parse_int=_finite_int
+            raw,
+            parse_constant=_not_a_number,
+            parse_float=_finite,
+            parse_int=_finite_int,
+            object_hook=hooks.get("object_hook"),
+            object_pairs_hook=hooks.get("object_pairs_hook"),
         )
     except DocumentError:
         raise
