@@ -86,3 +86,14 @@ def test_only_ascii_digits_are_a_number(app, value, expected):
 def test_out_of_range_is_refused_not_clamped(app):
     refused = _parsed(app, "1001", lambda name: params.integer(name, 1, 1000))
     assert isinstance(refused, BadRequest) and "1 到 1000" in refused.message
+
+
+def test_the_strict_json_reader_keeps_what_the_session_cookie_carries(app):
+    """Flask's session serialiser reads through app.json with an object hook of its own
+    (flashed messages are tuples, tagged): the strict reader must pass it on."""
+    from flask.json.tag import TaggedJSONSerializer
+
+    serializer = TaggedJSONSerializer()
+    session = {"_flashes": [("success", "已保存")], "raw": b"\x00"}
+    with app.app_context():
+        assert serializer.loads(serializer.dumps(session)) == session
