@@ -49,6 +49,8 @@ def test_an_admin_edits_a_step_keeps_the_draft_and_deploys_it_as_v2(page: Page, 
     expect(panel.locator("[name=due_days]")).to_have_value("5")
     set_field(page, "name", "部门初审")
     set_field(page, "due_days", "3")
+    expect(panel.locator("[name=due_calendar]")).to_have_value("")  # working days
+    panel.locator("[name=due_calendar]").select_option("calendar")
 
     # A lane named by the role's display name shows that role; picking writes the code.
     select_element(page, "Lane_dept", click=False)
@@ -71,8 +73,10 @@ def test_an_admin_edits_a_step_keeps_the_draft_and_deploys_it_as_v2(page: Page, 
     select_element(page, "dept_review")
     expect(panel.locator("[name=name]")).to_have_value("部门初审")
     expect(panel.locator("[name=due_days]")).to_have_value("3")
+    expect(panel.locator("[name=due_calendar]")).to_have_value("calendar")
     xml = page.evaluate("window.modeler.saveXML().then(r => r.xml)")
     assert 'name="dueIn" value="P3D"' in xml
+    assert 'name="dueCalendar" value="calendar"' in xml
     assert 'name="formJsonSchemaFilename" value="review.schema.json"' in xml
     assert '<bpmn:lane id="Lane_dept" name="budget_department">' in xml
     screenshot(page, "modeler")

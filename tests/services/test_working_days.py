@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
+
+from app.engine.compiler import CALENDAR_DAYS, parse_due_counting
 from app.extensions import db
 from app.models import Setting
 from app.services.calendar import CALENDAR_KEY, WorkCalendar
@@ -46,3 +49,19 @@ def test_a_task_due_in_ten_days_is_due_ten_working_days_later(app, user):
     _, ready = start_instance(user("unit"), "simple_approval")
     # dueIn P10D: Sep 29, 30, Oct 9, 10 (make-up), 12, 13, 14, 15, 16, 19.
     assert ready[0].due_at == datetime(2026, 10, 19, 8, 0)
+
+
+def test_a_period_in_calendar_days_runs_through_weekends_and_holidays():
+    calendar = WorkCalendar(holidays=frozenset({date(2026, 10, 1), date(2026, 10, 2)}))
+    start = datetime(2026, 9, 30, 9, 0)
+    assert calendar.due_after(start, timedelta(days=20), CALENDAR_DAYS) == datetime(
+        2026, 10, 20, 9, 0
+    )
+    assert calendar.due_after(start, timedelta(days=20)) > datetime(2026, 10, 20, 9, 0)
+
+
+def test_a_diagram_says_which_calendar_a_due_period_counts_in():
+    assert parse_due_counting(None) == "working"
+    assert parse_due_counting("calendar") == "calendar"
+    with pytest.raises(ValueError, match="working or calendar"):
+        parse_due_counting("lunar")

@@ -32,6 +32,10 @@ DEFAULT_ESCALATE_TO = ("budget_department", "finance_bureau")
 # A step's due period and a boundary timer's delay, in working days: more than a year is
 # no deadline anyone keeps, and beyond it a calendar walk (and at last the calendar) ends.
 MAX_DUE_IN = timedelta(days=366)
+# How a due period's days count (property `dueCalendar`): working days unless the rule
+# says calendar days (预算法 art. 57: 批复 within 20 and 15 calendar days).
+WORKING_DAYS, CALENDAR_DAYS = "working", "calendar"
+DUE_COUNTINGS = (WORKING_DAYS, CALENDAR_DAYS)
 ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
 
 
@@ -47,6 +51,7 @@ class Escalation:
     after: timedelta
     after_text: str
     to: tuple[str, ...]  # role codes or display names, as lanes name them
+    counting: str = WORKING_DAYS
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class UserTaskSpec:
     # Name of a data field holding the username the task goes to (e.g. the chosen expert).
     assignee_from: str | None = None
     escalation: Escalation | None = None
+    due_counting: str = WORKING_DAYS
 
 
 @dataclass
@@ -93,6 +99,17 @@ def parse_due_in(text: str | None) -> timedelta | None:
     return period
 
 
+def parse_due_counting(text: str | None) -> str:
+    """A `dueCalendar` property: working (the default) or calendar days. Raises ValueError."""
+    value = (text or WORKING_DAYS).strip()
+    if value not in DUE_COUNTINGS:
+        raise ValueError(
+            f"dueCalendar “{value[:40]}”须为 working（工作日）或 calendar（自然日） "
+            "(must be working or calendar)"
+        )
+    return value
+
+
 def _boundary_timers(root: etree._Element) -> dict[str, Escalation]:
     """Timers on the edge of user tasks, by the task they are attached to.
 
@@ -121,6 +138,10 @@ def _boundary_timers(root: etree._Element) -> dict[str, Escalation]:
             after = parse_due_in(bare)
         except ValueError as exc:
             raise DiagramError(f"[{event_id}] 定时器时长 {exc}") from None
+        try:
+            counting = parse_due_counting(_extension_property(event, "dueCalendar"))
+        except ValueError as exc:
+            raise DiagramError(f"[{event_id}] {exc}") from None
         duration.text = f'"{bare}"'
         roles = _extension_property(event, "escalateTo")
         to = tuple(r.strip() for r in re.split(r"[,，]", roles) if r.strip()) if roles else ()
@@ -129,6 +150,7 @@ def _boundary_timers(root: etree._Element) -> dict[str, Escalation]:
             after=after,
             after_text=bare,
             to=to or DEFAULT_ESCALATE_TO,
+            counting=counting,
         )
     return found
 
@@ -189,9 +211,14 @@ def compile_process(
             due_in = parse_due_in(due_text)
         except ValueError as exc:
             raise DiagramError(f"[{task_spec.bpmn_id}] dueIn {exc}") from exc
+        try:
+            counting = parse_due_counting(props.get("dueCalendar"))
+        except ValueError as exc:
+            raise DiagramError(f"[{task_spec.bpmn_id}] {exc}") from exc
         escalation = escalations.get(task_spec.bpmn_id)
         if due_in is None and escalation is not None:
             due_in, due_text = escalation.after, escalation.after_text
+            counting = escalation.counting
         user_tasks[task_spec.bpmn_id] = UserTaskSpec(
             id=task_spec.bpmn_id,
             name=task_spec.bpmn_name or task_spec.bpmn_id,
@@ -202,6 +229,7 @@ def compile_process(
             due_in_text=due_text,
             assignee_from=props.get("assigneeFrom"),
             escalation=escalation,
+            due_counting=counting,
         )
     compiled = CompiledProcess(
         key=spec.name,

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from app.engine.compiler import MAX_DUE_IN
+from app.engine.compiler import CALENDAR_DAYS, MAX_DUE_IN, WORKING_DAYS
 from app.extensions import db
 from app.models import Setting, User
 from app.services.clock import now
@@ -55,8 +55,14 @@ class WorkCalendar:
                 remaining -= 1
         return current
 
-    def due_after(self, start: datetime, period: timedelta) -> datetime:
-        """A due period's whole days count as working days; hours and minutes as they are."""
+    def due_after(
+        self, start: datetime, period: timedelta, counting: str = WORKING_DAYS
+    ) -> datetime:
+        """A due period's whole days count as working days, or as calendar days where the
+        law says so (`counting=CALENDAR_DAYS`: 预算法's 20 and 15 days for 批复); hours and
+        minutes as they are."""
+        if counting == CALENDAR_DAYS:
+            return start + period
         whole_days = period.days
         rest = period - timedelta(days=whole_days)
         return self.add_working_days(start, whole_days) + rest

@@ -31,7 +31,7 @@ def schedule_escalation(row: Task, spec: engine.UserTaskSpec, calendar: WorkCale
         return
     enqueue(
         ESCALATE,
-        run_at=calendar.due_after(row.created_at, spec.escalation.after),
+        run_at=calendar.due_after(row.created_at, spec.escalation.after, spec.escalation.counting),
         payload={"roles": list(spec.escalation.to), "event_id": spec.escalation.event_id},
         instance_id=row.instance_id,
         task=row,

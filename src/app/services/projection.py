@@ -98,7 +98,7 @@ def _open_task(
         form_ui=spec.ui_form,
         status=TASK_READY,
         created_at=at,
-        due_at=calendar.due_after(at, spec.due_in) if spec.due_in else None,
+        due_at=calendar.due_after(at, spec.due_in, spec.due_counting) if spec.due_in else None,
         assignee_id=_assignee_from(spec, data),
     )
     db.session.add(row)

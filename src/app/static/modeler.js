@@ -514,6 +514,7 @@
     });
     var hint = dueIn && !days ? M.dueRaw + " " + dueIn : M.dueHint;
     panel.appendChild(field(M.dueDays, input, hint));
+    panel.appendChild(field(M.dueCalendar, dueCountingSelect(element, bo), M.dueCalendarHint));
 
     // assigneeFrom: a field of an earlier form holding the username the task goes to.
     var fields = fieldsBefore(bo);
@@ -562,6 +563,20 @@
     });
     var hint = raw && !days ? M.dueRaw + " " + raw : M.timerHint;
     panel.appendChild(field(M.timerDays, input, hint));
+    panel.appendChild(field(M.dueCalendar, dueCountingSelect(element, bo), M.dueCalendarHint));
+  }
+
+  // dueCalendar: whether a due period counts working days (the default) or calendar days,
+  // as the budget law does for 批复 (20 and 15 days).
+  function dueCountingSelect(element, bo) {
+    var options = [
+      { value: "", label: M.workingDays },
+      { value: "calendar", label: M.calendarDays },
+    ];
+    var current = getProperty(bo, "dueCalendar");
+    return select(options, current === "working" ? "" : current, function (value) {
+      setProperty(element, "dueCalendar", value);
+    }, "due_calendar");
   }
 
   function renderServiceTask(element) {
