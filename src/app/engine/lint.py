@@ -165,10 +165,17 @@ def _lint_due_periods(root: etree._Element) -> list[Finding]:
 
 
 # The names SpiffWorkflow gives the task specs it adds to every process (bpmn_process_spec,
-# TaskParser): a diagram element with one of them would silently take that spec's place,
+# TaskParser; "Root" its serialiser drops, ".BoundaryEventParent" its state migration
+# renames): a diagram element with one of them would silently take that spec's place,
 # e.g. a user task "End" ends the process when it is completed.
 ENGINE_NAMES = frozenset({"Start", "End", "Root"})
-ENGINE_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin", " [child]")
+ENGINE_SUFFIXES = (
+    ".EndJoin",
+    ".BoundaryEventSplit",
+    ".BoundaryEventJoin",
+    ".BoundaryEventParent",
+    " [child]",
+)
 
 
 def _lint_engine_names(root: etree._Element) -> list[Finding]:
