@@ -204,7 +204,8 @@ def form_errors(schema: dict, data: dict) -> list[FieldError]:
     """Everything wrong with `data` as `schema`'s step would submit it: jsonschema, what
     belongs together (`x-compare`), and the domain rules the form names (`x-rules`)."""
     plain = without_row_keys(data)
-    domain = form_rule_problems(schema.get("x-rules"), plain, current_thresholds())
+    rules = schema.get("x-rules")  # the settings are read only for a form that names rules
+    domain = form_rule_problems(rules, plain, current_thresholds()) if rules else []
     return (
         validate_data(schema, plain)
         + relation_errors(schema, plain)
