@@ -334,11 +334,6 @@ def test_a_number_field_typed_as_nan_infinity_or_1e400_is_a_field_error(client, 
         assert _still_ready(task)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="complete_task walks the data for uploads (store_uploads, recursive) before "
-    "validate_data checks it: it must call unstorable_text first (services/tasks.py)",
-)
 def test_task_data_nested_too_deeply_is_refused_before_anything_recurses(user, task):
     """The service's own door, whatever the route: one field error, nothing stored."""
     from app.services.errors import ValidationFailed

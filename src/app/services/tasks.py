@@ -10,6 +10,7 @@ from app.extensions import db
 from app.forms import FieldError, form_spec, validate_data
 from app.forms.ownership import owned_data, without_row_keys
 from app.forms.relations import relation_errors
+from app.forms.validation import unstorable_text
 from app.models import AuditEvent, ProcessInstance, Task, User
 from app.models.instance import STATUS_RUNNING
 from app.models.task import TASK_COMPLETED, TASK_READY
@@ -150,6 +151,14 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
     require_can_complete(actor, task)
     if not isinstance(data, dict):
         raise ValidationFailed("data 必须是对象", details=[{"path": "", "message": "须为对象"}])
+    # Before anything recursive reads the post: text no database stores, numbers that are
+    # not JSON, nesting deeper than any reader after this one copes with.
+    unstorable = list(unstorable_text(data))
+    if unstorable:
+        raise ValidationFailed(
+            f"表单有 {len(unstorable)} 处错误 (the form has errors)",
+            details=[{"path": e.path, "message": e.message} for e in unstorable],
+        )
     definition = instance.definition
     schema = pinned_form(definition, task.form_schema) or EMPTY_FORM
     spec = form_spec(schema, pinned_form(definition, task.form_ui) or {})
