@@ -184,7 +184,7 @@ def load_user(session_id: str) -> User | None:
     """Flask-Login's loader: the user of a cookie's "<user id>.<session key>", while the
     session's row exists and the account is active. One statement reads the session, the
     user, their org and roles (every page asks what the person may see)."""
-    user_id, _, key = session_id.partition(".")
+    user_id, _, key = str(session_id).partition(".")
     if not key:
         return None
     row = db.session.scalar(
