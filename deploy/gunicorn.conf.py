@@ -1,8 +1,9 @@
 """gunicorn settings: `gunicorn -c deploy/gunicorn.conf.py 'app:create_app()'`.
 
 Threads let a worker overlap database waits; processes use the cores. Each worker holds
-its own compiled-process cache. Scripts in diagrams have their own time limit; the
-worker timeout is the backstop for anything the sandbox cannot interrupt.
+its own compiled-process cache. Scripts in diagrams run in script worker processes that
+the OS bounds (engine/script_pool.py: killed at SCRIPT_TIME_LIMIT, RLIMIT_AS of
+SCRIPT_MEMORY_MB), up to one per thread; the request timeout below is for everything else.
 """
 
 import gc
