@@ -10,12 +10,15 @@ demo county of its own.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from contextlib import closing
 from itertools import count
 from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
+
+LOCAL_HOSTS = (None, "", "localhost", "127.0.0.1", "::1")
 
 
 class SqliteCopies:
@@ -48,7 +51,9 @@ class PostgresCopies:
 
     The pid keeps two pytest runs against one server (several engineers, or CI beside a
     developer) from ever touching each other's databases. `url`'s own database is only
-    where CREATE and DROP DATABASE are sent from; no test writes to it.
+    where CREATE and DROP DATABASE are sent from; no test writes to it. A run that was
+    killed (by a timeout, say) cannot drop its databases; the next run on this machine
+    drops those whose pid names no living process.
     """
 
     def __init__(self, url: str):
@@ -60,6 +65,7 @@ class PostgresCopies:
         self.numbers = count(1)
         # Autocommit: CREATE and DROP DATABASE cannot run inside a transaction.
         self.admin = create_engine(server, isolation_level="AUTOCOMMIT", pool_size=1)
+        self._drop_orphans()
         self.template_name = f"{self.prefix}_template"
         self._drop(self.template_name)  # left over by an earlier run that had this pid
         self._execute(f'CREATE DATABASE "{self.template_name}"')
@@ -80,6 +86,17 @@ class PostgresCopies:
         self._drop(self.template_name)
         self.admin.dispose()
 
+    def _drop_orphans(self) -> None:
+        if self.server.host not in LOCAL_HOSTS:
+            return  # another machine's pids cannot be checked from here
+        ours = re.compile(rf"{re.escape(self.server.database)}_(\d+)_(?:template|\d+)")
+        with self.admin.connect() as conn:
+            names = conn.execute(text("SELECT datname FROM pg_database")).scalars().all()
+        for name in names:
+            found = ours.fullmatch(name)
+            if found and not _alive(int(found.group(1))):
+                self._drop(name)
+
     def _url(self, name: str) -> str:
         return self.server.set(database=name).render_as_string(hide_password=False)
 
@@ -90,3 +107,13 @@ class PostgresCopies:
     def _execute(self, statement: str) -> None:
         with self.admin.connect() as conn:
             conn.execute(text(statement))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
