@@ -16,7 +16,6 @@ from app.api.serializers import (
     iso,
     task_json,
 )
-from app.models import ProcessInstance
 from app.security import throttle_sign_in
 from app.services import accounts, deployment, instances, orgs, policy, queries, tasks
 from app.services.definitions import latest_definitions
@@ -24,7 +23,6 @@ from app.services.errors import BadRequest
 from app.services.forms_view import task_form
 
 MAX_LIMIT = 1000
-TITLE_LENGTH = ProcessInstance.title.type.length
 # Rows a list may skip: past every row there will ever be, and within any database's range.
 MAX_OFFSET = 10**9
 
@@ -69,11 +67,8 @@ def list_processes():
 @idempotent
 def start_instance(key: str):
     body = params.json_body()
-    title = body.get("title")
-    if title is not None:
-        title = params.checked_text(title, "title", max_length=TITLE_LENGTH)
     instance, ready = instances.start_instance(
-        api_user(), key, title, _org_id(body.get("org"), "org"), body.get("data")
+        api_user(), key, body.get("title"), _org_id(body.get("org"), "org"), body.get("data")
     )
     answer = {"id": instance.id, "status": instance.status, "tasks": [task_json(t) for t in ready]}
     return answer, 201

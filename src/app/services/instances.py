@@ -8,7 +8,7 @@ from app.extensions import db
 from app.forms import form_spec
 from app.forms.ownership import owned_data
 from app.forms.refs import pointer
-from app.forms.validation import unstorable_text
+from app.forms.validation import text_problem, unstorable_text
 from app.models import AuditEvent, Org, ProcessDefinition, ProcessInstance, Task, User
 from app.performance.context import running
 from app.services.clock import now
@@ -59,6 +59,7 @@ def start_instance(
             raise NotFound(f"单位 {org_id} 不存在 (no such org)")
     if data is not None and not isinstance(data, dict):
         raise BadRequest("data 必须是对象 (data must be a JSON object)")
+    _check_title(title)
     unstorable = list(unstorable_text({"title": title or "", "data": data or {}}))
     if unstorable:
         raise BadRequest(
@@ -92,6 +93,26 @@ def start_instance(
     ready = apply_step(instance, step, actor)
     db.session.flush()
     return instance, ready
+
+
+TITLE_LENGTH = ProcessInstance.title.type.length
+
+
+def _check_title(title: object) -> None:
+    """A title is one line of text a person could have typed, as long as the column holds;
+    it ends up in lists, e-mail subjects and file names. Raises BadRequest naming it."""
+    if title is None:
+        return
+    problem = None
+    if not isinstance(title, str):
+        problem = "须为文本 (must be text)"
+    elif len(title) > TITLE_LENGTH:
+        problem = f"不能超过 {TITLE_LENGTH} 个字符 (at most {TITLE_LENGTH} characters)"
+    else:
+        problem = text_problem(title)
+    if problem:
+        message = f"标题{problem}"
+        raise BadRequest(message, details=[{"path": "/title", "message": message}])
 
 
 def _own_start_data(definition: ProcessDefinition, data: dict) -> dict:

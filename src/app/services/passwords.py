@@ -185,7 +185,7 @@ def guessable_reasons(password: str, username: str = "") -> list[str]:
     ):
         if any(len(each) >= SHORTEST_PATTERN and found(each) for each in variants):
             reasons.append(reason)
-    if not reasons:
+    if not reasons and text:  # zxcvbn cannot rate nothing (an IndexError on "")
         estimated = _estimated_reason(text, name)
         if estimated:
             reasons.append(estimated)

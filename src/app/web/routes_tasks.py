@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict
 
+from app import params
 from app.forms import (
     FieldError,
     apply_row_action,
@@ -34,9 +35,9 @@ def start():
 @bp.post("/start")
 def start_submission():
     user = actor()
-    org_id = orgs.org_id_for(request.form.get("org") or None)
+    org_id = orgs.org_id_for(params.reference(request.form.get("org"), "org"))
     instance, ready = instances.start_instance(
-        user, request.form.get("process", ""), request.form.get("title"), org_id
+        user, params.text("process", request.form) or "", request.form.get("title") or None, org_id
     )
     flash(_("Started “%(title)s”.", title=instance.title), "success")
     first = next((t for t in ready if can_see_task(user, t)), None)
