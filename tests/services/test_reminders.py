@@ -117,3 +117,19 @@ def test_daily_digest_lists_each_users_overdue_tasks(app, user, smtp):
     assert run_due_jobs("test-worker").done == 1
     wait_for(lambda: smtp.messages)
     assert smtp.messages[0].rcpt_tos == ["liming@school1.example"]
+
+
+def test_a_subject_that_spans_lines_is_sent_as_one_header_line(app, smtp):
+    from email import message_from_bytes
+    from email.header import decode_header, make_header
+
+    from app.services.notify import send_mail
+
+    subject = "待办：部门审核\r\nBcc: everyone@example.cn"
+    send_mail(app.config, ["unit@example.cn"], subject, "正文")
+    (envelope,) = smtp.messages
+    message = message_from_bytes(envelope.content)
+    assert envelope.rcpt_tos == ["unit@example.cn"] and message["Bcc"] is None
+    assert str(make_header(decode_header(message["Subject"]))) == (
+        "待办：部门审核 Bcc: everyone@example.cn"
+    )

@@ -63,7 +63,9 @@ def send_mail(config: dict, to: list[str], subject: str, body: str) -> None:
     message = EmailMessage()
     message["From"] = config.get("MAIL_FROM", "perfbudget@localhost")
     message["To"] = ", ".join(to)
-    message["Subject"] = subject
+    # Titles and step names may span lines; a header may not (a CR/LF in it would start
+    # another header).
+    message["Subject"] = " ".join(subject.split())
     message.set_content(body)
     with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)), timeout=10) as smtp:
         smtp.send_message(message)

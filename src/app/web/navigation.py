@@ -51,9 +51,3 @@ def back_or(endpoint: str, **values) -> str:
     )
 
 
-def flag(name: str) -> bool:
-    return request.args.get(name, "").lower() in ("1", "true", "yes", "on")
-
-
-def arg(name: str) -> str | None:
-    return request.args.get(name) or None
