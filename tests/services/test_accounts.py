@@ -205,3 +205,25 @@ def test_the_operator_sets_a_password_from_the_command_line(app, user):
     app.config["DEMO_MODE"] = False
     signed_in = accounts.sign_in("finance", GOOD)
     assert signed_in.must_change_password
+
+
+@pytest.mark.parametrize(
+    ("display_name", "email", "words"),
+    [
+        ("王\r\n芳", None, "一行"),
+        ("王芳", "wang@x.cn\r\nBcc: all@x.cn", "不是一个地址"),
+        ("王芳", "not-an-address", "不是一个地址"),
+        ("王" * 101, None, "100"),
+    ],
+)
+def test_an_account_name_or_address_that_would_break_a_header_is_refused(
+    user, display_name, email, words
+):
+    from app.services.users import UserFields, create_user
+
+    school = user("unit").org_id
+    fields = UserFields(
+        display_name=display_name, org_id=school, role_codes=["budget_unit"], email=email
+    )
+    with pytest.raises(BadRequest, match=words):
+        create_user(user("admin"), "newclerk", fields, "Zhang-2027-shuxue")

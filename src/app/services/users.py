@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
+from app.forms.validation import text_problem
 from app.models import Org, Role, User
 from app.services.accounts import end_sessions_and_tokens, set_password
 from app.services.errors import BadRequest, Conflict, NotFound
@@ -63,10 +64,20 @@ def list_roles() -> list[Role]:
     return list(db.session.scalars(select(Role).order_by(Role.name)))
 
 
+# One address, no spaces or line breaks (it becomes an e-mail header).
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
 def _apply(user: User, fields: UserFields) -> None:
     name = (fields.display_name or "").strip()
     if not name:
         raise BadRequest("请填写姓名 (a display name is required)")
+    problem = text_problem(name)
+    if problem or len(name) > 100:
+        raise BadRequest(f"姓名{problem or '不能超过 100 个字符 (at most 100 characters)'}")
+    email = (fields.email or "").strip()
+    if email and (len(email) > 200 or not EMAIL.match(email)):
+        raise BadRequest(f"电子邮箱“{email[:40]}”不是一个地址 (not an e-mail address)")
     org = db.session.get(Org, fields.org_id) if fields.org_id else None
     if org is None:
         raise BadRequest("请选择所属单位 (choose an organisation)")
@@ -75,8 +86,8 @@ def _apply(user: User, fields: UserFields) -> None:
     unknown = set(codes) - {role.code for role in roles}
     if unknown:
         raise BadRequest(f"角色不存在：{'、'.join(sorted(unknown))} (no such role)")
-    user.display_name = name[:100]
-    user.email = (fields.email or "").strip()[:200] or None
+    user.display_name = name
+    user.email = email or None
     user.org_id = org.id
     user.org = org
     user.roles = roles
