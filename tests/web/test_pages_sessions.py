@@ -5,7 +5,7 @@ check costs no extra statement per page."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, func, select
@@ -15,22 +15,6 @@ from app.models import User, WebSession
 from app.services import accounts
 
 GOOD = "Budget-2027-plan"
-
-
-@pytest.fixture
-def clock(app):
-    """clock.set(moment) moves the app's clock; it starts at a known Monday morning."""
-
-    class Clock:
-        at = datetime(2027, 3, 1, 9, 0)
-
-        def set(self, moment: datetime) -> None:
-            self.at = moment
-
-    moving = Clock()
-    app.config["CLOCK"] = lambda: moving.at
-    yield moving
-    app.config["CLOCK"] = None
 
 
 @pytest.fixture
@@ -134,10 +118,10 @@ def test_an_idle_session_is_ended_on_the_server_not_only_in_that_browser(
     sign_in(client, "unit")
     thief = browser()
     copy_cookie(client, thief)
-    clock.set(clock.at + timedelta(minutes=61))
+    clock.at += timedelta(minutes=61)
     assert not signed_in(client)  # the owner comes back after lunch: ended
     assert sessions_of("unit") == 0
-    clock.set(clock.at - timedelta(minutes=30))  # a copy that looks fresher opens nothing
+    clock.at -= timedelta(minutes=30)  # a copy that looks fresher opens nothing
     assert not signed_in(thief)
 
 
@@ -193,7 +177,7 @@ def test_sessions_nobody_came_back_to_are_cleared_at_the_next_sign_in(app, clien
     app.config["SESSION_MAX_AGE"] = 10 * 3600
     abandoned = browser()
     sign_in(abandoned, "unit")
-    clock.set(clock.at + timedelta(hours=11))
+    clock.at += timedelta(hours=11)
     sign_in(client, "unit")
     assert sessions_of("unit") == 1
     assert not signed_in(abandoned)
