@@ -49,5 +49,3 @@ def back_or(endpoint: str, **values) -> str:
         or local_path(referrer)
         or url_for(endpoint, **values)
     )
-
-
