@@ -11,6 +11,29 @@ GOOD_TARGETS = {
     ],
 }
 
+# 县第一中学's building repair project as compilation approved it: one quantity, one
+# qualitative satisfaction indicator (what rounds prefill and reports answer).
+SCHOOL_INDICATORS = [
+    {
+        "level1": "产出指标",
+        "level2": "数量指标",
+        "name": "维修校舍面积",
+        "sign": "≥",
+        "target": "3000",
+        "unit": "平方米",
+        "period": "年度",
+    },
+    {
+        "level1": "满意度指标",
+        "level2": "服务对象满意度指标",
+        "name": "师生满意度",
+        "sign": "定性",
+        "target": "满意",
+        "unit": "",
+        "period": "年度",
+    },
+]
+
 
 def org(code: str):
     """The demo org with this code."""

@@ -23,29 +23,10 @@ from app.services.errors import ValidationFailed
 from app.services.forms_view import task_form
 from app.services.instances import start_instance
 from app.services.tasks import complete_task
-from factories import GOOD_TARGETS, approved_project, deploy_simple_approval
+from factories import GOOD_TARGETS, SCHOOL_INDICATORS, approved_project, deploy_simple_approval
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
-INDICATORS = [
-    {
-        "level1": "产出指标",
-        "level2": "数量指标",
-        "name": "维修校舍面积",
-        "sign": "≥",
-        "target": "3000",
-        "unit": "平方米",
-        "period": "年度",
-    },
-    {
-        "level1": "满意度指标",
-        "level2": "服务对象满意度指标",
-        "name": "师生满意度",
-        "sign": "定性",
-        "target": "满意",
-        "unit": "",
-        "period": "年度",
-    },
-]
+INDICATORS = SCHOOL_INDICATORS
 
 
 def instance_count() -> int:

@@ -15,30 +15,11 @@ from app.services.forms_view import task_form
 from app.services.instances import start_instance
 from app.services.setup import add_user
 from app.services.tasks import complete_task
-from factories import approved_project, org
+from factories import SCHOOL_INDICATORS, approved_project, org
 
 KEY = "quarterly_monitoring"
 CODE, YEAR = "JY-2027-001", 2027
-INDICATORS = [
-    {
-        "level1": "产出指标",
-        "level2": "数量指标",
-        "name": "维修校舍面积",
-        "sign": "≥",
-        "target": "3000",
-        "unit": "平方米",
-        "period": "年度",
-    },
-    {
-        "level1": "满意度指标",
-        "level2": "服务对象满意度指标",
-        "name": "师生满意度",
-        "sign": "定性",
-        "target": "满意",
-        "unit": "",
-        "period": "年度",
-    },
-]
+INDICATORS = SCHOOL_INDICATORS
 
 
 @pytest.fixture
