@@ -28,6 +28,7 @@ EXCEL_HEADERS = [
     "预警",
     "评价等级",
     "下年预算建议",
+    "资金来源",
 ]
 
 DEPARTMENT_OF = {"edu-school1": "edu", "edu-school2": "edu", "health-hospital": "health"}
@@ -210,8 +211,8 @@ def test_excel_export_holds_exactly_the_filtered_list(client, login, registry):
     school = ["JY-002", "学生营养餐", "县教育局", "县第一中学", 80, 80, "第2季度", 0.5, 0.5]
     hospital = ["WS-001", "医疗设备购置", "县卫生健康局", "县人民医院", 300, 300, "第2季度", 0.6]
     assert values[1:] == [
-        school + ["绿灯", "优", "优先保障"],
-        hospital + [0.5, "绿灯", "优", None],
+        school + ["绿灯", "优", "优先保障", None],  # no funding source recorded
+        hospital + [0.5, "绿灯", "优", None, None],
     ]
     assert rows(client.get("/projects?light=green&sort=code")) == [r[0] for r in values[1:]]
 

@@ -47,6 +47,7 @@ class Project(db.Model):
     latest_execution_rate: Mapped[float | None]
     # 支出 as the last monitoring report finance passed says (万元): the evaluation's B.
     spent: Mapped[float | None]
+    funding_source: Mapped[str | None] = mapped_column(String(20))  # 本级财政/上级转移支付/其他
     latest_quarter: Mapped[int | None]
     score: Mapped[float | None]
     grade: Mapped[str | None] = mapped_column(String(4))

@@ -187,6 +187,7 @@ def registry_record_approval(
     special_fund_total: Any = None,
     nature: str | None = None,
     requested_amount: Any = None,
+    funding_source: str | None = None,
 ) -> dict:
     """登记批复的预算和绩效目标 · Record the approved budget and targets in the registry."""
     project = _project_for_run(project_code, fiscal_year, project_name)
@@ -200,6 +201,7 @@ def registry_record_approval(
     project.special_fund = special_fund
     project.special_fund_total = _number(special_fund_total)
     project.nature = nature
+    project.funding_source = funding_source or project.funding_source
     _event(
         project,
         "approved",

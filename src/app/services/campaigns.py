@@ -76,6 +76,7 @@ def start_data(process_key: str, project: Project, fiscal_year: int, quarter: in
     if process_key == "budget_compilation":
         data.update(
             nature="延续",
+            funding_source=project.funding_source,
             last_grade=latest_grade(project.code, project.fiscal_year),
             last_year_amount=project.approved_amount,
         )

@@ -235,6 +235,7 @@ NEW_PROJECT = dict(
     functional_category="2050203 初中教育",
     special_fund="教育发展专项资金",
     special_fund_total=3200,
+    funding_source="上级转移支付",
     overall_goal="建成覆盖全校的创客教育体系，培养学生创新实践能力",
     annual_goal="建成 2 间创客实验室并开设校本课程，学生参与率达到 60%",
     indicators=[
@@ -290,6 +291,7 @@ def _project(orgs: dict[str, Org], code: str, year: int, amount: float) -> Proje
         functional_category=spec["functional_category"],
         special_fund=spec["special_fund"],
         special_fund_total=spec["special_fund_total"],
+        funding_source="本级财政",
         nature=nature,
         status=PROJECT_APPROVED,
         requested_amount=amount,
@@ -516,6 +518,7 @@ def _project_form(code: str, requested: float) -> dict:
         "functional_category": spec["functional_category"],
         "special_fund": spec["special_fund"],
         "special_fund_total": spec["special_fund_total"],
+        "funding_source": "本级财政",
         "overall_goal": spec["annual_goal"],
         "annual_goal": spec["annual_goal"],
         "indicators": [dict(row) for row in spec["indicators"]],

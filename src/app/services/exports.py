@@ -37,12 +37,13 @@ PROJECT_HEADERS = (
     "预警",
     "评价等级",
     "下年预算建议",
+    "资金来源",
 )
 # What a spreadsheet reads as the start of a formula (or, for tab and CR, of a cell
 # whose next characters it may read as one), per OWASP's CSV injection advice.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LIGHT_NAMES = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "blue": "蓝灯"}
-WIDTHS = (16, 30, 16, 16, 14, 16, 10, 10, 10, 8, 10, 16)
+WIDTHS = (16, 30, 16, 16, 14, 16, 10, 10, 10, 8, 10, 16, 14)
 
 
 def time_progress_of(project: Project) -> float | None:
@@ -65,6 +66,7 @@ def project_row(project: Project) -> list:
         LIGHT_NAMES.get(project.latest_light or ""),
         project.grade,
         project.next_year_tag,
+        project.funding_source,
     ]
 
 
