@@ -234,3 +234,18 @@ def test_running_init_db_demo_again_changes_nothing(demo_app):
     assert SEEDED not in result.output and "已部署" not in result.output
     db.session.remove()
     assert counts() == before
+
+
+def test_every_open_task_of_the_demo_has_someone_who_can_act_on_it(demo_app):
+    """The demo county is possible: whoever owns a step has an account that holds it."""
+    from app.services.policy import holds_role_for
+
+    users = list(db.session.scalars(select(User).where(User.active.is_(True))))
+    open_tasks = list(db.session.scalars(select(Task).where(Task.status == "ready")))
+    assert open_tasks
+    orphans = [
+        (t.process_key, t.activity_id, t.role_code, t.org_path)
+        for t in open_tasks
+        if not any(holds_role_for(u, t) or t.assignee_id == u.id for u in users)
+    ]
+    assert orphans == []

@@ -45,6 +45,7 @@ DEMO_ORGS = (
 # username, display name, org code, role codes (a single one, or several joined by "+")
 DEMO_USERS = (
     ("unit", "李明（县第一中学）", "edu-school1", "budget_unit"),
+    ("unit3", "郑洁（县实验小学）", "edu-school2", "budget_unit"),
     ("dept", "王芳（县教育局）", "edu", "budget_department"),
     ("unit2", "赵强（县人民医院）", "health-hospital", "budget_unit"),
     ("dept2", "陈静（县卫生健康局）", "health", "budget_department"),
