@@ -67,7 +67,6 @@ def report(spent=50, area="1500", likelihood="确定能", **extra) -> dict:
         rows[0].update(deviation_reasons=["人员", "其他"], measures="暑期集中施工")
     data = {
         "spent": spent,
-        "reached_time_progress": spent >= 50,
         "reached_stage_goal": True,
         "indicators": rows,
     }
@@ -359,3 +358,19 @@ def test_a_report_still_missing_after_ten_working_days_is_escalated_to_the_depar
     assert told == {user("dept").id, user("finance").id}
     assert ("escalated", "fill_monitoring_report", None) in history(user, instance)
     app.config["CLOCK"] = None
+
+
+def test_whether_the_project_reaches_time_progress_is_computed_not_declared(user, project):
+    unit = user("unit")
+    start(user, quarter=2)  # half the year: spending 40 of 100 is behind
+    task = the_task(unit, "fill_monitoring_report")
+    assert "reached_time_progress" not in task_form(unit, task.id).schema["properties"]
+    without_reason = report(spent=40)
+    del without_reason["delay_reason_type"]
+    with pytest.raises(ValidationFailed) as refused:
+        complete_task(unit, task.id, without_reason)
+    assert [d["path"] for d in refused.value.details] == ["/delay_reason_type"]
+    assert "执行率 40.0% 未达到序时进度 50.0%" in refused.value.details[0]["message"]
+    db.session.rollback()
+    instance, _ = complete_task(unit, task.id, report(spent=40))
+    assert instance.data["assessment"]["reaches_time_progress"] is False

@@ -103,10 +103,8 @@ def fill(book, spent_on_track=30, likelihood="有可能") -> None:
     projects, indicators = book["项目"], book["指标"]
     on_track, behind = row_of(projects, "JY-2027-001"), row_of(projects, "JY-2027-002")
     set_cell(projects, on_track, "截至本季度末支出数（万元）", spent_on_track)
-    set_cell(projects, on_track, "是否达到序时进度（是/否）", "是")
     set_cell(projects, on_track, "是否达到阶段性目标（是/否）", "是")
     set_cell(projects, behind, "截至本季度末支出数（万元）", 4)
-    set_cell(projects, behind, "是否达到序时进度（是/否）", "否")
     set_cell(projects, behind, "是否达到阶段性目标（是/否）", "否")
     set_cell(projects, behind, "未达序时进度原因类型", "政府采购程序")
     set_cell(projects, behind, "进度分析", "培训机构采购延期，四月开班")
@@ -201,7 +199,8 @@ def test_a_fixed_file_submits_every_report_and_keeps_the_approved_targets(user, 
     assert ready_reports(unit) == {}
     on_track = db.session.get(Task, ids["JY-2027-001"])
     assert on_track.status == "completed" and on_track.completed_by_id == unit.id
-    assert on_track.data["spent"] == 30 and on_track.data["reached_time_progress"] is True
+    assert on_track.data["spent"] == 30
+    assert on_track.instance.data["assessment"]["reaches_time_progress"] is True  # computed
     area, satisfaction = on_track.data["indicators"]
     assert (area["name"], area["target"], area["actual"]) == ("维修校舍面积", "3000", "800")
     assert satisfaction["qualitative_result"] == "达成"
@@ -227,8 +226,8 @@ def test_blank_rows_are_skipped_and_prefilled_values_come_back(user, monitoring_
     fill(book)
     projects = book["项目"]
     behind = row_of(projects, "JY-2027-002")
-    for header in ("截至本季度末支出数（万元）", "是否达到序时进度（是/否）",
-                   "是否达到阶段性目标（是/否）", "未达序时进度原因类型", "进度分析"):  # fmt: skip
+    for header in ("截至本季度末支出数（万元）", "是否达到阶段性目标（是/否）",
+                   "未达序时进度原因类型", "进度分析"):  # fmt: skip
         set_cell(projects, behind, header, None)
     result = import_monitoring(unit, as_bytes(book))
     assert result.ok and [s.project_code for s in result.submitted] == ["JY-2027-001"]
@@ -255,7 +254,6 @@ def test_a_report_submitted_meanwhile_is_reported_and_the_rest_go_on(
                 second
                 | {
                     "spent": 20,
-                    "reached_time_progress": True,
                     "reached_stage_goal": True,
                     "indicators": [
                         dict(TRAINED, actual="50", expected_full_year="200", likelihood="确定能")

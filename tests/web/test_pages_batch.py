@@ -109,7 +109,6 @@ def test_download_then_upload_shows_errors_then_a_summary(client, login, monitor
 
     projects, indicators = book["项目"], book["指标"]
     put(projects, 2, "截至本季度末支出数（万元）", -1)
-    put(projects, 2, "是否达到序时进度（是/否）", "是")
     put(projects, 2, "是否达到阶段性目标（是/否）", "是")
     put(indicators, 2, "截至本季度末实际完成值", 900)
     put(indicators, 2, "完成可能性", "大概")

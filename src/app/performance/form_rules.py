@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from app.performance.monitoring import execution_rate, quarter_months, time_progress
 from app.performance.numbers import is_blank, to_decimal
 from app.performance.scoring import LEVELS, level_of
 from app.performance.settings import Thresholds
@@ -57,8 +58,29 @@ def level_weights(t: Thresholds) -> tuple[Decimal, Decimal, Decimal]:
     )
 
 
+def delay_reason_when_behind(data: Mapping[str, Any], t: Thresholds) -> list[Problem]:
+    """Whether a project reaches time progress is computed, never declared: when the
+    execution rate (spent ÷ adjusted budget) is below the share of the year elapsed at
+    the quarter's end, the reason type and the analysis are required."""
+    try:
+        months = quarter_months(data.get("quarter"))
+    except ValueError:
+        return []  # the quarter is the round's, shown read-only; jsonschema judges it
+    rate = execution_rate(data.get("spent"), data.get("adjusted_budget"))
+    progress = time_progress(months)
+    if rate is None or rate >= progress:
+        return []
+    why = f"执行率 {rate:.1%} 未达到序时进度 {progress:.1%}，须填写"
+    return [
+        (f"/{name}", why)
+        for name in ("delay_reason_type", "progress_analysis")
+        if is_blank(data.get(name))
+    ]
+
+
 FORM_RULES: dict[str, Callable[[Mapping[str, Any], Thresholds], list[Problem]]] = {
     "indicator_points": indicator_points,
+    "delay_reason_when_behind": delay_reason_when_behind,
 }
 
 

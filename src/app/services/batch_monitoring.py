@@ -64,7 +64,6 @@ PROJECT_INFO = (
 )
 PROJECT_ENTERED = (
     ("截至本季度末支出数（万元）", "spent"),
-    ("是否达到序时进度（是/否）", "reached_time_progress"),
     ("是否达到阶段性目标（是/否）", "reached_stage_goal"),
     ("未达序时进度原因类型", "delay_reason_type"),
     ("进度分析", "progress_analysis"),
@@ -86,7 +85,7 @@ INDICATOR_ENTERED = (
     ("拟采取的措施", "measures"),
     ("定性指标完成情况", "qualitative_result"),
 )
-BOOLEAN_FIELDS = {"reached_time_progress", "reached_stage_goal"}
+BOOLEAN_FIELDS = {"reached_stage_goal"}
 TEXT_NUMBER_FIELDS = {"actual", "expected_full_year"}
 
 

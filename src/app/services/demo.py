@@ -462,7 +462,6 @@ def _monitoring_round(users: dict[str, User]) -> None:
         "fill_monitoring_report",
         {
             "spent": 8,
-            "reached_time_progress": False,
             "reached_stage_goal": False,
             "delay_reason_type": "政府采购程序",
             "progress_analysis": "施工招标因设计变更延期，一季度仅支付设计费 8 万元。",
