@@ -16,7 +16,7 @@ its position among the rows the server sent), and the stored order always wins.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,8 +167,3 @@ class _Absent:
 
 
 _ABSENT: Any = _Absent()
-
-
-def writable_names(fields: Iterable[FieldNode]) -> set[str]:
-    """Top-level fields a person fills in this form."""
-    return {node.key for node in fields if not node.readonly}

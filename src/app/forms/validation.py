@@ -84,11 +84,20 @@ def validate_data(schema: dict, data: dict) -> list[FieldError]:
     if too_deep(data):  # jsonschema would recurse through it: what is found is enough
         return found
     seen: set[FieldError] = set(found)
+    for item in schema_errors(schema, data):
+        if item not in seen:
+            seen.add(item)
+            found.append(item)
+    return found
+
+
+def schema_errors(schema: dict, data: dict) -> list[FieldError]:
+    """What jsonschema alone finds, for data `unstorable_text` has already passed (the
+    completion checks the post before anything recursive reads it, and need not walk
+    it twice)."""
+    found: list[FieldError] = []
     for error in validator_for(schema).iter_errors(data):
-        for item in _field_errors(error):
-            if item not in seen:
-                seen.add(item)
-                found.append(item)
+        found.extend(item for item in _field_errors(error) if item not in found)
     return found
 
 

@@ -7,10 +7,10 @@ from sqlalchemy.orm import lazyload
 
 from app import engine
 from app.extensions import db
-from app.forms import FieldError, form_spec, validate_data
+from app.forms import FieldError, form_spec
 from app.forms.ownership import owned_data, without_row_keys
 from app.forms.relations import relation_errors
-from app.forms.validation import unstorable_text
+from app.forms.validation import schema_errors, unstorable_text
 from app.models import AuditEvent, ProcessInstance, Task, User
 from app.models.instance import STATUS_RUNNING
 from app.models.task import TASK_COMPLETED, TASK_READY
@@ -151,14 +151,7 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
     require_can_complete(actor, task)
     if not isinstance(data, dict):
         raise ValidationFailed("data 必须是对象", details=[{"path": "", "message": "须为对象"}])
-    # Before anything recursive reads the post: text no database stores, numbers that are
-    # not JSON, nesting deeper than any reader after this one copes with.
-    unstorable = list(unstorable_text(data))
-    if unstorable:
-        raise ValidationFailed(
-            f"表单有 {len(unstorable)} 处错误 (the form has errors)",
-            details=[{"path": e.path, "message": e.message} for e in unstorable],
-        )
+    refuse_unstorable(data)
     definition = instance.definition
     schema = pinned_form(definition, task.form_schema) or EMPTY_FORM
     spec = form_spec(schema, pinned_form(definition, task.form_ui) or {})
@@ -166,10 +159,7 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
     submission = store_uploads(actor, instance, task, owned.data)
     errors = form_errors(schema, submission)
     if errors:
-        raise ValidationFailed(
-            f"表单有 {len(errors)} 处错误 (the form has errors)",
-            details=[{"path": e.path, "message": e.message} for e in errors],
-        )
+        raise form_refusal(errors)
     context = {**(instance.data or {}), **submission}
     try:
         with running(instance, actor) as run:
@@ -209,14 +199,31 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
     return instance, ready
 
 
+def refuse_unstorable(data: dict) -> None:
+    """Before anything recursive reads a post: text no database stores, numbers that are
+    not JSON, nesting deeper than any reader after this one copes with. Raises
+    ValidationFailed naming each place."""
+    unstorable = list(unstorable_text(data))
+    if unstorable:
+        raise form_refusal(unstorable)
+
+
+def form_refusal(errors: list[FieldError]) -> ValidationFailed:
+    return ValidationFailed(
+        f"表单有 {len(errors)} 处错误 (the form has errors)",
+        details=[{"path": e.path, "message": e.message} for e in errors],
+    )
+
+
 def form_errors(schema: dict, data: dict) -> list[FieldError]:
     """Everything wrong with `data` as `schema`'s step would submit it: jsonschema, what
-    belongs together (`x-compare`), and the domain rules the form names (`x-rules`)."""
+    belongs together (`x-compare`), and the domain rules the form names (`x-rules`).
+    `data` has passed `refuse_unstorable` (as posted; what ownership adds was stored)."""
     plain = without_row_keys(data)
     rules = schema.get("x-rules")  # the settings are read only for a form that names rules
     domain = form_rule_problems(rules, plain, current_thresholds()) if rules else []
     return (
-        validate_data(schema, plain)
+        schema_errors(schema, plain)
         + relation_errors(schema, plain)
         + [FieldError(path, message) for path, message in domain]
     )

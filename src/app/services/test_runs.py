@@ -27,6 +27,7 @@ from app.engine.xml import parse_xml
 from app.extensions import db
 from app.forms import form_spec
 from app.forms.ownership import owned_data
+from app.forms.validation import unstorable_text
 from app.models import Role, User
 from app.performance.context import running
 from app.performance.registry import ProjectOutOfReach, absent_project
@@ -94,8 +95,10 @@ def advance_test_run(
     schema = forms.get(spec.form) if spec and spec.form else None
     if schema is not None:
         form = form_spec(schema, forms.get(spec.ui_form or "") or {})
-        submitted = owned_data(form.fields, submitted, run["data"], form.readonly).data
-        errors = form_errors(schema, submitted)
+        errors = list(unstorable_text(submitted))  # before anything recursive reads it
+        if not errors:
+            submitted = owned_data(form.fields, submitted, run["data"], form.readonly).data
+            errors = form_errors(schema, submitted)
         if errors:
             raise ValidationFailed(
                 "表单数据未通过校验 (the form data is not valid)",
