@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
 from app import create_app
@@ -55,6 +56,14 @@ def make_config(database_url: str, **extra) -> dict:
     }
     config.update(extra)
     return config
+
+
+def shipped_config(database_url: str) -> dict:
+    """`make_config` on the repository's own processes/ and forms/ (not the fixtures)."""
+    root = Path(__file__).parents[1]
+    return make_config(
+        database_url, PROCESSES_DIR=str(root / "processes"), FORMS_DIR=str(root / "forms")
+    )
 
 
 def reset_database() -> None:
@@ -147,6 +156,20 @@ def user(app):
         return found
 
     return get
+
+
+class RequestPerContextClient(FlaskClient):
+    """Each request in its own app context, as in production.
+
+    The `app` fixture keeps one app context open for the whole test, and Flask reuses
+    an open context for requests: `g` (the signed-in user, the chosen language) would
+    then leak from one request into the next. Tests that read the database themselves
+    after a request should `db.session.rollback()` first to see what it committed.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture

@@ -29,9 +29,8 @@ from app import create_app
 from app.extensions import db
 from app.models import Attachment, Campaign, Org, ProcessInstance, Project, Task, User
 from app.services.clock import now
-from conftest import make_config, reset_database
+from conftest import RequestPerContextClient, reset_database, shipped_config
 
-ROOT = Path(__file__).parents[2]
 ACCOUNTS = (
     "anon",
     "unit",
@@ -195,18 +194,6 @@ MATRIX: list[tuple[str, str, str, dict | bytes | None, str]] = [
 # fmt: on
 
 
-class RequestPerContextClient(FlaskClient):
-    """Each request in its own app context, as in production (see tests/web/conftest.py)."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-def _config(url: str) -> dict:
-    return make_config(url, PROCESSES_DIR=str(ROOT / "processes"), FORMS_DIR=str(ROOT / "forms"))
-
-
 def _attach(instance_id: int, uploader: str) -> int:
     who = db.session.scalar(select(User).where(User.username == uploader))
     row = Attachment(
@@ -244,7 +231,7 @@ def seeded(tmp_path_factory):
     """The demo county of `init-db --demo` plus one attachment per department."""
     folder = tmp_path_factory.mktemp("matrix")
     path = folder / "seed.db"
-    app = create_app(_config(f"sqlite:///{path}"))
+    app = create_app(shipped_config(f"sqlite:///{path}"))
     app.instance_path = str(folder / "instance")
     with app.app_context():
         reset_database()
@@ -296,7 +283,7 @@ def _ask(client: FlaskClient, method: str, path: str, body, token: str | None) -
 
 
 def test_every_route_has_a_row():
-    app = create_app(_config("sqlite://"))
+    app = create_app(shipped_config("sqlite://"))
     routes = {
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()
@@ -312,7 +299,7 @@ def test_each_account_gets_the_answers_of_the_table(seeded, tmp_path, account):
     source, ids = seeded
     target = tmp_path / f"{account}.db"
     _copy(source, target)
-    app = create_app(_config(f"sqlite:///{target}"))
+    app = create_app(shipped_config(f"sqlite:///{target}"))
     app.instance_path = str(tmp_path / "instance")
     client = RequestPerContextClient(app, app.response_class, use_cookies=True)
     token = None
@@ -343,7 +330,7 @@ def test_lists_show_nothing_of_another_department(seeded, tmp_path, account):
     source, ids = seeded
     target = tmp_path / "lists.db"
     _copy(source, target)
-    app = create_app(_config(f"sqlite:///{target}"))
+    app = create_app(shipped_config(f"sqlite:///{target}"))
     app.instance_path = str(tmp_path / "instance")
     client = RequestPerContextClient(app, app.response_class, use_cookies=True)
     assert client.post("/login", data={"username": account, "password": "demo"}).status_code == 302

@@ -16,7 +16,6 @@ copy of the county that is thrown away.
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -28,9 +27,8 @@ from app import create_app
 from app.extensions import db
 from app.models import Attachment, Campaign, Job, Org, Project, Task, User
 from app.services.clock import now
-from conftest import POSTGRES_URL, make_config, reset_database
+from conftest import POSTGRES_URL, RequestPerContextClient, reset_database, shipped_config
 
-ROOT = Path(__file__).parents[2]
 HOSTILE = (
     "99999999999999999999",  # past every integer type
     str(2**63),  # one past PostgreSQL's bigint and SQLite's INTEGER
@@ -90,18 +88,6 @@ class RecordingDict(ImmutableMultiDict):
         return super().__contains__(key)
 
 
-class RequestPerContextClient(FlaskClient):
-    """Each request in its own app context, as in production (see tests/web/conftest.py)."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-def _config(url: str) -> dict:
-    return make_config(url, PROCESSES_DIR=str(ROOT / "processes"), FORMS_DIR=str(ROOT / "forms"))
-
-
 def _seed(app) -> dict[str, int]:
     """The demo county of `init-db --demo`, one attachment; the ids a walk fills paths with."""
     with app.app_context():
@@ -148,7 +134,7 @@ def seeded(tmp_path_factory):
     if POSTGRES_URL:
         return None, None
     path = tmp_path_factory.mktemp("walk") / "seed.db"
-    app = create_app(_config(f"sqlite:///{path}"))
+    app = create_app(shipped_config(f"sqlite:///{path}"))
     return path, _seed(app)
 
 
@@ -157,13 +143,13 @@ def county(seeded, tmp_path, database_url):
     """An app on a demo county of its own, recording the parameters each request reads."""
     source, ids = seeded
     if source is None:
-        app = create_app(_config(database_url))
+        app = create_app(shipped_config(database_url))
         ids = _seed(app)
     else:
         target = tmp_path / "county.db"
         with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
             src.backup(dst)
-        app = create_app(_config(f"sqlite:///{target}"))
+        app = create_app(shipped_config(f"sqlite:///{target}"))
     app.instance_path = str(tmp_path / "instance")
 
     class RecordingRequest(app.request_class):

@@ -21,7 +21,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
@@ -35,6 +34,7 @@ from app.services.campaigns import launch_campaign
 from app.services.deployment import deploy_definition
 from app.services.errors import BadRequest
 from app.services.instances import start_instance
+from conftest import RequestPerContextClient
 from factories import GOOD_TARGETS, approved_project
 
 ROOT = Path(__file__).parents[2]
@@ -44,14 +44,6 @@ SHEET = "xl/worksheets/sheet1.xml"
 AREA = {"level1": "产出指标", "level2": "数量指标", "name": "维修校舍面积", "sign": "≥",
         "target": "3000", "unit": "平方米", "period": "年度"}  # fmt: skip
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class RequestPerContextClient(FlaskClient):
-    """Each request in its own app context, as in production (see tests/web/conftest.py)."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from flask.testing import FlaskClient
 
 from app.services.instances import start_instance
 from app.services.tasks import complete_task
+from conftest import RequestPerContextClient
 from factories import GOOD_TARGETS
 
 
@@ -25,20 +25,6 @@ def good_post() -> dict:
         "indicators-0-target": "3000",
         "indicators-0-unit": "平方米",
     }
-
-
-class RequestPerContextClient(FlaskClient):
-    """Each request in its own app context, as in production.
-
-    The `app` fixture keeps one app context open for the whole test, and Flask reuses
-    an open context for requests: `g` (the signed-in user, the chosen language) would
-    then leak from one request into the next. Tests that read the database themselves
-    after a request should `db.session.rollback()` first to see what it committed.
-    """
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
 
 
 @pytest.fixture
