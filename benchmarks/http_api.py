@@ -12,13 +12,15 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
@@ -35,10 +37,30 @@ TARGETS = {
 }
 
 
+FLOOR_APP = "floor_app:application"
+# The first request after a worker starts, against the same request warm (issue 17).
+WARM_REPEAT = 20
+
+
+@dataclass
+class ColdStart:
+    inbox_first_ms: float
+    inbox_warm_ms: float
+    complete_first_ms: float
+
+
+@dataclass
+class Samples:
+    start_ms: list[float] = field(default_factory=list)
+    complete_ms: list[float] = field(default_factory=list)
+
+
 @dataclass
 class ApiRun:
-    samples_ms: list[float]
-    worker_hwm_mb: float
+    product: Samples = field(default_factory=Samples)
+    floor: Samples = field(default_factory=Samples)
+    worker_hwm_mb: float = float("nan")
+    cold: ColdStart | None = None
 
 
 class Client:
@@ -79,41 +101,50 @@ def _environment(database_url: str, instance: str) -> dict[str, str]:
 
 
 @contextmanager
-def server(database_url: str):
-    """A migrated, seeded database behind one gunicorn sync worker; yields (port, worker pid)."""
+def prepared_database(database_url: str):
+    """A migrated database seeded with the demo county and the fixtures' diagram; yields the
+    environment both servers run in."""
     with tempfile.TemporaryDirectory(prefix="bench-") as instance:
         env = _environment(database_url, instance)
-        bin_dir = Path(sys.executable).parent
-        subprocess.run(
-            [str(bin_dir / "flask"), "--app", "app", "init-db", "--demo"],
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "flask"), "--app", "app", "init-db", "--demo"],
             env=env,
-            check=True,
             capture_output=True,
+            text=True,
             cwd=ROOT,
         )
-        port = free_port()
-        master = subprocess.Popen(
-            [
-                str(bin_dir / "gunicorn"),
-                # Production's settings and hooks, but one worker and one thread, so that
-                # a sample is one request's own time.
-                "--config=deploy/gunicorn.conf.py",
-                "--workers=1",
-                "--threads=1",
-                f"--bind=127.0.0.1:{port}",
-                "--log-level=warning",
-                "--access-logfile=/dev/null",
-                "app:create_app()",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        try:
-            _wait_until_up(port, master)
-            yield port, _worker_pid(master.pid)
-        finally:
-            master.terminate()
-            master.wait(timeout=30)
+        if done.returncode != 0:
+            raise RuntimeError(f"init-db failed on {database_url}:\n{done.stderr[-2000:]}")
+        yield env
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], app: str = "app:create_app()"):
+    """`app` behind one gunicorn sync worker; yields (port, master process)."""
+    port = free_port()
+    master = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            # Production's settings and hooks, but one worker and one thread, so that a
+            # sample is one request's own time. The floor gets exactly the same.
+            "--config=deploy/gunicorn.conf.py",
+            "--workers=1",
+            "--threads=1",
+            f"--bind=127.0.0.1:{port}",
+            "--log-level=warning",
+            "--access-logfile=/dev/null",
+            f"--pythonpath={ROOT / 'benchmarks'}",
+            app,
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        _wait_until_up(port, master)
+        yield port, master
+    finally:
+        master.terminate()
+        master.wait(timeout=30)
 
 
 def _wait_until_up(port: int, master: subprocess.Popen) -> None:
@@ -146,29 +177,92 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def complete_fresh_instances(database_url: str, count: int, warmup: int = 10) -> ApiRun:
-    with server(database_url) as (port, worker):
-        client = Client(port)
-        status, body = client.call("POST", "/auth/token", {"username": "unit", "password": "demo"})
-        if status != 200:
-            raise RuntimeError(f"token: {status} {body}")
-        client.token = body["token"]
-        samples = []
-        for index in range(warmup + count):
-            status, body = client.call(
-                "POST", "/processes/simple_approval/instances", {"title": f"bench {index}"}
+def compare_with_floor(database_url: str, count: int, warmup: int = 10) -> ApiRun:
+    """Product and floor on one database, driven by one client with the same diagram and
+    data, interleaved instance by instance (which goes first alternates), so that machine
+    noise hits both alike. Times every start and every completion of the first task."""
+    with prepared_database(database_url) as env:
+        with gunicorn(env) as (port, master), gunicorn(env, FLOOR_APP) as (floor_port, _):
+            product, floor = Client(port), Client(floor_port)
+            status, body = product.call(
+                "POST", "/auth/token", {"username": "unit", "password": "demo"}
             )
-            if status != 201:
-                raise RuntimeError(f"start: {status} {body}")
-            task_id = body["tasks"][0]["id"]
-            start = time.perf_counter()
-            status, body = client.call("POST", f"/tasks/{task_id}/complete", {"data": TARGETS})
-            elapsed = (time.perf_counter() - start) * 1000
             if status != 200:
-                raise RuntimeError(f"complete: {status} {body}")
-            if index >= warmup:
-                samples.append(elapsed)
-        return ApiRun(samples, peak_rss_mb(worker))
+                raise RuntimeError(f"token: {status} {body}")
+            product.token = floor.token = body["token"]
+            run = ApiRun()
+            for index in range(warmup + count):
+                pair = [(product, run.product), (floor, run.floor)]
+                for client, samples in pair if index % 2 else pair[::-1]:
+                    started, completed = _start_and_complete(client, index)
+                    if index >= warmup:
+                        samples.start_ms.append(started)
+                        samples.complete_ms.append(completed)
+            run.worker_hwm_mb = peak_rss_mb(_worker_pid(master.pid))
+            run.cold = first_requests(port, master, product.token)
+        return run
+
+
+def _start_and_complete(client: Client, index: int) -> tuple[float, float]:
+    begin = time.perf_counter()
+    status, body = client.call(
+        "POST", "/processes/simple_approval/instances", {"title": f"bench {index}"}
+    )
+    started = (time.perf_counter() - begin) * 1000
+    if status != 201:
+        raise RuntimeError(f"start on :{client.port}: {status} {body}")
+    task_id = body["tasks"][0]["id"]
+    begin = time.perf_counter()
+    status, body = client.call("POST", f"/tasks/{task_id}/complete", {"data": TARGETS})
+    completed = (time.perf_counter() - begin) * 1000
+    if status != 200:
+        raise RuntimeError(f"complete on :{client.port}: {status} {body}")
+    return started, completed
+
+
+def first_requests(port: int, master: subprocess.Popen, token: str) -> ColdStart:
+    """Restart the worker and time its first request, twice: an inbox, then a completion
+    (of a task opened before the restart, so that nothing warmed the new worker)."""
+    client = Client(port)
+    client.token = token
+    status, body = client.call("POST", "/processes/simple_approval/instances", {"title": "cold"})
+    task_id = body["tasks"][0]["id"]
+    _fresh_worker(master)
+    inbox_first = _timed_call(client, "GET", "/tasks")
+    inbox_warm = statistics.median(_timed_call(client, "GET", "/tasks") for _ in range(WARM_REPEAT))
+    _fresh_worker(master)
+    complete_first = _timed_call(client, "POST", f"/tasks/{task_id}/complete", {"data": TARGETS})
+    return ColdStart(inbox_first, inbox_warm, complete_first)
+
+
+def _timed_call(client: Client, method: str, path: str, body: dict | None = None) -> float:
+    begin = time.perf_counter()
+    status, answer = client.call(method, path, body)
+    elapsed = (time.perf_counter() - begin) * 1000
+    if status >= 400:
+        raise RuntimeError(f"{method} {path}: {status} {answer}")
+    return elapsed
+
+
+def _fresh_worker(master: subprocess.Popen) -> None:
+    """Stop the worker, let the master fork a new one, and wait until it has booted (its
+    CPU time stops growing: the app is loaded and any boot hook has run)."""
+    old = _worker_pid(master.pid)
+    os.kill(old, signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    new = old
+    while new == old and time.monotonic() < deadline:
+        time.sleep(0.05)
+        try:
+            new = _worker_pid(master.pid)
+        except RuntimeError:
+            continue
+    still, last = 0, -1
+    while still < 5 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        fields = Path(f"/proc/{new}/stat").read_text().rsplit(")", 1)[1].split()
+        used = int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+        still, last = (still + 1, last) if used == last else (0, used)
 
 
 def sqlite_url(folder: str) -> str:
