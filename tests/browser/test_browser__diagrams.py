@@ -47,6 +47,18 @@ def test_each_budget_process_is_drawn_with_its_steps(
     assert text == label
     expect(page.locator(".diagram-error")).to_be_hidden()
     expect(page.locator(f"tr[data-activity-id={activity}]")).to_contain_text(label)
+    # lanes read as the roles people know, never their codes
+    drawn = page.locator(".djs-container svg").first.text_content() or ""
+    assert "财政部门" in drawn
+    for code in ("budget_unit", "budget_department", "finance_bureau", "peoples_congress"):
+        assert code not in drawn
+    assert "P10D" not in page.locator("body").inner_text()
+    # the diagram opens whole: nothing is cut off (labels may reach a few pixels past the shapes)
+    canvas = page.locator(".diagram-canvas").bounding_box()
+    content = page.locator(".djs-container svg .viewport").first.bounding_box()
+    assert content["x"] >= canvas["x"] - 10 and content["y"] >= canvas["y"] - 10
+    assert content["x"] + content["width"] <= canvas["x"] + canvas["width"] + 10
+    assert content["y"] + content["height"] <= canvas["y"] + canvas["height"] + 10
     screenshot(page, key)
 
 

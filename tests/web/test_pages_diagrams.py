@@ -40,7 +40,9 @@ def test_diagram_page_lists_each_step_with_role_form_and_due_period(client, logi
     assert list(rows) == ["fill_targets", "dept_review", "finance_review"]
     assert "填报绩效目标" in rows["fill_targets"] and "部门预算单位" in rows["fill_targets"]
     assert "project-targets.schema.json" in rows["fill_targets"]
-    assert "10个工作日" in rows["fill_targets"] and "P10D" in rows["fill_targets"]
+    # the period in words, the role by its name: no ISO duration, no role code
+    assert "10个工作日" in rows["fill_targets"] and "P10D" not in rows["fill_targets"]
+    assert "budget_unit" not in rows["fill_targets"]
     # a lane named by the role's display name resolves to that role
     assert "预算部门" in rows["dept_review"] and "5个工作日" in rows["dept_review"]
     assert "财政部门" in rows["finance_review"]

@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
-from app.web.filters import format_time, waited
+from app.web.filters import decision_word, format_time, waited
 
 SRC = Path(__file__).parents[2] / "src" / "app"
 PO = SRC / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
@@ -42,3 +42,13 @@ def test_times_show_in_beijing_time_and_waits_in_words(app):
         with force_locale("en"):
             assert waited(datetime(2027, 1, 1, 0, 0)) == "3 days 2 hours"
             assert waited(datetime(2027, 1, 3, 2, 0)) == "1 day"
+
+
+def test_decisions_show_as_words_not_codes(app):
+    with app.test_request_context("/"):
+        with force_locale("zh_Hans_CN"):
+            assert decision_word("return") == "退回"
+            assert decision_word("approve") == decision_word("pass") == "通过"
+            assert decision_word("优") == "优"  # a grade is already a word
+        with force_locale("en"):
+            assert decision_word("return") == "Returned for changes"

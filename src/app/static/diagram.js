@@ -11,13 +11,18 @@
  *     (0: nobody waits, 1..4 light to dark) and a label "等待 N · 中位 …";
  *   data-diff: {elements: [{activity_id, change}]} — on a comparison of two versions,
  *     each element gets `diff-added`, `diff-removed` or `diff-changed` (flows included).
+ * A page may also embed #role-names ({code: display name}): lanes and pools named by a
+ * role code are labelled with the role's name (the XML keeps the code routing reads).
  * The figures are hidden in the HTML, so that without JavaScript nothing empty shows.
  */
 (function () {
   "use strict";
 
   function readJson(figure, attribute) {
-    var id = figure.getAttribute(attribute);
+    return jsonById(figure.getAttribute(attribute));
+  }
+
+  function jsonById(id) {
     var node = id && document.getElementById(id);
     if (!node) return null;
     try {
@@ -89,28 +94,35 @@
     });
   }
 
-  var MIN_SCALE = 0.6; // below this the labels are no longer legible
+  /* A lane's label is its role's display name ("预算单位"), never the code
+   * ("budget_unit"): the code stays in the XML, only the drawn label changes. */
+  function labelLanes(viewer, roleNames) {
+    if (!roleNames) return;
+    var registry = viewer.get("elementRegistry");
+    var graphics = viewer.get("graphicsFactory");
+    registry.filter(function (shape) {
+      var type = shape.businessObject && shape.businessObject.$type;
+      return type === "bpmn:Lane" || type === "bpmn:Participant";
+    }).forEach(function (shape) {
+      var code = (shape.businessObject.name || "").trim();
+      if (!Object.prototype.hasOwnProperty.call(roleNames, code)) return;
+      shape.businessObject.name = roleNames[code];
+      graphics.update("shape", shape, registry.getGraphics(shape));
+    });
+  }
+
   var PAD = 20;
 
-  /* Size the canvas to the diagram (no empty band under a small one), then show it
-   * whole, or, when that would make text too small, from its left edge at a legible
-   * scale: the rest is a drag away. */
+  /* Size the canvas to the diagram's proportions (no empty band under a small one,
+   * at most 720 px tall), then fit the whole diagram in it: nothing is off-screen,
+   * and the zoom buttons bring the detail closer. */
   function fit(container, canvas, labelRoom) {
     var inner = canvas.viewbox().inner;
-    var width = container.clientWidth;
-    var scale = Math.min(1, (width - 2 * PAD) / inner.width);
-    scale = Math.max(scale, MIN_SCALE);
+    var scale = Math.min(1, (container.clientWidth - 2 * PAD) / inner.width);
     var height = Math.round(inner.height * scale + 2 * PAD + labelRoom);
     container.style.height = Math.max(240, Math.min(height, 720)) + "px";
     canvas.resized();
-    var outer = canvas.viewbox().outer;
-    var spare = Math.max(0, outer.width / scale - inner.width - (2 * PAD) / scale);
-    canvas.viewbox({
-      x: inner.x - PAD / scale - spare / 2, // centred when it fits, from its left when not
-      y: inner.y - PAD / scale,
-      width: outer.width / scale,
-      height: outer.height / scale,
-    });
+    canvas.zoom("fit-viewport", "auto");
   }
 
   function wireZoom(figure, canvas) {
@@ -151,6 +163,7 @@
       })
       .then(function () {
         var canvas = viewer.get("canvas");
+        labelLanes(viewer, jsonById("role-names"));
         var heat = readJson(figure, "data-heat");
         fit(figure.querySelector(".diagram-canvas"), canvas, heat ? 24 : 0);
         var marks = readJson(figure, "data-marks");

@@ -15,6 +15,7 @@ from flask_login import current_user
 from app.services.clock import now
 from app.services.errors import Forbidden
 from app.services.policy import has_global_scope, require_can_deploy
+from app.services.tracking import role_names as role_display_names
 from app.web import web_blueprint as bp
 
 ACTIONS = {
@@ -31,6 +32,18 @@ ACTIONS = {
     "escalated": lazy_gettext("Escalated"),
     "migrated": lazy_gettext("Moved to a newer process version"),
     "incident": lazy_gettext("Failed, can be retried"),
+}
+# The decision codes the shipped forms use, for where no form names them (an older
+# version's form, a decision sent through the API): one list, never the code on screen.
+DECISIONS = {
+    "approve": lazy_gettext("Approved"),
+    "pass": lazy_gettext("Approved"),
+    "return": lazy_gettext("Returned for changes"),
+    "reject": lazy_gettext("Not approved"),
+    "yes": lazy_gettext("Yes"),
+    "no": lazy_gettext("No"),
+    "expert": lazy_gettext("Sent to expert review"),
+    "agency": lazy_gettext("Sent to a third-party agency"),
 }
 JOB_KINDS = {
     "escalate_task": lazy_gettext("Escalation"),
@@ -84,6 +97,11 @@ def action_label(action: str) -> str:
     return str(ACTIONS.get(action, action))
 
 
+@bp.app_template_filter("decision_word")
+def decision_word(decision) -> str:
+    return str(DECISIONS.get(decision, decision)) if isinstance(decision, str) else str(decision)
+
+
 @bp.app_template_filter("job_kind")
 def job_kind(kind: str) -> str:
     return str(JOB_KINDS.get(kind, kind))
@@ -92,6 +110,12 @@ def job_kind(kind: str) -> str:
 @bp.app_template_filter("status_label")
 def status_label(status: str) -> str:
     return str(STATUSES.get(status, status))
+
+
+@bp.app_template_global("role_names")
+def role_names() -> dict[str, str]:
+    """Role code -> display name: diagrams label their lanes with the name."""
+    return role_display_names()
 
 
 @bp.app_template_global("url_with")

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from app.forms import FormSchemaError, FormSpec, form_spec
 from app.models import AuditEvent, Task
-from app.services.tasks import EMPTY_FORM
+from app.services.tasks import DECISION_FIELDS, EMPTY_FORM
+from app.web.filters import decision_word
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +35,20 @@ def completed_steps(completed: list[Task]) -> list[Step]:
 
 
 def decision_label(event: AuditEvent, steps: list[Step]) -> str | None:
-    """The history's decision as the form shows it ("通过"), not its code ("approve")."""
+    """The history's decision as the form shows it ("退回单位修改"), never its code ("return").
+
+    The decision is the value of the step's first field named like a decision (as
+    services/tasks records it); its form's choice title names it, else the one list of
+    decision words does, else the value itself (free text such as a grade "优").
+    """
     decision = (event.details or {}).get("decision")
     if decision in (None, ""):
         return None
     step = next((s for s in steps if s.task.id == event.task_id), None)
-    if step is None or step.spec is None:
-        return str(decision)
-    for node in step.spec.fields:
-        if node.key in ("decision", "conclusion", "grade") and node.choices:
-            return node.choice_title(decision)
-    return str(decision)
+    if step is not None and step.spec is not None:
+        data = step.task.data or {}
+        for node in step.spec.fields:
+            named_like_decision = node.key.endswith(DECISION_FIELDS)
+            if named_like_decision and node.choices and data.get(node.key) == decision:
+                return node.choice_title(decision)
+    return decision_word(decision)
