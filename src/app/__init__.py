@@ -80,7 +80,7 @@ def _offer_operators_to_diagrams() -> None:
     """The domain's functions, callable by name from service tasks and scripts."""
     from app.engine.runtime import register_functions
     from app.performance.operators import OPERATORS, set_thresholds_provider
-    from app.performance.registry import REGISTRY_OPERATORS
+    from app.performance.registry_operators import REGISTRY_OPERATORS
     from app.services.settings import performance_thresholds
 
     register_functions({**OPERATORS, **REGISTRY_OPERATORS})

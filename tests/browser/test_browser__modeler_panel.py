@@ -115,9 +115,9 @@ def test_service_task_script_task_and_condition_are_edited_in_the_panel(
 
     # Service task: the operator from the performance module, one input per parameter.
     select_element(page, "decide_route", click=False)
-    expect(panel.locator("[name=operator]")).to_have_value("adjustment_route")
-    expect(panel.locator("[name=param_same_category]")).to_have_value("same_category")
-    expect(panel).to_contain_text("5%")  # the operator's own description
+    expect(panel.locator("[name=operator]")).to_have_value("registry_assess_adjustment")
+    expect(panel.locator("[name=param_kind]")).to_have_value("kind")
+    expect(panel).to_contain_text("备案或审核")  # the operator's own description
     expect(panel).to_contain_text("调用的算子")
     set_field(page, "result_variable", "route_decided")
     panel.locator("[name=operator]").select_option("adjusted_budget")
@@ -136,7 +136,7 @@ def test_service_task_script_task_and_condition_are_edited_in_the_panel(
     operator = operator[: operator.index("</spiffworkflow:serviceTaskOperator>")]
     assert '<spiffworkflow:parameter id="opening" type="any" value="opening_budget" />' in operator
     assert '<spiffworkflow:parameter id="addition" type="any" value="addition" />' in operator
-    assert "adjustment_route" not in operator
+    assert "registry_assess_adjustment" not in operator
 
 
 def test_a_script_is_checked_by_the_sandbox_and_its_problem_shown_inline(

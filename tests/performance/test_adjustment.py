@@ -4,46 +4,35 @@ from __future__ import annotations
 
 import pytest
 
-from app.performance import Thresholds, adjustment_route, has_targets, is_low_performing
+from app.performance import Thresholds, has_targets, is_low_performing, within_filing_share
 
 
 @pytest.mark.parametrize(
-    ("before", "this", "total", "route"),
+    ("before", "this", "total", "within"),
     [
-        (0, 50, 1000, "filing"),  # 50 ÷ 1000 = 5 % exactly → filing
-        (0, "50.1", 1000, "review"),  # 50.1 ÷ 1000 = 5.01 % → review
-        (30, 20, 1000, "filing"),  # cumulative 30 + 20 = 50 → 5 %
-        (30, 20.1, 1000, "review"),  # 50.1 → 5.01 %
-        (-30, -20, 1000, "filing"),  # reductions count by size: |−50| = 5 %
-        (-30, "-20.1", "1,000", "review"),  # |−50.1| = 5.01 %
-        (40, -30, 1000, "filing"),  # net +10 = 1 %
-        (None, 10, 1000, "filing"),  # blank history counts 0
-        (0, 0.05, 1, "filing"),  # 0.05 ÷ 1 = 5 % in Decimal, no float drift
+        (0, 50, 1000, True),  # 50 ÷ 1000 = 5 % exactly → may be filed
+        (0, "50.1", 1000, False),  # 50.1 ÷ 1000 = 5.01 % → reviewed
+        (30, 20, 1000, True),  # cumulative 30 + 20 = 50 → 5 %
+        (30, 20.1, 1000, False),  # 50.1 → 5.01 %
+        (30, -20, 1000, True),  # money moved counts by size: 30 + |−20| = 5 %
+        (-30, "-20.1", "1,000", False),  # |−30| + |−20.1| = 5.01 %
+        (None, 10, 1000, True),  # blank history counts 0
+        (0, 0.05, 1, True),  # 0.05 ÷ 1 = 5 % in Decimal, no float drift
     ],
 )
-def test_same_category_route_turns_on_cumulative_five_percent(before, this, total, route):
-    assert adjustment_route(True, before, this, total) == route
-
-
-def test_different_category_is_always_reviewed():
-    assert adjustment_route(False, 0, 1, 1000) == "review"  # 0.1 %, but other category
-    assert adjustment_route("false", 0, 1, 1000) == "review"
+def test_filed_reallocations_stay_within_five_percent_cumulatively(before, this, total, within):
+    assert within_filing_share(before, this, total) is within
 
 
 @pytest.mark.parametrize("total", [0, None, "", -100])
-def test_unknown_or_zero_fund_total_is_reviewed(total):
-    assert adjustment_route(True, 0, 1, total) == "review"
-
-
-def test_form_truth_values_for_same_category():
-    assert adjustment_route("是", 0, 1, 1000) == "filing"
-    assert adjustment_route("true", 0, 1, 1000) == "filing"
+def test_unknown_or_zero_fund_total_leaves_no_room_to_file(total):
+    assert within_filing_share(0, 1, total) is False
 
 
 def test_filing_share_is_a_setting():
-    # 80 ÷ 1000 = 8 %: review at 5 %, filing at 10 %
-    assert adjustment_route(True, 0, 80, 1000) == "review"
-    assert adjustment_route(True, 0, 80, 1000, Thresholds(filing_change_percent=10)) == "filing"
+    # 80 ÷ 1000 = 8 %: reviewed at 5 %, filed at 10 %
+    assert within_filing_share(0, 80, 1000) is False
+    assert within_filing_share(0, 80, 1000, Thresholds(filing_change_percent=10)) is True
 
 
 @pytest.mark.parametrize(

@@ -15,12 +15,6 @@ EXPECTED = {
     "execution_rate": ["spent", "adjusted_budget"],
     "time_progress": ["months_elapsed"],
     "grade_for": ["total"],
-    "adjustment_route": [
-        "same_category",
-        "cumulative_change_before",
-        "this_change",
-        "special_fund_total",
-    ],
     "is_low_performing": ["last_grade", "last_light"],
     "grade_consequence": ["last_grade", "requested_amount"],
     "has_targets": ["indicators"],
@@ -65,12 +59,6 @@ def test_operators_take_json_keywords_and_return_json():
     assert OPERATORS["time_progress"](months_elapsed=9) == 0.75
     assert OPERATORS["grade_for"](total=90) == "优"
     assert OPERATORS["grade_for"](89.99) == "良"  # scripts may call positionally
-    assert (
-        OPERATORS["adjustment_route"](
-            same_category=True, cumulative_change_before=0, this_change=5, special_fund_total=100
-        )
-        == "filing"
-    )
     assert OPERATORS["is_low_performing"](last_grade="差", last_light=None) is True
     assert OPERATORS["has_targets"](indicators=[{"name": "x", "target": 1}]) is True
 

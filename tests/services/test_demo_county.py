@@ -121,11 +121,13 @@ def test_the_new_project_is_assigned_to_the_expert_and_the_midyear_request_is_re
     dept = user("dept")
     review = next(t for t in list_inbox(dept).tasks if t.process_key == "midyear_adjustment")
     data = task_form(dept, review.id).data
-    assert (data["route"], data["adjusted_amount"], data["low_performing"]) == (
+    assessment = data["adjustment"]
+    assert (assessment["route"], assessment["adjusted_amount"], data["low_performing"]) == (
         "review",
         85,
         False,
     )
+    assert assessment["changes_county_total"] is True, "new money goes on to the congress"
 
 
 def test_finance_follows_the_three_rounds(demo_app):

@@ -128,7 +128,7 @@ def test_the_operator_list_names_each_parameter_and_what_the_operator_does(clien
     }
     assert "年初预算" in adjusted["description"] and adjusted["kind"] == "compute"
     # The threshold parameter the operator fills itself is not offered.
-    assert "t" not in [p["name"] for p in operators["adjustment_route"]["parameters"]]
+    assert "t" not in [p["name"] for p in operators["is_low_performing"]["parameters"]]
     assert operators["registry_lookup"]["kind"] == "registry-read"
     assert operators["registry_record_exclusion"]["kind"] == "registry-write"
     assert "未予安排" in operators["registry_record_exclusion"]["description"]

@@ -12,7 +12,7 @@ from app.models.instance import ProcessInstance
 from app.models.job import Job
 from app.models.notification import Notification
 from app.models.org import Org, Role, User, UserRole
-from app.models.project import Project, ProjectEvent, RectificationItem
+from app.models.project import ControlTotal, Project, ProjectEvent, RectificationItem
 from app.models.setting import Setting
 from app.models.task import Task
 from app.models.web_session import WebSession
@@ -22,6 +22,7 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Campaign",
+    "ControlTotal",
     "FormDraft",
     "FormEvent",
     "FormFile",

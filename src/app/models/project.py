@@ -32,7 +32,10 @@ class Project(db.Model):
     fiscal_year: Mapped[int]
     department_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
+    # 功能分类科目: the budget subject (2050203 初中教育).
     functional_category: Mapped[str | None] = mapped_column(String(100))
+    # 职能分类: the function of the department's work the project serves (义务教育保障).
+    department_function: Mapped[str | None] = mapped_column(String(100))
     special_fund: Mapped[str | None] = mapped_column(String(200))
     special_fund_total: Mapped[float | None] = mapped_column(Numeric(16, 2, asdecimal=False))
     nature: Mapped[str | None] = mapped_column(String(20))
@@ -57,6 +60,21 @@ class Project(db.Model):
 
     department: Mapped[Org] = relationship(foreign_keys=[department_id], lazy="joined")
     unit: Mapped[Org] = relationship(foreign_keys=[unit_id], lazy="joined")
+
+
+class ControlTotal(db.Model):
+    """控制数: what finance allows a department's projects of a year in all (万元)."""
+
+    __tablename__ = "control_total"
+    __table_args__ = (
+        UniqueConstraint("department_id", "fiscal_year", name="uq_control_total_department_year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
+    fiscal_year: Mapped[int]
+    amount: Mapped[float] = mapped_column(Numeric(16, 2, asdecimal=False))
+    updated_at: Mapped[datetime]
 
 
 class ProjectEvent(db.Model):

@@ -1,7 +1,7 @@
 """Budget-domain rules of performance budgeting: monitoring lights, self-evaluation scores,
 mid-year adjustment gateways. Pure functions on plain values; no Flask, no database."""
 
-from app.performance.adjustment import adjustment_route, has_targets, is_low_performing
+from app.performance.adjustment import has_targets, is_low_performing, within_filing_share
 from app.performance.monitoring import (
     LIGHT_SEVERITY,
     adjusted_budget,
@@ -30,7 +30,6 @@ __all__ = [
     "OPERATOR_PARAMETERS",
     "Thresholds",
     "adjusted_budget",
-    "adjustment_route",
     "assess_monitoring",
     "current_thresholds",
     "execution_light",
@@ -41,6 +40,7 @@ __all__ = [
     "indicator_light",
     "indicator_score",
     "is_low_performing",
+    "within_filing_share",
     "normalize_qualitative",
     "normalize_sign",
     "project_light",

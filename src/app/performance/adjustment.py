@@ -1,5 +1,6 @@
 """Mid-year addition and adjustment gateways (追加调整, BRIEF.md §2), in the brief's order:
-targets attached? → low-performing? → filing or full review."""
+targets attached? → low-performing? → within the share a department may file?
+(`budget_changes` reads the registry's figures for the last one.)"""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from app.performance.numbers import is_blank, to_bool, to_decimal
+from app.performance.numbers import is_blank, to_decimal
 from app.performance.settings import DEFAULT_THRESHOLDS, Thresholds
 
 _LIGHT_NAMES = {
@@ -47,23 +48,18 @@ def is_low_performing(last_grade: Any, last_light: Any, t: Thresholds | None = N
     return grade in t.low_performing_grades or light in t.low_performing_lights
 
 
-def adjustment_route(
-    same_category: Any,
-    cumulative_change_before: Any,
-    this_change: Any,
-    special_fund_total: Any,
-    t: Thresholds | None = None,
-) -> str:
-    """ "filing" (备案) when the change stays in one functional category and
-    |cumulative change including this one| ≤ 5 % of the special fund total; else "review".
+def within_filing_share(
+    filed_before: Any, this_change: Any, fund_total: Any, t: Thresholds | None = None
+) -> bool:
+    """Whether a department's reallocations filed this year in one special fund, this one
+    included, stay within the filing share (default 5 %) of the fund's approved total.
 
-    Changes are signed amounts (additions positive, reductions negative) in the same unit
-    as the total; blank changes count 0. A blank or non-positive total → "review".
+    Amounts count by size (a reduction moves money too); blank ones count 0. A blank or
+    non-positive total leaves no room to file.
     """
     t = t or DEFAULT_THRESHOLDS
-    total = to_decimal(special_fund_total)
-    if not to_bool(same_category) or total is None or total <= 0:
-        return "review"
-    change = (to_decimal(cumulative_change_before) or 0) + (to_decimal(this_change) or 0)
-    limit = total * Decimal(str(t.filing_change_percent)) / 100
-    return "filing" if abs(change) <= limit else "review"
+    total = to_decimal(fund_total)
+    if total is None or total <= 0:
+        return False
+    moved = abs(to_decimal(filed_before) or 0) + abs(to_decimal(this_change) or 0)
+    return moved <= total * Decimal(str(t.filing_change_percent)) / 100

@@ -85,11 +85,6 @@ OPERATORS: dict[str, Callable[..., Any]] = {
         scoring.grade_for,
         "按总分评定等级（优/良/中/差） / Grade for a total score (优/良/中/差).",
     ),
-    "adjustment_route": _operator(
-        adjustment.adjustment_route,
-        "追加调整路径：同一功能分类且累计不超过专项资金5%备案，否则审核 / "
-        "Adjustment route: filing within 5% of the special fund in one category, else review.",
-    ),
     "is_low_performing": _operator(
         adjustment.is_low_performing,
         "是否低效项目（上年等级中/差或监控红灯） / "

@@ -65,7 +65,7 @@ def _within(project: Project, reach: str) -> bool:
     return project.unit.path.startswith(reach) or project.department.path.startswith(reach)
 
 
-def _reachable_project(project_code: str, fiscal_year: int) -> Project | None:
+def reachable_project(project_code: str, fiscal_year: int) -> Project | None:
     """The project of this code and year; raises ProjectOutOfReach when it exists but
     belongs outside the running submission's organisation."""
     project = find_project(project_code, fiscal_year)
@@ -78,7 +78,7 @@ def _reachable_project(project_code: str, fiscal_year: int) -> Project | None:
 
 def _project_for_run(project_code: str, fiscal_year: int, name: str | None = None) -> Project:
     """The project of this code and year, created (as proposed) for the run's org if new."""
-    project = _reachable_project(project_code, fiscal_year)
+    project = reachable_project(project_code, fiscal_year)
     run = current_run()
     if project is None:
         org = run.instance.org
@@ -126,7 +126,7 @@ def absent_project(last_grade: str | None = None) -> dict:
 
 def registry_lookup(project_code: str, fiscal_year: int) -> dict:
     """读取项目库中的项目 · A project's registry record, for gateways and prefill."""
-    project = _reachable_project(project_code, fiscal_year)
+    project = reachable_project(project_code, fiscal_year)
     if project is None:
         return absent_project(latest_grade(project_code, int(fiscal_year) - 1, _reach()))
     current_run().instance.project_id = project.id
@@ -136,6 +136,7 @@ def registry_lookup(project_code: str, fiscal_year: int) -> dict:
         "name": project.name,
         "status": project.status,
         "functional_category": project.functional_category,
+        "department_function": project.department_function,
         "special_fund": project.special_fund,
         "special_fund_total": project.special_fund_total,
         "approved_amount": project.approved_amount,
@@ -188,6 +189,7 @@ def registry_record_approval(
     nature: str | None = None,
     requested_amount: Any = None,
     funding_source: str | None = None,
+    department_function: str | None = None,
 ) -> dict:
     """登记批复的预算和绩效目标 · Record the approved budget and targets in the registry."""
     project = _project_for_run(project_code, fiscal_year, project_name)
@@ -198,6 +200,7 @@ def registry_record_approval(
     project.requested_amount = _number(requested_amount)
     project.indicators = list(indicators or [])
     project.functional_category = functional_category
+    project.department_function = department_function or project.department_function
     project.special_fund = special_fund
     project.special_fund_total = _number(special_fund_total)
     project.nature = nature
@@ -228,41 +231,68 @@ def registry_record_adjustment(
     reduction: Any = 0,
     route: str = "review",
     indicator_changes: list | None = None,
+    kind: str | None = None,
+    source_project_code: str | None = None,
 ) -> dict:
-    """登记追加/追减及指标调整 · Record a mid-year addition or reduction and changed targets.
+    """登记追加/追减、项目间调剂及指标调整 · Record a mid-year addition, reduction or
+    reallocation and changed targets.
 
-    A project funded mid-year that the registry did not hold becomes an approved project
+    A reallocation takes its amount from the source project of the same department. A
+    project funded mid-year that the registry did not hold becomes an approved project
     of the year, with nothing approved at the start of it, so that rounds monitor and
-    evaluate it like the others."""
+    evaluate it like the others. Every adjusted project is monitored closely next round
+    (the `adjusted` event is what the monitoring round reads)."""
     project = _project_for_run(project_code, fiscal_year)
     if project.status == PROJECT_PROPOSED:
         project.status = PROJECT_APPROVED
         project.approved_amount = 0 if project.approved_amount is None else project.approved_amount
     change = (_number(addition) or 0) - (_number(reduction) or 0)
-    base = (
-        project.adjusted_amount if project.adjusted_amount is not None else project.approved_amount
-    )
-    project.adjusted_amount = (base or 0) + change
-    # Gross: an addition and a reduction both count toward the 5 % filing limit.
+    _adjust(project, change)
     gross = (_number(addition) or 0) + (_number(reduction) or 0)
     project.cumulative_adjustment = (project.cumulative_adjustment or 0) + gross
     project.indicators = apply_indicator_changes(project.indicators or [], indicator_changes or [])
+    how = "备案" if route == "filing" else "审批"
+    details = {
+        "addition": addition,
+        "reduction": reduction,
+        "route": route,
+        "kind": kind,
+        "changes": indicator_changes,
+    }
+    if source_project_code:
+        source = reachable_project(source_project_code, fiscal_year)
+        if source is not None:
+            _adjust(source, -change)
+            source.cumulative_adjustment = (source.cumulative_adjustment or 0) + abs(change)
+            details["source_project_code"] = source.code
+            _event(
+                source,
+                "adjusted",
+                f"{how}调出 {change:g} 万元至项目 {project.code}，"
+                f"调整后预算 {source.adjusted_amount:g} 万元",
+                {"route": route, "kind": kind, "moved_to": project.code, "reduction": change},
+            )
     _event(
         project,
         "adjusted",
-        f"{'备案' if route == 'filing' else '审批'}调整 {change:+g} 万元，"
-        f"调整后预算 {project.adjusted_amount:g} 万元",
-        {
-            "addition": addition,
-            "reduction": reduction,
-            "route": route,
-            "changes": indicator_changes,
-        },
+        f"{how}调整 {change:+g} 万元，调整后预算 {project.adjusted_amount:g} 万元",
+        details,
     )
     return {
         "adjusted_amount": project.adjusted_amount,
         "cumulative_adjustment": project.cumulative_adjustment,
     }
+
+
+def current_budget(project: Project) -> float:
+    """What the project holds now: its approved budget with every adjustment so far."""
+    if project.adjusted_amount is not None:
+        return project.adjusted_amount
+    return project.approved_amount or 0
+
+
+def _adjust(project: Project, change: float) -> None:
+    project.adjusted_amount = current_budget(project) + change
 
 
 def apply_indicator_changes(indicators: list, changes: list) -> list:
@@ -370,14 +400,3 @@ def registry_record_rectification(project_code: str, fiscal_year: int, items: li
         {"items": list(reported.values())},
     )
     return {"closed": closed, "open": still_open}
-
-
-REGISTRY_OPERATORS = {
-    "registry_lookup": registry_lookup,
-    "registry_record_approval": registry_record_approval,
-    "registry_record_exclusion": registry_record_exclusion,
-    "registry_record_adjustment": registry_record_adjustment,
-    "registry_record_monitoring": registry_record_monitoring,
-    "registry_record_evaluation": registry_record_evaluation,
-    "registry_record_rectification": registry_record_rectification,
-}

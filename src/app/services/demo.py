@@ -471,7 +471,8 @@ def _monitoring_round(users: dict[str, User]) -> None:
 
 
 def _midyear_request(users: dict[str, User]) -> None:
-    """县第一中学 asks for 25 万元 more for teacher training: not a special fund → review."""
+    """县第一中学 asks for 25 万元 of new money for teacher training: new money is never
+    filed, so the department reviews it (then finance, the government and the 人大常委会)."""
     unit = users["unit"]
     instance, _ = start_instance(
         unit, "midyear_adjustment", title="教师能力提升培训 · 追加 25 万元"
@@ -486,13 +487,11 @@ def _midyear_request(users: dict[str, User]) -> None:
             "project_name": "教师能力提升培训",
             "fiscal_year": THIS_YEAR,
             "unit_name": "县第一中学",
-            "opening_budget": 60,
+            "kind": "追加资金",
             "addition": 25,
             "reduction": 0,
             "functional_category": "2050803 培训支出",
             "economic_category": "30216 培训费",
-            "same_category": True,
-            "changes_total_budget": False,
             "reason": "县教育局部署新课标全员轮训，新增培训 200 人次",
             "indicator_changes": [change],
         },

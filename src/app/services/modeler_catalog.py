@@ -24,14 +24,12 @@ from app.engine.sandbox import check_syntax
 from app.extensions import db
 from app.models import ProcessDefinition, User
 from app.performance.operators import OPERATORS
-from app.performance.registry import REGISTRY_OPERATORS
+from app.performance.registry_operators import REGISTRY_OPERATORS, WRITING_OPERATORS
 from app.services.errors import BadRequest
 from app.services.policy import require_can_deploy
 from app.services.roles import resolve_role
 
 UI_SUFFIX = ".uischema.json"
-# Registry operators that change 项目库; a test run offers stand-ins for them.
-WRITING_OPERATORS = frozenset(name for name in REGISTRY_OPERATORS if name != "registry_lookup")
 MAX_SCRIPT_LENGTH = 20_000
 
 

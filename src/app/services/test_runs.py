@@ -29,14 +29,12 @@ from app.forms import form_spec
 from app.forms.ownership import owned_data
 from app.forms.validation import unstorable_text
 from app.models import Role, User
+from app.performance.budget_changes import RequestRefused
 from app.performance.context import running
 from app.performance.registry import ProjectOutOfReach, absent_project
+from app.performance.registry_operators import WRITING_OPERATORS
 from app.services.errors import BadRequest, LintFailed, ValidationFailed
-from app.services.modeler_catalog import (
-    WRITING_OPERATORS,
-    available_forms,
-    latest_decisions,
-)
+from app.services.modeler_catalog import available_forms, latest_decisions
 from app.services.modeler_catalog import schema_fields as fields_of
 from app.services.policy import require_can_deploy
 from app.services.roles import resolve_role
@@ -141,21 +139,36 @@ def _functions(calls: list[str]) -> dict[str, Callable[..., Any]]:
     functions = registered_functions()
     for name in WRITING_OPERATORS & functions.keys():
         functions[name] = _stand_in(name, calls)
-    if "registry_lookup" in functions:
-        functions["registry_lookup"] = _reading_within_reach(functions["registry_lookup"], calls)
+    for name, answer in _READ_STAND_INS.items():
+        if name in functions:
+            functions[name] = _reading_within_reach(name, functions[name], answer, calls)
     return functions
 
 
-def _reading_within_reach(read: Callable[..., Any], calls: list[str]) -> Callable[..., Any]:
+# What a registry read answers in a test run for a project the administrator cannot see
+# or the registry does not hold: the most thorough path, never another org's figures.
+_READ_STAND_INS: dict[str, Callable[[], dict]] = {
+    "registry_lookup": absent_project,
+    "registry_assess_adjustment": lambda: {
+        "route": "review",
+        "changes_county_total": True,
+        "basis": "试运行：项目库中没有该项目，按审核和预算调整办理",
+    },
+}
+
+
+def _reading_within_reach(
+    name: str, read: Callable[..., Any], answer: Callable[[], dict], calls: list[str]
+) -> Callable[..., Any]:
     """Registry reads see what the administrator's own organisation may see; a project
-    beyond it answers as a stand-in that does not exist, never with its figures."""
+    beyond it, or one the registry lacks, answers as a stand-in, never with its figures."""
 
     def read_or_stand_in(*args: Any, **kwargs: Any) -> dict:
         try:
             return read(*args, **kwargs)
-        except ProjectOutOfReach:
-            calls.append("registry_lookup")
-            return {**absent_project(), "test_run": True, "operator": "registry_lookup"}
+        except (ProjectOutOfReach, RequestRefused):
+            calls.append(name)
+            return {**answer(), "test_run": True, "operator": name}
 
     return read_or_stand_in
 

@@ -1,0 +1,205 @@
+"""What a mid-year request changes, and which approvals it needs, read from the registry.
+
+The county's plan lets a department do two things itself, with a filing (备案) to finance:
+change a project's spending content and structure, and move money between its projects of
+the same 职能分类 within 5 % of its special-fund budget, counted cumulatively per
+department, fund and year. Everything else is reviewed by the department and finance, and
+what changes the county's total budget is a 预算调整 (预算法 arts. 67–69): the county
+government reviews it and the 人大常委会 approves it. New money never takes the filing
+route. Every figure that decides the route comes from the registry, never from the form.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Project, ProjectEvent
+from app.models.project import PROJECT_APPROVED
+from app.performance.adjustment import within_filing_share
+from app.performance.context import current_run
+from app.performance.numbers import to_decimal
+from app.performance.operators import current_thresholds
+from app.performance.registry import (
+    ProjectOutOfReach,
+    current_budget,
+    find_project,
+    reachable_project,
+)
+from app.performance.settings import Thresholds
+
+ADDITION = "追加资金"
+REDUCTION = "追减资金"
+REALLOCATION = "同一职能分类内项目间调剂"
+RESTRUCTURING = "调整支出内容和结构"
+KINDS = (ADDITION, REDUCTION, REALLOCATION, RESTRUCTURING)
+# What a project's special fund says when it has none.
+NO_FUND = ("", "无")
+
+
+class RequestRefused(ValueError):
+    """The request names something the registry cannot carry out: a form error, no incident."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _refuse(field: str, message: str) -> RequestRefused:
+    refusal = RequestRefused(field, message)
+    current_run().refusals.append(refusal)
+    return refusal
+
+
+def _amount(value: Any) -> Decimal:
+    return to_decimal(value) or Decimal(0)
+
+
+def _money(amount: Decimal) -> str:
+    """万元 as finance writes them: two decimals."""
+    return f"{amount.quantize(Decimal('0.01')):f}"
+
+
+def special_fund_total(department_id: int, fund: str, fiscal_year: int) -> Decimal:
+    """The department's approved budget of a special fund in a year: the 5 % rule's base."""
+    amounts = db.session.scalars(
+        select(Project.approved_amount).where(
+            Project.department_id == department_id,
+            Project.fiscal_year == fiscal_year,
+            Project.special_fund == fund,
+            Project.status == PROJECT_APPROVED,
+        )
+    )
+    return sum((_amount(a) for a in amounts), Decimal(0))
+
+
+def filed_reallocations(department_id: int, fund: str, fiscal_year: int) -> Decimal:
+    """What the department has already moved by filing in this fund and year."""
+    details = db.session.scalars(
+        select(ProjectEvent.details)
+        .join(Project, Project.id == ProjectEvent.project_id)
+        .where(
+            ProjectEvent.kind == "adjusted",
+            Project.department_id == department_id,
+            Project.fiscal_year == fiscal_year,
+            Project.special_fund == fund,
+        )
+    )
+    return sum(
+        (
+            _amount(d.get("addition"))
+            for d in details
+            if isinstance(d, dict) and d.get("route") == "filing" and d.get("kind") == REALLOCATION
+        ),
+        Decimal(0),
+    )
+
+
+def _approved(project_code: str, fiscal_year: int, field: str) -> Project:
+    try:
+        project = reachable_project(project_code, fiscal_year)
+    except ProjectOutOfReach as refusal:
+        refusal.field = field
+        raise
+    if project is None or project.status != PROJECT_APPROVED:
+        raise _refuse(
+            field,
+            f"项目库中没有 {fiscal_year} 年已批复的项目 {project_code}，不能追加调整 "
+            f"(no approved project {project_code} in {fiscal_year})",
+        )
+    return project
+
+
+def _reallocation_route(
+    project: Project, source: Project, amount: Decimal, t: Thresholds
+) -> tuple[str, list[str], dict]:
+    """Filing when both projects serve one 职能分类 of one department and fund and the
+    year's filed reallocations, this one included, stay within the fund's share."""
+    fund = (project.special_fund or "").strip()
+    figures: dict[str, Any] = {"special_fund": fund or None}
+    if source.department_id != project.department_id:
+        return "review", ["调出项目与调入项目不属于同一部门"], figures
+    if not project.department_function or project.department_function != source.department_function:
+        return "review", ["调出项目与调入项目不属于同一职能分类"], figures
+    if fund in NO_FUND or (source.special_fund or "").strip() != fund:
+        return "review", ["调出项目与调入项目不属于同一专项资金"], figures
+    total = special_fund_total(project.department_id, fund, project.fiscal_year)
+    before = filed_reallocations(project.department_id, fund, project.fiscal_year)
+    percent = t.filing_change_percent
+    limit = total * Decimal(str(percent)) / 100
+    figures.update(
+        {"fund_total": float(total), "filed_before": float(before), "filing_limit": float(limit)}
+    )
+    share = f"专项资金“{fund}”预算 {_money(total)} 万元的 {percent:g}%（{_money(limit)} 万元）"
+    if not within_filing_share(before, amount, total, t):
+        return (
+            "review",
+            [f"本年已备案调剂 {_money(before)} 万元，加本次 {_money(amount)} 万元超过{share}"],
+            figures,
+        )
+    return (
+        "filing",
+        [f"同一职能分类内调剂，本年累计 {_money(before + amount)} 万元，未超过{share}"],
+        figures,
+    )
+
+
+def registry_assess_adjustment(
+    project_code: str,
+    fiscal_year: int,
+    kind: str,
+    addition: Any = 0,
+    reduction: Any = 0,
+    source_project_code: str | None = None,
+) -> dict:
+    """判定追加调整的办理方式（备案或审核）及是否调整全县预算总额 · Which approvals a
+    mid-year request needs, decided from the registry: filing, or review by the department
+    and finance, with the government and the 人大常委会 when the county total changes."""
+    if kind not in KINDS:
+        raise _refuse("kind", f"调整类型只能是：{'、'.join(KINDS)}")
+    if kind == ADDITION and find_project(project_code, fiscal_year) is None:
+        project = None  # a new project funded mid-year: nothing approved before
+    else:
+        project = _approved(project_code, fiscal_year, "project_code")
+    addition, reduction = _amount(addition), _amount(reduction)
+    opening = _amount(current_budget(project)) if project is not None else Decimal(0)
+    figures: dict[str, Any] = {}
+    if kind == RESTRUCTURING:
+        route, reasons = "filing", ["预算总额不变，只调整支出内容和结构"]
+    elif kind == REALLOCATION:
+        if not source_project_code or str(source_project_code) == str(project_code):
+            raise _refuse("source_project_code", "项目间调剂须填写另一个调出项目的编码")
+        source = _approved(source_project_code, fiscal_year, "source_project_code")
+        available = _amount(current_budget(source))
+        if available < addition:
+            raise _refuse(
+                "addition",
+                f"调出项目 {source.code} 现有预算 {_money(available)} 万元，"
+                f"不足调剂 {_money(addition)} 万元",
+            )
+        thresholds = current_thresholds()
+        route, reasons, figures = _reallocation_route(project, source, addition, thresholds)
+    elif kind == ADDITION:
+        route, reasons = "review", ["追加资金是新增支出，须经部门、财政审核，不能备案"]
+    else:  # REDUCTION
+        route, reasons = "review", ["追减资金减少预算支出，须经部门、财政审核"]
+    if reduction > opening:
+        raise _refuse("reduction", f"追减数超过项目现有预算 {_money(opening)} 万元")
+    changes_county_total = kind in (ADDITION, REDUCTION)
+    if changes_county_total:
+        reasons.append("改变全县预算总额，属于预算调整：报县政府审核、县人大常委会审批")
+    assessment = {
+        "kind": kind,
+        "route": route,
+        "changes_county_total": changes_county_total,
+        "opening_budget": float(opening),
+        "adjusted_amount": float(opening + addition - reduction),
+        "department_function": project.department_function if project is not None else None,
+        "basis": "；".join(reasons),
+        **figures,
+    }
+    # A figure the registry does not hold is left out, not shown as a blank.
+    return {key: value for key, value in assessment.items() if value is not None}

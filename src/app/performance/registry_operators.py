@@ -1,0 +1,28 @@
+"""The registry operators a diagram's service tasks may call, by name."""
+
+from __future__ import annotations
+
+from app.performance.budget_changes import registry_assess_adjustment
+from app.performance.registry import (
+    registry_lookup,
+    registry_record_adjustment,
+    registry_record_approval,
+    registry_record_evaluation,
+    registry_record_exclusion,
+    registry_record_monitoring,
+    registry_record_rectification,
+)
+
+REGISTRY_OPERATORS = {
+    "registry_lookup": registry_lookup,
+    "registry_assess_adjustment": registry_assess_adjustment,
+    "registry_record_approval": registry_record_approval,
+    "registry_record_exclusion": registry_record_exclusion,
+    "registry_record_adjustment": registry_record_adjustment,
+    "registry_record_monitoring": registry_record_monitoring,
+    "registry_record_evaluation": registry_record_evaluation,
+    "registry_record_rectification": registry_record_rectification,
+}
+# Those that only read 项目库; the others change it (a test run offers stand-ins for them).
+READING_OPERATORS = frozenset({"registry_lookup", "registry_assess_adjustment"})
+WRITING_OPERATORS = frozenset(REGISTRY_OPERATORS) - READING_OPERATORS
