@@ -11,6 +11,9 @@ from playwright.sync_api import Page, expect
 ROOT = Path(__file__).parents[2]
 SPIFF_TAG = re.compile(r"<spiffworkflow:(\w+)")
 
+# The title review.schema.json gives itself: the form picker shows it, not the file name.
+REVIEW_FORM_TITLE = "审核意见"
+
 
 def open_modeler(page: Page, key: str) -> None:
     page.goto(f"/admin/modeler/{key}")
@@ -43,9 +46,16 @@ def test_an_admin_edits_a_step_keeps_the_draft_and_deploys_it_as_v2(page: Page, 
     log_in("admin")
     open_modeler(page, "simple_approval")
 
+    # Lanes read as the roles people know; the diagram keeps the codes inside.
+    lane_text = page.locator(".djs-element[data-element-id=Lane_finance] .djs-visual text")
+    expect(lane_text).to_have_text("财政部门")
     select_element(page, "dept_review")
     panel = page.locator(".modeler-panel")
     expect(panel.locator("[name=form]")).to_have_value("review.schema.json")
+    # Forms are picked by their title, the file name small beneath.
+    picked = panel.locator("[name=form] option:checked")
+    expect(picked).to_have_text(REVIEW_FORM_TITLE)
+    expect(panel.locator(".form-links .form-file")).to_have_text("review.schema.json")
     expect(panel.locator("[name=due_days]")).to_have_value("5")
     set_field(page, "name", "部门初审")
     set_field(page, "due_days", "3")
@@ -55,6 +65,11 @@ def test_an_admin_edits_a_step_keeps_the_draft_and_deploys_it_as_v2(page: Page, 
     # A lane named by the role's display name shows that role; picking writes the code.
     select_element(page, "Lane_dept", click=False)
     expect(panel.locator("[name=role]")).to_have_value("budget_department")
+    # Only roles that hold tasks are offered, by name: no administrators, no codes.
+    offered = panel.locator("[name=role] option").all_text_contents()
+    assert "预算部门" in offered and "财政部门" in offered
+    assert not {"流程管理员", "账号管理员"} & set(offered)
+    assert not any("budget_" in label for label in offered)
     panel.locator("[name=role]").select_option("budget_department")
 
     # The return flow's condition is read back into the builder.

@@ -117,6 +117,18 @@ def test_forms_offered_are_the_folder_and_the_latest_versions_pinned_ones(user):
     assert {"code": "budget_unit", "name": "部门预算单位"} in modeling.role_choices()
 
 
+def test_lanes_are_offered_only_roles_that_hold_tasks(user):
+    offered = {role["code"] for role in modeling.role_choices()}
+    assert {"budget_unit", "finance_bureau", "peoples_congress"} <= offered
+    assert not offered & {"process_admin", "user_admin"}
+
+
+def test_forms_are_offered_by_their_own_titles(user):
+    titles = modeling.form_titles("simple_approval")
+    assert titles["project-targets.schema.json"] == "项目支出绩效目标申报表"
+    assert titles["review.schema.json"] == "审核意见"
+
+
 def test_versions_list_who_deployed_when_and_how_many_submissions_run_on_each(user):
     admin = user("admin")
     start_instance(user("unit"), "simple_approval", title="一号")

@@ -8,6 +8,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import lxml.html
 import pytest
 from sqlalchemy import select
 
@@ -57,6 +58,9 @@ def test_versions_page_links_compare_migrate_export_and_shows_the_log(client, lo
     assert 'href="/admin/processes/simple_approval/migrate?from=1&amp;to=2"' in page
     assert 'href="/admin/processes/simple_approval/versions/1/export"' in page
     assert '<tr data-action="deployed">' in page and "改版" in page
+    # the log says what was done (部署新版本), not the heading 部署时间 of the table above
+    deployed = lxml.html.fromstring(page).xpath('//tr[@data-action="deployed"]/td')
+    assert deployed[2].text_content().strip() == "部署新版本"
 
 
 def test_the_diff_page_colours_elements_and_lists_changed_form_fields(client, login, two_versions):

@@ -30,7 +30,7 @@ from app.services.deployment import deploy_definition
 from app.services.diagram_views import definition_version
 from app.services.errors import BadRequest, NotFound
 from app.services.form_editing import saved_form_files, saved_form_names
-from app.services.policy import require_can_deploy
+from app.services.policy import USER_ADMIN_ROLE, require_can_deploy
 from app.services.process_audit import ROLLED_BACK
 from app.services.transaction import transactional
 
@@ -251,12 +251,19 @@ def list_processes(actor: User) -> list[ProcessRow]:
     return rows
 
 
+# Roles that administer the platform rather than do its work: they see no task, so a
+# lane (or a default role) naming one would route steps to nobody's inbox.
+ADMINISTRATIVE_ROLES = ("process_admin", USER_ADMIN_ROLE)
+
+
 def role_choices() -> list[dict]:
-    """Roles a lane may name: what the modeler's lane picker offers."""
-    return [
-        {"code": code, "name": name}
-        for code, name in db.session.execute(select(Role.code, Role.name).order_by(Role.code))
-    ]
+    """Roles a lane may name, those that hold tasks: what the modeler's lane picker offers."""
+    rows = db.session.execute(
+        select(Role.code, Role.name)
+        .where(Role.code.not_in(ADMINISTRATIVE_ROLES))
+        .order_by(Role.code)
+    )
+    return [{"code": code, "name": name} for code, name in rows]
 
 
 def form_choices(key: str | None) -> dict[str, list[str]]:
@@ -269,6 +276,28 @@ def form_choices(key: str | None) -> dict[str, list[str]]:
     return {
         "schemas": sorted(n for n in names if not n.endswith(UI_SUFFIX)),
         "ui": sorted(n for n in names if n.endswith(UI_SUFFIX)),
+    }
+
+
+def form_titles(key: str | None) -> dict[str, str]:
+    """Each form file's own title ("项目绩效目标申报表"): the form picker shows it, the
+    file name beneath. A saved form's title wins over the folder's, which wins over the
+    deployed version's; a file without a title is left out (the picker shows its name)."""
+    documents: dict[str, object] = {}
+    latest = _latest(key) if key else None
+    if latest is not None:
+        documents.update((form.filename, form.content) for form in latest.forms)
+    for name, raw in {**_folder_forms(), **saved_form_files()}.items():
+        try:
+            documents[name] = json.loads(raw)
+        except ValueError:  # a broken file is the form editor's to report, not the picker's
+            continue
+    return {
+        name: document["title"].strip()
+        for name, document in documents.items()
+        if isinstance(document, dict)
+        and isinstance(document.get("title"), str)
+        and document["title"].strip()
     }
 
 

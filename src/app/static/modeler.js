@@ -101,6 +101,27 @@
   var registry = modeler.get("elementRegistry");
   var canvas = modeler.get("canvas");
 
+  /* A lane is drawn with its role's display name ("预算单位") while the diagram keeps
+   * the code routing reads ("budget_unit"): only the drawn text changes, after bpmn-js
+   * has rendered the lane (so on import and on every redraw of it). */
+  var roleNameByCode = {};
+  config.roles.forEach(function (r) { roleNameByCode[r.code] = r.name; });
+  function showRoleName(element, gfx) {
+    if (!element.businessObject || element.businessObject.$type !== "bpmn:Lane") return;
+    var code = (element.businessObject.name || "").trim();
+    if (!Object.prototype.hasOwnProperty.call(roleNameByCode, code)) return;
+    var spans = (gfx || registry.getGraphics(element)).querySelectorAll(".djs-visual text tspan");
+    if (!spans.length) return;
+    spans[0].textContent = roleNameByCode[code];
+    for (var i = 1; i < spans.length; i++) spans[i].textContent = "";
+  }
+  modeler.get("eventBus").on("shape.changed", 250, function (event) {
+    showRoleName(event.element, event.gfx);
+  });
+  modeler.get("eventBus").on("import.done", function () {
+    registry.getAll().forEach(function (element) { showRoleName(element); });
+  });
+
   /* ---- helpers ---------------------------------------------------------------- */
 
   function el(tag, attrs, children) {
@@ -464,7 +485,7 @@
     });
     var options = [{ value: "", label: M.chooseRole }].concat(
       config.roles.map(function (r) {
-        return { value: r.code, label: r.name + " (" + r.code + ")" };
+        return { value: r.code, label: r.name };
       })
     );
     var control = select(options, match ? match.code : current, function (code) {
@@ -476,13 +497,21 @@
   function renderUserTask(element) {
     var bo = element.businessObject;
     var none = [{ value: "", label: M.noForm }];
+    var titles = config.formTitles || {};
+    // A form is picked by its title; its file name is shown small beneath the picker.
     var asOptions = function (names) {
-      return none.concat(names.map(function (n) { return { value: n, label: n }; }));
+      var options = names.map(function (n) { return { value: n, label: titles[n] || n }; });
+      options.sort(function (a, b) { return a.label.localeCompare(b.label, "zh-CN"); });
+      return none.concat(options);
     };
     var form = getProperty(bo, "formJsonSchemaFilename");
     var formLinks = el("p", { className: "hint form-links" });
     function showFormLinks(name) {
       formLinks.textContent = "";
+      if (name) {
+        formLinks.appendChild(el("code", { className: "form-file", text: name }));
+        formLinks.appendChild(document.createTextNode(" "));
+      }
       if (config.formEditorUrl && name) {
         formLinks.appendChild(el("a", { href: config.formEditorUrl.replace("__FORM__", encodeURIComponent(name)),
           target: "_blank", rel: "noopener", text: M.editForm, "data-link": "edit-form" }));

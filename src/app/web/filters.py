@@ -45,6 +45,14 @@ DECISIONS = {
     "expert": lazy_gettext("Sent to expert review"),
     "agency": lazy_gettext("Sent to a third-party agency"),
 }
+# What the versions page's log says was done to a process ("Deployed" alone is the
+# column heading 部署时间 elsewhere: one message, one meaning).
+PROCESS_ACTIONS = {
+    "deployed": lazy_gettext("Deployed a new version"),
+    "rolled_back": lazy_gettext("Rolled back"),
+    "imported": lazy_gettext("Imported"),
+    "migrated": lazy_gettext("Migrated submissions"),
+}
 JOB_KINDS = {
     "escalate_task": lazy_gettext("Escalation"),
     "send_email": lazy_gettext("E-mail sending"),
@@ -100,6 +108,11 @@ def action_label(action: str) -> str:
 @bp.app_template_filter("decision_word")
 def decision_word(decision) -> str:
     return str(DECISIONS.get(decision, decision)) if isinstance(decision, str) else str(decision)
+
+
+@bp.app_template_filter("process_action")
+def process_action(action: str) -> str:
+    return str(PROCESS_ACTIONS.get(action, action))
 
 
 @bp.app_template_filter("job_kind")

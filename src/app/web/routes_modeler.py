@@ -84,6 +84,7 @@ def _modeler_page(key: str | None, source: modeling.ModelerSource | None):
         "deployedVersion": source.version if source else None,
         "roles": modeling.role_choices(),
         "forms": modeling.form_choices(key),
+        "formTitles": modeling.form_titles(key),
         "formFields": modeler_catalog.form_fields(key),
         "operators": modeler_catalog.operator_catalog(),
         "checkUrl": url_for("web.modeler_check", key="__KEY__"),
