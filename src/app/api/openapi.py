@@ -171,7 +171,9 @@ SCHEMAS: dict[str, Any] = {
             "name": {"type": "string"},
             "version": {"type": "integer", "minimum": 1},
             "warnings": {
-                "description": "Lint warnings: they did not block the deployment",
+                "description": "Lint warnings: they did not block the deployment (among them "
+                "default-role: a step no lane, candidate group or assignee routes, done by "
+                "the default role)",
                 **_array("LintFinding"),
             },
         },
@@ -399,6 +401,14 @@ SCHEMAS: dict[str, Any] = {
                 "items": {"type": "string", "contentMediaType": "application/octet-stream"},
             },
             "comment": {"type": "string"},
+            "default_role": {
+                "type": "string",
+                "description": "A role (code or display name) that does the user tasks and "
+                "the start no lane, candidate group (camunda:candidateGroups, "
+                "zeebe:assignmentDefinition) or assignee routes. Each step it applies to "
+                "is named in a default-role warning; without it such a step refuses the "
+                "deployment.",
+            },
         },
     },
 }
@@ -624,7 +634,11 @@ PATHS: dict[str, Any] = {
             "operationId": "deploy",
             "summary": "Deploy a diagram and its forms as the next version of its process",
             "description": "Running submissions keep the version they started on. Nothing "
-            "changes when the linter refuses the upload.",
+            "changes when the linter refuses the upload. Diagrams drawn in Camunda Modeler "
+            "(7 and 8) and spiff-arena are converted as the web import converts them: "
+            "JUEL and simple FEEL conditions, .json form keys, due dates as durations, "
+            "candidate groups and assignees; what cannot be converted is refused with a "
+            "finding naming the element.",
             "parameters": [_IDEMPOTENCY],
             "requestBody": {
                 "required": True,

@@ -190,7 +190,12 @@ def deploy():
     policy.require_can_deploy(api_user())  # refused for want of rights before reading files
     bpmn_name, bpmn, forms = _deployment_files()
     definition = deployment.deploy_definition(
-        api_user(), bpmn, bpmn_name, forms, params.note("comment", request.form)
+        api_user(),
+        bpmn,
+        bpmn_name,
+        forms,
+        params.note("comment", request.form),
+        default_role=params.text("default_role", request.form),
     )
     return {**definition_json(definition), "warnings": list(definition.warnings)}, 201
 

@@ -162,6 +162,13 @@ def _extension_property(element: etree._Element, name: str) -> str | None:
     return None
 
 
+def _role_property(task_spec) -> str | None:
+    """The role of a step drawn outside any lane, as the import wrote it (property
+    `role`: Camunda's candidate groups, an assignee's role, or the default role)."""
+    props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+    return (props.get("role") or "").strip() or None
+
+
 def executable_process_ids(root: etree._Element) -> list[str]:
     """Executable processes in the file, the called ones (call activities) last."""
     processes = root.findall(f"{{{BPMN_NS}}}process")
@@ -199,7 +206,7 @@ def compile_process(
     start_lane = None
     for task_spec in spec.task_specs.values():
         if isinstance(task_spec, StartEvent) and start_lane is None:
-            start_lane = task_spec.lane
+            start_lane = task_spec.lane or _role_property(task_spec)
     # User tasks inside call activities and embedded subprocesses wait in inboxes too.
     nested = (t for sub in subprocess_specs.values() for t in sub.task_specs.values())
     for task_spec in [*spec.task_specs.values(), *nested]:
@@ -222,7 +229,7 @@ def compile_process(
         user_tasks[task_spec.bpmn_id] = UserTaskSpec(
             id=task_spec.bpmn_id,
             name=task_spec.bpmn_name or task_spec.bpmn_id,
-            lane=task_spec.lane,
+            lane=task_spec.lane or _role_property(task_spec),
             form=props.get("formJsonSchemaFilename"),
             ui_form=props.get("formUiSchemaFilename"),
             due_in=due_in,

@@ -99,7 +99,9 @@ def _lint_lanes(process: CompiledProcess, resolve_role: Callable[[str], str | No
                 Finding(
                     task.id,
                     "lane-missing",
-                    f"用户任务“{task.name}”不在任何泳道内 (outside any lane)",
+                    f"用户任务“{task.name}”不在任何泳道内，也没有候选组或办理人；请画入泳道或在部署时"
+                    "选择默认角色 (outside any lane, with no candidate group or assignee: "
+                    "draw it in a lane or choose a default role when deploying)",
                 )
             )
         elif resolve_role(task.lane) is None:
@@ -116,7 +118,12 @@ def _lint_lanes(process: CompiledProcess, resolve_role: Callable[[str], str | No
             )
     if process.start_lane is None:
         findings.append(
-            Finding("", "start-lane", "开始事件不在泳道内，无法确定谁可以发起 (no starter lane)")
+            Finding(
+                "",
+                "start-lane",
+                "开始事件不在泳道内，无法确定谁可以发起；请画入泳道或在部署时选择默认角色 "
+                "(no starter lane: draw the start in a lane or choose a default role)",
+            )
         )
     elif resolve_role(process.start_lane) is None:
         findings.append(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app import engine
+from app.engine.errors import DiagramError
+from app.engine.foreign import Directory, ImportNotes, convert_diagram
 from app.extensions import db
 from app.forms import check_schema
 from app.forms.documents import DocumentError, load_document
@@ -12,7 +14,7 @@ from app.forms.validation import text_problem, unstorable_text
 from app.models import FormFile, ProcessDefinition, Task, User
 from app.services.clock import now
 from app.services.definitions import remember_compiled
-from app.services.errors import LintFailed
+from app.services.errors import BadRequest, LintFailed
 from app.services.policy import require_can_deploy
 from app.services.process_audit import DEPLOYED, record_process_event
 from app.services.roles import resolve_role
@@ -29,8 +31,15 @@ def deploy_definition(
     available_forms: dict[str, bytes] | None = None,
     action: str = DEPLOYED,
     details: dict | None = None,
+    default_role: str | None = None,
 ) -> ProcessDefinition:
-    """Lint the diagram and its forms; deploy them as version N+1, forms pinned to it.
+    """Convert, lint the diagram and its forms; deploy them as version N+1, forms pinned.
+
+    Every deployment runs the one conversion of diagrams drawn in Camunda Modeler or
+    spiff-arena (engine.foreign.convert_diagram): the stored diagram is the converted one,
+    and what was carried over is on `definition.import_notes`. `default_role` (a role
+    code or display name) does the user tasks and the start that no lane, candidate
+    group or assignee routes; each one it applies to is a warning.
 
     `form_files` are the uploaded files (JSON Schemas, ui schemas and .dmn decision
     tables); `available_forms` may supply forms the diagram names that were not uploaded
@@ -41,7 +50,11 @@ def deploy_definition(
     decisions = {name: raw for name, raw in form_files.items() if name.lower().endswith(".dmn")}
     if actor is not None:  # None: the command line, run by whoever runs the server
         require_can_deploy(actor)
-    process, findings = engine.lint_bpmn(bpmn, filename, resolve_role, decisions)
+    bpmn, notes, findings = convert_upload(bpmn, default_role)
+    # What the conversion refused, the lint would only say again in the engine's words.
+    named = {f.element_id for f in findings if f.severity == engine.lint.ERROR}
+    process, linted = engine.lint_bpmn(bpmn, filename, resolve_role, decisions)
+    findings += [f for f in linted if not (f.element_id in named and f.code in _RESTATED)]
     forms, form_findings = _check_forms(process, form_files, available_forms or {})
     findings += form_findings
     if process is not None:
@@ -82,10 +95,49 @@ def deploy_definition(
         definition.version,
         action,
         comment,
-        {**(details or {}), "filename": filename, "warnings": warnings},
+        {
+            "editor": notes.editor,
+            "converted": notes.converted,
+            "ignored": notes.ignored,
+            **(details or {}),
+            "filename": filename,
+            "warnings": warnings,
+        },
     )
     definition.warnings = warnings
+    definition.import_notes = notes
     return definition
+
+
+_RESTATED = ("condition", "parse", "script")
+
+
+def _user_roles(username: str) -> list[str] | None:
+    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    return sorted(user.role_codes) if user is not None and user.active else None
+
+
+DIRECTORY = Directory(role=resolve_role, user_roles=_user_roles)
+
+
+def convert_upload(
+    bpmn: bytes, default_role: str | None = None
+) -> tuple[bytes, ImportNotes, list[engine.Finding]]:
+    """The diagram as it will be stored (foreign extensions carried over), what was done,
+    and the conversion's findings. Raises BadRequest for an unknown default role."""
+    code = None
+    if default_role and default_role.strip():
+        code = resolve_role(default_role)
+        if code is None:
+            raise BadRequest(
+                f"默认角色“{default_role[:60]}”不是已知角色 (the default role names no known role)"
+            )
+    try:
+        converted, notes = convert_diagram(bpmn, DIRECTORY, code)
+    except DiagramError:
+        return bpmn, ImportNotes(), []  # the lint reports the XML itself
+    findings = [engine.Finding(f.element_id, f.code, f.message, f.severity) for f in notes.findings]
+    return converted, notes, findings
 
 
 def _storage_findings(

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from werkzeug.utils import secure_filename
 
 from app.engine.errors import DiagramError
-from app.engine.foreign import ImportNotes, adopt_foreign
+from app.engine.foreign import ImportNotes, diagram_editor
+from app.engine.xml import parse_xml
 from app.models import ProcessDefinition, User
 from app.services.deployment import deploy_definition
 from app.services.diagram_views import definition_version
@@ -136,20 +137,27 @@ def _split(uploads: list[tuple[str, bytes]]) -> tuple[str, bytes, dict[str, byte
 
 @transactional
 def import_process(
-    actor: User, uploads: list[tuple[str, bytes]], comment: str | None = None
+    actor: User,
+    uploads: list[tuple[str, bytes]],
+    comment: str | None = None,
+    default_role: str | None = None,
 ) -> Imported:
     """Deploy an uploaded zip (an export) or a .bpmn with its form files as the next
-    version of its process; foreign extensions are carried over or left aside.
+    version of its process; foreign extensions are carried over or left aside by the
+    deployment's own conversion, the same the API runs. `default_role` does the steps
+    nothing in the diagram routes.
 
     Raises Forbidden, BadRequest (unreadable upload), LintFailed (every finding).
     """
     require_can_deploy(actor)
     name, bpmn, others, manifest = _split(uploads)
     try:
-        bpmn, notes = adopt_foreign(bpmn)
+        parse_xml(bpmn)  # an unreadable upload is refused as such, before any lint
     except DiagramError as exc:
         raise BadRequest(str(exc)) from exc
-    source = f"{manifest.get('key')} v{manifest.get('version')}" if manifest else notes.editor
+    source = (
+        f"{manifest.get('key')} v{manifest.get('version')}" if manifest else diagram_editor(bpmn)
+    )
     definition = deploy_definition(
         actor,
         bpmn,
@@ -157,11 +165,7 @@ def import_process(
         others,
         comment or f"导入 {name}（{source}）(imported)",
         action=IMPORTED,
-        details={
-            "editor": notes.editor,
-            "source": manifest or None,
-            "converted": notes.converted,
-            "ignored": notes.ignored,
-        },
+        details={"source": manifest or None},
+        default_role=default_role,
     )
-    return Imported(definition, notes)
+    return Imported(definition, definition.import_notes)

@@ -9,6 +9,7 @@ from app import params
 from app.services import deployment
 from app.services.definitions import latest_definitions
 from app.services.errors import BadRequest, LintFailed
+from app.services.modeling import role_choices
 from app.services.policy import require_can_deploy
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
@@ -17,20 +18,31 @@ from app.web.navigation import actor
 @bp.get("/admin/deploy")
 def deploy():
     require_can_deploy(actor())
-    return render_template("deploy.html", definitions=latest_definitions())
+    return render_template("deploy.html", definitions=latest_definitions(), roles=role_choices())
 
 
 @bp.post("/admin/deploy")
 def deploy_submit():
     require_can_deploy(actor())
+    default_role = params.text("default_role", request.form)
     try:
         bpmn_name, bpmn, forms = _uploaded_files()
         definition = deployment.deploy_definition(
-            actor(), bpmn, bpmn_name, forms, params.note("comment", request.form)
+            actor(),
+            bpmn,
+            bpmn_name,
+            forms,
+            params.note("comment", request.form),
+            default_role=default_role,
         )
     except (LintFailed, BadRequest) as exc:  # show the refusal on the form, findings listed
         page = render_template(
-            "deploy.html", definitions=latest_definitions(), refused=exc, findings=exc.details or []
+            "deploy.html",
+            definitions=latest_definitions(),
+            refused=exc,
+            findings=exc.details or [],
+            roles=role_choices(),
+            default_role=default_role,
         )
         return page, 400
     flash(_("Deployed %(key)s v%(version)s.", key=definition.key, version=definition.version))

@@ -16,6 +16,7 @@ from app.models import MAX_ID
 from app.services import migration, process_audit, transfer, version_diff
 from app.services.diagram_views import definition_version, process_steps, versions_of
 from app.services.errors import BadRequest, LintFailed, NotFound
+from app.services.modeling import role_choices
 from app.services.orgs import list_orgs
 from app.services.policy import require_can_deploy
 from app.web import web_blueprint as bp
@@ -113,17 +114,26 @@ def process_export(key: str, version: int):
 @bp.get("/admin/import")
 def process_import():
     require_can_deploy(actor())
-    return render_template("process_import.html")
+    return render_template("process_import.html", roles=role_choices())
 
 
 @bp.post("/admin/import")
 def process_import_submit():
     require_can_deploy(actor())
     uploads = [(s.filename, s.read()) for s in request.files.getlist("files") if s.filename]
+    default_role = params.text("default_role", request.form)
     try:
-        imported = transfer.import_process(actor(), uploads, params.note("comment", request.form))
+        imported = transfer.import_process(
+            actor(), uploads, params.note("comment", request.form), default_role
+        )
     except (LintFailed, BadRequest) as exc:
-        page = render_template("process_import.html", refused=exc, findings=exc.details or [])
+        page = render_template(
+            "process_import.html",
+            refused=exc,
+            findings=exc.details or [],
+            roles=role_choices(),
+            default_role=default_role,
+        )
         return page, 400
     definition = imported.definition
     flash(
