@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import lazyload, undefer
+from sqlalchemy.orm import joinedload, lazyload, undefer
 
 from app.extensions import db
 from app.models import ProcessInstance, Task
@@ -49,7 +49,12 @@ def _locked(instance_id) -> ProcessInstance | None:
             .options(lazyload("*"))  # FOR UPDATE refuses the outer joins of eager loads
             .with_for_update(of=ProcessInstance)
         )
-    stmt = stmt.options(undefer(ProcessInstance.engine_state))  # the engine runs next
+    stmt = stmt.options(
+        undefer(ProcessInstance.engine_state),  # the engine runs next
+        # Its deployed version in the same round trip (an inner join, which FOR UPDATE
+        # accepts): never changed once deployed, so reading it beside the lock is safe.
+        joinedload(ProcessInstance.definition, innerjoin=True).lazyload("*"),
+    )
     instance = db.session.scalars(stmt.execution_options(populate_existing=True)).first()
     if instance is not None and not sqlite:
         instance.lock_version += 1

@@ -8,7 +8,9 @@ the diagram, whatever its field names).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import engine
 from app.extensions import db
@@ -32,32 +34,65 @@ def apply_step(
     `decision` is the one of the step just completed, if any.
 
     Returns the instance's ready tasks after the step.
+
+    The hot path of every start and completion, so its writes are plain statements (one
+    INSERT … RETURNING for the opened rows, one UPDATE of the instance) instead of the
+    ORM's unit of work; the objects in the session are given the written values, so
+    they read as what was just stored without a round trip.
     """
     at = now()
-    instance.engine_state = step.state
-    instance.data = {**(instance.data or {}), **_json_safe(step.data)}
+    data = {**(instance.data or {}), **_json_safe(step.data)}
     open_rows, done_steps = _rows_before(instance, step)
-    ready_rows = []
+    returned = instance.returned or decision in RETURN_DECISIONS
+    ready_rows, opened = [], []
     calendar = work_calendar() if step.ready else None
     for ready in step.ready:
         row = open_rows.pop(ready.engine_task_id, None)
         if row is None:
-            row = _open_task(instance, ready, at, instance.data, calendar)
+            row = _new_task(instance, ready, at, data, calendar)
+            opened.append((row, ready.spec))
             if row.activity_id in done_steps:  # opened again: sent back
-                instance.returned = True
+                returned = True
         ready_rows.append(row)
-    if decision in RETURN_DECISIONS:
-        instance.returned = True
+    _insert_tasks(opened, calendar)
     for vanished in open_rows.values():  # e.g. cancelled by an interrupting event
         vanished.status = TASK_CANCELLED
         vanished.completed_at = at
+    written = {"engine_state": step.state, "data": data, "returned": returned}
+    # The lock's bump (PostgreSQL) goes out with this UPDATE rather than a flush of its own.
+    written["lock_version"] = instance.lock_version
     if step.finished:
-        instance.status = STATUS_COMPLETED
-        instance.ended_at = at
+        written.update(status=STATUS_COMPLETED, ended_at=at)
         db.session.add(
             AuditEvent(instance_id=instance.id, at=at, actor_id=actor.id, action="finished")
         )
+    write_columns(instance, written)
     return ready_rows
+
+
+def write_columns(row: db.Model, values: dict) -> None:
+    """UPDATE one row's columns now, in one statement, and give its object in the session
+    those values as stored (no flush left pending for them)."""
+    table = row.__table__
+    db.session.connection().execute(update(table).where(table.c.id == row.id).values(**values))
+    for name, value in values.items():
+        set_committed_value(row, name, value)
+
+
+def _insert_tasks(opened: list[tuple[Task, engine.UserTaskSpec]], calendar) -> None:
+    """One INSERT … RETURNING for the rows a step opens; each then joins the session as a
+    stored row (so answers, escalations and later reads see it without a flush)."""
+    if not opened:
+        return
+    table = Task.__table__
+    values = [{column.key: getattr(row, column.key) for column in _INSERTED} for row, _ in opened]
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    result = db.session.connection().execute(statement, values)
+    for (row, spec), (row_id,) in zip(opened, result.all(), strict=True):
+        row.id = row_id
+        make_transient_to_detached(row)
+        db.session.add(row)
+        schedule_escalation(row, spec, calendar)
 
 
 def _rows_before(instance: ProcessInstance, step: engine.Step) -> tuple[dict, set[str]]:
@@ -80,11 +115,13 @@ def _rows_before(instance: ProcessInstance, step: engine.Step) -> tuple[dict, se
     return open_rows, done_steps
 
 
-def _open_task(
+def _new_task(
     instance: ProcessInstance, ready: engine.ReadyTask, at, data: dict, calendar: WorkCalendar
 ) -> Task:
+    """The row of a task the engine has just made ready, not yet stored."""
     spec = ready.spec
-    row = Task(
+    return Task(
+        id=None,
         instance_id=instance.id,
         engine_task_id=ready.engine_task_id,
         process_key=instance.process_key,
@@ -100,10 +137,15 @@ def _open_task(
         created_at=at,
         due_at=calendar.due_after(at, spec.due_in, spec.due_counting) if spec.due_in else None,
         assignee_id=_assignee_from(spec, data),
+        completed_at=None,
+        completed_by_id=None,
+        data=None,
     )
-    db.session.add(row)
-    schedule_escalation(row, spec, calendar)
-    return row
+
+
+# Every column but the id and the submission (NULL until completed; JSON would store
+# None as 'null'): a row made ready is stored whole, so its object has nothing to load.
+_INSERTED = [column for column in Task.__table__.columns if column.key not in ("id", "data")]
 
 
 def _assignee_from(spec: engine.UserTaskSpec, data: dict) -> int | None:
@@ -158,7 +200,9 @@ def move_rows(instance: ProcessInstance, step: engine.Step, actor: User, at) -> 
                 del by_engine_id[row.engine_task_id]
                 row.engine_task_id = ready.engine_task_id
         if row is None:
-            row = _open_task(instance, ready, at, instance.data or {}, calendar)
+            row = _new_task(instance, ready, at, instance.data or {}, calendar)
+            db.session.add(row)
+            schedule_escalation(row, ready.spec, calendar)
         else:
             row.version = instance.version
             row.name = ready.spec.name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import lazyload
 
 from app import engine
@@ -24,7 +24,7 @@ from app.services.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from app.services.incidents import record_incident
 from app.services.locking import lock_instance, lock_instance_of_task
 from app.services.policy import holds_role_for, require_can_complete, task_visibility
-from app.services.projection import apply_step
+from app.services.projection import apply_step, write_columns
 from app.services.transaction import after_rollback, transactional
 
 # Fields whose values the history shows as the step's decision and comment: these names,
@@ -65,8 +65,10 @@ def _locked_ready_task(actor: User, task_id: int) -> tuple[Task, ProcessInstance
 
 
 def _audit(task: Task, actor: User, action: str, comment: str | None = None, details=None) -> None:
-    db.session.add(
-        AuditEvent(
+    # A plain INSERT: the history is append-only and nothing reads the row back from the
+    # session, so it need not wait for (nor cost) a flush of the unit of work.
+    db.session.connection().execute(
+        insert(AuditEvent.__table__).values(
             instance_id=task.instance_id,
             task_id=task.id,
             at=now(),
@@ -174,12 +176,16 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
         failed = (instance.id, task.id, actor.id, str(exc))
         after_rollback(lambda: record_incident(*failed))
         raise BadRequest(f"流程无法继续 (the process could not go on): {exc}") from exc
-    at = now()
-    task.status = TASK_COMPLETED
-    task.assignee_id = actor.id
-    task.completed_by_id = actor.id
-    task.completed_at = at
-    task.data = submission
+    write_columns(
+        task,
+        {
+            "status": TASK_COMPLETED,
+            "assignee_id": actor.id,
+            "completed_by_id": actor.id,
+            "completed_at": now(),
+            "data": submission,
+        },
+    )
     decision = _first(submission, DECISION_FIELDS)
     _audit(
         task,
