@@ -101,11 +101,18 @@ def test_a_spiff_arena_diagram_without_lanes_takes_the_default_role(
         "Activity_request",
         "Activity_confirm",
     }
+    # `big` / `not big` and `decision == "approve"` / `== "return"` (the form's every
+    # value) cover every case: no default flow is asked for.
+    assert not [w for w in answer.body["warnings"] if w["code"] == "gateway-no-default"]
     started = api("unit").post("/processes/arena_purchase/instances", {"title": "采购 arena"})
     (request,) = started.body["tasks"]
     (confirm,) = run(request, "unit", {"amount": 500000, "category": "edu"})
     assert (confirm["activity_id"], confirm["role"]) == ("Activity_confirm", "budget_unit")
-    assert run(confirm, "unit", {"decision": "approve"}) == []
+    (again,) = run(confirm, "unit", {"decision": "return"})
+    assert again["activity_id"] == "Activity_request"
+    assert run(again, "unit", {"amount": 20, "category": "edu"}) == []  # not big: done
+    finished = api("unit").get(f"/instances/{request['instance_id']}")
+    assert finished.body["status"] == "completed"
 
 
 def test_without_a_default_role_a_step_nobody_does_is_refused_by_name(deploy, fixture_files):

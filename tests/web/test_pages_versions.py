@@ -146,8 +146,8 @@ def test_an_import_with_lint_errors_shows_the_findings_and_deploys_nothing(clien
         '<bpmn:sequenceFlow id="flow_approve" name="通过" sourceRef="review_decision" '
         'targetRef="finance_review" />',
         '<bpmn:sequenceFlow id="flow_approve" name="通过" sourceRef="review_decision" '
-        'targetRef="finance_review"><bpmn:conditionExpression>decision == "approve"'
-        "</bpmn:conditionExpression></bpmn:sequenceFlow>",
+        'targetRef="finance_review"><bpmn:conditionExpression>decision == "approve" and '
+        "total_amount &gt; 0</bpmn:conditionExpression></bpmn:sequenceFlow>",
     )
     files = [(io.BytesIO(broken.encode()), "simple_approval.bpmn")]
     files += [(io.BytesIO(FORMS[n]), n) for n in ("review.schema.json",)]

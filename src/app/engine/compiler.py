@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.specs.defaults import UserTask
+from SpiffWorkflow.spiff.specs.defaults import ManualTask, NoneTask, UserTask
 
 from app.engine.errors import DiagramError
 from app.engine.serializer import spec_dicts
@@ -67,6 +67,8 @@ class UserTaskSpec:
     assignee_from: str | None = None
     escalation: Escalation | None = None
     due_counting: str = WORKING_DAYS
+    # A manual task (or a bare bpmn:task): in the inbox like any step, done without a form.
+    manual: bool = False
 
 
 @dataclass
@@ -210,8 +212,11 @@ def compile_process(
     # User tasks inside call activities and embedded subprocesses wait in inboxes too.
     nested = (t for sub in subprocess_specs.values() for t in sub.task_specs.values())
     for task_spec in [*spec.task_specs.values(), *nested]:
-        if not isinstance(task_spec, UserTask):
+        # Manual tasks and bare tasks wait for a person in SpiffWorkflow as user tasks do:
+        # they are steps in an inbox too, or they would wait where nobody sees them.
+        if not isinstance(task_spec, UserTask | ManualTask | NoneTask):
             continue
+        manual = not isinstance(task_spec, UserTask)
         props = (task_spec.extensions or {}).get("properties", {})
         due_text = props.get("dueIn")
         try:
@@ -230,13 +235,14 @@ def compile_process(
             id=task_spec.bpmn_id,
             name=task_spec.bpmn_name or task_spec.bpmn_id,
             lane=task_spec.lane or _role_property(task_spec),
-            form=props.get("formJsonSchemaFilename"),
-            ui_form=props.get("formUiSchemaFilename"),
+            form=None if manual else props.get("formJsonSchemaFilename"),
+            ui_form=None if manual else props.get("formUiSchemaFilename"),
             due_in=due_in,
             due_in_text=due_text,
             assignee_from=props.get("assigneeFrom"),
             escalation=escalation,
             due_counting=counting,
+            manual=manual,
         )
     compiled = CompiledProcess(
         key=spec.name,

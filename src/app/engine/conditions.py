@@ -1,9 +1,9 @@
 """What a simple gateway condition allows of one field, to tell when two can hold at once.
 
 Only shapes an administrator writes in the modeler are understood: `field == value`,
-`field != value`, `field in (values)`, `field < number` (any comparison, either side,
-chained as in `10 <= field < 100`) and `and` of those on the same field. Anything else
-yields None, and the overlap rule says nothing about it rather than guess.
+`field != value`, `field in (values)`, `field not in (values)`, `field < number` (any
+comparison, either side, chained as in `10 <= field < 100`) and `and` of those on the
+same field. Anything else yields None, and the overlap rule says nothing about it rather than guess.
 """
 
 from __future__ import annotations
@@ -65,13 +65,13 @@ def _compare(node: ast.Compare) -> Constraint | None:
     operands = [node.left, *node.comparators]
     result: Constraint | None = None
     for left, op, right in zip(operands, node.ops, operands[1:], strict=False):
-        if isinstance(op, ast.In) and isinstance(left, ast.Name):
+        if isinstance(op, ast.In | ast.NotIn) and isinstance(left, ast.Name):
             if not isinstance(right, ast.Tuple | ast.List | ast.Set):
                 return None
             values = [_const(v) for v in right.elts]
             if any(v is None for v in values):
                 return None
-            part = Constraint(left.id, values=frozenset(values))
+            part = Constraint(left.id, values=frozenset(values), excluded=isinstance(op, ast.NotIn))
         elif isinstance(left, ast.Name) and _const(right) is not None:
             part = _single(left.id, op, _const(right))
         elif isinstance(right, ast.Name) and _const(left) is not None and type(op) in _FLIP:

@@ -12,7 +12,7 @@ from lxml import etree
 
 from app.engine.compiler import BPMN_NS, CompiledProcess, compile_process, parse_due_in
 from app.engine.errors import DiagramError
-from app.engine.lint_flow import lint_condition_fields, lint_flow
+from app.engine.lint_flow import gateways_covered_by_enums, lint_condition_fields, lint_flow
 from app.engine.sandbox import check_syntax
 from app.engine.xml import parse_xml
 
@@ -83,6 +83,14 @@ def lint_fields(content: bytes, forms: dict[str, dict], process_key: str) -> lis
     ]
 
 
+def gateways_covered(content: bytes, forms: dict[str, dict]) -> set[str]:
+    """Gateways whose conditions name every value of an enumerated field of `forms`."""
+    try:
+        return gateways_covered_by_enums(parse_xml(content), forms)
+    except DiagramError:
+        return set()
+
+
 def _element_id_in(message: str) -> str:
     if message.startswith("[") and "]" in message:
         return message[1 : message.index("]")]
@@ -110,7 +118,7 @@ def _lint_lanes(process: CompiledProcess, resolve_role: Callable[[str], str | No
                     task.id, "unknown-role", f"泳道“{task.lane}”不是已知角色 (names no known role)"
                 )
             )
-        if not task.form:
+        if not task.form and not task.manual:
             findings.append(
                 Finding(
                     task.id, "form-unnamed", f"用户任务“{task.name}”未指定表单 (no form)", WARNING

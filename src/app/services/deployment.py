@@ -59,6 +59,11 @@ def deploy_definition(
     findings += form_findings
     if process is not None:
         findings += engine.lint_fields(bpmn, forms, process.key)
+        # Conditions naming every value of an enumerated field need no default flow.
+        covered = engine.lint.gateways_covered(bpmn, forms)
+        findings = [
+            f for f in findings if not (f.code == "gateway-no-default" and f.element_id in covered)
+        ]
         findings += _storage_findings(process, filename, [*form_files, *forms])
     errors = [f for f in findings if f.severity == engine.lint.ERROR]
     if errors or process is None:
@@ -140,6 +145,18 @@ def convert_upload(
     return converted, notes, findings
 
 
+def object_schema(content):
+    """spiff-arena writes a form's JSON Schema without a root `"type": "object"` when its
+    `properties` make it one: such a schema is kept with the type said out loud."""
+    if (
+        isinstance(content, dict)
+        and "type" not in content
+        and isinstance(content.get("properties"), dict)
+    ):
+        return {"type": "object", **content}
+    return content
+
+
 def _storage_findings(
     process: engine.CompiledProcess, filename: str, form_names: list[str]
 ) -> list[engine.Finding]:
@@ -193,6 +210,8 @@ def _check_forms(
             except DocumentError as exc:
                 findings.append(engine.Finding(task.id, "form-invalid", str(exc)))
                 continue
+            if not is_ui:
+                content = object_schema(content)
             problems = [f"{e.path or '/'}: {e.message}" for e in unstorable_text(content)]
             problems += (
                 ([] if isinstance(content, dict) else ["ui schema 必须是 JSON 对象"])
