@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.engine.lint_flow import covers_every_case
+from app.engine.conditions import covers_every_case
 
 
 @pytest.mark.parametrize(

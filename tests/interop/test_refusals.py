@@ -86,3 +86,14 @@ def test_simple_juel_and_feel_conditions_become_python(source, dialect, python):
 )
 def test_anything_more_is_not_converted(source, dialect):
     assert translate_condition(source, dialect) is None
+
+
+def test_events_nothing_would_end_are_refused_so_nothing_waits_forever(deploy, fixture_files):
+    files = fixture_files("camunda8_message.bpmn", "purchase-request.schema.json")
+    answer = deploy(files, default_role="budget_unit")
+    assert answer.status == 400 and answer.body["error"] == "lint_failed"
+    found = by_element(answer)
+    (message,) = found["Event_receipt"]
+    assert message["code"] == "waits-forever" and "supplier-receipt" in message["message"]
+    (timer,) = found["Event_wait"]
+    assert timer["code"] == "waits-forever" and "wait forever" in timer["message"]

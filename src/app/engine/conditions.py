@@ -3,7 +3,9 @@
 Only shapes an administrator writes in the modeler are understood: `field == value`,
 `field != value`, `field in (values)`, `field not in (values)`, `field < number` (any
 comparison, either side, chained as in `10 <= field < 100`) and `and` of those on the
-same field. Anything else yields None, and the overlap rule says nothing about it rather than guess.
+same field. Anything else yields None, and the overlap rule says nothing about it rather
+than guess. The same shapes tell when conditions together cover every case
+(`covers_every_case`).
 """
 
 from __future__ import annotations
@@ -149,3 +151,93 @@ def overlaps(a: Constraint, b: Constraint) -> bool:
         allowed, excluded = (b, a) if a.excluded else (a, b)
         return bool(allowed.values - excluded.values)
     return bool(a.values & b.values)
+
+
+def _truth(node: ast.AST) -> tuple[str, bool] | None:
+    """`x`, `not x`, `x == True`, `x != False` …: the field and the value it asks for."""
+    if isinstance(node, ast.Name):
+        return node.id, True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        inner = _truth(node.operand)
+        return (inner[0], not inner[1]) if inner else None
+    if (
+        isinstance(node, ast.Compare)
+        and len(node.ops) == 1
+        and isinstance(node.left, ast.Name)
+        and isinstance(node.comparators[0], ast.Constant)
+        and isinstance(node.comparators[0].value, bool)
+        and isinstance(node.ops[0], ast.Eq | ast.NotEq | ast.Is | ast.IsNot)
+    ):
+        wanted = node.comparators[0].value
+        if isinstance(node.ops[0], ast.NotEq | ast.IsNot):
+            wanted = not wanted
+        return node.left.id, wanted
+    return None
+
+
+def _intervals_cover(parts: list[Constraint]) -> bool:
+    """Numeric intervals whose union is every number."""
+    reached, closed = -math.inf, False  # covered up to `reached` (inclusive when closed)
+    for part in sorted(parts, key=lambda c: (c.low, c.low_open)):
+        gap = part.low > reached or (part.low == reached and part.low_open and not closed)
+        if reached > -math.inf and gap:
+            return False
+        if reached == -math.inf and part.low > -math.inf:
+            return False
+        if part.high > reached or (part.high == reached and not part.high_open):
+            reached, closed = part.high, not part.high_open
+    return reached == math.inf
+
+
+def covers_every_case(conditions: list[str], enums: dict[str, set] | None = None) -> bool:
+    """True when one of the conditions holds whatever the data: a condition and its
+    negation (`x` / `not x`), numeric ranges of one field that leave no gap
+    (`a > 5` / `a <= 5`), `==` of one field against every value `!=` leaves out, or
+    (`enums`: field -> its allowed values) every value of an enumerated field."""
+    trees = []
+    for text in conditions:
+        try:
+            trees.append(ast.parse(text, mode="eval").body)
+        except SyntaxError:
+            return False
+    dumps = {ast.dump(tree) for tree in trees}
+    if any(ast.dump(ast.UnaryOp(op=ast.Not(), operand=tree)) in dumps for tree in trees):
+        return True
+    truths = {t for t in (_truth(tree) for tree in trees) if t is not None}
+    if any((name, not value) in truths for name, value in truths):
+        return True
+    constraints = [constraint_of(tree) for tree in trees]
+    by_field: dict[str, list[Constraint]] = {}
+    for constraint in constraints:
+        if constraint is not None:
+            by_field.setdefault(constraint.field, []).append(constraint)
+    for name, parts in by_field.items():
+        intervals = [c for c in parts if c.is_interval]
+        if intervals and _intervals_cover(intervals):
+            return True
+        named: set = set()
+        for c in parts:
+            if not c.is_interval and not c.excluded:
+                named |= set(c.values)
+        if any(not c.is_interval and c.excluded and c.values <= named for c in parts):
+            return True
+        if enums and name in enums and enums[name] and set(enums[name]) <= named:
+            return True
+    return False
+
+
+def enum_values(prop) -> set | None:
+    if not isinstance(prop, dict):
+        return None
+    if isinstance(prop.get("enum"), list):
+        values = prop["enum"]
+    elif isinstance(prop.get("oneOf"), list) and all(
+        isinstance(o, dict) and "const" in o for o in prop["oneOf"]
+    ):
+        values = [o["const"] for o in prop["oneOf"]]
+    else:
+        return None
+    try:
+        return set(values)
+    except TypeError:
+        return None

@@ -16,12 +16,17 @@ tasks, subprocesses) count as setting everything, so the rule never guesses.
 from __future__ import annotations
 
 import ast
-import math
 from dataclasses import dataclass, field
 
 from lxml import etree
 
-from app.engine.conditions import Constraint, constraint_of, overlaps
+from app.engine.conditions import (
+    Constraint,
+    constraint_of,
+    covers_every_case,
+    enum_values,
+    overlaps,
+)
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -134,6 +139,7 @@ def lint_flow(root: etree._Element) -> list[FlowFinding]:
         findings += _unreachable(scope)
         findings += _gateways(scope)
     findings += _due_periods(root)
+    findings += _waits_forever(root)
     return findings
 
 
@@ -223,79 +229,6 @@ def _gateways(scope: _Scope) -> list[FlowFinding]:
     return findings
 
 
-def _truth(node: ast.AST) -> tuple[str, bool] | None:
-    """`x`, `not x`, `x == True`, `x != False` …: the field and the value it asks for."""
-    if isinstance(node, ast.Name):
-        return node.id, True
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        inner = _truth(node.operand)
-        return (inner[0], not inner[1]) if inner else None
-    if (
-        isinstance(node, ast.Compare)
-        and len(node.ops) == 1
-        and isinstance(node.left, ast.Name)
-        and isinstance(node.comparators[0], ast.Constant)
-        and isinstance(node.comparators[0].value, bool)
-        and isinstance(node.ops[0], ast.Eq | ast.NotEq | ast.Is | ast.IsNot)
-    ):
-        wanted = node.comparators[0].value
-        if isinstance(node.ops[0], ast.NotEq | ast.IsNot):
-            wanted = not wanted
-        return node.left.id, wanted
-    return None
-
-
-def _intervals_cover(parts: list[Constraint]) -> bool:
-    """Numeric intervals whose union is every number."""
-    reached, closed = -math.inf, False  # covered up to `reached` (inclusive when closed)
-    for part in sorted(parts, key=lambda c: (c.low, c.low_open)):
-        gap = part.low > reached or (part.low == reached and part.low_open and not closed)
-        if reached > -math.inf and gap:
-            return False
-        if reached == -math.inf and part.low > -math.inf:
-            return False
-        if part.high > reached or (part.high == reached and not part.high_open):
-            reached, closed = part.high, not part.high_open
-    return reached == math.inf
-
-
-def covers_every_case(conditions: list[str], enums: dict[str, set] | None = None) -> bool:
-    """True when one of the conditions holds whatever the data: a condition and its
-    negation (`x` / `not x`), numeric ranges of one field that leave no gap
-    (`a > 5` / `a <= 5`), `==` of one field against every value `!=` leaves out, or
-    (`enums`: field -> its allowed values) every value of an enumerated field."""
-    trees = []
-    for text in conditions:
-        try:
-            trees.append(ast.parse(text, mode="eval").body)
-        except SyntaxError:
-            return False
-    dumps = {ast.dump(tree) for tree in trees}
-    if any(ast.dump(ast.UnaryOp(op=ast.Not(), operand=tree)) in dumps for tree in trees):
-        return True
-    truths = {t for t in (_truth(tree) for tree in trees) if t is not None}
-    if any((name, not value) in truths for name, value in truths):
-        return True
-    constraints = [constraint_of(tree) for tree in trees]
-    by_field: dict[str, list[Constraint]] = {}
-    for constraint in constraints:
-        if constraint is not None:
-            by_field.setdefault(constraint.field, []).append(constraint)
-    for name, parts in by_field.items():
-        intervals = [c for c in parts if c.is_interval]
-        if intervals and _intervals_cover(intervals):
-            return True
-        named: set = set()
-        for c in parts:
-            if not c.is_interval and not c.excluded:
-                named |= set(c.values)
-        if any(not c.is_interval and c.excluded and c.values <= named for c in parts):
-            return True
-        if enums and name in enums and enums[name] and set(enums[name]) <= named:
-            return True
-    return False
-
-
 def gateways_covered_by_enums(root: etree._Element, forms: dict) -> set[str]:
     """Choosing gateways whose conditions name every value of an enumerated form field
     (`enum`, or `oneOf` of `const`s), so that they need no default flow."""
@@ -303,7 +236,7 @@ def gateways_covered_by_enums(root: etree._Element, forms: dict) -> set[str]:
     for schema in forms.values():
         properties = schema.get("properties") if isinstance(schema, dict) else None
         for name, prop in (properties or {}).items():
-            values = _enum_values(prop)
+            values = enum_values(prop)
             if values:
                 enums[name] = enums.get(name, set()) | values
     covered = set()
@@ -316,23 +249,6 @@ def gateways_covered_by_enums(root: etree._Element, forms: dict) -> set[str]:
             if texts and covers_every_case(texts, enums):
                 covered.add(node_id)
     return covered
-
-
-def _enum_values(prop) -> set | None:
-    if not isinstance(prop, dict):
-        return None
-    if isinstance(prop.get("enum"), list):
-        values = prop["enum"]
-    elif isinstance(prop.get("oneOf"), list) and all(
-        isinstance(o, dict) and "const" in o for o in prop["oneOf"]
-    ):
-        values = [o["const"] for o in prop["oneOf"]]
-    else:
-        return None
-    try:
-        return set(values)
-    except TypeError:
-        return None
 
 
 def _overlapping(gateway_id: str, label: str, flows: list[etree._Element]) -> list[FlowFinding]:
@@ -367,6 +283,67 @@ def _overlapping(gateway_id: str, label: str, flows: list[etree._Element]) -> li
                         f"{first_c.field} 的取值范围重叠）(overlapping conditions)",
                     )
                 )
+    return findings
+
+
+_CATCHING = ("startEvent", "intermediateCatchEvent", "receiveTask")
+_THROWING = ("intermediateThrowEvent", "endEvent", "sendTask")
+
+
+def _waits_forever(root: etree._Element) -> list[FlowFinding]:
+    """Events a submission would wait at with nothing open and nothing to end the wait:
+    a message or signal nothing in the diagram sends (no API delivers them yet), and a
+    timer start or intermediate timer (no worker fires them yet). Boundary events and
+    event subprocesses are left alone: the step they sit on goes on without them."""
+    thrown = set()
+    for kind in _THROWING:
+        for el in root.iter(f"{{{BPMN}}}{kind}"):
+            thrown.add(el.get("messageRef"))
+            for definition in el:
+                if _local(definition) in ("messageEventDefinition", "signalEventDefinition"):
+                    thrown.add(definition.get("messageRef") or definition.get("signalRef"))
+    names = {
+        el.get("id"): el.get("name") or el.get("id")
+        for el in root.iter(f"{{{BPMN}}}message", f"{{{BPMN}}}signal")
+    }
+    findings = []
+    for kind in _CATCHING:
+        for el in root.iter(f"{{{BPMN}}}{kind}"):
+            parent = el.getparent()
+            if parent is not None and parent.get("triggeredByEvent") == "true":
+                continue
+            label = el.get("name") or el.get("id")
+            definitions = {_local(d): d for d in el if _local(d).endswith("EventDefinition")}
+            if kind == "receiveTask":
+                definitions["messageEventDefinition"] = el
+            for what, definition in definitions.items():
+                if what in ("messageEventDefinition", "signalEventDefinition"):
+                    ref = definition.get("messageRef") or definition.get("signalRef")
+                    if ref and ref in thrown:
+                        continue  # thrown inside the diagram: the engine delivers it
+                    name = names.get(ref, ref or "?")
+                    message = (
+                        f"“{label}”等待消息或信号“{name}”，而本流程中没有发送它的环节，"
+                        "平台也尚未提供投递消息的接口：提交将永远停在这里 (waits for the "
+                        f"message or signal {name}, which nothing here sends and no "
+                        "interface delivers yet: the submission would wait forever)"
+                    )
+                elif what == "timerEventDefinition":
+                    message = (
+                        f"“{label}”是定时开始或中间定时事件，平台尚不会触发它：提交将永远停在"
+                        "这里；期限请用任务的 dueIn 或边界定时器 (a timer start or "
+                        "intermediate timer, which nothing fires yet: the submission would "
+                        "wait forever; use a due period or a boundary timer)"
+                    )
+                elif what == "conditionalEventDefinition":
+                    message = (
+                        f"“{label}”是条件事件，平台不会重新检查它的条件：提交将永远停在这里 "
+                        "(a conditional event, whose condition nothing checks again: the "
+                        "submission would wait forever)"
+                    )
+                else:
+                    continue
+                findings.append(FlowFinding(el.get("id", ""), "waits-forever", message))
     return findings
 
 

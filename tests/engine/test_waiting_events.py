@@ -1,0 +1,55 @@
+"""The lint refuses events a submission would wait at forever, and only those."""
+
+from __future__ import annotations
+
+from app.engine.lint_flow import lint_flow
+from app.engine.xml import parse_xml
+
+HEAD = (
+    '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">'
+    '<bpmn:message id="m1" name="receipt" /><bpmn:signal id="s1" name="go" />'
+    '<bpmn:process id="p" isExecutable="true">'
+)
+TAIL = "</bpmn:process></bpmn:definitions>"
+
+
+def waiting(body: str) -> set[str]:
+    root = parse_xml((HEAD + body + TAIL).encode())
+    return {f.element_id for f in lint_flow(root) if f.code == "waits-forever"}
+
+
+def test_a_message_nothing_sends_waits_forever():
+    body = (
+        '<bpmn:intermediateCatchEvent id="c"><bpmn:messageEventDefinition messageRef="m1" />'
+        "</bpmn:intermediateCatchEvent>"
+        '<bpmn:receiveTask id="r" messageRef="m1" />'
+        '<bpmn:startEvent id="s"><bpmn:signalEventDefinition signalRef="s1" /></bpmn:startEvent>'
+    )
+    assert waiting(body) == {"c", "r", "s"}
+
+
+def test_a_message_or_signal_thrown_in_the_diagram_is_delivered_by_the_engine():
+    body = (
+        '<bpmn:intermediateThrowEvent id="t"><bpmn:messageEventDefinition messageRef="m1" />'
+        "</bpmn:intermediateThrowEvent>"
+        '<bpmn:intermediateCatchEvent id="c"><bpmn:messageEventDefinition messageRef="m1" />'
+        "</bpmn:intermediateCatchEvent>"
+        '<bpmn:endEvent id="e"><bpmn:signalEventDefinition signalRef="s1" /></bpmn:endEvent>'
+        '<bpmn:intermediateCatchEvent id="g"><bpmn:signalEventDefinition signalRef="s1" />'
+        "</bpmn:intermediateCatchEvent>"
+    )
+    assert waiting(body) == set()
+
+
+def test_timers_that_nothing_fires_wait_forever_but_boundary_timers_do_not():
+    body = (
+        '<bpmn:startEvent id="s"><bpmn:timerEventDefinition /></bpmn:startEvent>'
+        '<bpmn:intermediateCatchEvent id="w"><bpmn:timerEventDefinition />'
+        "</bpmn:intermediateCatchEvent>"
+        '<bpmn:userTask id="u" />'
+        '<bpmn:boundaryEvent id="b" attachedToRef="u" cancelActivity="false">'
+        "<bpmn:timerEventDefinition /></bpmn:boundaryEvent>"
+        '<bpmn:subProcess id="es" triggeredByEvent="true"><bpmn:startEvent id="es_start">'
+        '<bpmn:messageEventDefinition messageRef="m1" /></bpmn:startEvent></bpmn:subProcess>'
+    )
+    assert waiting(body) == {"s", "w"}
