@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import User
+from app.models import Task, User
 from app.services.errors import Forbidden
 from app.services.instances import start_instance
 from app.services.jobs import run_due_jobs
@@ -133,3 +133,13 @@ def test_a_subject_that_spans_lines_is_sent_as_one_header_line(app, smtp):
     assert str(make_header(decode_header(message["Subject"]))) == (
         "待办：部门审核 Bcc: everyone@example.cn"
     )
+
+
+def test_a_reminder_gives_the_deadline_in_the_countys_time_as_the_pages_do(user):
+    _, ready = start_instance(user("unit"), "simple_approval", title="校舍维修改造")
+    task = db.session.get(Task, ready[0].id)
+    send_reminder(user("finance"), task.id, None)
+    (note,) = list_notifications(user("unit"))
+    beijing = task.due_at + timedelta(hours=8)  # Asia/Shanghai keeps no summer time
+    assert f"（截止 {beijing:%Y-%m-%d %H:%M}）" in note.body
+    assert "UTC" not in note.body

@@ -302,3 +302,10 @@ def test_a_flow_back_to_the_step_just_done_is_not_shown_taken_when_the_run_went_
     returned = step(client, first, {"decision": "return", "comment": "再审"}, xml=looping).json
     assert returned["flows"] == ["f2", "f_no"]
     assert [t["activity_id"] for t in returned["ready"]] == ["review"]
+
+
+def test_a_test_run_says_each_due_period_in_words(client, login):
+    login("admin")
+    first = start(client, BPMN, "simple_approval").json
+    assert first["ready"][0]["activity_id"] == "fill_targets"
+    assert first["ready"][0]["due_in"] == "10个工作日"  # the diagram says P10D

@@ -19,7 +19,7 @@ from app.models.task import TASK_READY
 from app.services.calendar import WorkCalendar
 from app.services.clock import now
 from app.services.jobs import RunLater, enqueue, job_handler
-from app.services.notify import notify
+from app.services.notify import county_time, notify
 from app.services.roles import resolve_role
 
 ESCALATE = "escalate_task"
@@ -55,10 +55,11 @@ def escalate(job: Job) -> None:
         for user in role_holders(resolve_role(role) or role, task.org_id, task.org_path):
             recipients.setdefault(user.id, user)
     holder = task.assignee.display_name if task.assignee else "（尚未认领）"
-    due = f"{task.due_at:%Y-%m-%d}" if task.due_at else "—"
+    due = county_time(task.due_at, with_time=False)
+    since = county_time(task.created_at, with_time=False)
     title = f"督办：{instance.title} · {task.name} 已超时"
     body = (
-        f"“{task.name}”（{task.org.name}）自 {task.created_at:%Y-%m-%d} 起待办，"
+        f"“{task.name}”（{task.org.name}）自 {since} 起待办，"
         f"办理人：{holder}，期限 {due}，至今未完成，请督促办理。"
     )
     notify(recipients.values(), kind="escalation", title=title, body=body, task=task)

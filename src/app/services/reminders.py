@@ -25,7 +25,7 @@ from app.models.org import SCOPE_ALL, SCOPE_OWN, SCOPE_SUBTREE
 from app.models.task import TASK_READY
 from app.services.clock import now
 from app.services.errors import BadRequest, Forbidden, NotFound
-from app.services.notify import notify
+from app.services.notify import county_time, notify
 from app.services.policy import holds_role_for, instance_visibility, may_start_on_behalf
 from app.services.transaction import transactional
 
@@ -127,7 +127,7 @@ def _remind(actor: User, task: Task, message: str | None) -> list[User]:
     title = f"催办：{task.instance.title} · {task.name}"
     body = message or "请尽快办理。"
     if task.due_at:
-        body += f"（截止 {task.due_at:%Y-%m-%d %H:%M} UTC）"
+        body += f"（截止 {county_time(task.due_at)}）"
     notify(recipients, kind="reminder", title=title, body=body, task=task, sender=actor)
     db.session.add(
         AuditEvent(
@@ -191,7 +191,8 @@ def send_overdue_digests() -> int:
     for user, tasks in per_user.values():
         title = f"逾期待办日报：{len(tasks)} 项"
         body = "\n".join(
-            f"· {t.instance.title} · {t.name}（截止 {t.due_at:%Y-%m-%d}）" for t in tasks
+            f"· {t.instance.title} · {t.name}（截止 {county_time(t.due_at, with_time=False)}）"
+            for t in tasks
         )
         notify([user], kind="digest", title=title, body=body)
     return len(per_user)

@@ -1,11 +1,17 @@
-"""Jinja filters and page context: times in Asia/Shanghai, waits in words, labels.
+"""Jinja filters and page context: how people write numbers, times and labels.
 
-Times are stored as naive UTC; Flask-Babel converts them to the configured zone.
+Times are stored as naive UTC; Flask-Babel converts them to the county's zone
+(BABEL_DEFAULT_TIMEZONE, Asia/Shanghai by default). Rates are shown as percentages
+with one decimal, amounts in 万元 with two decimals and thousands separators, periods
+in words ("10个工作日"), never as the ratio, float or ISO duration they are stored as.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+import re
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from flask import current_app, request, url_for
 from flask_babel import format_datetime, get_locale, lazy_gettext, ngettext
@@ -93,6 +99,160 @@ def waited(since: datetime | None) -> str:
     if len(parts) == 1:
         return parts[0]
     return _("%(first)s %(second)s", first=parts[0], second=parts[1])
+
+
+@bp.app_template_filter("period")
+def period(value: timedelta | None) -> str:
+    """A due period in words ("10个工作日"): days count working days."""
+    if value is None:
+        return "—"
+    days, seconds = value.days, value.seconds
+    parts = []
+    if days:
+        parts.append(ngettext("%(num)d working day", "%(num)d working days", days))
+    if seconds // 3600:
+        parts.append(ngettext("%(num)d hour", "%(num)d hours", seconds // 3600))
+    if not parts:
+        parts.append(ngettext("%(num)d minute", "%(num)d minutes", seconds // 60))
+    if len(parts) == 1:
+        return parts[0]
+    return _("%(first)s %(second)s", first=parts[0], second=parts[1])
+
+
+# The ISO 8601 durations diagrams carry (dueIn "P10D", a timer "PT4H"); years and
+# months have no fixed length and are left as written.
+ISO_PERIOD = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
+
+
+@bp.app_template_filter("iso_period")
+def iso_period(text: str | None) -> str:
+    """ "P10D" in words ("10个工作日"), as the steps table says it."""
+    if not text:
+        return "—"
+    match = ISO_PERIOD.match(text.strip())
+    if match is None or not any(match.groups()):
+        return text
+    weeks, days, hours, minutes = (int(part or 0) for part in match.groups())
+    return period(timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes))
+
+
+def _number(value) -> float | None:
+    """The value as a finite number, else None (text, booleans, nothing)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, Decimal):  # WTForms' number fields hold Decimals
+        value = float(value)
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return value
+
+
+@bp.app_template_filter("percent")
+def percent(value) -> str:
+    """A ratio as people write a rate: 0.02667 -> "2.7%"."""
+    number = _number(value)
+    return "—" if number is None else f"{number * 100:.1f}%"
+
+
+@bp.app_template_filter("amount")
+def amount(value) -> str:
+    """An amount in 万元 as a ledger writes it: 1234.5 -> "1,234.50"."""
+    number = _number(value)
+    return "—" if number is None else f"{number:,.2f}"
+
+
+@bp.app_template_filter("figure")
+def figure(value) -> str:
+    """Any other number with at most two decimals and no trailing zeros: 10.6667 -> "10.67"."""
+    number = _number(value)
+    if number is None:
+        return "—" if value is None else str(value)
+    if isinstance(number, int) or float(number).is_integer():
+        return str(int(number))
+    return f"{number:.2f}".rstrip("0").rstrip(".")
+
+
+# A form field holds a rate when its key or title says so (the shipped forms store
+# 预算执行率 and 序时进度 as ratios), an amount when its title is in 万元; a title in
+# "%" holds a percentage already and is written as any other number.
+RATE_KEY = re.compile(r"(?:^|_)(?:rate|ratio|progress)$")
+RATE_TITLE = re.compile(r"率|序时进度")
+
+
+def _measure(key: str, title: str) -> str | None:
+    """ "rate", "amount" or None (any other number), from the field's key and title."""
+    title = title or ""
+    if "%" in title or "％" in title:
+        return None
+    if RATE_KEY.search(key or "") or RATE_TITLE.search(title):
+        return "rate"
+    return "amount" if "万元" in title else None
+
+
+def field_figure(key: str, title: str, value) -> str | None:
+    """How a form's number reads: a rate as a percentage, an amount in 万元, any other
+    with at most two decimals. None when the value is not a number (text is left as it is,
+    even text of digits: a code "001" is not a number)."""
+    if isinstance(value, str) or _number(value) is None:
+        return None
+    measure = _measure(key, title)
+    if measure == "rate":
+        return percent(value)
+    return amount(value) if measure == "amount" else figure(value)
+
+
+# A warning light's colour from its code ("red") or the title a form gives it ("红灯").
+LIGHT_WORDS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "blue": "蓝灯"}
+
+
+@bp.app_template_filter("light_colour")
+def light_colour(value) -> str | None:
+    """The colour class of a warning light, so that it shows as a coloured badge."""
+    if not isinstance(value, str):
+        return None
+    if value in LIGHT_WORDS:
+        return value
+    return next((code for code, word in LIGHT_WORDS.items() if value.startswith(word)), None)
+
+
+@bp.app_template_global("readonly_text")
+def readonly_text(node, value) -> str:
+    """A value a step may not change, as text: option titles for codes, numbers as
+    people write them (a greyed-out input reads as broken, and hides long text)."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):  # as forms/display.py says it: forms speak Chinese
+        if node.choices:
+            return node.choice_title(value)
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(node.choice_title(v) if node.choices else str(v) for v in value)
+    if node.choices:
+        return node.choice_title(value)
+    return field_figure(node.key, node.title, value) or str(value)
+
+
+# How forms/display.py writes a stored number ("0.02666666666666667", "120.5").
+NUMBER_TEXT = re.compile(r"^-?\d+(?:\.\d+)?(?:e-?\d+)?$")
+
+
+@bp.app_template_filter("shown")
+def shown(item) -> str:
+    """A submitted value's text (forms/display.py) with its number written as people do.
+    Text that merely looks like a whole number ("001", a year) stays as written unless
+    the field is a rate or an amount."""
+    text = item.text
+    if not NUMBER_TEXT.match(text or ""):
+        return text
+    number = float(text)
+    if _measure(item.key, item.title) is None and number.is_integer():
+        return text
+    return field_figure(item.key, item.title, number) or text
 
 
 @bp.app_template_test("overdue")

@@ -7,11 +7,8 @@ static/diagram.js; pages carry only a small JSON of marks, never the diagram inl
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 
 from flask import make_response, render_template, request
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from app import params
 from app.services import diagram_views
@@ -49,24 +46,6 @@ def process_diagram_xml(key: str):
     else:
         response.cache_control.max_age = 3600
     return response.make_conditional(request)
-
-
-@bp.app_template_filter("period")
-def period(value: timedelta | None) -> str:
-    """A due period in words ("10个工作日"), for the steps table: days count working days."""
-    if value is None:
-        return "—"
-    days, seconds = value.days, value.seconds
-    parts = []
-    if days:
-        parts.append(ngettext("%(num)d working day", "%(num)d working days", days))
-    if seconds // 3600:
-        parts.append(ngettext("%(num)d hour", "%(num)d hours", seconds // 3600))
-    if not parts:
-        parts.append(ngettext("%(num)d minute", "%(num)d minutes", seconds // 60))
-    if len(parts) == 1:
-        return parts[0]
-    return _("%(first)s %(second)s", first=parts[0], second=parts[1])
 
 
 @bp.app_template_global("instance_diagram_data")

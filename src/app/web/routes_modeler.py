@@ -17,6 +17,7 @@ from app.services import modeler_catalog, modeling, test_runs
 from app.services.errors import LintFailed, ServiceError, ValidationFailed
 from app.services.policy import require_can_deploy
 from app.web import web_blueprint as bp
+from app.web.filters import iso_period
 from app.web.navigation import actor
 
 
@@ -192,7 +193,7 @@ def modeler_test_run(key: str):
         answer = test_runs.start_test_run(actor(), key, _xml_of(body), body.get("data"))
     except ServiceError as exc:
         return _json_error(exc)
-    return jsonify({"ok": True, **answer})
+    return jsonify({"ok": True, **_periods_in_words(answer)})
 
 
 @bp.post("/admin/modeler/<key>/test-run/step")
@@ -210,7 +211,15 @@ def modeler_test_step(key: str):
         )
     except ServiceError as exc:
         return _json_error(exc)
-    return jsonify({"ok": True, **answer})
+    return jsonify({"ok": True, **_periods_in_words(answer)})
+
+
+def _periods_in_words(answer: dict) -> dict:
+    """Each waiting step's due period as the steps table says it ("10个工作日", not P10D)."""
+    for task in answer.get("ready") or []:
+        if task.get("due_in"):
+            task["due_in"] = iso_period(task["due_in"])
+    return answer
 
 
 def _xml_of(body: dict) -> bytes:

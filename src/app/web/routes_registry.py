@@ -100,11 +100,6 @@ def event_kind(kind: str) -> str:
     return str(EVENT_KINDS.get(kind, kind))
 
 
-@bp.app_template_filter("percent")
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
 # The chart's geometry, in SVG user units.
 PLOT_HEIGHT = 160
 TOP = 24
