@@ -92,8 +92,14 @@ def project_spec() -> FormSpec:
 
 @pytest.fixture
 def flask_app() -> Flask:
+    from app.web.filters import light_colour, readonly_text, shown
+
     app = Flask(__name__, template_folder=str(TEMPLATES))
     app.config["TESTING"] = True
+    # What the macros take from the app's own filters: values written as people do.
+    app.jinja_env.globals["readonly_text"] = readonly_text
+    app.jinja_env.filters["shown"] = shown
+    app.jinja_env.filters["light_colour"] = light_colour
     return app
 
 

@@ -28,9 +28,9 @@ def test_required_field_shows_star_and_required_attribute(project_spec, render, 
     assert page.get_element_by_id("nature").get("required") is None
 
 
-def test_anchored_pattern_becomes_html_pattern(project_spec, render, parse):
-    # `code` is read-only in the example ui schema: it shows once it has a value.
-    page = parse(render(build_form(project_spec, data={"code": "JY-1"}), project_spec))
+def test_anchored_pattern_becomes_html_pattern(project_schema, render, parse):
+    spec = form_spec(project_schema)  # without the example ui schema `code` is writable
+    page = parse(render(build_form(spec, data={"code": "JY-1"}), spec))
     assert page.get_element_by_id("code").get("pattern") == "^[A-Z0-9-]+$"
 
 
@@ -38,7 +38,7 @@ def test_an_empty_read_only_field_is_left_out_and_a_filled_one_shown(project_spe
     empty = parse(render(build_form(project_spec), project_spec))
     assert empty.xpath('//*[@id="code"]') == []
     filled = parse(render(build_form(project_spec, data={"code": "JY-1"}), project_spec))
-    assert filled.get_element_by_id("code").get("value") == "JY-1"
+    assert filled.get_element_by_id("code").text_content() == "JY-1"
 
 
 def test_unanchored_pattern_is_left_to_the_server(render, parse):
@@ -174,26 +174,63 @@ def test_stored_value_that_does_not_parse_is_shown_as_sent(project_spec, render,
     assert page.get_element_by_id("start_date").get("value") == "2025-13-45"
 
 
-def test_readonly_field_is_disabled(project_spec, render, parse):
+def test_readonly_field_is_shown_as_text_not_as_a_disabled_input(project_spec, render, parse):
     page = parse(render(build_form(project_spec, data={"code": "X-1"}), project_spec))
     code = page.get_element_by_id("code")
-    assert code.get("disabled") is not None and code.get("value") == "X-1"
+    assert code.tag == "span" and code.text_content() == "X-1"
+    assert not page.xpath('//input[@name="code"]')
 
 
-def test_whole_form_readonly_disables_everything_and_hides_row_buttons(
-    project_schema, render, parse
-):
+def test_whole_form_readonly_shows_text_and_hides_row_buttons(project_schema, render, parse):
     spec = form_spec(project_schema, {"ui:readonly": True})
     data = {"title": "t", "indicators": [{"name": "n"}]}
     page = parse(render(build_form(spec, data=data), spec))
-    controls = page.xpath("//input | //select | //textarea")
-    assert controls and all(c.get("disabled") is not None for c in controls)
+    assert not page.xpath("//input[not(@type='hidden')] | //select | //textarea")
+    assert page.get_element_by_id("title").text_content() == "t"
+    assert "n" in [s.text_content() for s in page.xpath('//span[@class="readonly-value"]')]
     assert not page.xpath('//button[@name="__add_row__" or @name="__remove_row__"]')
 
 
 def test_readonly_argument_of_the_macro_shows_a_normal_form_read_only(project_spec, render, parse):
     page = parse(render(build_form(project_spec), project_spec, readonly=True))
-    assert page.get_element_by_id("title").get("disabled") is not None
+    assert page.get_element_by_id("title").tag == "span"
+    assert not page.xpath('//input[@name="title"]')
+
+
+def test_read_only_rates_and_amounts_read_as_people_write_them(render, parse):
+    schema = {
+        "type": "object",
+        "properties": {
+            "execution_rate": {"type": "number", "title": "预算执行率"},
+            "time_progress": {"type": "number", "title": "序时进度"},
+            "total": {"type": "number", "title": "项目资金总额（万元）"},
+            "score": {"type": "number", "title": "得分"},
+        },
+    }
+    spec = form_spec(schema, {"ui:readonly": True})
+    data = {"execution_rate": 0.02666666666666667, "time_progress": 0.25, "total": 1234.5}
+    page = parse(render(build_form(spec, data={**data, "score": 10.6666}), spec))
+    shown = {key: page.get_element_by_id(key).text_content() for key in [*data, "score"]}
+    assert shown == {
+        "execution_rate": "2.7%",
+        "time_progress": "25.0%",
+        "total": "1,234.50",
+        "score": "10.67",
+    }
+
+
+def test_long_text_gets_a_box_that_wraps(render, parse):
+    schema = {
+        "type": "object",
+        "properties": {
+            "summary": {"type": "string", "maxLength": 2000},
+            "name": {"type": "string", "maxLength": 100},
+        },
+    }
+    spec = form_spec(schema)
+    page = parse(render(build_form(spec), spec))
+    assert page.get_element_by_id("summary").tag == "textarea"
+    assert page.get_element_by_id("name").tag == "input"
 
 
 def test_ui_order_with_wildcard_orders_fields(render, parse):

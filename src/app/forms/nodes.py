@@ -34,6 +34,10 @@ class Choice:
     title: str
 
 
+# From this maxLength on, text is edited in a box that wraps (see _node).
+LONG_TEXT = 500
+
+
 @dataclass(frozen=True)
 class FieldNode:
     """What the form knows about one property."""
@@ -178,7 +182,11 @@ def _node(
         return FieldNode(kind="date", **common)
     if fmt == "data-url":
         return FieldNode(kind="file", **common)
-    kind = "textarea" if widget == "textarea" else "text"
+    # Text that may run to a paragraph (maxLength of 500 or more) gets a box that wraps,
+    # unless the UI schema names a widget: a one-line input hides all but its start.
+    max_length = schema.get("maxLength")
+    long_text = widget is None and isinstance(max_length, int) and max_length >= LONG_TEXT
+    kind = "textarea" if widget == "textarea" or long_text else "text"
     return FieldNode(kind=kind, attrs=_string_attrs(schema), **common)
 
 
