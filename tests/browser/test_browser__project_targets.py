@@ -14,7 +14,6 @@ PROJECT = {
     "requested_amount": "320",
     "functional_category": "2050203 初中教育",
     "special_fund": "教育发展专项资金",
-    "special_fund_total": "2000",
 }
 
 ROWS = [

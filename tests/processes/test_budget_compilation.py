@@ -56,7 +56,6 @@ def project_form(**changes) -> dict:
         "requested_amount": 320,
         "functional_category": "2050203 初中教育",
         "special_fund": "教育发展专项资金",
-        "special_fund_total": 2000,
         "funding_source": "本级财政",
         "overall_goal": "三年内完成全校教室标准化改造",
         "annual_goal": "完成 12 间教室改造并投入使用",
@@ -222,7 +221,7 @@ def test_new_project_goes_through_pre_evaluation_review_selection_and_is_approve
     assert [{k: v for k, v in row.items() if k != "_row"} for row in project.indicators] == (
         INDICATORS
     )
-    assert project.special_fund_total == 2000 and project.funding_source == "本级财政"
+    assert project.department_function == "义务教育" and project.funding_source == "本级财政"
 
     assert tasks_at(user("dept2"), "dept_reply_to_unit") == []
     dept_reply = the_task(user("dept"), "dept_reply_to_unit")

@@ -274,7 +274,6 @@ def _compilation_targets() -> dict:
         "requested_amount": 80,
         "functional_category": "2050203 初中教育",
         "special_fund": "教育发展专项资金",
-        "special_fund_total": 2000,
         "funding_source": "本级财政",
         "overall_goal": "完成操场塑胶跑道与排水改造，满足师生体育活动需要",
         "annual_goal": "完成操场塑胶跑道与排水改造，满足师生体育活动需要",

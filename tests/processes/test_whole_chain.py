@@ -72,7 +72,6 @@ def project_form(year: int, nature: str, requested: float) -> dict:
         "requested_amount": requested,
         "functional_category": "2050203 初中教育",
         "special_fund": "教育发展专项资金",
-        "special_fund_total": 2000,
         "funding_source": "本级财政",
         "overall_goal": "三年内完成全校教室标准化改造",
         "annual_goal": "完成 12 间教室改造并投入使用",

@@ -143,6 +143,8 @@ MATRIX: list[tuple[str, str, str, dict | bytes | None, str]] = [
     # --- finance's calendar, scheduled rounds and incidents (jobs that gave up)
     ("web.work_calendar", "GET", "/settings/calendar", None, "302 403 403 200 403 403 403 403 403 403"),
     ("web.save_work_calendar", "POST", "/settings/calendar", {"holidays": "x"}, "302 403 403 422 403 403 403 403 403 403"),
+    ("web.control_totals_page", "GET", "/settings/control-totals", None, "302 403 403 200 403 403 403 403 403 403"),
+    ("web.save_control_totals", "POST", "/settings/control-totals", {"amount_1": "x"}, "302 403 403 422 403 403 403 403 403 403"),
     ("web.cancel_scheduled_campaign", "POST", "/campaigns/scheduled/999999/cancel", {}, "302 403 403 404 403 403 403 403 403 403"),
     ("web.retry_job", "POST", "/jobs/999999/retry", {}, "302 403 403 404 403 403 403 403 403 403"),
     # --- accounts: one's own page; the account administrator (user_admin, held by admin)

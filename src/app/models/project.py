@@ -41,6 +41,9 @@ class Project(db.Model):
     nature: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default=PROJECT_PROPOSED)
     requested_amount: Mapped[float | None] = mapped_column(Numeric(16, 2, asdecimal=False))
+    # What 遴选排序 arranged, and the project's place in its department's order, before 批复.
+    selected_amount: Mapped[float | None] = mapped_column(Numeric(16, 2, asdecimal=False))
+    priority_rank: Mapped[int | None]
     approved_amount: Mapped[float | None] = mapped_column(Numeric(16, 2, asdecimal=False))
     # Opening budget plus additions minus reductions, kept by mid-year adjustment.
     adjusted_amount: Mapped[float | None] = mapped_column(Numeric(16, 2, asdecimal=False))

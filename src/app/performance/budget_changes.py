@@ -20,11 +20,10 @@ from app.extensions import db
 from app.models import Project, ProjectEvent
 from app.models.project import PROJECT_APPROVED
 from app.performance.adjustment import within_filing_share
-from app.performance.context import current_run
-from app.performance.numbers import to_decimal
+from app.performance.context import refuse
+from app.performance.numbers import money_text, to_decimal
 from app.performance.operators import current_thresholds
 from app.performance.registry import (
-    ProjectOutOfReach,
     current_budget,
     find_project,
     reachable_project,
@@ -40,27 +39,8 @@ KINDS = (ADDITION, REDUCTION, REALLOCATION, RESTRUCTURING)
 NO_FUND = ("", "无")
 
 
-class RequestRefused(ValueError):
-    """The request names something the registry cannot carry out: a form error, no incident."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def _refuse(field: str, message: str) -> RequestRefused:
-    refusal = RequestRefused(field, message)
-    current_run().refusals.append(refusal)
-    return refusal
-
-
 def _amount(value: Any) -> Decimal:
     return to_decimal(value) or Decimal(0)
-
-
-def _money(amount: Decimal) -> str:
-    """万元 as finance writes them: two decimals."""
-    return f"{amount.quantize(Decimal('0.01')):f}"
 
 
 def special_fund_total(department_id: int, fund: str, fiscal_year: int) -> Decimal:
@@ -99,13 +79,9 @@ def filed_reallocations(department_id: int, fund: str, fiscal_year: int) -> Deci
 
 
 def _approved(project_code: str, fiscal_year: int, field: str) -> Project:
-    try:
-        project = reachable_project(project_code, fiscal_year)
-    except ProjectOutOfReach as refusal:
-        refusal.field = field
-        raise
+    project = reachable_project(project_code, fiscal_year, field)
     if project is None or project.status != PROJECT_APPROVED:
-        raise _refuse(
+        raise refuse(
             field,
             f"项目库中没有 {fiscal_year} 年已批复的项目 {project_code}，不能追加调整 "
             f"(no approved project {project_code} in {fiscal_year})",
@@ -133,16 +109,21 @@ def _reallocation_route(
     figures.update(
         {"fund_total": float(total), "filed_before": float(before), "filing_limit": float(limit)}
     )
-    share = f"专项资金“{fund}”预算 {_money(total)} 万元的 {percent:g}%（{_money(limit)} 万元）"
+    share = (
+        f"专项资金“{fund}”预算 {money_text(total)} 万元的 {percent:g}%（{money_text(limit)} 万元）"
+    )
     if not within_filing_share(before, amount, total, t):
         return (
             "review",
-            [f"本年已备案调剂 {_money(before)} 万元，加本次 {_money(amount)} 万元超过{share}"],
+            [
+                f"本年已备案调剂 {money_text(before)} 万元，"
+                f"加本次 {money_text(amount)} 万元超过{share}"
+            ],
             figures,
         )
     return (
         "filing",
-        [f"同一职能分类内调剂，本年累计 {_money(before + amount)} 万元，未超过{share}"],
+        [f"同一职能分类内调剂，本年累计 {money_text(before + amount)} 万元，未超过{share}"],
         figures,
     )
 
@@ -159,7 +140,7 @@ def registry_assess_adjustment(
     mid-year request needs, decided from the registry: filing, or review by the department
     and finance, with the government and the 人大常委会 when the county total changes."""
     if kind not in KINDS:
-        raise _refuse("kind", f"调整类型只能是：{'、'.join(KINDS)}")
+        raise refuse("kind", f"调整类型只能是：{'、'.join(KINDS)}")
     if kind == ADDITION and find_project(project_code, fiscal_year) is None:
         project = None  # a new project funded mid-year: nothing approved before
     else:
@@ -171,14 +152,14 @@ def registry_assess_adjustment(
         route, reasons = "filing", ["预算总额不变，只调整支出内容和结构"]
     elif kind == REALLOCATION:
         if not source_project_code or str(source_project_code) == str(project_code):
-            raise _refuse("source_project_code", "项目间调剂须填写另一个调出项目的编码")
+            raise refuse("source_project_code", "项目间调剂须填写另一个调出项目的编码")
         source = _approved(source_project_code, fiscal_year, "source_project_code")
         available = _amount(current_budget(source))
         if available < addition:
-            raise _refuse(
+            raise refuse(
                 "addition",
-                f"调出项目 {source.code} 现有预算 {_money(available)} 万元，"
-                f"不足调剂 {_money(addition)} 万元",
+                f"调出项目 {source.code} 现有预算 {money_text(available)} 万元，"
+                f"不足调剂 {money_text(addition)} 万元",
             )
         thresholds = current_thresholds()
         route, reasons, figures = _reallocation_route(project, source, addition, thresholds)
@@ -187,7 +168,7 @@ def registry_assess_adjustment(
     else:  # REDUCTION
         route, reasons = "review", ["追减资金减少预算支出，须经部门、财政审核"]
     if reduction > opening:
-        raise _refuse("reduction", f"追减数超过项目现有预算 {_money(opening)} 万元")
+        raise refuse("reduction", f"追减数超过项目现有预算 {money_text(opening)} 万元")
     changes_county_total = kind in (ADDITION, REDUCTION)
     if changes_county_total:
         reasons.append("改变全县预算总额，属于预算调整：报县政府审核、县人大常委会审批")

@@ -40,3 +40,19 @@ def current_run() -> Run:
     if run is None:
         raise RuntimeError("registry operators run only inside a submission's step")
     return run
+
+
+class RequestRefused(ValueError):
+    """What the submitter asked cannot be done as asked (a figure over a limit, a project
+    that is not theirs): a field error for them, not an incident for the administrator."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def refuse(field: str, message: str) -> RequestRefused:
+    """A refusal of `field`, kept on the run (the engine wraps what an operator raises)."""
+    refusal = RequestRefused(field, message)
+    current_run().refusals.append(refusal)
+    return refusal

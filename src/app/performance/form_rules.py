@@ -78,9 +78,24 @@ def delay_reason_when_behind(data: Mapping[str, Any], t: Thresholds) -> list[Pro
     ]
 
 
+def project_function_listed(data: Mapping[str, Any], t: Thresholds) -> list[Problem]:
+    """The function a department files a project under (its 职能分类) is one of the
+    functions its own targets list: the 5 % filing route compares projects by it."""
+    chosen = data.get("project_function")
+    rows = data.get("function_targets")
+    if is_blank(chosen) or not isinstance(rows, list):
+        return []
+    names = [row.get("function_name") for row in rows if isinstance(row, Mapping)]
+    if str(chosen).strip() in [str(n).strip() for n in names if not is_blank(n)]:
+        return []
+    listed = "、".join(str(n) for n in names if not is_blank(n)) or "（无）"
+    return [("/project_function", f"须是上表所列职能之一：{listed}")]
+
+
 FORM_RULES: dict[str, Callable[[Mapping[str, Any], Thresholds], list[Problem]]] = {
     "indicator_points": indicator_points,
     "delay_reason_when_behind": delay_reason_when_behind,
+    "project_function_listed": project_function_listed,
 }
 
 

@@ -84,6 +84,11 @@ def to_float(value: Decimal | None, places: int | None = None) -> float | None:
     return float(value)
 
 
+def money_text(amount: Decimal) -> str:
+    """万元 as finance writes them in a message: two decimals."""
+    return f"{amount.quantize(Decimal('0.01')):f}"
+
+
 def normalize_sign(sign: Any) -> str | None:
     """The canonical sign (≥ > = < ≤ 定性), None when blank; ValueError when unknown."""
     if sign is None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.models import Org, Project, ProjectEvent, RectificationItem
 from app.models.project import PROJECT_APPROVED, PROJECT_EXCLUDED, PROJECT_PROPOSED
-from app.performance.context import current_run
+from app.performance.context import RequestRefused, current_run
 
 
 def _now():
@@ -33,15 +33,14 @@ def _department_of(org: Org) -> Org:
     return org.parent if org.kind == "unit" and org.parent is not None else org
 
 
-class ProjectOutOfReach(LookupError):
+class ProjectOutOfReach(RequestRefused):
     """A diagram asked for a project of another organisation than the submission's."""
 
-    field = "project_code"
-
-    def __init__(self, project_code: str) -> None:
+    def __init__(self, project_code: str, field: str = "project_code") -> None:
         super().__init__(
+            field,
             f"项目 {project_code} 不属于本单位，不能查询或登记 (project {project_code} belongs "
-            "to another organisation)"
+            "to another organisation)",
         )
         self.project_code = project_code
 
@@ -65,18 +64,20 @@ def _within(project: Project, reach: str) -> bool:
     return project.unit.path.startswith(reach) or project.department.path.startswith(reach)
 
 
-def reachable_project(project_code: str, fiscal_year: int) -> Project | None:
-    """The project of this code and year; raises ProjectOutOfReach when it exists but
-    belongs outside the running submission's organisation."""
+def reachable_project(
+    project_code: str, fiscal_year: int, field: str = "project_code"
+) -> Project | None:
+    """The project of this code and year; refuses `field` (ProjectOutOfReach) when it
+    exists but belongs outside the running submission's organisation."""
     project = find_project(project_code, fiscal_year)
     if project is not None and not _within(project, _reach()):
-        refusal = ProjectOutOfReach(str(project_code))
+        refusal = ProjectOutOfReach(str(project_code), field)
         current_run().refusals.append(refusal)
         raise refusal
     return project
 
 
-def _project_for_run(project_code: str, fiscal_year: int, name: str | None = None) -> Project:
+def project_for_run(project_code: str, fiscal_year: int, name: str | None = None) -> Project:
     """The project of this code and year, created (as proposed) for the run's org if new."""
     project = reachable_project(project_code, fiscal_year)
     run = current_run()
@@ -192,7 +193,7 @@ def registry_record_approval(
     department_function: str | None = None,
 ) -> dict:
     """登记批复的预算和绩效目标 · Record the approved budget and targets in the registry."""
-    project = _project_for_run(project_code, fiscal_year, project_name)
+    project = project_for_run(project_code, fiscal_year, project_name)
     project.name = project_name or project.name
     project.status = PROJECT_APPROVED
     project.approved_amount = _number(approved_amount)
@@ -218,8 +219,9 @@ def registry_record_exclusion(
     project_code: str, fiscal_year: int, reason: str, project_name: str | None = None
 ) -> dict:
     """登记未予安排预算的项目及原因 · Record that a project gets no budget, and why."""
-    project = _project_for_run(project_code, fiscal_year, project_name)
+    project = project_for_run(project_code, fiscal_year, project_name)
     project.status = PROJECT_EXCLUDED
+    project.selected_amount = project.priority_rank = None  # frees its share and its place
     _event(project, "excluded", f"未予安排预算：{reason}", {"reason": reason})
     return {"project_id": project.id, "status": project.status}
 
@@ -242,7 +244,7 @@ def registry_record_adjustment(
     of the year, with nothing approved at the start of it, so that rounds monitor and
     evaluate it like the others. Every adjusted project is monitored closely next round
     (the `adjusted` event is what the monitoring round reads)."""
-    project = _project_for_run(project_code, fiscal_year)
+    project = project_for_run(project_code, fiscal_year)
     if project.status == PROJECT_PROPOSED:
         project.status = PROJECT_APPROVED
         project.approved_amount = 0 if project.approved_amount is None else project.approved_amount
@@ -318,7 +320,7 @@ def registry_record_monitoring(
 ) -> dict:
     """登记季度监控结果（支出、执行率、预警灯与纠偏决定） · Record a quarter's spending,
     figures, lights and finance's correction decision."""
-    project = _project_for_run(project_code, fiscal_year)
+    project = project_for_run(project_code, fiscal_year)
     if _number(spent) is not None:
         project.spent = _number(spent)
     project.latest_quarter = int(quarter)
@@ -351,7 +353,7 @@ def registry_record_evaluation(
     disclose: bool | None = None,
 ) -> dict:
     """登记评价得分、等级与结果应用 · Record the evaluation score, grade and its application."""
-    project = _project_for_run(project_code, fiscal_year)
+    project = project_for_run(project_code, fiscal_year)
     project.score = _number(score)
     project.grade = grade
     project.next_year_tag = next_year_tag
@@ -379,7 +381,7 @@ def registry_record_evaluation(
 def registry_record_rectification(project_code: str, fiscal_year: int, items: list) -> dict:
     """登记整改落实情况，已完成的整改事项予以销号 · Record the follow-up of rectification
     items; those reported done are closed."""
-    project = _project_for_run(project_code, fiscal_year)
+    project = project_for_run(project_code, fiscal_year)
     reported = {row.get("description"): row for row in items or [] if isinstance(row, dict)}
     closed = 0
     for item in db.session.scalars(

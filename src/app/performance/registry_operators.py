@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.performance.budget_changes import registry_assess_adjustment
+from app.performance.control_totals import registry_record_selection
 from app.performance.registry import (
     registry_lookup,
     registry_record_adjustment,
@@ -17,6 +18,7 @@ REGISTRY_OPERATORS = {
     "registry_lookup": registry_lookup,
     "registry_assess_adjustment": registry_assess_adjustment,
     "registry_record_approval": registry_record_approval,
+    "registry_record_selection": registry_record_selection,
     "registry_record_exclusion": registry_record_exclusion,
     "registry_record_adjustment": registry_record_adjustment,
     "registry_record_monitoring": registry_record_monitoring,

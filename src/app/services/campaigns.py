@@ -67,6 +67,7 @@ def start_data(process_key: str, project: Project, fiscal_year: int, quarter: in
         "department_name": project.department.name,
         "unit_name": project.unit.name,
         "functional_category": project.functional_category,
+        "department_function": project.department_function,
         "special_fund": project.special_fund,
         "indicators": [dict(row) for row in project.indicators or []],
     }

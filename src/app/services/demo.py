@@ -20,7 +20,16 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Org, ProcessDefinition, ProcessInstance, Project, ProjectEvent, Task, User
+from app.models import (
+    ControlTotal,
+    Org,
+    ProcessDefinition,
+    ProcessInstance,
+    Project,
+    ProjectEvent,
+    Task,
+    User,
+)
 from app.models.project import PROJECT_APPROVED
 from app.models.task import TASK_READY
 from app.services.campaigns import launch_campaign
@@ -50,14 +59,16 @@ def _row(level1: str, level2: str, name: str, sign: str, target: str, unit: str 
     }
 
 
-# code, name, unit org, functional category, special fund, fund total, category, indicators
+NEXT_YEAR_CONTROL_TOTALS = {"edu": 1200, "health": 900}
+
+# code, name, unit org, 功能分类科目, 职能分类, special fund, category, indicators
 PROJECTS = {
     "JY-2026-001": dict(
         name="校舍维修改造",
         unit="edu-school1",
         functional_category="2050203 初中教育",
         special_fund="教育发展专项资金",
-        special_fund_total=3000,
+        department_function="义务教育",
         category="基本建设类",
         annual_goal="完成两栋教学楼屋面防水和外墙维修 3000 平方米，消除校舍安全隐患",
         indicators=[
@@ -72,7 +83,7 @@ PROJECTS = {
         unit="edu-school1",
         functional_category="2050803 培训支出",
         special_fund="无",
-        special_fund_total=0,
+        department_function="教师队伍建设",
         category="专项业务类",
         annual_goal="组织骨干教师和新任教师分层培训 400 人次，提升课堂教学能力",
         indicators=[
@@ -87,7 +98,7 @@ PROJECTS = {
         unit="edu-school2",
         functional_category="2050202 小学教育",
         special_fund="农村义务教育学生营养改善计划",
-        special_fund_total=800,
+        department_function="义务教育",
         category="专项业务类",
         annual_goal="为 1200 名在校学生提供每日营养午餐补助，改善学生营养健康状况",
         indicators=[
@@ -102,7 +113,7 @@ PROJECTS = {
         unit="health-hospital",
         functional_category="2100201 综合医院",
         special_fund="基层医疗卫生服务能力提升专项",
-        special_fund_total=1500,
+        department_function="医疗服务",
         category="设备购置类",
         annual_goal="购置 DR、彩超等诊疗设备 35 台（套），提升县域医疗服务能力",
         indicators=[
@@ -117,7 +128,7 @@ PROJECTS = {
         unit="health-hospital",
         functional_category="2100408 基本公共卫生服务",
         special_fund="基本公共卫生服务补助资金",
-        special_fund_total=600,
+        department_function="公共卫生",
         category="专项业务类",
         annual_goal="为 8000 名重点人群提供家庭医生签约服务并规范随访",
         indicators=[
@@ -132,7 +143,7 @@ PROJECTS = {
         unit="health-hospital",
         functional_category="2100201 综合医院",
         special_fund="基层医疗卫生服务能力提升专项",
-        special_fund_total=1500,
+        department_function="医疗服务",
         category="基本建设类",
         annual_goal="建成标准化胸痛中心并覆盖 6 个乡镇卫生院救治单元",
         indicators=[
@@ -234,7 +245,6 @@ NEW_PROJECT = dict(
     requested_amount=180,
     functional_category="2050203 初中教育",
     special_fund="教育发展专项资金",
-    special_fund_total=3200,
     funding_source="上级转移支付",
     overall_goal="建成覆盖全校的创客教育体系，培养学生创新实践能力",
     annual_goal="建成 2 间创客实验室并开设校本课程，学生参与率达到 60%",
@@ -270,6 +280,7 @@ def seed_demo_year() -> bool:
     _this_year_registry(orgs)
     _monitoring_round(users)
     _midyear_request(users)
+    _control_totals(orgs)
     _compilation_round(users)
     return True
 
@@ -289,8 +300,8 @@ def _project(orgs: dict[str, Org], code: str, year: int, amount: float) -> Proje
         department_id=unit.parent_id,
         unit_id=unit.id,
         functional_category=spec["functional_category"],
+        department_function=spec["department_function"],
         special_fund=spec["special_fund"],
-        special_fund_total=spec["special_fund_total"],
         funding_source="本级财政",
         nature=nature,
         status=PROJECT_APPROVED,
@@ -349,6 +360,16 @@ def _this_year_registry(orgs: dict[str, Org]) -> None:
             f"批复预算 {amount} 万元",
             approved_at,
             {"indicators": project.indicators},
+        )
+
+
+def _control_totals(orgs: dict[str, Org]) -> None:
+    """Finance's 控制数 for next year's 遴选排序 (万元)."""
+    for code, amount in NEXT_YEAR_CONTROL_TOTALS.items():
+        db.session.add(
+            ControlTotal(
+                department_id=orgs[code].id, fiscal_year=NEXT_YEAR, amount=amount, updated_at=now()
+            )
         )
 
 
@@ -515,7 +536,6 @@ def _project_form(code: str, requested: float) -> dict:
         "requested_amount": requested,
         "functional_category": spec["functional_category"],
         "special_fund": spec["special_fund"],
-        "special_fund_total": spec["special_fund_total"],
         "funding_source": "本级财政",
         "overall_goal": spec["annual_goal"],
         "annual_goal": spec["annual_goal"],

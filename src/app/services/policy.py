@@ -170,3 +170,9 @@ def require_can_edit_calendar(user: User) -> None:
     """Finance keeps the county's working-day calendar: its due dates depend on it."""
     if not may_start_on_behalf(user):
         raise Forbidden("只有财政部门可以维护工作日历 (only the finance bureau edits the calendar)")
+
+
+def require_can_set_control_totals(user: User) -> None:
+    """控制数 are finance's: it selects the projects that must fit within them."""
+    if not may_start_on_behalf(user):
+        raise Forbidden("只有财政部门可以下达控制数 (only the finance bureau sets control totals)")

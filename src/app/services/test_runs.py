@@ -29,9 +29,8 @@ from app.forms import form_spec
 from app.forms.ownership import owned_data
 from app.forms.validation import unstorable_text
 from app.models import Role, User
-from app.performance.budget_changes import RequestRefused
-from app.performance.context import running
-from app.performance.registry import ProjectOutOfReach, absent_project
+from app.performance.context import RequestRefused, running
+from app.performance.registry import absent_project
 from app.performance.registry_operators import WRITING_OPERATORS
 from app.services.errors import BadRequest, LintFailed, ValidationFailed
 from app.services.modeler_catalog import available_forms, latest_decisions
@@ -166,7 +165,7 @@ def _reading_within_reach(
     def read_or_stand_in(*args: Any, **kwargs: Any) -> dict:
         try:
             return read(*args, **kwargs)
-        except (ProjectOutOfReach, RequestRefused):
+        except RequestRefused:
             calls.append(name)
             return {**answer(), "test_run": True, "operator": name}
 

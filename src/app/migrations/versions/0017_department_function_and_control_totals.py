@@ -6,8 +6,10 @@ serves (for example 义务教育保障), a different field from `functional_cate
 reallocation needs both projects in the same 职能分类. Rows from before this revision have
 none: a reallocation involving them is reviewed, never filed.
 
-`control_total` is the 控制数 finance sets per department and year; 遴选排序 refuses a
-department's approved projects above it unless finance records an override reason.
+`control_total` is the 控制数 finance sets per department and year; 遴选排序 records each
+selected project's amount and its place in its department's order
+(`project.selected_amount`, `project.priority_rank`) and refuses a department's projects
+above the control total unless finance records an override reason.
 
 Revision ID: 0017
 Revises: 0015
@@ -26,6 +28,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("project", schema=None) as batch_op:
         batch_op.add_column(sa.Column("department_function", sa.String(length=100), nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "selected_amount", sa.Numeric(precision=16, scale=2, asdecimal=False), nullable=True
+            )
+        )
+        batch_op.add_column(sa.Column("priority_rank", sa.Integer(), nullable=True))
     op.create_table(
         "control_total",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -43,4 +51,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("control_total")
     with op.batch_alter_table("project", schema=None) as batch_op:
+        batch_op.drop_column("priority_rank")
+        batch_op.drop_column("selected_amount")
         batch_op.drop_column("department_function")

@@ -1,0 +1,85 @@
+"""遴选排序 against finance's 控制数: what a department's projects may have in all in a
+year, and each selected project's place in its department's order.
+
+Each project is selected in its own submission, so the department's running total lives
+in the registry: the selection is recorded there (`selected_amount`, `priority_rank`)
+before the government and the congress see it, and 批复 later records the approval.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import ControlTotal, Project
+from app.models.project import PROJECT_EXCLUDED
+from app.performance.context import refuse
+from app.performance.numbers import is_blank, money_text, to_decimal
+from app.performance.registry import project_for_run
+
+
+def control_total(department_id: int, fiscal_year: int) -> ControlTotal | None:
+    return db.session.scalar(
+        select(ControlTotal).where(
+            ControlTotal.department_id == department_id, ControlTotal.fiscal_year == fiscal_year
+        )
+    )
+
+
+def _others_selected(project: Project) -> list[Project]:
+    """The department's other projects of the year that 遴选 has arranged money for."""
+    return list(
+        db.session.scalars(
+            select(Project).where(
+                Project.department_id == project.department_id,
+                Project.fiscal_year == project.fiscal_year,
+                Project.id != project.id,
+                Project.selected_amount.is_not(None),
+                Project.status != PROJECT_EXCLUDED,
+            )
+        )
+    )
+
+
+def registry_record_selection(
+    project_code: str,
+    fiscal_year: int,
+    approved_amount: Any,
+    priority_rank: Any = None,
+    override_reason: Any = None,
+) -> dict:
+    """登记遴选结果：部门控制数内安排，部门内排序不重复 · Record a project's selection:
+    within its department's control total (unless finance gives an override reason), at
+    a place in its department's order no other project holds."""
+    project = project_for_run(project_code, fiscal_year)
+    amount = to_decimal(approved_amount) or Decimal(0)
+    others = _others_selected(project)
+    rank = int(priority_rank) if not is_blank(priority_rank) else None
+    holder = next((p for p in others if rank is not None and p.priority_rank == rank), None)
+    if holder is not None:
+        raise refuse(
+            "priority_rank",
+            f"本部门排序第 {rank} 位已是项目 {holder.code}（{holder.name}），请另排位次",
+        )
+    arranged = sum((to_decimal(p.selected_amount) or Decimal(0) for p in others), Decimal(0))
+    limit = control_total(project.department_id, project.fiscal_year)
+    over = limit is not None and arranged + amount > (to_decimal(limit.amount) or Decimal(0))
+    if over and is_blank(override_reason):
+        room = max(Decimal(0), to_decimal(limit.amount) - arranged)
+        raise refuse(
+            "approved_amount",
+            f"超过{project.department.name}控制数 {money_text(to_decimal(limit.amount))} 万元："
+            f"本部门已安排 {money_text(arranged)} 万元，本项目最多 {money_text(room)} 万元；"
+            "确需突破控制数的，须填写调增理由",
+        )
+    project.selected_amount = float(amount)
+    project.priority_rank = rank
+    return {
+        "department_arranged": float(arranged + amount),
+        "control_total": None if limit is None else limit.amount,
+        "over_control_total": over,
+        "priority_rank": rank,
+    }

@@ -1,0 +1,178 @@
+"""遴选排序 against the department's 控制数 and its order, and the 职能分类 a department
+files its projects under — driven as the demo's unit, department and finance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+from tests.processes.test_budget_compilation import (
+    DEPARTMENT_TARGETS,
+    complete,
+    start_as_unit,
+    the_task,
+    through_department,
+)
+
+from app.extensions import db
+from app.models import ControlTotal, Org, Project
+from app.performance.registry import find_project
+from app.services.control_totals import control_totals, save_control_totals
+from app.services.errors import Forbidden, ValidationFailed
+from app.services.forms_view import task_form
+
+YEAR = 2027
+
+
+@pytest.fixture
+def compilation(deployed):
+    deployed("budget_compilation")
+
+
+def education() -> Org:
+    return db.session.scalar(select(Org).where(Org.code == "edu"))
+
+
+def selected_elsewhere(code: str, amount: float, rank: int) -> Project:
+    """Another of the education bureau's projects, already selected this year."""
+    school = db.session.scalar(select(Org).where(Org.code == "edu-school2"))
+    project = Project(
+        code=code,
+        name=f"项目 {code}",
+        fiscal_year=YEAR,
+        department_id=school.parent_id,
+        unit_id=school.id,
+        status="proposed",
+        selected_amount=amount,
+        priority_rank=rank,
+        cumulative_adjustment=0,
+        updated_at=datetime(YEAR - 1, 10, 1),
+    )
+    db.session.add(project)
+    db.session.commit()
+    return project
+
+
+def to_selection(user):
+    start_as_unit(user, nature="延续", requested_amount=300)
+    through_department(user)
+    complete(user("finance"), "finance_target_review", {"target_grade": "优"})
+
+
+def set_control_total(user, amount: str):
+    save_control_totals(user("finance"), YEAR, {education().id: amount})
+
+
+def select_project(user, **changes):
+    decision = {"funded": "yes", "priority_rank": 2, "approved_amount": 300, **changes}
+    return complete(user("finance"), "rank_and_select", decision)
+
+
+def test_a_selection_above_the_departments_control_total_is_refused_with_the_figures(
+    compilation, user
+):
+    set_control_total(user, "1000")
+    selected_elsewhere("JY-2027-050", 800, rank=1)
+    to_selection(user)
+    with pytest.raises(ValidationFailed) as refused:
+        select_project(user)
+    (detail,) = refused.value.details
+    assert detail["path"] == "/approved_amount"
+    assert "控制数 1000.00 万元" in detail["message"] and "最多 200.00 万元" in detail["message"]
+    assert find_project("JY-2027-001", YEAR) is None, "the refused selection stored nothing"
+
+    instance = select_project(user, approved_amount=200)
+    assert instance.data["selection"]["department_arranged"] == 1000
+    assert the_task(user("gov"), "gov_review")
+
+
+def test_finance_may_exceed_the_control_total_only_with_a_recorded_reason(compilation, user):
+    set_control_total(user, "1000")
+    selected_elsewhere("JY-2027-050", 800, rank=1)
+    to_selection(user)
+    instance = select_project(user, override_reason="县政府常务会议同意追加教育投入")
+    assert instance.data["selection"]["over_control_total"] is True
+    (line,) = [row for row in control_totals(user("finance"), YEAR) if row.name == "县教育局"]
+    assert (line.control_total, line.arranged, line.over) == (1000, 1100, True)
+
+
+def test_projects_are_ranked_within_their_department_without_ties(compilation, user):
+    selected_elsewhere("JY-2027-050", 100, rank=1)
+    to_selection(user)
+    with pytest.raises(ValidationFailed) as refused:
+        select_project(user, priority_rank=1)
+    (detail,) = refused.value.details
+    assert detail["path"] == "/priority_rank" and "JY-2027-050" in detail["message"]
+    select_project(user, priority_rank=2)
+    assert find_project("JY-2027-001", YEAR).priority_rank == 2
+
+
+def test_a_rank_held_in_another_department_is_free(compilation, user):
+    health = db.session.scalar(select(Org).where(Org.code == "health-hospital"))
+    db.session.add(
+        Project(
+            code="WS-2027-050",
+            name="医院项目",
+            fiscal_year=YEAR,
+            department_id=health.parent_id,
+            unit_id=health.id,
+            status="proposed",
+            selected_amount=100,
+            priority_rank=1,
+            cumulative_adjustment=0,
+            updated_at=datetime(YEAR - 1, 10, 1),
+        )
+    )
+    db.session.commit()
+    to_selection(user)
+    select_project(user, priority_rank=1)
+    assert find_project("JY-2027-001", YEAR).priority_rank == 1
+
+
+def test_a_project_sent_back_and_not_funded_frees_its_share_and_its_place(compilation, user):
+    set_control_total(user, "300")
+    to_selection(user)
+    select_project(user, priority_rank=1)
+    complete(user("gov"), "gov_review", {"gov_decision": "return", "gov_opinion": "压减"})
+    complete(
+        user("finance"),
+        "rank_and_select",
+        {"funded": "no", "selection_note": "县政府要求压减，暂不安排"},
+    )
+    project = find_project("JY-2027-001", YEAR)
+    assert (project.status, project.selected_amount, project.priority_rank) == (
+        "excluded",
+        None,
+        None,
+    )
+
+
+def test_the_department_files_each_project_under_one_of_its_listed_functions(compilation, user):
+    start_as_unit(user, nature="延续", requested_amount=80)
+    complete(user("dept"), "dept_review", {"dept_decision": "approve"})
+    with pytest.raises(ValidationFailed) as refused:
+        complete(
+            user("dept"),
+            "fill_department_targets",
+            {**DEPARTMENT_TARGETS, "project_function": "学前教育"},
+        )
+    (detail,) = refused.value.details
+    assert detail["path"] == "/project_function" and "义务教育" in detail["message"]
+    complete(user("dept"), "fill_department_targets", DEPARTMENT_TARGETS)
+    review = the_task(user("finance"), "finance_target_review")
+    shown = task_form(user("finance"), review.id)
+    assert shown.data["project_function"] == "义务教育"
+    assert shown.ui["project_function"]["ui:readonly"] is True
+
+
+def test_only_finance_sets_control_totals_and_bad_amounts_change_nothing(compilation, user):
+    with pytest.raises(Forbidden):
+        save_control_totals(user("dept"), YEAR, {education().id: "5000"})
+    with pytest.raises(ValidationFailed) as refused:
+        save_control_totals(user("finance"), YEAR, {education().id: "12.345"})
+    assert "两位小数" in refused.value.details[0]
+    set_control_total(user, "1,200")
+    assert db.session.scalar(select(ControlTotal.amount)) == 1200
+    set_control_total(user, "")
+    assert db.session.scalar(select(ControlTotal.amount)) is None
