@@ -222,6 +222,7 @@ def test_a_retried_deployment_with_the_same_key_deploys_once(api):
         "name": "项目申报审核",
         "version": 2,
         "warnings": [],
+        "processes": ["simple_approval"],
     }
     assert versions(api)["simple_approval"] == 2
     other = upload(api("admin"), with_script("checked = True"), headers=key)

@@ -165,7 +165,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "Deployment": {
         "type": "object",
-        "required": ["key", "name", "version", "warnings"],
+        "required": ["key", "name", "version", "warnings", "processes"],
         "properties": {
             "key": {"type": "string"},
             "name": {"type": "string"},
@@ -175,6 +175,12 @@ SCHEMAS: dict[str, Any] = {
                 "default-role: a step no lane, candidate group or assignee routes, done by "
                 "the default role)",
                 **_array("LintFinding"),
+            },
+            "processes": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Every process deployed: the one deployed as `key` first, "
+                "then those of the other .bpmn files its call activities call",
             },
         },
     },
@@ -396,8 +402,12 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "files": {
                 "type": "array",
-                "description": "Exactly one .bpmn file plus the form files (*.schema.json, "
-                "*.uischema.json) its user tasks name; any part names will do.",
+                "description": "One or more .bpmn files plus the form files (*.schema.json, "
+                "*.uischema.json) and .dmn decision tables they name; any part names will "
+                "do. With several diagrams, exactly one must be called by none of the "
+                "others' call activities: its process is deployed as the next version of "
+                "its key, the others go with it. A call activity may also name a process "
+                "already deployed.",
                 "items": {"type": "string", "contentMediaType": "application/octet-stream"},
             },
             "comment": {"type": "string"},
@@ -648,7 +658,8 @@ PATHS: dict[str, Any] = {
                 "201": _json(_ref("Deployment"), "Deployed"),
                 "400": _json(
                     {"anyOf": [_ref("LintError"), _ref("Error")]},
-                    "Lint findings (error lint_failed), or not exactly one .bpmn file",
+                    "Lint findings (error lint_failed), or no .bpmn file, or several none "
+                    "of which is the one the others do not call",
                 ),
                 **_UNAUTHORIZED,
                 "403": _error("Only process administrators may deploy"),

@@ -197,7 +197,8 @@ def deploy():
         params.note("comment", request.form),
         default_role=params.text("default_role", request.form),
     )
-    return {**definition_json(definition), "warnings": list(definition.warnings)}, 201
+    answer = {**definition_json(definition), "warnings": list(definition.warnings)}
+    return {**answer, "processes": definition.processes}, 201
 
 
 def _deployment_files() -> tuple[str, bytes, dict[str, bytes]]:
@@ -208,11 +209,10 @@ def _deployment_files() -> tuple[str, bytes, dict[str, bytes]]:
             diagrams.append((name, storage.read()))
         elif name:
             forms[name.rsplit("/", 1)[-1]] = storage.read()
-    if len(diagrams) != 1:
-        raise BadRequest(
-            f"须上传且仅上传一个 .bpmn 文件，收到 {len(diagrams)} 个 (exactly one .bpmn file)"
-        )
-    return diagrams[0][0], diagrams[0][1], forms
+    if not diagrams:
+        raise BadRequest("须上传至少一个 .bpmn 文件，收到 0 个 (at least one .bpmn file)")
+    name, main, called = deployment.split_diagrams(diagrams)  # the others: call activities
+    return name, main, {**forms, **called}
 
 
 def _org_id(value, name: str) -> int | None:

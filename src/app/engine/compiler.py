@@ -171,6 +171,11 @@ def _role_property(task_spec) -> str | None:
     return (props.get("role") or "").strip() or None
 
 
+def is_diagram_name(name: str) -> bool:
+    """A .bpmn file deployed beside the main diagram (its call activities call it)."""
+    return name.lower().endswith((".bpmn", ".bpmn20.xml"))
+
+
 def executable_process_ids(root: etree._Element) -> list[str]:
     """Executable processes in the file, the called ones (call activities) last."""
     processes = root.findall(f"{{{BPMN_NS}}}process")
@@ -182,7 +187,8 @@ def executable_process_ids(root: etree._Element) -> list[str]:
 def compile_process(
     content: bytes, filename: str = "diagram.bpmn", decisions: dict[str, bytes] | None = None
 ) -> CompiledProcess:
-    """Parse a diagram (and the DMN decision tables its business rule tasks call) into a
+    """Parse a diagram (and the files deployed with it: the DMN decision tables its
+    business rule tasks call, the .bpmn diagrams its call activities call) into a
     runnable process. Raises DiagramError naming the problem."""
     root = parse_xml(content)
     escalations = _boundary_timers(root)
@@ -191,8 +197,13 @@ def compile_process(
         raise DiagramError('没有可执行的流程 (no process with isExecutable="true")')
     parser = SpiffBpmnParser()
     try:
-        for dmn_name, dmn in (decisions or {}).items():
-            parser.add_dmn_xml(parse_xml(dmn), dmn_name)
+        for name, raw in (decisions or {}).items():
+            if is_diagram_name(name):
+                called = parse_xml(raw)
+                escalations.update(_boundary_timers(called))
+                parser.add_bpmn_xml(called.getroottree(), name)
+            else:
+                parser.add_dmn_xml(parse_xml(raw), name)
         parser.add_bpmn_xml(root.getroottree(), filename)
         spec = parser.get_spec(process_ids[0])
         subprocess_specs = parser.get_subprocess_specs(process_ids[0])
@@ -217,6 +228,11 @@ def compile_process(
         if not isinstance(task_spec, UserTask | ManualTask | NoneTask):
             continue
         manual = not isinstance(task_spec, UserTask)
+        if task_spec.bpmn_id in user_tasks:
+            raise DiagramError(
+                f"[{task_spec.bpmn_id}] 一起部署的流程图中有两个步骤使用同一 id，请改名 (two "
+                "steps of the diagrams deployed together share this id: rename one)"
+            )
         props = (task_spec.extensions or {}).get("properties", {})
         due_text = props.get("dueIn")
         try:

@@ -10,7 +10,13 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from app.engine.compiler import BPMN_NS, CompiledProcess, compile_process, parse_due_in
+from app.engine.compiler import (
+    BPMN_NS,
+    CompiledProcess,
+    compile_process,
+    is_diagram_name,
+    parse_due_in,
+)
 from app.engine.errors import DiagramError
 from app.engine.lint_flow import gateways_covered_by_enums, lint_condition_fields, lint_flow
 from app.engine.sandbox import check_syntax
@@ -53,11 +59,18 @@ def lint_bpmn(
     except DiagramError as exc:
         return None, [Finding("", "xml", str(exc))]
     findings = _lint_engine_names(root) + _lint_expressions(root) + _lint_due_periods(root)
-    for dmn_name, dmn in (decisions or {}).items():
+    called: list[etree._Element] = []  # the diagrams deployed with it, for call activities
+    for name, raw in (decisions or {}).items():
         try:
-            parse_xml(dmn)
+            other = parse_xml(raw)
         except DiagramError as exc:
-            findings.append(Finding(dmn_name, "dmn", f"决策表 {dmn_name}: {exc}"))
+            what = "流程图" if is_diagram_name(name) else "决策表"
+            findings.append(Finding(name, "dmn", f"{what} {name}: {exc}"))
+            continue
+        if is_diagram_name(name):
+            called.append(other)
+            findings += _lint_engine_names(other) + _lint_expressions(other)
+            findings += _lint_due_periods(other)
     if findings:
         return None, findings
     try:
@@ -66,7 +79,10 @@ def lint_bpmn(
         code = "no-executable-process" if "isExecutable" in str(exc) else "parse"
         return None, [Finding(_element_id_in(str(exc)), code, str(exc))]
     findings += _lint_lanes(process, resolve_role)
-    findings += [Finding(f.element_id, f.code, f.message, f.severity) for f in lint_flow(root)]
+    for diagram in [root, *called]:
+        findings += [
+            Finding(f.element_id, f.code, f.message, f.severity) for f in lint_flow(diagram)
+        ]
     return process, findings
 
 

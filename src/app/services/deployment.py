@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select
 
 from app import engine
+from app.engine.compiler import BPMN_NS as BPMN
+from app.engine.compiler import executable_process_ids, is_diagram_name
 from app.engine.errors import DiagramError
 from app.engine.foreign import Directory, ImportNotes, convert_diagram
+from app.engine.xml import parse_xml
 from app.extensions import db
 from app.forms import check_schema
 from app.forms.documents import DocumentError, load_document
@@ -51,19 +56,30 @@ def deploy_definition(
     if actor is not None:  # None: the command line, run by whoever runs the server
         require_can_deploy(actor)
     bpmn, notes, findings = convert_upload(bpmn, default_role)
+    available = dict(available_forms or {})
+    for name, raw in form_files.items():  # the diagrams its call activities call
+        if is_diagram_name(name):
+            decisions[name], called_notes, called_findings = convert_upload(raw, default_role)
+            notes.converted += [f"{name}: {note}" for note in called_notes.converted]
+            findings += called_findings
+    findings += _add_deployed_callees(bpmn, decisions, available)
     # What the conversion refused, the lint would only say again in the engine's words.
     named = {f.element_id for f in findings if f.severity == engine.lint.ERROR}
     process, linted = engine.lint_bpmn(bpmn, filename, resolve_role, decisions)
     findings += [f for f in linted if not (f.element_id in named and f.code in _RESTATED)]
-    forms, form_findings = _check_forms(process, form_files, available_forms or {})
+    forms, form_findings = _check_forms(process, form_files, available)
     findings += form_findings
     if process is not None:
-        findings += engine.lint_fields(bpmn, forms, process.key)
-        # Conditions naming every value of an enumerated field need no default flow.
-        covered = engine.lint.gateways_covered(bpmn, forms)
-        findings = [
-            f for f in findings if not (f.code == "gateway-no-default" and f.element_id in covered)
-        ]
+        diagrams = [bpmn, *(raw for name, raw in decisions.items() if is_diagram_name(name))]
+        for diagram in diagrams:
+            findings += engine.lint_fields(diagram, forms, process.key)
+            # Conditions naming every value of an enumerated field need no default flow.
+            covered = engine.lint.gateways_covered(diagram, forms)
+            findings = [
+                f
+                for f in findings
+                if not (f.code == "gateway-no-default" and f.element_id in covered)
+            ]
         findings += _storage_findings(process, filename, [*form_files, *forms])
     errors = [f for f in findings if f.severity == engine.lint.ERROR]
     if errors or process is None:
@@ -111,7 +127,100 @@ def deploy_definition(
     )
     definition.warnings = warnings
     definition.import_notes = notes
+    definition.processes = [process.key] + [
+        pid
+        for name, raw in decisions.items()
+        if is_diagram_name(name)
+        for pid in executable_process_ids(parse_xml(raw))
+        if pid != process.key
+    ]
     return definition
+
+
+def split_diagrams(diagrams: list[tuple[str, bytes]]) -> tuple[str, bytes, dict[str, bytes]]:
+    """Of the .bpmn files of one deployment, the one whose process no other calls (the
+    process deployed, started by people) and the others, by name (called by its call
+    activities). Raises BadRequest unless exactly one is called by none of the others."""
+    if len(diagrams) == 1:
+        return diagrams[0][0], diagrams[0][1], {}
+    if not diagrams:
+        raise BadRequest("须上传至少一个 .bpmn 流程图 (at least one .bpmn diagram)")
+    defined: dict[str, set[str]] = {}
+    called: dict[str, set[str]] = {}
+    for name, raw in diagrams:
+        try:
+            root = parse_xml(raw)
+        except DiagramError as exc:
+            raise BadRequest(f"{name}: {exc}") from exc
+        defined[name] = set(executable_process_ids(root))
+        called[name] = {el.get("calledElement") for el in root.iter(f"{{{BPMN}}}callActivity")}
+    mains = [
+        name
+        for name, _ in diagrams
+        if defined[name]
+        and not defined[name]
+        <= {pid for other, ids in called.items() if other != name for pid in ids}
+    ]
+    if len(mains) != 1:
+        raise BadRequest(
+            "几个 .bpmn 流程图中须有且只有一个不被其他流程图的调用活动调用 (exactly one of "
+            "the .bpmn diagrams must be called by none of the others; found "
+            f"{', '.join(mains) or 'none'})"
+        )
+    main = mains[0]
+    others = {name: raw for name, raw in diagrams if name != main}
+    return main, dict(diagrams)[main], others
+
+
+def _add_deployed_callees(
+    bpmn: bytes, decisions: dict[str, bytes], available: dict[str, bytes]
+) -> list[engine.Finding]:
+    """A call activity may name a process already deployed: its latest version's diagram
+    (with the diagrams it calls itself, and its pinned forms) is deployed with this one,
+    so the version keeps calling what it was deployed with. One naming no process of this
+    deployment nor a deployed one is a finding."""
+    findings: list[engine.Finding] = []
+    unknown: set[str] = set()
+    while True:
+        try:
+            roots = [parse_xml(bpmn)]
+            roots += [parse_xml(raw) for name, raw in decisions.items() if is_diagram_name(name)]
+        except DiagramError:
+            return findings  # the lint names the file that does not parse
+        present = {p.get("id") for root in roots for p in root.iter(f"{{{BPMN}}}process")}
+        calls = {
+            el.get("calledElement"): el.get("id") or ""
+            for root in roots
+            for el in root.iter(f"{{{BPMN}}}callActivity")
+            if el.get("calledElement") not in present | unknown | {None, ""}
+        }
+        if not calls:
+            return findings
+        for key, activity in calls.items():
+            deployed = db.session.scalar(
+                select(ProcessDefinition)
+                .where(ProcessDefinition.key == key)
+                .order_by(ProcessDefinition.version.desc())
+                .limit(1)
+            )
+            if deployed is None:
+                unknown.add(key)
+                findings.append(
+                    engine.Finding(
+                        activity,
+                        "call-unknown",
+                        f"调用活动调用的流程“{key}”既不在本次部署的流程图中，也未部署 "
+                        f"(calls the process {key}, which is neither in this deployment "
+                        "nor deployed)",
+                    )
+                )
+                continue
+            decisions[f"{key}.bpmn"] = deployed.bpmn_xml.encode("utf-8")
+            for name, xml in (deployed.decision_files or {}).items():
+                decisions.setdefault(name, xml.encode("utf-8"))
+            for form in deployed.forms:
+                content = json.dumps(form.content, ensure_ascii=False).encode("utf-8")
+                available.setdefault(form.filename, content)
 
 
 _RESTATED = ("condition", "parse", "script")

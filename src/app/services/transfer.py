@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 from werkzeug.utils import secure_filename
 
+from app.engine.compiler import is_diagram_name
 from app.engine.errors import DiagramError
 from app.engine.foreign import ImportNotes, diagram_editor
 from app.engine.xml import parse_xml
 from app.models import ProcessDefinition, User
-from app.services.deployment import deploy_definition
+from app.services.deployment import deploy_definition, split_diagrams
 from app.services.diagram_views import definition_version
 from app.services.errors import BadRequest
 from app.services.policy import require_can_deploy
@@ -126,13 +127,10 @@ def _split(uploads: list[tuple[str, bytes]]) -> tuple[str, bytes, dict[str, byte
             manifest = json.loads(files.pop(MANIFEST))
         except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
             raise BadRequest(f"manifest.json 不是 JSON (not JSON): {exc}") from exc
-    diagrams = [n for n in files if n.lower().endswith((".bpmn", ".bpmn20.xml"))]
-    if len(diagrams) != 1:
-        raise BadRequest(
-            f"须且仅须有一个 .bpmn 流程图，收到 {len(diagrams)} 个 (exactly one .bpmn diagram)"
-        )
-    name = diagrams[0]
-    return name, files.pop(name), files, manifest if isinstance(manifest, dict) else {}
+    diagrams = [(n, raw) for n, raw in files.items() if is_diagram_name(n)]
+    name, main, _ = split_diagrams(diagrams)  # the others go with it: call activities call them
+    files.pop(name)
+    return name, main, files, manifest if isinstance(manifest, dict) else {}
 
 
 @transactional
