@@ -17,20 +17,28 @@ PROJECT = {
 }
 
 ROWS = [
-    ("产出指标", "数量指标", "改造教室数量", "≥", "12", "间"),
-    ("效益指标", "社会效益指标", "学生学习条件改善", "定性", "明显改善", ""),
-    ("满意度指标", "服务对象满意度指标", "师生满意度", "≥", "90", "%"),
+    ("产出指标", "数量指标", "改造教室数量", "≥", "12", "间", "50"),
+    ("效益指标", "社会效益指标", "学生学习条件改善", "定性", "明显改善", "", "30"),
+    ("满意度指标", "服务对象满意度指标", "师生满意度", "≥", "90", "%", "10"),
 ]
+TEXTS = {
+    "overall_goal": "三年内完成全校教室标准化改造",
+    "annual_goal": "完成 12 间教室改造并投入使用",
+    "project_content": "改造 12 间普通教室为标准化教室，更新课桌椅和照明",
+    "cost_basis": "12 间 × 25 万元/间 = 300 万元",
+    "safeguards": "成立改造工作专班，按政府采购程序实施",
+}
 
 
 def fill_row(page: Page, index: int, row: tuple) -> None:
-    level1, level2, name, sign, target, unit = row
+    level1, level2, name, sign, target, unit, points = row
     page.select_option(f"select[name='indicators-{index}-level1']", level1)
     page.select_option(f"select[name='indicators-{index}-level2']", level2)
     page.fill(f"input[name='indicators-{index}-name']", name)
     page.select_option(f"select[name='indicators-{index}-sign']", sign)
     page.fill(f"input[name='indicators-{index}-target']", target)
     page.fill(f"input[name='indicators-{index}-unit']", unit)
+    page.fill(f"input[name='indicators-{index}-points']", points)
 
 
 def test_a_unit_proposes_a_project_with_three_indicator_rows(
@@ -49,8 +57,8 @@ def test_a_unit_proposes_a_project_with_three_indicator_rows(
     page.select_option("select[name=project_type]", "一次性")
     page.fill("input[name=plan_start_date]", "2027-03-01")
     page.fill("input[name=plan_end_date]", "2027-08-31")
-    page.fill("textarea[name=overall_goal]", "三年内完成全校教室标准化改造")
-    page.fill("textarea[name=annual_goal]", "完成 12 间教室改造并投入使用")
+    for name, value in TEXTS.items():
+        page.fill(f"textarea[name={name}]", value)
     rows = page.locator("tr:has(input[name^='indicators-'][name$='-name'])")
     while rows.count() < len(ROWS):
         page.locator("fieldset:has(input[name^='indicators-']) button.add-row").click()

@@ -33,15 +33,10 @@ def test_a_missing_level_is_named():
     assert indicator_points(data, T) == [("/indicators", "缺少效益指标（该级分值合计应为 30）")]
 
 
-def test_once_one_row_has_points_every_row_needs_them():
+def test_a_row_without_points_is_the_schemas_to_refuse_not_shared_out():
+    # The target forms require points on every row; the sums wait until all have them.
     data = rows(("产出指标", 50), ("效益指标", None), ("效益指标", 30), ("满意度指标", 10))
-    assert indicator_points(data, T) == [
-        ("/indicators/1/points", "其他指标已填写分值，本行也须填写")
-    ]
-
-
-def test_rows_without_points_share_the_weights_and_pass():
-    assert indicator_points(rows(("产出指标", None), ("效益指标", "")), T) == []
+    assert indicator_points(data, T) == []
 
 
 def test_the_weights_are_settings():

@@ -28,6 +28,18 @@ INDICATORS = [
         "target": "12",
         "unit": "间",
         "period": "年度",
+        "points": 50,
+        "standard_value": "上年改造 10 间",
+    },
+    {
+        "level1": "效益指标",
+        "level2": "社会效益指标",
+        "name": "达标教室使用率",
+        "sign": "≥",
+        "target": "95",
+        "unit": "%",
+        "period": "年度",
+        "points": 30,
     },
     {
         "level1": "满意度指标",
@@ -37,6 +49,7 @@ INDICATORS = [
         "target": "90",
         "unit": "%",
         "period": "年度",
+        "points": 10,
     },
 ]
 
@@ -59,6 +72,9 @@ def project_form(**changes) -> dict:
         "funding_source": "本级财政",
         "overall_goal": "三年内完成全校教室标准化改造",
         "annual_goal": "完成 12 间教室改造并投入使用",
+        "project_content": "改造 12 间普通教室为标准化教室，更新课桌椅和照明",
+        "cost_basis": "12 间 × 25 万元/间 = 300 万元",
+        "safeguards": "成立改造工作专班，按政府采购程序实施",
         "indicators": INDICATORS,
     }
     data.update(changes)
@@ -606,27 +622,35 @@ def test_experts_may_support_a_project_with_an_adjusted_amount(compilation, user
 def test_indicator_points_that_do_not_add_up_are_refused_with_the_reason(compilation, user):
     unit = user("unit")
     instance, ready = start_instance(unit, KEY, title="县第一中学教室改造")
-    rows = [
-        dict(INDICATORS[0], points=40),
-        dict(INDICATORS[1], points=10),
-    ]
+    rows = [dict(INDICATORS[0], points=40), INDICATORS[2]]
     with pytest.raises(ValidationFailed) as refused:
         complete_task(unit, ready[0].id, project_form(indicators=rows))
     assert sorted(d["message"] for d in refused.value.details) == [
         "产出指标分值合计 40，应为 50",
         "缺少效益指标（该级分值合计应为 30）",
     ]
-    benefit = {
-        "level1": "效益指标",
-        "level2": "社会效益指标",
-        "name": "达标教室使用率",
-        "sign": "≥",
-        "target": "95",
-        "unit": "%",
-        "period": "年度",
-        "points": 30,
-    }
-    rows[0]["points"] = 50
     db.session.rollback()
-    complete_task(unit, ready[0].id, project_form(indicators=[*rows, benefit]))
+    complete_task(unit, ready[0].id, project_form())
     assert the_task(user("dept"), "dept_review")
+
+
+def test_every_indicator_row_carries_points_and_the_form_its_content_basis_and_safeguards(
+    compilation, user
+):
+    unit = user("unit")
+    instance, ready = start_instance(unit, KEY, title="县第一中学教室改造")
+    unscored = [{k: v for k, v in row.items() if k != "points"} for row in INDICATORS]
+    data = project_form(indicators=unscored, cost_basis="   ")
+    del data["safeguards"]
+    with pytest.raises(ValidationFailed) as refused:
+        complete_task(unit, ready[0].id, data)
+    paths = sorted({d["path"] for d in refused.value.details})
+    assert paths == [
+        "/cost_basis",
+        "/indicators/0/points",
+        "/indicators/1/points",
+        "/indicators/2/points",
+        "/safeguards",
+    ]
+
+

@@ -277,6 +277,9 @@ def _compilation_targets() -> dict:
         "funding_source": "本级财政",
         "overall_goal": "完成操场塑胶跑道与排水改造，满足师生体育活动需要",
         "annual_goal": "完成操场塑胶跑道与排水改造，满足师生体育活动需要",
+        "project_content": "铺设 400 米塑胶跑道并改造操场排水",
+        "cost_basis": "6000 平方米 × 130 元/平方米 ≈ 80 万元",
+        "safeguards": "按政府采购程序实施，县教育局验收",
         "indicators": [
             {
                 "level1": "产出指标",
@@ -286,7 +289,28 @@ def _compilation_targets() -> dict:
                 "target": "6000",
                 "unit": "平方米",
                 "period": "年度",
-            }
+                "points": 50,
+            },
+            {
+                "level1": "效益指标",
+                "level2": "社会效益指标",
+                "name": "体育课正常开课率",
+                "sign": "≥",
+                "target": "100",
+                "unit": "%",
+                "period": "年度",
+                "points": 30,
+            },
+            {
+                "level1": "满意度指标",
+                "level2": "服务对象满意度指标",
+                "name": "师生满意度",
+                "sign": "≥",
+                "target": "90",
+                "unit": "%",
+                "period": "年度",
+                "points": 10,
+            },
         ],
     }
 

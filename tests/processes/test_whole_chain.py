@@ -32,6 +32,7 @@ PROPOSED = [
         "target": "12",
         "unit": "间",
         "period": "年度",
+        "points": 50,
     },
     {
         "level1": "效益指标",
@@ -41,6 +42,7 @@ PROPOSED = [
         "target": "明显改善",
         "unit": "",
         "period": "年度",
+        "points": 30,
     },
     {
         "level1": "满意度指标",
@@ -50,6 +52,7 @@ PROPOSED = [
         "target": "满意",
         "unit": "",
         "period": "年度",
+        "points": 10,
     },
 ]
 # Finance's target review has the department raise the classroom target before the budget
@@ -75,6 +78,9 @@ def project_form(year: int, nature: str, requested: float) -> dict:
         "funding_source": "本级财政",
         "overall_goal": "三年内完成全校教室标准化改造",
         "annual_goal": "完成 12 间教室改造并投入使用",
+        "project_content": "改造 12 间普通教室为标准化教室，更新课桌椅和照明",
+        "cost_basis": "12 间 × 25 万元/间 = 300 万元",
+        "safeguards": "成立改造工作专班，按政府采购程序实施",
         "indicators": PROPOSED,
     }
 

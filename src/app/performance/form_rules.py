@@ -23,26 +23,24 @@ Problem = tuple[str, str]
 
 def indicator_points(data: Mapping[str, Any], t: Thresholds) -> list[Problem]:
     """Indicator rows' points add up, level by level, to the level's weight (产出 50,
-    效益 30, 满意度 10 by default; 预算执行率 is the other 10). Rows without any points are
-    left alone: scoring then shares each level's weight evenly among its rows."""
+    效益 30, 满意度 10 by default; 预算执行率 is the other 10), so that no score is left
+    to be shared out later. A row without points is the schema's to refuse (points are
+    required); the sums are judged once every row has them."""
     rows = data.get("indicators")
     if not isinstance(rows, list):
         return []
     rows = [row if isinstance(row, Mapping) else {} for row in rows]
-    if all(is_blank(row.get("points")) for row in rows):
+    points = [to_decimal(row.get("points")) for row in rows]
+    if any(p is None for p in points):
         return []
-    problems: list[Problem] = []
     sums = dict.fromkeys(LEVELS, Decimal(0))
     present = dict.fromkeys(LEVELS, False)
-    for index, row in enumerate(rows):
+    for row, row_points in zip(rows, points, strict=True):
         level = level_of(row.get("level1"))
-        points = to_decimal(row.get("points"))
-        if points is None:
-            problems.append((f"/indicators/{index}/points", "其他指标已填写分值，本行也须填写"))
-            continue
         if level is not None:
-            sums[level] += points
+            sums[level] += row_points
             present[level] = True
+    problems: list[Problem] = []
     for level, weight in zip(LEVELS, level_weights(t), strict=True):
         if weight > 0 and not present[level]:
             problems.append(("/indicators", f"缺少{level}（该级分值合计应为 {weight:g}）"))

@@ -248,6 +248,9 @@ NEW_PROJECT = dict(
     funding_source="上级转移支付",
     overall_goal="建成覆盖全校的创客教育体系，培养学生创新实践能力",
     annual_goal="建成 2 间创客实验室并开设校本课程，学生参与率达到 60%",
+    project_content="改造 2 间教室为创客实验室，购置 3D 打印、开源硬件等设备，开设校本课程",
+    cost_basis="设备 2 间 × 70 万元 + 装修 2 间 × 20 万元 = 180 万元，参照同类学校采购价",
+    safeguards="学校成立项目专班，设备按政府采购程序购置，县教育局组织验收",
     indicators=[
         _row("产出指标", "数量指标", "建成创客实验室", "≥", "2", "间"),
         _row("产出指标", "质量指标", "设备验收合格率", "≥", "100", "%"),
@@ -255,6 +258,19 @@ NEW_PROJECT = dict(
         _row("满意度指标", "服务对象满意度指标", "师生满意度", "≥", "90", "%"),
     ],
 )
+
+
+def _give_points(rows: list[dict]) -> None:
+    """Each level's weight (产出 50, 效益 30, 满意度 10) shared evenly by its rows."""
+    weights = {"产出指标": 50, "效益指标": 30, "满意度指标": 10}
+    for level, weight in weights.items():
+        level_rows = [row for row in rows if row["level1"] == level]
+        for row in level_rows:
+            row["points"] = weight / len(level_rows)
+
+
+for _spec in [*PROJECTS.values(), NEW_PROJECT]:
+    _give_points(_spec["indicators"])
 
 
 def demo_processes_deployed() -> bool:
@@ -539,6 +555,9 @@ def _project_form(code: str, requested: float) -> dict:
         "funding_source": "本级财政",
         "overall_goal": spec["annual_goal"],
         "annual_goal": spec["annual_goal"],
+        "project_content": spec["annual_goal"],
+        "cost_basis": f"参照上年实际支出和 {NEXT_YEAR} 年支出标准测算，申请 {requested:g} 万元",
+        "safeguards": "单位成立项目工作专班，执行政府采购和资金管理制度，主管部门全程监督",
         "indicators": [dict(row) for row in spec["indicators"]],
     }
 
