@@ -143,6 +143,14 @@ def test_a_weak_new_password_is_refused_with_the_reason(client, login, user):
         "/account/password", data={"current": "demo", "new": "abc12", "confirm": "abc12"}
     )
     assert refused.status_code == 400 and "密码至少需要 10 个字符" in refused.text
+    assert "(a password needs" not in refused.text  # one language at a time
+    client.get("/lang/en")
+    english = client.post(
+        "/account/password", data={"current": "demo", "new": "abc12", "confirm": "abc12"}
+    )
+    assert "A password needs at least 10 characters." in english.text
+    assert "密码至少需要" not in english.text
+    client.get("/lang/zh_Hans_CN")
     mismatch = client.post(
         "/account/password", data={"current": "demo", "new": GOOD, "confirm": GOOD + "x"}
     )

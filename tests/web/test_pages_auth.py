@@ -46,7 +46,16 @@ def test_wrong_password_says_so_and_signs_nobody_in(client):
     answer = client.post("/login", data={"username": "unit", "password": "wrong"})
     assert answer.status_code == 401
     assert "用户名或密码错误" in answer.text
+    assert "wrong username" not in answer.text.lower()  # the Chinese page is Chinese only
     assert client.get("/").status_code == 302
+
+
+def test_after_the_switch_to_english_a_refusal_is_in_english_only(client):
+    client.get("/lang/en")
+    answer = client.post("/login", data={"username": "unit", "password": "wrong"})
+    assert answer.status_code == 401
+    assert "Wrong username or password." in answer.text
+    assert "用户名或密码错误" not in answer.text
 
 
 def test_next_is_followed_only_to_local_paths(client):

@@ -29,6 +29,7 @@ except ImportError:  # pragma: no cover
     import sre_parse
 
 from .refs import pointer
+from .translated import translated as _
 
 MAX_PATTERN_LENGTH = 500
 _REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT)
@@ -59,16 +60,17 @@ def pattern_problems(schema: Any, path: tuple = ()) -> Iterator[str]:
 def pattern_problem(regex: str) -> str | None:
     """Why `regex` may not be used in a form, or None when it is safe."""
     if len(regex) > MAX_PATTERN_LENGTH:
-        return f"正则表达式过长 (pattern longer than {MAX_PATTERN_LENGTH} characters)"
+        return _("The pattern is longer than %(maximum)s characters.", maximum=MAX_PATTERN_LENGTH)
     try:
         parsed = sre_parse.parse(regex)
     except re.error as exc:
-        return f"正则表达式无效 (invalid pattern {regex!r}: {exc})"
+        return _("The pattern %(regex)r is invalid: %(problem)s", regex=regex, problem=exc)
     danger = _danger(parsed, inside_unbounded=False)
     if danger:
-        return (
-            f"正则表达式 {regex!r} 可能导致灾难性回溯，请改写 "
-            f"(pattern refused: {danger}, which can take exponential time)"
+        return _(
+            "The pattern %(regex)r can take exponential time (%(danger)s): rewrite it.",
+            regex=regex,
+            danger=danger,
         )
     return None
 
@@ -76,13 +78,13 @@ def pattern_problem(regex: str) -> str | None:
 def _danger(items, inside_unbounded: bool) -> str | None:
     for op, arg in items:
         if op in (sre_constants.GROUPREF, sre_constants.GROUPREF_EXISTS):
-            return "a back-reference"
+            return _("a back-reference")
         if op in _REPEATS:
             low, high, body = arg
             if inside_unbounded and low != high:
-                return "a variable repeat inside a repeat"
+                return _("a variable repeat inside a repeat")
             if high == _UNBOUNDED and _overlapping_branches(body):
-                return "an alternation of overlapping branches inside an unbounded repeat"
+                return _("an alternation of overlapping branches inside an unbounded repeat")
             found = _danger(body, inside_unbounded or high > 1)
             if found:
                 return found

@@ -21,6 +21,7 @@ from .patterns import pattern_problems
 from .refs import pointer, resolve
 from .relations import declaration_problems
 from .schema_rules import rule_problems
+from .translated import translated as _
 
 #: Attributes of ``wtforms.Form`` a property would shadow; "-" is the separator
 #: WTForms uses for nested names, so it cannot appear inside a name either.
@@ -34,7 +35,7 @@ _META = Draft202012Validator(
 def check_schema(schema: dict) -> list[str]:
     """Problems that stop ``schema`` from serving as a form; empty when fine."""
     if not isinstance(schema, Mapping):
-        return ["表单定义必须是 JSON 对象 (form schema must be a JSON object)"]
+        return [_("The form schema must be a JSON object.")]
     rules = rule_problems(schema)
     explained = {where for where, _ in rules}
     problems = [
@@ -44,9 +45,9 @@ def check_schema(schema: dict) -> list[str]:
     ]
     problems.extend(f"{where}: {message}" for where, message in rules)
     if schema.get("type") != "object":
-        problems.append('/: 根节点必须是 "type": "object" (root must be type object)')
+        problems.append("/: " + _('The root must be "type": "object".'))
     if not isinstance(schema.get("properties"), Mapping):
-        problems.append("/: 根节点必须有 properties (root must define properties)")
+        problems.append("/: " + _("The root must define properties."))
     else:
         problems.extend(_name_problems(schema, schema, []))
     problems.extend(pattern_problems(schema))
@@ -71,11 +72,12 @@ def _name_problems(schema: Mapping[str, Any], root: Mapping[str, Any], path: lis
         for name, sub in properties.items():
             where = [*path, "properties", name]
             if not is_usable_name(name):
-                yield (
-                    f"{pointer(where)}: 属性名 {name!r} 不能用作表单字段名"
-                    " (use letters, digits and '_', not starting with '_' or a digit,"
-                    " and not a WTForms Form attribute)"
+                problem = _(
+                    "The property name %(name)r cannot name a form field: use letters, digits "
+                    "and '_', not starting with '_' or a digit, and not a WTForms Form attribute.",
+                    name=name,
                 )
+                yield f"{pointer(where)}: {problem}"
             if len(path) < 40:
                 yield from _name_problems(sub, root, where)
     items = schema.get("items")

@@ -15,16 +15,31 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .refs import pointer
+from .translated import translated as _
 
 #: JSON types the renderer turns into a field ("null" alone shows nothing to fill).
 RENDERED_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array"})
 
 _BOUNDS = (
-    ("minimum", "maximum", "最小值", "最大值"),
-    ("exclusiveMinimum", "exclusiveMaximum", "最小值（不含）", "最大值（不含）"),
-    ("minLength", "maxLength", "最短长度", "最大长度"),
-    ("minItems", "maxItems", "最少行数", "最多行数"),
+    ("minimum", "maximum"),
+    ("exclusiveMinimum", "exclusiveMaximum"),
+    ("minLength", "maxLength"),
+    ("minItems", "maxItems"),
 )
+
+
+def _bound_name(keyword: str) -> str:
+    """A bound as the form editor names it ("最小值"), in the reader's language."""
+    return {
+        "minimum": _("Minimum"),
+        "maximum": _("Maximum"),
+        "exclusiveMinimum": _("Minimum (exclusive)"),
+        "exclusiveMaximum": _("Maximum (exclusive)"),
+        "minLength": _("Shortest length"),
+        "maxLength": _("Longest length"),
+        "minItems": _("Fewest rows"),
+        "maxItems": _("Most rows"),
+    }[keyword]
 
 
 def rule_problems(schema: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -44,7 +59,7 @@ def _walk(schema: Any, path: list, depth: int) -> Iterator[tuple[str, str]]:
                 if isinstance(name, str) and name not in properties:
                     yield (
                         pointer([*path, "required"]),
-                        f"必填项“{name}”不是本表单的字段 (required names a missing field)",
+                        _("Required field “%(name)s” is not a field of this form.", name=name),
                     )
         for name, sub in properties.items():
             yield from _walk(sub, [*path, "properties", name], depth + 1)
@@ -65,25 +80,34 @@ def _own_problems(schema: Mapping[str, Any], path: list) -> Iterator[tuple[str, 
         shown = ", ".join(json.dumps(t, ensure_ascii=False) for t in (unknown or types))
         yield (
             pointer([*path, "type"]),
-            f"类型 {shown} 无法显示为表单字段，可用 string、number、integer、boolean、"
-            "object、array (unknown field type)",
+            _(
+                "Type %(type)s cannot be shown as a form field; use string, number, integer, "
+                "boolean, object or array.",
+                type=shown,
+            ),
         )
     pattern = schema.get("pattern")
     if "pattern" in schema:
         problem = _pattern_problem(pattern)
         if problem:
             yield pointer([*path, "pattern"]), problem
-    for low_key, high_key, low_name, high_name in _BOUNDS:
+    for low_key, high_key in _BOUNDS:
         low, high = schema.get(low_key), schema.get(high_key)
         if _is_number(low) and _is_number(high) and low > high:
             yield (
                 pointer([*path, low_key]),
-                f"{low_name} {low} 大于{high_name} {high}，没有值能满足 (minimum above maximum)",
+                _(
+                    "%(low_name)s %(low)s is above %(high_name)s %(high)s: no value can meet both.",
+                    low_name=_bound_name(low_key),
+                    low=low,
+                    high_name=_bound_name(high_key),
+                    high=high,
+                ),
             )
     if "enum" in schema:
         enum = schema.get("enum")
         if not isinstance(enum, list) or not enum:
-            yield pointer([*path, "enum"]), "选项列表不能为空 (enum needs at least one option)"
+            yield pointer([*path, "enum"]), _("The list of options needs at least one option.")
         else:
             seen: set[str] = set()
             for option in enum:
@@ -91,18 +115,22 @@ def _own_problems(schema: Mapping[str, Any], path: list) -> Iterator[tuple[str, 
                 if token in seen:
                     yield (
                         pointer([*path, "enum"]),
-                        f"选项 {token} 重复 (duplicate option)",
+                        _("Option %(option)s appears twice.", option=token),
                     )
                 seen.add(token)
 
 
 def _pattern_problem(pattern: Any) -> str | None:
     if not isinstance(pattern, str):
-        return "格式（正则表达式）必须是文本 (pattern must be a string)"
+        return _("The pattern (regular expression) must be text.")
     try:
         re.compile(pattern)
     except re.error as exc:
-        return f"格式（正则表达式）“{pattern}”无效：{exc} (bad pattern regex)"
+        return _(
+            "The pattern (regular expression) “%(pattern)s” is invalid: %(problem)s",
+            pattern=pattern,
+            problem=exc,
+        )
     return None
 
 

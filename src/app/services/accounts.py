@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -59,12 +60,14 @@ def authenticate(username: str, password: str) -> User:
     stored = user.password_hash if user is not None else _stand_in_hash(password_hash_method())
     matches = check_password_hash(stored, password or "")
     if user is None or not user.active or not matches:
-        raise NotAuthenticated("用户名或密码错误 (wrong username or password)")
+        raise NotAuthenticated(_("Wrong username or password."))
     if password == DEMO_PASSWORD and not demo_mode():
         # Not a forced change: anyone knows this password, so it opens nothing at all.
         raise NotAuthenticated(
-            "演示密码只能在演示模式下使用，请管理员为该账号设置新密码 "
-            "(the demo password works only in demo mode; ask an administrator for a new one)"
+            _(
+                "The demo password works only in demo mode; "
+                "ask an administrator to set a new password for this account."
+            )
         )
     return user
 
@@ -103,7 +106,7 @@ def assign_password(username: str, password: str) -> User:
     sign-in. Raises NotFound, BadRequest (policy)."""
     user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
     if user is None:
-        raise NotFound(f"用户“{username}”不存在 (no such user)")
+        raise NotFound(_("There is no user “%(name)s”.", name=username))
     set_password(user, password, chosen_by_user=False)
     return user
 
@@ -114,9 +117,9 @@ def change_password(user: User, current: str, new: str) -> User:
     password) or BadRequest (policy, or the same password again)."""
     user = db.session.get(User, user.id)
     if not user.check_password(current or ""):
-        raise NotAuthenticated("当前密码不正确 (the current password is wrong)")
+        raise NotAuthenticated(_("The current password is wrong."))
     if new == current:
-        raise BadRequest("新密码不能与当前密码相同 (choose a password you do not use now)")
+        raise BadRequest(_("Choose a password you do not use now."))
     set_password(user, new or "", chosen_by_user=True)
     return user
 
@@ -219,7 +222,7 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
     Raises Forbidden while the user must still choose their own password.
     """
     if user.must_change_password:
-        raise Forbidden("请先在网页上修改密码，再申请令牌 (change your password on the web first)")
+        raise Forbidden(_("Change your password on the web first, then ask for a token."))
     moment = now()
     # The user's dead tokens go as new ones come, so the table stays small.
     db.session.execute(
@@ -246,11 +249,11 @@ def _token_row(token: str) -> ApiToken:
         .where(ApiToken.digest == _digest(token))
     )
     if row is None or not row.user.active:
-        raise NotAuthenticated("令牌无效 (invalid token)")
+        raise NotAuthenticated(_("Invalid token."))
     if row.revoked_at is not None:
-        raise NotAuthenticated("令牌已撤销 (token revoked)")
+        raise NotAuthenticated(_("The token was revoked."))
     if row.expires_at <= now():
-        raise NotAuthenticated("令牌已过期 (token expired)")
+        raise NotAuthenticated(_("The token has expired."))
     return row
 
 
@@ -287,7 +290,7 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens. Raises NotFound for anyone else's."""
     row = db.session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
-        raise NotFound(f"令牌 {token_id} 不存在 (no such token)")
+        raise NotFound(_("There is no token %(id)s.", id=token_id))
     if row.revoked_at is None:
         row.revoked_at = now()
     return row

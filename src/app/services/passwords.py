@@ -26,6 +26,8 @@ from functools import cache
 from itertools import pairwise
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 MAX_LENGTH = 128  # hashing a megabyte-long "password" is work an attacker could ask for
 # The estimator's matching grows much faster than the length (worst case measured: 33 ms
@@ -78,18 +80,19 @@ UNSWAPPED = (
 REPEATED = re.compile(r"^(.+?)\1+$", re.DOTALL)
 SHORTEST_PATTERN = 4  # a core shorter than this is left to the estimator
 
+# Why a password is refused, in the reader's language (msgids in English, translated in
+# src/app/translations): each names what an attacker's tool would try.
 MESSAGES = {
-    "username": "密码不能包含用户名 (a password must not contain the username)",
-    "common": "密码是常见密码，前后加数字或符号、替换字母也一样 "
-    "(a common password, even with digits or symbols around it or letters swapped)",
-    "repeated": "密码由重复的字符或片段组成 (repeated characters or chunks, like aaaa or abcabc)",
-    "sequence": "密码是连续的字母或数字 (a sequence, like abcdef or 123456)",
-    "keyboard": "密码是键盘上相邻按键的连续组合 "
-    "(a walk along neighbouring keys, like qwerty or 1qaz2wsx)",
-    "date": "密码主要由日期或年份组成 (mostly a date or a year)",
-    "words": "密码由常见单词或姓名组成 (common words or names)",
-    "guessable": "密码太容易猜到，请加长或混入不相关的词 "
-    "(too easy to guess: make it longer or add unrelated words)",
+    "username": lazy_gettext("A password must not contain the username."),
+    "common": lazy_gettext(
+        "This is a common password, even with digits or symbols around it or letters swapped."
+    ),
+    "repeated": lazy_gettext("Repeated characters or chunks, like aaaa or abcabc."),
+    "sequence": lazy_gettext("A sequence of letters or digits, like abcdef or 123456."),
+    "keyboard": lazy_gettext("A walk along neighbouring keys, like qwerty or 1qaz2wsx."),
+    "date": lazy_gettext("Mostly a date or a year."),
+    "words": lazy_gettext("Common words or names."),
+    "guessable": lazy_gettext("Too easy to guess: make it longer or add unrelated words."),
 }
 
 
@@ -197,17 +200,13 @@ def password_problems(password: str, username: str = "") -> list[str]:
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     problems = []
     if len(password) < minimum:
-        problems.append(
-            f"密码至少需要 {minimum} 个字符 (a password needs at least {minimum} characters)"
-        )
+        problems.append(_("A password needs at least %(minimum)s characters.", minimum=minimum))
     if len(password) > MAX_LENGTH:
-        problems.append(f"密码不能超过 {MAX_LENGTH} 个字符 (at most {MAX_LENGTH} characters)")
+        problems.append(_("A password has at most %(maximum)s characters.", maximum=MAX_LENGTH))
         return problems  # rating it would be the work the limit is there to refuse
     if _kinds(password) < 2:
-        problems.append(
-            "密码须包含字母、数字、符号中的至少两类 (mix at least two of letters, digits, symbols)"
-        )
-    problems.extend(MESSAGES[reason] for reason in guessable_reasons(password, username))
+        problems.append(_("Mix at least two of letters, digits and symbols."))
+    problems.extend(str(MESSAGES[reason]) for reason in guessable_reasons(password, username))
     return problems
 
 
