@@ -42,7 +42,7 @@ def apply_step(
     """
     at = now()
     data = {**(instance.data or {}), **_json_safe(step.data)}
-    open_rows, done_steps = _rows_before(instance, step)
+    open_rows, done_steps = rows_before(instance, [ready.spec.id for ready in step.ready])
     returned = instance.returned or decision in RETURN_DECISIONS
     ready_rows, opened = [], []
     calendar = work_calendar() if step.ready else None
@@ -95,15 +95,14 @@ def _insert_tasks(opened: list[tuple[Task, engine.UserTaskSpec]], calendar) -> N
         schedule_escalation(row, spec, calendar)
 
 
-def _rows_before(instance: ProcessInstance, step: engine.Step) -> tuple[dict, set[str]]:
-    """The instance's open task rows by engine task id, and which of the steps now ready
-    were completed before (one query either way).
+def rows_before(instance: ProcessInstance, again: list[str]) -> tuple[dict, set[str]]:
+    """The instance's open task rows by engine task id, and which of the steps `again`
+    (those ready now) were completed before (one query either way).
 
     Until a submission is first sent back each step has at most one completed row, so
     looking at those stays cheap; once it has been, the mark stays and they are skipped.
     """
     wanted = Task.status == TASK_READY
-    again = [ready.spec.id for ready in step.ready]
     if not instance.returned and again and instance.id is not None:
         wanted |= (Task.status == TASK_COMPLETED) & Task.activity_id.in_(again)
     open_rows, done_steps = {}, set()

@@ -18,13 +18,14 @@ from app.performance.context import Run, running
 from app.performance.form_rules import form_rule_problems
 from app.performance.operators import current_thresholds
 from app.services.attachments import store_uploads
+from app.services.calendar import work_calendar
 from app.services.clock import now
 from app.services.definitions import compiled, pinned_form
 from app.services.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from app.services.incidents import record_incident
 from app.services.locking import lock_instance, lock_instance_of_task
 from app.services.policy import holds_role_for, require_can_complete, task_visibility
-from app.services.projection import apply_step, write_columns
+from app.services.projection import apply_step, rows_before, write_columns
 from app.services.transaction import after_rollback, transactional
 
 # Fields whose values the history shows as the step's decision and comment: these names,
@@ -203,6 +204,28 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
     ready = apply_step(instance, step, actor, decision)
     db.session.flush()
     return instance, ready
+
+
+def rehearse_completion(actor: User, task_id: int) -> None:
+    """Run a completion's statements on a task `actor` may see, then roll them all back:
+    how a web worker warming up (services/warmup.py) readies them, since an ORM
+    statement's first run costs several times its later ones. Nothing is validated and
+    the engine runs nothing; the lock is held for those few milliseconds only. Raises
+    what `complete_task` raises for a task one may not complete."""
+    try:
+        task, instance = _locked_ready_task(actor, task_id)
+        engine.inspect_state(compiled(instance.definition), instance.engine_state)
+        completed = {"status": task.status, "assignee_id": task.assignee_id}
+        completed.update(completed_by_id=None, completed_at=None, data=None)
+        write_columns(task, completed)
+        _audit(task, actor, "completed", details={"fields": []})
+        rows_before(instance, [task.activity_id])
+        work_calendar()
+        stored = {"engine_state": instance.engine_state, "data": instance.data}
+        stored.update(returned=instance.returned, lock_version=instance.lock_version)
+        write_columns(instance, stored)
+    finally:
+        db.session.rollback()
 
 
 def refuse_unstorable(data: dict) -> None:
