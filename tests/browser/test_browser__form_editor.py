@@ -186,3 +186,28 @@ def test_editing_the_raw_json_updates_the_fields_and_the_preview(page: Page, log
     expect(field.locator("input[name=maxLength]")).to_have_value("500")
     expect(preview.locator("textarea#opinion")).to_have_attribute("maxlength", "500")
     expect(preview.locator("label[for=decision]")).to_have_count(0)
+
+
+def test_renaming_a_field_keeps_the_focus_and_every_keystroke(page: Page, screenshot, log_in):
+    log_in("admin")
+    page.goto("/admin/forms/review.schema.json")
+    expect(page.locator("[data-form-editor].form-editor-ready")).to_have_count(1)
+    key = page.locator('.fe-field[data-field="comment"] input[name=key]')
+    key.click()
+    key.press("End")
+    page.keyboard.type("_text")
+    page.keyboard.press("Tab")  # commits the new name and moves on, as a person does
+    renamed = page.locator('.fe-field[data-field="comment_text"]')
+    expect(renamed.locator("select[name=kind]")).to_be_focused()
+    expect(renamed.locator("input[name=key]")).to_have_value("comment_text")
+    # The list was not redrawn under the person: what they type next all lands.
+    help_text = renamed.locator("input[name=description]")
+    help_text.click()
+    help_text.press("End")
+    page.keyboard.type("请写明理由", delay=50)
+    page.wait_for_timeout(600)  # past the preview's refresh
+    expect(help_text).to_be_focused()
+    expect(help_text).to_have_value(re.compile("请写明理由$"))
+    page.locator("details.form-editor-json summary").click()
+    expect(page.locator("#schema-json")).to_have_value(re.compile(r'"comment_text": \{'))
+    screenshot(page, "renamed")

@@ -281,7 +281,8 @@
     var head = el("div", { "class": "fe-head" });
     var heading = el("strong", {}, prop.title || name);
     head.appendChild(heading);
-    head.appendChild(el("code", { "class": "muted" }, name));
+    var nameTag = el("code", { "class": "muted" }, name);
+    head.appendChild(nameTag);
     function move(delta, labelText, action) {
       var button = el("button", { type: "button", "class": "secondary", "data-action": action, "aria-label": labelText + " " + (prop.title || name) },
         delta < 0 ? "↑" : "↓");
@@ -330,8 +331,16 @@
       else if (Object.prototype.hasOwnProperty.call(container.schema.properties, wanted)) keyError.textContent = M.takenKey;
       if (keyError.textContent) { key.value = name; return; }
       renameField(container, name, wanted);
+      // Renamed in place, not by redrawing the list: a redraw would take the focus from
+      // wherever the person went next (Tab, a click) and drop what they type there.
+      // Every handler of this field reads `name`, and the list shares `names`.
+      names[names.indexOf(name)] = wanted;
+      name = wanted;
+      item.setAttribute("data-field", name);
+      nameTag.textContent = name;
+      heading.textContent = prop.title || name;
+      if (columns) columns.setAttribute("data-columns", name);
       changed();
-      renderList(listBox, container, nested);
     });
     var keyBox = labelled(M.key, key);
     keyBox.appendChild(keyError);
