@@ -30,6 +30,7 @@ def register_commands(app: Flask) -> None:
             )
             for definition in deployed:
                 click.echo(f"已部署 {definition.key} v{definition.version}")
+            _move_running_submissions(deployed)
             from app.services.demo import demo_processes_deployed, seed_demo_year
 
             # Only with the four processes of the brief (test fixtures deploy others).
@@ -123,6 +124,25 @@ def register_commands(app: Flask) -> None:
         except BackupError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"已从 {source} 恢复 (restored)")
+
+
+def _move_running_submissions(deployed: list) -> None:
+    """Submissions running on older versions of what was just deployed move to it where
+    they can; the others finish on their version, and the output says why."""
+    from app.services.migration import a_process_admin, move_to_new_versions
+
+    admin = a_process_admin()
+    if not deployed or admin is None:
+        return
+    for report in move_to_new_versions(admin, deployed, "随系统升级迁移到新版本"):
+        if not report.moved and not report.stayed:
+            continue
+        click.echo(
+            f"{report.key} v{report.to_version}：迁移 {report.moved} 份在办提交，"
+            f"{len(report.stayed)} 份在原版本办完"
+        )
+        for instance_id, reasons in report.stayed.items():
+            click.echo(f"  #{instance_id}：{reasons[0]}")
 
 
 def _safe_url() -> str:

@@ -15,6 +15,12 @@ EXPECTED = {
     "execution_rate": ["spent", "adjusted_budget"],
     "time_progress": ["months_elapsed"],
     "grade_for": ["total"],
+    "adjustment_route": [
+        "same_category",
+        "cumulative_change_before",
+        "this_change",
+        "special_fund_total",
+    ],
     "is_low_performing": ["last_grade", "last_light"],
     "grade_consequence": ["last_grade", "requested_amount"],
     "has_targets": ["indicators"],

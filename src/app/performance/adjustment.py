@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from app.performance.numbers import is_blank, to_decimal
+from app.performance.numbers import is_blank, to_bool, to_decimal
 from app.performance.settings import DEFAULT_THRESHOLDS, Thresholds
 
 _LIGHT_NAMES = {
@@ -63,3 +63,19 @@ def within_filing_share(
         return False
     moved = abs(to_decimal(filed_before) or 0) + abs(to_decimal(this_change) or 0)
     return moved <= total * Decimal(str(t.filing_change_percent)) / 100
+
+
+def adjustment_route(
+    same_category: Any,
+    cumulative_change_before: Any,
+    this_change: Any,
+    special_fund_total: Any,
+    t: Thresholds | None = None,
+) -> str:
+    """The route as diagrams deployed before the registry decided it: from what the unit
+    typed. Kept only so that their running submissions can finish; the shipped diagram
+    calls `registry_assess_adjustment`, which reads every figure from the registry."""
+    if not to_bool(same_category):
+        return "review"
+    within = within_filing_share(cumulative_change_before, this_change, special_fund_total, t)
+    return "filing" if within else "review"

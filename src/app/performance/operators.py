@@ -85,6 +85,12 @@ OPERATORS: dict[str, Callable[..., Any]] = {
         scoring.grade_for,
         "按总分评定等级（优/良/中/差） / Grade for a total score (优/良/中/差).",
     ),
+    "adjustment_route": _operator(
+        adjustment.adjustment_route,
+        "（旧版流程用）按单位填报判定备案或审核；新流程请用 registry_assess_adjustment / "
+        "Legacy: filing or review from what the unit typed, for diagrams deployed before; "
+        "new diagrams use registry_assess_adjustment.",
+    ),
     "is_low_performing": _operator(
         adjustment.is_low_performing,
         "是否低效项目（上年等级中/差或监控红灯） / "

@@ -20,10 +20,20 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from app import engine
+from app.engine.computed_fields import computed_before
 from app.engine.migration import plan_migration as engine_plan
+from app.engine.xml import parse_xml
 from app.extensions import db
 from app.forms import validate_data
-from app.models import AuditEvent, Org, ProcessDefinition, ProcessInstance, Task, User
+from app.models import (
+    AuditEvent,
+    Org,
+    ProcessDefinition,
+    ProcessInstance,
+    Task,
+    User,
+    UserRole,
+)
 from app.models.instance import STATUS_RUNNING
 from app.models.task import TASK_READY
 from app.services.clock import now
@@ -107,12 +117,19 @@ def _problems(instance: ProcessInstance, target: ProcessDefinition) -> list[str]
     if problems:
         return problems
     new_process = compiled(target)
+    data = instance.data or {}
+    target_root = parse_xml(target.bpmn_xml.encode())
     for activity_id in dict.fromkeys(plan.waiting):
         spec = new_process.user_tasks.get(activity_id)
         if spec is None:  # the engine aligned it: a user task in one, not in the other
             problems.append(f"步骤“{activity_id}”在目标版本中不是用户任务 (no longer a user task)")
             continue
-        problems += _form_problems(spec, target, instance.data or {})
+        problems += _form_problems(spec, target, data)
+        for name in sorted(computed_before(target_root, activity_id) - data.keys()):
+            problems.append(
+                f"目标版本在“{spec.name}”之前算出“{name}”，这份提交按旧版本办理，没有该值；"
+                f"请在原版本上办完 (the target version computes {name} before this step)"
+            )
     return problems
 
 
@@ -270,3 +287,55 @@ def migrate_submission(
     )
     db.session.flush()
     return instance
+
+
+@dataclass
+class UpgradeReport:
+    """What moving a key's running submissions to its newest version did."""
+
+    key: str
+    to_version: int
+    moved: int = 0
+    stayed: dict[int, list[str]] = field(default_factory=dict)  # instance id → why
+
+
+def a_process_admin() -> User | None:
+    """An active process administrator, in whose name set-up moves submissions."""
+    return db.session.scalar(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role_code == "process_admin", User.active.is_(True))
+        .order_by(User.id)
+        .limit(1)
+    )
+
+
+def move_to_new_versions(
+    actor: User, definitions: list[ProcessDefinition], reason: str
+) -> list[UpgradeReport]:
+    """Move the running submissions of every older version of each newly deployed process
+    to it where they can move; the others finish on the version they started on (each
+    refusal says why). Raises Forbidden for anyone but a process administrator."""
+    require_can_deploy(actor)
+    reports = []
+    for definition in definitions:
+        report = UpgradeReport(definition.key, definition.version)
+        older = db.session.scalars(
+            select(ProcessInstance.definition_id)
+            .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+            .where(
+                ProcessDefinition.key == definition.key,
+                ProcessDefinition.version < definition.version,
+                ProcessInstance.status == STATUS_RUNNING,
+            )
+            .distinct()
+        )
+        for source_id in list(older):
+            source = db.session.get(ProcessDefinition, source_id)
+            result = migrate_submissions(
+                actor, definition.key, source.version, definition.version, reason
+            )
+            report.moved += len(result.moved)
+            report.stayed.update(result.refused)
+        reports.append(report)
+    return reports
