@@ -41,7 +41,8 @@ ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\
 
 @dataclass(frozen=True)
 class Escalation:
-    """A non-interrupting boundary timer on a user task: chase whoever holds it.
+    """A boundary timer on a user task. Non-interrupting: chase whoever holds it (督办).
+    Interrupting (`withdraws`): withdraw the task and follow the timer's flow.
 
     The host, not the engine, fires it (a job run by the worker at the due time counted
     in working days), so the engine state never waits on a clock.
@@ -52,6 +53,7 @@ class Escalation:
     after_text: str
     to: tuple[str, ...]  # role codes or display names, as lanes name them
     counting: str = WORKING_DAYS
+    withdraws: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class UserTaskSpec:
     assignee_from: str | None = None
     escalation: Escalation | None = None
     due_counting: str = WORKING_DAYS
+    # An interrupting boundary timer: at its due time the task is withdrawn.
+    withdrawal: Escalation | None = None
     # A manual task (or a bare bpmn:task): in the inbox like any step, done without a form.
     manual: bool = False
 
@@ -112,23 +116,19 @@ def parse_due_counting(text: str | None) -> str:
     return value
 
 
-def _boundary_timers(root: etree._Element) -> dict[str, Escalation]:
+def _boundary_timers(root: etree._Element) -> dict[str, list[Escalation]]:
     """Timers on the edge of user tasks, by the task they are attached to.
 
     A bare duration (P3D, as Camunda Modeler writes it) is quoted in place so that the
     engine, which reads timer expressions as Python, accepts the diagram as drawn.
     """
-    found: dict[str, Escalation] = {}
+    found: dict[str, list[Escalation]] = {}
     for event in root.iter(f"{{{BPMN_NS}}}boundaryEvent"):
         duration = event.find(f"{{{BPMN_NS}}}timerEventDefinition/{{{BPMN_NS}}}timeDuration")
         if duration is None:
             continue
         event_id = event.get("id", "")
-        if event.get("cancelActivity", "true").lower() != "false":
-            raise DiagramError(
-                f"[{event_id}] 边界定时器须为非中断型 (a boundary timer must be "
-                "non-interrupting: it chases the task, it does not withdraw it)"
-            )
+        withdraws = event.get("cancelActivity", "true").lower() != "false"
         text = (duration.text or "").strip()
         bare = text.strip("\"'")
         if not ISO_DURATION.match(bare):
@@ -147,13 +147,15 @@ def _boundary_timers(root: etree._Element) -> dict[str, Escalation]:
         duration.text = f'"{bare}"'
         roles = _extension_property(event, "escalateTo")
         to = tuple(r.strip() for r in re.split(r"[,，]", roles) if r.strip()) if roles else ()
-        found[event.get("attachedToRef", "")] = Escalation(
+        timer = Escalation(
             event_id=event_id,
             after=after,
             after_text=bare,
             to=to or DEFAULT_ESCALATE_TO,
             counting=counting,
+            withdraws=withdraws,
         )
+        found.setdefault(event.get("attachedToRef", ""), []).append(timer)
     return found
 
 
@@ -200,7 +202,8 @@ def compile_process(
         for name, raw in (decisions or {}).items():
             if is_diagram_name(name):
                 called = parse_xml(raw)
-                escalations.update(_boundary_timers(called))
+                for task_id, timers in _boundary_timers(called).items():
+                    escalations.setdefault(task_id, []).extend(timers)
                 parser.add_bpmn_xml(called.getroottree(), name)
             else:
                 parser.add_dmn_xml(parse_xml(raw), name)
@@ -243,10 +246,13 @@ def compile_process(
             counting = parse_due_counting(props.get("dueCalendar"))
         except ValueError as exc:
             raise DiagramError(f"[{task_spec.bpmn_id}] {exc}") from exc
-        escalation = escalations.get(task_spec.bpmn_id)
-        if due_in is None and escalation is not None:
-            due_in, due_text = escalation.after, escalation.after_text
-            counting = escalation.counting
+        timers = escalations.get(task_spec.bpmn_id, [])
+        escalation = next((t for t in timers if not t.withdraws), None)
+        withdrawal = min((t for t in timers if t.withdraws), key=lambda t: t.after, default=None)
+        for timer in (escalation, withdrawal):
+            if due_in is None and timer is not None:
+                due_in, due_text = timer.after, timer.after_text
+                counting = timer.counting
         user_tasks[task_spec.bpmn_id] = UserTaskSpec(
             id=task_spec.bpmn_id,
             name=task_spec.bpmn_name or task_spec.bpmn_id,
@@ -259,6 +265,7 @@ def compile_process(
             escalation=escalation,
             due_counting=counting,
             manual=manual,
+            withdrawal=withdrawal,
         )
     compiled = CompiledProcess(
         key=spec.name,

@@ -21,12 +21,15 @@ from app.services.clock import now
 from app.services.jobs import RunLater, enqueue, job_handler
 from app.services.notify import county_time, notify
 from app.services.roles import resolve_role
+from app.services.withdrawal import schedule_withdrawal
 
 ESCALATE = "escalate_task"
 
 
 def schedule_escalation(row: Task, spec: engine.UserTaskSpec, calendar: WorkCalendar) -> None:
-    """Queue the escalation of a task just opened, if its diagram draws one."""
+    """Queue the escalation of a task just opened, if its diagram draws one (and its
+    withdrawal, if an interrupting timer sits on it)."""
+    schedule_withdrawal(row, spec, calendar)
     if spec.escalation is None:
         return
     enqueue(

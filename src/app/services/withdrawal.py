@@ -1,0 +1,80 @@
+"""Withdrawing a task when its interrupting boundary timer falls due.
+
+A diagram may draw an interrupting timer on a user task's edge (Camunda's default): when
+it falls due, counted in working days like a due period, the worker withdraws the task
+(its history says so) and the submission follows the timer's flow. Opening the task
+queues one job at that time; a task finished by then is left alone, a suspended
+submission's timer waits until it is resumed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+from app import engine
+from app.engine.timers import fire_timer
+from app.extensions import db
+from app.models import AuditEvent, Job, Task
+from app.models.instance import STATUS_RUNNING, STATUS_SUSPENDED
+from app.models.task import TASK_READY
+from app.services.calendar import WorkCalendar
+from app.services.clock import now
+from app.services.jobs import RunLater, enqueue, job_handler
+
+WITHDRAW = "withdraw_task"
+WITHDRAWN = "withdrawn"
+# Who acts when a timer fires: nobody (the history shows no person).
+_THE_TIMER = SimpleNamespace(id=None)
+
+
+def schedule_withdrawal(row: Task, spec: engine.UserTaskSpec, calendar: WorkCalendar) -> None:
+    """Queue the withdrawal of a task just opened, if its diagram draws one."""
+    timer = spec.withdrawal
+    if timer is None:
+        return
+    enqueue(
+        WITHDRAW,
+        run_at=calendar.due_after(row.created_at, timer.after, timer.counting),
+        payload={"event_id": timer.event_id},
+        instance_id=row.instance_id,
+        task=row,
+    )
+
+
+@job_handler(WITHDRAW)
+def withdraw(job: Job) -> None:
+    from app.services.definitions import compiled
+    from app.services.locking import lock_instance
+    from app.services.projection import apply_step
+
+    task = job.task
+    if task is None or task.status != TASK_READY:
+        return  # done in time, or withdrawn already
+    instance = lock_instance(task.instance_id)
+    db.session.refresh(task)
+    if task.status != TASK_READY:
+        return
+    if instance.status == STATUS_SUSPENDED:
+        raise RunLater(now() + timedelta(days=1), "提交已暂停，恢复后再撤回 (suspended)")
+    if instance.status != STATUS_RUNNING:
+        return
+    event_id = job.payload.get("event_id", "")
+    step = fire_timer(compiled(instance.definition), instance.engine_state, event_id)
+    if step is None:
+        return
+    at = now()
+    db.session.add(
+        AuditEvent(
+            instance_id=task.instance_id,
+            task_id=task.id,
+            at=at,
+            actor_id=None,  # the diagram's timer, not a person
+            action=WITHDRAWN,
+            activity_id=task.activity_id,
+            activity_name=task.name,
+            comment=f"“{task.name}”到期未办理，已按流程图的定时器撤回 (withdrawn by its timer)",
+            details={"event": event_id},
+        )
+    )
+    apply_step(instance, step, _THE_TIMER)
