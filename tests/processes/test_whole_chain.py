@@ -58,6 +58,8 @@ PROPOSED = [
 # Finance's target review has the department raise the classroom target before the budget
 # goes to the government and the congress: what is approved is what counts from then on.
 APPROVED = [dict(PROPOSED[0], target="13"), PROPOSED[1], PROPOSED[2]]
+# Finance's key evaluation (决策 20, 过程 20, 产出 30, 效益 30) for each grade it ends in.
+KEY_SCORES = {"差": (12, 8, 18, 16), "中": (15, 12, 20, 18)}
 
 
 def project_form(year: int, nature: str, requested: float) -> dict:
@@ -306,7 +308,7 @@ def monitor_the_year(user, clock) -> None:
     assert project.latest_execution_rate == 0.95
 
 
-def evaluate_the_year(user, clock) -> None:
+def evaluate_the_year(user, clock, grade: str) -> None:
     dept, finance = user("dept"), user("finance")
     key = "annual_evaluation"
     clock.at = datetime(2028, 2, 20, 9)
@@ -359,39 +361,41 @@ def evaluate_the_year(user, clock) -> None:
         {
             "key_indicators": [
                 {"level1": level, "points": points, "score": score}
-                for level, points, score in (
-                    ("决策", 20, 12),
-                    ("过程", 20, 8),
-                    ("产出", 30, 18),
-                    ("效益", 30, 16),
+                for level, points, score in zip(
+                    ("决策", "过程", "产出", "效益"),
+                    (20, 20, 30, 30),
+                    KEY_SCORES[grade],
+                    strict=True,
                 )
             ],
             "key_opinion": "招标管理薄弱，资金长期滞留，效益未达预期",
             "key_report": KEY_REPORT,
         },
     )
+    total = sum(KEY_SCORES[grade])
     task = the_task(finance, key, "result_application")
-    assert task_form(finance, task.id).data["final_grade"] == "差"  # 54 of 100
+    assert task_form(finance, task.id).data["final_grade"] == grade
+    tag = {"差": "取消预算", "中": "压减预算"}[grade]
     result = {
-        "final_grade": "差",
-        "next_year_tag": "压减预算",
-        "application_opinion": "重点评价 54 分，等级为差",
+        "final_grade": grade,
+        "next_year_tag": "优先保障",
+        "application_opinion": f"重点评价 {total} 分，等级为{grade}",
         "rectification": [],
         "disclose": True,
         "report_to_government": True,
     }
-    with pytest.raises(ValidationFailed) as refused:  # 差 means the budget is cancelled
+    with pytest.raises(ValidationFailed) as refused:  # the tag is the grade's own
         complete_task(finance, task.id, result)
     assert [d["path"] for d in refused.value.details] == ["/next_year_tag"]
-    instance, _ = complete_task(finance, task.id, dict(result, next_year_tag="取消预算"))
+    instance, _ = complete_task(finance, task.id, dict(result, next_year_tag=tag))
     assert instance.status == "completed"
 
     project = find_project(CODE, 2027)
-    assert (project.score, project.grade, project.next_year_tag) == (54.0, "差", "取消预算")
+    assert (project.score, project.grade, project.next_year_tag) == (float(total), grade, tag)
     assert events()[-1].kind == "evaluated" and events()[-1].at == datetime(2028, 2, 20, 9)
 
 
-def ask_for_an_addition(user, clock) -> None:
+def ask_for_an_addition(user, clock, grade: str) -> None:
     unit = user("unit")
     key = "midyear_adjustment"
     clock.at = datetime(2028, 3, 2, 9)
@@ -415,7 +419,7 @@ def ask_for_an_addition(user, clock) -> None:
         },
     )
     assert ready == [] and instance.status == "completed"
-    assert instance.data["project"]["grade"] == "差" and instance.data["targets_ok"] is True
+    assert instance.data["project"]["grade"] == grade and instance.data["targets_ok"] is True
     assert instance.data["low_performing"] is True
     assert list_inbox(user("finance"), process=key).tasks == []
     assert list_inbox(user("dept"), process=key).tasks == []
@@ -435,7 +439,7 @@ def ask_for_an_addition(user, clock) -> None:
     assert events("adjusted") == []
 
 
-def select_next_year(user, clock) -> None:
+def select_next_year(user, clock, grade: str) -> None:
     unit, dept, finance = user("unit"), user("dept"), user("finance")
     key = "budget_compilation"
     clock.at = datetime(2028, 6, 1, 9)
@@ -449,27 +453,46 @@ def select_next_year(user, clock) -> None:
         2028,
         "延续",
     )
-    assert prefill["last_grade"] == "差" and prefill["last_year_amount"] == 300
+    assert prefill["last_grade"] == grade and prefill["last_year_amount"] == 300
     assert prefill["indicators"] == APPROVED, "last year's approved targets prefill the form"
     complete_task(unit, task.id, dict(project_form(2028, "延续", 150), indicators=APPROVED))
     complete(dept, key, "dept_review", {"dept_decision": "approve"})
     _, ready = complete(dept, key, "fill_department_targets", DEPARTMENT_TARGETS)
     assert ready == ["finance_target_review"], "a continuing project under 500 万元"
     instance, ready = complete(finance, key, "finance_target_review", {"target_grade": "优"})
+    if grade == "差":
+        # Last year's 差, read from the registry, excludes it at 遴选: nobody types the
+        # grade, and finance is not asked.
+        assert ready == [] and instance.status == "completed"
+        assert not any(
+            t.activity_id == "rank_and_select" for t in list_inbox(finance, process=key).tasks
+        )
+        next_year = find_project(CODE, 2028)
+        assert next_year.status == "excluded"
+        assert (
+            events(year=2028)[-1].summary == "未予安排预算：上年绩效评价为差，按规定取消，不予安排"
+        )
+        return
+    # Last year's 中 cuts the request by the set share (20 %): 150 → at most 120 万元.
+    rank = the_task(finance, key, "rank_and_select")
+    shown = task_form(finance, rank.id).data
+    assert (shown["last_grade"], shown["grade_ceiling"]) == ("中", 120)
+    decision = {
+        "funded": "yes",
+        "priority_rank": 1,
+        "approved_amount": 150,
+        "selection_note": "上年评价为中，按规定压减后安排",
+    }
+    with pytest.raises(ValidationFailed) as refused:
+        complete_task(finance, rank.id, decision)
+    assert [d["path"] for d in refused.value.details] == ["/approved_amount"]
+    complete_task(finance, rank.id, dict(decision, approved_amount=120))
+    assert find_project(CODE, 2028).selected_amount == 120
 
-    # Last year's 差, read from the registry, excludes it at 遴选: nobody types the grade,
-    # and finance is not asked.
-    assert ready == [] and instance.status == "completed"
-    assert not any(
-        t.activity_id == "rank_and_select" for t in list_inbox(finance, process=key).tasks
-    )
-    next_year = find_project(CODE, 2028)
-    assert next_year.status == "excluded"
-    assert events(year=2028)[-1].summary == "未予安排预算：上年绩效评价为差，按规定取消，不予安排"
 
-
+@pytest.mark.parametrize("grade", ["差", "中"])
 def test_one_project_through_compilation_monitoring_evaluation_adjustment_and_next_year(
-    deployed, user, clock
+    deployed, user, clock, grade
 ):
     clock.at = datetime(2026, 9, 1, 9)  # compilation starts the autumn before the year
     deployed(
@@ -477,9 +500,9 @@ def test_one_project_through_compilation_monitoring_evaluation_adjustment_and_ne
     )
     compile_and_approve_2027(user, clock)
     monitor_the_year(user, clock)
-    evaluate_the_year(user, clock)
-    ask_for_an_addition(user, clock)
-    select_next_year(user, clock)
+    evaluate_the_year(user, clock, grade)
+    ask_for_an_addition(user, clock, grade)
+    select_next_year(user, clock, grade)
 
     timeline = [(e.kind, e.at.date().isoformat()) for e in events()]
     assert timeline == [
