@@ -43,3 +43,20 @@ def test_a_form_that_is_no_object_is_still_refused(deploy, fixture_files):
     answer = deploy(files)
     assert answer.status == 400
     assert any(f["code"] == "form-invalid" for f in answer.body["details"])
+
+
+def test_in_the_browser_a_manual_task_is_done_with_its_button_alone(
+    api, deploy, run, client_as, fixture_files
+):
+    assert deploy(fixture_files(*HANDOVER)).status == 201
+    started = api("unit").post("/processes/arena_handover/instances", {"title": "移交"})
+    (request,) = started.body["tasks"]
+    (handover,) = run(request, "unit", {"asset_name": "投影仪", "quantity": 2})
+    web = client_as("finance")
+    page = web.get(f"/tasks/{handover['id']}")
+    assert page.status_code == 200
+    assert 'type="submit"' in page.text and "现场交接资产" in page.text
+    done = web.post(f"/tasks/{handover['id']}", data={})
+    assert done.status_code == 302, done.text[:2000]
+    finished = api("finance").get(f"/instances/{request['instance_id']}")
+    assert finished.body["status"] == "completed"
