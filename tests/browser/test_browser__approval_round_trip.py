@@ -62,13 +62,23 @@ def test_unit_submits_dept_returns_and_unit_sees_it_prefilled(page: Page, screen
     page.select_option("select[name=decision]", "return")
     page.fill("input[name=comment], textarea[name=comment]", "请补充时效指标")
     page.click("form.task-form button[type=submit].primary")
-    expect(page.locator("body")).to_contain_text("已提交")
+    # the page says what happened: sent back, not "submitted"
+    expect(page.locator(".flash").first).to_contain_text("已退回")
+    expect(page.locator("body")).not_to_contain_text("已提交")
 
     log_in("unit")
     page.goto("/")
     back = page.locator("tr", has_text="校舍维修改造 2027")
     expect(back).to_contain_text("填报绩效目标")
+    expect(back.locator(".badge-returned")).to_have_text("已退回")  # marked as returned work
     screenshot(page, "unit-inbox")
+    # ... and the unit was told, with the department's opinion
+    page.goto("/notifications")
+    note = page.locator("li.notification[data-kind=returned]")
+    expect(note).to_contain_text("退回：校舍维修改造 2027 · 填报绩效目标")
+    expect(note).to_contain_text("请补充时效指标")
+    screenshot(page, "unit-notified")
+    page.goto("/")
     back.get_by_role("link", name=re.compile("办理")).click()
     expect(page.locator("input[name=project_name]")).to_have_value("校舍维修改造")
     expect(page.locator("input[name=project_code]")).to_have_value("JY-001")

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template
 from flask_babel import gettext as _
 
 from app import params
-from app.services import queries, tasks
+from app.services import queries, returns, tasks
 from app.services.definitions import latest_definitions
 from app.web import web_blueprint as bp
 from app.web.navigation import actor, back_or
@@ -24,7 +24,12 @@ def inbox():
         sort=sort,
     )
     return render_template(
-        "inbox.html", inbox=found, mine=mine, sort=sort, definitions=latest_definitions()
+        "inbox.html",
+        inbox=found,
+        mine=mine,
+        sort=sort,
+        definitions=latest_definitions(),
+        returned=returns.returned_task_ids(found.tasks),
     )
 
 

@@ -15,7 +15,7 @@ from app.forms import (
     form_spec,
     form_to_data,
 )
-from app.services import instances, orgs, queries, tasks
+from app.services import instances, orgs, queries, returns
 from app.services.errors import NotFound, ValidationFailed
 from app.services.forms_view import TaskForm, task_form
 from app.services.policy import can_see_task, may_start_on_behalf
@@ -63,11 +63,17 @@ def submit_task(task_id: int):
         return _task_page(view, spec, build_form(spec, row_action.formdata, view.data))
     form = build_form(spec, formdata, view.data)
     try:
-        tasks.complete_task(actor(), task_id, form_to_data(spec, form, view.data))
+        *_done, reopened = returns.complete_task_telling_returns(
+            actor(), task_id, form_to_data(spec, form, view.data)
+        )
     except ValidationFailed as exc:
         errors = [FieldError(d["path"], d["message"]) for d in exc.details or []]
         return _task_page(view, spec, form, errors_by_field(errors)), 422
-    flash(_("Submitted."), "success")
+    if reopened:  # say what happened: a return is not a submission onwards
+        steps = "、".join(dict.fromkeys(t.name for t in reopened))
+        flash(_("Returned: “%(steps)s” is to be done again.", steps=steps), "success")
+    else:
+        flash(_("Submitted."), "success")
     return redirect(url_for("web.inbox"))
 
 
