@@ -13,7 +13,7 @@ from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
 from app.api.idempotent import idempotent
 from app.api.serializers import iso
-from app.services import campaigns, jobs, reminders, tracking
+from app.services import campaigns, jobs, policy, reminders, tracking
 from app.services.errors import BadRequest
 
 
@@ -30,7 +30,7 @@ def _seconds(value: timedelta | None) -> int | None:
 @api_login_required
 def tracking_steps():
     user = api_user()
-    tracking.require_can_track(user)
+    policy.require_can_track(user)
     stats = tracking.step_stats(
         user,
         params.text("process"),
@@ -63,7 +63,7 @@ def tracking_steps():
 @api_login_required
 def tracking_organisations():
     user = api_user()
-    tracking.require_can_track(user)
+    policy.require_can_track(user)
     rows = tracking.org_league(
         user,
         params.text("process"),
@@ -90,7 +90,7 @@ def tracking_organisations():
 @api_login_required
 def campaign_progress(campaign_id: int):
     user = api_user()
-    tracking.require_can_track(user)
+    policy.require_can_track(user)
     progress = campaigns.campaign_progress(user, campaign_id)
     return jsonify(
         {

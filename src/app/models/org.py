@@ -8,6 +8,7 @@ prefix match instead of a recursive query.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from flask import current_app
 from flask_login import UserMixin
@@ -24,6 +25,20 @@ SCOPE_SUBTREE = "subtree"
 SCOPE_ALL = "all"
 SCOPE_ASSIGNED = "assigned"
 SCOPES = (SCOPE_OWN, SCOPE_SUBTREE, SCOPE_ALL, SCOPE_ASSIGNED)
+
+
+class RoleCode(StrEnum):
+    """The roles the code itself decides by; their display names and scopes are rows of
+    `role` (services/setup.py ROLES). A lane may name any role, these and others."""
+
+    BUDGET_UNIT = "budget_unit"
+    BUDGET_DEPARTMENT = "budget_department"
+    FINANCE_BUREAU = "finance_bureau"
+    EXPERT = "expert"
+    COUNTY_GOVERNMENT = "county_government"
+    PEOPLES_CONGRESS = "peoples_congress"
+    PROCESS_ADMIN = "process_admin"
+    USER_ADMIN = "user_admin"
 
 
 def password_hash_method() -> str:

@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, Notification, ProcessInstance, Task, User
+from app.models.org import RoleCode
 from app.services.clock import now
 from app.services.transaction import transactional
 
-FINANCE_ROLE = "finance_bureau"
+FINANCE_ROLE = RoleCode.FINANCE_BUREAU
 
 
 @transactional

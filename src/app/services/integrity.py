@@ -34,12 +34,13 @@ from app.models.instance import (
     STATUS_SUSPENDED,
     STATUS_TERMINATED,
 )
+from app.models.org import RoleCode
 from app.models.task import TASK_COMPLETED, TASK_READY
 from app.services.clock import now
 from app.services.definitions import compiled
 from app.services.transaction import transactional
 
-REPORT_ROLE = "finance_bureau"
+REPORT_ROLE = RoleCode.FINANCE_BUREAU
 LISTED = 50  # findings listed in a notification; the command prints them all
 
 

@@ -35,6 +35,7 @@ from app.models import (
     UserRole,
 )
 from app.models.instance import STATUS_RUNNING
+from app.models.org import RoleCode
 from app.models.task import TASK_READY
 from app.services.clock import now
 from app.services.definitions import compiled
@@ -304,7 +305,7 @@ def a_process_admin() -> User | None:
     return db.session.scalar(
         select(User)
         .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role_code == "process_admin", User.active.is_(True))
+        .where(UserRole.role_code == RoleCode.PROCESS_ADMIN, User.active.is_(True))
         .order_by(User.id)
         .limit(1)
     )

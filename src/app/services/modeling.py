@@ -24,13 +24,14 @@ from app.engine.xml import parse_xml
 from app.extensions import db
 from app.models import ProcessDefinition, ProcessDraft, ProcessInstance, Role, User
 from app.models.instance import STATUS_RUNNING
+from app.models.org import RoleCode
 from app.services.clock import now
 from app.services.definitions import latest_definitions
 from app.services.deployment import deploy_definition
 from app.services.diagram_views import definition_version
 from app.services.errors import BadRequest, NotFound
 from app.services.form_editing import saved_form_files, saved_form_names
-from app.services.policy import USER_ADMIN_ROLE, require_can_deploy
+from app.services.policy import require_can_deploy
 from app.services.process_audit import ROLLED_BACK
 from app.services.transaction import transactional
 
@@ -253,7 +254,7 @@ def list_processes(actor: User) -> list[ProcessRow]:
 
 # Roles that administer the platform rather than do its work: they see no task, so a
 # lane (or a default role) naming one would route steps to nobody's inbox.
-ADMINISTRATIVE_ROLES = ("process_admin", USER_ADMIN_ROLE)
+ADMINISTRATIVE_ROLES = (RoleCode.PROCESS_ADMIN, RoleCode.USER_ADMIN)
 
 
 def role_choices() -> list[dict]:

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.models import ProcessDefinition, ProcessInstance, Task, User
-from app.models.org import SCOPE_ALL, SCOPE_ASSIGNED, SCOPE_OWN, SCOPE_SUBTREE
+from app.models.org import SCOPE_ALL, SCOPE_ASSIGNED, SCOPE_OWN, SCOPE_SUBTREE, RoleCode
 from app.services.errors import Forbidden
 
 
@@ -98,7 +98,7 @@ def can_see_instance(user: User, instance: ProcessInstance) -> bool:
 
 # The finance bureau organises every process of the reform, so it may start any of them
 # on behalf of a named organisation (e.g. a round of monitoring for a school).
-ON_BEHALF_ROLE = "finance_bureau"
+ON_BEHALF_ROLE = RoleCode.FINANCE_BUREAU
 
 
 def has_global_scope(user: User) -> bool:
@@ -142,7 +142,7 @@ def holds_role_for(user: User, task: Task) -> bool:
 # may grant "finance_bureau" (see everything) is a security decision apart from who may
 # redraw a diagram (等保 2.0 asks for separate system and security administrators). The
 # demo county gives both roles to `admin`; a county gives them to different people.
-USER_ADMIN_ROLE = "user_admin"
+USER_ADMIN_ROLE = RoleCode.USER_ADMIN
 
 
 def may_manage_users(user: User) -> bool:
@@ -155,7 +155,7 @@ def require_can_manage_users(user: User) -> None:
 
 
 def require_can_deploy(user: User) -> None:
-    if "process_admin" not in user.role_codes:
+    if RoleCode.PROCESS_ADMIN not in user.role_codes:
         raise Forbidden("只有流程管理员可以部署流程 (only process administrators may deploy)")
 
 
@@ -176,3 +176,27 @@ def require_can_set_control_totals(user: User) -> None:
     """控制数 are finance's: it selects the projects that must fit within them."""
     if not may_start_on_behalf(user):
         raise Forbidden("只有财政部门可以下达控制数 (only the finance bureau sets control totals)")
+
+
+def may_track(user: User) -> bool:
+    """Finance follows every submission; a department those of its own subtree."""
+    return may_start_on_behalf(user) or RoleCode.BUDGET_DEPARTMENT in user.role_codes
+
+
+def require_can_track(user: User) -> None:
+    if not may_track(user):
+        raise Forbidden("只有财政部门和预算部门可以查看跟踪 (only finance and departments track)")
+
+
+def may_chase(actor: User, task: Task) -> bool:
+    """Finance chases any task; a department those of its own subtree (催办)."""
+    return may_start_on_behalf(actor) or (
+        RoleCode.BUDGET_DEPARTMENT in actor.role_codes and task.org_path.startswith(actor.org.path)
+    )
+
+
+def require_can_chase(actor: User, task: Task | None = None) -> None:
+    """`task` given: may chase that one; else: may chase anyone at all."""
+    allowed = may_chase(actor, task) if task is not None else may_track(actor)
+    if not allowed:
+        raise Forbidden("只有财政部门或上级部门可以催办 (only finance or the department may chase)")

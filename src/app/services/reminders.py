@@ -26,7 +26,13 @@ from app.models.task import TASK_READY
 from app.services.clock import now
 from app.services.errors import BadRequest, Forbidden, NotFound
 from app.services.notify import county_time, notify
-from app.services.policy import holds_role_for, instance_visibility, may_start_on_behalf
+from app.services.policy import (
+    holds_role_for,
+    instance_visibility,
+    may_chase,
+    may_start_on_behalf,
+    require_can_chase,
+)
 from app.services.transaction import transactional
 
 
@@ -71,24 +77,13 @@ def _tracked_tasks(actor: User):
     )
 
 
-def _may_chase(actor: User, task: Task) -> bool:
-    return may_start_on_behalf(actor) or (
-        "budget_department" in actor.role_codes and task.org_path.startswith(actor.org.path)
-    )
-
-
-def _require_can_chase(actor: User, task: Task) -> None:
-    if not _may_chase(actor, task):
-        raise Forbidden("只有财政部门或上级部门可以催办 (only finance or the department may chase)")
-
-
 @transactional
 def send_reminder(actor: User, task_id: int, message: str | None = None) -> list[User]:
     """Remind whoever holds the task. Returns who was reminded."""
     task = db.session.scalar(_tracked_tasks(actor).where(Task.id == task_id))
     if task is None:
         raise NotFound(f"任务 {task_id} 不存在或无权查看 (no such task)")
-    _require_can_chase(actor, task)
+    require_can_chase(actor, task)
     if task.status != TASK_READY:
         raise BadRequest(f"任务“{task.name}”已办理，无需催办 (the task is done)")
     return _remind(actor, task, message)
@@ -101,8 +96,7 @@ def remind_overdue(actor: User, campaign_id: int | None = None, message: str | N
     Raises Forbidden for those who chase nobody, and for a round unless finance (rounds
     are finance's); NotFound for a round that does not exist.
     """
-    if not (may_start_on_behalf(actor) or "budget_department" in actor.role_codes):
-        raise Forbidden("只有财政部门或上级部门可以催办 (only finance or the department may chase)")
+    require_can_chase(actor)
     query = _tracked_tasks(actor).where(Task.status == TASK_READY, Task.due_at < now())
     if campaign_id is not None:
         if not may_start_on_behalf(actor):
@@ -112,7 +106,7 @@ def remind_overdue(actor: User, campaign_id: int | None = None, message: str | N
         query = query.where(ProcessInstance.campaign_id == campaign_id)
     reminded = 0
     for task in db.session.scalars(query).unique():
-        if not _may_chase(actor, task):  # seen (e.g. once handed to them), not theirs to chase
+        if not may_chase(actor, task):  # seen (e.g. once handed to them), not theirs to chase
             continue
         _remind(actor, task, message)
         reminded += 1

@@ -31,20 +31,21 @@ from app.models import (
     Task,
     User,
 )
+from app.models.instance import OPEN_STATUSES
 from app.models.task import TASK_COMPLETED, TASK_READY
 from app.services.campaigns import CampaignProgress, campaign_progress
 from app.services.clock import now
 from app.services.definitions import compiled
-from app.services.errors import BadRequest, Forbidden
+from app.services.errors import BadRequest
 from app.services.exports import table_workbook
 from app.services.policy import (
     instance_visibility,
     may_start_on_behalf,
+    require_can_track,
     task_instance_visibility,
 )
 from app.services.queries import open_tasks_of
 
-OPEN_STATUSES = ("running", "suspended")
 STATUS_NAMES = {
     "running": "办理中",
     "completed": "已办结",
@@ -52,16 +53,6 @@ STATUS_NAMES = {
     "terminated": "已终止",
 }
 LEAGUE_SORTS = ("open", "overdue", "returned")
-
-
-def may_track(user: User) -> bool:
-    """Finance follows every submission; a department those of its own subtree."""
-    return may_start_on_behalf(user) or "budget_department" in user.role_codes
-
-
-def require_can_track(user: User) -> None:
-    if not may_track(user):
-        raise Forbidden("只有财政部门和预算部门可以查看跟踪 (only finance and departments track)")
 
 
 # --- the step table -------------------------------------------------------------------
@@ -158,6 +149,7 @@ def step_stats(
     A round (`campaign_id`) or a `period` in which the steps opened narrows it down.
     A step counts under the version it ran under: a submission migrated to a newer
     version waits under the new one, its finished steps stay with the old."""
+    require_can_track(actor)
     at = now()
     base = _visible_steps(actor, process, version, campaign_id, period)
     key_cols = (Task.process_key, Task.version, Task.activity_id)
@@ -287,6 +279,7 @@ def org_league(
     Two index-only counts: submissions per org (with the `returned` mark written when it
     happened), and the overdue ones per org from the open tasks, which carry their
     submission's org."""
+    require_can_track(actor)
     is_open = ProcessInstance.status.in_(OPEN_STATUSES)
     totals = (
         select(

@@ -18,7 +18,7 @@ from flask import render_template
 from flask_babel import gettext as _
 
 from app import params
-from app.services import campaigns, diagram_views, tracking
+from app.services import campaigns, diagram_views, policy, tracking
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 from app.web.routes_diagrams import _version_arg
@@ -73,7 +73,7 @@ def heat_steps(
     """The chosen version and its user tasks in diagram order, with tracking's numbers
     (a thin merge of diagram_views.process_steps and tracking.step_stats)."""
     user = actor()
-    tracking.require_can_track(user)
+    policy.require_can_track(user)
     definition = diagram_views.definition_version(key, version)
     stats = {
         s.activity_id: s
@@ -107,7 +107,7 @@ def heat_label(step: HeatStep) -> str:
 
 @bp.get("/processes/<key>/heatmap")
 def process_heatmap(key: str):
-    tracking.require_can_track(actor())  # rights before reading the filters
+    policy.require_can_track(actor())  # rights before reading the filters
     campaign_id = params.record_id("campaign")
     definition, steps, busiest = heat_steps(key, _version_arg(), campaign_id, _period_arg())
     data = {

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from app import params
-from app.services import interventions, jobs, reminders, tracking
+from app.services import interventions, jobs, policy, reminders, tracking
 from app.services.clock import now
 from app.services.policy import may_start_on_behalf
 from app.web import filters
@@ -31,7 +31,7 @@ def duration(value: timedelta | None) -> str:
 def tracking_context() -> dict:
     signed_in = current_user.is_authenticated
     return {
-        "may_track": signed_in and tracking.may_track(current_user),
+        "may_track": signed_in and policy.may_track(current_user),
         "may_intervene": signed_in and may_start_on_behalf(current_user),
     }
 
@@ -61,7 +61,7 @@ def _filters() -> tracking.SubmissionFilter:
 @bp.get("/tracking", endpoint="tracking")
 def tracking_page():
     user = actor()
-    tracking.require_can_track(user)  # rights before reading the filters
+    policy.require_can_track(user)  # rights before reading the filters
     chosen = _filters()
     sort = params.choice("sort", SORTS, "waiting")
     if params.choice("export", ("xlsx",)):
