@@ -34,27 +34,29 @@ def _locked(instance_id) -> ProcessInstance | None:
     transaction's first write it also guarantees the read that follows is fresh.
     """
     sqlite = db.session.get_bind().dialect.name == "sqlite"
-    if sqlite:
-        db.session.execute(
-            update(ProcessInstance)
-            .where(ProcessInstance.id == instance_id)
-            .values(lock_version=ProcessInstance.lock_version + 1)
-            .execution_options(synchronize_session=False)
+    table = ProcessInstance.__table__
+    stmt = (
+        select(ProcessInstance)
+        .where(ProcessInstance.id == instance_id)
+        # Only what the caller uses: no joins of its eager loads (FOR UPDATE refuses
+        # their outer joins), the engine's state (it runs next), and its deployed
+        # version in the same round trip (an inner join, which FOR UPDATE accepts;
+        # never changed once deployed, so reading it beside the lock is safe).
+        .options(
+            lazyload("*"),
+            undefer(ProcessInstance.engine_state),
+            joinedload(ProcessInstance.definition, innerjoin=True).lazyload("*"),
         )
-        stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id)
-    else:
-        stmt = (
-            select(ProcessInstance)
-            .where(ProcessInstance.id == instance_id)
-            .options(lazyload("*"))  # FOR UPDATE refuses the outer joins of eager loads
-            .with_for_update(of=ProcessInstance)
-        )
-    stmt = stmt.options(
-        undefer(ProcessInstance.engine_state),  # the engine runs next
-        # Its deployed version in the same round trip (an inner join, which FOR UPDATE
-        # accepts): never changed once deployed, so reading it beside the lock is safe.
-        joinedload(ProcessInstance.definition, innerjoin=True).lazyload("*"),
     )
+    if sqlite:
+        # A plain statement: the ORM's bulk UPDATE would cost more than the write.
+        db.session.connection().execute(
+            update(table)
+            .where(table.c.id == instance_id)
+            .values(lock_version=table.c.lock_version + 1)
+        )
+    else:
+        stmt = stmt.with_for_update(of=ProcessInstance)
     instance = db.session.scalars(stmt.execution_options(populate_existing=True)).first()
     if instance is not None and not sqlite:
         instance.lock_version += 1

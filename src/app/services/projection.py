@@ -9,7 +9,7 @@ the diagram, whatever its field names).
 from __future__ import annotations
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import lazyload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import engine
@@ -106,7 +106,8 @@ def rows_before(instance: ProcessInstance, again: list[str]) -> tuple[dict, set[
     if not instance.returned and again and instance.id is not None:
         wanted |= (Task.status == TASK_COMPLETED) & Task.activity_id.in_(again)
     open_rows, done_steps = {}, set()
-    for row in db.session.scalars(select(Task).where(Task.instance_id == instance.id, wanted)):
+    rows = select(Task).where(Task.instance_id == instance.id, wanted).options(lazyload("*"))
+    for row in db.session.scalars(rows):
         if row.status == TASK_READY:
             open_rows[row.engine_task_id] = row
         else:

@@ -51,7 +51,9 @@ def _locked_ready_task(actor: User, task_id: int) -> tuple[Task, ProcessInstance
     task = db.session.scalar(
         select(Task)
         .where(Task.id == task_id, task_visibility(actor))
-        .options(lazyload(Task.instance))  # the locked instance is already in the session
+        # The locked instance is already in the session; its org and holder are read
+        # only when an answer names them.
+        .options(lazyload("*"))
         .execution_options(populate_existing=True)
     )
     if task is None or instance is None:
