@@ -56,6 +56,8 @@ def test_finance_sees_each_step_with_waiting_overdue_and_oldest_and_a_chart(clie
     fill = cells(html, 'data-step="simple_approval:1:fill_targets"')
     assert fill[2].startswith("填报绩效目标") and "瓶颈" in fill[2]
     assert fill[4:6] == ["2", "1"]
+    # a count is headed as a count, a duration (已等待) as a duration
+    assert '<th scope="col" class="num">等待件数</th>' in html
     assert fill[6].startswith("2027-03-01 17:00")  # Beijing time of 09:00 UTC
     review = cells(html, 'data-step="simple_approval:1:dept_review"')
     assert review[4:6] == ["1", "1"]
