@@ -372,6 +372,32 @@ def test_an_idempotency_key_with_control_characters_is_refused(client, bearer, t
     assert db.session.get(Task, task).assignee_id is None
 
 
+@pytest.mark.parametrize(
+    "nameless_part",
+    [
+        b'Content-Disposition: form-data\r\n\r\nvalue',
+        b'Content-Disposition: form-data; filename="x.bpmn"\r\n\r\n<x/>',
+    ],
+)
+def test_a_retried_upload_with_a_nameless_part_is_refused_not_a_server_error(
+    client, bearer, nameless_part
+):
+    body = (
+        b"--b\r\n" + nameless_part + b"\r\n--b\r\n"
+        b'Content-Disposition: form-data; name="comment"\r\n\r\n\xe8\xaf\x95\r\n--b--\r\n'
+    )
+    headers = {**bearer("admin"), "Idempotency-Key": "upload-1"}
+    answer = client.post(
+        "/api/v1/deployments",
+        data=body,
+        headers=headers,
+        content_type="multipart/form-data; boundary=b",
+    )
+    # Refused for what it lacks (no diagram file), as any upload without one is.
+    assert answer.status_code in (400, 422), answer.get_data(as_text=True)
+    assert answer.get_json()["error"] in ("bad_request", "lint_failed")
+
+
 def test_an_account_name_or_address_with_a_line_break_is_refused(client, user):
     client.post("/login", data={"username": "admin", "password": "demo"})
     unit = user("unit")

@@ -47,10 +47,13 @@ def _request_digest() -> str:
     """
     digest = hashlib.sha256()
     if request.mimetype == "multipart/form-data":
-        for name, value in sorted(request.form.items(multi=True)):
+        # A part whose name the parser could not read comes back named None.
+        fields = sorted(request.form.items(multi=True), key=lambda item: (item[0] or "", item[1]))
+        for name, value in fields:
             digest.update(json.dumps(["field", name, value]).encode())
         files = sorted(
-            request.files.items(multi=True), key=lambda item: (item[0], item[1].filename)
+            request.files.items(multi=True),
+            key=lambda item: (item[0] or "", item[1].filename or ""),
         )
         for name, storage in files:
             content = storage.read()
