@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import lxml.html
+
 from app.extensions import db
 from app.models import Task
 from app.services import queries
@@ -106,6 +108,17 @@ def test_a_returned_task_comes_back_prefilled_for_the_unit(client, login, at_rev
     assert value_of(form, "indicators-0-target") == "3000"
     assert "指标不够细化" in form.text  # the department's comment, under earlier steps
     assert "<details" in form.text and "退回修改" in form.text
+
+
+def test_the_reviewer_sees_the_step_under_review_open_and_older_ones_closed(
+    client, login, at_review
+):
+    _, review = at_review
+    login("dept")
+    page = lxml.html.fromstring(client.get(f"/tasks/{review.id}").text)
+    (step,) = page.xpath('//section[@class="earlier-steps"]//details[@class="step"]')
+    assert step.get("open") is not None  # the targets the department decides on, shown
+    assert "3000" in step.text_content()
 
 
 def test_a_department_review_needs_a_comment_to_return(client, login, at_review):
