@@ -73,7 +73,8 @@ def default_config(instance_path: str) -> dict:
         # 0 trusts none (else anyone could claim any address).
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
-        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        # The county's time zone: every page, export, reminder and e-mail shows times in it.
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIME_ZONE", "Asia/Shanghai"),
         "LANGUAGES": {"zh_Hans_CN": "简体中文", "en": "English"},
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,

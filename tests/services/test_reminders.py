@@ -143,3 +143,12 @@ def test_a_reminder_gives_the_deadline_in_the_countys_time_as_the_pages_do(user)
     beijing = task.due_at + timedelta(hours=8)  # Asia/Shanghai keeps no summer time
     assert f"（截止 {beijing:%Y-%m-%d %H:%M}）" in note.body
     assert "UTC" not in note.body
+
+
+def test_a_county_in_another_zone_reads_its_own_time(app, user):
+    app.config["BABEL_DEFAULT_TIMEZONE"] = "Asia/Urumqi"  # the TIME_ZONE setting, UTC+6
+    _, ready = start_instance(user("unit"), "simple_approval", title="校舍维修改造")
+    task = db.session.get(Task, ready[0].id)
+    send_reminder(user("finance"), task.id, None)
+    (note,) = list_notifications(user("unit"))
+    assert f"（截止 {task.due_at + timedelta(hours=6):%Y-%m-%d %H:%M}）" in note.body
