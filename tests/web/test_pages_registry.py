@@ -161,6 +161,18 @@ def test_filters_and_search_narrow_the_list(client, login, registry):
     assert rows(client.get(f"/projects?department={health}&light=green")) == ["WS-001"]
     assert rows(client.get("/projects?year=2026")) == ["JY-001"]
     assert len(rows(client.get("/projects?year=all"))) == 7
+
+
+def test_all_years_shows_which_year_each_row_is(client, login, registry):
+    login("finance")
+    every_year = client.get("/projects?year=all").text
+    header = every_year.split("<thead>")[1].split("</thead>")[0]
+    assert "年度" in header
+    # the same project code in two years, told apart by the year column
+    codes_and_years = re.findall(r'<tr data-project="JY-001">\s*<td>(\d{4})</td>', every_year)
+    assert sorted(codes_and_years) == ["2026", "2027"]
+    one_year = client.get("/projects?year=2027").text.split("<thead>")[1].split("</thead>")[0]
+    assert ">年度<" not in one_year  # one year: said by the filter, not on every row
     assert "没有符合条件的项目" in client.get("/projects?q=不存在的项目").text
 
 
