@@ -10,6 +10,7 @@ from typing import Any
 import lxml.html
 import pytest
 from flask import Flask, render_template_string
+from flask_babel import Babel
 
 import app as app_package
 from app.forms import FormSpec, form_spec
@@ -96,6 +97,12 @@ def flask_app() -> Flask:
 
     app = Flask(__name__, template_folder=str(TEMPLATES))
     app.config["TESTING"] = True
+    # The macros speak through Flask-Babel, in the app's default language (Chinese).
+    Babel(
+        app,
+        default_locale="zh_Hans_CN",
+        default_translation_directories=str(TEMPLATES.parent / "translations"),
+    )
     # What the macros take from the app's own filters: values written as people do.
     app.jinja_env.globals["readonly_text"] = readonly_text
     app.jinja_env.filters["shown"] = shown

@@ -48,6 +48,15 @@ def test_task_page_renders_the_form_with_fields_and_facts(client, login, submiss
     assert "项目申报审核" in page.text and "县第一中学" in page.text and "未认领" in page.text
 
 
+def test_after_the_switch_to_english_the_forms_own_words_are_english(client, login, submission):
+    _, task = submission("校舍维修改造 申报")
+    login("unit")
+    client.get("/lang/en")
+    page = client.get(f"/tasks/{task.id}").text
+    assert "Add a row" in page and 'aria-label="Remove row 1"' in page and "(required)" in page
+    assert "添加一行" not in page and "（必填）" not in page
+
+
 def test_an_invalid_post_shows_each_error_at_its_field_and_changes_nothing(
     client, login, submission, good_post
 ):
