@@ -110,3 +110,13 @@ def test_a_task_someone_else_holds_cannot_be_claimed_from_the_inbox(
     assert "同校同事" in page.text and f"/tasks/{task.id}/claim" not in page.text
     refused = client.post(f"/tasks/{task.id}/claim")
     assert refused.status_code == 409 and "同校同事" in refused.text
+
+
+def test_only_those_who_may_start_something_are_offered_to_start(client, login):
+    login("unit")
+    page = client.get("/").text
+    assert 'href="/start"' in page  # the nav's 发起
+    for username in ("congress", "expert"):
+        login(username)
+        page = client.get("/").text
+        assert 'href="/start"' not in page, username  # neither in the nav nor the empty inbox

@@ -13,13 +13,14 @@ import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 from flask_babel import format_datetime, get_locale, lazy_gettext, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.services.clock import now
 from app.services.errors import Forbidden
+from app.services.instances import startable_processes
 from app.services.policy import has_global_scope, require_can_deploy
 from app.services.tracking import role_names as role_display_names
 from app.web import web_blueprint as bp
@@ -316,8 +317,18 @@ def page_context() -> dict:
         "current_locale": str(get_locale() or ""),
         "may_deploy": False,
         "sees_all": False,
+        "may_start": lambda: False,
     }
     if current_user.is_authenticated:
         context["may_deploy"] = _may_deploy(current_user)
         context["sees_all"] = has_global_scope(current_user)
+        context["may_start"] = _may_start
     return context
+
+
+def _may_start() -> bool:
+    """Whether the person may start any process: else no 发起 is offered (gov, congress,
+    experts and administrators start nothing). Asked once per request, where shown."""
+    if "may_start" not in g:
+        g.may_start = bool(startable_processes(current_user))
+    return g.may_start
