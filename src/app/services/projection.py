@@ -97,21 +97,32 @@ def _insert_tasks(opened: list[tuple[Task, engine.UserTaskSpec]], calendar) -> N
 
 def rows_before(instance: ProcessInstance, again: list[str]) -> tuple[dict, set[str]]:
     """The instance's open task rows by engine task id, and which of the steps `again`
-    (those ready now) were completed before (one query either way).
+    (those ready now) were completed before.
 
     Until a submission is first sent back each step has at most one completed row, so
     looking at those stays cheap; once it has been, the mark stays and they are skipped.
+    One plain query of three columns answers both; only open rows left beside the step
+    (parallel branches) are then loaded as objects, which most steps never need.
     """
-    wanted = Task.status == TASK_READY
+    task = Task.__table__.c
+    wanted = task.status == TASK_READY
     if not instance.returned and again and instance.id is not None:
-        wanted |= (Task.status == TASK_COMPLETED) & Task.activity_id.in_(again)
-    open_rows, done_steps = {}, set()
-    rows = select(Task).where(Task.instance_id == instance.id, wanted).options(lazyload("*"))
-    for row in db.session.scalars(rows):
-        if row.status == TASK_READY:
-            open_rows[row.engine_task_id] = row
+        wanted |= (task.status == TASK_COMPLETED) & task.activity_id.in_(again)
+    found = db.session.connection().execute(
+        select(task.id, task.status, task.activity_id).where(
+            task.instance_id == instance.id, wanted
+        )
+    )
+    open_ids, done_steps = [], set()
+    for row_id, status, activity_id in found:
+        if status == TASK_READY:
+            open_ids.append(row_id)
         else:
-            done_steps.add(row.activity_id)
+            done_steps.add(activity_id)
+    open_rows = {}
+    if open_ids:
+        rows = select(Task).where(Task.id.in_(open_ids)).options(lazyload("*"))
+        open_rows = {row.engine_task_id: row for row in db.session.scalars(rows)}
     return open_rows, done_steps
 
 

@@ -71,18 +71,22 @@ def _audit(task: Task, actor: User, action: str, comment: str | None = None, det
     # A plain INSERT: the history is append-only and nothing reads the row back from the
     # session, so it need not wait for (nor cost) a flush of the unit of work.
     db.session.connection().execute(
-        insert(AuditEvent.__table__).values(
-            instance_id=task.instance_id,
-            task_id=task.id,
-            at=now(),
-            actor_id=actor.id,
-            action=action,
-            activity_id=task.activity_id,
-            activity_name=task.name,
-            comment=comment,
-            details=details,
-        )
+        _AUDIT_INSERT,
+        {
+            "instance_id": task.instance_id,
+            "task_id": task.id,
+            "at": now(),
+            "actor_id": actor.id,
+            "action": action,
+            "activity_id": task.activity_id,
+            "activity_name": task.name,
+            "comment": comment,
+            "details": details,
+        },
     )
+
+
+_AUDIT_INSERT = insert(AuditEvent.__table__)
 
 
 @transactional
