@@ -49,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.user_loader(load_user)
 
     from app.api import api_blueprint
+    from app.api.engine_rest import engine_rest_blueprint
     from app.web import web_blueprint
     from app.web.health import health_blueprint
 
@@ -56,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(health_blueprint)
     app.register_blueprint(api_blueprint)
     csrf.exempt(api_blueprint)  # the API authenticates with bearer tokens, not cookies
+    app.register_blueprint(engine_rest_blueprint)  # Camunda's external-task workers
 
     _register_error_pages(app)
     _offer_operators_to_diagrams()

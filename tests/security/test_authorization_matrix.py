@@ -185,6 +185,13 @@ MATRIX: list[tuple[str, str, str, dict | bytes | None, str]] = [
     ("api.retry_incident", "POST", "/api/v1/incidents/999999/retry", {}, "401 403 403 404 403 403 403 403 403 403"),
     ("api.remind", "POST", "/api/v1/tasks/{health_task}/remind", {}, "401 404 404 200 404 403 403 404 403 200"),
     ("api.notifications", "GET", "/api/v1/notifications", None, "401 200 200 200 200 200 200 200 200 200"),
+    # --- Camunda's external-task interface: service accounts (role service_worker) only
+    ("engine_rest.fetch_and_lock", "POST", "/engine-rest/external-task/fetchAndLock", {}, "401 403 403 403 403 403 403 403 403 403"),
+    ("engine_rest.complete", "POST", "/engine-rest/external-task/{edu_task}/complete", {}, "401 403 403 403 403 403 403 403 403 403"),
+    ("engine_rest.failure", "POST", "/engine-rest/external-task/{edu_task}/failure", {}, "401 403 403 403 403 403 403 403 403 403"),
+    ("engine_rest.bpmn_error", "POST", "/engine-rest/external-task/{edu_task}/bpmnError", {}, "401 403 403 403 403 403 403 403 403 403"),
+    ("engine_rest.extend_lock", "POST", "/engine-rest/external-task/{edu_task}/extendLock", {}, "401 403 403 403 403 403 403 403 403 403"),
+    ("engine_rest.unlock", "POST", "/engine-rest/external-task/{edu_task}/unlock", {}, "401 403 403 403 403 403 403 403 403 403"),
     # --- last: revoking one's API tokens, a wrong password (the form again, with its
     # error), signing out everywhere, then signing out
     ("api.revoke_all_tokens", "DELETE", "/api/v1/auth/tokens", None, "401 200 200 200 200 200 200 200 200 200"),

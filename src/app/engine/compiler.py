@@ -73,6 +73,8 @@ class UserTaskSpec:
     withdrawal: Escalation | None = None
     # A manual task (or a bare bpmn:task): in the inbox like any step, done without a form.
     manual: bool = False
+    # An external service task: the topic a worker fetches it by (api/engine_rest.py).
+    external_topic: str | None = None
 
 
 @dataclass
@@ -173,6 +175,23 @@ def _role_property(task_spec) -> str | None:
     return (props.get("role") or "").strip() or None
 
 
+# Our property on a service task done by an external worker (engine/foreign.py), and
+# the role such a step waits in: the workers' interface, never a person's inbox.
+TOPIC_PROPERTY = "externalTopic"
+SERVICE_WORKER_ROLE = "service_worker"
+_EXTERNAL_KINDS = ("serviceTask", "sendTask", "businessRuleTask")
+
+
+def _external_as_waiting_steps(root: etree._Element) -> None:
+    """Draw each external task as the step it is here: a manual task, which waits in
+    the engine until its worker completes it (SpiffWorkflow would otherwise call it as a
+    service at once). Only the parsed copy changes; the stored diagram keeps its kind."""
+    for kind in _EXTERNAL_KINDS:
+        for task in list(root.iter(f"{{{BPMN_NS}}}{kind}")):
+            if _extension_property(task, TOPIC_PROPERTY):
+                task.tag = f"{{{BPMN_NS}}}manualTask"
+
+
 def is_diagram_name(name: str) -> bool:
     """A .bpmn file deployed beside the main diagram (its call activities call it)."""
     return name.lower().endswith((".bpmn", ".bpmn20.xml"))
@@ -193,6 +212,7 @@ def compile_process(
     business rule tasks call, the .bpmn diagrams its call activities call) into a
     runnable process. Raises DiagramError naming the problem."""
     root = parse_xml(content)
+    _external_as_waiting_steps(root)
     escalations = _boundary_timers(root)
     process_ids = executable_process_ids(root)
     if not process_ids:
@@ -202,6 +222,7 @@ def compile_process(
         for name, raw in (decisions or {}).items():
             if is_diagram_name(name):
                 called = parse_xml(raw)
+                _external_as_waiting_steps(called)
                 for task_id, timers in _boundary_timers(called).items():
                     escalations.setdefault(task_id, []).extend(timers)
                 parser.add_bpmn_xml(called.getroottree(), name)
@@ -237,6 +258,7 @@ def compile_process(
                 "steps of the diagrams deployed together share this id: rename one)"
             )
         props = (task_spec.extensions or {}).get("properties", {})
+        topic = (props.get(TOPIC_PROPERTY) or "").strip() or None
         due_text = props.get("dueIn")
         try:
             due_in = parse_due_in(due_text)
@@ -256,7 +278,7 @@ def compile_process(
         user_tasks[task_spec.bpmn_id] = UserTaskSpec(
             id=task_spec.bpmn_id,
             name=task_spec.bpmn_name or task_spec.bpmn_id,
-            lane=task_spec.lane or _role_property(task_spec),
+            lane=SERVICE_WORKER_ROLE if topic else task_spec.lane or _role_property(task_spec),
             form=None if manual else props.get("formJsonSchemaFilename"),
             ui_form=None if manual else props.get("formUiSchemaFilename"),
             due_in=due_in,
@@ -266,6 +288,7 @@ def compile_process(
             due_counting=counting,
             manual=manual,
             withdrawal=withdrawal,
+            external_topic=topic,
         )
     compiled = CompiledProcess(
         key=spec.name,

@@ -18,6 +18,9 @@ properties, next to the original, so the stored diagram still exports as drawn:
 - `camunda:property` / `zeebe:property` named like ours (formJsonSchemaFilename,
   formUiSchemaFilename, dueIn, assigneeFrom) -> the same spiffworkflow property;
 - `camunda:dueDate` / `zeebe:taskSchedule dueDate` holding an ISO 8601 duration -> dueIn;
+- a service task with `camunda:type="external" camunda:topic` or `zeebe:taskDefinition
+  type` -> an external task: our properties `externalTopic` and `role=service_worker`,
+  done by Camunda's workers over api/engine_rest.py;
 - conditions in Camunda 7's expression language, `${a == "x" && b > 1}`, and simple
   FEEL, `= a > 5 and b = "x"`, -> the Python expression our sandbox evaluates.
 
@@ -37,7 +40,10 @@ from lxml import etree
 from app.engine.foreign_common import (
     BPMN,
     CAMUNDA,
+    ROLE_PROPERTY,
+    SERVICE_WORKER_ROLE,
     SPIFF,
+    TOPIC_PROPERTY,
     WARNING,
     ZEEBE,
     ImportFinding,
@@ -146,7 +152,29 @@ _JAVA = ("class", "expression", "delegateExpression")
 _TASKS_WITH_IMPLEMENTATION = ("serviceTask", "sendTask", "businessRuleTask")
 
 
-def _refuse_java(root: etree._Element, notes: ImportNotes) -> None:
+def _convert_external(task: etree._Element, notes: ImportNotes) -> bool:
+    """An external task waits, routed to the service workers, for a worker fetching its
+    topic over Camunda's REST interface (api/engine_rest.py)."""
+    topic = (task.get(f"{{{CAMUNDA}}}topic") or "").strip() or next(
+        ((d.get("type") or "").strip() for d in task.iter(f"{{{ZEEBE}}}taskDefinition")), ""
+    )
+    if not topic or topic.startswith("="):
+        notes.findings.append(
+            ImportFinding(
+                task.get("id") or "",
+                "external-topic",
+                f"“{label(task)}”是外部任务，但没有固定的主题（topic）“{topic}”，执行者无从领取 "
+                f"(an external task needs a fixed topic for workers to fetch; “{topic}” is none)",
+            )
+        )
+        return False
+    changed = set_property(task, TOPIC_PROPERTY, topic, notes, "topic")
+    return set_property(task, ROLE_PROPERTY, SERVICE_WORKER_ROLE, notes, "external task") or changed
+
+
+def _convert_implementations(root: etree._Element, notes: ImportNotes) -> bool:
+    """External tasks carried over; Java, connectors and other script languages refused."""
+    changed = False
     for kind in _TASKS_WITH_IMPLEMENTATION:
         for task in root.iter(f"{{{BPMN}}}{kind}"):
             java = [a for a in _JAVA if task.get(f"{{{CAMUNDA}}}{a}")]
@@ -166,18 +194,7 @@ def _refuse_java(root: etree._Element, notes: ImportNotes) -> None:
             elif task.get(f"{{{CAMUNDA}}}type") == "external" or (
                 task.find(f"{{{BPMN}}}extensionElements/{{{ZEEBE}}}taskDefinition") is not None
             ):
-                topic = task.get(f"{{{CAMUNDA}}}topic") or next(
-                    (d.get("type") for d in task.iter(f"{{{ZEEBE}}}taskDefinition")), ""
-                )
-                notes.findings.append(
-                    ImportFinding(
-                        task.get("id") or "",
-                        "external-task",
-                        f"“{label(task)}”等待外部任务执行者（主题“{topic}”），本平台尚未提供外部任务接口，"
-                        "流程会停在这里 (waits for an external-task worker on topic "
-                        f"{topic}, which this platform does not serve yet: it would wait forever)",
-                    )
-                )
+                changed |= _convert_external(task, notes)
             elif task.get(f"{{{CAMUNDA}}}connectorId") or any(
                 True for _ in task.iter(f"{{{CAMUNDA}}}connector")
             ):
@@ -202,6 +219,7 @@ def _refuse_java(root: etree._Element, notes: ImportNotes) -> None:
                     f"(the script is {language}; only Python scripts run here)",
                 )
             )
+    return changed
 
 
 # ---- the whole conversion -------------------------------------------------------------
@@ -218,6 +236,7 @@ def _note_ignored(root: etree._Element, notes: ImportNotes) -> None:
             "formDefinition",
             "taskSchedule",
             "assignmentDefinition",
+            "taskDefinition",  # an external task's topic, carried over
         ):
             owner = el
             while owner is not None and not owner.get("id"):
@@ -242,7 +261,7 @@ def convert_diagram(
         for task in root.iter(f"{{{BPMN}}}userTask"):
             changed |= _convert_user_task(task, notes)
         changed |= convert_conditions(root, notes)
-        _refuse_java(root, notes)
+        changed |= _convert_implementations(root, notes)
         _note_ignored(root, notes)
     changed |= route_steps(root, directory, default_role, notes)
     if not changed:

@@ -13,6 +13,10 @@ CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 ZEEBE = "http://camunda.org/schema/zeebe/1.0"
 # Our property naming the role of a step drawn outside any lane (a role code).
 ROLE_PROPERTY = "role"
+# Our property naming the topic an external-task worker fetches a service task by, and
+# the role such a task is routed to: no person's inbox, only the workers' REST interface.
+TOPIC_PROPERTY = "externalTopic"
+SERVICE_WORKER_ROLE = "service_worker"
 ERROR, WARNING = "error", "warning"
 
 

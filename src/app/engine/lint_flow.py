@@ -499,6 +499,10 @@ def _gen(node: etree._Element, forms: dict) -> frozenset | None:
         if assigned is TOP:
             return TOP
         names |= assigned
+    elif kind in {"serviceTask", "sendTask"} and any(
+        p.get("name") == "externalTopic" for p in node.iter(f"{{{SPIFF}}}property")
+    ):
+        return TOP  # an external worker's variables: any name it sends
     elif kind == "serviceTask":
         for operator in node.iter(f"{{{SPIFF}}}serviceTaskOperator"):
             if operator.get("resultVariable"):

@@ -26,6 +26,9 @@ ROLES = (
     ("process_admin", "流程管理员", SCOPE_ASSIGNED),
     # Administers accounts (policy.USER_ADMIN_ROLE): likewise sees no task or submission.
     ("user_admin", "账号管理员", SCOPE_ASSIGNED),
+    # External-task workers' accounts (api/engine_rest.py): fetch and do external service
+    # tasks by topic, and see no inbox and no submission.
+    ("service_worker", "外部任务执行者", SCOPE_ASSIGNED),
 )
 
 # code, name, kind, parent code

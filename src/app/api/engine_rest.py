@@ -1,0 +1,224 @@
+"""Camunda 7's external-task REST interface (`/engine-rest/external-task/…`), so that
+Camunda's own workers (e.g. PyPI's camunda-external-task-client-python3) do our external
+service tasks unmodified.
+
+The shapes are Camunda's: typed variables in and out ({"name": {"value", "type"}}),
+204 for what answers nothing, errors as {"type", "message"}. A worker signs in as a
+service account (role `service_worker`): HTTP Basic with its username and password, or
+a bearer token from `POST /api/v1/auth/token`. Each handler reads the request and calls
+one service of services/external_tasks.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+
+from flask import Blueprint, jsonify, request
+
+from app.extensions import csrf
+from app.models import fits_id
+from app.services import external_tasks
+from app.services.accounts import authenticate, user_from_token
+from app.services.errors import BadRequest, NotAuthenticated, NotFound, ServiceError
+
+engine_rest_blueprint = Blueprint("engine_rest", __name__, url_prefix="/engine-rest")
+csrf.exempt(engine_rest_blueprint)  # workers sign each request; there is no cookie
+
+# Camunda's names of the types a JSON value has (Integer within 32 bits, else Long).
+_INT32 = 2**31
+
+
+@engine_rest_blueprint.errorhandler(ServiceError)
+def _camunda_error(exc: ServiceError):
+    kind = "AuthenticationException" if exc.status == 401 else "RestException"
+    if exc.status == 404:
+        kind = "NotFoundException"
+    answer = jsonify({"type": kind, "message": exc.message})
+    if exc.status == 401:
+        answer.headers["WWW-Authenticate"] = 'Basic realm="engine-rest"'
+    return answer, exc.status
+
+
+def _worker():
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        user = user_from_token(credentials.strip())
+    elif scheme.lower() == "basic" and credentials.strip():
+        try:
+            username, _, password = base64.b64decode(credentials.strip()).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise NotAuthenticated("Authorization 无法解读 (unreadable credentials)") from None
+        user = authenticate(username, password)
+    else:
+        raise NotAuthenticated("需要 HTTP Basic 或 Bearer 认证 (authentication required)")
+    external_tasks.require_service_worker(user)
+    return user
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("请求体须为 JSON 对象 (the body must be a JSON object)")
+    return body
+
+
+def _task_id(task_id: str) -> int:
+    if not task_id.isdigit() or not fits_id(int(task_id)):
+        raise NotFound(f"外部任务 {task_id[:40]} 不存在 (no external task {task_id[:40]})")
+    return int(task_id)
+
+
+def _number(body: dict, name: str, default: int = 0) -> int:
+    value = body.get(name, default)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadRequest(f"{name} 须为数字 ({name} must be a number)")
+    return int(value)
+
+
+def typed(value) -> dict:
+    """A value as Camunda types a variable."""
+    if value is None:
+        return {"value": None, "type": "Null", "valueInfo": {}}
+    if isinstance(value, bool):
+        return {"value": value, "type": "Boolean", "valueInfo": {}}
+    if isinstance(value, int):
+        kind = "Integer" if -_INT32 <= value < _INT32 else "Long"
+        return {"value": value, "type": kind, "valueInfo": {}}
+    if isinstance(value, float):
+        return {"value": value, "type": "Double", "valueInfo": {}}
+    if isinstance(value, str):
+        return {"value": value, "type": "String", "valueInfo": {}}
+    return {"value": json.dumps(value, ensure_ascii=False), "type": "Json", "valueInfo": {}}
+
+
+def untyped(variables) -> dict:
+    """Camunda's typed variables as plain values (untyped ones, as the Python client
+    sends them, kept as they are; a Json one parsed). Raises BadRequest."""
+    if variables is None:
+        return {}
+    if not isinstance(variables, dict):
+        raise BadRequest("variables 须为对象 (variables must be an object)")
+    plain = {}
+    for name, typed_value in variables.items():
+        if not isinstance(typed_value, dict) or "value" not in typed_value:
+            raise BadRequest(f"变量 {name} 须为 {{value, type}} (variable {name} needs a value)")
+        value, kind = typed_value["value"], str(typed_value.get("type") or "").lower()
+        try:
+            if kind == "json" and isinstance(value, str):
+                value = json.loads(value)
+            elif kind in ("integer", "long", "short") and value is not None:
+                value = int(value)
+            elif kind == "double" and value is not None:
+                value = float(value)
+            elif kind == "boolean" and isinstance(value, str):
+                value = value.lower() == "true"
+        except (TypeError, ValueError) as exc:
+            raise BadRequest(f"变量 {name} 不是 {kind} (variable {name} is no {kind})") from exc
+        plain[name] = value
+    return plain
+
+
+def _camunda_time(at: datetime | None) -> str | None:
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}+0000" if at else None
+
+
+def _locked_task(task, instance, job, names) -> dict:
+    data = instance.data or {}
+    shown = data if names is None else {n: data[n] for n in names if n in data}
+    payload = job.payload or {}
+    return {
+        "id": str(task.id),
+        "topicName": payload.get("topic"),
+        "workerId": job.locked_by,
+        "lockExpirationTime": _camunda_time(job.locked_until),
+        "processInstanceId": str(instance.id),
+        "processDefinitionKey": instance.process_key,
+        "processDefinitionVersionTag": None,
+        "activityId": task.activity_id,
+        "activityInstanceId": task.engine_task_id,
+        "executionId": task.engine_task_id,
+        "businessKey": instance.title,
+        "retries": payload.get("retries"),
+        "errorMessage": payload.get("errorMessage"),
+        "errorDetails": payload.get("errorDetails"),
+        "priority": 0,
+        "tenantId": None,
+        "extensionProperties": {},
+        "variables": {name: typed(value) for name, value in shown.items()},
+    }
+
+
+@engine_rest_blueprint.post("/external-task/fetchAndLock")
+def fetch_and_lock():
+    worker, body = _worker(), _body()
+    topics = body.get("topics")
+    if not isinstance(topics, list) or not all(
+        isinstance(t, dict) and isinstance(t.get("topicName"), str) for t in topics
+    ):
+        raise BadRequest("topics 须为 [{topicName, lockDuration}] (topics are missing)")
+    locked = external_tasks.fetch_and_lock(
+        worker, str(body.get("workerId") or ""), max(_number(body, "maxTasks", 1), 0), topics
+    )
+    return jsonify([_locked_task(*entry) for entry in locked])
+
+
+@engine_rest_blueprint.post("/external-task/<task_id>/complete")
+def complete(task_id: str):
+    worker, body = _worker(), _body()
+    variables = {**untyped(body.get("variables")), **untyped(body.get("localVariables"))}
+    external_tasks.complete_external_task(
+        worker, _task_id(task_id), str(body.get("workerId") or ""), variables
+    )
+    return "", 204
+
+
+@engine_rest_blueprint.post("/external-task/<task_id>/failure")
+def failure(task_id: str):
+    worker, body = _worker(), _body()
+    external_tasks.report_failure(
+        worker,
+        _task_id(task_id),
+        str(body.get("workerId") or ""),
+        str(body.get("errorMessage") or ""),
+        None if body.get("errorDetails") is None else str(body["errorDetails"]),
+        _number(body, "retries"),
+        _number(body, "retryTimeout"),
+    )
+    return "", 204
+
+
+@engine_rest_blueprint.post("/external-task/<task_id>/bpmnError")
+def bpmn_error(task_id: str):
+    worker, body = _worker(), _body()
+    code = str(body.get("errorCode") or "").strip()
+    if not code:
+        raise BadRequest("需要 errorCode (errorCode is missing)")
+    external_tasks.report_bpmn_error(
+        worker,
+        _task_id(task_id),
+        str(body.get("workerId") or ""),
+        code,
+        str(body.get("errorMessage") or ""),
+        untyped(body.get("variables")),
+    )
+    return "", 204
+
+
+@engine_rest_blueprint.post("/external-task/<task_id>/extendLock")
+def extend_lock(task_id: str):
+    worker, body = _worker(), _body()
+    external_tasks.extend_lock(
+        worker, _task_id(task_id), str(body.get("workerId") or ""), _number(body, "newDuration")
+    )
+    return "", 204
+
+
+@engine_rest_blueprint.post("/external-task/<task_id>/unlock")
+def unlock(task_id: str):
+    external_tasks.unlock(_worker(), _task_id(task_id))
+    return "", 204
