@@ -97,6 +97,13 @@ def test_an_admin_edits_a_step_keeps_the_draft_and_deploys_it_as_v2(page: Page, 
     screenshot(page, "modeler")
 
     page.fill("[name=deploy_comment]", "部门审核改为3天")
+    # Deploying asks first; saying no deploys nothing.
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("[data-action=deploy]")
+    expect(page.locator(".modeler-status")).not_to_contain_text("已部署")
+    assert asked and "simple_approval" in asked[0] and "新版本" in asked[0]
+    page.once("dialog", lambda dialog: dialog.accept())
     page.click("[data-action=deploy]")
     expect(page.locator(".modeler-status")).to_contain_text("已部署为版本 2")
 
@@ -117,6 +124,7 @@ def test_lint_findings_are_listed_and_marked_on_the_diagram(page: Page, screensh
           window.modeler.get('modeling').updateLabel(lane, '不存在的角色');
         }"""
     )
+    page.once("dialog", lambda dialog: dialog.accept())
     page.click("[data-action=deploy]")
     findings = page.locator(".modeler-findings")
     expect(findings).to_be_visible()
@@ -218,6 +226,7 @@ def test_a_step_added_in_the_panel_reaches_the_inbox_of_its_lane_role(
     )
     screenshot(page, "added-step")
 
+    page.once("dialog", lambda dialog: dialog.accept())
     page.click("[data-action=deploy]")
     expect(page.locator(".modeler-status")).to_contain_text("已部署为版本 2")
 

@@ -977,6 +977,8 @@
   }
 
   function deploy() {
+    // A deployment changes what every new submission runs: asked, never by a stray click.
+    if (!window.confirm(M.confirmDeploy.replace("{key}", currentKey()))) return;
     clearFindings();
     var comment = root.querySelector("[name=deploy_comment]").value;
     setStatus(M.deploying);

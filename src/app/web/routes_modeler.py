@@ -326,6 +326,10 @@ def _panel_messages() -> dict:
         "draftSaved": _("Draft saved."),
         "saveFailed": _("The draft was not saved:"),
         "deploying": _("Checking and deploying…"),
+        "confirmDeploy": _(
+            "Deploy “{key}” as a new version? New submissions will run it; "
+            "submissions under way keep the version they started on."
+        ),
         "deployFailed": _("Deployment refused."),
         "deployedAs": _("Deployed as version %s."),
         "seeVersions": _("See the versions"),
