@@ -242,3 +242,17 @@ def test_a_step_added_in_the_panel_reaches_the_inbox_of_its_lane_role(
     row = page.locator("tr", has_text="复核测试")
     expect(row).to_contain_text("财政复核")
     screenshot(page, "inbox")
+
+
+def test_a_due_period_in_hours_is_shown_in_words_not_iso(page: Page, log_in):
+    log_in("admin")
+    open_modeler(page, "simple_approval")
+    # A diagram from elsewhere may say PT4H: the day box cannot hold it, the hint says it.
+    page.evaluate(
+        """() => window.modeler.saveXML().then(r =>
+             window.modeler.importXML(r.xml.replace('value="P5D"', 'value="PT4H"')))"""
+    )
+    select_element(page, "dept_review", click=False)
+    hint = page.locator(".modeler-panel .field:has([name=due_days])")
+    expect(hint).to_contain_text("4小时")
+    expect(hint).not_to_contain_text("PT4H")

@@ -494,6 +494,19 @@
     panel.appendChild(field(M.laneRole, control, M.laneHint));
   }
 
+  /* A due period the day box cannot hold ("PT4H") in words, as the steps table says it;
+   * what is not weeks, days, hours or minutes is shown as written. */
+  function periodInWords(iso) {
+    var m = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(iso || "");
+    if (!m || !(m[1] || m[2] || m[3] || m[4])) return iso;
+    var days = (parseInt(m[1] || "0", 10) * 7) + parseInt(m[2] || "0", 10);
+    var parts = [];
+    if (days) parts.push(M.periodDays.replace("{n}", days));
+    if (m[3]) parts.push(M.periodHours.replace("{n}", parseInt(m[3], 10)));
+    if (m[4]) parts.push(M.periodMinutes.replace("{n}", parseInt(m[4], 10)));
+    return parts.join(" ");
+  }
+
   function renderUserTask(element) {
     var bo = element.businessObject;
     var none = [{ value: "", label: M.noForm }];
@@ -541,7 +554,7 @@
       var n = parseInt(input.value, 10);
       setProperty(element, "dueIn", n > 0 ? "P" + n + "D" : "");
     });
-    var hint = dueIn && !days ? M.dueRaw + " " + dueIn : M.dueHint;
+    var hint = dueIn && !days ? M.dueRaw + " " + periodInWords(dueIn) : M.dueHint;
     panel.appendChild(field(M.dueDays, input, hint));
     panel.appendChild(field(M.dueCalendar, dueCountingSelect(element, bo), M.dueCalendarHint));
 
