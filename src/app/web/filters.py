@@ -39,6 +39,7 @@ ACTIONS = {
     "escalated": lazy_gettext("Escalated"),
     "migrated": lazy_gettext("Moved to a newer process version"),
     "incident": lazy_gettext("Failed, can be retried"),
+    "withdrawn": lazy_gettext("Withdrawn by its timer"),
 }
 # The decision codes the shipped forms use, for where no form names them (an older
 # version's form, a decision sent through the API): one list, never the code on screen.
@@ -65,6 +66,7 @@ JOB_KINDS = {
     "send_email": lazy_gettext("E-mail sending"),
     "send_digests": lazy_gettext("Daily digest"),
     "launch_campaign": lazy_gettext("Scheduled round"),
+    "withdraw_task": lazy_gettext("Timer withdrawal"),
 }
 STATUSES = {
     "running": lazy_gettext("In progress"),
