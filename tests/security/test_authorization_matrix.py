@@ -185,6 +185,7 @@ MATRIX: list[tuple[str, str, str, dict | bytes | None, str]] = [
     ("api.retry_incident", "POST", "/api/v1/incidents/999999/retry", {}, "401 403 403 404 403 403 403 403 403 403"),
     ("api.remind", "POST", "/api/v1/tasks/{health_task}/remind", {}, "401 404 404 200 404 403 403 404 403 200"),
     ("api.notifications", "GET", "/api/v1/notifications", None, "401 200 200 200 200 200 200 200 200 200"),
+    ("api.deliver_message", "POST", "/api/v1/messages", {}, "401 403 403 400 403 403 403 403 403 403"),
     # --- Camunda's external-task interface: service accounts (role service_worker) only
     ("engine_rest.fetch_and_lock", "POST", "/engine-rest/external-task/fetchAndLock", {}, "401 403 403 403 403 403 403 403 403 403"),
     ("engine_rest.complete", "POST", "/engine-rest/external-task/{edu_task}/complete", {}, "401 403 403 403 403 403 403 403 403 403"),

@@ -974,6 +974,56 @@ TRACKING_PATHS: dict[str, Any] = {
 }
 PATHS.update(TRACKING_PATHS)
 
+# Messages delivered to waiting submissions (api/routes_messages.py, services/messages.py).
+SCHEMAS["MessageRequest"] = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {
+        "name": {"type": "string", "description": "The BPMN message's name."},
+        "correlation": {
+            "type": "object",
+            "description": "Fields each submission's data must hold with these values.",
+        },
+        "data": {"type": "object", "description": "Joins each submission's data."},
+    },
+}
+SCHEMAS["MessageDelivered"] = {
+    "type": "object",
+    "required": ["instances"],
+    "properties": {
+        "instances": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "status", "tasks"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "status": {"type": "string"},
+                    "tasks": _array("Task"),
+                },
+            },
+        }
+    },
+}
+PATHS["/messages"] = {
+    "post": {
+        "operationId": "deliverMessage",
+        "summary": "Deliver a message to the submissions waiting for it, by correlation",
+        "parameters": [_IDEMPOTENCY],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _ref("MessageRequest")}},
+        },
+        "responses": {
+            "200": _json(_ref("MessageDelivered"), "The submissions resumed"),
+            "400": _error("Bad body, or a submission could not go on with this data"),
+            **_UNAUTHORIZED,
+            "403": _error("Only service accounts and the finance bureau"),
+            "404": _error("No running submission matching the correlation waits for it"),
+        },
+    }
+}
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",

@@ -292,7 +292,8 @@ _THROWING = ("intermediateThrowEvent", "endEvent", "sendTask")
 
 def _waits_forever(root: etree._Element) -> list[FlowFinding]:
     """Events a submission would wait at with nothing open and nothing to end the wait:
-    a message or signal nothing in the diagram sends (no API delivers them yet), and a
+    a signal or message start nothing in the diagram sends (POST /messages delivers only
+    named messages to catch events and receive tasks), and a
     timer start or intermediate timer (no worker fires them yet). Boundary events and
     event subprocesses are left alone: the step they sit on goes on without them."""
     thrown = set()
@@ -306,6 +307,8 @@ def _waits_forever(root: etree._Element) -> list[FlowFinding]:
         el.get("id"): el.get("name") or el.get("id")
         for el in root.iter(f"{{{BPMN}}}message", f"{{{BPMN}}}signal")
     }
+    # A message with a name can be delivered from outside to a submission waiting for it.
+    named_messages = {el.get("id") for el in root.iter(f"{{{BPMN}}}message") if el.get("name")}
     findings = []
     for kind in _CATCHING:
         for el in root.iter(f"{{{BPMN}}}{kind}"):
@@ -321,12 +324,15 @@ def _waits_forever(root: etree._Element) -> list[FlowFinding]:
                     ref = definition.get("messageRef") or definition.get("signalRef")
                     if ref and ref in thrown:
                         continue  # thrown inside the diagram: the engine delivers it
+                    if ref in named_messages and kind != "startEvent":
+                        continue  # POST /api/v1/messages delivers it (services/messages.py)
                     name = names.get(ref, ref or "?")
                     message = (
                         f"“{label}”等待消息或信号“{name}”，而本流程中没有发送它的环节，"
-                        "平台也尚未提供投递消息的接口：提交将永远停在这里 (waits for the "
-                        f"message or signal {name}, which nothing here sends and no "
-                        "interface delivers yet: the submission would wait forever)"
+                        "平台也无从投递（消息开始事件、信号或无名称的消息）：提交将永远停在这里 "
+                        f"(waits for the message or signal {name}, which nothing here sends "
+                        "and no interface delivers — a message start, a signal, or a message "
+                        "without a name: the submission would wait forever)"
                     )
                 elif what == "timerEventDefinition":
                     message = (
@@ -499,6 +505,11 @@ def _gen(node: etree._Element, forms: dict) -> frozenset | None:
         if assigned is TOP:
             return TOP
         names |= assigned
+    elif kind == "receiveTask" or (
+        kind == "intermediateCatchEvent"
+        and node.find(f"{{{BPMN}}}messageEventDefinition") is not None
+    ):
+        return TOP  # a message's data: any name its sender puts in
     elif kind in {"serviceTask", "sendTask"} and any(
         p.get("name") == "externalTopic" for p in node.iter(f"{{{SPIFF}}}property")
     ):

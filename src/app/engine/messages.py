@@ -1,0 +1,57 @@
+"""Messages delivered from outside (`POST /api/v1/messages`) to the events waiting for them.
+
+An intermediate message catch event or a receive task waits in the engine with nothing
+open; the host finds the submissions waiting for a message by its name (the BPMN
+`message` element's name, as spiff-arena and Camunda address it) and hands it to them
+here: the waiting event catches it, its data joins the submission's, and the workflow
+runs on to its next wait state.
+"""
+
+from __future__ import annotations
+
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.util import BpmnEvent
+from SpiffWorkflow.util.task import TaskState
+
+from app.engine.compiler import CompiledProcess
+from app.engine.runtime import Step, load_workflow, run_to_wait
+
+
+def awaited_messages(process: CompiledProcess) -> frozenset[str]:
+    """The names of the messages the process's catch events and receive tasks (not its
+    start events) wait for, in the process and in the processes it calls."""
+    specs = [process.spec, *process.subprocess_specs.values()]
+    return frozenset(
+        task_spec.event_definition.name
+        for spec in specs
+        for task_spec in spec.task_specs.values()
+        if isinstance(getattr(task_spec, "event_definition", None), MessageEventDefinition)
+        and not isinstance(task_spec, StartEvent)
+        and task_spec.event_definition.name
+    )
+
+
+def deliver_message(process: CompiledProcess, state: str, name: str, data: dict) -> Step | None:
+    """The step after the message `name` with `data` reaches the events of the stored
+    workflow waiting for it; None when none waits for it now."""
+    workflow = load_workflow(process, state)
+    waiting = [
+        task
+        for task in workflow.get_tasks(state=TaskState.WAITING)
+        if isinstance(getattr(task.task_spec, "event_definition", None), MessageEventDefinition)
+        and not isinstance(task.task_spec, StartEvent)
+        and task.task_spec.event_definition.name == name
+    ]
+    if not waiting:
+        return None
+    for task in waiting:
+        definition = task.task_spec.event_definition
+        # Caught as the engine catches a message thrown inside the diagram; the
+        # correlation was the host's to decide, by the submission's data.
+        event = BpmnEvent(MessageEventDefinition(name), payload=dict(data))
+        definition.update_internal_data(task, event)
+        task._set_internal_data(event_fired=True)
+        task.set_data(**data)  # the message's data goes on along the flow
+        task.task_spec._update(task)
+    return run_to_wait(process, workflow)

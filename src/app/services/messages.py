@@ -1,0 +1,116 @@
+"""Delivering a message to the submissions waiting for it, as spiff-arena and Camunda let
+another system do (`POST /api/v1/messages {name, correlation, data}`).
+
+A submission waits for a message at an intermediate message catch event or a receive
+task, with no task open. The message names the BPMN message; `correlation` picks the
+submissions by their data (every field given must hold the value given: an order number,
+a project code), and `data` joins each one's data before it runs on to its next wait
+state, so a gateway after the event reads it. Each submission is resumed under its own
+row lock, all in one transaction: all of them move or none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.engine.messages import awaited_messages, deliver_message
+from app.extensions import db
+from app.models import AuditEvent, ProcessDefinition, ProcessInstance, Task, User
+from app.models.instance import STATUS_RUNNING
+from app.models.org import RoleCode
+from app.services.clock import now
+from app.services.definitions import compiled
+from app.services.errors import BadRequest, Forbidden, NotFound
+from app.services.external_tasks import SERVICE_WORKER_ROLE
+from app.services.locking import lock_instance
+from app.services.projection import apply_step
+from app.services.transaction import transactional
+
+# Another system sends messages through a service account; finance, who follows every
+# submission, may deliver one by hand (a receipt that came by post).
+MESSAGE_SENDERS = (SERVICE_WORKER_ROLE, RoleCode.FINANCE_BUREAU)
+RECEIVED = "message_received"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A submission the message resumed, and its ready tasks after it."""
+
+    instance: ProcessInstance
+    tasks: list[Task]
+
+
+def require_can_send_messages(user: User) -> None:
+    if not user.role_codes & set(MESSAGE_SENDERS):
+        raise Forbidden(
+            "只有外部任务执行账号和财政部门可以投递消息 "
+            "(only service accounts and the finance bureau deliver messages)"
+        )
+
+
+def _correlates(data: dict | None, correlation: dict) -> bool:
+    data = data or {}
+    return all(field in data and data[field] == value for field, value in correlation.items())
+
+
+@transactional(keep_loaded=True)
+def correlate_message(actor: User, name: str, correlation: dict, data: dict) -> list[Delivery]:
+    """Deliver the message `name` to every running submission waiting for it whose data
+    matches `correlation`. Raises Forbidden, BadRequest (malformed), NotFound (nothing
+    waits for it: said, rather than the message silently dropped)."""
+    require_can_send_messages(actor)
+    if not isinstance(name, str) or not name.strip():
+        raise BadRequest("name 须为消息名称 (name must name the message)")
+    if not isinstance(correlation, dict) or not isinstance(data, dict):
+        raise BadRequest("correlation 与 data 须为对象 (correlation and data must be objects)")
+    name = name.strip()
+    # Which deployed versions wait for the message at all, from their compiled diagrams
+    # (cached), before any submission's data is read.
+    running = db.session.scalars(
+        select(ProcessDefinition).where(
+            ProcessDefinition.id.in_(
+                select(ProcessInstance.definition_id)
+                .where(ProcessInstance.status == STATUS_RUNNING)
+                .distinct()
+            )
+        )
+    ).all()
+    awaiting = [d.id for d in running if name in awaited_messages(compiled(d))]
+    candidates = db.session.scalars(
+        select(ProcessInstance)
+        .where(
+            ProcessInstance.status == STATUS_RUNNING,
+            ProcessInstance.definition_id.in_(awaiting),
+        )
+        .order_by(ProcessInstance.id)
+    ).all()
+    delivered: list[Delivery] = []
+    for candidate in candidates:
+        if not _correlates(candidate.data, correlation):
+            continue
+        instance = lock_instance(candidate.id)
+        if instance.status != STATUS_RUNNING or not _correlates(instance.data, correlation):
+            continue
+        step = deliver_message(compiled(instance.definition), instance.engine_state, name, data)
+        if step is None:
+            continue  # not at the event now (before it, or past it)
+        db.session.add(
+            AuditEvent(
+                instance_id=instance.id,
+                at=now(),
+                actor_id=actor.id,
+                action=RECEIVED,
+                comment=f"收到消息“{name}” (message {name} received)",
+                details={"message": name, "fields": sorted(data)},
+            )
+        )
+        delivered.append(Delivery(instance, apply_step(instance, step, actor)))
+    if not delivered:
+        raise NotFound(
+            f"没有等待消息“{name}”且与 correlation 相符的提交 "
+            f"(no running submission matching the correlation waits for message {name})"
+        )
+    db.session.flush()
+    return delivered

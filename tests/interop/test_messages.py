@@ -1,0 +1,103 @@
+"""A diagram drawn in Camunda Modeler 5 that waits for a supplier's receipt (an
+intermediate message catch event) and invoice (a receive task) deploys, and another system
+delivers those messages over `POST /api/v1/messages`: the submission whose data matches
+the correlation moves on, and the gateway after it reads the message's data."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from app.models import Org
+from app.services.setup import add_user
+
+SUPPLIER = (
+    "camunda7_supplier.bpmn",
+    "supplier-order.schema.json",
+    "purchase-review.schema.json",
+)
+SYSTEM, SYSTEM_PASSWORD = "supplier-gateway", "Gateway-Pa55word-2026"
+
+
+@pytest.fixture
+def sender(app, live_server):
+    """The API client of a service account (role service_worker) another system uses."""
+    from api.conftest import ApiClient
+
+    finance = db.session.query(Org).filter_by(code="finance").one()
+    add_user(SYSTEM, "供应商平台", finance, ["service_worker"], SYSTEM_PASSWORD)
+    db.session.commit()
+    answer = ApiClient(live_server + "/api/v1").post(
+        "/auth/token", {"username": SYSTEM, "password": SYSTEM_PASSWORD}
+    )
+    assert answer.status == 200, answer.body
+    return ApiClient(live_server + "/api/v1", answer.body["token"], SYSTEM)
+
+
+@pytest.fixture
+def ordered(api, deploy, run, fixture_files):
+    """ordered(order_no) -> the submission, its order filled in, waiting for the receipt."""
+    answer = deploy(fixture_files(*SUPPLIER))
+    assert answer.status == 201, answer.body
+
+    def order(order_no: str) -> int:
+        started = api("unit").post("/processes/c7_supplier/instances", {"title": order_no})
+        assert started.status == 201, started.body
+        (task,) = started.body["tasks"]
+        assert run(task, "unit", {"order_no": order_no, "amount": 1200}) == []
+        return task["instance_id"]
+
+    return order
+
+
+def test_the_receipt_and_invoice_resume_only_the_matching_submission(api, sender, ordered):
+    first, second = ordered("PO-1"), ordered("PO-2")
+    receipt = sender.post(
+        "/messages",
+        {"name": "supplier-receipt", "correlation": {"order_no": "PO-2"}, "data": {"at": "dock"}},
+    )
+    assert receipt.status == 200, receipt.body
+    assert [(i["id"], i["tasks"]) for i in receipt.body["instances"]] == [(second, [])]
+    invoice = sender.post(
+        "/messages",
+        {
+            "name": "supplier-invoice",
+            "correlation": {"order_no": "PO-2"},
+            "data": {"delivered": True},
+        },
+    )
+    assert invoice.status == 200, invoice.body
+    (resumed,) = invoice.body["instances"]
+    assert [t["activity_id"] for t in resumed["tasks"]] == ["Activity_pay"]
+    inbox = api("finance").get("/tasks", process="c7_supplier").body
+    assert [t["instance_id"] for t in inbox] == [second]
+    detail = api("finance").get(f"/instances/{second}").body
+    assert (detail["data"]["at"], detail["data"]["delivered"]) == ("dock", True)
+    assert "message_received" in [h["action"] for h in detail["history"]]
+    # PO-1 still waits for its receipt: the invoice cannot come first.
+    early = sender.post(
+        "/messages", {"name": "supplier-invoice", "correlation": {"order_no": "PO-1"}, "data": {}}
+    )
+    assert early.status == 404
+    assert api("finance").get(f"/instances/{first}").body["status"] == "running"
+
+
+def test_a_message_the_gateway_reads_otherwise_routes_the_other_way(api, sender, ordered):
+    submission = ordered("PO-3")
+    for name, data in (("supplier-receipt", {}), ("supplier-invoice", {"delivered": False})):
+        answer = sender.post(
+            "/messages", {"name": name, "correlation": {"order_no": "PO-3"}, "data": data}
+        )
+        assert answer.status == 200, answer.body
+    tasks = api("unit").get("/tasks", process="c7_supplier").body
+    assert [(t["instance_id"], t["activity_id"]) for t in tasks] == [(submission, "Activity_chase")]
+
+
+def test_only_service_accounts_and_finance_deliver_messages(api, ordered):
+    submission = ordered("PO-4")
+    body = {"name": "supplier-receipt", "correlation": {"order_no": "PO-4"}, "data": {}}
+    assert api("unit").post("/messages", body).status == 403
+    assert api("finance").post("/messages", body).status == 200
+    nothing = {"name": "no-such-message", "correlation": {}, "data": {}}
+    assert api("finance").post("/messages", nothing).status == 404
+    assert api("finance").get(f"/instances/{submission}").body["status"] == "running"
