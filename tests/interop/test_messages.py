@@ -101,3 +101,40 @@ def test_only_service_accounts_and_finance_deliver_messages(api, ordered):
     nothing = {"name": "no-such-message", "correlation": {}, "data": {}}
     assert api("finance").post("/messages", nothing).status == 404
     assert api("finance").get(f"/instances/{submission}").body["status"] == "running"
+
+
+def test_the_integrity_check_reports_a_submission_nothing_will_move(app, ordered):
+    import re
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.models import ProcessDefinition, ProcessInstance
+    from app.services.integrity import check_integrity
+
+    waiting = ordered("PO-5")
+    db.session.rollback()  # see what the live server committed
+    stalled = "进行中，但没有待办任务、后台作业或等待的消息与定时器"
+    # Waiting for its receipt is no stall: a message will move it.
+    assert not [f for f in check_integrity(notify=False).findings if f.instance_id == waiting]
+
+    # Its diagram changed behind the services' back: the receipt is now a signal that
+    # nothing sends, so nothing open, queued or awaited will ever move the submission.
+    definition = db.session.get(ProcessInstance, waiting).definition
+    drawn = re.sub(
+        r'<bpmn:messageEventDefinition id="MessageEventDefinition_0rcpt"[^>]*/>',
+        '<bpmn:signalEventDefinition id="SignalEventDefinition_0rcpt" signalRef="Signal_x" />',
+        definition.bpmn_xml,
+    ).replace(
+        '<bpmn:message id="Message_receipt"',
+        '<bpmn:signal id="Signal_x" name="never-sent"/><bpmn:message id="Message_receipt"',
+    )
+    assert drawn != definition.bpmn_xml
+    db.session.execute(
+        update(ProcessDefinition)
+        .where(ProcessDefinition.id == definition.id)
+        .values(bpmn_xml=drawn, deployed_at=definition.deployed_at + timedelta(seconds=1))
+    )
+    db.session.commit()
+    findings = [f for f in check_integrity(notify=False).findings if f.instance_id == waiting]
+    assert [f.problem for f in findings if f.problem.startswith(stalled)] != []

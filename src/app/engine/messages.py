@@ -10,6 +10,7 @@ runs on to its next wait state.
 from __future__ import annotations
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
@@ -55,3 +56,17 @@ def deliver_message(process: CompiledProcess, state: str, name: str, data: dict)
         task.set_data(**data)  # the message's data goes on along the flow
         task.task_spec._update(task)
     return run_to_wait(process, workflow)
+
+
+def awaits_event(process: CompiledProcess, state: str) -> bool:
+    """Whether the stored workflow waits for a message or a timer (something from
+    outside that will move it), as the integrity check asks of a submission with
+    nothing open."""
+    workflow = load_workflow(process, state)
+    return any(
+        isinstance(
+            getattr(task.task_spec, "event_definition", None),
+            MessageEventDefinition | TimerEventDefinition,
+        )
+        for task in workflow.get_tasks(state=TaskState.WAITING)
+    )

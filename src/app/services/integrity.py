@@ -12,7 +12,10 @@ What must hold, per submission:
   and the state is not finished;
 - completed: the state is finished, no task row is open, it has an end time and a
   "finished" event;
-- terminated (withdrawn by finance): no task row is open.
+- terminated (withdrawn by finance): no task row is open;
+- running: something will move it — an open task, a queued job (a timer the worker
+  fires, an external task's lock) or a message or timer the engine waits for; one with
+  none of these would wait forever unseen (a stalled submission).
 
 Reading every state is a batch job's cost (run it from cron, e.g. at night), never a
 page's: pages keep reading indexed columns only.
@@ -26,18 +29,21 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app import engine
+from app.engine.messages import awaits_event
 from app.extensions import db
-from app.models import AuditEvent, Notification, ProcessInstance, Task, User
+from app.models import AuditEvent, Job, Notification, ProcessInstance, Task, User
 from app.models.instance import (
     STATUS_COMPLETED,
     STATUS_RUNNING,
     STATUS_SUSPENDED,
     STATUS_TERMINATED,
 )
+from app.models.job import JOB_PENDING, JOB_RUNNING
 from app.models.org import RoleCode
 from app.models.task import TASK_COMPLETED, TASK_READY
 from app.services.clock import now
 from app.services.definitions import compiled
+from app.services.external_tasks import JOB_EXTERNAL
 from app.services.transaction import transactional
 
 REPORT_ROLE = RoleCode.FINANCE_BUREAU
@@ -126,6 +132,17 @@ def _check(instance: ProcessInstance) -> list[Finding]:
                 problems.append(
                     "流程状态已结束，但提交仍在办理中 (state finished, submission open)"
                 )
+            if (
+                instance.status == STATUS_RUNNING
+                and not state.finished
+                and not state.ready_task_ids
+                and not open_rows
+                and not _awaits_anything(instance)
+            ):
+                problems.append(
+                    "进行中，但没有待办任务、后台作业或等待的消息与定时器，将永远停住 "
+                    "(stalled: no open task, no job and no awaited message or timer)"
+                )
             if state.ready_task_ids != open_rows:
                 missing = len(state.ready_task_ids - open_rows)
                 extra = len(open_rows - state.ready_task_ids)
@@ -141,6 +158,18 @@ def _check(instance: ProcessInstance) -> list[Finding]:
     if instance.status == STATUS_TERMINATED and open_rows:
         problems.append("已撤回，但仍有待办任务 (withdrawn with open tasks)")
     return [Finding(instance.id, instance.title, problem) for problem in problems]
+
+
+# Jobs that will still run or be done for a submission (an incident is a job that gave up).
+_LIVE_JOBS = (JOB_PENDING, JOB_RUNNING, JOB_EXTERNAL)
+
+
+def _awaits_anything(instance: ProcessInstance) -> bool:
+    """A queued job or an awaited message or timer will move the submission on."""
+    queued = db.session.scalar(
+        select(Job.id).where(Job.instance_id == instance.id, Job.status.in_(_LIVE_JOBS)).limit(1)
+    )
+    return queued is not None or awaits_event(compiled(instance.definition), instance.engine_state)
 
 
 def _tell_finance(report: IntegrityReport) -> None:
