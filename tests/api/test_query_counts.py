@@ -73,3 +73,13 @@ def test_a_task_page_and_a_completion_have_a_fixed_cost(app, http):
     assert completing <= 10
     again = cost(app, http, "unit", "post", f"/tasks/{second}/complete", {"data": GOOD_TARGETS})
     assert again == completing
+
+
+def test_starting_a_submission_has_a_fixed_cost(app, http):
+    start(http, 2)  # the first start of a version compiles the diagram once per process
+    path = "/processes/simple_approval/instances"
+    starting = cost(app, http, "unit", "post", path, {"title": "申报"})
+    # Caller with roles, latest version, the instance, its audit row, the calendar, its
+    # first task, its state; the answer is built from what was just written.
+    assert starting <= 7
+    assert cost(app, http, "unit", "post", path, {"title": "申报"}) == starting

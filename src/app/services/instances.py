@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import insert
+
 from app import engine
 from app.engine.start_forms import start_forms
 from app.extensions import db
@@ -26,7 +28,7 @@ def startable_processes(actor: User) -> list[ProcessDefinition]:
     return [d for d in latest_definitions() if can_start(actor, d, on_behalf)]
 
 
-@transactional
+@transactional(keep_loaded=True)
 def start_instance(
     actor: User,
     process_key: str,
@@ -45,6 +47,9 @@ def start_instance(
 
     Raises NotFound, Forbidden, ValidationFailed (start data outside the start form),
     BadRequest (engine refused to start).
+
+    The instance and tasks returned stay loaded after the commit: the answer is built
+    from what was just written, without reading it back.
     """
     definition = latest_definition(process_key)
     on_behalf = org_id is not None and org_id != actor.org_id
@@ -89,8 +94,9 @@ def start_instance(
         if run.refusals:
             raise refused_input(run) from exc
         raise BadRequest(f"流程无法启动 (the process could not start): {exc}") from exc
-    db.session.add(AuditEvent(instance_id=instance.id, at=at, actor_id=actor.id, action="started"))
-    ready = apply_step(instance, step, actor)
+    started = {"instance_id": instance.id, "at": at, "actor_id": actor.id, "action": "started"}
+    db.session.connection().execute(insert(AuditEvent.__table__), started)
+    ready = apply_step(instance, step, actor, new_instance=True)
     db.session.flush()
     return instance, ready
 

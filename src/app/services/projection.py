@@ -28,10 +28,16 @@ RETURN_DECISIONS = ("return", "returned", "退回")
 
 
 def apply_step(
-    instance: ProcessInstance, step: engine.Step, actor: User, decision: str | None = None
+    instance: ProcessInstance,
+    step: engine.Step,
+    actor: User,
+    decision: str | None = None,
+    *,
+    new_instance: bool = False,
 ) -> list[Task]:
     """Store the engine's new state, open rows for newly ready tasks, close vanished ones;
-    `decision` is the one of the step just completed, if any.
+    `decision` is the one of the step just completed, if any; a `new_instance` (just
+    started) has no task rows to look for.
 
     Returns the instance's ready tasks after the step.
 
@@ -42,7 +48,9 @@ def apply_step(
     """
     at = now()
     data = {**(instance.data or {}), **_json_safe(step.data)}
-    open_rows, done_steps = rows_before(instance, [ready.spec.id for ready in step.ready])
+    open_rows, done_steps = {}, set()
+    if not new_instance:
+        open_rows, done_steps = rows_before(instance, [ready.spec.id for ready in step.ready])
     returned = instance.returned or decision in RETURN_DECISIONS
     ready_rows, opened = [], []
     calendar = work_calendar() if step.ready else None
