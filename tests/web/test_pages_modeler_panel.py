@@ -205,6 +205,18 @@ def test_check_lints_the_diagram_without_deploying(client, login):
     assert versions.count("data-version=") == 1
 
 
+def test_check_judges_a_camunda_diagram_as_a_deployment_would_convert_it(client, login):
+    """Lane-less tasks with candidate groups and JUEL conditions are no errors in the
+    modeler when the deployment would route and convert them."""
+    login("admin")
+    camunda = Path(__file__).parents[1] / "fixtures" / "foreign" / "camunda7_purchase.bpmn"
+    answer = client.post("/admin/modeler/c7_purchase/check", data=camunda.read_bytes())
+    unrouted = {f["element_id"] for f in answer.json["findings"] if f["code"] == "lane-missing"}
+    # Only the step the author left to the deployer's default role; the rest are routed.
+    assert unrouted == {"Activity_archive"}
+    assert "condition" not in {f["code"] for f in answer.json["findings"]}
+
+
 def test_a_test_run_takes_the_path_the_data_chooses_and_writes_nothing(client, login):
     before = counts()
     login("admin")

@@ -25,6 +25,7 @@ from app.extensions import db
 from app.models import ProcessDefinition, User
 from app.performance.operators import OPERATORS
 from app.performance.registry_operators import REGISTRY_OPERATORS, WRITING_OPERATORS
+from app.services.deployment import convert_upload
 from app.services.errors import BadRequest
 from app.services.policy import require_can_deploy
 from app.services.roles import resolve_role
@@ -172,12 +173,15 @@ def _finding(message: str) -> dict:
 
 
 def check_diagram(actor: User, key: str, xml: bytes) -> list[dict]:
-    """Lint the diagram the modeler holds without deploying it: the engine's findings
-    plus form files named but not available, each with the element id to mark."""
+    """Lint the diagram the modeler holds without deploying it, after the conversion a
+    deployment runs (candidate groups, JUEL and FEEL conditions…): the conversion's and
+    the engine's findings plus form files named but not available, each with the element
+    id to mark."""
     require_can_deploy(actor)
     decisions = latest_decisions(key)
-    process, findings = engine.lint_bpmn(xml, f"{key}.bpmn", resolve_role, decisions)
-    found = [f.as_dict() for f in findings]
+    converted, _notes, conversion = convert_upload(xml)
+    process, findings = engine.lint_bpmn(converted, f"{key}.bpmn", resolve_role, decisions)
+    found = [f.as_dict() for f in [*conversion, *findings]]
     if process is not None:
         forms = available_forms(key)
         for task in process.user_tasks.values():
