@@ -19,10 +19,10 @@ def waiting(body: str) -> set[str]:
     return {f.element_id for f in lint_flow(root) if f.code == "waits-forever"}
 
 
-def test_a_signal_or_message_start_nothing_sends_waits_forever():
+def test_a_signal_or_an_unnamed_message_nothing_sends_waits_forever():
     body = (
         '<bpmn:startEvent id="s"><bpmn:signalEventDefinition signalRef="s1" /></bpmn:startEvent>'
-        '<bpmn:startEvent id="ms"><bpmn:messageEventDefinition messageRef="m1" />'
+        '<bpmn:startEvent id="ms"><bpmn:messageEventDefinition messageRef="m2" />'
         "</bpmn:startEvent>"
         '<bpmn:intermediateCatchEvent id="u"><bpmn:messageEventDefinition messageRef="m2" />'
         "</bpmn:intermediateCatchEvent>"
@@ -30,8 +30,10 @@ def test_a_signal_or_message_start_nothing_sends_waits_forever():
     assert waiting(body) == {"s", "ms", "u"}  # m2 has no name to deliver it by
 
 
-def test_a_named_message_caught_midway_is_delivered_by_the_messages_api():
+def test_a_named_message_is_delivered_by_the_messages_api():
     body = (
+        '<bpmn:startEvent id="ms"><bpmn:messageEventDefinition messageRef="m1" />'
+        "</bpmn:startEvent>"
         '<bpmn:intermediateCatchEvent id="c"><bpmn:messageEventDefinition messageRef="m1" />'
         "</bpmn:intermediateCatchEvent>"
         '<bpmn:receiveTask id="r" messageRef="m1" />'

@@ -138,3 +138,24 @@ def test_the_integrity_check_reports_a_submission_nothing_will_move(app, ordered
     db.session.commit()
     findings = [f for f in check_integrity(notify=False).findings if f.instance_id == waiting]
     assert [f.problem for f in findings if f.problem.startswith(stalled)] != []
+
+
+def test_a_message_start_event_starts_a_submission_with_the_message_data(
+    api, deploy, sender, fixture_files
+):
+    files = fixture_files("camunda7_order_placed.bpmn", "purchase-review.schema.json")
+    answer = deploy(files)
+    assert answer.status == 201, answer.body
+    placed = sender.post(
+        "/messages", {"name": "order-placed", "data": {"order_no": "PO-9", "amount": 50}}
+    )
+    assert placed.status == 200, placed.body
+    (started,) = placed.body["instances"]
+    assert [t["activity_id"] for t in started["tasks"]] == ["Activity_verify"]
+    inbox = api("finance").get("/tasks", process="c7_order_placed").body
+    assert [t["instance_id"] for t in inbox] == [started["id"]]
+    detail = api("finance").get(f"/instances/{started['id']}").body
+    assert (detail["title"], detail["data"]["order_no"]) == ("order-placed", "PO-9")
+    # Who may not start the process starts nothing with it.
+    refused = api("finance").post("/messages", {"name": "order-placed", "data": {}})
+    assert refused.status == 404

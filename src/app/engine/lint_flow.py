@@ -292,8 +292,8 @@ _THROWING = ("intermediateThrowEvent", "endEvent", "sendTask")
 
 def _waits_forever(root: etree._Element) -> list[FlowFinding]:
     """Events a submission would wait at with nothing open and nothing to end the wait:
-    a signal or message start nothing in the diagram sends (POST /messages delivers only
-    named messages to catch events and receive tasks), and a
+    a signal nothing in the diagram sends or a message without a name (POST /messages
+    delivers named messages to start and catch events and receive tasks), and a
     timer start or intermediate timer (no worker fires them yet). Boundary events and
     event subprocesses are left alone: the step they sit on goes on without them."""
     thrown = set()
@@ -324,15 +324,15 @@ def _waits_forever(root: etree._Element) -> list[FlowFinding]:
                     ref = definition.get("messageRef") or definition.get("signalRef")
                     if ref and ref in thrown:
                         continue  # thrown inside the diagram: the engine delivers it
-                    if ref in named_messages and kind != "startEvent":
+                    if ref in named_messages:
                         continue  # POST /api/v1/messages delivers it (services/messages.py)
                     name = names.get(ref, ref or "?")
                     message = (
                         f"“{label}”等待消息或信号“{name}”，而本流程中没有发送它的环节，"
-                        "平台也无从投递（消息开始事件、信号或无名称的消息）：提交将永远停在这里 "
+                        "平台也无从投递（信号或无名称的消息）：提交将永远停在这里 "
                         f"(waits for the message or signal {name}, which nothing here sends "
-                        "and no interface delivers — a message start, a signal, or a message "
-                        "without a name: the submission would wait forever)"
+                        "and no interface delivers — a signal, or a message without a name: "
+                        "the submission would wait forever)"
                     )
                 elif what == "timerEventDefinition":
                     message = (

@@ -33,15 +33,26 @@ def awaited_messages(process: CompiledProcess) -> frozenset[str]:
     )
 
 
+def message_starts(process: CompiledProcess) -> frozenset[str]:
+    """The names of the messages that start the process (its message start events)."""
+    return frozenset(
+        task_spec.event_definition.name
+        for task_spec in process.spec.task_specs.values()
+        if isinstance(task_spec, StartEvent)
+        and isinstance(getattr(task_spec, "event_definition", None), MessageEventDefinition)
+        and task_spec.event_definition.name
+    )
+
+
 def deliver_message(process: CompiledProcess, state: str, name: str, data: dict) -> Step | None:
     """The step after the message `name` with `data` reaches the events of the stored
-    workflow waiting for it; None when none waits for it now."""
+    workflow waiting for it (a message start event too, in a workflow just started);
+    None when none waits for it now."""
     workflow = load_workflow(process, state)
     waiting = [
         task
         for task in workflow.get_tasks(state=TaskState.WAITING)
         if isinstance(getattr(task.task_spec, "event_definition", None), MessageEventDefinition)
-        and not isinstance(task.task_spec, StartEvent)
         and task.task_spec.event_definition.name == name
     ]
     if not waiting:

@@ -2,11 +2,13 @@
 another system do (`POST /api/v1/messages {name, correlation, data}`).
 
 A submission waits for a message at an intermediate message catch event or a receive
-task, with no task open. The message names the BPMN message; `correlation` picks the
-submissions by their data (every field given must hold the value given: an order number,
-a project code), and `data` joins each one's data before it runs on to its next wait
-state, so a gateway after the event reads it. Each submission is resumed under its own
-row lock, all in one transaction: all of them move or none.
+task, with no task open; a process drawn with a message start event is started by it
+(a submission of the sender's organisation, if the sender's roles may start it).
+The message names the BPMN message; `correlation` picks the submissions by their data
+(every field given must hold the value given: an order number, a project code), and
+`data` joins each one's data before it runs on to its next wait state, so a gateway
+after the event reads it. Each submission is resumed under its own row lock, all in one
+transaction: all of them move or none.
 """
 
 from __future__ import annotations
@@ -15,16 +17,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.engine.messages import awaited_messages, deliver_message
+from app.engine.messages import awaited_messages, deliver_message, message_starts
 from app.extensions import db
 from app.models import AuditEvent, ProcessDefinition, ProcessInstance, Task, User
 from app.models.instance import STATUS_RUNNING
 from app.models.org import RoleCode
 from app.services.clock import now
-from app.services.definitions import compiled
+from app.services.definitions import compiled, latest_definitions
 from app.services.errors import BadRequest, Forbidden, NotFound
 from app.services.external_tasks import SERVICE_WORKER_ROLE
+from app.services.instances import start_instance
 from app.services.locking import lock_instance
+from app.services.policy import can_start
 from app.services.projection import apply_step
 from app.services.transaction import transactional
 
@@ -55,11 +59,29 @@ def _correlates(data: dict | None, correlation: dict) -> bool:
     return all(field in data and data[field] == value for field, value in correlation.items())
 
 
+def _deliver(actor: User, instance: ProcessInstance, name: str, data: dict) -> list[Delivery]:
+    step = deliver_message(compiled(instance.definition), instance.engine_state, name, data)
+    if step is None:
+        return []  # not at the event now (before it, or past it)
+    db.session.add(
+        AuditEvent(
+            instance_id=instance.id,
+            at=now(),
+            actor_id=actor.id,
+            action=RECEIVED,
+            comment=f"收到消息“{name}” (message {name} received)",
+            details={"message": name, "fields": sorted(data)},
+        )
+    )
+    return [Delivery(instance, apply_step(instance, step, actor))]
+
+
 @transactional(keep_loaded=True)
 def correlate_message(actor: User, name: str, correlation: dict, data: dict) -> list[Delivery]:
     """Deliver the message `name` to every running submission waiting for it whose data
-    matches `correlation`. Raises Forbidden, BadRequest (malformed), NotFound (nothing
-    waits for it: said, rather than the message silently dropped)."""
+    matches `correlation`, and start each process the message starts. Raises Forbidden,
+    BadRequest (malformed), NotFound (nothing waits for it: said, rather than the
+    message silently dropped)."""
     require_can_send_messages(actor)
     if not isinstance(name, str) or not name.strip():
         raise BadRequest("name 须为消息名称 (name must name the message)")
@@ -93,20 +115,13 @@ def correlate_message(actor: User, name: str, correlation: dict, data: dict) -> 
         instance = lock_instance(candidate.id)
         if instance.status != STATUS_RUNNING or not _correlates(instance.data, correlation):
             continue
-        step = deliver_message(compiled(instance.definition), instance.engine_state, name, data)
-        if step is None:
-            continue  # not at the event now (before it, or past it)
-        db.session.add(
-            AuditEvent(
-                instance_id=instance.id,
-                at=now(),
-                actor_id=actor.id,
-                action=RECEIVED,
-                comment=f"收到消息“{name}” (message {name} received)",
-                details={"message": name, "fields": sorted(data)},
-            )
-        )
-        delivered.append(Delivery(instance, apply_step(instance, step, actor)))
+        delivered.extend(_deliver(actor, instance, name, data))
+    # A process whose start event waits for the message starts a submission of the
+    # sender's organisation, if the sender may start it.
+    for definition in latest_definitions():
+        if name in message_starts(compiled(definition)) and can_start(actor, definition):
+            instance, _ = start_instance(actor, definition.key, title=name)
+            delivered.extend(_deliver(actor, instance, name, data))
     if not delivered:
         raise NotFound(
             f"没有等待消息“{name}”且与 correlation 相符的提交 "
