@@ -23,7 +23,7 @@ from sqlalchemy import select
 from app import engine
 from app.engine.external import throw_error
 from app.extensions import db
-from app.models import AuditEvent, Job, ProcessInstance, Task, User
+from app.models import AuditEvent, Job, ProcessDefinition, ProcessInstance, Task, User
 from app.models.instance import STATUS_RUNNING
 from app.models.job import JOB_DONE, JOB_INCIDENT
 from app.models.task import TASK_COMPLETED, TASK_READY
@@ -80,8 +80,8 @@ def fetch_and_lock(worker: User, worker_id: str, max_tasks: int, topics: list[di
     wanted = {t["topicName"]: t for t in topics}
     at = now()
     locked: list = []
-    candidates = db.session.scalars(
-        select(Task.id)
+    candidates = db.session.execute(
+        select(Task.id, Task.activity_id, ProcessInstance.definition_id)
         .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
         .where(
             Task.status == TASK_READY,
@@ -90,9 +90,15 @@ def fetch_and_lock(worker: User, worker_id: str, max_tasks: int, topics: list[di
         )
         .order_by(Task.id)
     ).all()
-    for task_id in candidates:
+    for task_id, activity_id, definition_id in candidates:
         if len(locked) >= max_tasks:
             break
+        # Only a task of a topic asked for is worth its submission's row lock.
+        spec = compiled(db.session.get(ProcessDefinition, definition_id)).user_tasks.get(
+            activity_id
+        )
+        if spec is None or spec.external_topic not in wanted:
+            continue
         instance = lock_instance_of_task(task_id)
         task = db.session.get(Task, task_id, populate_existing=True)
         if instance is None or task is None or task.status != TASK_READY:
