@@ -103,6 +103,8 @@ MATRIX: list[tuple[str, str, str, dict | bytes | None, str]] = [
     ("web.export_projects", "GET", "/projects/export.xlsx", None, "302 200 200 200 200 200 200 200 200 200"),
     ("web.project", "GET", "/projects/{edu_project}", None, "302 200 200 200 404 200 200 404 404 404"),
     ("web.project", "GET", "/projects/{health_project}", None, "302 404 404 200 404 200 200 404 200 200"),
+    ("web.project_targets_document", "GET", "/projects/{edu_project}/documents/targets.pdf", None, "302 200 200 200 404 200 200 404 404 404"),
+    ("web.project_targets_document", "GET", "/projects/{health_project}/documents/targets.xlsx", None, "302 404 404 200 404 200 200 404 200 200"),
     ("web.batch_monitoring", "GET", "/batch/monitoring", None, "302 200 200 200 200 200 200 200 200 200"),
     ("web.batch_monitoring_template", "GET", "/batch/monitoring/template.xlsx", None, "302 200 200 200 200 200 200 200 200 200"),
     ("web.batch_monitoring_upload", "POST", "/batch/monitoring", {}, "302 400 400 400 400 400 400 400 400 400"),
