@@ -20,7 +20,7 @@ from flask import Blueprint, jsonify, request
 
 from app.extensions import csrf
 from app.models import fits_id
-from app.services import external_tasks
+from app.services import external_tasks, policy
 from app.services.accounts import authenticate, user_from_token
 from app.services.errors import BadRequest, NotAuthenticated, NotFound, ServiceError
 
@@ -54,7 +54,7 @@ def _worker():
         user = authenticate(username, password)
     else:
         raise NotAuthenticated("需要 HTTP Basic 或 Bearer 认证 (authentication required)")
-    external_tasks.require_service_worker(user)
+    policy.require_service_worker(user)
     return user
 
 

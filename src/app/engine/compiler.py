@@ -20,6 +20,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, NoneTask, UserTask
 
 from app.engine.errors import DiagramError
+from app.engine.foreign_common import SERVICE_WORKER_ROLE, TOPIC_PROPERTY
 from app.engine.serializer import spec_dicts
 from app.engine.xml import parse_xml
 
@@ -175,10 +176,6 @@ def _role_property(task_spec) -> str | None:
     return (props.get("role") or "").strip() or None
 
 
-# Our property on a service task done by an external worker (engine/foreign.py), and
-# the role such a step waits in: the workers' interface, never a person's inbox.
-TOPIC_PROPERTY = "externalTopic"
-SERVICE_WORKER_ROLE = "service_worker"
 _EXTERNAL_KINDS = ("serviceTask", "sendTask", "businessRuleTask")
 
 

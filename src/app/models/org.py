@@ -39,6 +39,8 @@ class RoleCode(StrEnum):
     PEOPLES_CONGRESS = "peoples_congress"
     PROCESS_ADMIN = "process_admin"
     USER_ADMIN = "user_admin"
+    # An external-task worker's account: the workers' REST interface, no inbox.
+    SERVICE_WORKER = "service_worker"
 
 
 def password_hash_method() -> str:

@@ -26,27 +26,23 @@ from app.extensions import db
 from app.models import AuditEvent, Job, ProcessDefinition, ProcessInstance, Task, User
 from app.models.instance import STATUS_RUNNING
 from app.models.job import JOB_DONE, JOB_INCIDENT
+from app.models.org import RoleCode
 from app.models.task import TASK_COMPLETED, TASK_READY
 from app.services.clock import now
 from app.services.definitions import compiled
-from app.services.errors import BadRequest, Conflict, Forbidden, NotFound
+from app.services.errors import BadRequest, Conflict, NotFound
 from app.services.incidents import record_incident
 from app.services.jobs import job_handler
 from app.services.locking import lock_instance_of_task
+from app.services.policy import require_service_worker
 from app.services.projection import apply_step, write_columns
 from app.services.transaction import after_rollback, transactional
 
-SERVICE_WORKER_ROLE = "service_worker"
+SERVICE_WORKER_ROLE = RoleCode.SERVICE_WORKER
 EXTERNAL_TASK = "external_task"
 JOB_EXTERNAL = "external"  # waiting for (or locked by) an external worker
 # Camunda caps a lock at what a worker asks; ours keeps a forgotten lock from lasting.
 MAX_LOCK = timedelta(days=7)
-
-
-def require_service_worker(user: User) -> None:
-    """Only accounts holding `service_worker` speak to the workers' interface."""
-    if SERVICE_WORKER_ROLE not in user.role_codes:
-        raise Forbidden("只有外部任务执行账号可以领取外部任务 (only service worker accounts)")
 
 
 def _lock_row(task: Task) -> Job | None:

@@ -21,20 +21,17 @@ from app.engine.messages import awaited_messages, deliver_message, message_start
 from app.extensions import db
 from app.models import AuditEvent, ProcessDefinition, ProcessInstance, Task, User
 from app.models.instance import STATUS_RUNNING
-from app.models.org import RoleCode
 from app.services.clock import now
 from app.services.definitions import compiled, latest_definitions
-from app.services.errors import BadRequest, Forbidden, NotFound
-from app.services.external_tasks import SERVICE_WORKER_ROLE
+from app.services.errors import BadRequest, NotFound
 from app.services.instances import start_instance
 from app.services.locking import lock_instance
-from app.services.policy import can_start
+from app.services.policy import can_start, require_can_send_messages
 from app.services.projection import apply_step
 from app.services.transaction import transactional
 
 # Another system sends messages through a service account; finance, who follows every
 # submission, may deliver one by hand (a receipt that came by post).
-MESSAGE_SENDERS = (SERVICE_WORKER_ROLE, RoleCode.FINANCE_BUREAU)
 RECEIVED = "message_received"
 
 
@@ -44,14 +41,6 @@ class Delivery:
 
     instance: ProcessInstance
     tasks: list[Task]
-
-
-def require_can_send_messages(user: User) -> None:
-    if not user.role_codes & set(MESSAGE_SENDERS):
-        raise Forbidden(
-            "只有外部任务执行账号和财政部门可以投递消息 "
-            "(only service accounts and the finance bureau deliver messages)"
-        )
 
 
 def _correlates(data: dict | None, correlation: dict) -> bool:

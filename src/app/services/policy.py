@@ -200,3 +200,18 @@ def require_can_chase(actor: User, task: Task | None = None) -> None:
     allowed = may_chase(actor, task) if task is not None else may_track(actor)
     if not allowed:
         raise Forbidden("只有财政部门或上级部门可以催办 (only finance or the department may chase)")
+
+
+def require_service_worker(user: User) -> None:
+    """Only accounts holding `service_worker` speak to the external-task workers' interface."""
+    if RoleCode.SERVICE_WORKER not in user.role_codes:
+        raise Forbidden("只有外部任务执行账号可以领取外部任务 (only service worker accounts)")
+
+
+def require_can_send_messages(user: User) -> None:
+    """Messages start or resume submissions: a worker's account or finance may send one."""
+    if not user.role_codes & {RoleCode.SERVICE_WORKER, RoleCode.FINANCE_BUREAU}:
+        raise Forbidden(
+            "只有外部任务执行账号和财政部门可以投递消息 "
+            "(only service accounts and the finance bureau deliver messages)"
+        )

@@ -40,6 +40,7 @@ ACTIONS = {
     "migrated": lazy_gettext("Moved to a newer process version"),
     "incident": lazy_gettext("Failed, can be retried"),
     "withdrawn": lazy_gettext("Withdrawn by its timer"),
+    "message_received": lazy_gettext("Message received"),
 }
 # The decision codes the shipped forms use, for where no form names them (an older
 # version's form, a decision sent through the API): one list, never the code on screen.
@@ -67,6 +68,7 @@ JOB_KINDS = {
     "send_digests": lazy_gettext("Daily digest"),
     "launch_campaign": lazy_gettext("Scheduled round"),
     "withdraw_task": lazy_gettext("Timer withdrawal"),
+    "external_task": lazy_gettext("External task"),
 }
 STATUSES = {
     "running": lazy_gettext("In progress"),
