@@ -139,6 +139,17 @@ def test_the_integrity_check_reports_a_submission_nothing_will_move(app, ordered
     findings = [f for f in check_integrity(notify=False).findings if f.instance_id == waiting]
     assert [f.problem for f in findings if f.problem.startswith(stalled)] != []
 
+    # Finance's tracking page lists it, from the check's findings (the page reads no state).
+    from conftest import RequestPerContextClient
+
+    client = RequestPerContextClient(app, app.response_class, use_cookies=True)
+    client.post("/login", data={"username": "finance", "password": "demo"})
+    page = client.get("/tracking")
+    assert "停滞的提交" in page.text and f"/instances/{waiting}" in page.text
+    client.post("/logout")
+    client.post("/login", data={"username": "dept", "password": "demo"})
+    assert "停滞的提交" not in client.get("/tracking").text
+
 
 def test_a_message_start_event_starts_a_submission_with_the_message_data(
     api, deploy, sender, fixture_files

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from app import engine
 from app.engine.messages import awaits_event
 from app.extensions import db
-from app.models import AuditEvent, Job, Notification, ProcessInstance, Task, User
+from app.models import AuditEvent, Job, Notification, ProcessInstance, Setting, Task, User
 from app.models.instance import (
     STATUS_COMPLETED,
     STATUS_RUNNING,
@@ -44,6 +44,7 @@ from app.models.task import TASK_COMPLETED, TASK_READY
 from app.services.clock import now
 from app.services.definitions import compiled
 from app.services.external_tasks import JOB_EXTERNAL
+from app.services.policy import require_can_handle_incidents
 from app.services.transaction import transactional
 
 REPORT_ROLE = RoleCode.FINANCE_BUREAU
@@ -91,9 +92,53 @@ def check_integrity(notify: bool = True) -> IntegrityReport:
             report.checked += 1
             report.findings.extend(_check(instance))
         db.session.expunge_all()  # keep memory flat over a million submissions
+    _remember(report)
     if notify:
         _tell_finance(report)
     return report
+
+
+LAST_REPORT_KEY = "integrity_last_report"
+
+
+def _remember(report: IntegrityReport) -> None:
+    """Keep the run's findings for the tracking page, which never reads states itself."""
+    value = {
+        "at": report.at.isoformat(timespec="minutes"),
+        "checked": report.checked,
+        "findings": [
+            {"instance_id": f.instance_id, "title": f.title, "problem": f.problem}
+            for f in report.findings[: LISTED * 20]
+        ],
+    }
+    setting = db.session.get(Setting, LAST_REPORT_KEY)
+    if setting is None:
+        db.session.add(Setting(key=LAST_REPORT_KEY, value=value))
+    else:
+        setting.value = value
+
+
+@dataclass(frozen=True)
+class LastCheck:
+    at: str
+    checked: int
+    stalled: list[Finding]
+
+
+def last_stalled(actor: User) -> LastCheck | None:
+    """The submissions the last integrity check found stalled (running, nothing open,
+    nothing awaited), for finance's tracking page; None before any check ran."""
+    require_can_handle_incidents(actor)
+    setting = db.session.get(Setting, LAST_REPORT_KEY)
+    if setting is None or not isinstance(setting.value, dict):
+        return None
+    value = setting.value
+    stalled = [
+        Finding(f["instance_id"], f["title"], f["problem"])
+        for f in value.get("findings", [])
+        if "(stalled:" in f.get("problem", "")
+    ]
+    return LastCheck(value.get("at", ""), int(value.get("checked", 0)), stalled)
 
 
 def _check(instance: ProcessInstance) -> list[Finding]:

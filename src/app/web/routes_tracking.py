@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from app import params
-from app.services import interventions, jobs, policy, reminders, tracking
+from app.services import integrity, interventions, jobs, policy, reminders, tracking
 from app.services.clock import now
 from app.services.policy import may_start_on_behalf
 from app.web import filters
@@ -86,6 +86,7 @@ def tracking_page():
         choices=tracking.filter_choices(user, chosen.process),
         roles=tracking.role_names(),
         incidents=jobs.list_incidents(user) if may_start_on_behalf(user) else [],
+        last_check=integrity.last_stalled(user) if may_start_on_behalf(user) else None,
     )
 
 
