@@ -29,6 +29,24 @@ def test_a_manual_task_is_a_step_done_without_a_form(api, deploy, run, fixture_f
     assert finished.body["status"] == "completed"
 
 
+def test_a_step_without_a_form_refuses_fields_by_name_and_stays_open(
+    api, deploy, run, fixture_files
+):
+    # A form-less step sets nothing (the deployment check counts on it): fields sent to it
+    # are refused, each named, never silently dropped or stored.
+    assert deploy(fixture_files(*HANDOVER)).status == 201
+    started = api("unit").post("/processes/arena_handover/instances", {"title": "移交"})
+    (request,) = started.body["tasks"]
+    (handover,) = run(request, "unit", {"asset_name": "投影仪", "quantity": 2})
+    sent = {"data": {"quantity": 99, "approved": True}}
+    refused = api("finance").post(f"/tasks/{handover['id']}/complete", sent)
+    assert refused.status == 422, refused.body
+    assert "没有表单" in refused.body["message"]
+    assert [d["path"] for d in refused.body["details"]] == ["/approved", "/quantity"]
+    assert api("finance").get(f"/tasks/{handover['id']}").body["status"] == "ready"
+    assert run(handover, "finance", {}) == []
+
+
 def test_a_form_without_a_root_type_is_still_checked_as_an_object(api, deploy, run, fixture_files):
     assert deploy(fixture_files(*HANDOVER)).status == 201
     started = api("unit").post("/processes/arena_handover/instances", {"title": "移交"})

@@ -652,5 +652,3 @@ def test_every_indicator_row_carries_points_and_the_form_its_content_basis_and_s
         "/indicators/2/points",
         "/safeguards",
     ]
-
-

@@ -375,7 +375,7 @@ def test_an_idempotency_key_with_control_characters_is_refused(client, bearer, t
 @pytest.mark.parametrize(
     "nameless_part",
     [
-        b'Content-Disposition: form-data\r\n\r\nvalue',
+        b"Content-Disposition: form-data\r\n\r\nvalue",
         b'Content-Disposition: form-data; filename="x.bpmn"\r\n\r\n<x/>',
     ],
 )

@@ -145,6 +145,21 @@ def test_a_condition_on_a_field_no_form_before_it_defines_is_refused(user):
     assert ("f_a", "condition-field") in found and ("f_b", "condition-field") not in found
 
 
+@pytest.mark.parametrize("review_kind", ["userTask", "manualTask"])
+def test_a_condition_on_a_field_only_a_formless_step_could_set_is_refused(user, review_kind):
+    # The review has no form: its completion takes no fields, so `decision` is never set.
+    bpmn = diagram().replace(
+        b'<spiffworkflow:property name="formJsonSchemaFilename" value="review.schema.json" />',
+        b"",
+    )
+    if review_kind == "manualTask":
+        head, _, tail = bpmn.partition(b'<bpmn:userTask id="review"')
+        body, _, rest = tail.partition(b"</bpmn:userTask>")
+        bpmn = head + b'<bpmn:manualTask id="review"' + body + b"</bpmn:manualTask>" + rest
+    found = refusal(user("admin"), bpmn)
+    assert ("f_a", "condition-field") in found and ("f_b", "condition-field") in found
+
+
 def test_a_condition_on_a_field_of_an_earlier_form_deploys(user):
     # total_amount comes from the unit's form two steps before the gateway.
     assert deploy(user("admin"), diagram(("total_amount > 100", "total_amount <= 100")))

@@ -84,7 +84,7 @@ def test_a_valid_post_advances_to_the_department_review(client, login, submissio
     login("dept")
     inbox = client.get("/")
     assert "部门审核" in inbox.text and "校舍维修改造 申报" in inbox.text
-    db.session.rollback()
+    db.session.expire_all()  # the fixture's task row is stale: read what was stored
     assert db.session.get(Task, task.id).data["indicators"][0]["name"] == "维修面积"
 
 

@@ -494,11 +494,12 @@ def _gen(node: etree._Element, forms: dict) -> frozenset | None:
             ),
             None,
         )
-        schema = forms.get(form) if form else None
-        properties = schema.get("properties") if isinstance(schema, dict) else None
-        if not isinstance(properties, dict):
-            return TOP
-        names |= set(properties)
+        if form:  # a task without a form sets nothing: its completion takes no fields
+            schema = forms.get(form)
+            properties = schema.get("properties") if isinstance(schema, dict) else None
+            if not isinstance(properties, dict):
+                return TOP
+            names |= set(properties)
     elif kind == "scriptTask":
         script = node.find(f"{{{BPMN}}}script")
         assigned = _assigned_names(script.text if script is not None else "")
@@ -523,8 +524,6 @@ def _gen(node: etree._Element, forms: dict) -> frozenset | None:
         "callActivity",
         "subProcess",
         "transaction",
-        "manualTask",
-        "task",
     }:
         return TOP
     return frozenset(names)

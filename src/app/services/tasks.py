@@ -161,6 +161,15 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
     if not isinstance(data, dict):
         raise ValidationFailed("data 必须是对象", details=[{"path": "", "message": "须为对象"}])
     refuse_unstorable(data)
+    if task.form_schema is None and data:
+        # A step without a form sets nothing (the lint counts on it): refuse, never drop.
+        raise ValidationFailed(
+            "此步骤没有表单，不接受任何字段 (this step has no form: it sets no fields)",
+            details=[
+                {"path": f"/{name}", "message": "此步骤没有表单，不能填写该字段"}
+                for name in sorted(data)
+            ],
+        )
     definition = instance.definition
     schema = pinned_form(definition, task.form_schema) or EMPTY_FORM
     spec = form_spec(schema, pinned_form(definition, task.form_ui) or {})
