@@ -8,6 +8,7 @@ from app.models.definition import FormFile, ProcessDefinition
 from app.models.draft import ProcessDraft
 from app.models.form_draft import FormDraft, FormEvent
 from app.models.idempotency import IdempotencyRecord
+from app.models.indicator import LibraryIndicator
 from app.models.instance import ProcessInstance
 from app.models.job import Job
 from app.models.notification import Notification
@@ -28,6 +29,7 @@ __all__ = [
     "FormFile",
     "IdempotencyRecord",
     "Job",
+    "LibraryIndicator",
     "Notification",
     "Org",
     "ProcessAuditEvent",
