@@ -5,6 +5,7 @@ from app.models.attachment import Attachment
 from app.models.audit import AuditEvent, ProcessAuditEvent
 from app.models.campaign import Campaign
 from app.models.definition import FormFile, ProcessDefinition
+from app.models.department import DepartmentSelfEvaluation, DepartmentTargets
 from app.models.draft import ProcessDraft
 from app.models.form_draft import FormDraft, FormEvent
 from app.models.idempotency import IdempotencyRecord
@@ -24,6 +25,8 @@ __all__ = [
     "AuditEvent",
     "Campaign",
     "ControlTotal",
+    "DepartmentSelfEvaluation",
+    "DepartmentTargets",
     "FormDraft",
     "FormEvent",
     "FormFile",
