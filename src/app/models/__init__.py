@@ -14,7 +14,13 @@ from app.models.instance import ProcessInstance
 from app.models.job import Job
 from app.models.notification import Notification
 from app.models.org import Org, Role, User, UserRole
-from app.models.project import ControlTotal, Project, ProjectEvent, RectificationItem
+from app.models.project import (
+    ControlTotal,
+    CountyBudget,
+    Project,
+    ProjectEvent,
+    RectificationItem,
+)
 from app.models.setting import Setting
 from app.models.task import Task
 from app.models.web_session import WebSession
@@ -25,6 +31,7 @@ __all__ = [
     "AuditEvent",
     "Campaign",
     "ControlTotal",
+    "CountyBudget",
     "DepartmentSelfEvaluation",
     "DepartmentTargets",
     "FormDraft",

@@ -80,6 +80,29 @@ class ControlTotal(db.Model):
     updated_at: Mapped[datetime]
 
 
+COUNTY_REVIEWING = "reviewing"
+COUNTY_APPROVED = "approved"
+
+
+class CountyBudget(db.Model):
+    """The county's budget draft of a year as the government reviews it and the congress
+    approves it, as a whole: one per year. Once approved, 遴选 records nothing more for
+    that year (new money is a mid-year adjustment) and the waiting projects go on to 批复."""
+
+    __tablename__ = "county_budget"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=COUNTY_REVIEWING)
+    # The county review's submission.
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    total: Mapped[float | None] = mapped_column(Numeric(16, 2, asdecimal=False))
+    # Every return of one department's budget: [{by, department, reason, at}].
+    returns: Mapped[list] = mapped_column(JSON, default=list)
+    started_at: Mapped[datetime]
+    approved_at: Mapped[datetime | None]
+
+
 class ProjectEvent(db.Model):
     """One thing that happened to a project, from whichever process did it."""
 
