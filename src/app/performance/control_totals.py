@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import ControlTotal, Project
-from app.models.project import PROJECT_EXCLUDED
+from app.models import ControlTotal, CountyBudget, ProcessInstance, Project
+from app.models.instance import STATUS_RUNNING
+from app.models.project import COUNTY_APPROVED, COUNTY_REVIEWING, PROJECT_EXCLUDED
 from app.performance.context import refuse
 from app.performance.numbers import is_blank, money_text, to_decimal
 from app.performance.registry import project_for_run
@@ -27,6 +28,38 @@ def control_total(department_id: int, fiscal_year: int) -> ControlTotal | None:
             ControlTotal.department_id == department_id, ControlTotal.fiscal_year == fiscal_year
         )
     )
+
+
+def county_budget(fiscal_year: int) -> CountyBudget | None:
+    return db.session.scalar(
+        select(CountyBudget).where(CountyBudget.fiscal_year == int(fiscal_year))
+    )
+
+
+def under_review(budget: CountyBudget | None) -> bool:
+    """A review counts while its submission runs (one terminated by an administrator
+    frees the year for a new one)."""
+    if budget is None or budget.status != COUNTY_REVIEWING:
+        return False
+    instance = db.session.get(ProcessInstance, budget.instance_id) if budget.instance_id else None
+    return instance is not None and instance.status == STATUS_RUNNING
+
+
+def refuse_selection_after_draft(fiscal_year: int) -> None:
+    """遴选 adds nothing to a year whose draft is before the government and the congress,
+    or approved: what they approve is what they saw; later money is an adjustment."""
+    budget = county_budget(fiscal_year)
+    if budget is not None and budget.status == COUNTY_APPROVED:
+        raise refuse(
+            "approved_amount",
+            f"{fiscal_year} 年县级预算已经县人大批准，不能再列入；需安排资金的请走年中追加调整",
+        )
+    if under_review(budget):
+        raise refuse(
+            "approved_amount",
+            f"{fiscal_year} 年县级预算草案正在县政府、县人大审议，暂不能列入；"
+            "须待审议结束后走年中追加调整",
+        )
 
 
 def _others_selected(project: Project) -> list[Project]:
@@ -54,6 +87,7 @@ def registry_record_selection(
     """登记遴选结果：部门控制数内安排，部门内排序不重复 · Record a project's selection:
     within its department's control total (unless finance gives an override reason), at
     a place in its department's order no other project holds."""
+    refuse_selection_after_draft(fiscal_year)
     project = project_for_run(project_code, fiscal_year)
     amount = to_decimal(approved_amount) or Decimal(0)
     others = _others_selected(project)

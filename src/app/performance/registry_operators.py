@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from app.performance.budget_changes import registry_assess_adjustment
 from app.performance.control_totals import registry_record_selection
+from app.performance.county_budget import (
+    registry_county_draft,
+    registry_county_outcome,
+    registry_prepare_revision,
+    registry_record_county_approval,
+    registry_revise_department,
+)
 from app.performance.registry import (
     registry_lookup,
     registry_record_adjustment,
@@ -24,7 +31,14 @@ REGISTRY_OPERATORS = {
     "registry_record_monitoring": registry_record_monitoring,
     "registry_record_evaluation": registry_record_evaluation,
     "registry_record_rectification": registry_record_rectification,
+    "registry_county_draft": registry_county_draft,
+    "registry_prepare_revision": registry_prepare_revision,
+    "registry_revise_department": registry_revise_department,
+    "registry_record_county_approval": registry_record_county_approval,
+    "registry_county_outcome": registry_county_outcome,
 }
 # Those that only read 项目库; the others change it (a test run offers stand-ins for them).
-READING_OPERATORS = frozenset({"registry_lookup", "registry_assess_adjustment"})
+READING_OPERATORS = frozenset(
+    {"registry_lookup", "registry_assess_adjustment", "registry_county_outcome"}
+)
 WRITING_OPERATORS = frozenset(REGISTRY_OPERATORS) - READING_OPERATORS
