@@ -19,8 +19,8 @@ from app.models.project import (
     CountyBudget,
     Project,
     ProjectEvent,
-    RectificationItem,
 )
+from app.models.rectification import RectificationItem, RectificationVerification
 from app.models.setting import Setting
 from app.models.task import Task
 from app.models.web_session import WebSession
@@ -49,6 +49,7 @@ __all__ = [
     "Project",
     "ProjectEvent",
     "RectificationItem",
+    "RectificationVerification",
     "Role",
     "Setting",
     "Task",

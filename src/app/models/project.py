@@ -116,17 +116,3 @@ class ProjectEvent(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     summary: Mapped[str] = mapped_column(Text)
     details: Mapped[dict | None] = mapped_column(JSON)
-
-
-class RectificationItem(db.Model):
-    """An item of 整改 set by evaluation, followed up until the department closes it."""
-
-    __tablename__ = "rectification_item"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
-    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
-    description: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open | done
-    created_at: Mapped[datetime]
-    closed_at: Mapped[datetime | None]
