@@ -15,7 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -33,7 +33,7 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
 )
-PAGE_WIDTH = A4[0] - 40 * mm
+MARGIN = 20 * mm
 RULE = colors.HexColor("#333333")
 
 
@@ -59,10 +59,15 @@ def _font() -> str:
 
 def pdf_bytes(document: Document) -> bytes:
     font = _font()
+    pagesize = landscape(A4) if document.landscape else A4
+    page_width = pagesize[0] - 2 * MARGIN
     title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=TA_CENTER)
     subtitle = ParagraphStyle("subtitle", fontName=font, fontSize=11, alignment=TA_CENTER)
     cell = ParagraphStyle("cell", fontName=font, fontSize=9, leading=12, wordWrap="CJK")
-    heading = ParagraphStyle("heading", fontName=font, fontSize=11, leading=16)
+    # A table's heading stays with its first rows rather than ending a page alone.
+    heading = ParagraphStyle(
+        "heading", fontName=font, fontSize=11, leading=16, spaceAfter=2 * mm, keepWithNext=1
+    )
 
     def para(text: str, style: ParagraphStyle = cell) -> Paragraph:
         escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -72,26 +77,26 @@ def pdf_bytes(document: Document) -> bytes:
     story.append(Spacer(1, 6 * mm))
     if document.fields:
         rows = [[para(label), para(value)] for label, value in document.fields]
-        story.append(_ruled(rows, (0.25 * PAGE_WIDTH, 0.75 * PAGE_WIDTH)))
+        story.append(_ruled(rows, (0.25 * page_width, 0.75 * page_width)))
     for table in document.tables:
-        story += [Spacer(1, 5 * mm), para(table.title, heading), Spacer(1, 2 * mm)]
         total = sum(table.widths)
-        widths = tuple(PAGE_WIDTH * w / total for w in table.widths)
+        widths = tuple(page_width * w / total for w in table.widths)
         rows = [[para(c) for c in table.columns]]
         rows += [[para(str(v)) for v in row] for row in table.rows] or [
             [para("（无）")] + [para("") for _ in table.columns[1:]]
         ]
+        story += [Spacer(1, 5 * mm), para(table.title, heading)]
         story.append(_ruled(rows, widths, header=True))
     if document.signatures:
         story.append(Spacer(1, 10 * mm))
         lines = [[para(f"{label}：________________")] for label in document.signatures]
-        story.append(PdfTable(lines, colWidths=(PAGE_WIDTH,), hAlign="LEFT"))
+        story.append(PdfTable(lines, colWidths=(page_width,), hAlign="LEFT"))
     out = BytesIO()
     pdf = SimpleDocTemplate(
         out,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
+        pagesize=pagesize,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
         topMargin=18 * mm,
         bottomMargin=18 * mm,
         title=document.title,

@@ -34,6 +34,8 @@ class Document:
     fields: list[tuple[str, str]] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     signatures: tuple[str, ...] = ()
+    # Summaries with many columns print across the page (横版), as county summaries do.
+    landscape: bool = False
 
 
 INDICATOR_COLUMNS = ("一级指标", "二级指标", "三级指标", "指标值", "标准值", "分值")
