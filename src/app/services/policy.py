@@ -109,6 +109,14 @@ def may_start_on_behalf(user: User) -> bool:
     return ON_BEHALF_ROLE in user.role_codes
 
 
+def may_see_department(user: User, department_path: str) -> bool:
+    """A department's year targets and self-evaluation as a whole: its own staff and units
+    (whose projects are grouped under its functions), and those who see everything —
+    finance, the county government that receives the report, the congress. Nobody else,
+    not another department."""
+    return has_global_scope(user) or user.org.path.startswith(department_path)
+
+
 def can_start(user: User, definition: ProcessDefinition, on_behalf: bool = False) -> bool:
     if on_behalf and may_start_on_behalf(user):
         return True
@@ -215,3 +223,39 @@ def require_can_send_messages(user: User) -> None:
             "只有外部任务执行账号和财政部门可以投递消息 "
             "(only service accounts and the finance bureau deliver messages)"
         )
+
+
+def may_edit_indicators(user: User, department_id: int | None) -> bool:
+    """The 共性指标 (`department_id` None) are finance's; a department keeps its own
+    个性指标 and no other's; a unit and everyone else only read."""
+    if department_id is None:
+        return may_start_on_behalf(user)
+    return RoleCode.BUDGET_DEPARTMENT in user.role_codes and user.org_id == department_id
+
+
+def require_can_edit_indicators(user: User, department_id: int | None) -> None:
+    if not may_edit_indicators(user, department_id):
+        if department_id is None:
+            raise Forbidden("只有财政部门可以维护共性指标 (only the finance bureau edits them)")
+        raise Forbidden("只有本部门可以维护本部门的个性指标 (only the department edits its own)")
+
+
+def may_read_indicators(user: User, department_path: str | None) -> bool:
+    """Everyone reads the 共性指标; a department's 个性指标 its own subtree (its units
+    pick from them) and those who see every submission, which quote them."""
+    if department_path is None:
+        return True
+    return has_global_scope(user) or user.org.path.startswith(department_path)
+
+
+def may_verify_rectification(user: User) -> bool:
+    """A rectification item is closed by finance's verification alone: the department's
+    own "已完成" is a claim (整改清单 in issue 14)."""
+    return RoleCode.FINANCE_BUREAU in user.role_codes
+
+
+def require_can_choose_disclosure(user: User) -> None:
+    """Which evaluation reports the county publishes (信息公开) is finance's decision: it
+    organises the evaluations and answers for what is made public."""
+    if not may_start_on_behalf(user):
+        raise Forbidden("只有财政部门可以确定信息公开内容 (only the finance bureau chooses)")
