@@ -34,6 +34,7 @@ from app.models.project import PROJECT_APPROVED
 from app.models.task import TASK_READY
 from app.services.campaigns import launch_campaign
 from app.services.clock import now
+from app.services.demo_indicators import seed_indicator_library
 from app.services.instances import start_instance
 from app.services.tasks import complete_task
 from app.services.transaction import transactional
@@ -297,6 +298,7 @@ def seed_demo_year() -> bool:
     _monitoring_round(users)
     _midyear_request(users)
     _control_totals(orgs)
+    seed_indicator_library(orgs)
     _compilation_round(users)
     return True
 
