@@ -110,6 +110,7 @@ def self_report(area="3000", satisfaction="95", reason=None) -> dict:
     }
 
 
+ITEMS = "rectification_items"
 FINANCE_PASS = {"finance_decision": "pass", "finance_opinion": "同意", "key_evaluation": False}
 
 
@@ -314,29 +315,41 @@ def test_rectification_items_go_to_the_department_and_are_recorded(user, project
     task = the_task(dept, "rectification_follow_up")
     assert inbox(user("dept2")) == []
     form = task_form(dept, task.id)
-    assert form.data["rectification"] == items
-    assert form.ui["rectification"]["items"]["description"] == {"ui:readonly": True}
-    with pytest.raises(ValidationFailed):
-        complete_task(dept, task.id, {"rectification": items})
-    instance, _ = complete_task(
+    assert [(r["description"], r["deadline"], r["status"]) for r in form.data[ITEMS]] == [
+        ("完善项目资金台账", "2028-06-30", "整改中")
+    ]
+    assert form.ui[ITEMS]["items"]["description"] == {"ui:readonly": True}
+    assert form.ui[ITEMS]["items"]["status"] == {"ui:readonly": True}
+    with pytest.raises(ValidationFailed):  # nothing said of the item
+        complete_task(dept, task.id, {ITEMS: [{"description": "完善项目资金台账"}]})
+    instance, ready = complete_task(
         dept,
         task.id,
         {
-            "rectification": [
-                dict(items[0], action_taken="已建立分项目资金台账并按月对账", status="已完成")
-            ],
+            ITEMS: [{"action_taken": "已建立分项目资金台账并按月对账", "progress": "已完成"}],
             "rectification_summary": "整改已完成",
         },
     )
-    assert instance.status == "completed"
+    # Reported done is a claim: it waits for finance, which alone closes it.
+    assert instance.status == "running"
+    assert [t.activity_id for t in ready] == ["verify_rectification"]
     recorded = find_project(CODE, YEAR)
     assert (recorded.grade, recorded.next_year_tag) == ("良", "从严审核")
-    closed = db.session.execute(
-        select(RectificationItem.description, RectificationItem.status).where(
-            RectificationItem.project_id == recorded.id
-        )
+    assert item_states(recorded) == [("完善项目资金台账", "claimed", None)]
+
+    instance, ready = complete_task(finance, ready[0].id, {ITEMS: [{"verification": "核实通过"}]})
+    assert instance.status == "completed" and ready == []
+    assert item_states(recorded) == [("完善项目资金台账", "closed", finance.id)]
+
+
+def item_states(project) -> list[tuple]:
+    return db.session.execute(
+        select(
+            RectificationItem.description,
+            RectificationItem.status,
+            RectificationItem.verified_by_id,
+        ).where(RectificationItem.project_id == project.id)
     ).all()
-    assert closed == [("完善项目资金台账", "done")], "a rectification reported done is closed"
 
 
 def test_a_round_launched_by_finance_reaches_the_department_prefilled(user, project):

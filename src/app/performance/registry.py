@@ -12,9 +12,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
-from app.models import Org, Project, ProjectEvent, RectificationItem
+from app.models import Org, Project, ProjectEvent
 from app.models.project import PROJECT_APPROVED, PROJECT_EXCLUDED, PROJECT_PROPOSED
 from app.performance.context import RequestRefused, current_run
+from app.performance.rectification import due_date_of, item_rows, open_rectification
 
 
 def _now():
@@ -351,8 +352,10 @@ def registry_record_evaluation(
     next_year_tag: str | None = None,
     rectification: list | None = None,
     disclose: bool | None = None,
-) -> dict:
-    """登记评价得分、等级与结果应用 · Record the evaluation score, grade and its application."""
+) -> list:
+    """登记评价得分、等级与结果应用，开列整改清单 · Record the evaluation score, grade and
+    its application, and open the rectification items finance set; answers those items as
+    the rows the department follows up (none: nothing to rectify)."""
     project = project_for_run(project_code, fiscal_year)
     project.score = _number(score)
     project.grade = grade
@@ -361,44 +364,12 @@ def registry_record_evaluation(
     for item in rectification or []:
         text = item.get("description") if isinstance(item, dict) else str(item)
         if text:
-            db.session.add(
-                RectificationItem(
-                    project_id=project.id,
-                    instance_id=current_run().instance.id,
-                    description=text,
-                    created_at=_now(),
-                )
-            )
+            deadline = item.get("deadline") if isinstance(item, dict) else None
+            open_rectification(project, text, due_date_of(deadline))
     _event(
         project,
         "evaluated",
         f"年度评价 {project.score} 分，等级 {grade}",
         {"score": score, "grade": grade, "next_year_tag": next_year_tag, "disclose": disclose},
     )
-    return {"grade": grade}
-
-
-def registry_record_rectification(project_code: str, fiscal_year: int, items: list) -> dict:
-    """登记整改落实情况，已完成的整改事项予以销号 · Record the follow-up of rectification
-    items; those reported done are closed."""
-    project = project_for_run(project_code, fiscal_year)
-    reported = {row.get("description"): row for row in items or [] if isinstance(row, dict)}
-    closed = 0
-    for item in db.session.scalars(
-        select(RectificationItem).where(
-            RectificationItem.project_id == project.id, RectificationItem.status == "open"
-        )
-    ):
-        row = reported.get(item.description)
-        if row and row.get("status") == "已完成":
-            item.status = "done"
-            item.closed_at = _now()
-            closed += 1
-    still_open = sum(1 for row in reported.values() if row.get("status") != "已完成")
-    _event(
-        project,
-        "rectified",
-        f"整改落实：{closed} 项已销号，{still_open} 项仍在整改",
-        {"items": list(reported.values())},
-    )
-    return {"closed": closed, "open": still_open}
+    return item_rows(project)

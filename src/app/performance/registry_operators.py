@@ -11,6 +11,10 @@ from app.performance.county_budget import (
     registry_record_county_approval,
     registry_revise_department,
 )
+from app.performance.rectification import (
+    registry_record_rectification,
+    registry_verify_rectification,
+)
 from app.performance.registry import (
     registry_lookup,
     registry_record_adjustment,
@@ -18,7 +22,6 @@ from app.performance.registry import (
     registry_record_evaluation,
     registry_record_exclusion,
     registry_record_monitoring,
-    registry_record_rectification,
 )
 
 REGISTRY_OPERATORS = {
@@ -31,6 +34,7 @@ REGISTRY_OPERATORS = {
     "registry_record_monitoring": registry_record_monitoring,
     "registry_record_evaluation": registry_record_evaluation,
     "registry_record_rectification": registry_record_rectification,
+    "registry_verify_rectification": registry_verify_rectification,
     "registry_county_draft": registry_county_draft,
     "registry_prepare_revision": registry_prepare_revision,
     "registry_revise_department": registry_revise_department,
