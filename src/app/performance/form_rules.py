@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from app.performance.department_rules import department_functions_add_up
 from app.performance.monitoring import execution_rate, quarter_months, time_progress
 from app.performance.numbers import is_blank, to_decimal
 from app.performance.scoring import LEVELS, level_of
@@ -94,6 +95,7 @@ FORM_RULES: dict[str, Callable[[Mapping[str, Any], Thresholds], list[Problem]]] 
     "indicator_points": indicator_points,
     "delay_reason_when_behind": delay_reason_when_behind,
     "project_function_listed": project_function_listed,
+    "department_functions_add_up": department_functions_add_up,
 }
 
 

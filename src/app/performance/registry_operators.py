@@ -15,6 +15,13 @@ from app.performance.rectification import (
     registry_record_rectification,
     registry_verify_rectification,
 )
+from app.performance.department import (
+    registry_department_targets,
+    registry_department_year,
+    registry_open_department_targets,
+    registry_record_department_evaluation,
+    registry_record_department_targets,
+)
 from app.performance.registry import (
     registry_lookup,
     registry_record_adjustment,
@@ -45,4 +52,13 @@ REGISTRY_OPERATORS = {
 READING_OPERATORS = frozenset(
     {"registry_lookup", "registry_assess_adjustment", "registry_county_outcome"}
 )
+# The department level (部门整体绩效目标 and 部门整体支出绩效自评, performance/department.py).
+REGISTRY_OPERATORS.update(
+    registry_department_targets=registry_department_targets,
+    registry_open_department_targets=registry_open_department_targets,
+    registry_record_department_targets=registry_record_department_targets,
+    registry_department_year=registry_department_year,
+    registry_record_department_evaluation=registry_record_department_evaluation,
+)
+READING_OPERATORS |= {"registry_department_targets"}
 WRITING_OPERATORS = frozenset(REGISTRY_OPERATORS) - READING_OPERATORS
