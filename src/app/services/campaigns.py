@@ -3,7 +3,9 @@
 One submission per project (not per department) because every gateway of the four
 processes decides per project (pre-evaluation, grade, light, 5 % rule), the registry is
 per project, and tracking then says exactly which project of which unit is late. A unit
-with many projects clears them from its inbox in one list.
+with many projects clears them from its inbox in one list. The department level's two
+processes (部门整体绩效目标, 部门整体支出绩效自评) are filed once a year per department, so
+their rounds start one submission per department (services/departments.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from app.models import Campaign, Org, ProcessInstance, Project, ProjectEvent, Ta
 from app.models.project import PROJECT_APPROVED
 from app.models.task import TASK_COMPLETED, TASK_READY
 from app.performance.registry import latest_grade
+from app.services import departments
 from app.services.clock import now
 from app.services.definitions import latest_definition
 from app.services.errors import BadRequest, Forbidden, NotFound
@@ -30,6 +33,8 @@ PROCESS_NAMES = {
     "budget_compilation": "预算编制",
     "quarterly_monitoring": "季度绩效监控",
     "annual_evaluation": "年度绩效评价",
+    departments.TARGETS_PROCESS: "部门整体绩效目标申报",
+    departments.EVALUATION_PROCESS: "部门整体支出绩效自评",
 }
 
 
@@ -102,6 +107,36 @@ def _adjusted_this_year(project: Project) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class RoundItem:
+    """What a round starts one submission for: a project, or a department."""
+
+    key: str  # the submission's round_item: the project code, or the department's org code
+    name: str
+    org_id: int
+    prefill: dict
+    project_id: int | None = None
+
+
+def round_items(process_key: str, fiscal_year: int, quarter: int | None) -> list[RoundItem]:
+    if process_key in departments.DEPARTMENT_PROCESSES:
+        return [
+            RoundItem(d.code, d.name, d.id, departments.start_data(d, fiscal_year))
+            for d in departments.round_departments(process_key, fiscal_year)
+        ]
+    return [
+        RoundItem(
+            project.code,
+            project.name,
+            project.unit_id,
+            start_data(process_key, project, fiscal_year, quarter),
+            # compilation makes next year's project
+            None if process_key == "budget_compilation" else project.id,
+        )
+        for project in round_projects(process_key, fiscal_year)
+    ]
+
+
 @dataclass
 class Launch:
     campaign: Campaign
@@ -131,8 +166,13 @@ def launch_campaign(
     if process_key != "quarterly_monitoring":
         quarter = None
     definition = latest_definition(process_key)
-    projects = round_projects(process_key, fiscal_year)
-    if not projects:
+    items = round_items(process_key, fiscal_year, quarter)
+    if not items and process_key in departments.DEPARTMENT_PROCESSES:
+        raise BadRequest(
+            "本轮没有可纳入的预算部门（部门整体自评须有当年已批准的部门整体目标），未发起任何提交 "
+            "(no department is covered by this round)"
+        )
+    if not items:
         raise BadRequest(
             "本轮没有可纳入的已批复项目，未发起任何提交 "
             "(no approved project is covered by this round)"
@@ -158,24 +198,23 @@ def launch_campaign(
         )
     )
     started, already = [], 0
-    for project in projects:
-        if project.code in covered:
+    for item in items:
+        if item.key in covered:
             already += 1
             continue
         instance, ready = start_instance(
             actor,
             process_key,
-            title=f"{campaign.name} · {project.name}",
-            org_id=project.unit_id,
-            prefill=start_data(process_key, project, fiscal_year, quarter),
+            title=f"{campaign.name} · {item.name}",
+            org_id=item.org_id,
+            prefill=item.prefill,
         )
         instance.campaign_id = campaign.id
-        instance.round_item = project.code
+        instance.round_item = item.key
         if campaign.due_at is not None:  # the round's deadline is its first step's
             for task in ready:
                 task.due_at = campaign.due_at
-        if process_key != "budget_compilation":  # compilation makes next year's project
-            instance.project_id = project.id
+        instance.project_id = item.project_id
         started.append(instance)
     db.session.flush()
     return Launch(campaign, started, already)
