@@ -117,14 +117,6 @@ def may_see_department(user: User, department_path: str) -> bool:
     return has_global_scope(user) or user.org.path.startswith(department_path)
 
 
-def may_see_department(user: User, department_path: str) -> bool:
-    """A department's year targets and self-evaluation as a whole: its own staff and units
-    (whose projects are grouped under its functions), and those who see everything —
-    finance, the county government that receives the report, the congress. Nobody else,
-    not another department."""
-    return has_global_scope(user) or user.org.path.startswith(department_path)
-
-
 def can_start(user: User, definition: ProcessDefinition, on_behalf: bool = False) -> bool:
     if on_behalf and may_start_on_behalf(user):
         return True
