@@ -98,7 +98,7 @@ def _bound_diagram_code(config) -> None:
 
 def _register_job_handlers() -> None:
     """Importing the modules that define job handlers registers them with the queue."""
-    from app.services import escalation, notify, schedules  # noqa: F401
+    from app.services import escalation, messages, notify, schedules  # noqa: F401
 
 
 def _register_error_pages(app: Flask) -> None:

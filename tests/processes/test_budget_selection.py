@@ -21,13 +21,14 @@ from app.performance.registry import find_project
 from app.services.control_totals import control_totals, save_control_totals
 from app.services.errors import Forbidden, ValidationFailed
 from app.services.forms_view import task_form
+from county_review import COUNTY, county_step, submit_draft
 
 YEAR = 2027
 
 
 @pytest.fixture
 def compilation(deployed):
-    deployed("budget_compilation")
+    deployed("budget_compilation", COUNTY)
 
 
 def education() -> Org:
@@ -84,7 +85,7 @@ def test_a_selection_above_the_departments_control_total_is_refused_with_the_fig
 
     instance = select_project(user, approved_amount=200)
     assert instance.data["selection"]["department_arranged"] == 1000
-    assert the_task(user("gov"), "gov_review")
+    assert find_project("JY-2027-001", YEAR).selected_amount == 200
 
 
 def test_finance_may_exceed_the_control_total_only_with_a_recorded_reason(compilation, user):
@@ -130,15 +131,21 @@ def test_a_rank_held_in_another_department_is_free(compilation, user):
     assert find_project("JY-2027-001", YEAR).priority_rank == 1
 
 
-def test_a_project_sent_back_and_not_funded_frees_its_share_and_its_place(compilation, user):
-    set_control_total(user, "300")
+def test_a_project_the_county_review_takes_out_frees_its_share_and_its_place(compilation, user):
+    set_control_total(user, "400")
+    selected_elsewhere("JY-2027-050", 100, rank=2)
     to_selection(user)
     select_project(user, priority_rank=1)
-    complete(user("gov"), "gov_review", {"gov_decision": "return", "gov_opinion": "压减"})
-    complete(
+    submit_draft(user, YEAR)
+    county_step(
+        user("gov"),
+        "gov_review",
+        {"gov_decision": "return", "return_department": "县教育局", "return_reason": "压减"},
+    )
+    county_step(
         user("finance"),
-        "rank_and_select",
-        {"funded": "no", "selection_note": "县政府要求压减，暂不安排"},
+        "finance_revise",
+        {"revision_rows": [{"project_code": "JY-2027-001", "amount": 0}]},
     )
     project = find_project("JY-2027-001", YEAR)
     assert (project.status, project.selected_amount, project.priority_rank) == (
@@ -146,6 +153,8 @@ def test_a_project_sent_back_and_not_funded_frees_its_share_and_its_place(compil
         None,
         None,
     )
+    (line,) = [row for row in control_totals(user("finance"), YEAR) if row.name == "县教育局"]
+    assert line.arranged == 100
 
 
 def test_the_department_files_each_project_under_one_of_its_listed_functions(compilation, user):

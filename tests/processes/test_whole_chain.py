@@ -21,6 +21,7 @@ from app.services.forms_view import task_form
 from app.services.instances import start_instance
 from app.services.queries import list_inbox
 from app.services.tasks import complete_task
+from county_review import COUNTY, approve_county_budget
 
 CODE = "JY-2027-001"
 PROPOSED = [
@@ -182,8 +183,7 @@ def compile_and_approve_2027(user, clock) -> None:
     )
 
     clock.at = datetime(2027, 1, 15, 9)
-    complete(user("gov"), key, "gov_review", {"gov_decision": "approve"})
-    complete(user("congress"), key, "congress_approval", {"congress_decision": "approve"})
+    approve_county_budget(user, 2027)  # the county's draft as a whole, then released
     clock.at = datetime(2027, 1, 25, 9)
     reply = the_task(finance, key, "finance_reply")
     assert task_form(finance, reply.id).data["indicators"] == APPROVED
@@ -496,7 +496,11 @@ def test_one_project_through_compilation_monitoring_evaluation_adjustment_and_ne
 ):
     clock.at = datetime(2026, 9, 1, 9)  # compilation starts the autumn before the year
     deployed(
-        "budget_compilation", "quarterly_monitoring", "annual_evaluation", "midyear_adjustment"
+        "budget_compilation",
+        "quarterly_monitoring",
+        "annual_evaluation",
+        "midyear_adjustment",
+        COUNTY,
     )
     compile_and_approve_2027(user, clock)
     monitor_the_year(user, clock)

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -36,6 +37,9 @@ class Step:
     data: dict = field(default_factory=dict)
     # Non-user activities the engine passed through (gateways, scripts), for the history.
     passed: list[str] = field(default_factory=list)
+    # Messages the step threw that nothing in this workflow caught: (name, payload), for
+    # the host to deliver to the other submissions waiting for them.
+    thrown: list[tuple[str, Any]] = field(default_factory=list)
 
 
 _functions: dict[str, Callable[..., Any]] = {}
@@ -178,6 +182,12 @@ def _run(process: CompiledProcess, workflow: BpmnWorkflow, produced: dict) -> St
     finished = workflow.is_completed()
     if finished:
         produced.update(workflow.data)
+    # Taken out before the state is stored, so that a later step does not throw them again.
+    thrown = [
+        (event.event_definition.name, event.payload)
+        for event in workflow.get_events()
+        if isinstance(event.event_definition, MessageEventDefinition)
+    ]
     state = dump_compact(workflow)
     # Characters are at most 4 bytes in UTF-8: encode only when it could matter.
     if len(state) * 4 > limits.state_bytes and len(state.encode()) > limits.state_bytes:
@@ -185,7 +195,7 @@ def _run(process: CompiledProcess, workflow: BpmnWorkflow, produced: dict) -> St
             f"the step would store {len(state.encode()) // 1024:,} KB of engine state, "
             f"more than the {limits.state_mb} MB allowed"
         )
-    return Step(state, ready, finished, produced, passed)
+    return Step(state, ready, finished, produced, passed, thrown)
 
 
 def _describe(exc: SpiffWorkflowException) -> str:

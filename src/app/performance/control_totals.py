@@ -83,12 +83,15 @@ def registry_record_selection(
     approved_amount: Any,
     priority_rank: Any = None,
     override_reason: Any = None,
+    department_function: Any = None,
+    project_name: Any = None,
+    requested_amount: Any = None,
 ) -> dict:
     """登记遴选结果：部门控制数内安排，部门内排序不重复 · Record a project's selection:
     within its department's control total (unless finance gives an override reason), at
     a place in its department's order no other project holds."""
     refuse_selection_after_draft(fiscal_year)
-    project = project_for_run(project_code, fiscal_year)
+    project = project_for_run(project_code, fiscal_year, project_name)
     amount = to_decimal(approved_amount) or Decimal(0)
     others = _others_selected(project)
     rank = int(priority_rank) if not is_blank(priority_rank) else None
@@ -111,6 +114,15 @@ def registry_record_selection(
         )
     project.selected_amount = float(amount)
     project.priority_rank = rank
+    # What the county's draft shows of it: the 职能分类 it serves (its department is summed
+    # by function) and what was asked for (finance's revision stays within it).
+    if not is_blank(department_function):
+        project.department_function = str(department_function)
+    if not is_blank(project_name):
+        project.name = str(project_name)
+    requested = to_decimal(requested_amount)
+    if requested is not None:
+        project.requested_amount = float(requested)
     return {
         "department_arranged": float(arranged + amount),
         "control_total": None if limit is None else limit.amount,

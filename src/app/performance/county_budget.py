@@ -68,6 +68,11 @@ def _selected(fiscal_year: int) -> list[Project]:
     )
 
 
+def _present(row: dict) -> dict:
+    """A row as the form shows it: a figure not known is left out, not shown as None."""
+    return {key: value for key, value in row.items() if value is not None}
+
+
 def _number(value: Decimal) -> float:
     return float(value.quantize(Decimal("0.01")))
 
@@ -84,13 +89,15 @@ def _draft(fiscal_year: int, projects: list[Project], data_of: dict[int, dict]) 
         selected = sum((to_decimal(p.selected_amount) or Decimal(0) for p in own), Decimal(0))
         limit = control_total(department_id, fiscal_year)
         departments.append(
-            {
-                "department": department.name,
-                "projects": len(own),
-                "requested": _number(requested),
-                "selected": _number(selected),
-                "control_total": None if limit is None else limit.amount,
-            }
+            _present(
+                {
+                    "department": department.name,
+                    "projects": len(own),
+                    "requested": _number(requested),
+                    "selected": _number(selected),
+                    "control_total": None if limit is None else limit.amount,
+                }
+            )
         )
         per_function: dict[str, list[Project]] = defaultdict(list)
         for project in own:
@@ -108,18 +115,20 @@ def _draft(fiscal_year: int, projects: list[Project], data_of: dict[int, dict]) 
         for project in own:
             data = data_of.get(project.id, {})
             rows.append(
-                {
-                    "department": department.name,
-                    "project_code": project.code,
-                    "project_name": project.name,
-                    "unit": project.unit.name,
-                    "function": project.department_function or "",
-                    "requested": project.requested_amount or data.get("requested_amount"),
-                    "selected": project.selected_amount,
-                    "priority_rank": project.priority_rank,
-                    "pre_eval_score": data.get("pre_eval_score"),
-                    "target_grade": data.get("target_grade"),
-                }
+                _present(
+                    {
+                        "department": department.name,
+                        "project_code": project.code,
+                        "project_name": project.name,
+                        "unit": project.unit.name,
+                        "function": project.department_function or "",
+                        "requested": project.requested_amount or data.get("requested_amount"),
+                        "selected": project.selected_amount,
+                        "priority_rank": project.priority_rank,
+                        "pre_eval_score": data.get("pre_eval_score"),
+                        "target_grade": data.get("target_grade"),
+                    }
+                )
             )
         total_requested += requested
         total_selected += selected
@@ -176,7 +185,8 @@ def _department_named(fiscal_year: int, name: Any) -> Org:
     for project in _selected(fiscal_year):
         if project.department.name == name:
             return project.department
-    raise refuse("return_department", f"预算草案中没有部门“{name}”，请从草案的部门中选择")
+    names = "、".join(sorted({p.department.name for p in _selected(fiscal_year)}))
+    raise refuse("return_department", f"预算草案中没有部门“{name}”；草案中的部门：{names}")
 
 
 def registry_prepare_revision(fiscal_year: int, return_department: Any, by: str, reason: Any):
@@ -193,12 +203,14 @@ def registry_prepare_revision(fiscal_year: int, return_department: Any, by: str,
         {"by": by, "department": department.name, "reason": str(reason), "at": _now().isoformat()},
     ]
     return [
-        {
-            "project_code": p.code,
-            "project_name": p.name,
-            "requested": p.requested_amount,
-            "amount": p.selected_amount,
-        }
+        _present(
+            {
+                "project_code": p.code,
+                "project_name": p.name,
+                "requested": p.requested_amount,
+                "amount": p.selected_amount,
+            }
+        )
         for p in _selected(fiscal_year)
         if p.department_id == department.id
     ]
@@ -279,14 +291,14 @@ def registry_record_county_approval(fiscal_year: int) -> dict:
     return {"fiscal_year": int(fiscal_year), "total": budget.total}
 
 
-def registry_county_outcome(project_code: str, fiscal_year: int) -> dict:
-    """本项目在县人大批准的预算中的安排 · What the approved county budget holds for this
-    project: its amount, or that the review took it out."""
+def registry_approved_amount(project_code: str, fiscal_year: int) -> float:
+    """本项目在县人大批准的预算中的安排金额 · What the approved county budget holds for
+    this project (万元): its amount, or 0 when the review took it out."""
     project = db.session.scalar(
         select(Project).where(
             Project.code == str(project_code), Project.fiscal_year == int(fiscal_year)
         )
     )
     if project is None or project.status == PROJECT_EXCLUDED or project.selected_amount is None:
-        return {"funded": False, "approved_amount": 0, "reason": "县级预算审议调减为 0，不予安排"}
-    return {"funded": True, "approved_amount": project.selected_amount, "reason": ""}
+        return 0
+    return project.selected_amount

@@ -19,20 +19,23 @@ from sqlalchemy import select
 
 from app.engine.messages import awaited_messages, deliver_message, message_starts
 from app.extensions import db
-from app.models import AuditEvent, ProcessDefinition, ProcessInstance, Task, User
+from app.models import AuditEvent, Job, ProcessDefinition, ProcessInstance, Task, User
 from app.models.instance import STATUS_RUNNING
+from app.performance.context import running
 from app.services.clock import now
 from app.services.definitions import compiled, latest_definitions
 from app.services.errors import BadRequest, NotFound
 from app.services.instances import start_instance
+from app.services.jobs import job_handler
 from app.services.locking import lock_instance
 from app.services.policy import can_start, require_can_send_messages
-from app.services.projection import apply_step
+from app.services.projection import THROWN_MESSAGE, apply_step
 from app.services.transaction import transactional
 
 # Another system sends messages through a service account; finance, who follows every
 # submission, may deliver one by hand (a receipt that came by post).
 RECEIVED = "message_received"
+SENT = "message_sent"
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,9 @@ def _correlates(data: dict | None, correlation: dict) -> bool:
 
 
 def _deliver(actor: User, instance: ProcessInstance, name: str, data: dict) -> list[Delivery]:
-    step = deliver_message(compiled(instance.definition), instance.engine_state, name, data)
+    # Operators after the event (the registry's) run for this submission, as in a step.
+    with running(instance, actor):
+        step = deliver_message(compiled(instance.definition), instance.engine_state, name, data)
     if step is None:
         return []  # not at the event now (before it, or past it)
     db.session.add(
@@ -77,6 +82,20 @@ def correlate_message(actor: User, name: str, correlation: dict, data: dict) -> 
     if not isinstance(correlation, dict) or not isinstance(data, dict):
         raise BadRequest("correlation 与 data 须为对象 (correlation and data must be objects)")
     name = name.strip()
+    delivered = deliver_to_waiting(actor, name, correlation, data)
+    if not delivered:
+        raise NotFound(
+            f"没有等待消息“{name}”且与 correlation 相符的提交 "
+            f"(no running submission matching the correlation waits for message {name})"
+        )
+    db.session.flush()
+    return delivered
+
+
+def deliver_to_waiting(actor: User, name: str, correlation: dict, data: dict) -> list[Delivery]:
+    """The delivery itself, for whoever may send the message: every running submission
+    waiting for `name` whose data matches `correlation` moves on with `data`, each under
+    its own row lock; each process the message starts (and `actor` may start) starts."""
     # Which deployed versions wait for the message at all, from their compiled diagrams
     # (cached), before any submission's data is read.
     running = db.session.scalars(
@@ -111,10 +130,56 @@ def correlate_message(actor: User, name: str, correlation: dict, data: dict) -> 
         if name in message_starts(compiled(definition)) and can_start(actor, definition):
             instance, _ = start_instance(actor, definition.key, title=name)
             delivered.extend(_deliver(actor, instance, name, data))
-    if not delivered:
-        raise NotFound(
-            f"没有等待消息“{name}”且与 correlation 相符的提交 "
-            f"(no running submission matching the correlation waits for message {name})"
-        )
-    db.session.flush()
     return delivered
+
+
+def thrown_parts(name: str, message) -> tuple[dict, dict]:
+    """A message a diagram throws (a message end or throw event) carries what a sender of
+    `POST /api/v1/messages` sends: {"correlation": {...}, "data": {...}}, built by the
+    event's spiffworkflow:messagePayload expression. Raises BadRequest naming what is
+    wrong with it."""
+    if not isinstance(message, dict) or not set(message) <= {"correlation", "data"}:
+        raise BadRequest(
+            f'消息“{name}”的内容须为 {{"correlation": {{…}}, "data": {{…}}}} '
+            f"(the payload of message {name} must be an object of correlation and data)"
+        )
+    correlation, data = message.get("correlation", {}), message.get("data", {})
+    if not isinstance(correlation, dict) or not correlation:
+        # Delivered to every submission waiting for the name, whatever its data, would
+        # move another year's or another project's submissions: the diagram must say whose.
+        raise BadRequest(
+            f"消息“{name}”须给出 correlation，说明送达哪些提交 "
+            f"(message {name} must name its correlation)"
+        )
+    if not isinstance(data, dict):
+        raise BadRequest(f"消息“{name}”的 data 须为对象 (data must be an object)")
+    return correlation, data
+
+
+@job_handler(THROWN_MESSAGE)
+def deliver_thrown_message(job: Job) -> None:
+    """After a submission's step threw a message: deliver it to the submissions waiting
+    for it, in the name of whoever completed that step (their organisation for a start).
+    A message no one waits for is recorded on the sender's history, not lost silently."""
+    name = job.payload["name"]
+    sender = db.session.get(User, job.payload["sender_id"])
+    correlation, data = thrown_parts(name, job.payload.get("message"))
+    delivered = deliver_to_waiting(sender, name, correlation, data)
+    db.session.add(
+        AuditEvent(
+            instance_id=job.instance_id,
+            at=now(),
+            actor_id=sender.id if sender else None,
+            action=SENT,
+            comment=(
+                f"消息“{name}”已送达 {len(delivered)} 件提交 "
+                f"(message {name} delivered to {len(delivered)} submission(s))"
+            ),
+            details={
+                "message": name,
+                "correlation": correlation,
+                "delivered": [d.instance.id for d in delivered],
+            },
+        )
+    )
+    db.session.flush()

@@ -22,9 +22,13 @@ from app.services.clock import now
 from app.services.definitions import lane_role
 from app.services.errors import BadRequest
 from app.services.escalation import schedule_escalation
+from app.services.jobs import enqueue
 from app.services.roles import resolve_role
 
 RETURN_DECISIONS = ("return", "returned", "退回")
+# The job that delivers a message one submission threw to the others waiting for it
+# (handled in messages.py, after this step has committed).
+THROWN_MESSAGE = "deliver_thrown_message"
 
 
 def apply_step(
@@ -75,6 +79,12 @@ def apply_step(
             AuditEvent(instance_id=instance.id, at=at, actor_id=actor.id, action="finished")
         )
     write_columns(instance, written)
+    for name, payload in step.thrown:
+        enqueue(
+            THROWN_MESSAGE,
+            payload={"name": name, "message": _json_safe(payload), "sender_id": actor.id},
+            instance_id=instance.id,
+        )
     return ready_rows
 
 

@@ -41,6 +41,7 @@ ACTIONS = {
     "incident": lazy_gettext("Failed, can be retried"),
     "withdrawn": lazy_gettext("Withdrawn by its timer"),
     "message_received": lazy_gettext("Message received"),
+    "message_sent": lazy_gettext("Message sent"),
 }
 # The decision codes the shipped forms use, for where no form names them (an older
 # version's form, a decision sent through the API): one list, never the code on screen.

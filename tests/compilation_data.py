@@ -1,0 +1,83 @@
+"""What a unit, its department and an expert fill in the compilation's forms, as the
+scenario tests of budget_compilation and of the county's review send it."""
+
+from __future__ import annotations
+
+INDICATORS = [
+    {
+        "level1": "产出指标",
+        "level2": "数量指标",
+        "name": "改造教室数量",
+        "sign": "≥",
+        "target": "12",
+        "unit": "间",
+        "period": "年度",
+        "points": 50,
+        "standard_value": "上年改造 10 间",
+    },
+    {
+        "level1": "效益指标",
+        "level2": "社会效益指标",
+        "name": "达标教室使用率",
+        "sign": "≥",
+        "target": "95",
+        "unit": "%",
+        "period": "年度",
+        "points": 30,
+    },
+    {
+        "level1": "满意度指标",
+        "level2": "服务对象满意度指标",
+        "name": "师生满意度",
+        "sign": "≥",
+        "target": "90",
+        "unit": "%",
+        "period": "年度",
+        "points": 10,
+    },
+]
+
+
+def project_form(**changes) -> dict:
+    data = {
+        "project_code": "JY-2027-001",
+        "project_name": "县第一中学教室改造",
+        "fiscal_year": 2027,
+        "department_name": "县教育局",
+        "unit_name": "县第一中学",
+        "nature": "新增",
+        "project_type": "一次性",
+        "plan_start_date": "2027-03-01",
+        "plan_end_date": "2027-08-31",
+        "total_fiscal_funds": 320,
+        "requested_amount": 320,
+        "functional_category": "2050203 初中教育",
+        "special_fund": "教育发展专项资金",
+        "funding_source": "本级财政",
+        "overall_goal": "三年内完成全校教室标准化改造",
+        "annual_goal": "完成 12 间教室改造并投入使用",
+        "project_content": "改造 12 间普通教室为标准化教室，更新课桌椅和照明",
+        "cost_basis": "12 间 × 25 万元/间 = 300 万元",
+        "safeguards": "成立改造工作专班，按政府采购程序实施",
+        "indicators": INDICATORS,
+    }
+    data.update(changes)
+    return data
+
+
+DEPARTMENT_TARGETS = {
+    "dept_overall_goal": "办学条件达标率提升到 95%",
+    "county_goal_alignment": "支撑县政府“教育强县”年度目标",
+    "function_targets": [{"function_name": "义务教育", "function_goal": "办学条件标准化"}],
+    "project_function": "义务教育",
+}
+PRE_EVALUATION = {
+    "score_necessity": 18,
+    "score_economy": 16,
+    "score_targets": 17,
+    "score_feasibility": 18,
+    "score_compliance": 19,
+    "pre_eval_conclusion": "予以支持",
+    "suggested_amount": 300,
+    "pre_eval_report": "data:application/pdf;name=预评估报告.pdf;base64,JVBERi0=",
+}
