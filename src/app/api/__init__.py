@@ -7,4 +7,9 @@ from app.api.errors import json_any_error
 api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 api_blueprint.register_error_handler(Exception, json_any_error)
 
-from app.api import routes, routes_messages, routes_tracking  # noqa: E402,F401  (registers the handlers)
+from app.api import (  # noqa: E402,F401  (registers the handlers)
+    routes,
+    routes_indicators,
+    routes_messages,
+    routes_tracking,
+)

@@ -1024,6 +1024,54 @@ PATHS["/messages"] = {
     }
 }
 
+# The indicator library target forms pick rows from (api/routes_indicators.py).
+SCHEMAS["LibraryIndicator"] = {
+    "type": "object",
+    "required": ["id", "library", "department_id", "level1", "level2", "name", "sign"],
+    "properties": {
+        "id": {"type": "integer"},
+        "library": {
+            "type": "string",
+            "enum": ["common", "department"],
+            "description": "common: finance's 共性指标; department: that department's 个性指标",
+        },
+        "department_id": {"type": ["integer", "null"]},
+        "level1": {"type": "string", "enum": ["产出指标", "效益指标", "满意度指标"]},
+        "level2": {"type": "string", "description": "e.g. 数量指标, 社会效益指标"},
+        "name": {"type": "string", "description": "The level-3 indicator"},
+        "sign": {"type": "string", "enum": ["≥", ">", "=", "<", "≤", "定性"]},
+        "unit": _TEXT_OR_NULL,
+        "scoring_standard": _TEXT_OR_NULL,
+        "standard_value": _TEXT_OR_NULL,
+        "explanation": _TEXT_OR_NULL,
+    },
+}
+PATHS["/indicators"] = {
+    "get": {
+        "operationId": "listIndicators",
+        "summary": "The active indicators a target form's rows may be picked from: the "
+        "common ones, then the department's own, by level",
+        "parameters": [
+            _query(
+                "department",
+                "A department's id or code (default: the caller's own department); its "
+                "units, the department and those who see every submission may ask.",
+            ),
+            _query(
+                "q",
+                "Only indicators whose name, level-2 heading, unit or scoring "
+                "standard holds this text.",
+            ),
+        ],
+        "responses": {
+            "200": _json(_array("LibraryIndicator"), "Common indicators first"),
+            **_BAD_QUERY,
+            **_UNAUTHORIZED,
+            "404": _error("No such department, or one whose own indicators are not the caller's"),
+        },
+    }
+}
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",

@@ -1,0 +1,37 @@
+"""`GET /api/v1/indicators`: the indicator library a target form's rows are picked from
+(the 共性指标 and one department's 个性指标), for clients that fill forms themselves."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from app import params
+from app.api import api_blueprint as bp
+from app.api.auth import api_login_required, api_user
+from app.models import LibraryIndicator
+from app.services import indicators, orgs
+
+
+@bp.get("/indicators")
+@api_login_required
+def list_indicators():
+    user = api_user()
+    department_id = orgs.org_id_for(params.text("department"))
+    rows = indicators.indicators_for_forms(user, department_id, params.text("q", max_length=100))
+    return jsonify([_indicator_json(row) for row in rows])
+
+
+def _indicator_json(row: LibraryIndicator) -> dict:
+    return {
+        "id": row.id,
+        "library": "common" if row.department_id is None else "department",
+        "department_id": row.department_id,
+        "level1": row.level1,
+        "level2": row.level2,
+        "name": row.name,
+        "sign": row.sign,
+        "unit": row.unit,
+        "scoring_standard": row.scoring_standard,
+        "standard_value": row.standard_value,
+        "explanation": row.explanation,
+    }
