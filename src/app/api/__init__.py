@@ -11,5 +11,6 @@ from app.api import (  # noqa: E402,F401  (registers the handlers)
     routes,
     routes_indicators,
     routes_messages,
+    routes_rectifications,
     routes_tracking,
 )

@@ -1114,3 +1114,94 @@ OPENAPI: dict[str, Any] = {
         "schemas": SCHEMAS,
     },
 }
+
+# 整改清单 and the accountability list (api/routes_rectifications.py).
+_PERSON = {
+    "type": ["object", "null"],
+    "required": ["username", "name"],
+    "properties": {"username": {"type": "string"}, "name": {"type": "string"}},
+}
+SCHEMAS["RectificationItem"] = {
+    "type": "object",
+    "required": ["id", "project_code", "fiscal_year", "description", "status", "failures"],
+    "properties": {
+        "id": {"type": "integer"},
+        "project_code": {"type": "string"},
+        "project_name": {"type": "string"},
+        "fiscal_year": {"type": "integer"},
+        "department": {"type": "string"},
+        "unit": {"type": "string"},
+        "instance_id": {"type": ["integer", "null"], "description": "The submission that set it"},
+        "source": {"type": "string", "enum": ["evaluation", "monitoring"]},
+        "description": {"type": "string", "description": "整改问题及要求"},
+        "due_date": {"type": ["string", "null"], "format": "date", "description": "整改期限"},
+        "status": {
+            "type": "string",
+            "enum": ["open", "claimed", "closed"],
+            "description": "open 整改中; claimed 待核实 (the department reports it done); "
+            "closed 已销号 (finance verified it)",
+        },
+        "status_label": {"type": "string"},
+        "overdue": {"type": "boolean", "description": "Past its due date and not closed"},
+        "failures": {"type": "integer", "description": "Finance's 未通过 so far"},
+        "last_reason": _TEXT_OR_NULL,
+        "action_taken": _TEXT_OR_NULL,
+        "set_by": _PERSON,
+        "set_at": _TIME,
+        "claimed_by": _PERSON,
+        "claimed_at": _TIME,
+        "verified_by": _PERSON,
+        "closed_at": _TIME,
+        "verifications": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["at", "decided_by", "outcome"],
+                "properties": {
+                    "at": _TIME,
+                    "decided_by": _PERSON,
+                    "outcome": {"type": "string", "enum": ["passed", "failed"]},
+                    "reason": _TEXT_OR_NULL,
+                },
+            },
+        },
+        "grounds": {
+            "type": "array",
+            "items": {"type": "string", "enum": ["overdue", "failed_twice"]},
+            "description": "On the accountability list only: why it is listed",
+        },
+    },
+}
+PATHS["/rectifications"] = {
+    "get": {
+        "operationId": "listRectifications",
+        "summary": "整改清单: the rectification items the caller may see, and the "
+        "accountability list (overdue or failed twice) with who decided each verification",
+        "parameters": [
+            _query("year", "The projects' budget year (default: every year).", {"type": "integer"}),
+            _query(
+                "status",
+                "Only items in this state (the accountability list is not narrowed).",
+                {"type": "string", "enum": ["open", "claimed", "closed"]},
+            ),
+        ],
+        "responses": {
+            "200": _json(
+                {
+                    "type": "object",
+                    "required": ["items", "accountability", "today"],
+                    "properties": {
+                        "fiscal_year": {"type": ["integer", "null"]},
+                        "status": _TEXT_OR_NULL,
+                        "today": {"type": "string", "format": "date"},
+                        "items": _array("RectificationItem"),
+                        "accountability": _array("RectificationItem"),
+                    },
+                },
+                "Items by year (newest first) and project",
+            ),
+            **_BAD_QUERY,
+            **_UNAUTHORIZED,
+        },
+    }
+}

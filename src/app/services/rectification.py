@@ -54,6 +54,7 @@ class Decision:
     decided_by: str
     passed: bool
     reason: str | None
+    username: str = ""
 
     @property
     def outcome_label(self) -> str:
@@ -148,6 +149,7 @@ def _rows(items: list[RectificationItem], today: date) -> list[RectificationRow]
                     verification.decided_by.display_name,
                     verification.outcome == VERIFICATION_PASSED,
                     verification.reason,
+                    verification.decided_by.username,
                 )
             )
     return [
@@ -226,7 +228,7 @@ def rectification_document(actor: User, filters: RectificationFilters) -> Docume
             "整改问题及要求",
             "整改期限",
             "状态",
-            "未通过次数",
+            "未通过",
             "销号核实",
         ),
         [
@@ -243,7 +245,7 @@ def rectification_document(actor: User, filters: RectificationFilters) -> Docume
             )
             for index, row in enumerate(found.rows, start=1)
         ],
-        (5, 16, 14, 8, 24, 10, 8, 6, 14),
+        (4, 15, 13, 7, 22, 12, 8, 6, 13),
     )
     accountable = Table(
         "问责/通报名单",
@@ -270,7 +272,7 @@ def rectification_document(actor: User, filters: RectificationFilters) -> Docume
             )
             for index, row in enumerate(found.accountability, start=1)
         ],
-        (5, 16, 12, 22, 12, 10, 8, 25),
+        (4, 14, 10, 20, 10, 12, 12, 24),
     )
     suffix = filters.fiscal_year if filters.fiscal_year is not None else "全部"
     return Document(

@@ -1,0 +1,70 @@
+"""整改清单: every rectification item one may see, with the accountability list, as a
+page, a printable PDF and an Excel workbook."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import render_template, request, send_file
+from flask_babel import lazy_gettext
+
+from app import params
+from app.models.rectification import (
+    RECTIFICATION_CLAIMED,
+    RECTIFICATION_CLOSED,
+    RECTIFICATION_OPEN,
+    RECTIFICATION_STATUSES,
+)
+from app.services import document_render, rectification
+from app.services.rectification import RectificationFilters
+from app.web import web_blueprint as bp
+from app.web.navigation import actor
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ALL_YEARS = "all"
+STATUSES = {
+    RECTIFICATION_OPEN: lazy_gettext("Being rectified"),
+    RECTIFICATION_CLAIMED: lazy_gettext("Awaiting verification"),
+    RECTIFICATION_CLOSED: lazy_gettext("Closed"),
+}
+
+
+@bp.get("/rectifications")
+def rectifications():
+    user = actor()
+    years = rectification.rectification_years(user)
+    filters = rectification_filters(years)
+    return render_template(
+        "rectifications.html",
+        found=rectification.rectification_list(user, filters),
+        years=years,
+        statuses=STATUSES,
+    )
+
+
+@bp.get("/rectifications/document.<any(pdf, xlsx):kind>")
+def rectifications_document(kind: str):
+    user = actor()
+    filters = rectification_filters(rectification.rectification_years(user))
+    document = rectification.rectification_document(user, filters)
+    if kind == "pdf":
+        content, mimetype = document_render.pdf_bytes(document), "application/pdf"
+    else:
+        content, mimetype = document_render.workbook(document), XLSX
+    return send_file(
+        BytesIO(content),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=f"{document.filename}.{kind}",
+    )
+
+
+def rectification_filters(years: list[int]) -> RectificationFilters:
+    """The list's filters from the query string; the newest year unless told otherwise."""
+    if request.args.get("year") == ALL_YEARS:
+        fiscal_year = None
+    else:
+        fiscal_year = params.year("year", default=years[0] if years else None)
+    return RectificationFilters(
+        fiscal_year=fiscal_year, status=params.choice("status", RECTIFICATION_STATUSES)
+    )
