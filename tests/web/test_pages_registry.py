@@ -315,7 +315,7 @@ def test_project_page_shows_history_indicators_submissions_and_rectification(
     assert kinds == ["批复", "监控", "评价"]
     assert timeline.count(f'href="/instances/{instance.id}"') == 2
     assert f'<tr data-instance="{instance.id}">' in page.text
-    assert "加快支出进度" in page.text and "未整改" in page.text
+    assert "加快支出进度" in page.text and "整改中" in page.text
 
 
 def test_nav_offers_the_registry_to_everyone(client, login, registry):

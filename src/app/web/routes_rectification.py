@@ -59,6 +59,11 @@ def rectifications_document(kind: str):
     )
 
 
+@bp.app_template_filter("rectification_status")
+def rectification_status(status: str) -> str:
+    return str(STATUSES.get(status, status))
+
+
 def rectification_filters(years: list[int]) -> RectificationFilters:
     """The list's filters from the query string; the newest year unless told otherwise."""
     if request.args.get("year") == ALL_YEARS:
