@@ -5,6 +5,7 @@ tests."""
 from __future__ import annotations
 
 from copy import deepcopy
+from pathlib import Path
 
 from app.extensions import db
 from app.models import DepartmentTargets, Project
@@ -116,3 +117,64 @@ def approved_targets(department_code: str = "edu", year: int = 2026) -> Departme
     db.session.add(row)
     db.session.commit()
     return row
+
+
+ROOT = Path(__file__).parents[1]
+
+
+def deploy_department_processes() -> None:
+    """The two shipped department-level processes with the shipped forms."""
+    from app.services.deployment import deploy_definition
+
+    forms = {p.name: p.read_bytes() for p in sorted((ROOT / "forms").glob("*.json"))}
+    for key in ("department_targets", "department_self_evaluation"):
+        path = ROOT / "processes" / f"{key}.bpmn"
+        deploy_definition(None, path.read_bytes(), path.name, {}, None, forms)
+    db.session.commit()
+
+
+def _ready(actor, process: str, activity: str):
+    from app.services import queries
+
+    (task,) = [
+        t for t in queries.list_inbox(actor, process=process).tasks if t.activity_id == activity
+    ]
+    return task
+
+
+def evaluated_through_the_process(user, year: int = 2026) -> None:
+    """县教育局's self-evaluation of `year` filed, passed by finance and read by the
+    government, against targets approved for the year and its graded projects."""
+    from app.services.campaigns import launch_campaign
+    from app.services.forms_view import task_form
+    from app.services.tasks import complete_task
+
+    approved_targets("edu", year)
+    graded_projects(year)
+    dept, finance, gov = user("dept"), user("finance"), user("gov")
+    launch_campaign(finance, "department_self_evaluation", year)
+    task = _ready(dept, "department_self_evaluation", "fill_department_self_evaluation")
+    data = task_form(dept, task.id).data
+    rows = [dict(row, actual=row["target"]) for row in data["indicator_results"]]
+    rows[1]["actual"] = "91"
+    rows[1]["deviation_reason"] = "两所村小改造顺延至下年"
+    complete_task(
+        dept,
+        task.id,
+        {
+            "overall_result": "办学条件达标率 94%，教师培训 420 人次",
+            "function_results": [
+                dict(row, result=f"{row['name']}目标基本完成") for row in data["function_results"]
+            ],
+            "indicator_results": rows,
+            "conclusion": "部门整体目标基本完成，营养午餐项目列入整改。",
+        },
+    )
+    review = _ready(
+        finance, "department_self_evaluation", "finance_review_department_self_evaluation"
+    )
+    complete_task(
+        finance, review.id, {"finance_decision": "pass", "finance_opinion": "同意报送县政府"}
+    )
+    read = _ready(gov, "department_self_evaluation", "government_read_report")
+    complete_task(gov, read.id, {"government_comment": "已阅"})

@@ -1,0 +1,65 @@
+"""The department level's pages: a department's year targets (部门整体绩效目标) and its
+self-evaluation as a whole (部门整体支出绩效自评), with their printable forms."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import render_template, send_file
+
+from app import params
+from app.services import department_documents, departments, document_render
+from app.services.documents import Document
+from app.web import web_blueprint as bp
+from app.web.navigation import actor
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def sent_document(document: Document, kind: str):
+    """The document as a PDF or an Excel download (also what the API sends)."""
+    if kind == "pdf":
+        content, mimetype = document_render.pdf_bytes(document), "application/pdf"
+    else:
+        content, mimetype = document_render.workbook(document), XLSX
+    return send_file(
+        BytesIO(content),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=f"{document.filename}.{kind}",
+    )
+
+
+def required_year() -> int:
+    """The `year` a document is of; refused by name when absent."""
+    year = params.year("year")
+    if year is None:
+        raise params.refuse("year", "须指定年度，例如 year=2028", "is required, e.g. year=2028")
+    return year
+
+
+@bp.get("/departments")
+def departments_page():
+    return render_template("departments.html", departments=departments.visible_departments(actor()))
+
+
+@bp.get("/departments/<int:department_id>")
+def department(department_id: int):
+    year = departments.department_year(actor(), department_id, params.year("year"))
+    return render_template("department.html", year=year)
+
+
+@bp.get("/departments/<int:department_id>/documents/targets.<any(pdf, xlsx):kind>")
+def department_targets_document(department_id: int, kind: str):
+    document = department_documents.department_targets_document(
+        actor(), department_id, required_year()
+    )
+    return sent_document(document, kind)
+
+
+@bp.get("/departments/<int:department_id>/documents/self-evaluation.<any(pdf, xlsx):kind>")
+def department_evaluation_document(department_id: int, kind: str):
+    document = department_documents.department_evaluation_document(
+        actor(), department_id, required_year()
+    )
+    return sent_document(document, kind)
