@@ -1205,3 +1205,137 @@ PATHS["/rectifications"] = {
         },
     }
 }
+
+# The department level (api/routes_department.py): a department's year targets
+# (部门整体绩效目标) and its self-evaluation as a whole (部门整体支出绩效自评), and their
+# official forms. A department another's staff may not see answers 404.
+_DEPARTMENT_ID = _id_param("department_id", "The department's (organisation's) id.")
+_DEPARTMENT_YEAR = {
+    "name": "year",
+    "in": "query",
+    "required": True,
+    "description": "The budget year, e.g. 2028.",
+    "schema": {"type": "integer"},
+}
+_DEPARTMENT_MISSING = _error("No such department, none visible to the caller, or none that year")
+_AMOUNT = {"type": ["number", "null"], "description": "万元"}
+SCHEMAS["DepartmentTargets"] = {
+    "type": "object",
+    "required": ["department_id", "department", "fiscal_year", "status", "functions"],
+    "properties": {
+        "department_id": {"type": "integer"},
+        "department": {"type": "string"},
+        "fiscal_year": {"type": "integer"},
+        "status": {"type": "string", "enum": ["draft", "submitted", "approved"]},
+        "overall_goal": _TEXT_OR_NULL,
+        "county_goal_alignment": _TEXT_OR_NULL,
+        "total_amount": _AMOUNT,
+        "function_names": {"type": "array", "items": {"type": "string"}},
+        "functions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "amount", "indicators"],
+                "properties": {
+                    "name": {"type": "string", "description": "职能分类"},
+                    "amount": _AMOUNT,
+                    "goal": {"type": "string"},
+                    "indicators": {"type": "array", "items": {"type": "object"}},
+                },
+            },
+        },
+        "finance_opinion": _TEXT_OR_NULL,
+        "approved_by": _TEXT_OR_NULL,
+        "approved_at": _TIME,
+    },
+}
+SCHEMAS["DepartmentSelfEvaluation"] = {
+    "type": "object",
+    "required": ["department_id", "department", "fiscal_year", "status", "project_grades"],
+    "properties": {
+        "department_id": {"type": "integer"},
+        "department": {"type": "string"},
+        "fiscal_year": {"type": "integer"},
+        "status": {"type": "string", "enum": ["draft", "submitted", "delivered", "read"]},
+        "overall_result": _TEXT_OR_NULL,
+        "function_results": {"type": "array", "items": {"type": "object"}},
+        "indicator_results": {"type": "array", "items": {"type": "object"}},
+        "project_grades": {
+            "type": "array",
+            "description": "The year's projects as the registry graded them",
+            "items": {"type": "object"},
+        },
+        "budget_total": _AMOUNT,
+        "spent_total": _AMOUNT,
+        "score": {"type": ["number", "null"]},
+        "grade": _TEXT_OR_NULL,
+        "conclusion": _TEXT_OR_NULL,
+        "finance_opinion": _TEXT_OR_NULL,
+        "delivered_at": _TIME,
+        "government_read_at": _TIME,
+        "government_comment": _TEXT_OR_NULL,
+    },
+}
+OPENAPI["components"]["responses"]["DepartmentDocument"] = {
+    "description": "The form as an A4 PDF (CJK font embedded) or an Excel workbook",
+    "content": {
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+            "schema": {"type": "string", "format": "binary"}
+        },
+    },
+}
+
+
+def _department_get(operation_id: str, summary: str, ok: dict, kind: bool = False) -> dict:
+    kind_param = {
+        "name": "kind",
+        "in": "path",
+        "required": True,
+        "description": "pdf or xlsx",
+        "schema": {"type": "string", "enum": ["pdf", "xlsx"]},
+    }
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "parameters": [_DEPARTMENT_ID, _DEPARTMENT_YEAR, *([kind_param] if kind else [])],
+            "responses": {
+                "200": ok,
+                **_BAD_QUERY,
+                **_UNAUTHORIZED,
+                "404": _DEPARTMENT_MISSING,
+            },
+        }
+    }
+
+
+_DEPARTMENT_FILE = {"$ref": "#/components/responses/DepartmentDocument"}
+PATHS.update(
+    {
+        "/departments/{department_id}/targets": _department_get(
+            "departmentTargets",
+            "部门整体绩效目标 of a department and year: overall goal, functions with amounts "
+            "and indicators, status and who approved it",
+            _json(_ref("DepartmentTargets"), "The targets"),
+        ),
+        "/departments/{department_id}/self-evaluation": _department_get(
+            "departmentSelfEvaluation",
+            "部门整体支出绩效自评 of a department and year: results by function and "
+            "indicator, the projects' grades rolled up, score, finance's opinion, delivery",
+            _json(_ref("DepartmentSelfEvaluation"), "The self-evaluation"),
+        ),
+        "/departments/{department_id}/documents/targets.{kind}": _department_get(
+            "departmentTargetsDocument",
+            "部门整体支出绩效目标申报表 as PDF or Excel",
+            _DEPARTMENT_FILE,
+            kind=True,
+        ),
+        "/departments/{department_id}/documents/self-evaluation.{kind}": _department_get(
+            "departmentSelfEvaluationDocument",
+            "部门整体绩效自评报告 as PDF or Excel",
+            _DEPARTMENT_FILE,
+            kind=True,
+        ),
+    }
+)
