@@ -14,3 +14,6 @@ from app.api import (  # noqa: E402,F401  (registers the handlers)
     routes_rectifications,
     routes_tracking,
 )
+
+# The department level's handlers (api/routes_department.py).
+from app.api import routes_department  # noqa: E402,F401  # isort: skip
