@@ -57,6 +57,17 @@ def _font() -> str:
     )
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MIMETYPES = {"pdf": "application/pdf", "xlsx": XLSX}
+
+
+def document_file(document: Document, kind: str) -> tuple[bytes, str, str]:
+    """(content, mimetype, file name) of the document as a "pdf" or an "xlsx" file: what
+    a page and the API send alike."""
+    content = pdf_bytes(document) if kind == "pdf" else workbook(document)
+    return content, MIMETYPES[kind], f"{document.filename}.{kind}"
+
+
 def pdf_bytes(document: Document) -> bytes:
     font = _font()
     pagesize = landscape(A4) if document.landscape else A4

@@ -1,32 +1,89 @@
-"""The official forms to print or hand on: each as a PDF and as an Excel workbook."""
+"""The official forms to print or hand on, each as a PDF and as an Excel workbook, and
+finance's page choosing which evaluation reports are published (信息公开)."""
 
 from __future__ import annotations
 
 from io import BytesIO
 
-from flask import send_file
+from flask import flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 
-from app.services import document_render, documents
+from app import params
+from app.services import (
+    disclosure,
+    document_monitoring,
+    document_render,
+    document_results,
+    document_self_evaluation,
+    documents,
+)
+from app.services.clock import now
 from app.services.documents import Document
+from app.services.errors import ValidationFailed
+from app.services.policy import require_can_choose_disclosure
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def _sent(document: Document, kind: str):
-    if kind == "pdf":
-        content, mimetype = document_render.pdf_bytes(document), "application/pdf"
-    else:
-        content, mimetype = document_render.workbook(document), XLSX
+    content, mimetype, filename = document_render.document_file(document, kind)
     return send_file(
-        BytesIO(content),
-        mimetype=mimetype,
-        as_attachment=True,
-        download_name=f"{document.filename}.{kind}",
+        BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename
     )
 
 
 @bp.get("/projects/<int:project_id>/documents/targets.<any(pdf, xlsx):kind>")
 def project_targets_document(project_id: int, kind: str):
     return _sent(documents.project_targets(actor(), project_id), kind)
+
+
+@bp.get("/projects/<int:project_id>/documents/self-evaluation.<any(pdf, xlsx):kind>")
+def project_self_evaluation_document(project_id: int, kind: str):
+    return _sent(document_self_evaluation.project_self_evaluation(actor(), project_id), kind)
+
+
+@bp.get("/campaigns/<int:campaign_id>/documents/monitoring-summary.<any(pdf, xlsx):kind>")
+def monitoring_summary_document(campaign_id: int, kind: str):
+    return _sent(document_monitoring.monitoring_summary(actor(), campaign_id), kind)
+
+
+@bp.get("/years/<int:fiscal_year>/documents/evaluation-results.<any(pdf, xlsx):kind>")
+def evaluation_results_document(fiscal_year: int, kind: str):
+    return _sent(document_results.evaluation_results(actor(), fiscal_year), kind)
+
+
+@bp.get("/years/<int:fiscal_year>/documents/disclosure.<any(pdf, xlsx):kind>")
+def disclosure_document(fiscal_year: int, kind: str):
+    return _sent(disclosure.disclosure_list(actor(), fiscal_year), kind)
+
+
+def _disclosure_year() -> int:
+    """The year whose reports are published: last year (the one just evaluated) unless
+    the page names another."""
+    return params.year("year", request.values, default=now().year - 1)
+
+
+@bp.get("/disclosure")
+def disclosure_page():
+    require_can_choose_disclosure(actor())  # rights before reading the year
+    year = _disclosure_year()
+    return render_template(
+        "disclosure.html", choices=disclosure.disclosure_choices(actor(), year), errors=None
+    )
+
+
+@bp.post("/disclosure")
+def save_disclosure():
+    user = actor()
+    require_can_choose_disclosure(user)
+    year = _disclosure_year()
+    departments = params.record_ids("department", request.form)
+    projects = params.record_ids("project", request.form)
+    try:
+        disclosure.save_disclosure(user, year, departments, projects)
+    except ValidationFailed as refused:
+        choices = disclosure.disclosure_choices(user, year)
+        choices.chosen_departments, choices.chosen_projects = set(departments), set(projects)
+        return render_template("disclosure.html", choices=choices, errors=refused.details), 422
+    flash(_("The %(year)s disclosure list is saved.", year=year), "success")
+    return redirect(url_for("web.disclosure_page", year=year))

@@ -9,7 +9,7 @@ from flask import render_template, request, send_file
 from flask_babel import lazy_gettext
 
 from app import params
-from app.services import exports, registry_views
+from app.services import document_self_evaluation, exports, registry_views
 from app.services.registry_views import ExecutionChart, RegistryFilters
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
@@ -69,7 +69,12 @@ def export_projects():
 @bp.get("/projects/<int:project_id>")
 def project(project_id: int):
     detail = registry_views.project_detail(actor(), project_id)
-    return render_template("project.html", detail=detail, statuses=PROJECT_STATUSES)
+    return render_template(
+        "project.html",
+        detail=detail,
+        statuses=PROJECT_STATUSES,
+        self_evaluated=document_self_evaluation.has_self_evaluation(detail.project),
+    )
 
 
 def _filters(years: list[int]) -> RegistryFilters:
