@@ -49,7 +49,8 @@ BAD_XML = b"<not-bpmn/>"
 # ready task of 县第一中学 (a unit of 县教育局) waiting at the unit, {health_task} the same
 # at 县人民医院 (县卫生健康局), {expert_task} the pre-evaluation assigned to `expert` by
 # name; {edu_instance}/{health_instance} their submissions, {edu_file}/{health_file} a file
-# attached to each, {edu_project}/{health_project} registry projects, {campaign} a round.
+# attached to each, {edu_project}/{health_project} registry projects ({edu_evaluated}
+# the school's project graded last year), {campaign} a round.
 # Web: 302 for nobody is the redirect to the login page. API: 401 without a token.
 # Lists (inbox, submissions, registry, batch filing) answer 200 to everyone signed in and
 # are filtered by the same policy (test_lists_show_nothing_of_another_department holds
@@ -105,6 +106,15 @@ MATRIX: list[tuple[str, str, str, dict | bytes | None, str]] = [
     ("web.project", "GET", "/projects/{health_project}", None, "302 404 404 200 404 200 200 404 200 200"),
     ("web.project_targets_document", "GET", "/projects/{edu_project}/documents/targets.pdf", None, "302 200 200 200 404 200 200 404 404 404"),
     ("web.project_targets_document", "GET", "/projects/{health_project}/documents/targets.xlsx", None, "302 404 404 200 404 200 200 404 200 200"),
+    # --- the year's documents: a project's for whoever sees it, a round's and a year's
+    # summaries of what each sees (nothing to an expert or the administrator), the
+    # published disclosure list for everyone; finance alone chooses what is published
+    ("web.project_self_evaluation_document", "GET", "/projects/{edu_evaluated}/documents/self-evaluation.pdf", None, "302 200 200 200 404 200 200 404 404 404"),
+    ("web.monitoring_summary_document", "GET", "/campaigns/{campaign}/documents/monitoring-summary.xlsx", None, "302 200 200 200 404 200 200 404 200 200"),
+    ("web.evaluation_results_document", "GET", "/years/2026/documents/evaluation-results.pdf", None, "302 200 200 200 404 200 200 404 200 200"),
+    ("web.disclosure_document", "GET", "/years/2026/documents/disclosure.xlsx", None, "302 200 200 200 200 200 200 200 200 200"),
+    ("web.disclosure_page", "GET", "/disclosure?year=2026", None, "302 403 403 200 403 403 403 403 403 403"),
+    ("web.save_disclosure", "POST", "/disclosure?year=2026", {"project": "x"}, "302 403 403 400 403 403 403 403 403 403"),
     ("web.rectifications", "GET", "/rectifications", None, "302 200 200 200 200 200 200 200 200 200"),
     ("web.rectifications", "GET", "/rectifications?status=done", None, "302 400 400 400 400 400 400 400 400 400"),
     ("web.rectifications_document", "GET", "/rectifications/document.pdf", None, "302 200 200 200 200 200 200 200 200 200"),
@@ -194,6 +204,11 @@ MATRIX: list[tuple[str, str, str, dict | bytes | None, str]] = [
     ("api.list_rectifications", "GET", "/api/v1/rectifications?year=20x7", None, "401 400 400 400 400 400 400 400 400 400"),
     ("api.notifications", "GET", "/api/v1/notifications", None, "401 200 200 200 200 200 200 200 200 200"),
     ("api.deliver_message", "POST", "/api/v1/messages", {}, "401 403 403 400 403 403 403 403 403 403"),
+    ("api.project_targets_document", "GET", "/api/v1/projects/{health_project}/documents/targets.pdf", None, "401 404 404 200 404 200 200 404 200 200"),
+    ("api.project_self_evaluation_document", "GET", "/api/v1/projects/{edu_evaluated}/documents/self-evaluation.xlsx", None, "401 200 200 200 404 200 200 404 404 404"),
+    ("api.monitoring_summary_document", "GET", "/api/v1/campaigns/{campaign}/documents/monitoring-summary.pdf", None, "401 200 200 200 404 200 200 404 200 200"),
+    ("api.evaluation_results_document", "GET", "/api/v1/years/2026/documents/evaluation-results.xlsx", None, "401 200 200 200 404 200 200 404 200 200"),
+    ("api.disclosure_document", "GET", "/api/v1/years/2026/documents/disclosure.pdf", None, "401 200 200 200 200 200 200 200 200 200"),
     # --- Camunda's external-task interface: service accounts (role service_worker) only
     ("engine_rest.fetch_and_lock", "POST", "/engine-rest/external-task/fetchAndLock", {}, "401 403 403 403 403 403 403 403 403 403"),
     ("engine_rest.complete", "POST", "/engine-rest/external-task/{edu_task}/complete", {}, "401 403 403 403 403 403 403 403 403 403"),
@@ -271,6 +286,7 @@ def seeded(tmp_path_factory):
             "edu_file": _attach(edu.instance_id, "unit"),
             "health_file": _attach(health.instance_id, "unit2"),
             "edu_project": _project("JY-2026-001", 2027),
+            "edu_evaluated": _project("JY-2026-001", 2026),
             "unit_user": db.session.scalar(select(User.id).where(User.username == "unit")),
             "health_project": _project("WS-2026-001", 2027),
             "campaign": db.session.scalar(

@@ -9,6 +9,7 @@ api_blueprint.register_error_handler(Exception, json_any_error)
 
 from app.api import (  # noqa: E402,F401  (registers the handlers)
     routes,
+    routes_documents,
     routes_indicators,
     routes_messages,
     routes_rectifications,

@@ -1,0 +1,76 @@
+"""The year's documents over the API, in the demo county: the same PDF and workbook the
+pages send, with the content type the OpenAPI document promises, and 404 (JSON) for what
+the caller may not see."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+
+import pytest
+
+from app.api.openapi import OPENAPI
+from demo_year import campaign_id, printed, project_id, seed_demo_county_year, sheet_rows
+
+
+@pytest.fixture
+def demo(app):
+    seed_demo_county_year()
+
+
+def fetch(server: str, token: str | None, path: str) -> tuple[int, str, bytes]:
+    """(status, content type, body) of GET /api/v1`path`, bytes as sent."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(f"{server}/api/v1{path}", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status, answer.headers["Content-Type"], answer.read()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.headers["Content-Type"], refused.read()
+
+
+def promised(path: str) -> str:
+    """The content type the OpenAPI document promises for the path's 200."""
+    ref = OPENAPI["paths"][path]["get"]["responses"]["200"]["$ref"]
+    (content_type,) = OPENAPI["components"]["responses"][ref.rsplit("/", 1)[-1]]["content"]
+    return content_type
+
+
+def test_a_project_form_comes_as_pdf_and_workbook_to_whoever_sees_the_project(demo, server, api):
+    evaluated = project_id("JY-2026-003", 2026)
+    token = api("dept").token
+    path = f"/projects/{evaluated}/documents/self-evaluation"
+
+    status, content_type, body = fetch(server, token, f"{path}.pdf")
+    assert status == 200
+    assert content_type == promised("/projects/{project_id}/documents/self-evaluation.pdf")
+    assert "项目支出绩效自评表" in printed(body) and "自评等级：中" in printed(body)
+    status, content_type, body = fetch(server, token, f"{path}.xlsx")
+    assert content_type == promised("/projects/{project_id}/documents/self-evaluation.xlsx")
+    assert ["总分", "含预算执行率得分", "100", "68.22", "自评等级：中"] in sheet_rows(body)
+
+    status, _, body = fetch(server, token, f"/projects/{evaluated}/documents/targets.pdf")
+    assert status == 200 and "项目支出绩效目标申报表" in printed(body)
+
+    status, content_type, body = fetch(server, api("dept2").token, f"{path}.pdf")
+    assert (status, content_type) == (404, "application/json")
+    assert fetch(server, None, f"{path}.pdf")[0] == 401
+
+
+def test_the_round_and_year_summaries_come_over_the_api(demo, server, api):
+    round_id = campaign_id("quarterly_monitoring")
+    status, content_type, body = fetch(
+        server, api("finance").token, f"/campaigns/{round_id}/documents/monitoring-summary.pdf"
+    )
+    assert status == 200 and content_type == "application/pdf"
+    assert "季度绩效监控汇总分析" in printed(body)
+
+    status, _, body = fetch(
+        server, api("congress").token, "/years/2026/documents/evaluation-results.xlsx"
+    )
+    assert status == 200
+    assert ["合计", 5, 4, 1, 1, 1, 1, "75.68", "1,000.00"] in sheet_rows(body)
+
+    status, _, body = fetch(server, api("unit").token, "/years/2026/documents/disclosure.pdf")
+    assert status == 200 and "绩效评价信息公开目录" in printed(body)
+    assert fetch(server, api("gov").token, "/years/1999/documents/disclosure.pdf")[0] == 404
