@@ -207,7 +207,9 @@ def test_the_health_department_never_sees_educations_submissions(demo_app):
     theirs = db.session.scalars(
         select(ProcessInstance).where(ProcessInstance.org_path.startswith(education.path))
     ).all()
-    assert len(theirs) == 11  # 3 evaluations, 3 monitoring, 3 + 1 compilation, 1 adjustment
+    # 3 evaluations, 3 monitoring, 3 + 1 compilation, 1 adjustment, and the department
+    # level's 2026 and 2028 targets and 2026 self-evaluation
+    assert len(theirs) == 14
     for instance in theirs:
         with pytest.raises(NotFound):
             instance_detail(dept2, instance.id)

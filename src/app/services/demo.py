@@ -11,6 +11,9 @@ as the demo accounts through the services (so inboxes, history and rounds are re
 - a mid-year addition at the department's review;
 - the 2028 compilation round: one continuing project at the department's review, one at
   finance's target review, and a new project waiting at the expert's pre-evaluation.
+
+The department level (services/demo_departments.py): both departments' 2026 and 2028
+overall targets approved, 县教育局's 2026 self-evaluation as a whole read by the government.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from app.models.project import PROJECT_APPROVED
 from app.models.task import TASK_READY
 from app.services.campaigns import launch_campaign
 from app.services.clock import now
+from app.services.demo_departments import seed_department_level
 from app.services.demo_indicators import seed_indicator_library
 from app.services.instances import start_instance
 from app.services.tasks import complete_task
@@ -298,6 +302,7 @@ def seed_demo_year() -> bool:
     _monitoring_round(users)
     _midyear_request(users)
     _control_totals(orgs)
+    seed_department_level(users)
     seed_indicator_library(orgs)
     _compilation_round(users)
     return True
