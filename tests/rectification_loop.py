@@ -15,10 +15,11 @@ from app.services.deployment import deploy_definition
 from app.services.instances import start_instance
 from app.services.queries import list_inbox
 from app.services.tasks import complete_task
-from factories import approved_project, org
+from factories import SCHOOL_INDICATORS, approved_project, org
 
 ROOT = Path(__file__).parents[1]
 KEY = "annual_evaluation"
+MONITORING = "quarterly_monitoring"
 ITEMS = "rectification_items"
 FOLLOW_UP, VERIFY = "rectification_follow_up", "verify_rectification"
 INDICATORS = [
@@ -57,10 +58,10 @@ LEDGER = {"description": "完善项目资金台账", "deadline": "2028-06-30"}
 RECORDS = {"description": "规范项目验收资料归档", "deadline": "2028-03-31"}
 
 
-def deploy_evaluation() -> None:
-    """The shipped annual_evaluation with every shipped form."""
+def deploy_evaluation(key: str = KEY) -> None:
+    """The shipped annual_evaluation (or the process `key`) with every shipped form."""
     forms = {path.name: path.read_bytes() for path in sorted((ROOT / "forms").glob("*.json"))}
-    path = ROOT / "processes" / f"{KEY}.bpmn"
+    path = ROOT / "processes" / f"{key}.bpmn"
     deploy_definition(None, path.read_bytes(), path.name, {}, None, forms)
     db.session.commit()
 
@@ -123,11 +124,52 @@ def evaluated_with_items(user, items: list[dict], code: str = "JY-2027-001", yea
     return instance
 
 
+def monitored_with_correction(user, correction: dict, code: str = "JY-2027-002"):
+    """A red second-quarter report of 县第一中学 through its correction plan and the
+    department, passed by finance with `correction` (correction_decision, ...); answers
+    the submission. The shipped quarterly_monitoring must be deployed."""
+    unit, dept, finance = user("unit"), user("dept"), user("finance")
+    approved_project(code, 2027, SCHOOL_INDICATORS)
+    instance, _ = start_instance(
+        finance,
+        MONITORING,
+        title="第2季度绩效监控 · 校舍维修改造",
+        org_id=org("edu-school1").id,
+        prefill={
+            "project_code": code,
+            "project_name": "校舍维修改造",
+            "fiscal_year": 2027,
+            "quarter": 2,
+            "adjusted_budget": 100,
+            "indicators": SCHOOL_INDICATORS,
+        },
+    )
+    rows = [
+        dict(
+            SCHOOL_INDICATORS[0],
+            actual="500",
+            expected_full_year="3000",
+            likelihood="有可能",
+            deviation_reasons=["制度"],
+            measures="暑期集中施工",
+        ),
+        dict(SCHOOL_INDICATORS[1], qualitative_result="达成", likelihood="确定能"),
+    ]
+    report = {"spent": 10, "reached_stage_goal": False, "indicators": rows}
+    report.update(delay_reason_type="政府采购程序", progress_analysis="施工招标延期")
+    step(unit, instance, "fill_monitoring_report", report)
+    plan = {"correction_reason": "施工招标延期", "correction_measures": "七月重新招标"}
+    step(unit, instance, "correction_plan", plan)
+    step(dept, instance, "dept_review", {"dept_decision": "approve"})
+    step(finance, instance, "finance_review", {"finance_decision": "pass", **correction})
+    return instance
+
+
 def task_of(actor, instance, activity: str):
     """The one ready task of `instance` at `activity` in `actor`'s inbox."""
     found = [
         t
-        for t in list_inbox(actor, process=KEY).tasks
+        for t in list_inbox(actor).tasks
         if t.instance_id == instance.id and t.activity_id == activity
     ]
     assert len(found) == 1, f"{actor.username} should have one {activity}, has {found}"

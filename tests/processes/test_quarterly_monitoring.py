@@ -175,7 +175,7 @@ def test_deviation_needs_a_correction_plan_and_a_correction_decision(user, proje
             },
         )
     assert [d["path"] for d in refused.value.details] == ["/correction_amount"]
-    instance, _ = complete_task(
+    instance, ready = complete_task(
         finance,
         task.id,
         {
@@ -186,7 +186,11 @@ def test_deviation_needs_a_correction_plan_and_a_correction_decision(user, proje
             "correction_decision_reason": "全年无法执行完毕，调减30万元",
         },
     )
-    assert instance.status == "completed"
+    # The decision is recorded and becomes the department's rectification item, which
+    # keeps the submission open until finance verifies it done (tests/processes/
+    # test_rectification.py follows it to the end).
+    assert [t.activity_id for t in ready] == ["rectification_follow_up"]
+    assert ready[0].role_code == "budget_department"
     assert instance.data["correction_decision"] == "调减预算"
     assert find_project(CODE, YEAR).latest_light == "red"
     recorded = db.session.scalars(

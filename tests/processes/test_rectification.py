@@ -21,10 +21,12 @@ from rectification_loop import (
     ITEMS,
     KEY,
     LEDGER,
+    MONITORING,
     RECORDS,
     VERIFY,
     deploy_evaluation,
     evaluated_with_items,
+    monitored_with_correction,
     report,
     step,
     task_of,
@@ -249,3 +251,43 @@ def test_an_evaluation_with_nothing_to_rectify_ends_at_result_application(user, 
     assert instance.status == "completed" and instance.data[ITEMS] == []
     with pytest.raises(AssertionError):
         step(user("dept"), instance, FOLLOW_UP, {})
+
+
+@pytest.fixture
+def monitored(app, user):
+    deploy_evaluation(MONITORING)
+    return lambda **correction: monitored_with_correction(user, correction)
+
+
+def test_a_monitoring_correction_is_followed_like_an_evaluation_item(user, monitored):
+    dept, finance = user("dept"), user("finance")
+    instance = monitored(
+        correction_decision="暂缓拨款",
+        correction_decision_reason="重新招标完成前暂缓拨付二期工程款",
+    )
+    assert instance.status == "running"
+    form = task_form(dept, task_of(dept, instance, FOLLOW_UP).id)
+    assert form.data["correction_decision"] == "暂缓拨款"
+    assert form.ui["correction_decision"] == {"ui:readonly": True}
+    description = "第2季度监控纠偏：暂缓拨款（重新招标完成前暂缓拨付二期工程款）"
+    assert [(r["description"], r["deadline"]) for r in form.data[ITEMS]] == [
+        (description, "2027-09-30")  # by the end of the next quarter
+    ]
+    listed = rectification_list(finance, RectificationFilters(fiscal_year=2027))
+    assert [(r.source_label, r.item.description) for r in listed.rows] == [
+        ("监控纠偏", description)
+    ]
+
+    report(dept, instance, "已完成", action="七月完成重新招标，施工单位已进场")
+    verify(finance, instance, ("未通过", "未见中标通知书"))
+    report(dept, instance, "已完成", action="已上传中标通知书")
+    instance, _ = verify(finance, instance, ("核实通过", None))
+    assert instance.status == "completed"
+    assert items_of(instance) == [(description, "closed", 1, finance.id)]
+
+
+def test_no_correction_needed_opens_no_item(user, monitored):
+    instance = monitored(
+        correction_decision="无需处理", correction_decision_reason="二季度末已完成招标"
+    )
+    assert instance.status == "completed" and items_of(instance) == []

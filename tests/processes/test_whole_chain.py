@@ -284,6 +284,15 @@ def monitor_the_year(user, clock) -> None:
                 correction_decision_reason="重新招标完成前暂缓拨付二期工程款",
             )
         instance, _ = complete(finance, key, "finance_review", decision)
+        if light == "red":  # the correction is the department's to carry out, finance's to verify
+            done = {"action_taken": "七月完成重新招标，施工单位已进场", "progress": "已完成"}
+            complete(dept, key, "rectification_follow_up", {"rectification_items": [done]})
+            instance, _ = complete(
+                finance,
+                key,
+                "verify_rectification",
+                {"rectification_items": [{"verification": "核实通过"}]},
+            )
         assert instance.status == "completed"
 
         db.session.refresh(project)
@@ -513,6 +522,8 @@ def test_one_project_through_compilation_monitoring_evaluation_adjustment_and_ne
         ("approved", "2027-01-25"),
         ("monitored", "2027-04-06"),
         ("monitored", "2027-07-06"),
+        ("rectified", "2027-07-06"),  # the correction reported done,
+        ("rectified", "2027-07-06"),  # and verified by finance
         ("monitored", "2027-10-09"),
         ("monitored", "2028-01-06"),
         ("evaluated", "2028-02-20"),

@@ -13,6 +13,7 @@ id so that a posted row finds its item whatever order it comes in.
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 from typing import Any
 
@@ -85,6 +86,31 @@ def open_rectification(
     )
     db.session.add(item)
     return item
+
+
+def open_correction(
+    project: Project, fiscal_year: int, quarter: int, correction: dict
+) -> RectificationItem | None:
+    """The item a monitoring correction decision asks of the department (none for
+    无需处理), due by the end of the next quarter, when the next report shows it done."""
+    decision = str(correction.get("decision") or "").strip()
+    if not decision or decision == NO_CORRECTION:
+        return None
+    text = f"第{quarter}季度监控纠偏：{decision}"
+    if correction.get("amount"):
+        text += f" {correction['amount']} 万元"
+    if correction.get("reason"):
+        text += f"（{correction['reason']}）"
+    return open_rectification(
+        project, text, next_quarter_end(fiscal_year, quarter), SOURCE_MONITORING
+    )
+
+
+def next_quarter_end(fiscal_year: int, quarter: int) -> date:
+    """The last day of the quarter after `quarter` (Q4's is next year's 31 March)."""
+    year, following = (fiscal_year + 1, 1) if quarter >= 4 else (fiscal_year, quarter + 1)
+    month = following * 3
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _submission_items(project: Project) -> list[RectificationItem]:

@@ -15,7 +15,12 @@ from app.extensions import db
 from app.models import Org, Project, ProjectEvent
 from app.models.project import PROJECT_APPROVED, PROJECT_EXCLUDED, PROJECT_PROPOSED
 from app.performance.context import RequestRefused, current_run
-from app.performance.rectification import due_date_of, item_rows, open_rectification
+from app.performance.rectification import (
+    due_date_of,
+    item_rows,
+    open_correction,
+    open_rectification,
+)
 
 
 def _now():
@@ -318,9 +323,11 @@ def registry_record_monitoring(
     assessment: dict,
     correction: dict | None = None,
     spent: Any = None,
-) -> dict:
-    """登记季度监控结果（支出、执行率、预警灯与纠偏决定） · Record a quarter's spending,
-    figures, lights and finance's correction decision."""
+) -> list:
+    """登记季度监控结果（支出、执行率、预警灯与纠偏决定），纠偏决定列入整改清单 ·
+    Record a quarter's spending, figures, lights and finance's correction decision; a
+    correction to carry out becomes a rectification item, and the answer is the
+    submission's open items, which the department follows up (none: nothing to do)."""
     project = project_for_run(project_code, fiscal_year)
     if _number(spent) is not None:
         project.spent = _number(spent)
@@ -335,13 +342,14 @@ def registry_record_monitoring(
         summary += f"；纠偏决定：{correction['decision']}"
         if correction.get("amount"):
             summary += f" {correction['amount']} 万元"
+        open_correction(project, int(fiscal_year), int(quarter), correction)
     _event(
         project,
         "monitored",
         summary,
         {"quarter": quarter, "assessment": assessment, "correction": correction},
     )
-    return {"project_light": project.latest_light}
+    return item_rows(project)
 
 
 def registry_record_evaluation(
