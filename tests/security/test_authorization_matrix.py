@@ -106,6 +106,17 @@ MATRIX: list[tuple[str, str, str, dict | bytes | None, str]] = [
     ("web.project", "GET", "/projects/{health_project}", None, "302 404 404 200 404 200 200 404 200 200"),
     ("web.project_targets_document", "GET", "/projects/{edu_project}/documents/targets.pdf", None, "302 200 200 200 404 200 200 404 404 404"),
     ("web.project_targets_document", "GET", "/projects/{health_project}/documents/targets.xlsx", None, "302 404 404 200 404 200 200 404 200 200"),
+    # --- the department level ({edu_department} is 县教育局; the demo approved its 2028 targets
+    # and delivered its 2026 self-evaluation): its staff and units, and those who see
+    # everything; another department, experts and administrators are answered 404
+    ("web.departments_page", "GET", "/departments", None, "302 200 200 200 200 200 200 200 200 200"),
+    ("web.department", "GET", "/departments/{edu_department}?year=2028", None, "302 200 200 200 404 200 200 404 404 404"),
+    ("web.department_targets_document", "GET", "/departments/{edu_department}/documents/targets.pdf?year=2028", None, "302 200 200 200 404 200 200 404 404 404"),
+    ("web.department_evaluation_document", "GET", "/departments/{edu_department}/documents/self-evaluation.xlsx?year=2026", None, "302 200 200 200 404 200 200 404 404 404"),
+    ("api.department_targets", "GET", "/api/v1/departments/{edu_department}/targets?year=2028", None, "401 200 200 200 404 200 200 404 404 404"),
+    ("api.department_self_evaluation", "GET", "/api/v1/departments/{edu_department}/self-evaluation?year=2026", None, "401 200 200 200 404 200 200 404 404 404"),
+    ("api.department_targets_file", "GET", "/api/v1/departments/{edu_department}/documents/targets.xlsx?year=2028", None, "401 200 200 200 404 200 200 404 404 404"),
+    ("api.department_self_evaluation_file", "GET", "/api/v1/departments/{edu_department}/documents/self-evaluation.pdf?year=2026", None, "401 200 200 200 404 200 200 404 404 404"),
     # --- the year's documents: a project's for whoever sees it, a round's and a year's
     # summaries of what each sees (nothing to an expert or the administrator), the
     # published disclosure list for everyone; finance alone chooses what is published
@@ -286,6 +297,7 @@ def seeded(tmp_path_factory):
             "edu_file": _attach(edu.instance_id, "unit"),
             "health_file": _attach(health.instance_id, "unit2"),
             "edu_project": _project("JY-2026-001", 2027),
+            "edu_department": db.session.scalar(select(Org.id).where(Org.code == "edu")),
             "edu_evaluated": _project("JY-2026-001", 2026),
             "unit_user": db.session.scalar(select(User.id).where(User.username == "unit")),
             "health_project": _project("WS-2026-001", 2027),
