@@ -27,7 +27,16 @@ from sqlalchemy import select
 
 from app import create_app
 from app.extensions import db
-from app.models import Attachment, Campaign, Org, ProcessInstance, Project, Task, User
+from app.models import (
+    Attachment,
+    Campaign,
+    LibraryIndicator,
+    Org,
+    ProcessInstance,
+    Project,
+    Task,
+    User,
+)
 from app.services.clock import now
 from conftest import RequestPerContextClient, reset_database, shipped_config
 
@@ -172,6 +181,16 @@ MATRIX: list[tuple[str, str, str, dict | bytes | None, str]] = [
     ("web.save_work_calendar", "POST", "/settings/calendar", {"holidays": "x"}, "302 403 403 422 403 403 403 403 403 403"),
     ("web.control_totals_page", "GET", "/settings/control-totals", None, "302 403 403 200 403 403 403 403 403 403"),
     ("web.save_control_totals", "POST", "/settings/control-totals", {"amount_1": "x"}, "302 403 403 422 403 403 403 403 403 403"),
+    # --- the indicator library: everyone reads the 共性指标, finance keeps them; a department
+    # keeps its own 个性指标 ({edu_indicator} is 县教育局's), which its units and those who
+    # see everything read and nobody else finds
+    ("web.indicator_library", "GET", "/settings/indicators", None, "302 200 200 200 200 200 200 200 200 200"),
+    ("web.new_indicator", "GET", "/settings/indicators/new?library=common", None, "302 403 403 200 403 403 403 403 403 403"),
+    ("web.new_indicator", "POST", "/settings/indicators/new?library=common", {"level1": "x"}, "302 403 403 400 403 403 403 403 403 403"),
+    ("web.edit_indicator", "GET", "/settings/indicators/{edu_indicator}", None, "302 403 200 403 404 403 403 404 404 404"),
+    ("web.edit_indicator", "POST", "/settings/indicators/{edu_indicator}", {"level1": "x"}, "302 403 400 403 404 403 403 404 404 404"),
+    ("web.activate_indicator", "POST", "/settings/indicators/{edu_indicator}/activate", {}, "302 403 302 403 404 403 403 404 404 404"),
+    ("web.deactivate_indicator", "POST", "/settings/indicators/999999/deactivate", {}, "302 404 404 404 404 404 404 404 404 404"),
     ("web.cancel_scheduled_campaign", "POST", "/campaigns/scheduled/999999/cancel", {}, "302 403 403 404 403 403 403 403 403 403"),
     ("web.retry_job", "POST", "/jobs/999999/retry", {}, "302 403 403 404 403 403 403 403 403 403"),
     # --- accounts: one's own page; the account administrator (user_admin, held by admin)
@@ -215,6 +234,8 @@ MATRIX: list[tuple[str, str, str, dict | bytes | None, str]] = [
     ("api.list_rectifications", "GET", "/api/v1/rectifications?year=20x7", None, "401 400 400 400 400 400 400 400 400 400"),
     ("api.notifications", "GET", "/api/v1/notifications", None, "401 200 200 200 200 200 200 200 200 200"),
     ("api.deliver_message", "POST", "/api/v1/messages", {}, "401 403 403 400 403 403 403 403 403 403"),
+    ("api.list_indicators", "GET", "/api/v1/indicators", None, "401 200 200 200 200 200 200 200 200 200"),
+    ("api.list_indicators", "GET", "/api/v1/indicators?department=edu", None, "401 200 200 200 404 200 200 404 404 404"),
     ("api.project_targets_document", "GET", "/api/v1/projects/{health_project}/documents/targets.pdf", None, "401 404 404 200 404 200 200 404 200 200"),
     ("api.project_self_evaluation_document", "GET", "/api/v1/projects/{edu_evaluated}/documents/self-evaluation.xlsx", None, "401 200 200 200 404 200 200 404 404 404"),
     ("api.monitoring_summary_document", "GET", "/api/v1/campaigns/{campaign}/documents/monitoring-summary.pdf", None, "401 200 200 200 404 200 200 404 200 200"),
@@ -303,6 +324,9 @@ def seeded(tmp_path_factory):
             "health_project": _project("WS-2026-001", 2027),
             "campaign": db.session.scalar(
                 select(Campaign.id).where(Campaign.process_key == "quarterly_monitoring")
+            ),
+            "edu_indicator": db.session.scalar(
+                select(LibraryIndicator.id).where(LibraryIndicator.name == "师生满意度")
             ),
         }
         assert all(ids.values()), ids

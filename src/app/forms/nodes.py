@@ -12,7 +12,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .refs import resolve
@@ -33,6 +33,10 @@ class Choice:
     token: str
     title: str
 
+
+#: The column of a library table (``"ui:options": {"library": "indicators"}``) whose
+#: input suggests the library's entries by name; picking one fills the row's other cells.
+LIBRARY_COLUMN = "name"
 
 # From this maxLength on, text is edited in a box that wraps (see _node).
 LONG_TEXT = 500
@@ -58,6 +62,9 @@ class FieldNode:
     max_rows: int | None = None
     has_default: bool = False
     default: Any = None
+    # A table whose rows may be picked from a library (ui:options.library), e.g. the
+    # indicator library: its LIBRARY_COLUMN input lists the library's entries.
+    library: str = ""
 
     @property
     def fixed_rows(self) -> bool:
@@ -203,11 +210,15 @@ def _array_node(
     max_items = schema.get("maxItems") if isinstance(schema.get("maxItems"), int) else None
     if _json_type(items) == "object":
         columns = build_nodes(items, item_ui, root, readonly)
+        library = _library(ui)
+        if library:
+            columns = tuple(_suggesting(column, library) for column in columns)
         return FieldNode(
             kind="table",
             children=columns,
             min_rows=1 if min_items >= 1 else 0,
             max_rows=max_items,
+            library=library,
             **common,
         )
     choices = _choices(items)
@@ -216,6 +227,21 @@ def _array_node(
         return FieldNode(kind=kind, choices=choices, **common)
     item_type = _json_type(items) or "string"
     return FieldNode(kind="lines", item_type=item_type, **common)
+
+
+def _library(ui: Mapping[str, Any]) -> str:
+    options = ui.get("ui:options")
+    library = options.get("library") if isinstance(options, Mapping) else None
+    return library if isinstance(library, str) and library.isidentifier() else ""
+
+
+def _suggesting(column: FieldNode, library: str) -> FieldNode:
+    """The name column of a library table lists the library (an HTML datalist): typing
+    suggests its entries, and any other text is still a new entry of one's own."""
+    if column.key != LIBRARY_COLUMN or column.kind != "text" or column.readonly:
+        return column
+    attrs = {**column.attrs, "list": f"library-{library}", "autocomplete": "off"}
+    return replace(column, attrs=attrs)
 
 
 def _json_type(schema: Mapping[str, Any]) -> str | None:
