@@ -241,11 +241,10 @@ def require_can_edit_indicators(user: User, department_id: int | None) -> None:
 
 
 def may_read_indicators(user: User, department_path: str | None) -> bool:
-    """Everyone reads the 共性指标; a department's 个性指标 its own subtree (its units
-    pick from them) and those who see every submission, which quote them."""
-    if department_path is None:
-        return True
-    return has_global_scope(user) or user.org.path.startswith(department_path)
+    """Everyone reads the 共性指标; a department's 个性指标 whoever may see the
+    department as a whole (its units pick from them; finance, the government and the
+    congress quote them)."""
+    return department_path is None or may_see_department(user, department_path)
 
 
 def may_verify_rectification(user: User) -> bool:
