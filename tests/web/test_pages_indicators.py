@@ -74,6 +74,12 @@ def test_finance_sees_the_common_library_by_level_and_searches_it(client, login,
     ]
     names = indicator_names(doc)
     assert {"验收合格率", "按期完成率", "成本控制率", "受益人数", "服务对象满意度"} <= set(names)
+    # a tab for each department's library that holds indicators, not for every department
+    assert texts(doc, "//nav[@class='tabs']/a") == [
+        "共性指标",
+        "县教育局个性指标",
+        "县卫生健康局个性指标",
+    ]
     assert texts(doc, "//a[@aria-current='page']")[-1] == "共性指标"
     assert texts(doc, "//p[@class='admin-links']/a") == ["新增指标"]
 

@@ -92,8 +92,19 @@ def library(actor: User, department_id: int | None) -> Library:
 
 
 def readable_departments(actor: User) -> list[Org]:
-    """The departments whose 个性指标 `actor` may read, for the page's choice of library."""
-    departments = db.session.scalars(select(Org).where(Org.kind == "department").order_by(Org.code))
+    """The libraries of departments `actor` may read, for the page's choice of library:
+    those that hold indicators, and the actor's own when they keep it (to start it)."""
+    keeping = {
+        *db.session.scalars(
+            select(LibraryIndicator.department_id).where(
+                LibraryIndicator.department_id.is_not(None)
+            )
+        ),
+        actor.org_id if may_edit_indicators(actor, actor.org_id) else None,
+    }
+    departments = db.session.scalars(
+        select(Org).where(Org.kind == "department", Org.id.in_(keeping - {None})).order_by(Org.code)
+    )
     return [d for d in departments if may_read_indicators(actor, d.path)]
 
 

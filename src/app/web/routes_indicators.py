@@ -115,7 +115,7 @@ def _form_page(form: IndicatorForm, library, row: LibraryIndicator | None, error
 
 @bp.route("/settings/indicators/new", methods=["GET", "POST"])
 def new_indicator():
-    department_id = _library_param(None)
+    department_id = _library_param(_default_library())
     library = indicators.library(actor(), department_id)
     require_can_edit_indicators(actor(), department_id)
     form = IndicatorForm()
