@@ -84,6 +84,7 @@ def test_each_account_sees_its_own_work_on_login(demo_app):
     assert seen("dept2") == [("annual_evaluation", "rectification_follow_up", "WS-2026-002")]
     assert seen("finance") == [
         ("annual_evaluation", "finance_review_self_evaluation", "JY-2026-002"),
+        ("annual_evaluation", "verify_rectification", "JY-2026-003"),
         ("budget_compilation", "finance_target_review", "WS-2026-001"),
     ]
     assert seen("expert") == [("budget_compilation", "pre_evaluation", "JY-2028-001")]
@@ -141,8 +142,12 @@ def test_finance_follows_the_three_rounds(demo_app):
         "budget_compilation-2028",
     }
     evaluation = progress["annual_evaluation-2026"]
-    assert (evaluation.total, evaluation.submitted, evaluation.finished) == (5, 5, 3)
-    assert dict(evaluation.by_step) == {"财政审核自评报告": 1, "整改落实": 1}
+    assert (evaluation.total, evaluation.submitted, evaluation.finished) == (5, 5, 2)
+    assert dict(evaluation.by_step) == {
+        "财政审核自评报告": 1,
+        "整改落实": 1,
+        "财政核实整改事项": 1,
+    }
     monitoring = progress["quarterly_monitoring-2027-Q1"]
     assert (monitoring.total, monitoring.submitted, monitoring.finished) == (5, 1, 0)
     assert dict(monitoring.by_step) == {"填报季度绩效监控报告": 4, "制定纠偏措施": 1}
@@ -175,7 +180,7 @@ def test_the_registry_holds_last_years_grades_and_this_years_budget(demo_app):
     assert poor.score < 60 and poor.latest_light == "red"
     assert db.session.scalars(
         select(RectificationItem.description).where(RectificationItem.project_id == poor.id)
-    ).all() == ["补齐家庭医生团队人员配备，规范随访记录"]
+    ).all() == ["补齐家庭医生团队人员配备，规范随访记录", "建立签约居民健康档案动态更新机制"]
     evaluated = db.session.scalar(
         select(ProjectEvent).where(
             ProjectEvent.project_id == poor.id, ProjectEvent.kind == "evaluated"
@@ -253,3 +258,22 @@ def test_every_open_task_of_the_demo_has_someone_who_can_act_on_it(demo_app):
         if not any(holds_role_for(u, t) or t.assignee_id == u.id for u in users)
     ]
     assert orphans == []
+
+
+def test_the_demos_rectification_list_has_a_claim_a_failure_and_an_overdue_item(demo_app):
+    from app.services.rectification import RectificationFilters, rectification_list
+
+    finance = user("finance")
+    found = rectification_list(finance, RectificationFilters(fiscal_year=2026))
+    assert [(r.project.code, r.status_label, r.item.failures, r.overdue) for r in found.rows] == [
+        ("JY-2026-003", "待核实", 0, False),
+        ("WS-2026-002", "整改中", 1, False),
+        ("WS-2026-002", "整改中", 0, True),
+    ]
+    assert found.rows[1].item.last_reason.startswith("随访记录仍不规范")
+    assert [d.decided_by for d in found.rows[1].decisions] == [finance.display_name]
+    assert [(r.item.description, r.ground_labels) for r in found.accountability] == [
+        ("建立签约居民健康档案动态更新机制", ["逾期未销号"])
+    ]
+    listed = rectification_list(user("dept"), RectificationFilters(fiscal_year=2026)).rows
+    assert [r.project.code for r in listed] == ["JY-2026-003"], "县教育局 sees its own only"

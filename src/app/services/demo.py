@@ -4,8 +4,10 @@ Last year (2026) and this year (2027) are in the registry (项目库); last year
 come from the 2026 evaluation round, driven through the real process. In flight, driven
 as the demo accounts through the services (so inboxes, history and rounds are real):
 
-- 2026 annual evaluation: four reports graded 优/良/中/差 (差 with a rectification item at
-  the department), one self-evaluation filed and waiting at finance;
+- 2026 annual evaluation: four reports graded 优/良/中/差, one self-evaluation filed and
+  waiting at finance; rectification (services/demo_rectification.py): 差's items back at
+  the department, one failed once by finance and one overdue, 中's reported done and
+  waiting for finance's verification;
 - 2027 Q1 monitoring: one report filed red and back at the unit for its correction plan,
   the others waiting at their units;
 - a mid-year addition at the department's review;
@@ -39,6 +41,7 @@ from app.services.campaigns import launch_campaign
 from app.services.clock import now
 from app.services.demo_departments import seed_department_level
 from app.services.demo_indicators import seed_indicator_library
+from app.services.demo_rectification import follow_up_rectification, rectification_items
 from app.services.instances import start_instance
 from app.services.tasks import complete_task
 from app.services.transaction import transactional
@@ -466,11 +469,6 @@ def _evaluation_round(users: dict[str, User]) -> None:
             },
         )
         grade = instance.data["final_grade"]
-        rectification = []
-        if grade == "差":
-            rectification = [
-                {"description": "补齐家庭医生团队人员配备，规范随访记录", "deadline": "2027-06-30"}
-            ]
         _step(
             finance,
             instance,
@@ -479,11 +477,12 @@ def _evaluation_round(users: dict[str, User]) -> None:
                 "final_grade": grade,
                 "next_year_tag": GRADE_TAGS[grade],
                 "application_opinion": f"评价等级{grade}，下年度预算{GRADE_TAGS[grade]}",
-                "rectification": rectification,
+                "rectification": rectification_items(code),
                 "disclose": True,
                 "report_to_government": True,
             },
         )
+        follow_up_rectification(users, code, instance)
 
 
 def _monitoring_round(users: dict[str, User]) -> None:
