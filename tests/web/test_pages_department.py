@@ -68,3 +68,27 @@ def test_a_document_without_a_year_is_refused_by_name(edu, client, login):
     login("dept")
     response = client.get(f"/departments/{edu}/documents/targets.pdf")
     assert response.status_code == 400 and "year" in response.text
+
+
+def test_the_self_evaluation_form_shows_the_grades_as_text_and_asks_for_results(
+    app, user, client, login
+):
+    from app.services import queries
+    from app.services.campaigns import launch_campaign
+    from department_level import approved_targets, graded_projects
+
+    deploy_department_processes()
+    approved_targets("edu", 2026)
+    graded_projects(2026)
+    launch_campaign(user("finance"), "department_self_evaluation", 2026)
+    (task,) = queries.list_inbox(user("dept"), process="department_self_evaluation").tasks
+    login("dept")
+    tree = page(client, f"/tasks/{task.id}")
+    body = " ".join(tree.text_content().split())
+    assert "JY-2026-003" in body and "学生营养午餐补助" in body
+    names = set(tree.xpath("//form//*[self::input or self::textarea or self::select]/@name"))
+    assert not any(name.startswith("project_grades") for name in names), names
+    assert not any(name.startswith("project_summary") for name in names), names
+    assert "overall_result" in names and "conclusion" in names
+    assert "function_results-0-result" in names and "indicator_results-0-actual" in names
+    assert "function_results-0-budget" not in names
