@@ -92,3 +92,20 @@ def test_the_self_evaluation_form_shows_the_grades_as_text_and_asks_for_results(
     assert "overall_result" in names and "conclusion" in names
     assert "function_results-0-result" in names and "indicator_results-0-actual" in names
     assert "function_results-0-budget" not in names
+
+
+def test_finance_launches_a_department_round_from_the_rounds_page(app, client, login):
+    deploy_department_processes()
+    login("finance")
+    options = page(client, "/campaigns").xpath("//select[@name='process']/option/text()")
+    assert "部门整体绩效目标申报" in options and "部门整体支出绩效自评" in options
+    launched = client.post(
+        "/campaigns",
+        data={"process": "department_targets", "fiscal_year": "2028"},
+        follow_redirects=True,
+    )
+    assert launched.status_code == 200
+    tree = html.fromstring(launched.text)
+    assert "2028年度部门整体绩效目标申报" in texts(tree, "//h1")[0]
+    body = " ".join(tree.text_content().split())
+    assert "县教育局" in body and "县卫生健康局" in body
