@@ -11,6 +11,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, RectificationItem, RectificationVerification
+from app.performance.context import RequestRefused, running
+from app.performance.rectification import (
+    registry_record_rectification,
+    registry_verify_rectification,
+)
 from app.services.errors import NotFound, ValidationFailed
 from app.services.forms_view import task_form
 from app.services.queries import instance_detail, list_inbox
@@ -291,3 +296,34 @@ def test_no_correction_needed_opens_no_item(user, monitored):
         correction_decision="无需处理", correction_decision_reason="二季度末已完成招标"
     )
     assert instance.status == "completed" and items_of(instance) == []
+
+
+def test_a_report_from_a_diagram_drawn_before_verification_only_claims(user, evaluated):
+    """Submissions running on an earlier version report by description with a status
+    column; their "已完成" claims the item as today's form does, and closes nothing."""
+    instance = evaluated(LEDGER, RECORDS)
+    with running(instance, user("dept")):
+        rows = registry_record_rectification(
+            "JY-2027-001",
+            2027,
+            [
+                {"description": "完善项目资金台账", "action_taken": "已建账", "status": "已完成"},
+                {"description": "规范项目验收资料归档", "status": "正在整改"},
+            ],
+        )
+    assert [(r["description"], r["status"]) for r in rows] == [
+        ("完善项目资金台账", "待核实"),
+        ("规范项目验收资料归档", "整改中"),
+    ]
+    assert items_of(instance) == [
+        ("完善项目资金台账", "claimed", 0, None),
+        ("规范项目验收资料归档", "open", 0, None),
+    ]
+
+
+def test_only_finance_may_verify_even_in_a_redrawn_diagram(user, evaluated):
+    instance = evaluated(LEDGER)
+    report(user("dept"), instance, "已完成")
+    with running(instance, user("dept")), pytest.raises(RequestRefused, match="只有财政部门"):
+        registry_verify_rectification("JY-2027-001", 2027, [{"verification": "核实通过"}])
+    assert items_of(instance) == [("完善项目资金台账", "claimed", 0, None)]

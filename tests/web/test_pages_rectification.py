@@ -124,3 +124,19 @@ def test_the_list_prints_as_a_pdf_and_a_workbook_holding_the_same(
         ["完善项目资金台账", "两次核实未通过"],
         ["规范项目验收资料归档", "逾期未销号"],
     ]
+
+
+def test_the_page_speaks_english_when_asked(client, login, failed_twice, clock):
+    clock.at = datetime(2027, 3, 20, 9, 0)
+    login("finance")
+    client.get("/lang/en")
+    page = client.get("/rectifications")
+    assert [(r[2], r[5]) for r in rows(page, "rectifications")] == [
+        ("Evaluation", "Being rectified"),
+        ("Evaluation", "Being rectified"),
+    ]
+    assert [r[3] for r in rows(page, "accountability")] == [
+        "Failed verification twice",
+        "Overdue, not closed",
+    ]
+    assert "Listed for accountability" in page.text

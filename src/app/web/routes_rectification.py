@@ -14,14 +14,24 @@ from app.models.rectification import (
     RECTIFICATION_CLOSED,
     RECTIFICATION_OPEN,
     RECTIFICATION_STATUSES,
+    SOURCE_EVALUATION,
+    SOURCE_MONITORING,
 )
 from app.services import document_render, rectification
-from app.services.rectification import RectificationFilters
+from app.services.rectification import FAILED_TWICE, OVERDUE, RectificationFilters
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ALL_YEARS = "all"
+SOURCES = {
+    SOURCE_EVALUATION: lazy_gettext("Evaluation"),
+    SOURCE_MONITORING: lazy_gettext("Monitoring"),
+}
+GROUNDS = {
+    OVERDUE: lazy_gettext("Overdue, not closed"),
+    FAILED_TWICE: lazy_gettext("Failed verification twice"),
+}
 STATUSES = {
     RECTIFICATION_OPEN: lazy_gettext("Being rectified"),
     RECTIFICATION_CLAIMED: lazy_gettext("Awaiting verification"),
@@ -62,6 +72,16 @@ def rectifications_document(kind: str):
 @bp.app_template_filter("rectification_status")
 def rectification_status(status: str) -> str:
     return str(STATUSES.get(status, status))
+
+
+@bp.app_template_filter("rectification_source")
+def rectification_source(source: str) -> str:
+    return str(SOURCES.get(source, source))
+
+
+@bp.app_template_filter("accountability_grounds")
+def accountability_grounds(grounds: list[str]) -> str:
+    return "、".join(str(GROUNDS.get(ground, ground)) for ground in grounds)
 
 
 def rectification_filters(years: list[int]) -> RectificationFilters:
