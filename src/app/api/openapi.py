@@ -1115,80 +1115,78 @@ OPENAPI: dict[str, Any] = {
     },
 }
 
-# The official documents (api/routes_documents.py): each as a PDF and as an Excel
-# workbook, for whoever may see what it holds; one nobody may see answers 404.
+# The official documents (api/routes_documents.py): each as a PDF or an Excel workbook,
+# for whoever may see what it holds; one nobody may see of it answers 404.
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
-OPENAPI["components"]["responses"].update(
-    {
-        "PdfDocument": {
-            "description": "The printable A4 form, its CJK font embedded, as an attachment",
-            "content": {"application/pdf": _BINARY},
-        },
-        "XlsxDocument": {
-            "description": "The same document as an Excel workbook, as an attachment",
-            "content": {
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _BINARY
-            },
-        },
-    }
-)
+OPENAPI["components"]["responses"]["Document"] = {
+    "description": "The document as an A4 PDF (its CJK font embedded) or as an Excel "
+    "workbook holding the same, sent as an attachment named after it",
+    "content": {
+        "application/pdf": _BINARY,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _BINARY,
+    },
+}
+_KIND = {
+    "name": "kind",
+    "in": "path",
+    "required": True,
+    "description": "pdf: the printable A4 form; xlsx: the same as an Excel workbook.",
+    "schema": {"type": "string", "enum": ["pdf", "xlsx"]},
+}
 _YEAR = _id_param("fiscal_year", "The budget year, e.g. 2026.")
 _PROJECT_ID = _id_param("project_id", "The registry project's id (one project code and year).")
 
 
-def _documents(path: str, name: str, summary: str, parameter: dict, missing: str) -> None:
-    """GET `path`.pdf and `path`.xlsx: the document `name` as either file."""
-    for kind, response in (("pdf", "PdfDocument"), ("xlsx", "XlsxDocument")):
-        PATHS[f"{path}.{kind}"] = {
-            "get": {
-                "operationId": f"{name}{kind.capitalize()}",
-                "summary": summary,
-                "parameters": [parameter],
-                "responses": {
-                    "200": {"$ref": f"#/components/responses/{response}"},
-                    **_UNAUTHORIZED,
-                    "404": _error(missing),
-                },
-            }
+def _document(operation_id: str, summary: str, parameter: dict, missing: str) -> dict:
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "parameters": [parameter, _KIND],
+            "responses": {
+                "200": {"$ref": "#/components/responses/Document"},
+                **_UNAUTHORIZED,
+                "404": _error(f"{missing}; or a kind other than pdf and xlsx"),
+            },
         }
+    }
 
 
-_documents(
-    "/projects/{project_id}/documents/targets",
-    "projectTargetsDocument",
-    "项目支出绩效目标申报表 of a project and year, as approved",
-    _PROJECT_ID,
-    "No such project, or not visible to the caller",
-)
-_documents(
-    "/projects/{project_id}/documents/self-evaluation",
-    "projectSelfEvaluationDocument",
-    "项目支出绩效自评表: funds, goals, indicators with their scores, total and grade",
-    _PROJECT_ID,
-    "No such project, not visible to the caller, or its self-evaluation not filed yet",
-)
-_documents(
-    "/campaigns/{campaign_id}/documents/monitoring-summary",
-    "monitoringSummaryDocument",
-    "季度绩效监控汇总分析 of a monitoring round: lights by department and function, "
-    "execution against time progress, corrections",
-    _id_param("campaign_id", "The monitoring round's id."),
-    "No such monitoring round, or none of its submissions visible to the caller",
-)
-_documents(
-    "/years/{fiscal_year}/documents/evaluation-results",
-    "evaluationResultsDocument",
-    "绩效评价结果汇总 of a year: grades by department and function, money by grade, "
-    "next year's budget against them",
-    _YEAR,
-    "No approved project of that year visible to the caller",
-)
-_documents(
-    "/years/{fiscal_year}/documents/disclosure",
-    "disclosureDocument",
-    "绩效评价信息公开目录 of a year: the reports finance chose to publish",
-    _YEAR,
-    "No approved project in that year",
+PATHS.update(
+    {
+        "/projects/{project_id}/documents/targets.{kind}": _document(
+            "projectTargetsDocument",
+            "项目支出绩效目标申报表 of a project and year, as approved",
+            _PROJECT_ID,
+            "No such project, or not visible to the caller",
+        ),
+        "/projects/{project_id}/documents/self-evaluation.{kind}": _document(
+            "projectSelfEvaluationDocument",
+            "项目支出绩效自评表: funds, goals, indicators with their scores, total and grade",
+            _PROJECT_ID,
+            "No such project, not visible to the caller, or its self-evaluation not filed yet",
+        ),
+        "/campaigns/{campaign_id}/documents/monitoring-summary.{kind}": _document(
+            "monitoringSummaryDocument",
+            "季度绩效监控汇总分析 of a monitoring round: lights by department and function, "
+            "execution against time progress, corrections",
+            _id_param("campaign_id", "The monitoring round's id."),
+            "No such monitoring round, or none of its submissions visible to the caller",
+        ),
+        "/years/{fiscal_year}/documents/evaluation-results.{kind}": _document(
+            "evaluationResultsDocument",
+            "绩效评价结果汇总 of a year: grades by department and function, money by grade, "
+            "next year's budget against them",
+            _YEAR,
+            "No approved project of that year visible to the caller",
+        ),
+        "/years/{fiscal_year}/documents/disclosure.{kind}": _document(
+            "disclosureDocument",
+            "绩效评价信息公开目录 of a year: the reports finance chose to publish",
+            _YEAR,
+            "No approved project in that year",
+        ),
+    }
 )
 
 # 整改清单 and the accountability list (api/routes_rectifications.py).

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Org, ProcessInstance, Project, Setting, Task, User
@@ -22,7 +22,7 @@ from app.models.task import TASK_COMPLETED
 from app.services import document_format as fmt
 from app.services.clock import now
 from app.services.documents import Document, Table
-from app.services.errors import ValidationFailed
+from app.services.errors import NotFound, ValidationFailed
 from app.services.policy import require_can_choose_disclosure
 from app.services.transaction import transactional
 
@@ -110,6 +110,13 @@ def _candidates(fiscal_year: int) -> DisclosureChoices:
     return choices
 
 
+def latest_graded_year() -> int | None:
+    """The newest year with a graded project: the one whose reports are published next."""
+    return db.session.scalar(
+        select(func.max(Project.fiscal_year)).where(Project.grade.is_not(None))
+    )
+
+
 def disclosure_choices(actor: User, fiscal_year: int) -> DisclosureChoices:
     """What finance may publish for a year and what it has ticked. Raises Forbidden."""
     require_can_choose_disclosure(actor)
@@ -156,8 +163,11 @@ def save_disclosure(
 
 def disclosure_list(actor: User, fiscal_year: int) -> Document:
     """绩效评价信息公开目录 of a year: the reports finance chose to publish, department
-    reports first, then key evaluations. `actor` is anyone signed in: the list is public."""
+    reports first, then key evaluations. `actor` is anyone signed in: the list is public.
+    Raises NotFound for a year without approved projects (nothing to publish of it)."""
     choices = _candidates(fiscal_year)
+    if not choices.departments:
+        raise NotFound(f"{fiscal_year} 年度没有已批复的项目 (no approved project that year)")
     grades = _department_grades(fiscal_year)
     rows: list[tuple] = []
     for department in choices.published_departments:

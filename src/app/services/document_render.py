@@ -24,7 +24,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from reportlab.platypus import Table as PdfTable
 
 from app.services.documents import Document
-from app.services.errors import ServiceError
+from app.services.errors import NotFound, ServiceError
 from app.services.exports import new_workbook, workbook_bytes
 
 FONT = "DocumentCJK"
@@ -61,9 +61,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MIMETYPES = {"pdf": "application/pdf", "xlsx": XLSX}
 
 
+def require_kind(kind: str) -> None:
+    """A document is a "pdf" or an "xlsx" file. Raises NotFound for another kind."""
+    if kind not in MIMETYPES:
+        raise NotFound(f"没有 .{kind} 格式的文书，只有 pdf 和 xlsx (only pdf and xlsx)")
+
+
 def document_file(document: Document, kind: str) -> tuple[bytes, str, str]:
     """(content, mimetype, file name) of the document as a "pdf" or an "xlsx" file: what
-    a page and the API send alike."""
+    a page and the API send alike. Raises NotFound for another kind (no such file)."""
+    require_kind(kind)
     content = pdf_bytes(document) if kind == "pdf" else workbook(document)
     return content, MIMETYPES[kind], f"{document.filename}.{kind}"
 

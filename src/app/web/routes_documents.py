@@ -58,9 +58,10 @@ def disclosure_document(fiscal_year: int, kind: str):
 
 
 def _disclosure_year() -> int:
-    """The year whose reports are published: last year (the one just evaluated) unless
-    the page names another."""
-    return params.year("year", request.values, default=now().year - 1)
+    """The year whose reports are published: the newest graded one (else last year)
+    unless the page names another."""
+    default = disclosure.latest_graded_year() or now().year - 1
+    return params.year("year", request.values, default=default)
 
 
 @bp.get("/disclosure")
