@@ -27,6 +27,7 @@ from app.models import (
 from app.models.org import SCOPE_ALL, SCOPE_OWN, SCOPE_SUBTREE
 from app.performance.monitoring import LIGHT_SEVERITY, execution_light, quarter_months
 from app.services.errors import Forbidden, NotFound
+from app.services.light_views import LightBadge, assessment_badges
 from app.services.policy import instance_visibility, may_start_on_behalf
 from app.services.settings import performance_thresholds
 
@@ -228,12 +229,87 @@ def execution_chart(actor: User, fiscal_year: int | None) -> ExecutionChart | No
     )
 
 
+MONITORING = "quarterly_monitoring"
+
+
+@dataclass
+class ReportedLights:
+    """A project's latest quarterly lights with what set them. `pending` when the unit
+    has reported and finance has not yet approved (the registry's columns are written
+    only at finance's approval, so without this a red report stays invisible for weeks)."""
+
+    quarter: int | None
+    execution_rate: float | None
+    time_progress: float | None
+    light: str | None
+    badges: list[LightBadge]
+    pending: bool
+
+
+def _reported(assessment: dict, pending: bool) -> ReportedLights:
+    return ReportedLights(
+        assessment.get("quarter"),
+        assessment.get("execution_rate"),
+        assessment.get("time_progress"),
+        assessment.get("project_light"),
+        assessment_badges(assessment),
+        pending,
+    )
+
+
+def reported_lights(projects: list[Project]) -> dict[int, ReportedLights]:
+    """Per project, the newest quarterly report's lights: a running submission's report
+    awaiting finance (待审核) when it is newer than the approved one, else the approved
+    one. Two queries for the whole page."""
+    ids = [project.id for project in projects]
+    if not ids:
+        return {}
+    found: dict[int, ReportedLights] = {}
+    recorded: set[int] = set()  # submissions whose report finance has approved
+    events = db.session.scalars(
+        select(ProjectEvent)
+        .where(ProjectEvent.project_id.in_(ids), ProjectEvent.kind == "monitored")
+        .order_by(ProjectEvent.at, ProjectEvent.id)
+    )
+    for event in events:  # the newest wins
+        assessment = (event.details or {}).get("assessment")
+        if event.instance_id is not None:
+            recorded.add(event.instance_id)
+        if isinstance(assessment, dict):
+            found[event.project_id] = _reported(assessment, pending=False)
+    running = db.session.scalars(
+        select(ProcessInstance)
+        .where(
+            ProcessInstance.project_id.in_(ids),
+            ProcessInstance.process_key == MONITORING,
+            ProcessInstance.status == "running",
+        )
+        .order_by(ProcessInstance.started_at, ProcessInstance.id)
+    ).unique()
+    for instance in running:
+        assessment = (instance.data or {}).get("assessment")
+        if (
+            not isinstance(assessment, dict)
+            or instance.project_id is None
+            or instance.id in recorded
+        ):
+            continue
+        approved = found.get(instance.project_id)
+        if approved is None or (assessment.get("quarter") or 0) >= (approved.quarter or 0):
+            found[instance.project_id] = _reported(assessment, pending=True)
+    return found
+
+
 @dataclass
 class ProjectDetail:
     project: Project
     events: list[ProjectEvent]
     instances: list[ProcessInstance]
     rectifications: list[RectificationItem]
+    lights: ReportedLights | None = None
+    # The fiscal year each submission is about: the project's own, or the round's (next
+    # year's compilation lists here too), so a multi-year list says which year is which.
+    years: dict[int, int] = field(default_factory=dict)
 
 
 def project_detail(actor: User, project_id: int) -> ProjectDetail:
@@ -271,7 +347,22 @@ def project_detail(actor: User, project_id: int) -> ProjectDetail:
         .where(RectificationItem.project_id == project.id)
         .order_by(RectificationItem.created_at, RectificationItem.id)
     )
-    return ProjectDetail(project, list(events), list(instances), list(rectifications))
+    instances = list(instances)
+    round_years = dict(
+        db.session.execute(
+            select(Campaign.id, Campaign.fiscal_year).where(
+                Campaign.id.in_([i.campaign_id for i in instances if i.campaign_id])
+            )
+        ).all()
+    )
+    return ProjectDetail(
+        project,
+        list(events),
+        instances,
+        list(rectifications),
+        reported_lights([project]).get(project.id),
+        {i.id: round_years.get(i.campaign_id, project.fiscal_year) for i in instances},
+    )
 
 
 def require_round_organiser(actor: User) -> None:

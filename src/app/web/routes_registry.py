@@ -9,7 +9,7 @@ from flask import render_template, request, send_file
 from flask_babel import lazy_gettext
 
 from app import params
-from app.services import document_self_evaluation, exports, registry_views
+from app.services import document_self_evaluation, exports, light_views, registry_views
 from app.services.registry_views import ExecutionChart, RegistryFilters
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
@@ -42,9 +42,11 @@ def projects():
     user = actor()
     years = registry_views.registry_years(user)
     filters = _filters(years)
+    found = registry_views.list_projects(user, filters)
     return render_template(
         "projects.html",
-        found=registry_views.list_projects(user, filters),
+        found=found,
+        reported=registry_views.reported_lights(found.projects),
         filters=filters,
         years=years,
         departments=registry_views.registry_departments(user),
@@ -98,6 +100,12 @@ def _filters(years: list[int]) -> RegistryFilters:
 @bp.app_template_filter("light_label")
 def light_label(light: str | None) -> str:
     return str(LIGHT_LABELS.get(light or "", "—"))
+
+
+# A light with the figure and the threshold that set it, wherever an assessment is shown
+# (the registry, a monitoring submission's task pages): partials/lights.html.
+bp.add_app_template_global(light_views.assessment_badges, "light_badges")
+bp.add_app_template_global(light_views.indicator_badges, "indicator_light_badges")
 
 
 @bp.app_template_filter("event_kind")
