@@ -204,7 +204,9 @@ def test_completing_fill_targets_moves_the_submission_to_department_review(
     assert api("dept2").get("/tasks").body == []
 
 
-def test_the_whole_approval_with_a_return_loop_finishes_over_http(api, to_review, targets):
+def test_the_whole_approval_with_a_return_loop_finishes_over_http(
+    api, to_review, targets, conforms
+):
     instance_id, review = to_review()
     dept, unit, finance = api("dept"), api("unit"), api("finance")
     no_comment = dept.post(f"/tasks/{review['id']}/complete", {"data": {"decision": "return"}})
@@ -215,6 +217,11 @@ def test_the_whole_approval_with_a_return_loop_finishes_over_http(api, to_review
     )
     (again,) = returned.body["tasks"]
     assert again["activity_id"] == "fill_targets"
+    # the answer says what the return told, and to whom
+    assert returned.body["returned"] == [
+        {"task_id": again["id"], "name": again["name"], "notified": ["unit"]}
+    ]
+    conforms("/tasks/{task_id}/complete", "post", returned)
     assert unit.get(f"/tasks/{again['id']}").body["data"]["project_name"] == "校舍维修改造"
     (review,) = unit.post(f"/tasks/{again['id']}/complete", {"data": targets}).body["tasks"]
     (final,) = dept.post(f"/tasks/{review['id']}/complete", {"data": {"decision": "approve"}}).body[

@@ -64,6 +64,7 @@ def test_unit_submits_dept_returns_and_unit_sees_it_prefilled(page: Page, screen
     page.click("form.task-form button[type=submit].primary")
     # the page says what happened: sent back, not "submitted"
     expect(page.locator(".flash").first).to_contain_text("已退回")
+    expect(page.locator(".flash").first).to_contain_text("已通知")
     expect(page.locator("body")).not_to_contain_text("已提交")
 
     log_in("unit")
@@ -71,6 +72,8 @@ def test_unit_submits_dept_returns_and_unit_sees_it_prefilled(page: Page, screen
     back = page.locator("tr", has_text="校舍维修改造 2027")
     expect(back).to_contain_text("填报绩效目标")
     expect(back.locator(".badge-returned")).to_have_text("已退回")  # marked as returned work
+    expect(back.locator(".return-note")).to_contain_text("退回")  # by whom, and why
+    expect(back.locator(".return-note")).to_contain_text("请补充时效指标")
     screenshot(page, "unit-inbox")
     # ... and the unit was told, with the department's opinion
     page.goto("/notifications")

@@ -289,6 +289,21 @@ SCHEMAS: dict[str, Any] = {
                 },
             },
             "tasks": {**_array("Task"), "description": "The submission's ready tasks now."},
+            "returned": {
+                "type": "array",
+                "description": "Only on a return: the steps this completion sent the "
+                "submission back to, each with the usernames notified (in the app, and by "
+                "e-mail when mail is configured).",
+                "items": {
+                    "type": "object",
+                    "required": ["task_id", "name", "notified"],
+                    "properties": {
+                        "task_id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "notified": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+            },
         },
     },
     "CurrentTask": {

@@ -65,6 +65,7 @@ def apply_step(
             opened.append((row, ready.spec))
             if row.activity_id in done_steps:  # opened again: sent back
                 returned = True
+                row.sent_back = True  # read by services/returns.py: whom to tell
         ready_rows.append(row)
     _insert_tasks(opened, calendar)
     for vanished in open_rows.values():  # e.g. cancelled by an interrupting event

@@ -29,7 +29,7 @@ def inbox():
         mine=mine,
         sort=sort,
         definitions=latest_definitions(),
-        returned=returns.returned_task_ids(found.tasks),
+        returned=returns.returned_tasks(found.tasks),
     )
 
 

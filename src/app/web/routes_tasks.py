@@ -63,18 +63,36 @@ def submit_task(task_id: int):
         return _task_page(view, spec, build_form(spec, row_action.formdata, view.data))
     form = build_form(spec, formdata, view.data)
     try:
-        *_done, reopened = returns.complete_task_telling_returns(
+        done = returns.complete_task_telling_returns(
             actor(), task_id, form_to_data(spec, form, view.data)
         )
     except ValidationFailed as exc:
         errors = [FieldError(d["path"], d["message"]) for d in exc.details or []]
         return _task_page(view, spec, form, errors_by_field(errors)), 422
-    if reopened:  # say what happened: a return is not a submission onwards
-        steps = "、".join(dict.fromkeys(t.name for t in reopened))
-        flash(_("Returned: “%(steps)s” is to be done again.", steps=steps), "success")
-    else:
-        flash(_("Submitted."), "success")
+    flash(_completion_message(done), "success")
     return redirect(url_for("web.inbox"))
+
+
+def _completion_message(done: returns.Completion) -> str:
+    """Say what the submission did: sent back to whom, finished, or on to which step."""
+    if done.reopened:  # a return is not a submission onwards
+        steps = "、".join(dict.fromkeys(t.name for t in done.reopened))
+        people = "、".join(
+            dict.fromkeys(u.display_name for users in done.notified.values() for u in users)
+        )
+        if people:
+            return _(
+                "Returned: “%(steps)s” is to be done again; %(people)s notified.",
+                steps=steps,
+                people=people,
+            )
+        return _("Returned: “%(steps)s” is to be done again.", steps=steps)
+    if done.instance.status == "completed":
+        return _("Submitted; “%(title)s” is finished.", title=done.instance.title)
+    if done.ready:
+        steps = "、".join(dict.fromkeys(t.name for t in done.ready))
+        return _("Submitted; next: “%(steps)s”.", steps=steps)
+    return _("Submitted.")
 
 
 def _task_page(view: TaskForm, spec, form, errors=None):
