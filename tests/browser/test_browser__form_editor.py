@@ -90,8 +90,8 @@ def test_an_admin_adds_a_field_sees_it_previewed_saves_deploys_and_a_clerk_fills
     page.locator(".form-editor a", has_text="simple_approval").click()
     expect(page.locator("[data-modeler].modeler-ready")).to_have_count(1)
     page.fill("[name=deploy_comment]", "部门审核增加评审得分")
-    page.once("dialog", lambda dialog: dialog.accept())  # 部署 asks first
-    page.click("[data-action=deploy]")
+    page.click("[data-action=deploy]")  # 部署 shows what changes and asks first
+    page.locator("dialog.deploy-confirm [data-action=deploy-confirm]").click()
     expect(page.locator(".modeler-status")).to_contain_text("已部署为版本 2")
 
     later = review_task_of_a_new_submission(app, "改表后的申报")

@@ -42,6 +42,12 @@ def set_field(page: Page, name: str, value: str) -> None:
     control.dispatch_event("change")
 
 
+def deploy(page: Page) -> None:
+    """部署, then confirm in the dialog that shows what the deployment changes."""
+    page.click("[data-action=deploy]")
+    page.locator("dialog.deploy-confirm [data-action=deploy-confirm]").click()
+
+
 def test_an_admin_edits_a_step_keeps_the_draft_and_deploys_it_as_v2(page: Page, screenshot, log_in):
     log_in("admin")
     open_modeler(page, "simple_approval")
@@ -97,14 +103,24 @@ def test_an_admin_edits_a_step_keeps_the_draft_and_deploys_it_as_v2(page: Page, 
     screenshot(page, "modeler")
 
     page.fill("[name=deploy_comment]", "部门审核改为3天")
-    # Deploying asks first; saying no deploys nothing.
-    asked = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    # Deploying shows what changed, property by property, and asks; saying no deploys nothing.
     page.click("[data-action=deploy]")
-    expect(page.locator(".modeler-status")).not_to_contain_text("已部署")
-    assert asked and "simple_approval" in asked[0] and "新版本" in asked[0]
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.click("[data-action=deploy]")
+    dialog = page.locator("dialog.deploy-confirm")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator(".deploy-confirm-question")).to_contain_text(
+        "将“simple_approval”部署为版本 2"
+    )
+    changed = dialog.locator("tr[data-element=dept_review]")
+    expect(changed.locator("li[data-property=name]")).to_have_text("名称：部门审核 → 部门初审")
+    expect(changed.locator("li[data-property='property:dueIn']")).to_have_text(
+        "办理时限：5个工作日 → 3个工作日"
+    )
+    expect(changed.locator("li[data-property='property:dueCalendar']")).to_contain_text("自然日")
+    screenshot(page, "deploy-confirm")
+    dialog.locator("[data-action=deploy-cancel]").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator(".modeler-status")).to_contain_text("未部署")
+    deploy(page)
     expect(page.locator(".modeler-status")).to_contain_text("已部署为版本 2")
 
     page.goto("/admin/processes/simple_approval/versions")
@@ -124,8 +140,7 @@ def test_lint_findings_are_listed_and_marked_on_the_diagram(page: Page, screensh
           window.modeler.get('modeling').updateLabel(lane, '不存在的角色');
         }"""
     )
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.click("[data-action=deploy]")
+    deploy(page)
     findings = page.locator(".modeler-findings")
     expect(findings).to_be_visible()
     expect(findings.locator('tr[data-element-id="finance_review"]')).to_contain_text("unknown-role")
@@ -226,8 +241,7 @@ def test_a_step_added_in_the_panel_reaches_the_inbox_of_its_lane_role(
     )
     screenshot(page, "added-step")
 
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.click("[data-action=deploy]")
+    deploy(page)
     expect(page.locator(".modeler-status")).to_contain_text("已部署为版本 2")
 
     with app.app_context():

@@ -157,6 +157,7 @@ MATRIX: list[tuple[str, str, str, dict | bytes | None, str]] = [
     ("web.modeler_xml", "GET", "/admin/modeler/quarterly_monitoring/diagram.bpmn", None, "302 403 403 403 403 403 403 200 403 403"),
     ("web.modeler_draft", "POST", "/admin/modeler/quarterly_monitoring/draft", BAD_XML, "302 403 403 403 403 403 403 400 403 403"),
     ("web.modeler_deploy", "POST", "/admin/modeler/quarterly_monitoring/deploy", {}, "302 403 403 403 403 403 403 404 403 403"),
+    ("web.modeler_changes", "GET", "/admin/modeler/quarterly_monitoring/changes", None, "302 403 403 403 403 403 403 404 403 403"),
     ("web.modeler_discard", "POST", "/admin/modeler/quarterly_monitoring/discard", {}, "302 403 403 403 403 403 403 200 403 403"),
     # --- the form editor, the modeler's panel and test run, versions: the administrator only
     ("web.admin_forms", "GET", "/admin/forms", None, "302 403 403 403 403 403 403 200 403 403"),

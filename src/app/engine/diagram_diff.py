@@ -22,12 +22,27 @@ ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 
 
 @dataclass(frozen=True)
+class PropertyChange:
+    """One property of an element before and after, as text (None: absent on that side).
+
+    `prop` is what it is: "name", "type", "lane", "condition", "script", "operator",
+    "property:<name>" for an extension property (formJsonSchemaFilename, dueIn...),
+    "attribute:<name>" for an XML attribute (default, calledElement...), or the local
+    name of any other child (timerEventDefinition...)."""
+
+    prop: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True)
 class ElementChange:
     element_id: str
     name: str
     kind: str  # the BPMN type: userTask, sequenceFlow, ...
     change: str  # added | removed | changed
     aspects: tuple[str, ...] = ()  # for a change: name, type, properties, condition, lane...
+    details: tuple[PropertyChange, ...] = ()  # for a change: each property, old and new
 
 
 def _local(el) -> str:
@@ -72,6 +87,59 @@ def _canonical(el) -> dict[str, str]:
     return aspects
 
 
+def _text(el) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
+def _properties(el) -> dict[str, str]:
+    """What an element does, property by property, as people can compare it."""
+    found: dict[str, str] = {"type": _local(el)}
+    if el.get("name"):
+        found["name"] = el.get("name")
+    for attribute, value in el.attrib.items():
+        if attribute not in ("id", "name") and not attribute.startswith("{"):
+            found[f"attribute:{attribute}"] = value
+    for child in el:
+        name = _local(child)
+        if not name or name in _SKIP_CHILDREN or (_local(el) in _CONTAINERS and child.get("id")):
+            continue
+        if name == "extensionElements":
+            for ext in child.iter():
+                ext_name = _local(ext)
+                if ext_name == "property" and ext.get("name"):
+                    found[f"property:{ext.get('name')}"] = ext.get("value") or _text(ext)
+                elif ext_name == "serviceTaskOperator":
+                    params = ", ".join(
+                        f"{p.get('id')}={p.get('value')}"
+                        for p in ext.iter()
+                        if _local(p) == "parameter"
+                    )
+                    found["operator"] = f"{ext.get('id')}({params})"
+                    if ext.get("resultVariable"):
+                        found["attribute:resultVariable"] = ext.get("resultVariable")
+                elif ext_name in ("preScript", "postScript", "instructionsForEndUser"):
+                    found[ext_name] = _text(ext)
+            continue
+        key = {"conditionExpression": "condition"}.get(name, name)
+        value = _text(child) or " ".join(
+            f"{_local(c)}" + (f": {_text(c)}" if _text(c) else "") for c in child.iter()
+        )
+        found[key] = f"{found[key]} {value}" if key in found else value
+    return found
+
+
+def _details(old_el, new_el, old_lane: str | None, new_lane: str | None) -> tuple:
+    a, b = _properties(old_el), _properties(new_el)
+    changed = [
+        PropertyChange(k, a.get(k), b.get(k))
+        for k in list(dict.fromkeys([*b, *a]))
+        if a.get(k) != b.get(k)
+    ]
+    if old_lane != new_lane:
+        changed.append(PropertyChange("lane", old_lane, new_lane))
+    return tuple(changed)
+
+
 def diff_diagrams(old: bytes, new: bytes) -> list[ElementChange]:
     """Every element added, removed or changed from `old` to `new`, in the new file's order
     (removed ones last, in the old file's order). Raises DiagramError on unsafe XML."""
@@ -89,7 +157,12 @@ def diff_diagrams(old: bytes, new: bytes) -> list[ElementChange]:
         if old_lanes.get(element_id) != new_lanes.get(element_id):
             aspects.append("lane")
         if aspects:
-            changes.append(ElementChange(element_id, label, _local(el), CHANGED, tuple(aspects)))
+            details = _details(
+                before[element_id], el, old_lanes.get(element_id), new_lanes.get(element_id)
+            )
+            changes.append(
+                ElementChange(element_id, label, _local(el), CHANGED, tuple(aspects), details)
+            )
     for element_id, el in before.items():
         if element_id not in after:
             changes.append(

@@ -20,9 +20,12 @@ from flask import current_app
 from sqlalchemy import select
 
 from app import engine
+from app.engine.errors import DiagramError
+from app.engine.lint import WARNING
 from app.engine.sandbox import check_syntax
+from app.engine.xml import parse_xml
 from app.extensions import db
-from app.models import ProcessDefinition, User
+from app.models import ProcessDefinition, Role, User
 from app.performance.operators import OPERATORS
 from app.performance.registry_operators import REGISTRY_OPERATORS, WRITING_OPERATORS
 from app.services.deployment import convert_upload
@@ -192,6 +195,42 @@ def check_diagram(actor: User, key: str, xml: bytes) -> list[dict]:
                             task.id, "form-missing", f"表单文件“{filename}”未上传或不存在"
                         ).as_dict()
                     )
+    found.extend(duplicate_lane_findings(converted))
+    return found
+
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+def duplicate_lane_findings(xml: bytes) -> list[dict]:
+    """A warning on each lane of a process that names a role an earlier lane of the same
+    process already names: two lanes of one role read as two desks, yet their steps reach
+    the same inboxes. Lanes are compared by the role they resolve to (code or name)."""
+    try:
+        root = parse_xml(xml)
+    except DiagramError:  # the lint has said what is wrong with the file
+        return []
+    names = dict(db.session.execute(select(Role.code, Role.name)).all())
+    found = []
+    for process in root.iter(f"{{{BPMN_NS}}}process"):
+        first: dict[str, str] = {}
+        for lane in process.iter(f"{{{BPMN_NS}}}lane"):
+            label = (lane.get("name") or "").strip()
+            role = resolve_role(label) if label else None
+            if role is None:
+                continue
+            if role in first:
+                found.append(
+                    engine.Finding(
+                        lane.get("id") or "",
+                        "duplicate-lane-role",
+                        f"泳道与“{first[role]}”是同一角色（{names.get(role, role)}）："
+                        "同一角色的步骤请放在一条泳道里",
+                        WARNING,
+                    ).as_dict()
+                )
+            else:
+                first[role] = names.get(label, label)
     return found
 
 

@@ -158,12 +158,8 @@ def deploy_draft(actor: User, key: str, comment: str | None = None) -> ProcessDe
     if draft is None:
         raise NotFound(f"流程“{key}”没有草稿可部署 (no draft to deploy)")
     latest = _latest(key)
-    available = _folder_forms()
-    decisions: dict[str, bytes] = {}
-    if latest is not None:
-        available.update(_pinned_forms(latest))
-        decisions = _decisions(latest)
-    available.update(saved_form_files())  # what the form editor saved wins
+    available = deployable_forms(latest)
+    decisions = _decisions(latest) if latest is not None else {}
     definition = deploy_definition(
         actor, draft.bpmn_xml.encode("utf-8"), f"{key}.bpmn", decisions, comment, available
     )
@@ -313,6 +309,27 @@ def _latest(key: str) -> ProcessDefinition | None:
         .order_by(ProcessDefinition.version.desc())
         .limit(1)
     )
+
+
+def deployable_forms(latest: ProcessDefinition | None) -> dict[str, bytes]:
+    """The form files a deployment from the modeler may pin, by file name: the forms/
+    folder's, overridden by the latest version's pinned ones, overridden by what the form
+    editor saved."""
+    available = _folder_forms()
+    if latest is not None:
+        available.update(_pinned_forms(latest))
+    available.update(saved_form_files())
+    return available
+
+
+def latest_version(key: str) -> ProcessDefinition | None:
+    """The newest deployed version of `key`, if any."""
+    return _latest(key)
+
+
+def draft_of(key: str) -> ProcessDraft | None:
+    """The draft of `key`, if one is saved."""
+    return _draft(key)
 
 
 def _folder_forms() -> dict[str, bytes]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from app.engine.diagram_diff import ElementChange, diff_diagrams
 from app.forms.schema_diff import FieldChange, diff_forms
 from app.models import ProcessDefinition, User
+from app.services.deploy_preview import same_role_lanes_dropped
 from app.services.diagram_views import definition_version
 from app.services.errors import BadRequest
 from app.services.policy import require_can_deploy
@@ -44,7 +45,9 @@ def diff_versions(actor: User, key: str, old_version: int, new_version: int) -> 
         raise BadRequest("请选择两个不同的版本进行比较 (choose two different versions)")
     old = definition_version(key, old_version)
     new = definition_version(key, new_version)
-    elements = diff_diagrams(old.bpmn_xml.encode("utf-8"), new.bpmn_xml.encode("utf-8"))
+    elements = same_role_lanes_dropped(
+        diff_diagrams(old.bpmn_xml.encode("utf-8"), new.bpmn_xml.encode("utf-8"))
+    )
     fields = diff_forms(
         {f.filename: f.content for f in old.forms}, {f.filename: f.content for f in new.forms}
     )

@@ -989,18 +989,91 @@
     findingsBox.hidden = findings.length === 0;
   }
 
+  /* Deploying: save, show what the deployment would change against the deployed version
+   * (the diagram's elements, property by property, and the forms' fields), and deploy
+   * only when the administrator confirms in that dialog. */
+  var confirmBox = root.querySelector("dialog.deploy-confirm");
+
+  function changeRow(c) {
+    var type = M.types["bpmn:" + c.kind.charAt(0).toUpperCase() + c.kind.slice(1)] || c.kind;
+    var what = el("td");
+    if (c.details.length) {
+      var list = el("ul", { className: "property-changes" });
+      c.details.forEach(function (d) {
+        list.appendChild(el("li", { "data-property": d.property }, [
+          el("span", { className: "property-label", text: d.label }),
+          document.createTextNode("："),
+          el("del", { text: d.old }), document.createTextNode(" → "), el("ins", { text: d.new }),
+        ]));
+      });
+      what.appendChild(list);
+    } else {
+      what.textContent = "—";
+    }
+    return el("tr", { className: "change-" + c.change, "data-element": c.element_id, "data-change": c.change }, [
+      el("td", { text: M.changeKinds[c.change] || c.change }),
+      el("td", { text: c.name }), el("td", { text: type }), what,
+    ]);
+  }
+
+  function fieldRow(f) {
+    return el("tr", { "data-form": f.form, "data-field": f.field || "" }, [
+      el("td", { text: f.form }), el("td", { text: f.field || "—" }), el("td", { text: f.change }),
+      el("td", { text: f.old == null ? "—" : String(f.old) }),
+      el("td", { text: f.new == null ? "—" : String(f.new) }),
+    ]);
+  }
+
+  function table(headings, rows) {
+    var head = el("tr", {}, headings.map(function (h) { return el("th", { scope: "col", text: h }); }));
+    return el("table", { className: "list" }, [el("thead", {}, [head]), el("tbody", {}, rows)]);
+  }
+
+  function showChanges(answer) {
+    var body = confirmBox.querySelector(".deploy-changes");
+    body.textContent = "";
+    confirmBox.querySelector(".deploy-confirm-question").textContent = M.confirmDeploy
+      .replace("{key}", currentKey()).replace("{version}", answer.next_version);
+    if (!answer.elements.length && !answer.fields.length) {
+      body.appendChild(el("p", { className: "empty-state", text: M.noChanges }));
+    }
+    if (answer.elements.length) {
+      body.appendChild(el("h3", { text: M.changedElements }));
+      body.appendChild(table([M.change, M.element, M.elementType, M.whatChanged],
+        answer.elements.map(changeRow)));
+    }
+    if (answer.fields.length) {
+      body.appendChild(el("h3", { text: M.changedFields }));
+      body.appendChild(table([M.formFile, M.field, M.change, M.before, M.after],
+        answer.fields.map(fieldRow)));
+    }
+    confirmBox.showModal();
+    confirmBox.querySelector("[data-action=deploy-confirm]").focus();
+  }
+
   function deploy() {
-    // A deployment changes what every new submission runs: asked, never by a stray click.
-    if (!window.confirm(M.confirmDeploy.replace("{key}", currentKey()))) return;
     clearFindings();
-    var comment = root.querySelector("[name=deploy_comment]").value;
-    setStatus(M.deploying);
     saveDraft().then(function (saved) {
       if (!saved) return null;
-      return post(url(config.deployUrl, currentKey()), JSON.stringify({ comment: comment }),
-        "application/json");
+      return fetch(url(config.changesUrl, currentKey()), {
+        credentials: "same-origin", headers: { Accept: "application/json" },
+      }).then(function (response) { return response.json(); });
     }).then(function (answer) {
       if (!answer) return;
+      if (!answer.ok) {
+        setStatus(answer.message || M.deployFailed, "error");
+        return;
+      }
+      showChanges(answer);
+    });
+  }
+
+  function deployConfirmed() {
+    confirmBox.close();
+    var comment = root.querySelector("[name=deploy_comment]").value;
+    setStatus(M.deploying);
+    post(url(config.deployUrl, currentKey()), JSON.stringify({ comment: comment }),
+      "application/json").then(function (answer) {
       if (answer.ok) {
         config.deployedVersion = answer.version;
         root.querySelector("[data-draft-state]").textContent = M.deployedAs.replace("%s", answer.version);
@@ -1014,6 +1087,12 @@
       showFindings(answer.findings || []);
     });
   }
+
+  confirmBox.querySelector("[data-action=deploy-confirm]").addEventListener("click", deployConfirmed);
+  confirmBox.querySelector("[data-action=deploy-cancel]").addEventListener("click", function () {
+    confirmBox.close();
+    setStatus(M.deployCancelled);
+  });
 
   function check() {
     clearFindings();

@@ -13,12 +13,14 @@ from werkzeug.routing import BuildError
 
 from app import params
 from app.models import MAX_ID
-from app.services import modeler_catalog, modeling, test_runs
+from app.services import deploy_preview, modeler_catalog, modeling, test_runs
 from app.services.errors import LintFailed, ServiceError, ValidationFailed
 from app.services.policy import require_can_deploy
 from app.web import web_blueprint as bp
+from app.web.diagram_changes import changes_json
 from app.web.filters import iso_period
 from app.web.navigation import actor
+from app.web.routes_versions import field_change_label
 
 
 def _json_error(exc: ServiceError):
@@ -79,6 +81,7 @@ def _modeler_page(key: str | None, source: modeling.ModelerSource | None):
         "draftUrl": url_for("web.modeler_draft", key="__KEY__"),
         "discardUrl": url_for("web.modeler_discard", key="__KEY__"),
         "deployUrl": url_for("web.modeler_deploy", key="__KEY__"),
+        "changesUrl": url_for("web.modeler_changes", key="__KEY__"),
         "modelerUrl": url_for("web.modeler", key="__KEY__"),
         "versionsUrl": url_for("web.process_versions", key="__KEY__"),
         "newUrl": url_for("web.modeler_new"),
@@ -124,6 +127,34 @@ def modeler_discard(key: str):
     except ServiceError as exc:
         return _json_error(exc)
     return jsonify({"ok": True, "discarded": discarded})
+
+
+@bp.get("/admin/modeler/<key>/changes")
+def modeler_changes(key: str):
+    """What deploying the saved draft would change: the confirmation shows it."""
+    try:
+        preview = deploy_preview.preview_deploy(actor(), key)
+    except ServiceError as exc:
+        return _json_error(exc)
+    return jsonify(
+        {
+            "ok": True,
+            "key": preview.key,
+            "deployed_version": preview.deployed_version,
+            "next_version": preview.next_version,
+            "elements": changes_json(preview.elements, key),
+            "fields": [
+                {
+                    "form": f.form,
+                    "field": f.field,
+                    "change": field_change_label(f.change),
+                    "old": f.old,
+                    "new": f.new,
+                }
+                for f in preview.fields
+            ],
+        }
+    )
 
 
 @bp.post("/admin/modeler/<key>/deploy")
@@ -330,9 +361,22 @@ def _panel_messages() -> dict:
         "saveFailed": _("The draft was not saved:"),
         "deploying": _("Checking and deploying…"),
         "confirmDeploy": _(
-            "Deploy “{key}” as a new version? New submissions will run it; "
+            "Deploy “{key}” as version {version}? New submissions will run it; "
             "submissions under way keep the version they started on."
         ),
+        "noChanges": _("The diagram and its forms are the same as the deployed version."),
+        "deployCancelled": _("Not deployed: the draft is kept."),
+        "changedElements": _("Changed elements"),
+        "changedFields": _("Changed form fields"),
+        "change": _("Change"),
+        "element": _("Element"),
+        "elementType": _("Type"),
+        "whatChanged": _("What changed"),
+        "formFile": _("Form file"),
+        "field": _("Field"),
+        "before": _("Before"),
+        "after": _("After"),
+        "changeKinds": {"added": _("Added"), "removed": _("Removed"), "changed": _("Changed")},
         "deployFailed": _("Deployment refused."),
         "deployedAs": _("Deployed as version %s."),
         "seeVersions": _("See the versions"),
