@@ -61,21 +61,27 @@ def test_a_test_run_steps_through_each_role_and_shows_the_path_taken(
     step.locator("[name=total_amount]").fill("120.5")
     step.locator("[name=annual_goal]").fill("完成三栋教学楼的维修改造")
     step.locator("[name=nature]").select_option(label="一次性")
-    step.locator("[name=indicators]").fill(
-        '[{"level1": "产出指标", "name": "维修面积", "sign": "≥",'
-        ' "target": "3000", "unit": "平方米"}]'
-    )
-    step.locator("button[type=submit]").click()
+    # The form is the task page's own: the indicator table has rows and cells, not JSON.
+    expect(step.locator("[name=indicators]")).to_have_count(0)
+    table = step.locator("table")
+    expect(table.first).to_be_visible()
+    step.locator("[name='indicators-0-level1']").select_option("产出指标")
+    step.locator("[name='indicators-0-name']").fill("维修面积")
+    step.locator("[name='indicators-0-sign']").select_option("≥")
+    step.locator("[name='indicators-0-target']").fill("3000")
+    step.locator("[name='indicators-0-unit']").fill("平方米")
+    screenshot(page, "step-form")
+    step.locator(".form-buttons button[type=submit]").click()
 
     review = run.locator("form[data-step=dept_review]")
     expect(review.locator(".testrun-role")).to_contain_text("预算部门")
     # A form the schema refuses is answered inline, and the run stays where it was.
     review.locator("[name=decision]").select_option(label="退回修改")
-    review.locator("button[type=submit]").click()
-    expect(review.locator("[data-field=comment] .field-error")).to_be_visible()
+    review.locator(".form-buttons button[type=submit]").click()
+    expect(review.locator(".field:has([name=comment]) .field-error")).to_be_visible()
 
     review.locator("[name=comment]").fill("请补充指标")
-    review.locator("button[type=submit]").click()
+    review.locator(".form-buttons button[type=submit]").click()
     expect(run.locator(".testrun-log li.decision[data-gateway=review_decision]")).to_contain_text(
         "退回修改"
     )
@@ -86,15 +92,15 @@ def test_a_test_run_steps_through_each_role_and_shows_the_path_taken(
     expect(again.locator("[name=project_name]")).to_have_value("校舍维修改造")
     screenshot(page, "returned")
 
-    again.locator("button[type=submit]").click()
+    again.locator(".form-buttons button[type=submit]").click()
     review = run.locator("form[data-step=dept_review]")
     review.locator("[name=decision]").select_option(label="通过")
-    review.locator("button[type=submit]").click()
+    review.locator(".form-buttons button[type=submit]").click()
     final = run.locator("form[data-step=finance_review]")
     expect(final.locator(".testrun-role")).to_contain_text("财政部门")
     expect(page.locator(".djs-element.testrun-flow[data-element-id=flow_approve]")).to_have_count(1)
     final.locator("[name=decision]").select_option(label="通过")
-    final.locator("button[type=submit]").click()
+    final.locator(".form-buttons button[type=submit]").click()
     expect(run.locator(".testrun-status")).to_contain_text("流程已运行到结束")
     expect(page.locator(".djs-element.testrun-visited[data-element-id=end]")).to_have_count(1)
     screenshot(page, "finished")

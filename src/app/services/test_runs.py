@@ -116,6 +116,38 @@ def advance_test_run(
     return _answer(key, xml, process, step, {**data, **step.data}, done, calls)
 
 
+@dataclass(frozen=True)
+class StepForm:
+    """A waiting step's form as the task page would show it: schema, layout, and the data
+    the run holds (what its fields open with)."""
+
+    schema: dict | None
+    ui: dict
+    data: dict
+
+
+def step_form(key: str, form: str | None, ui_form: str | None, data: dict) -> StepForm:
+    """The form files a test run's step names, from what a deployment would pin."""
+    forms = available_forms(key) if form else {}
+    schema = forms.get(form) if form else None
+    ui = forms.get(ui_form or "") or {}
+    return StepForm(schema if isinstance(schema, dict) else None, ui, data)
+
+
+def waiting_step_form(actor: User, key: str, xml: bytes, token: Any, task_id: str) -> StepForm:
+    """The form of one waiting step of a signed test run, with the run's data. Raises
+    BadRequest for a token this server did not sign or a step not waiting."""
+    require_can_deploy(actor)
+    run = _load_token(token, key, xml)
+    waiting = {t["task_id"]: t for t in run["ready"]}
+    if task_id not in waiting:
+        raise BadRequest(f"此步骤不在等待中 (step {task_id!r} is not waiting in this test run)")
+    spec = _compile(key, xml).user_tasks.get(waiting[task_id]["activity_id"])
+    if spec is None:
+        return StepForm(None, {}, run["data"])
+    return step_form(key, spec.form, spec.ui_form, run["data"])
+
+
 def _compile(key: str, xml: bytes) -> engine.CompiledProcess:
     process, findings = engine.lint_bpmn(xml, f"{key}.bpmn", resolve_role, latest_decisions(key))
     errors = [f for f in findings if f.severity == "error"]
@@ -219,6 +251,7 @@ def _answer(
                 "assignee": data.get(task.spec.assignee_from) if task.spec.assignee_from else None,
                 "due_in": task.spec.due_in_text,
                 "form": task.spec.form,
+                "ui_form": task.spec.ui_form,
                 "fields": _form_fields(schema),
                 "prefill": _prefill(schema, data),
             }

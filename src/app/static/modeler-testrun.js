@@ -121,6 +121,7 @@
   /* ---- one waiting step: its role and its form ----------------------------------- */
 
   function stepForm(task) {
+    if (typeof task.html === "string") return renderedForm(task);
     var form = el("form", { className: "testrun-step", "data-step": task.activity_id, novalidate: true });
     form.appendChild(el("h3", { text: task.name }));
     var who = M.actAs.replace("{role}", task.role_name || task.role || "—");
@@ -165,6 +166,73 @@
           form.querySelector("button[type=submit]").disabled = false;
           show(answer, form);
         });
+    });
+    return form;
+  }
+
+  /* The step's form as the server renders it for the task page (same macro, same
+   * widgets: tables with their rows, read-only values as text, dependent choices); it is
+   * posted as the task page posts, and a refusal comes back as the form with its errors. */
+  function loadScriptsOf(container) {
+    Array.prototype.forEach.call(container.querySelectorAll("script[src]"), function (script) {
+      var src = script.getAttribute("src");
+      script.remove();
+      if (document.querySelector('script[src="' + src + '"]')) return;
+      document.head.appendChild(el("script", { src: src, defer: true }));
+    });
+  }
+
+  function fillForm(form, html) {
+    form.querySelector(".testrun-form-body").innerHTML = html; // rendered and escaped by Jinja
+    loadScriptsOf(form);
+    form.dispatchEvent(new CustomEvent("schema-form:rendered", { bubbles: true }));
+  }
+
+  function renderedForm(task) {
+    var form = el("form", { className: "testrun-step task-form", "data-step": task.activity_id,
+      method: "post", enctype: "multipart/form-data" });
+    form.appendChild(el("h3", { text: task.name }));
+    var who = M.actAs.replace("{role}", task.role_name || task.role || "—");
+    if (task.assignee_from) {
+      who += " · " + M.assignedBy.replace("{field}", task.assignee_from)
+        .replace("{value}", task.assignee == null ? "—" : String(task.assignee));
+    }
+    if (task.due_in) who += " · " + M.dueLabel + " " + task.due_in;
+    form.appendChild(el("p", { className: "muted testrun-role", text: who }));
+    form.appendChild(el("div", { className: "testrun-form-body" }));
+    if (!task.fields.length) form.appendChild(el("p", { className: "muted", text: M.noFormFields }));
+    form.appendChild(el("div", { className: "form-buttons" }, [
+      el("button", { type: "submit", className: "primary", text: M.completeStep }),
+    ]));
+    fillForm(form, task.html);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = new FormData(form);
+      var submitter = event.submitter;
+      if (submitter && submitter.name) body.append(submitter.name, submitter.value);
+      // A file part: a text field's line breaks would become CRLF and change the diagram.
+      body.append("xml", new Blob([run.xml], { type: "application/xml" }), "diagram.bpmn");
+      body.append("token", run.token);
+      body.append("task_id", task.task_id);
+      var button = form.querySelector(".form-buttons button[type=submit]");
+      button.disabled = true;
+      fetch(panel.url(config.testStepUrl, panel.currentKey()), {
+        method: "POST", credentials: "same-origin", body: body,
+        headers: { "X-CSRFToken": panel.csrf, Accept: "application/json" },
+      }).then(function (response) {
+        return response.json().catch(function () { return { ok: false, message: "HTTP " + response.status }; });
+      }).then(function (answer) {
+        button.disabled = false;
+        if (answer.redraw) { fillForm(form, answer.redraw); return; }
+        if (!answer.ok && answer.html) {
+          fillForm(form, answer.html);
+          setStatus(answer.message || M.error, "error");
+          var first = form.querySelector(".form-errors, .field-error");
+          if (first) first.scrollIntoView({ block: "nearest" });
+          return;
+        }
+        show(answer, null);
+      });
     });
     return form;
   }

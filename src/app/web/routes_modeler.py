@@ -9,13 +9,23 @@ from __future__ import annotations
 
 from flask import flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from werkzeug.routing import BuildError
 
 from app import params
+from app.forms import (
+    FieldError,
+    apply_row_action,
+    build_form,
+    errors_by_field,
+    form_spec,
+    form_to_data,
+)
 from app.models import MAX_ID
 from app.services import deploy_preview, modeler_catalog, modeling, test_runs
 from app.services.errors import LintFailed, ServiceError, ValidationFailed
 from app.services.policy import require_can_deploy
+from app.services.tasks import EMPTY_FORM
 from app.web import web_blueprint as bp
 from app.web.diagram_changes import changes_json
 from app.web.filters import iso_period
@@ -224,25 +234,89 @@ def modeler_test_run(key: str):
         answer = test_runs.start_test_run(actor(), key, _xml_of(body), body.get("data"))
     except ServiceError as exc:
         return _json_error(exc)
-    return jsonify({"ok": True, **_periods_in_words(answer)})
+    return jsonify({"ok": True, **_with_forms(key, _periods_in_words(answer))})
 
 
 @bp.post("/admin/modeler/<key>/test-run/step")
 def modeler_test_step(key: str):
+    """Complete a test run's step. A JSON body carries the data; a form post (what the
+    test run's forms send, the task page's own form) is read as the task page reads it:
+    a row button redraws the form, a refusal answers the form with its errors."""
     try:
         require_can_deploy(actor())  # rights before reading the body
-        body = params.json_body()
-        answer = test_runs.advance_test_run(
-            actor(),
-            key,
-            _xml_of(body),
-            body.get("token"),
-            str(body.get("task_id") or ""),
-            body.get("data"),
-        )
+        if request.mimetype == "application/json":
+            body = params.json_body()
+            submitted = body.get("data")
+        else:
+            body = request.form
+            submitted, redrawn = _posted_step(key, body)
+            if redrawn is not None:
+                return jsonify({"ok": True, "redraw": redrawn})
+        try:
+            answer = test_runs.advance_test_run(
+                actor(),
+                key,
+                _xml_of(body),
+                body.get("token"),
+                str(body.get("task_id") or ""),
+                submitted,
+            )
+        except ValidationFailed as exc:
+            if request.mimetype == "application/json":
+                raise
+            return _refused_step(key, body, exc)
     except ServiceError as exc:
         return _json_error(exc)
-    return jsonify({"ok": True, **_periods_in_words(answer)})
+    return jsonify({"ok": True, **_with_forms(key, _periods_in_words(answer))})
+
+
+def _step_form(key: str, body) -> tuple:
+    found = test_runs.waiting_step_form(
+        actor(), key, _xml_of(body), body.get("token"), str(body.get("task_id") or "")
+    )
+    spec = form_spec(found.schema or EMPTY_FORM, found.ui)
+    return spec, found.data
+
+
+def _posted_step(key: str, body) -> tuple[dict, str | None]:
+    """(data, None) from a posted test-run form, or ({}, the redrawn form) for a row button."""
+    spec, data = _step_form(key, body)
+    formdata = CombinedMultiDict([request.files, request.form])
+    row_action = apply_row_action(formdata)
+    if row_action is not None:
+        return {}, _form_html(spec, build_form(spec, row_action.formdata, data))
+    submitted = form_to_data(spec, build_form(spec, formdata, data), data)
+    # A test run stores nothing: a chosen file is left out rather than uploaded.
+    return {k: v for k, v in submitted.items() if not isinstance(v, FileStorage)}, None
+
+
+def _refused_step(key: str, body, exc: ValidationFailed):
+    spec, data = _step_form(key, body)
+    form = build_form(spec, CombinedMultiDict([request.files, request.form]), data)
+    errors = errors_by_field([FieldError(d["path"], d["message"]) for d in exc.details or []])
+    answer = {
+        "ok": False,
+        "error": exc.code,
+        "message": exc.message,
+        "details": exc.details or [],
+        "html": _form_html(spec, form, errors),
+    }
+    return jsonify(answer), exc.status
+
+
+def _form_html(spec, form, errors=None) -> str:
+    """A step's form exactly as the task page renders it (the same macro)."""
+    return render_template("partials/testrun_form.html", spec=spec, form=form, errors=errors or {})
+
+
+def _with_forms(key: str, answer: dict) -> dict:
+    """Each waiting step's form rendered as its task page will render it."""
+    for task in answer.get("ready") or []:
+        found = test_runs.step_form(key, task.get("form"), task.get("ui_form"), answer["data"])
+        spec = form_spec(found.schema or EMPTY_FORM, found.ui)
+        values = {**(answer.get("data") or {}), **(task.get("prefill") or {})}
+        task["html"] = _form_html(spec, build_form(spec, None, values))
+    return answer
 
 
 def _periods_in_words(answer: dict) -> dict:
@@ -253,7 +327,14 @@ def _periods_in_words(answer: dict) -> dict:
     return answer
 
 
-def _xml_of(body: dict) -> bytes:
+def _xml_of(body) -> bytes:
+    """The diagram a test-run call carries: a JSON string, or in a form post a file part
+    (a form field's line breaks would be rewritten to CRLF and the diagram's digest with
+    them)."""
+    posted = request.files.get("xml") if request.mimetype != "application/json" else None
+    if posted is not None:
+        posted.stream.seek(0)  # read once for the step's form, again for the step
+        return posted.read()
     xml = body.get("xml")
     return xml.encode("utf-8") if isinstance(xml, str) else b""
 
