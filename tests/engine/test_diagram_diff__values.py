@@ -33,3 +33,11 @@ def test_a_changed_form_condition_and_lane_show_before_and_after():
 
 def test_an_unchanged_diagram_has_no_changes():
     assert diff_diagrams(BPMN, BPMN) == []
+
+
+def test_a_flow_moved_to_another_step_names_the_steps_not_their_ids():
+    renamed = BPMN.replace('name="填报绩效目标"'.encode(), 'name="填报目标"'.encode())
+    new = renamed.replace(b"fill_targets", b"fill_goals")
+    changes = {c.element_id: c for c in diff_diagrams(BPMN, new)}
+    (target,) = [d for d in changes["flow_start"].details if d.prop == "attribute:targetRef"]
+    assert (target.old, target.new) == ("填报绩效目标", "填报目标")

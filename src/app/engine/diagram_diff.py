@@ -128,8 +128,18 @@ def _properties(el) -> dict[str, str]:
     return found
 
 
-def _details(old_el, new_el, old_lane: str | None, new_lane: str | None) -> tuple:
-    a, b = _properties(old_el), _properties(new_el)
+# Attributes that name another element by id: shown by that element's name.
+_REFERENCES = ("attribute:sourceRef", "attribute:targetRef", "attribute:default")
+
+
+def _named(found: dict[str, str], names: dict[str, str]) -> dict[str, str]:
+    return {k: names.get(v, v) if k in _REFERENCES else v for k, v in found.items()}
+
+
+def _details(
+    old_el, new_el, old_lane: str | None, new_lane: str | None, names: tuple[dict, dict]
+) -> tuple:
+    a, b = _named(_properties(old_el), names[0]), _named(_properties(new_el), names[1])
     changed = [
         PropertyChange(k, a.get(k), b.get(k))
         for k in list(dict.fromkeys([*b, *a]))
@@ -146,6 +156,8 @@ def diff_diagrams(old: bytes, new: bytes) -> list[ElementChange]:
     old_root, new_root = parse_xml(old), parse_xml(new)
     before, after = _elements(old_root), _elements(new_root)
     old_lanes, new_lanes = _lanes(old_root), _lanes(new_root)
+    names_before = {k: v.get("name") or k for k, v in before.items()}
+    names_after = {k: v.get("name") or k for k, v in after.items()}
     changes = []
     for element_id, el in after.items():
         label = el.get("name") or element_id
@@ -158,7 +170,11 @@ def diff_diagrams(old: bytes, new: bytes) -> list[ElementChange]:
             aspects.append("lane")
         if aspects:
             details = _details(
-                before[element_id], el, old_lanes.get(element_id), new_lanes.get(element_id)
+                before[element_id],
+                el,
+                old_lanes.get(element_id),
+                new_lanes.get(element_id),
+                (names_before, names_after),
             )
             changes.append(
                 ElementChange(element_id, label, _local(el), CHANGED, tuple(aspects), details)

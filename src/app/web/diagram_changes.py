@@ -23,6 +23,24 @@ PROPERTY_LABELS = {
 }
 
 
+@bp.app_template_global("element_kind")
+def element_kind(kind: str) -> str:
+    """A BPMN element type as the modeler's palette names it (用户任务, not userTask)."""
+    return {
+        "userTask": _("User task"),
+        "serviceTask": _("Service task"),
+        "scriptTask": _("Script task"),
+        "task": _("Task"),
+        "startEvent": _("Start event"),
+        "endEvent": _("End event"),
+        "boundaryEvent": _("Boundary event"),
+        "exclusiveGateway": _("Exclusive gateway"),
+        "parallelGateway": _("Parallel gateway"),
+        "inclusiveGateway": _("Inclusive gateway"),
+        "sequenceFlow": _("Sequence flow"),
+    }.get(kind, kind)
+
+
 @bp.app_template_global("property_label")
 def property_label(prop: str) -> str:
     """What a changed property is called, in the reader's language."""
