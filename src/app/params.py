@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import request
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import UnicodeConverter
 
 from app.forms.documents import DocumentError, load_document
@@ -226,17 +227,14 @@ def json_body(required: bool = False) -> dict:
     raw = request.get_data(cache=True)
     if not raw.strip():
         if required:
-            raise BadRequest("缺少 JSON 请求体 (a JSON body is required)")
+            raise BadRequest(_l("A JSON body is required."))
         return {}
     if not request.is_json:
-        raise BadRequest(
-            "请求体不是 JSON：Content-Type 须为 application/json "
-            "(the body is not JSON: send Content-Type application/json)"
-        )
+        raise BadRequest(_l("The body is not JSON: send Content-Type application/json."))
     try:
         body = load_document(raw, "请求体")
     except DocumentError as exc:
         raise BadRequest(str(exc)) from None
     if not isinstance(body, dict):
-        raise BadRequest("请求体必须是 JSON 对象 (the body must be a JSON object)")
+        raise BadRequest(_l("The body must be a JSON object."))
     return body

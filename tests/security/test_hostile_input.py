@@ -59,7 +59,7 @@ def test_a_40_mb_request_is_refused_with_413_before_it_is_read(client, bearer, t
     )
     assert answer.status_code == 413
     assert answer.get_json()["error"] == "request_entity_too_large"
-    assert "too large: the limit is 32 MB" in answer.get_json()["message"]
+    assert "请求超过大小上限 32 MB" in answer.get_json()["message"]
     assert _still_ready(task)
 
 
@@ -289,8 +289,8 @@ JUST_TOO_DEEP = b"[" * 65 + b"]" * 65  # parses, but jsonschema and the storage 
         (b'{"data": {"total_amount": -Infinity}}', "-Infinity is not JSON"),
         (b'{"data": {"total_amount": 1e400}}', "out of range"),
         (b'{"data": {"total_amount": 1' + b"0" * 400 + b"}}", "out of range"),
-        (b"[]", "must be a JSON object"),
-        (b'"data"', "must be a JSON object"),
+        (b"[]", "请求体必须是 JSON 对象"),
+        (b'"data"', "请求体必须是 JSON 对象"),
     ],
 )
 def test_a_body_that_is_not_storable_json_is_refused_naming_why(client, bearer, task, body, named):

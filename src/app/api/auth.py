@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 
 from flask import g, request
+from flask_babel import lazy_gettext as _l
 
 from app.models import User
 from app.services.accounts import user_from_token
@@ -18,7 +19,7 @@ def api_login_required(view: Callable) -> Callable:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise NotAuthenticated("需要 Authorization: Bearer <token> (missing bearer token)")
+            raise NotAuthenticated(_l("Send the header Authorization: Bearer <token>."))
         g.api_token = token.strip()
         g.api_user = user_from_token(g.api_token)
         return view(*args, **kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify
+from flask_babel import gettext
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -24,9 +25,8 @@ def json_http_error(exc: HTTPException):
     code = (exc.name or "error").lower().replace(" ", "_")
     if exc.code == 413:  # werkzeug's wording does not say what the limit is
         limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
-        return _answer(
-            413, code, f"请求超过大小上限 {limit} MB (request too large: the limit is {limit} MB)"
-        )
+        message = gettext("The request is larger than the limit of %(limit)s MB.", limit=limit)
+        return _answer(413, code, message)
     return _answer(exc.code or 500, code, exc.description or exc.name)
 
 
@@ -44,4 +44,4 @@ def json_any_error(exc: Exception):
         current_app.logger.warning("database unavailable: %s", exc)
         return json_service_error(DatabaseUnavailable())
     current_app.logger.exception("unexpected error in the API")
-    return _answer(500, "internal_error", "服务器内部错误 (internal server error)")
+    return _answer(500, "internal_error", gettext("Internal server error."))

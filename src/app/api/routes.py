@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask_babel import lazy_gettext as _l
 
 from app import params
 from app.api import api_blueprint as bp
@@ -220,7 +221,7 @@ def _deployment_files() -> tuple[str, bytes, dict[str, bytes]]:
         elif name:
             forms[name.rsplit("/", 1)[-1]] = storage.read()
     if not diagrams:
-        raise BadRequest("须上传至少一个 .bpmn 文件，收到 0 个 (at least one .bpmn file)")
+        raise BadRequest(_l("Upload at least one .bpmn file; none was received."))
     name, main, called = deployment.split_diagrams(diagrams)  # the others: call activities
     return name, main, {**forms, **called}
 

@@ -4,6 +4,7 @@ as a whole, and their official forms as PDF or Excel."""
 from __future__ import annotations
 
 from flask import jsonify
+from flask_babel import lazy_gettext as _l
 
 from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
@@ -16,7 +17,7 @@ from app.web.routes_department import required_year, sent_document
 
 def _check_kind(kind: str) -> None:
     if kind not in ("pdf", "xlsx"):
-        raise NotFound(f"没有 .{kind} 格式，只有 pdf 和 xlsx (only pdf and xlsx)")
+        raise NotFound(_l("There is no .%(kind)s format, only pdf and xlsx.", kind=kind))
 
 
 @bp.get("/departments/<int:department_id>/targets")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import jsonify
+from flask_babel import lazy_gettext as _l
 
 from app import params
 from app.api import api_blueprint as bp
@@ -151,7 +152,7 @@ def retry_incident(job_id: int):
 def remind(task_id: int):
     message = params.json_body().get("message")
     if message is not None and not isinstance(message, str):
-        raise BadRequest("message 必须是文本 (message must be a string)")
+        raise BadRequest(_l("Message must be a string."))
     reminded = reminders.send_reminder(api_user(), task_id, (message or "").strip() or None)
     return {"reminded": [u.username for u in reminded]}, 200
 

@@ -7,6 +7,7 @@ reported as not found, so their existence does not leak.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import aliased
 
@@ -127,7 +128,9 @@ def require_can_complete(user: User, task: Task) -> None:
     """A claimed task is its holder's alone; an unclaimed one anyone eligible may take."""
     if task.assignee_id is not None and task.assignee_id != user.id:
         holder = task.assignee.display_name if task.assignee else "?"
-        raise Forbidden(f"该任务已由 {holder} 认领，只有认领人可以办理 (claimed by someone else)")
+        raise Forbidden(
+            _l("The task is claimed by %(holder)s; only they may complete it.", holder=holder)
+        )
 
 
 def holds_role_for(user: User, task: Task) -> bool:
@@ -159,31 +162,31 @@ def may_manage_users(user: User) -> bool:
 
 def require_can_manage_users(user: User) -> None:
     if not may_manage_users(user):
-        raise Forbidden("只有账号管理员可以管理用户 (only account administrators may manage users)")
+        raise Forbidden(_l("Only account administrators may manage users."))
 
 
 def require_can_deploy(user: User) -> None:
     if RoleCode.PROCESS_ADMIN not in user.role_codes:
-        raise Forbidden("只有流程管理员可以部署流程 (only process administrators may deploy)")
+        raise Forbidden(_l("Only process administrators may deploy."))
 
 
 def require_can_handle_incidents(user: User) -> None:
     """Background jobs that gave up (an escalation, an e-mail) are finance's to retry:
     finance runs the rounds those jobs serve."""
     if not may_start_on_behalf(user):
-        raise Forbidden("只有财政部门可以处理后台故障 (only the finance bureau handles incidents)")
+        raise Forbidden(_l("Only the finance bureau handles incidents."))
 
 
 def require_can_edit_calendar(user: User) -> None:
     """Finance keeps the county's working-day calendar: its due dates depend on it."""
     if not may_start_on_behalf(user):
-        raise Forbidden("只有财政部门可以维护工作日历 (only the finance bureau edits the calendar)")
+        raise Forbidden(_l("Only the finance bureau edits the calendar."))
 
 
 def require_can_set_control_totals(user: User) -> None:
     """控制数 are finance's: it selects the projects that must fit within them."""
     if not may_start_on_behalf(user):
-        raise Forbidden("只有财政部门可以下达控制数 (only the finance bureau sets control totals)")
+        raise Forbidden(_l("Only the finance bureau sets control totals."))
 
 
 def may_track(user: User) -> bool:
@@ -193,7 +196,7 @@ def may_track(user: User) -> bool:
 
 def require_can_track(user: User) -> None:
     if not may_track(user):
-        raise Forbidden("只有财政部门和预算部门可以查看跟踪 (only finance and departments track)")
+        raise Forbidden(_l("Only the finance bureau and budget departments may see tracking."))
 
 
 def may_chase(actor: User, task: Task) -> bool:
@@ -207,22 +210,19 @@ def require_can_chase(actor: User, task: Task | None = None) -> None:
     """`task` given: may chase that one; else: may chase anyone at all."""
     allowed = may_chase(actor, task) if task is not None else may_track(actor)
     if not allowed:
-        raise Forbidden("只有财政部门或上级部门可以催办 (only finance or the department may chase)")
+        raise Forbidden(_l("Only the finance bureau or the department above may chase."))
 
 
 def require_service_worker(user: User) -> None:
     """Only accounts holding `service_worker` speak to the external-task workers' interface."""
     if RoleCode.SERVICE_WORKER not in user.role_codes:
-        raise Forbidden("只有外部任务执行账号可以领取外部任务 (only service worker accounts)")
+        raise Forbidden(_l("Only external-task worker accounts may fetch external tasks."))
 
 
 def require_can_send_messages(user: User) -> None:
     """Messages start or resume submissions: a worker's account or finance may send one."""
     if not user.role_codes & {RoleCode.SERVICE_WORKER, RoleCode.FINANCE_BUREAU}:
-        raise Forbidden(
-            "只有外部任务执行账号和财政部门可以投递消息 "
-            "(only service accounts and the finance bureau deliver messages)"
-        )
+        raise Forbidden(_l("Only service accounts and the finance bureau deliver messages."))
 
 
 def may_edit_indicators(user: User, department_id: int | None) -> bool:
@@ -236,8 +236,8 @@ def may_edit_indicators(user: User, department_id: int | None) -> bool:
 def require_can_edit_indicators(user: User, department_id: int | None) -> None:
     if not may_edit_indicators(user, department_id):
         if department_id is None:
-            raise Forbidden("只有财政部门可以维护共性指标 (only the finance bureau edits them)")
-        raise Forbidden("只有本部门可以维护本部门的个性指标 (only the department edits its own)")
+            raise Forbidden(_l("Only the finance bureau edits the common indicators."))
+        raise Forbidden(_l("Only the department itself edits its own indicators."))
 
 
 def may_read_indicators(user: User, department_path: str | None) -> bool:
@@ -257,4 +257,4 @@ def require_can_choose_disclosure(user: User) -> None:
     """Which evaluation reports the county publishes (信息公开) is finance's decision: it
     organises the evaluations and answers for what is made public."""
     if not may_start_on_behalf(user):
-        raise Forbidden("只有财政部门可以确定信息公开内容 (only the finance bureau chooses)")
+        raise Forbidden(_l("Only the finance bureau chooses what is disclosed."))

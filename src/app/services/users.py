@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
@@ -56,7 +57,7 @@ def get_user(actor: User, user_id: int) -> User:
     require_can_manage_users(actor)
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound(f"用户 {user_id} 不存在 (no such user)")
+        raise NotFound(_l("There is no user %(id)s.", id=user_id))
     return user
 
 
@@ -71,21 +72,23 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def _apply(user: User, fields: UserFields) -> None:
     name = (fields.display_name or "").strip()
     if not name:
-        raise BadRequest("请填写姓名 (a display name is required)")
+        raise BadRequest(_l("A display name is required."))
     problem = text_problem(name)
     if problem or len(name) > 100:
-        raise BadRequest(f"姓名{problem or '不能超过 100 个字符 (at most 100 characters)'}")
+        if problem:
+            raise BadRequest(_l("The name %(problem)s", problem=problem))
+        raise BadRequest(_l("A name has at most 100 characters."))
     email = (fields.email or "").strip()
     if email and (len(email) > 200 or not EMAIL.match(email)):
-        raise BadRequest(f"电子邮箱“{email[:40]}”不是一个地址 (not an e-mail address)")
+        raise BadRequest(_l("“%(email)s” is not an e-mail address.", email=email[:40]))
     org = db.session.get(Org, fields.org_id) if fields.org_id else None
     if org is None:
-        raise BadRequest("请选择所属单位 (choose an organisation)")
+        raise BadRequest(_l("Choose an organisation."))
     codes = sorted(set(fields.role_codes))
     roles = list(db.session.scalars(select(Role).where(Role.code.in_(codes))))
     unknown = set(codes) - {role.code for role in roles}
     if unknown:
-        raise BadRequest(f"角色不存在：{'、'.join(sorted(unknown))} (no such role)")
+        raise BadRequest(_l("No such role: %(roles)s.", roles="、".join(sorted(unknown))))
     user.display_name = name
     user.email = email or None
     user.org_id = org.id
@@ -102,12 +105,14 @@ def create_user(actor: User, username: str, fields: UserFields, password: str) -
     username = (username or "").strip()
     if not USERNAME.match(username):
         raise BadRequest(
-            "用户名为 2–64 个字母、数字、点、横线或下划线，以字母或数字开头 "
-            "(2-64 letters, digits, '.', '-' or '_', starting with a letter or digit)"
+            _l(
+                "A username is 2–64 letters, digits, '.', '-' or '_', "
+                "starting with a letter or digit."
+            )
         )
     taken = db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
     if taken:
-        raise Conflict(f"用户名“{username}”已被使用 (the username is taken)")
+        raise Conflict(_l("The username “%(username)s” is taken.", username=username))
     user = User(username=username, active=True)
     _apply(user, fields)
     set_password(user, password or "", chosen_by_user=False)
@@ -126,9 +131,7 @@ def update_user(actor: User, user_id: int, fields: UserFields) -> tuple[User, in
     """
     user = get_user(actor, user_id)
     if user.id == actor.id and USER_ADMIN_ROLE not in fields.role_codes:
-        raise BadRequest(
-            "不能取消自己的账号管理员角色 (you cannot remove your own account-administrator role)"
-        )
+        raise BadRequest(_l("You cannot remove your own account-administrator role."))
     _apply(user, fields)
     db.session.flush()
     released = release_claimed_tasks(
@@ -157,7 +160,7 @@ def deactivate_user(actor: User, user_id: int) -> tuple[User, int]:
     back. Raises Forbidden, NotFound, BadRequest (one's own account)."""
     user = get_user(actor, user_id)
     if user.id == actor.id:
-        raise BadRequest("不能停用自己的账号 (you cannot deactivate your own account)")
+        raise BadRequest(_l("You cannot deactivate your own account."))
     user.active = False
     end_sessions_and_tokens(user)
     released = release_claimed_tasks(
