@@ -54,7 +54,7 @@ def test_a_message_or_signal_thrown_in_the_diagram_is_delivered_by_the_engine():
     assert waiting(body) == set()
 
 
-def test_timers_that_nothing_fires_wait_forever_but_boundary_timers_do_not():
+def test_timers_that_nothing_fires_are_refused_but_the_worker_fires_durations():
     body = (
         '<bpmn:startEvent id="s"><bpmn:timerEventDefinition /></bpmn:startEvent>'
         '<bpmn:intermediateCatchEvent id="w"><bpmn:timerEventDefinition />'
@@ -65,4 +65,18 @@ def test_timers_that_nothing_fires_wait_forever_but_boundary_timers_do_not():
         '<bpmn:subProcess id="es" triggeredByEvent="true"><bpmn:startEvent id="es_start">'
         '<bpmn:messageEventDefinition messageRef="m1" /></bpmn:startEvent></bpmn:subProcess>'
     )
-    assert waiting(body) == {"s", "w"}
+    assert waiting(body) == {"s"}  # a timer start event: nothing starts a submission alone
+    root = parse_xml((HEAD + body + TAIL).encode())
+    # An intermediate timer without a duration is refused as such; one with a duration
+    # (as Camunda 7, Camunda 8 and spiff-arena write it) is fired by the worker.
+    assert {(f.element_id, f.code) for f in lint_flow(root) if f.code == "timer"} == {
+        ("w", "timer")
+    }
+    for written in ("P2D", '=duration("PT4H")', '"P1D"'):
+        timed = (
+            '<bpmn:intermediateCatchEvent id="w"><bpmn:timerEventDefinition><bpmn:timeDuration>'
+            f"{written}</bpmn:timeDuration></bpmn:timerEventDefinition>"
+            "</bpmn:intermediateCatchEvent>"
+        )
+        root = parse_xml((HEAD + timed + TAIL).encode())
+        assert [f for f in lint_flow(root) if f.element_id == "w"] == [], written

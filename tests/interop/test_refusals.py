@@ -88,12 +88,16 @@ def test_anything_more_is_not_converted(source, dialect):
     assert translate_condition(source, dialect) is None
 
 
-def test_events_nothing_would_end_are_refused_so_nothing_waits_forever(deploy, fixture_files):
-    files = fixture_files("camunda8_message.bpmn", "purchase-request.schema.json")
-    answer = deploy(files, default_role="budget_unit")
+def test_timers_nothing_would_fire_are_refused_so_nothing_waits_forever(deploy, fixture_files):
+    answer = deploy(fixture_files("camunda7_timer_start.bpmn"))
     assert answer.status == 400 and answer.body["error"] == "lint_failed"
     found = by_element(answer)
-    # The named message is delivered by POST /messages (test_messages.py): not refused.
-    assert "Event_receipt" not in found
-    (timer,) = found["Event_wait"]
-    assert timer["code"] == "waits-forever" and "wait forever" in timer["message"]
+    # A timer start event would start submissions of nobody's organisation on its own.
+    (start,) = found["StartEvent_daily"]
+    assert start["code"] == "waits-forever" and "timer start event" in start["message"]
+    # An intermediate timer waits for a duration (test_timers.py), not for a date …
+    (date,) = found["Event_newyear"]
+    assert date["code"] == "timer" and "until a date: use a duration" in date["message"]
+    # … nor for an expression the worker could not count.
+    (expression,) = found["Event_pause"]
+    assert expression["code"] == "timer" and "${pause}" in expression["message"]

@@ -4,7 +4,7 @@ submission follows the timer's flow."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from app.services.jobs import run_due_jobs
 
@@ -27,10 +27,10 @@ def test_an_interrupting_timer_withdraws_the_task_and_follows_its_flow(
     assert review["activity_id"] == "Activity_review"
     assert review["due_at"].startswith("2027-03-03T")
 
-    clock.at = datetime(2027, 3, 3, 8, 59)
+    clock.at = _due(2) - timedelta(minutes=1)
     run_due_jobs("w1")
     assert api("dept").get(f"/tasks/{review['id']}").body["status"] == "ready"
-    clock.at = datetime(2027, 3, 3, 9, 0)
+    clock.at = _due(2)
     assert run_due_jobs("w1").done == 1
 
     instance = api("finance").get(f"/instances/{request['instance_id']}").body
@@ -58,3 +58,102 @@ def test_a_task_done_in_time_is_never_withdrawn(clock, api, deploy, run, fixture
     instance = api("finance").get(f"/instances/{request['instance_id']}").body
     assert instance["status"] == "completed"
     assert not [h for h in instance["history"] if h["action"] == "withdrawn"]
+
+
+# --- intermediate timer catch events: the submission waits, the worker moves it on ------
+
+WAIT = ("camunda7_wait.bpmn", "purchase-request.schema.json", "purchase-review.schema.json")
+STALLED = "进行中，但没有待办任务、后台作业或等待的消息与定时器"
+
+
+def _due(days: int, counting: str = "working") -> datetime:
+    """When the calendar says a timer started at the clock's start falls due."""
+
+    from app.services.calendar import work_calendar
+    from conftest import CLOCK_START
+
+    return work_calendar().due_after(CLOCK_START, timedelta(days=days), counting)
+
+
+def _stalled(instance_id: int) -> list[str]:
+    from app.extensions import db
+    from app.services.integrity import check_integrity
+
+    db.session.rollback()  # see what the live server committed
+    findings = check_integrity(notify=False).findings
+    return [f.problem for f in findings if f.instance_id == instance_id and STALLED in f.problem]
+
+
+def test_a_camunda7_intermediate_timer_waits_two_working_days_then_moves_on(
+    clock, api, deploy, run, fixture_files
+):
+    answer = deploy(fixture_files(*WAIT))
+    assert answer.status == 201, answer.body
+    started = api("unit").post("/processes/c7_wait/instances", {"title": "公示"})
+    (request,) = started.body["tasks"]
+    instance_id = request["instance_id"]
+    # Monday 09:00: the submission waits at the timer with nothing open …
+    assert run(request, "unit", {"amount": 10, "category": "edu"}) == []
+    waiting = api("finance").get(f"/instances/{instance_id}").body
+    assert (waiting["status"], waiting["current"]) == ("running", [])
+    # … which is no stall: the worker will fire the timer.
+    assert _stalled(instance_id) == []
+
+    due = _due(2)  # two working days on: Wednesday
+    assert due.date() == datetime(2027, 3, 3).date()
+    clock.at = due - timedelta(minutes=1)
+    assert run_due_jobs("w1").done == 0
+    assert api("finance").get(f"/instances/{instance_id}").body["current"] == []
+    clock.at = due
+    assert run_due_jobs("w1").done == 1
+
+    moved = api("finance").get(f"/instances/{instance_id}").body
+    (review,) = moved["current"]
+    assert (review["activity_id"], review["role"]) == ("Activity_review", "budget_department")
+    fired = [h for h in moved["history"] if h["action"] == "timer_fired"]
+    assert [(h["activity_id"], h["actor"]) for h in fired] == [("Event_publicity", None)]
+    assert "P2D" in fired[0]["comment"]
+
+    (task,) = api("dept").get("/tasks", process="c7_wait").body
+    assert run(task, "dept", {"decision": "approve"}) == []
+    assert api("finance").get(f"/instances/{instance_id}").body["status"] == "completed"
+
+
+def test_a_waiting_timer_whose_job_is_gone_is_reported_stalled(
+    clock, api, deploy, run, fixture_files
+):
+    from sqlalchemy import delete
+
+    from app.extensions import db
+    from app.models import Job
+
+    assert deploy(fixture_files(*WAIT)).status == 201
+    started = api("unit").post("/processes/c7_wait/instances", {"title": "丢失的作业"})
+    (request,) = started.body["tasks"]
+    assert run(request, "unit", {"amount": 10, "category": "edu"}) == []
+    db.session.rollback()
+    db.session.execute(delete(Job).where(Job.instance_id == request["instance_id"]))
+    db.session.commit()
+    # The engine's own clock never fires it: without its job nothing will.
+    assert _stalled(request["instance_id"]) != []
+
+
+def test_a_spiff_arena_timer_fires_the_next_working_day(clock, api, deploy, run, fixture_files):
+    files = fixture_files(
+        "arena_wait.bpmn", "handover-request.schema.json", "handover-request-uischema.json"
+    )
+    answer = deploy(files)
+    assert answer.status == 201, answer.body
+    started = api("unit").post("/processes/arena_wait/instances", {"title": "冷静期"})
+    (request,) = started.body["tasks"]
+    assert run(request, "unit", {"asset_name": "投影仪", "quantity": 2}) == []
+    clock.at = _due(1) - timedelta(minutes=1)  # "P1D" from Monday: Tuesday
+    assert run_due_jobs("w1").done == 0
+    clock.at = _due(1)
+    assert run_due_jobs("w1").done == 1
+    (handover,) = api("finance").get("/tasks", process="arena_wait").body
+    assert handover["activity_id"] == "Activity_handover"
+    assert run(handover, "finance", {}) == []
+    detail = api("finance").get(f"/instances/{request['instance_id']}").body
+    assert detail["status"] == "completed"
+    assert "timer_fired" in [h["action"] for h in detail["history"]]

@@ -88,6 +88,8 @@ class CompiledProcess:
     subprocess_specs: dict = field(repr=False)
     # The serialized spec, added back to the compact state when it is loaded.
     serialized_spec: dict = field(repr=False, default_factory=dict)
+    # Intermediate timer catch events by id (engine/foreign_timers.py): the host fires them.
+    catch_timers: dict = field(repr=False, default_factory=dict)
 
 
 def parse_due_in(text: str | None) -> timedelta | None:
@@ -211,6 +213,9 @@ def compile_process(
     root = parse_xml(content)
     _external_as_waiting_steps(root)
     escalations = _boundary_timers(root)
+    from app.engine.foreign_timers import catch_timers  # it reads this module's rules
+
+    waits = catch_timers(root)
     process_ids = executable_process_ids(root)
     if not process_ids:
         raise DiagramError('没有可执行的流程 (no process with isExecutable="true")')
@@ -222,6 +227,7 @@ def compile_process(
                 _external_as_waiting_steps(called)
                 for task_id, timers in _boundary_timers(called).items():
                     escalations.setdefault(task_id, []).extend(timers)
+                waits.update(catch_timers(called))
                 parser.add_bpmn_xml(called.getroottree(), name)
             else:
                 parser.add_dmn_xml(parse_xml(raw), name)
@@ -296,4 +302,5 @@ def compile_process(
         subprocess_specs=subprocess_specs,
     )
     compiled.serialized_spec = serialized_spec
+    compiled.catch_timers = waits
     return compiled

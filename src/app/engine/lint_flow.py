@@ -27,6 +27,7 @@ from app.engine.conditions import (
     enum_values,
     overlaps,
 )
+from app.engine.foreign_timers import timer_problem
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -294,7 +295,9 @@ def _waits_forever(root: etree._Element) -> list[FlowFinding]:
     """Events a submission would wait at with nothing open and nothing to end the wait:
     a signal nothing in the diagram sends or a message without a name (POST /messages
     delivers named messages to start and catch events and receive tasks), and a
-    timer start or intermediate timer (no worker fires them yet). Boundary events and
+    timer start event (nothing starts a submission on its own). An intermediate timer
+    with a duration is fired by the worker; one it cannot fire (a date, a cycle) is
+    refused as `timer`. Boundary events and
     event subprocesses are left alone: the step they sit on goes on without them."""
     thrown = set()
     for kind in _THROWING:
@@ -334,12 +337,20 @@ def _waits_forever(root: etree._Element) -> list[FlowFinding]:
                         "and no interface delivers — a signal, or a message without a name: "
                         "the submission would wait forever)"
                     )
+                elif what == "timerEventDefinition" and kind == "intermediateCatchEvent":
+                    problem = timer_problem(el)  # else the worker fires it (catch_timers.py)
+                    if problem:
+                        findings.append(
+                            FlowFinding(el.get("id", ""), "timer", f"“{label}”{problem}")
+                        )
+                    continue
                 elif what == "timerEventDefinition":
                     message = (
-                        f"“{label}”是定时开始或中间定时事件，平台尚不会触发它：提交将永远停在"
-                        "这里；期限请用任务的 dueIn 或边界定时器 (a timer start or "
-                        "intermediate timer, which nothing fires yet: the submission would "
-                        "wait forever; use a due period or a boundary timer)"
+                        f"“{label}”是定时开始事件，平台不会按时自行发起提交（发起须有人、有单位）："
+                        "请由人发起，或用轮次定时发起；等待一段时间请用中间定时事件 (a timer "
+                        "start event: nothing here starts a submission on its own — who would "
+                        "it belong to? Let a person start it, or a scheduled round; to wait "
+                        "within a submission use an intermediate timer event)"
                     )
                 elif what == "conditionalEventDefinition":
                     message = (

@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine.compiler import CompiledProcess
+from app.engine.foreign_timers import HELD
 from app.engine.runtime import Step, load_workflow, run_to_wait
 
 
@@ -79,5 +80,7 @@ def awaits_event(process: CompiledProcess, state: str) -> bool:
             getattr(task.task_spec, "event_definition", None),
             MessageEventDefinition | TimerEventDefinition,
         )
+        # A timer the host fires (foreign_timers.py) moves it only through its job.
+        and not task._get_internal_data(HELD)
         for task in workflow.get_tasks(state=TaskState.WAITING)
     )

@@ -14,6 +14,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.engine.compiler import CompiledProcess, UserTaskSpec
 from app.engine.errors import EngineError, LimitExceeded, TaskNotReady
+from app.engine.foreign_timers import hold_new_timers
 from app.engine.limits import Limits, check_step_time, step_budget
 from app.engine.sandbox import make_script_engine
 from app.engine.script_pool import POOL
@@ -40,6 +41,9 @@ class Step:
     # Messages the step threw that nothing in this workflow caught: (name, payload), for
     # the host to deliver to the other submissions waiting for them.
     thrown: list[tuple[str, Any]] = field(default_factory=list)
+    # Intermediate timers the workflow has just come to wait at (CatchTimer), for the
+    # host to fire at their due time (services/catch_timers.py).
+    timers: list[Any] = field(default_factory=list)
 
 
 _functions: dict[str, Callable[..., Any]] = {}
@@ -188,6 +192,8 @@ def _run(process: CompiledProcess, workflow: BpmnWorkflow, produced: dict) -> St
         for event in workflow.get_events()
         if isinstance(event.event_definition, MessageEventDefinition)
     ]
+    held = hold_new_timers(workflow) if process.catch_timers else []
+    timers = [process.catch_timers[i] for i in held if i in process.catch_timers]
     state = dump_compact(workflow)
     # Characters are at most 4 bytes in UTF-8: encode only when it could matter.
     if len(state) * 4 > limits.state_bytes and len(state.encode()) > limits.state_bytes:
@@ -195,7 +201,7 @@ def _run(process: CompiledProcess, workflow: BpmnWorkflow, produced: dict) -> St
             f"the step would store {len(state.encode()) // 1024:,} KB of engine state, "
             f"more than the {limits.state_mb} MB allowed"
         )
-    return Step(state, ready, finished, produced, passed, thrown)
+    return Step(state, ready, finished, produced, passed, thrown, timers)
 
 
 def _describe(exc: SpiffWorkflowException) -> str:

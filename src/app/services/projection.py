@@ -18,6 +18,7 @@ from app.models import AuditEvent, ProcessInstance, Task, User
 from app.models.instance import STATUS_COMPLETED
 from app.models.task import TASK_CANCELLED, TASK_COMPLETED, TASK_READY
 from app.services.calendar import WorkCalendar, work_calendar
+from app.services.catch_timers import schedule_catch_timers
 from app.services.clock import now
 from app.services.definitions import lane_role
 from app.services.errors import BadRequest
@@ -80,6 +81,8 @@ def apply_step(
             AuditEvent(instance_id=instance.id, at=at, actor_id=actor.id, action="finished")
         )
     write_columns(instance, written)
+    if step.timers:  # an intermediate timer: the worker fires it at its due time
+        schedule_catch_timers(instance, step.timers, at)
     for name, payload in step.thrown:
         enqueue(
             THROWN_MESSAGE,

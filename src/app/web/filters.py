@@ -40,6 +40,7 @@ ACTIONS = {
     "migrated": lazy_gettext("Moved to a newer process version"),
     "incident": lazy_gettext("Failed, can be retried"),
     "withdrawn": lazy_gettext("Withdrawn by its timer"),
+    "timer_fired": lazy_gettext("Timer"),
     "message_received": lazy_gettext("Message received"),
     "message_sent": lazy_gettext("Message sent"),
 }
@@ -69,6 +70,7 @@ JOB_KINDS = {
     "send_digests": lazy_gettext("Daily digest"),
     "launch_campaign": lazy_gettext("Scheduled round"),
     "withdraw_task": lazy_gettext("Timer withdrawal"),
+    "fire_timer": lazy_gettext("Timer"),
     "external_task": lazy_gettext("External task"),
 }
 STATUSES = {
