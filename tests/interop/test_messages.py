@@ -170,3 +170,66 @@ def test_a_message_start_event_starts_a_submission_with_the_message_data(
     # Who may not start the process starts nothing with it.
     refused = api("finance").post("/messages", {"name": "order-placed", "data": {}})
     assert refused.status == 404
+
+
+# --- Camunda 8: the message's zeebe:subscription correlationKey names the field ----------
+
+WAITING_C8 = ("camunda8_message.bpmn", "supplier-order.schema.json")
+
+
+def test_a_camunda8_correlation_key_resumes_only_its_submission_which_then_waits_its_timer(
+    clock, api, sender, deploy, run, fixture_files
+):
+    from datetime import timedelta
+
+    from conftest import CLOCK_START
+
+    from app.services.calendar import work_calendar
+    from app.services.jobs import run_due_jobs
+
+    answer = deploy(fixture_files(*WAITING_C8), default_role="budget_unit")
+    assert answer.status == 201, answer.body
+    ids = {}
+    for order_no in ("PO-1", "PO-2"):
+        started = api("unit").post("/processes/c8_waiting/instances", {"title": order_no})
+        (task,) = started.body["tasks"]
+        assert run(task, "unit", {"order_no": order_no, "amount": 80}) == []
+        ids[order_no] = task["instance_id"]
+
+    # Published as Camunda 8's clients do: the key's value and variables.
+    nobody = sender.post(
+        "/messages", {"name": "supplier-receipt", "correlationKey": "PO-9", "variables": {}}
+    )
+    assert nobody.status == 404, nobody.body
+    published = sender.post(
+        "/messages",
+        {"name": "supplier-receipt", "correlationKey": "PO-2", "variables": {"at": "dock"}},
+    )
+    assert published.status == 200, published.body
+    assert [i["id"] for i in published.body["instances"]] == [ids["PO-2"]]
+    second = api("finance").get(f"/instances/{ids['PO-2']}").body
+    assert second["data"]["at"] == "dock"
+    assert "message_received" in [h["action"] for h in second["history"]]
+    first = api("finance").get(f"/instances/{ids['PO-1']}").body
+    assert "message_received" not in [h["action"] for h in first["history"]]
+    bad = sender.post("/messages", {"name": "supplier-receipt", "correlationKey": {"x": 1}})
+    assert bad.status == 400 and "correlationKey" in bad.body["message"]
+
+    # Then it waits =duration("P3D"), three working days from the delivery: Thursday.
+    due = work_calendar().due_after(CLOCK_START, timedelta(days=3))
+    clock.at = due
+    assert run_due_jobs("w1").done == 1
+    assert api("finance").get(f"/instances/{ids['PO-2']}").body["status"] == "completed"
+    assert api("finance").get(f"/instances/{ids['PO-1']}").body["status"] == "running"
+
+
+def test_a_correlation_key_that_is_more_than_a_field_is_refused(deploy, fixture_files):
+    files = fixture_files(*WAITING_C8)
+    files["camunda8_message.bpmn"] = files["camunda8_message.bpmn"].replace(
+        b'correlationKey="=order_no"', b'correlationKey="=&quot;PO-&quot; + order_no"'
+    )
+    answer = deploy(files, default_role="budget_unit")
+    assert answer.status == 400, answer.body
+    (finding,) = [f for f in answer.body["details"] if f["code"] == "correlation-key"]
+    assert finding["element_id"] == "Message_receipt"
+    assert '="PO-" + order_no' in finding["message"]

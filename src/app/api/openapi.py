@@ -1000,6 +1000,12 @@ SCHEMAS["MessageRequest"] = {
             "description": "Fields each submission's data must hold with these values.",
         },
         "data": {"type": "object", "description": "Joins each submission's data."},
+        "correlationKey": {
+            "type": ["string", "integer"],
+            "description": "Camunda 8 style: the value the field named by the message's "
+            "zeebe:subscription correlationKey must hold.",
+        },
+        "variables": {"type": "object", "description": "Camunda 8 style: data, if absent."},
     },
 }
 SCHEMAS["MessageDelivered"] = {

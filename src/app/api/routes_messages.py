@@ -16,8 +16,14 @@ from app.services import messages
 @idempotent
 def deliver_message():
     body = params.json_body(required=True)
+    # Camunda 8's publish-message shape too: correlationKey and variables.
+    data = body.get("data") if body.get("data") is not None else body.get("variables")
     delivered = messages.correlate_message(
-        api_user(), body.get("name"), body.get("correlation") or {}, body.get("data") or {}
+        api_user(),
+        body.get("name"),
+        body.get("correlation") or {},
+        data or {},
+        body.get("correlationKey"),
     )
     return {
         "instances": [

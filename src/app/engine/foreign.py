@@ -21,6 +21,8 @@ properties, next to the original, so the stored diagram still exports as drawn:
 - a service task with `camunda:type="external" camunda:topic` or `zeebe:taskDefinition
   type` -> an external task: our properties `externalTopic` and `role=service_worker`,
   done by Camunda's workers over api/engine_rest.py;
+- a Camunda 8 message's `zeebe:subscription correlationKey="=field"`: read when a message
+  is delivered (foreign_messages.py); a key that is more than a field name is refused;
 - conditions in Camunda 7's expression language, `${a == "x" && b > 1}`, and simple
   FEEL, `= a > 5 and b = "x"`, -> the Python expression our sandbox evaluates.
 
@@ -52,6 +54,7 @@ from app.engine.foreign_common import (
     set_property,
 )
 from app.engine.foreign_conditions import convert_conditions, translate_condition
+from app.engine.foreign_messages import check_correlation_keys
 from app.engine.foreign_people import NO_DIRECTORY, Directory, route_steps
 from app.engine.xml import parse_xml
 
@@ -237,6 +240,7 @@ def _note_ignored(root: etree._Element, notes: ImportNotes) -> None:
             "taskSchedule",
             "assignmentDefinition",
             "taskDefinition",  # an external task's topic, carried over
+            "subscription",  # a message's correlation key, read at delivery
         ):
             owner = el
             while owner is not None and not owner.get("id"):
@@ -262,6 +266,7 @@ def convert_diagram(
             changed |= _convert_user_task(task, notes)
         changed |= convert_conditions(root, notes)
         changed |= _convert_implementations(root, notes)
+        check_correlation_keys(root, notes)
         _note_ignored(root, notes)
     changed |= route_steps(root, directory, default_role, notes)
     if not changed:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app.engine.foreign_messages import correlation_fields
 from app.engine.messages import awaited_messages, deliver_message, message_starts
 from app.extensions import db
 from app.models import AuditEvent, Job, ProcessDefinition, ProcessInstance, Task, User
@@ -46,8 +47,14 @@ class Delivery:
     tasks: list[Task]
 
 
-def _correlates(data: dict | None, correlation: dict) -> bool:
+def _correlates(
+    data: dict | None, correlation: dict, key_field: str | None = None, key=None
+) -> bool:
+    """Whether a submission's data matches: every `correlation` field holds its value, and
+    (a Camunda 8 correlation key) the field its diagram's key names holds `key`."""
     data = data or {}
+    if key is not None and (key_field is None or str(data.get(key_field)) != str(key)):
+        return False
     return all(field in data and data[field] == value for field, value in correlation.items())
 
 
@@ -71,18 +78,23 @@ def _deliver(actor: User, instance: ProcessInstance, name: str, data: dict) -> l
 
 
 @transactional(keep_loaded=True)
-def correlate_message(actor: User, name: str, correlation: dict, data: dict) -> list[Delivery]:
+def correlate_message(
+    actor: User, name: str, correlation: dict, data: dict, key=None
+) -> list[Delivery]:
     """Deliver the message `name` to every running submission waiting for it whose data
-    matches `correlation`, and start each process the message starts. Raises Forbidden,
-    BadRequest (malformed), NotFound (nothing waits for it: said, rather than the
-    message silently dropped)."""
+    matches `correlation` (and, given a Camunda 8 correlation `key`, whose field named by
+    the diagram's key holds it), and start each process the message starts. Raises
+    Forbidden, BadRequest (malformed), NotFound (nothing waits for it: said, rather than
+    the message silently dropped)."""
     require_can_send_messages(actor)
     if not isinstance(name, str) or not name.strip():
         raise BadRequest("name 须为消息名称 (name must name the message)")
     if not isinstance(correlation, dict) or not isinstance(data, dict):
         raise BadRequest("correlation 与 data 须为对象 (correlation and data must be objects)")
+    if key is not None and (isinstance(key, bool) or not isinstance(key, str | int)):
+        raise BadRequest("correlationKey 须为字符串或整数 (correlationKey must be a string)")
     name = name.strip()
-    delivered = deliver_to_waiting(actor, name, correlation, data)
+    delivered = deliver_to_waiting(actor, name, correlation, data, key)
     if not delivered:
         raise NotFound(
             f"没有等待消息“{name}”且与 correlation 相符的提交 "
@@ -92,7 +104,9 @@ def correlate_message(actor: User, name: str, correlation: dict, data: dict) -> 
     return delivered
 
 
-def deliver_to_waiting(actor: User, name: str, correlation: dict, data: dict) -> list[Delivery]:
+def deliver_to_waiting(
+    actor: User, name: str, correlation: dict, data: dict, key=None
+) -> list[Delivery]:
     """The delivery itself, for whoever may send the message: every running submission
     waiting for `name` whose data matches `correlation` moves on with `data`, each under
     its own row lock; each process the message starts (and `actor` may start) starts."""
@@ -108,6 +122,9 @@ def deliver_to_waiting(actor: User, name: str, correlation: dict, data: dict) ->
         )
     ).all()
     awaiting = [d.id for d in running if name in awaited_messages(compiled(d))]
+    key_fields = {  # the field each version's correlation key names (Camunda 8)
+        d.id: correlation_fields(d.bpmn_xml).get(name) for d in running if key is not None
+    }
     candidates = db.session.scalars(
         select(ProcessInstance)
         .where(
@@ -118,10 +135,13 @@ def deliver_to_waiting(actor: User, name: str, correlation: dict, data: dict) ->
     ).all()
     delivered: list[Delivery] = []
     for candidate in candidates:
-        if not _correlates(candidate.data, correlation):
+        field = key_fields.get(candidate.definition_id)
+        if not _correlates(candidate.data, correlation, field, key):
             continue
         instance = lock_instance(candidate.id)
-        if instance.status != STATUS_RUNNING or not _correlates(instance.data, correlation):
+        if instance.status != STATUS_RUNNING or not _correlates(
+            instance.data, correlation, field, key
+        ):
             continue
         delivered.extend(_deliver(actor, instance, name, data))
     # A process whose start event waits for the message starts a submission of the
