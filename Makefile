@@ -15,7 +15,8 @@ export FLASK_APP := app
 install: $(VENV)/.installed translations assets
 
 # bpmn-js from the npm registry, copied into the app's static folder: served by the app
-# itself, never from a CDN.
+# itself, never from a CDN. axe-core (a dev dependency) stays in node_modules: only the
+# accessibility browser tests inject it, the app never serves it.
 VENDOR := src/app/static/vendor
 assets: $(VENDOR)/.installed
 
