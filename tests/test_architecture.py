@@ -56,3 +56,76 @@ def test_the_commit_check_sees_every_spelling(tmp_path):
         module = tmp_path / f"probe_{index}.py"
         module.write_text(code + "\n")
         assert _commits(module, tmp_path), code
+
+
+# Role codes are written once, in models/org.py (RoleCode, with labels and scopes);
+# migrations, diagrams and tests may spell them, the application code names the member.
+ROLE_SOURCE = "models/org.py"
+# A literal that spells a role code but means something else, each with its reason.
+NOT_A_ROLE = {
+    # DECISIONS: finance's decision "send to expert review", not the role.
+    ("web/filters.py", "expert"),
+    # The demo expert's username.
+    ("services/demo.py", "expert"),
+    ("services/setup.py", "expert"),
+    # The engine imports nothing of the app's models: the external-task lane it compiles
+    # is its own constant (interop's foreign_common.py), checked against RoleCode below.
+    ("engine/foreign_common.py", "service_worker"),
+}
+
+
+def _codes() -> set[str]:
+    from app.models.org import RoleCode
+
+    return {str(code) for code in RoleCode}
+
+
+def _role_literals(path: Path, root: Path = SRC) -> list[tuple[str, str, int]]:
+    codes = _codes()
+    return [
+        (str(path.relative_to(root)), node.value, node.lineno)
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant) and node.value in codes
+    ]
+
+
+def test_role_codes_are_spelt_only_in_their_one_source():
+    found = [
+        (where, literal, line)
+        for path in SRC.rglob("*.py")
+        if "migrations" not in path.relative_to(SRC).parts
+        for where, literal, line in _role_literals(path)
+        if where != ROLE_SOURCE and (where, literal) not in NOT_A_ROLE
+    ]
+    templates = [
+        f"{path.relative_to(SRC)}: {literal}"
+        for path in (SRC / "templates").rglob("*.html")
+        for literal in re.findall(r"[\"'](\w+)[\"']", path.read_text())
+        # "expert" is also a decision and a username: the Python check covers it.
+        if literal in _codes() - {"expert"}
+    ]
+    assert found == [] and templates == []
+
+
+def test_the_engine_s_own_role_constant_is_a_role_code():
+    from app.engine.foreign_common import SERVICE_WORKER_ROLE
+    from app.models.org import RoleCode
+
+    assert SERVICE_WORKER_ROLE == RoleCode.SERVICE_WORKER
+
+
+def test_the_role_literal_check_sees_a_stray_code(tmp_path):
+    module = tmp_path / "probe.py"
+    module.write_text('if "finance_bureau" in user.role_codes:\n    pass\n')
+    assert _role_literals(module, tmp_path) == [("probe.py", "finance_bureau", 1)]
+
+
+def test_every_role_has_a_label_and_a_scope_and_every_status_a_label():
+    from app.models.instance import STATUS_LABELS, InstanceStatus
+    from app.models.org import ROLE_LABELS, ROLE_SCOPES, SCOPES, RoleCode
+    from app.models.task import TASK_STATUS_LABELS
+
+    assert set(ROLE_LABELS) == set(ROLE_SCOPES) == set(RoleCode)
+    assert set(ROLE_SCOPES.values()) <= set(SCOPES)
+    assert set(STATUS_LABELS) == set(InstanceStatus)
+    assert set(TASK_STATUS_LABELS) == {"ready", "completed", "cancelled"}

@@ -46,7 +46,10 @@ def test_an_api_client_asking_for_english_reads_english_under_the_same_code(
 ):
     answer = _complete_with_a_list(client, bearer, task, headers={"Accept-Language": language})
     assert answer.status_code == 400
-    assert answer.get_json() == {"error": "bad_request", "message": "The body must be a JSON object."}
+    assert answer.get_json() == {
+        "error": "bad_request",
+        "message": "The body must be a JSON object.",
+    }
 
 
 def test_an_api_client_asking_for_chinese_or_an_unknown_language_reads_chinese(

@@ -27,9 +27,6 @@ from app.engine.xml import parse_xml
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 
-# Who hears of a task still open when its boundary timer falls due, unless the timer's
-# `escalateTo` property names other roles: the department above the holder, and finance.
-DEFAULT_ESCALATE_TO = ("budget_department", "finance_bureau")
 # A step's due period and a boundary timer's delay, in working days: more than a year is
 # no deadline anyone keeps, and beyond it a calendar walk (and at last the calendar) ends.
 MAX_DUE_IN = timedelta(days=366)
@@ -52,7 +49,7 @@ class Escalation:
     event_id: str
     after: timedelta
     after_text: str
-    to: tuple[str, ...]  # role codes or display names, as lanes name them
+    to: tuple[str, ...]  # role codes or names as lanes name them; () = the service default
     counting: str = WORKING_DAYS
     withdraws: bool = False
 
@@ -156,7 +153,7 @@ def _boundary_timers(root: etree._Element) -> dict[str, list[Escalation]]:
             event_id=event_id,
             after=after,
             after_text=bare,
-            to=to or DEFAULT_ESCALATE_TO,
+            to=to,
             counting=counting,
             withdraws=withdraws,
         )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
+from flask_babel import lazy_gettext
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -11,14 +13,36 @@ from app.extensions import db
 from app.models.definition import ProcessDefinition
 from app.models.org import Org, User
 
-STATUS_RUNNING = "running"
-STATUS_COMPLETED = "completed"
-STATUS_SUSPENDED = "suspended"  # by finance, with a reason; resumable
-STATUS_TERMINATED = "terminated"  # withdrawn by finance; its open tasks cancelled
+
+class InstanceStatus(StrEnum):
+    """A submission's status: the one place its codes and labels are written."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    SUSPENDED = "suspended"  # by finance, with a reason; resumable
+    TERMINATED = "terminated"  # withdrawn by finance; its open tasks cancelled
+
+    @property
+    def label(self):
+        return STATUS_LABELS[self]
+
+
+STATUS_RUNNING = InstanceStatus.RUNNING
+STATUS_COMPLETED = InstanceStatus.COMPLETED
+STATUS_SUSPENDED = InstanceStatus.SUSPENDED
+STATUS_TERMINATED = InstanceStatus.TERMINATED
 # Not running although not finished: their open tasks wait out of sight.
 HALTED_STATUSES = (STATUS_SUSPENDED, STATUS_TERMINATED)
 # Not finished: the only submissions that can have ready tasks.
 OPEN_STATUSES = (STATUS_RUNNING, STATUS_SUSPENDED)
+
+# What people read for each status of a submission (and, in models/task.py, of a step).
+STATUS_LABELS = {
+    InstanceStatus.RUNNING: lazy_gettext("In progress"),
+    InstanceStatus.COMPLETED: lazy_gettext("Completed"),
+    InstanceStatus.SUSPENDED: lazy_gettext("Suspended"),
+    InstanceStatus.TERMINATED: lazy_gettext("Terminated"),
+}
 
 
 class ProcessInstance(db.Model):

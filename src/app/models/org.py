@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask import current_app
+from flask_babel import lazy_gettext
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,8 +29,12 @@ SCOPES = (SCOPE_OWN, SCOPE_SUBTREE, SCOPE_ALL, SCOPE_ASSIGNED)
 
 
 class RoleCode(StrEnum):
-    """The roles the code itself decides by; their display names and scopes are rows of
-    `role` (services/setup.py ROLES). A lane may name any role, these and others."""
+    """The built-in roles: the one place their codes, labels and scopes are written.
+
+    Code decides by these members, never by a literal (tests/test_architecture.py holds
+    it). `label` is the name people read, in their language; the `role` row keeps the
+    Chinese one (services/setup.py seeds it from here) for diagrams whose lanes name a
+    role by its display name. A lane may name any role, these and others."""
 
     BUDGET_UNIT = "budget_unit"
     BUDGET_DEPARTMENT = "budget_department"
@@ -41,6 +46,51 @@ class RoleCode(StrEnum):
     USER_ADMIN = "user_admin"
     # An external-task worker's account: the workers' REST interface, no inbox.
     SERVICE_WORKER = "service_worker"
+
+    @property
+    def label(self):
+        return ROLE_LABELS[self]
+
+    @property
+    def scope(self) -> str:
+        return ROLE_SCOPES[self]
+
+
+ROLE_LABELS = {
+    RoleCode.BUDGET_UNIT: lazy_gettext("Budget unit"),
+    RoleCode.BUDGET_DEPARTMENT: lazy_gettext("Budget department"),
+    RoleCode.FINANCE_BUREAU: lazy_gettext("Finance bureau"),
+    RoleCode.EXPERT: lazy_gettext("Review expert"),
+    RoleCode.COUNTY_GOVERNMENT: lazy_gettext("County government"),
+    RoleCode.PEOPLES_CONGRESS: lazy_gettext("County people's congress"),
+    RoleCode.PROCESS_ADMIN: lazy_gettext("Process administrator"),
+    RoleCode.USER_ADMIN: lazy_gettext("Account administrator"),
+    RoleCode.SERVICE_WORKER: lazy_gettext("External-task worker"),
+}
+ROLE_SCOPES = {
+    RoleCode.BUDGET_UNIT: SCOPE_OWN,
+    RoleCode.BUDGET_DEPARTMENT: SCOPE_SUBTREE,
+    RoleCode.FINANCE_BUREAU: SCOPE_ALL,
+    # Assigned by name, from the expert pool.
+    RoleCode.EXPERT: SCOPE_ASSIGNED,
+    RoleCode.COUNTY_GOVERNMENT: SCOPE_ALL,
+    RoleCode.PEOPLES_CONGRESS: SCOPE_ALL,
+    # Administers definitions, not submissions: sees no task and no submission.
+    RoleCode.PROCESS_ADMIN: SCOPE_ASSIGNED,
+    # Administers accounts (policy.USER_ADMIN_ROLE): likewise sees no task or submission.
+    RoleCode.USER_ADMIN: SCOPE_ASSIGNED,
+    # External-task workers' accounts (api/engine_rest.py): fetch and do external service
+    # tasks by topic, and see no inbox and no submission.
+    RoleCode.SERVICE_WORKER: SCOPE_ASSIGNED,
+}
+
+
+def role_label(code: str, stored_name: str | None = None) -> str:
+    """What people read for a role: a built-in role's label in their language, another
+    role's stored display name, else its code."""
+    if code in ROLE_LABELS:
+        return str(ROLE_LABELS[RoleCode(code)])
+    return stored_name or code
 
 
 def password_hash_method() -> str:

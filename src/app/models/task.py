@@ -8,16 +8,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.instance import ProcessInstance
+from app.models.instance import STATUS_COMPLETED, STATUS_LABELS, ProcessInstance
 from app.models.org import Org, User
 
 TASK_READY = "ready"
 TASK_COMPLETED = "completed"
 TASK_CANCELLED = "cancelled"
+
+# What people read for a step's status; a submission's are beside it (STATUS_LABELS).
+TASK_STATUS_LABELS = {
+    TASK_READY: lazy_gettext("To do"),
+    TASK_COMPLETED: STATUS_LABELS[STATUS_COMPLETED],
+    TASK_CANCELLED: lazy_gettext("Cancelled"),
+}
+
+
+def status_label(status: str) -> str:
+    """A submission's or a step's status as people read it, in their language."""
+    label = STATUS_LABELS.get(status) or TASK_STATUS_LABELS.get(status)
+    return str(label) if label is not None else status
 
 
 class Task(db.Model):

@@ -17,6 +17,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Campaign, ProcessInstance, Project, User
+from app.models.instance import STATUS_RUNNING
+from app.models.task import status_label
 from app.performance.monitoring import quarter_months
 from app.services import document_format as fmt
 from app.services.documents import Document, Table
@@ -191,9 +193,7 @@ def _report_lines(actor: User, campaign: Campaign) -> list[ReportLine]:
 
 
 def _ended(instance: ProcessInstance) -> str:
-    return {"completed": "已办结", "terminated": "已撤回", "suspended": "已暂停"}.get(
-        instance.status, ""
-    )
+    return "" if instance.status == STATUS_RUNNING else status_label(instance.status)
 
 
 def _overview(campaign: Campaign, lines: list[ReportLine], progress: float) -> list[tuple]:

@@ -15,6 +15,7 @@ from app import engine
 from app.extensions import db
 from app.models import AuditEvent, Job, Task, User
 from app.models.instance import STATUS_RUNNING, STATUS_SUSPENDED
+from app.models.org import RoleCode
 from app.models.task import TASK_READY
 from app.services.calendar import WorkCalendar
 from app.services.clock import now
@@ -24,6 +25,9 @@ from app.services.roles import resolve_role
 from app.services.withdrawal import schedule_withdrawal
 
 ESCALATE = "escalate_task"
+# Who hears of a task still open when its boundary timer falls due, unless the timer's
+# `escalateTo` property names other roles: the department above the holder, and finance.
+DEFAULT_ESCALATE_TO = (RoleCode.BUDGET_DEPARTMENT, RoleCode.FINANCE_BUREAU)
 
 
 def schedule_escalation(row: Task, spec: engine.UserTaskSpec, calendar: WorkCalendar) -> None:
@@ -35,7 +39,10 @@ def schedule_escalation(row: Task, spec: engine.UserTaskSpec, calendar: WorkCale
     enqueue(
         ESCALATE,
         run_at=calendar.due_after(row.created_at, spec.escalation.after, spec.escalation.counting),
-        payload={"roles": list(spec.escalation.to), "event_id": spec.escalation.event_id},
+        payload={
+            "roles": [str(role) for role in spec.escalation.to or DEFAULT_ESCALATE_TO],
+            "event_id": spec.escalation.event_id,
+        },
         instance_id=row.instance_id,
         task=row,
     )

@@ -4,32 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Org, ProcessDefinition, Role, Setting, User
-from app.models.org import SCOPE_ALL, SCOPE_ASSIGNED, SCOPE_OWN, SCOPE_SUBTREE
+from app.models.org import RoleCode
 from app.services.accounts import DEMO_PASSWORD
 from app.services.deployment import deploy_definition
 from app.services.errors import LintFailed
 from app.services.transaction import transactional
-
-# The roles of domain/BRIEF.md: code, display name, scope.
-ROLES = (
-    ("budget_unit", "部门预算单位", SCOPE_OWN),
-    ("budget_department", "预算部门", SCOPE_SUBTREE),
-    ("finance_bureau", "财政部门", SCOPE_ALL),
-    ("expert", "评审专家", SCOPE_ASSIGNED),
-    ("county_government", "县政府", SCOPE_ALL),
-    ("peoples_congress", "县人大", SCOPE_ALL),
-    # Administers definitions, not submissions: sees no task and no submission.
-    ("process_admin", "流程管理员", SCOPE_ASSIGNED),
-    # Administers accounts (policy.USER_ADMIN_ROLE): likewise sees no task or submission.
-    ("user_admin", "账号管理员", SCOPE_ASSIGNED),
-    # External-task workers' accounts (api/engine_rest.py): fetch and do external service
-    # tasks by topic, and see no inbox and no submission.
-    ("service_worker", "外部任务执行者", SCOPE_ASSIGNED),
-)
 
 # code, name, kind, parent code
 DEMO_ORGS = (
@@ -45,29 +30,31 @@ DEMO_ORGS = (
     ("health-hospital", "县人民医院", "unit", "health"),
 )
 
-# username, display name, org code, role codes (a single one, or several joined by "+")
+# username, display name, org code, roles
 DEMO_USERS = (
-    ("unit", "李明（县第一中学）", "edu-school1", "budget_unit"),
-    ("unit3", "郑洁（县实验小学）", "edu-school2", "budget_unit"),
-    ("dept", "王芳（县教育局）", "edu", "budget_department"),
-    ("unit2", "赵强（县人民医院）", "health-hospital", "budget_unit"),
-    ("dept2", "陈静（县卫生健康局）", "health", "budget_department"),
-    ("finance", "张伟（县财政局预算股）", "finance", "finance_bureau"),
-    ("expert", "刘洋（评审专家）", "experts", "expert"),
-    ("gov", "孙丽（县政府）", "gov", "county_government"),
-    ("congress", "周军（县人大）", "congress", "peoples_congress"),
+    ("unit", "李明（县第一中学）", "edu-school1", (RoleCode.BUDGET_UNIT,)),
+    ("unit3", "郑洁（县实验小学）", "edu-school2", (RoleCode.BUDGET_UNIT,)),
+    ("dept", "王芳（县教育局）", "edu", (RoleCode.BUDGET_DEPARTMENT,)),
+    ("unit2", "赵强（县人民医院）", "health-hospital", (RoleCode.BUDGET_UNIT,)),
+    ("dept2", "陈静（县卫生健康局）", "health", (RoleCode.BUDGET_DEPARTMENT,)),
+    ("finance", "张伟（县财政局预算股）", "finance", (RoleCode.FINANCE_BUREAU,)),
+    ("expert", "刘洋（评审专家）", "experts", (RoleCode.EXPERT,)),
+    ("gov", "孙丽（县政府）", "gov", (RoleCode.COUNTY_GOVERNMENT,)),
+    ("congress", "周军（县人大）", "congress", (RoleCode.PEOPLES_CONGRESS,)),
     # One administrator for the demo; a county would give accounts to someone else.
-    ("admin", "吴磊（流程管理员）", "finance", "process_admin+user_admin"),
+    ("admin", "吴磊（流程管理员）", "finance", (RoleCode.PROCESS_ADMIN, RoleCode.USER_ADMIN)),
 )
 
 
 @transactional
 def ensure_roles() -> None:
-    """Create the built-in roles that are missing; never touches existing ones."""
+    """Create the built-in roles (models/org.py RoleCode) that are missing, named in the
+    county's language; never touches existing ones."""
     existing = set(db.session.scalars(select(Role.code)))
-    for code, name, scope in ROLES:
-        if code not in existing:
-            db.session.add(Role(code=code, name=name, scope=scope))
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        for code in RoleCode:
+            if code not in existing:
+                db.session.add(Role(code=str(code), name=str(code.label), scope=code.scope))
 
 
 def add_org(code: str, name: str, kind: str, parent: Org | None) -> Org:
@@ -99,7 +86,7 @@ def create_demo_county() -> bool:
     for code, name, kind, parent in DEMO_ORGS:
         orgs[code] = add_org(code, name, kind, orgs.get(parent) if parent else None)
     for username, display, org_code, roles in DEMO_USERS:
-        add_user(username, display, orgs[org_code], roles.split("+"), DEMO_PASSWORD)
+        add_user(username, display, orgs[org_code], [str(role) for role in roles], DEMO_PASSWORD)
     db.session.merge(Setting(key="demo", value=True))
     return True
 

@@ -32,7 +32,8 @@ from app.models import (
     User,
 )
 from app.models.instance import OPEN_STATUSES
-from app.models.task import TASK_COMPLETED, TASK_READY
+from app.models.org import role_label
+from app.models.task import TASK_COMPLETED, TASK_READY, status_label
 from app.services.campaigns import CampaignProgress, campaign_progress
 from app.services.clock import now
 from app.services.definitions import compiled
@@ -46,12 +47,6 @@ from app.services.policy import (
 )
 from app.services.queries import open_tasks_of
 
-STATUS_NAMES = {
-    "running": "办理中",
-    "completed": "已办结",
-    "suspended": "已挂起",
-    "terminated": "已终止",
-}
 LEAGUE_SORTS = ("open", "overdue", "returned")
 
 
@@ -583,7 +578,11 @@ def _drawn_steps(definitions: list[ProcessDefinition]) -> list[tuple[str, str]]:
 
 
 def role_names() -> dict[str, str]:
-    return dict(db.session.execute(select(Role.code, Role.name)).all())
+    """Role code -> the name people read, in their language (models/org.py role_label)."""
+    return {
+        code: role_label(code, name)
+        for code, name in db.session.execute(select(Role.code, Role.name)).all()
+    }
 
 
 # --- the Excel export ------------------------------------------------------------------
@@ -625,7 +624,7 @@ def submission_cells(row: SubmissionRow, roles: dict[str, str], zone: ZoneInfo) 
         row.campaign.name if row.campaign else None,
         row.instance.title,
         row.instance.org.name,
-        STATUS_NAMES.get(row.instance.status, row.instance.status),
+        status_label(row.instance.status),
         "；".join(t.name for t in tasks) or None,
         "；".join(roles.get(t.role_code, t.role_code) for t in tasks) or None,
         "；".join(t.assignee.display_name if t.assignee else "未认领" for t in tasks) or None,

@@ -18,6 +18,7 @@ from flask_babel import format_datetime, get_locale, lazy_gettext, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.models.task import status_label as model_status_label
 from app.services.clock import now
 from app.services.errors import Forbidden
 from app.services.instances import startable_processes
@@ -72,14 +73,6 @@ JOB_KINDS = {
     "withdraw_task": lazy_gettext("Timer withdrawal"),
     "fire_timer": lazy_gettext("Timer"),
     "external_task": lazy_gettext("External task"),
-}
-STATUSES = {
-    "running": lazy_gettext("In progress"),
-    "completed": lazy_gettext("Completed"),
-    "ready": lazy_gettext("To do"),
-    "cancelled": lazy_gettext("Cancelled"),
-    "suspended": lazy_gettext("Suspended"),
-    "terminated": lazy_gettext("Terminated"),
 }
 
 
@@ -290,7 +283,7 @@ def job_kind(kind: str) -> str:
 
 @bp.app_template_filter("status_label")
 def status_label(status: str) -> str:
-    return str(STATUSES.get(status, status))
+    return model_status_label(status)
 
 
 @bp.app_template_global("role_names")
