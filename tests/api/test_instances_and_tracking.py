@@ -82,7 +82,7 @@ def test_instance_list_has_the_contract_shape_with_current_steps(api, county, co
         "org": "edu-school1",
         "assignee": None,
         "since": at(T0 + DAY),
-        "due_at": at(T0 + 8 * DAY),
+        "due_at": at(T0 + 8 * DAY + timedelta(minutes=30)),  # 17:30 Beijing
     }
     assert by_id[county["done"]]["status"] == "completed"
     assert by_id[county["done"]]["current"] == []

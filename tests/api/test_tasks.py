@@ -78,8 +78,9 @@ def test_unit_inbox_lists_the_new_task_with_every_contract_field(api, start, clo
         "org": "edu-school1",
         "assignee": None,
         "created_at": at(T0),
-        # P10D counts working days: from Monday T0, ten working days later is two weeks on.
-        "due_at": at(T0 + timedelta(days=14)),
+        # P10D counts working days: from Monday T0, ten working days later is two weeks on,
+        # when the offices close (17:30 Beijing: T0 is 09:00 UTC).
+        "due_at": at(T0 + timedelta(days=14, minutes=30)),
     }
 
 
@@ -110,7 +111,7 @@ def test_overdue_filter_follows_the_clock_and_each_steps_due_period(
     _, fill = start("待填报")  # fill_targets: dueIn P10D
     _, review = to_review("待审核")  # dept_review: dueIn P5D, opened at T0 (a Monday)
     # Five working days from Monday T0 is the next Monday; the weekend does not count.
-    assert review["due_at"] == at(T0 + timedelta(days=7))
+    assert review["due_at"] == at(T0 + timedelta(days=7, minutes=30))
     clock.at = T0 + timedelta(days=6)
     assert ids(api("dept").get("/tasks", overdue=1)) == []
     clock.at = T0 + timedelta(days=8)

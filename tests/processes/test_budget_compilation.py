@@ -3,7 +3,7 @@ real roles, from the unit's target form to the department's reply to the unit.""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -101,6 +101,12 @@ def registry_events(code: str, year: int) -> list[str]:
     ]
 
 
+def county_closing(start: datetime, days: int) -> datetime:
+    """`days` calendar days after `start`, when the offices close (17:30 Beijing), in UTC."""
+    beijing = start + timedelta(hours=8)  # Asia/Shanghai keeps no summer time
+    return datetime.combine((beijing + timedelta(days=days)).date(), time(9, 30))
+
+
 def last_actions(instance_id: int, count: int = 2) -> list[tuple[str, str | None]]:
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
@@ -150,7 +156,7 @@ def test_new_project_goes_through_pre_evaluation_review_selection_and_is_approve
 
     reply = the_task(user("finance"), "finance_reply")
     # 预算法 art. 57: 20 and 15 calendar days, not working days.
-    assert reply.due_at == reply.created_at + timedelta(days=20)
+    assert reply.due_at == county_closing(reply.created_at, days=20)
     prefill = task_form(user("finance"), reply.id).data
     assert prefill["indicators"] == INDICATORS and prefill["approved_amount"] == 300
     # After the congress's approval, 批复 cannot change the money or the targets.
@@ -174,7 +180,7 @@ def test_new_project_goes_through_pre_evaluation_review_selection_and_is_approve
 
     assert tasks_at(user("dept2"), "dept_reply_to_unit") == []
     dept_reply = the_task(user("dept"), "dept_reply_to_unit")
-    assert dept_reply.due_at == dept_reply.created_at + timedelta(days=15)
+    assert dept_reply.due_at == county_closing(dept_reply.created_at, days=15)
     instance = complete(user("dept"), "dept_reply_to_unit", {"dept_reply_date": "2027-02-20"})
     assert instance.status == "completed"
     assert last_actions(instance.id) == [
@@ -216,7 +222,9 @@ def test_department_return_shows_its_opinion_to_the_unit_read_only(compilation, 
 def test_pre_evaluation_is_for_new_and_major_projects(
     compilation, user, nature, requested, pre_evaluated
 ):
-    start_as_unit(user, nature=nature, requested_amount=requested)
+    # The year's request is part of the project's total (a request above it is refused).
+    total = max(requested, 320)
+    start_as_unit(user, nature=nature, requested_amount=requested, total_fiscal_funds=total)
     through_department(user)
     assert bool(tasks_at(user("finance"), "organise_pre_evaluation")) is pre_evaluated
     assert bool(tasks_at(user("finance"), "finance_target_review")) is not pre_evaluated

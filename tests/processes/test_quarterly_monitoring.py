@@ -354,7 +354,8 @@ def test_a_report_still_missing_after_ten_working_days_is_escalated_to_the_depar
     instance, _ = start(user)
     app.config["CLOCK"] = lambda: datetime(2027, 7, 14, 9, 0)  # 9 working days on
     assert run_due_jobs("w").done == 0
-    app.config["CLOCK"] = lambda: datetime(2027, 7, 15, 9, 0)  # the 10th: due, still open
+    # the 10th, when the offices close (17:30 Beijing): due, still open
+    app.config["CLOCK"] = lambda: datetime(2027, 7, 15, 9, 30)
     assert run_due_jobs("w").done == 1
     told = set(
         db.session.scalars(select(Notification.user_id).where(Notification.kind == "escalation"))

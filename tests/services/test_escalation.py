@@ -59,14 +59,15 @@ def test_the_timer_counts_working_days_and_the_worker_escalates_once(clock, user
     instance, review = at_department_review(user)
     claim_task(user("dept"), review.id)
     (job,) = db.session.scalars(select(Job).where(Job.kind == "escalate_task"))
-    assert job.run_at == datetime(2027, 3, 4, 9, 0)  # Thursday: three working days on
-    assert review.due_at == datetime(2027, 3, 8, 9, 0)  # its dueIn P5D still sets due_at
+    # Thursday, three working days on, when the offices close (17:30 Beijing, 09:30 UTC)
+    assert job.run_at == datetime(2027, 3, 4, 9, 30)
+    assert review.due_at == datetime(2027, 3, 8, 9, 30)  # its dueIn P5D still sets due_at
 
-    clock.at = datetime(2027, 3, 4, 8, 59)
+    clock.at = datetime(2027, 3, 4, 9, 29)
     run_due_jobs("w1")
     assert escalations("dept", user) == [] and escalations("finance", user) == []
 
-    clock.at = datetime(2027, 3, 4, 9, 0)
+    clock.at = datetime(2027, 3, 4, 9, 30)
     assert run_due_jobs("w1").done == 1
     (to_dept,) = escalations("dept", user)
     (to_finance,) = escalations("finance", user)
@@ -95,17 +96,17 @@ def test_a_task_finished_before_its_timer_is_never_escalated(clock, user):
 
 
 def test_a_timer_over_a_weekend_falls_on_the_third_working_day(clock, user):
-    clock.at = datetime(2027, 3, 4, 15, 0)  # a Thursday afternoon
+    clock.at = datetime(2027, 3, 4, 7, 0)  # a Thursday afternoon, 15:00 in Beijing
     at_department_review(user)
     assert db.session.scalar(select(Job.run_at).where(Job.kind == "escalate_task")) == (
-        datetime(2027, 3, 9, 15, 0)  # Fri, Mon, Tue
+        datetime(2027, 3, 9, 9, 30)  # Fri, Mon, Tue, at 17:30 Beijing
     )
 
 
 def test_a_suspended_submission_is_escalated_only_after_it_is_resumed(clock, user):
     instance, _ = at_department_review(user)
     suspend_instance(user("finance"), instance.id, "等待审计结论")
-    clock.at = datetime(2027, 3, 4, 9, 0)
+    clock.at = datetime(2027, 3, 4, 9, 30)
     assert run_due_jobs("w1").postponed == 1
     assert escalations("finance", user) == []
     job = db.session.scalar(select(Job).where(Job.kind == "escalate_task"))
@@ -122,7 +123,7 @@ def test_a_camunda_style_bare_duration_is_accepted(clock, user, app):
     assert definition.version == 2
     _, review = at_department_review(user)
     assert db.session.scalar(select(Job.run_at).where(Job.task_id == review.id)) == datetime(
-        2027, 3, 4, 9, 0
+        2027, 3, 4, 9, 30
     )
 
 

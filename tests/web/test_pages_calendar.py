@@ -38,8 +38,8 @@ def test_finance_saves_national_day_and_a_task_opened_after_counts_it(app, clien
 
     app.config["CLOCK"] = lambda: datetime(2026, 9, 28, 8, 0)  # Monday
     _, ready = start_instance(user("unit"), "simple_approval")
-    # dueIn P10D: Sep 29, 30, Oct 9, 10 (make-up), 12, 13, 14, 15, 16, 19.
-    assert ready[0].due_at == datetime(2026, 10, 19, 8, 0)
+    # dueIn P10D: Sep 29, 30, Oct 9, 10 (make-up), 12, 13, 14, 15, 16, 19, at 17:30 Beijing.
+    assert ready[0].due_at == datetime(2026, 10, 19, 9, 30)
     app.config["CLOCK"] = None
 
 

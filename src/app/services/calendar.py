@@ -3,13 +3,21 @@
 A day is a working day when it is Monday to Friday and not a public holiday, or when it
 is a make-up working day (调休, a weekend day worked in exchange for a holiday). Finance
 keeps the year's holidays and make-up days in the `work_calendar` setting.
+
+A period of whole days ends when the offices close on its last day (17:30 in the
+county's zone, the setting BABEL_DEFAULT_TIMEZONE): a deadline reads "10月19日 17:30",
+not the minute the step happened to open. Days are the county's days, not UTC's: a
+step opened at 07:00 Monday in Beijing (23:00 Sunday UTC) counts from Monday.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
 
 from app.engine.compiler import CALENDAR_DAYS, MAX_DUE_IN, WORKING_DAYS
 from app.extensions import db
@@ -21,56 +29,91 @@ from app.services.transaction import transactional
 
 CALENDAR_KEY = "work_calendar"
 MAX_WORKING_DAYS = MAX_DUE_IN.days  # the lint refuses longer due periods
+CLOSING_TIME = time(17, 30)  # when the county's offices close: a day's deadlines fall then
+DEFAULT_ZONE = "Asia/Shanghai"
 
 
 @dataclass(frozen=True)
 class WorkCalendar:
     holidays: frozenset[date] = field(default_factory=frozenset)
     makeup_workdays: frozenset[date] = field(default_factory=frozenset)
+    zone: str = DEFAULT_ZONE
 
     @classmethod
-    def from_setting(cls, value: dict | None) -> WorkCalendar:
+    def from_setting(cls, value: dict | None, zone: str = DEFAULT_ZONE) -> WorkCalendar:
         value = value or {}
         return cls(
             frozenset(date.fromisoformat(d) for d in value.get("holidays", [])),
             frozenset(date.fromisoformat(d) for d in value.get("makeup_workdays", [])),
+            zone,
         )
+
+    def local(self, at: datetime) -> datetime:
+        """A stored time (naive UTC) as the county's wall clock (naive)."""
+        return at.replace(tzinfo=UTC).astimezone(ZoneInfo(self.zone)).replace(tzinfo=None)
+
+    def closing(self, day: date) -> datetime:
+        """When the offices close on `day`, as a stored time (naive UTC)."""
+        local = datetime.combine(day, CLOSING_TIME, tzinfo=ZoneInfo(self.zone))
+        return local.astimezone(UTC).replace(tzinfo=None)
 
     def is_working_day(self, day: date) -> bool:
         if day in self.makeup_workdays:
             return True
         return day.weekday() < 5 and day not in self.holidays
 
-    def add_working_days(self, start: datetime, days: int) -> datetime:
-        """`days` working days after `start`, at the same time of day. Raises ValueError
-        beyond MAX_WORKING_DAYS: each day is a step of the walk, and a diagram deployed
-        before due periods were bounded must not stall a worker or run off the calendar."""
+    def working_day_after(self, start: datetime, days: int) -> date:
+        """The county's date `days` working days after `start`'s. Raises ValueError beyond
+        MAX_WORKING_DAYS: each day is a step of the walk, and a diagram deployed before
+        due periods were bounded must not stall a worker or run off the calendar."""
         if days > MAX_WORKING_DAYS:
             raise ValueError(f"期限超过 {MAX_WORKING_DAYS} 个工作日 (a due period beyond a year)")
-        current = start
+        day = self.local(start).date()
         remaining = days
         while remaining > 0:
-            current += timedelta(days=1)
-            if self.is_working_day(current.date()):
+            day += timedelta(days=1)
+            if self.is_working_day(day):
                 remaining -= 1
-        return current
+        return day
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        """`days` working days after `start`, when the offices close that day (17:30
+        county time); no days at all is `start` itself."""
+        if days <= 0:
+            return start
+        return self.closing(self.working_day_after(start, days))
 
     def due_after(
         self, start: datetime, period: timedelta, counting: str = WORKING_DAYS
     ) -> datetime:
         """A due period's whole days count as working days, or as calendar days where the
-        law says so (`counting=CALENDAR_DAYS`: 预算法's 20 and 15 days for 批复); hours and
-        minutes as they are."""
-        if counting == CALENDAR_DAYS:
-            return start + period
+        law says so (`counting=CALENDAR_DAYS`: 预算法's 20 and 15 days for 批复), and end
+        when the offices close on the last day. A period with hours or minutes (PT4H,
+        P1DT4H) runs by the clock from the same time of day: it is meant to the hour."""
         whole_days = period.days
         rest = period - timedelta(days=whole_days)
-        return self.add_working_days(start, whole_days) + rest
+        if counting == CALENDAR_DAYS:
+            if rest or whole_days <= 0:
+                return start + period
+            return self.closing(self.local(start).date() + timedelta(days=whole_days))
+        if not rest:
+            return self.add_working_days(start, whole_days)
+        local = self.local(start)
+        day = self.working_day_after(start, whole_days)
+        same_time = datetime.combine(day, local.time(), tzinfo=ZoneInfo(self.zone))
+        return same_time.astimezone(UTC).replace(tzinfo=None) + rest
+
+
+def county_zone() -> str:
+    """The county's time zone (BABEL_DEFAULT_TIMEZONE, the TIME_ZONE setting)."""
+    if has_app_context():
+        return current_app.config.get("BABEL_DEFAULT_TIMEZONE") or DEFAULT_ZONE
+    return DEFAULT_ZONE
 
 
 def work_calendar() -> WorkCalendar:
     setting = db.session.get(Setting, CALENDAR_KEY)
-    return WorkCalendar.from_setting(setting.value if setting else None)
+    return WorkCalendar.from_setting(setting.value if setting else None, county_zone())
 
 
 # --- finance edits the year's holidays and make-up days ---------------------------------
