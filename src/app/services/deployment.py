@@ -11,6 +11,7 @@ from app.engine.compiler import BPMN_NS as BPMN
 from app.engine.compiler import executable_process_ids, is_diagram_name
 from app.engine.errors import DiagramError
 from app.engine.foreign import Directory, ImportNotes, convert_diagram
+from app.engine.foreign_forms import convert_ui_schema, with_date_formats
 from app.engine.xml import parse_xml
 from app.extensions import db
 from app.forms import check_schema
@@ -319,8 +320,8 @@ def _check_forms(
             except DocumentError as exc:
                 findings.append(engine.Finding(task.id, "form-invalid", str(exc)))
                 continue
-            if not is_ui:
-                content = object_schema(content)
+            # spiff-arena's forms: a schema without a root type, rjsf's ui conventions.
+            content = convert_ui_schema(content) if is_ui else object_schema(content)
             problems = [f"{e.path or '/'}: {e.message}" for e in unstorable_text(content)]
             problems += (
                 ([] if isinstance(content, dict) else ["ui schema 必须是 JSON 对象"])
@@ -333,4 +334,7 @@ def _check_forms(
                 )
             if not problems:
                 forms[filename] = content
+    for task in process.user_tasks.values():  # a ui schema's date widgets: date inputs
+        if task.form in forms and task.ui_form in forms:
+            forms[task.form] = with_date_formats(forms[task.form], forms[task.ui_form])
     return forms, findings
