@@ -73,6 +73,7 @@ MATRIX: list[tuple[str, str, str, dict | bytes | None, str]] = [
     ("static", "GET", "/static/app.css", None, "200 200 200 200 200 200 200 200 200 200"),
     ("web.login", "GET", "/login", None, "200 200 200 200 200 200 200 200 200 200"),
     ("health.healthz", "GET", "/healthz", None, "200 200 200 200 200 200 200 200 200 200"),
+    ("health.favicon", "GET", "/favicon.ico", None, "200 200 200 200 200 200 200 200 200 200"),
     ("web.set_language", "GET", "/lang/zh_Hans_CN", None, "302 302 302 302 302 302 302 302 302 302"),
     ("web.set_language", "POST", "/lang/zh_Hans_CN", {}, "302 302 302 302 302 302 302 302 302 302"),
     ("web.instances", "GET", "/instances", None, "302 200 200 200 200 200 200 200 200 200"),

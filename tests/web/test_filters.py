@@ -62,3 +62,26 @@ def test_submitted_numbers_read_by_what_the_field_holds():
 def test_a_field_titled_in_percent_is_not_multiplied_again():
     assert shown(item("completion", "序时完成度（%）", "33.33333333333333")) == "33.33"
     assert shown(item("satisfaction", "满意度（%）", "95")) == "95"
+
+
+def test_documents_and_e_mails_write_times_in_the_countys_zone(app):
+    from datetime import datetime
+
+    from app.services.document_format import county_time
+
+    stored = datetime(2027, 1, 4, 13, 35)  # naive UTC, as every time is stored
+    with app.app_context():
+        assert county_time(stored) == "2027-01-04 21:35"
+        assert county_time(stored, with_time=False) == "2027-01-04"
+        app.config["BABEL_DEFAULT_TIMEZONE"] = "Asia/Urumqi"  # the TIME_ZONE setting
+        assert county_time(stored) == "2027-01-04 19:35"
+    assert county_time(None) == "—"
+
+
+def test_the_icon_answers_at_the_root_without_a_login(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon"
+    assert icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
+    assert "Set-Cookie" not in icon.headers
+    page = client.get("/login")
+    assert 'href="/static/favicon.svg"' in page.text and 'href="/favicon.ico"' in page.text

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Project, User
 from app.models.project import PROJECT_EXCLUDED
+from app.services import document_format as fmt
 from app.services.departments import (
     EVALUATION_STATUS_NAMES,
     TARGET_STATUS_NAMES,
@@ -27,19 +27,9 @@ from app.services.departments import (
 )
 from app.services.documents import Document, Table
 
-GRADES = ("优", "良", "中", "差")
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _amount(value: Any) -> str:
-    return "" if value in (None, "") else f"{float(value):,.2f}"
-
-
-def _points(value: Any) -> str:
-    return "" if value in (None, "") else f"{round(float(value), 2):g}"
+GRADES = fmt.GRADES
+# The printed forms' one way of writing each kind of value (services/document_format.py).
+_text, _amount, _points, _target = fmt.text, fmt.amount, fmt.points, fmt.target
 
 
 def _sum(values) -> Decimal:
@@ -47,12 +37,8 @@ def _sum(values) -> Decimal:
 
 
 def _when(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def _target(row: dict) -> str:
-    sign, value, unit = _text(row.get("sign")), _text(row.get("target")), _text(row.get("unit"))
-    return value if sign == "定性" else f"{sign}{value}{unit}"
+    """A stored time (naive UTC) as the county reads it: in its zone, never UTC's clock."""
+    return fmt.county_time(value) if value else ""
 
 
 def _actual(row: dict) -> str:

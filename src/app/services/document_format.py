@@ -7,7 +7,11 @@ its workbook (the reader compares the printed form with the Excel sheet line by 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
 
 LIGHT_WORDS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "blue": "蓝灯"}
 GRADES = ("优", "良", "中", "差")
@@ -36,6 +40,19 @@ def percent(value: Any) -> str:
     if value in (None, ""):
         return ""
     return f"{float(value) * 100:.2f}%"
+
+
+def county_time(value: datetime | None, with_time: bool = True) -> str:
+    """A stored time (naive UTC) as the county reads it, in its zone (the setting
+    BABEL_DEFAULT_TIMEZONE, as the pages use): "2027-01-04 21:35", never "13:35 UTC".
+    Used by e-mails, reminders and documents, which have no page to convert for them."""
+    if value is None:
+        return "—"
+    zone = "Asia/Shanghai"
+    if has_app_context():
+        zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or zone
+    local = value.replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
+    return f"{local:%Y-%m-%d %H:%M}" if with_time else f"{local:%Y-%m-%d}"
 
 
 def light(value: str | None) -> str:

@@ -6,26 +6,15 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from email.message import EmailMessage
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
 from app.extensions import db
 from app.models import Job, Notification, Task, User
 from app.services.clock import now
+from app.services.document_format import county_time  # noqa: F401  (senders format with it)
 from app.services.jobs import enqueue, job_handler
-
-
-def county_time(value: datetime | None, with_time: bool = True) -> str:
-    """A stored time (naive UTC) as the county reads it, in its zone (the setting
-    BABEL_DEFAULT_TIMEZONE, as the pages use): "2027-01-04 21:35", never "13:35 UTC"."""
-    if value is None:
-        return "—"
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
-    local = value.replace(tzinfo=UTC).astimezone(zone)
-    return f"{local:%Y-%m-%d %H:%M}" if with_time else f"{local:%Y-%m-%d}"
 
 
 def notify(

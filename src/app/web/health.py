@@ -1,12 +1,13 @@
-"""GET /healthz for load balancers: no login, no session, JSON, outside /api.
+"""GET /healthz for load balancers: no login, no session, JSON, outside /api; and
+GET /favicon.ico, which browsers and bookmarks ask for at the root whatever the page links.
 
 A separate blueprint from the people's pages so that the login check never applies and
-the probe never sets a cookie.
+neither answer sets a cookie.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify, send_from_directory
 
 from app.services.health import check_database
 
@@ -19,3 +20,11 @@ def healthz():
     if problem is None:
         return jsonify(status="ok", database="ok")
     return jsonify(status="unavailable", database="error", reason=problem), 503
+
+
+@health_blueprint.get("/favicon.ico")
+def favicon():
+    """The icon at the address browsers try first (pages link static/favicon.svg too)."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
+    )
