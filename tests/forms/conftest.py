@@ -24,7 +24,7 @@ PROJECT_SCHEMA: dict[str, Any] = {
     "required": ["title", "indicators"],
     "properties": {
         "title": {"type": "string", "title": "项目名称", "maxLength": 100},
-        "code": {"type": "string", "title": "项目编码", "pattern": "^[A-Z0-9-]+$"},
+        "code": {"type": "string", "title": "项目编码", "pattern": "^[A-Z0-9\\-]+$"},
         "nature": {
             "type": "string",
             "title": "项目性质",

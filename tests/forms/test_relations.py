@@ -73,3 +73,45 @@ def test_a_relation_naming_no_field_of_its_object_is_refused_at_deployment():
     assert [where for where, _ in problems] == ["/x-compare/0", "/x-compare/0"]
     assert any("“b”" in message for _, message in problems)
     assert any("比较符" in problem for problem in check_schema(schema))
+
+
+PARTS = {
+    "type": "object",
+    "properties": {
+        name: {"type": "number"} for name in ("this_year", "carried", "fiscal_total", "other_total")
+    },
+    "x-compare": [
+        {
+            "field": ["this_year", "carried"],
+            "op": "<=",
+            "other": ["fiscal_total", "other_total"],
+            "message": "年度资金合计不得超过项目资金总额",
+        }
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("data", "paths"),
+    [
+        ({"this_year": 60, "carried": 40, "fiscal_total": 80, "other_total": 20}, []),
+        (
+            {"this_year": 60, "carried": 40.01, "fiscal_total": 80, "other_total": 20},
+            ["/this_year"],
+        ),
+        ({"this_year": 101, "fiscal_total": 100}, ["/this_year"]),  # blank parts count nothing
+        ({"this_year": 101}, []),  # a blank total is required's business
+    ],
+)
+def test_parts_within_totals_sum_each_side(data, paths):
+    errors = relation_errors(PARTS, data)
+    assert [e.path for e in errors] == paths
+    assert all(e.message == "年度资金合计不得超过项目资金总额" for e in errors)
+
+
+def test_a_sum_naming_no_field_of_its_object_is_refused_at_deployment():
+    schema = {
+        **PARTS,
+        "x-compare": [{"field": ["this_year", "typo"], "op": "<=", "other": "carried"}],
+    }
+    assert [m for _, m in declaration_problems(schema)] == ["字段“typo”不在本表单中"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from app.forms import build_form, form_spec
+from app.forms import build_form, form_spec, validate_data
 
 
 def _label_text(page: Any, for_id: str) -> str:
@@ -31,7 +32,21 @@ def test_required_field_shows_star_and_required_attribute(project_spec, render, 
 def test_anchored_pattern_becomes_html_pattern(project_schema, render, parse):
     spec = form_spec(project_schema)  # without the example ui schema `code` is writable
     page = parse(render(build_form(spec, data={"code": "JY-1"}), spec))
-    assert page.get_element_by_id("code").get("pattern") == "^[A-Z0-9-]+$"
+    assert page.get_element_by_id("code").get("pattern") == "^[A-Z0-9\\-]+$"
+
+
+def test_a_pattern_the_browser_would_not_compile_is_left_to_the_server(render, parse):
+    """HTML compiles `pattern` in the `v` mode, where an unescaped '-' ending a class is an
+    error: the browser would drop the check without a word, so it is not put on the page;
+    the server still refuses what does not match."""
+    schema = {
+        "type": "object",
+        "properties": {"code": {"type": "string", "pattern": "^[A-Z0-9-]+$"}},
+    }
+    spec = form_spec(schema)
+    page = parse(render(build_form(spec), spec))
+    assert page.get_element_by_id("code").get("pattern") is None
+    assert [e.path for e in validate_data(schema, {"code": "jy 1"})] == ["/code"]
 
 
 def test_an_empty_read_only_field_is_left_out_and_a_filled_one_shown(project_spec, render, parse):
@@ -290,6 +305,51 @@ def test_data_url_string_is_a_file_input_showing_the_stored_file(render, parse):
     page = parse(render(build_form(spec, data={"report": "attachment:7/自评.pdf"}), spec))
     assert page.get_element_by_id("report").get("required") is None
     assert "自评.pdf" in page.xpath('//*[@class="current-file"]')[0].text_content()
+
+
+def test_a_read_only_attachment_is_its_file_name_not_a_disabled_file_input(render, parse):
+    schema = {
+        "type": "object",
+        "properties": {"report": {"type": "string", "format": "data-url", "title": "报告"}},
+    }
+    spec = form_spec(schema, {"report": {"ui:readonly": True}})
+    page = parse(render(build_form(spec, data={"report": "attachment:7/自评.pdf"}), spec))
+    report = page.get_element_by_id("report")
+    assert report.tag == "span" and report.text_content() == "自评.pdf"
+    assert not page.xpath("//input[@type='file']")
+
+
+def test_the_form_tells_the_page_what_belongs_together(render, parse):
+    """The rules the server judges by ride along for static/form-rules.js: the root's on
+    the form, a table's on its rows; a read-only form carries none."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "start": {"type": "string", "format": "date"},
+            "end": {"type": "string", "format": "date"},
+            "rows": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"a": {"enum": ["x", "y"]}, "b": {"enum": ["1", "2"]}},
+                    "if": {"properties": {"a": {"const": "x"}}, "required": ["a"]},
+                    "then": {"properties": {"b": {"enum": ["1"]}}},
+                },
+            },
+        },
+        "x-compare": [{"field": "end", "op": ">=", "other": "start", "message": "晚于开始"}],
+    }
+    spec = form_spec(schema)
+    page = parse(render(build_form(spec), spec))
+    (form,) = page.xpath("//div[@data-form-rules]")
+    assert json.loads(form.get("data-form-rules"))["compare"][0]["message"] == "晚于开始"
+    (rows,) = page.xpath("//div[@data-row-rules]")
+    (when,) = json.loads(rows.get("data-row-rules"))["when"]
+    assert when == {"if": {"field": "a", "in": ["x"]}, "field": "b", "enum": ["1"], "message": ""}
+    assert page.xpath("//script[contains(@src, 'form-rules.js')]")
+    readonly = form_spec(schema, {"ui:readonly": True})
+    page = parse(render(build_form(readonly), readonly))
+    assert not page.xpath("//*[@data-form-rules or @data-row-rules]")
 
 
 def test_errors_show_next_to_fields_and_in_a_summary(project_spec, render, parse):

@@ -17,6 +17,7 @@ from . import display, presentation
 from .caching import KeyedCache, canonical_key
 from .fields import SchemaForm, make_form_class
 from .nodes import FieldNode, build_nodes
+from .page_rules import page_rules
 from .schema_check import check_schema
 
 
@@ -42,6 +43,8 @@ class FormSpec:
     fields: tuple[FieldNode, ...]
     form_class: type[SchemaForm]
     readonly: bool
+    # The root object's rules for the page, as JSON (``page_rules``).
+    rules: str = ""
 
     @property
     def order(self) -> tuple[str, ...]:
@@ -105,7 +108,8 @@ def _build_spec(key: str, schema: dict, ui: Mapping[str, Any]) -> FormSpec:
     readonly = bool(ui.get("ui:readonly") or ui.get("ui:disabled") or schema.get("readOnly"))
     nodes = build_nodes(schema, ui, schema, readonly)
     form_class = make_form_class(nodes, f"SchemaForm_{key[:12]}")
-    return FormSpec(key, schema, ui, nodes, form_class, readonly)
+    rules = "" if readonly else page_rules(schema, schema)
+    return FormSpec(key, schema, ui, nodes, form_class, readonly, rules)
 
 
 def build_form(spec: FormSpec, formdata: Any = None, data: dict | None = None) -> SchemaForm:

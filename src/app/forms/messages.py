@@ -1,7 +1,12 @@
 """Simplified Chinese messages for the validation errors people meet most.
 
 Anything not mapped here falls back to jsonschema's own (English) message, so a
-rare keyword still produces an error that names the problem.
+rare keyword still produces an error that names the problem. A schema may say what a
+keyword means in its own words beside it, with ``x-messages``: a pattern that asks for
+a number says "定量指标的指标值须为数字" instead of "格式不正确"::
+
+    "target": {"pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+               "x-messages": {"pattern": "定量指标的指标值须为数字"}}
 """
 
 from __future__ import annotations
@@ -78,8 +83,22 @@ _MESSAGES: dict[str, Callable[[ValidationError], str | None]] = {
 }
 
 
+MESSAGES_KEYWORD = "x-messages"
+
+
+def own_message(schema: Any, keyword: str) -> str | None:
+    """The message `schema` gives for a failure of `keyword` (``x-messages``), if any."""
+    messages = schema.get(MESSAGES_KEYWORD) if isinstance(schema, Mapping) else None
+    text = messages.get(keyword) if isinstance(messages, Mapping) else None
+    return text if isinstance(text, str) and text.strip() else None
+
+
 def message_for(error: ValidationError) -> str:
-    """The Chinese message for ``error``, or jsonschema's when unmapped."""
+    """The schema's own message for ``error`` (``x-messages``), else the Chinese one,
+    else jsonschema's when unmapped."""
+    own = own_message(error.schema, str(error.validator))
+    if own:
+        return own
     build = _MESSAGES.get(str(error.validator))
     text = build(error) if build else None
     return text or error.message

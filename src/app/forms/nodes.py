@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .browser_regex import v_mode_problem
+from .page_rules import page_rules
 from .refs import resolve
 
 #: Kinds of field; each maps to one WTForms field class and one way of rendering.
@@ -65,6 +67,8 @@ class FieldNode:
     # A table whose rows may be picked from a library (ui:options.library), e.g. the
     # indicator library: its LIBRARY_COLUMN input lists the library's entries.
     library: str = ""
+    # An object's (a table's row's) rules for the page, as JSON (``page_rules``).
+    rules: str = ""
 
     @property
     def fixed_rows(self) -> bool:
@@ -174,7 +178,8 @@ def _node(
 
     if kind_type == "object":
         children = build_nodes(schema, ui, root, readonly)
-        return FieldNode(kind="object", children=children, **common)
+        rules = "" if readonly else page_rules(schema, root)
+        return FieldNode(kind="object", children=children, rules=rules, **common)
     if kind_type == "array":
         return _array_node(schema, ui, root, readonly, common)
     if choices:
@@ -219,6 +224,7 @@ def _array_node(
             min_rows=1 if min_items >= 1 else 0,
             max_rows=max_items,
             library=library,
+            rules="" if readonly else page_rules(items, root),
             **common,
         )
     choices = _choices(items)
@@ -285,10 +291,13 @@ def _string_attrs(schema: Mapping[str, Any]) -> dict[str, Any]:
 
 def _html_pattern(pattern: Any) -> str | None:
     """HTML anchors ``pattern`` to the whole value while JSON Schema does not;
-    mirror it only when the schema anchors both ends itself (same meaning)."""
+    mirror it only when the schema anchors both ends itself (same meaning), and only
+    when it compiles in the browser's `v` mode (else the browser drops the check without
+    a word; the server still applies it)."""
     if not isinstance(pattern, str):
         return None
-    if pattern.startswith("^") and re.search(r"(?<!\\)\$$", pattern):
+    anchored = pattern.startswith("^") and re.search(r"(?<!\\)\$$", pattern)
+    if anchored and v_mode_problem(pattern) is None:
         return pattern
     return None
 

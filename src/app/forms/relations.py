@@ -14,6 +14,17 @@ a table's row)::
 ``other`` names a field of the same object (or ``value`` gives a number); a relation with
 either side blank is left to ``required``; ``unless`` names a field whose filled-in text
 lifts the relation (a recorded reason). The error sits on ``field``.
+
+Parts within totals are the same relation with a list on either side, which stands for
+the sum of those fields (blank parts count as nothing; all blank is a blank side)::
+
+    {"field": ["requested_amount", "carryover_amount"], "op": "<=",
+     "other": ["total_fiscal_funds", "total_other_funds"],
+     "message": "年度资金合计不得超过项目资金总额"}
+
+The error of a sum sits on its first field. The task page checks the same relations as
+the person types (``page_rules`` hands them to ``static/form-rules.js``); the server's
+check here is the one that counts.
 """
 
 from __future__ import annotations
@@ -52,7 +63,7 @@ def _walk(schema: Any, data: Any, root: Mapping[str, Any], path: tuple) -> Itera
     if isinstance(data, Mapping):
         for relation in schema.get(KEYWORD) or ():
             if isinstance(relation, Mapping) and _broken(relation, data):
-                yield FieldError(pointer([*path, relation["field"]]), _message(relation))
+                yield FieldError(pointer([*path, _names(relation["field"])[0]]), _message(relation))
         properties = schema.get("properties")
         if isinstance(properties, Mapping):
             for name, sub in properties.items():
@@ -70,13 +81,35 @@ def _broken(relation: Mapping[str, Any], data: Mapping[str, Any]) -> bool:
     unless = relation.get("unless")
     if isinstance(unless, str) and str(data.get(unless) or "").strip():
         return False
-    left = _comparable(data.get(relation.get("field")))
-    right = _comparable(
-        data.get(relation["other"]) if "other" in relation else relation.get("value")
+    left = _side(data, relation.get("field"))
+    right = (
+        _side(data, relation["other"])
+        if "other" in relation
+        else _comparable(relation.get("value"))
     )
     if left is None or right is None or type(left) is not type(right):
         return False
     return not compare(left, right)
+
+
+def _names(side: Any) -> list[str]:
+    """The field names one side of a relation reads: one name, or a list to be summed."""
+    if isinstance(side, str):
+        return [side]
+    if isinstance(side, list) and side and all(isinstance(n, str) for n in side):
+        return list(side)
+    return [""]
+
+
+def _side(data: Mapping[str, Any], side: Any) -> Decimal | str | None:
+    """A field's value, or the sum of several (blank parts count as nothing)."""
+    if not isinstance(side, list):
+        return _comparable(data.get(side) if isinstance(side, str) else None)
+    values = [_comparable(data.get(name)) for name in _names(side)]
+    present = [v for v in values if v is not None]
+    if not present or not all(isinstance(v, Decimal) for v in present):
+        return None
+    return sum(present, Decimal(0))
 
 
 def _comparable(value: Any) -> Decimal | str | None:
@@ -98,7 +131,9 @@ def _message(relation: Mapping[str, Any]) -> str:
     if isinstance(relation.get("message"), str) and relation["message"].strip():
         return relation["message"]
     other = relation.get("other", relation.get("value"))
-    return f"须满足：{relation.get('field')} {relation.get('op')} {other}"
+    left = " + ".join(_names(relation.get("field")))
+    right = " + ".join(_names(other)) if isinstance(other, str | list) else other
+    return f"须满足：{left} {relation.get('op')} {right}"
 
 
 def _declarations(schema: Any, root: Mapping[str, Any], path: list) -> Iterator[tuple[str, str]]:
@@ -116,9 +151,13 @@ def _declarations(schema: Any, root: Mapping[str, Any], path: list) -> Iterator[
             continue
         if relation.get("op") not in OPERATORS:
             yield where, f"比较符须为 {'、'.join(OPERATORS)} 之一"
-        names = [relation.get("field"), relation.get("other"), relation.get("unless")]
-        for name in names[:1] + [n for n in names[1:] if n is not None]:
-            if name not in properties:
+        names = _names(relation.get("field"))
+        if "other" in relation:
+            names += _names(relation["other"])
+        if relation.get("unless") is not None:
+            names.append(relation["unless"])
+        for name in names:
+            if not isinstance(name, str) or name not in properties:
                 yield where, f"字段“{name}”不在本表单中"
         if "other" not in relation and not isinstance(relation.get("value"), int | float):
             yield where, "须指明 other（另一字段）或 value（数值）"
