@@ -212,3 +212,32 @@ def test_renaming_a_field_keeps_the_focus_and_every_keystroke(page: Page, screen
     page.locator("details.form-editor-json summary").click()
     expect(page.locator("#schema-json")).to_have_value(re.compile(r'"comment_text": \{'))
     screenshot(page, "renamed")
+
+
+def test_typing_a_whole_field_name_keeps_every_keystroke(page: Page, log_in):
+    """字段名 and 标题 typed key by key, as a person types: the list is not redrawn under
+    them, so the focus stays and the whole name arrives in the schema."""
+    log_in("admin")
+    page.goto("/admin/forms/review.schema.json")
+    expect(page.locator("[data-form-editor].form-editor-ready")).to_have_count(1)
+    page.click("[data-action=add-field]")
+    field = page.locator(".fe-field").last
+    title = field.locator("input[name=title]")
+    title.fill("")
+    title.click()
+    page.keyboard.type("项目资金总额", delay=60)
+    expect(title).to_be_focused()
+    expect(title).to_have_value("项目资金总额")
+    key = field.locator("input[name=key]")
+    key.fill("")
+    key.click()
+    page.keyboard.type("total_fiscal_funds", delay=60)
+    expect(key).to_be_focused()
+    expect(key).to_have_value("total_fiscal_funds")
+    page.keyboard.press("Tab")
+    renamed = page.locator('.fe-field[data-field="total_fiscal_funds"]')
+    expect(renamed.locator("input[name=title]")).to_have_value("项目资金总额")
+    page.locator("details.form-editor-json summary").click()
+    expect(page.locator("#schema-json")).to_have_value(
+        re.compile(r'"total_fiscal_funds": \{\s*"type": "string",\s*"title": "项目资金总额"')
+    )

@@ -26,7 +26,8 @@ def test_the_department_reviewer_sees_dates_money_and_targets_open(
         unit = db.session.scalar(select(User).where(User.username == "unit"))
         _, ready = start_instance(unit, "budget_compilation", title="县第一中学教室改造")
         data = project_form(total_fiscal_funds=360, carryover_amount=20)
-        data["annual_goal"] = "完成 12 间教室改造并投入使用；" + "同步更新照明、课桌椅和多媒体设备，" * 6
+        more = "同步更新照明、课桌椅和多媒体设备，" * 6
+        data["annual_goal"] = "完成 12 间教室改造并投入使用；" + more
         _, ready = complete_task(unit, ready[0].id, data)
         review = db.session.scalar(select(Task).where(Task.activity_id == "dept_review"))
         review_id = review.id
@@ -60,7 +61,8 @@ def test_the_department_reviewer_sees_dates_money_and_targets_open(
     # Nothing the reviewer may not change is an input (greyed out or not).
     assert form.locator("input[disabled], select[disabled], textarea[disabled]").count() == 0
     # Long text wraps instead of running out of a one-line box.
-    goal = form.locator(".field-readonly", has=page.locator(".field-label", has_text="年度总体目标"))
+    label = page.locator(".field-label", has_text="年度总体目标")
+    goal = form.locator(".field-readonly", has=label)
     box = goal.locator(".readonly-value").bounding_box()
     assert box is not None and box["height"] > 30 and box["width"] <= 1280, box
     expect(page.locator("input[name=dept_opinion], textarea[name=dept_opinion]")).to_be_editable()

@@ -7,6 +7,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from lxml import html
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -128,6 +129,27 @@ def test_download_then_upload_shows_errors_then_a_summary(client, login, monitor
     assert "已提交 1 份报告" in done.text and "已转部门审核" in done.text
     assert "JY-2027-001" in done.text
     assert "没有待您填报的监控报告" in done.text
+
+
+def test_a_report_behind_time_links_to_its_correction_task(client, login, monitoring_round):
+    login("unit")
+    book = download(client)
+    projects, indicators = book["项目"], book["指标"]
+    put(projects, 2, "截至本季度末支出数（万元）", 1)
+    put(projects, 2, "是否达到阶段性目标（是/否）", "否")
+    put(projects, 2, "未达序时进度原因类型", "政府采购程序")
+    put(projects, 2, "进度分析", "招标延期")
+    put(indicators, 2, "截至本季度末实际完成值", 100)
+    put(indicators, 2, "完成可能性", "确定能")
+    done = upload(client, book)
+    assert done.status_code == 200, done.text
+    db.session.rollback()
+    correction = db.session.scalar(select(Task).where(Task.activity_id == "correction_plan"))
+    assert correction is not None and correction.status == "ready"
+    page = html.fromstring(done.text)
+    (link,) = page.xpath(f'//section[@class="batch-summary"]//a[@href="/tasks/{correction.id}"]')
+    assert link.text_content() == "填写纠偏措施"
+    assert "JY-2027-001" in link.getparent().text_content()
 
 
 def test_other_units_template_and_bad_files(client, login, monitoring_round):

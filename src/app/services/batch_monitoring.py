@@ -23,7 +23,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app.forms import validate_data
+from app.forms.validation import unstorable_text
 from app.models import Task, User
 from app.services import queries, tasks
 from app.services.errors import BadRequest, ServiceError
@@ -154,10 +154,19 @@ class Submitted:
     next_steps: list[str]  # activity ids of the tasks that became ready
     next_names: list[str]
     light: str | None
+    next_ids: list[int] = field(default_factory=list)  # their task ids, in the same order
 
     @property
     def needs_correction(self) -> bool:
         return "correction_plan" in self.next_steps
+
+    @property
+    def correction_task_id(self) -> int | None:
+        """The 纠偏 task the report opened, for the result to link to."""
+        for activity, task_id in zip(self.next_steps, self.next_ids, strict=False):
+            if activity == "correction_plan":
+                return task_id
+        return None
 
 
 @dataclass
@@ -387,9 +396,15 @@ def _merge_indicators(
 
 
 def _validate(entry: _Entry, result: BatchResult) -> None:
+    """Everything the completion would refuse, found now and all at once: the schema, what
+    belongs together and the form's domain rules (a delay reason when spending is behind),
+    so no conditionally required column is revealed only by the next upload."""
     if not entry.submission:
         return
-    for error in validate_data(entry.item.schema, entry.submission):
+    found = list(unstorable_text(entry.submission))
+    if not found:
+        found = tasks.form_errors(entry.item.schema, entry.submission)
+    for error in found:
         result.errors.append(_locate(entry, error.path, error.message))
 
 
@@ -452,6 +467,7 @@ def _submit(actor: User, entry: _Entry, result: BatchResult) -> None:
             [t.activity_id for t in ready],
             [t.name for t in ready],
             assessment.get("project_light") if isinstance(assessment, dict) else None,
+            [t.id for t in ready],
         )
     )
 
@@ -518,7 +534,11 @@ def _number(value: Any) -> Any:
 
 
 def _number_text(value: Any) -> str:
-    """An achieved value as the form keeps it: text ("1500", "98.5%")."""
+    """An achieved value as the form keeps it: text ("1500", "98.5%"); thousands
+    separators are dropped. Words ("很多") stay as typed, for the form to refuse where a
+    quantity is expected, naming the cell."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    text = str(value).strip()
+    plain = text.replace(",", "").replace("，", "")
+    return plain if re.fullmatch(r"-?[0-9]+(\.[0-9]+)?%?", plain) else text
