@@ -93,6 +93,11 @@ def default_config(instance_path: str) -> dict:
         "JOB_LEASE_SECONDS": int(os.environ.get("JOB_LEASE_SECONDS", "300")),
         "JOB_MAX_ATTEMPTS": int(os.environ.get("JOB_MAX_ATTEMPTS", "5")),
         "DIGEST_HOUR_UTC": int(os.environ.get("DIGEST_HOUR_UTC", "0")),
+        # The longest a Camunda worker's fetchAndLock waits for a task (its
+        # asyncResponseTimeout, bounded): it holds a web thread meanwhile. At most 30.
+        "EXTERNAL_TASK_LONG_POLL_SECONDS": min(
+            int(os.environ.get("EXTERNAL_TASK_LONG_POLL_SECONDS", "10")), 30
+        ),
         # Bounds of the scripts and conditions drawn into diagrams (engine/limits.py). A
         # completion holds its submission's lock (on SQLite the database's write lock)
         # while they run, so each bound is also how long one hostile diagram can make

@@ -234,3 +234,47 @@ def test_a_service_account_sees_no_inbox_and_no_submission_and_others_may_not_fe
         fetch, json=body, headers={"Authorization": f"Basic {wrong}"}, timeout=10
     )
     assert refused.status_code == 401
+
+
+def test_a_long_polling_fetch_answers_with_a_task_created_while_it_waits(
+    app, api, deploy, run, fixture_files, worker
+):
+    import threading
+    import time
+
+    assert deploy(fixture_files(*BUDGET_CHECK)).status == 201
+    started = api("unit").post("/processes/c7_budget_check/instances", {"title": "长轮询"})
+    (request,) = started.body["tasks"]
+    polling = worker(asyncResponseTimeout=8_000)  # as Camunda's client asks: up to 8 s
+    answered: dict = {}
+
+    def fetch():
+        began = time.monotonic()
+        answered["tasks"] = polling.client.fetch_and_lock("budget-check")
+        answered["after"] = time.monotonic() - began
+
+    waiting = threading.Thread(target=fetch)
+    waiting.start()
+    time.sleep(1.0)  # the fetch is waiting: nothing of the topic exists yet
+    assert waiting.is_alive()
+    (check,) = run(request, "unit", {"amount": 300, "category": "edu"})
+    waiting.join(timeout=10)
+    assert not waiting.is_alive()
+    assert [t["id"] for t in answered["tasks"]] == [str(check["id"])]
+    assert answered["tasks"][0]["workerId"] == "budget-worker-1"
+    # It answered once the task was there, well before its 8 s were up.
+    assert 1.0 <= answered["after"] < 4.0
+
+
+def test_a_long_poll_waits_at_most_the_configured_bound(app, worker, service_account):
+    import time
+
+    app.config["EXTERNAL_TASK_LONG_POLL_SECONDS"] = 1
+    try:
+        began = time.monotonic()
+        tasks = worker(asyncResponseTimeout=30_000).client.fetch_and_lock("budget-check")
+        waited = time.monotonic() - began
+    finally:
+        app.config["EXTERNAL_TASK_LONG_POLL_SECONDS"] = 10
+    assert tasks == []
+    assert 0.5 <= waited < 3.0

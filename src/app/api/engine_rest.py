@@ -14,9 +14,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import time
 from datetime import datetime
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from app.extensions import csrf
 from app.models import fits_id
@@ -27,6 +28,8 @@ from app.services.errors import BadRequest, NotAuthenticated, NotFound, ServiceE
 engine_rest_blueprint = Blueprint("engine_rest", __name__, url_prefix="/engine-rest")
 csrf.exempt(engine_rest_blueprint)  # workers sign each request; there is no cookie
 
+# How often a long-polling fetchAndLock looks for a task again, in seconds.
+_POLL_INTERVAL = 0.5
 # Camunda's names of the types a JSON value has (Integer within 32 bits, else Long).
 _INT32 = 2**31
 
@@ -161,9 +164,19 @@ def fetch_and_lock():
         isinstance(t, dict) and isinstance(t.get("topicName"), str) for t in topics
     ):
         raise BadRequest("topics 须为 [{topicName, lockDuration}] (topics are missing)")
-    locked = external_tasks.fetch_and_lock(
-        worker, str(body.get("workerId") or ""), max(_number(body, "maxTasks", 1), 0), topics
-    )
+    worker_id, max_tasks = str(body.get("workerId") or ""), max(_number(body, "maxTasks", 1), 0)
+    # Long polling: with asyncResponseTimeout (ms) the answer waits until a task of the
+    # topics can be locked, at most that long and at most EXTERNAL_TASK_LONG_POLL_SECONDS
+    # (the request holds a web worker's thread meanwhile); an empty list after that, and
+    # the worker asks again at once.
+    cap = current_app.config.get("EXTERNAL_TASK_LONG_POLL_SECONDS", 10)
+    wait = min(max(_number(body, "asyncResponseTimeout"), 0) / 1000, cap)
+    deadline = time.monotonic() + wait
+    while True:
+        locked = external_tasks.fetch_and_lock(worker, worker_id, max_tasks, topics)
+        if locked or max_tasks == 0 or time.monotonic() + _POLL_INTERVAL > deadline:
+            break
+        time.sleep(_POLL_INTERVAL)  # each look is one indexed query, in its own transaction
     return jsonify([_locked_task(*entry) for entry in locked])
 
 
