@@ -127,7 +127,7 @@ def test_without_a_default_role_a_step_nobody_does_is_refused_by_name(deploy, fi
 def test_an_unknown_default_role_is_refused(deploy, fixture_files):
     answer = deploy(fixture_files(*ARENA), default_role="nobody")
     assert answer.status == 400
-    assert "default role" in str(answer.body)
+    assert "不是已知角色" in str(answer.body)
 
 
 def test_the_web_import_takes_the_default_role_too(client_as, fixture_files):

@@ -77,7 +77,7 @@ def test_a_call_to_a_process_found_nowhere_is_refused_by_name(deploy, fixture_fi
 def test_two_diagrams_that_both_stand_alone_are_refused(deploy, fixture_files):
     files = fixture_files(*APPROVAL, "camunda7_purchase.bpmn", "purchase-request.schema.json")
     answer = deploy(files)
-    assert answer.status == 400 and "called by none of the others" in answer.body["message"]
+    assert answer.status == 400 and "不被其他流程图的调用活动调用" in answer.body["message"]
 
 
 def test_the_web_import_takes_several_diagrams(client_as, fixture_files):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app import engine
@@ -85,7 +86,7 @@ def deploy_definition(
     errors = [f for f in findings if f.severity == engine.lint.ERROR]
     if errors or process is None:
         raise LintFailed(
-            f"部署被拒绝：{len(errors)} 个问题 (deployment refused)",
+            _l("Deployment refused: %(count)s problem(s).", count=len(errors)),
             details=[f.as_dict() for f in findings],
         )
     version = (
@@ -145,7 +146,7 @@ def split_diagrams(diagrams: list[tuple[str, bytes]]) -> tuple[str, bytes, dict[
     if len(diagrams) == 1:
         return diagrams[0][0], diagrams[0][1], {}
     if not diagrams:
-        raise BadRequest("须上传至少一个 .bpmn 流程图 (at least one .bpmn diagram)")
+        raise BadRequest(_l("Upload at least one .bpmn diagram."))
     defined: dict[str, set[str]] = {}
     called: dict[str, set[str]] = {}
     for name, raw in diagrams:
@@ -164,9 +165,11 @@ def split_diagrams(diagrams: list[tuple[str, bytes]]) -> tuple[str, bytes, dict[
     ]
     if len(mains) != 1:
         raise BadRequest(
-            "几个 .bpmn 流程图中须有且只有一个不被其他流程图的调用活动调用 (exactly one of "
-            "the .bpmn diagrams must be called by none of the others; found "
-            f"{', '.join(mains) or 'none'})"
+            _l(
+                "Exactly one of the .bpmn diagrams must be called by none of the others; "
+                "found %(mains)s.",
+                mains=", ".join(mains) or "—",
+            )
         )
     main = mains[0]
     others = {name: raw for name, raw in diagrams if name != main}
@@ -245,7 +248,10 @@ def convert_upload(
         code = resolve_role(default_role)
         if code is None:
             raise BadRequest(
-                f"默认角色“{default_role[:60]}”不是已知角色 (the default role names no known role)"
+                _l(
+                    "The default role “%(default_role)s” names no known role.",
+                    default_role=default_role[:60],
+                )
             )
     try:
         converted, notes = convert_diagram(bpmn, DIRECTORY, code)

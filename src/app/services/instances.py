@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert
 
 from app import engine
@@ -54,21 +55,23 @@ def start_instance(
     definition = latest_definition(process_key)
     on_behalf = org_id is not None and org_id != actor.org_id
     if on_behalf and not may_start_on_behalf(actor):
-        raise Forbidden("只有财政部门可以为其他单位发起 (only finance may name another org)")
+        raise Forbidden(
+            _l("Only the finance bureau may start a submission for another organisation.")
+        )
     if not can_start(actor, definition, on_behalf):
-        raise Forbidden(f"您的角色不能发起“{definition.name}” (your roles may not start it)")
+        raise Forbidden(_l("Your roles may not start “%(name)s”.", name=definition.name))
     org = actor.org
     if on_behalf:
         org = db.session.get(Org, org_id)
         if org is None:
-            raise NotFound(f"单位 {org_id} 不存在 (no such org)")
+            raise NotFound(_l("There is no organisation %(org_id)s.", org_id=org_id))
     if data is not None and not isinstance(data, dict):
-        raise BadRequest("data 必须是对象 (data must be a JSON object)")
+        raise BadRequest(_l("data must be a JSON object."))
     _check_title(title)
     unstorable = list(unstorable_text({"title": title or "", "data": data or {}}))
     if unstorable:
         raise BadRequest(
-            "含有无法保存的字符 (unstorable text)",
+            _l("The data holds characters that cannot be stored."),
             details=[{"path": e.path, "message": e.message} for e in unstorable],
         )
     start_data = {**(prefill or {}), **_own_start_data(definition, data or {})}
@@ -93,7 +96,7 @@ def start_instance(
     except engine.EngineError as exc:
         if run.refusals:
             raise refused_input(run) from exc
-        raise BadRequest(f"流程无法启动 (the process could not start): {exc}") from exc
+        raise BadRequest(_l("The process could not start: %(reason)s", reason=str(exc))) from exc
     started = {"instance_id": instance.id, "at": at, "actor_id": actor.id, "action": "started"}
     db.session.connection().execute(insert(AuditEvent.__table__), started)
     ready = apply_step(instance, step, actor, new_instance=True)
@@ -109,15 +112,14 @@ def _check_title(title: object) -> None:
     it ends up in lists, e-mail subjects and file names. Raises BadRequest naming it."""
     if title is None:
         return
-    problem = None
     if not isinstance(title, str):
-        problem = "须为文本 (must be text)"
+        message = _l("The title must be text.")
     elif len(title) > TITLE_LENGTH:
-        problem = f"不能超过 {TITLE_LENGTH} 个字符 (at most {TITLE_LENGTH} characters)"
+        message = _l("The title has at most %(length)s characters.", length=TITLE_LENGTH)
     else:
         problem = text_problem(title)
-    if problem:
-        message = f"标题{problem}"
+        message = _l("The title %(problem)s", problem=problem) if problem else None
+    if message:
         raise BadRequest(message, details=[{"path": "/title", "message": message}])
 
 
@@ -138,7 +140,7 @@ def _own_start_data(definition: ProcessDefinition, data: dict) -> dict:
         refused = {pointer([name]) for name in data}
     if refused:
         raise ValidationFailed(
-            "发起时只能填写发起表单中的字段 (start data may only hold the start form's fields)",
+            _l("Start data may only hold the start form's fields."),
             details=[
                 {"path": path, "message": "不属于发起表单，不能在发起时填写"}
                 for path in sorted(refused)

@@ -7,6 +7,7 @@ the commit, and only when SMTP is configured (MAIL_SERVER).
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.extensions import db
@@ -82,10 +83,14 @@ def send_reminder(actor: User, task_id: int, message: str | None = None) -> list
     """Remind whoever holds the task. Returns who was reminded."""
     task = db.session.scalar(_tracked_tasks(actor).where(Task.id == task_id))
     if task is None:
-        raise NotFound(f"任务 {task_id} 不存在或无权查看 (no such task)")
+        raise NotFound(
+            _l("Task %(task_id)s does not exist or is not yours to see.", task_id=task_id)
+        )
     require_can_chase(actor, task)
     if task.status != TASK_READY:
-        raise BadRequest(f"任务“{task.name}”已办理，无需催办 (the task is done)")
+        raise BadRequest(
+            _l("The task “%(name)s” is done: there is nothing to chase.", name=task.name)
+        )
     return _remind(actor, task, message)
 
 
@@ -100,9 +105,9 @@ def remind_overdue(actor: User, campaign_id: int | None = None, message: str | N
     query = _tracked_tasks(actor).where(Task.status == TASK_READY, Task.due_at < now())
     if campaign_id is not None:
         if not may_start_on_behalf(actor):
-            raise Forbidden("只有财政部门可以发起和查看轮次 (only the finance bureau runs rounds)")
+            raise Forbidden(_l("Only the finance bureau starts and sees rounds."))
         if db.session.get(Campaign, campaign_id) is None:
-            raise NotFound(f"轮次 {campaign_id} 不存在 (no such round)")
+            raise NotFound(_l("There is no round %(campaign_id)s.", campaign_id=campaign_id))
         query = query.where(ProcessInstance.campaign_id == campaign_id)
     reminded = 0
     for task in db.session.scalars(query).unique():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 from sqlalchemy.orm import lazyload
 
@@ -40,7 +41,9 @@ def visible_task(actor: User, task_id: int) -> Task:
     """The task if `actor` may see it. Raises NotFound otherwise (also for other depts')."""
     task = db.session.scalar(select(Task).where(Task.id == task_id, task_visibility(actor)))
     if task is None:
-        raise NotFound(f"任务 {task_id} 不存在或无权查看 (no such task)")
+        raise NotFound(
+            _l("Task %(task_id)s does not exist or is not yours to see.", task_id=task_id)
+        )
     return task
 
 
@@ -57,13 +60,19 @@ def _locked_ready_task(actor: User, task_id: int) -> tuple[Task, ProcessInstance
         .execution_options(populate_existing=True)
     )
     if task is None or instance is None:
-        raise NotFound(f"任务 {task_id} 不存在或无权查看 (no such task)")
+        raise NotFound(
+            _l("Task %(task_id)s does not exist or is not yours to see.", task_id=task_id)
+        )
     if task.status != TASK_READY:
-        raise Conflict(f"任务“{task.name}”已办理，不能重复提交 (task is {task.status})")
+        raise Conflict(
+            _l("The task “%(name)s” is already done; it cannot be sent again.", name=task.name)
+        )
     if instance.status != STATUS_RUNNING:  # suspended by finance: nothing moves until resumed
-        raise Conflict(f"该提交已暂停，恢复后才能办理 (the submission is {instance.status})")
+        raise Conflict(_l("The submission is suspended; it can be worked on once resumed."))
     if not holds_role_for(actor, task) and task.assignee_id != actor.id:
-        raise NotFound(f"任务 {task_id} 不存在或无权查看 (no such task)")
+        raise NotFound(
+            _l("Task %(task_id)s does not exist or is not yours to see.", task_id=task_id)
+        )
     return task, instance
 
 
@@ -96,7 +105,9 @@ def claim_task(actor: User, task_id: int) -> Task:
     if task.assignee_id == actor.id:
         return task
     if task.assignee_id is not None:
-        raise Conflict(f"任务已由 {task.assignee.display_name} 认领 (claimed by someone else)")
+        raise Conflict(
+            _l("The task is claimed by %(display_name)s.", display_name=task.assignee.display_name)
+        )
     task.assignee_id = actor.id
     _audit(task, actor, "claimed")
     return task
@@ -110,7 +121,10 @@ def unclaim_task(actor: User, task_id: int) -> Task:
         return task
     if task.assignee_id != actor.id:
         raise Conflict(
-            f"任务由 {task.assignee.display_name} 认领，您不能释放 (held by someone else)"
+            _l(
+                "The task is claimed by %(display_name)s; you cannot release it.",
+                display_name=task.assignee.display_name,
+            )
         )
     task.assignee_id = None
     _audit(task, actor, "unclaimed")
@@ -159,14 +173,20 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
     task, instance = _locked_ready_task(actor, task_id)
     require_can_complete(actor, task)
     if not isinstance(data, dict):
-        raise ValidationFailed("data 必须是对象", details=[{"path": "", "message": "须为对象"}])
+        raise ValidationFailed(
+            _l("data must be a JSON object."),
+            details=[{"path": "", "message": _l("Must be an object.")}],
+        )
     refuse_unstorable(data)
     if task.form_schema is None and data:
         # A step without a form sets nothing (the lint counts on it): refuse, never drop.
         raise ValidationFailed(
-            "此步骤没有表单，不接受任何字段 (this step has no form: it sets no fields)",
+            _l("This step has no form: it sets no fields."),
             details=[
-                {"path": f"/{name}", "message": "此步骤没有表单，不能填写该字段"}
+                {
+                    "path": f"/{name}",
+                    "message": _l("This step has no form: the field cannot be filled."),
+                }
                 for name in sorted(data)
             ],
         )
@@ -185,13 +205,13 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
                 compiled(definition), instance.engine_state, task.engine_task_id, context
             )
     except engine.TaskNotReady as exc:
-        raise Conflict(f"任务已办理 (task not ready): {exc}") from exc
+        raise Conflict(_l("The task is already done: %(reason)s", reason=str(exc))) from exc
     except engine.EngineError as exc:
         if run.refusals:  # the submitter named what is not theirs: a form error, no incident
             raise refused_input(run) from exc
         failed = (instance.id, task.id, actor.id, str(exc))
         after_rollback(lambda: record_incident(*failed))
-        raise BadRequest(f"流程无法继续 (the process could not go on): {exc}") from exc
+        raise BadRequest(_l("The process could not go on: %(reason)s", reason=str(exc))) from exc
     write_columns(
         task,
         {
@@ -254,7 +274,7 @@ def refuse_unstorable(data: dict) -> None:
 
 def form_refusal(errors: list[FieldError]) -> ValidationFailed:
     return ValidationFailed(
-        f"表单有 {len(errors)} 处错误 (the form has errors)",
+        _l("The form has %(count)s error(s).", count=len(errors)),
         details=[{"path": e.path, "message": e.message} for e in errors],
     )
 
