@@ -157,3 +157,46 @@ def test_a_spiff_arena_timer_fires_the_next_working_day(clock, api, deploy, run,
     detail = api("finance").get(f"/instances/{request['instance_id']}").body
     assert detail["status"] == "completed"
     assert "timer_fired" in [h["action"] for h in detail["history"]]
+
+
+def test_an_event_based_gateway_takes_the_reply_or_the_timeout_whichever_comes_first(
+    clock, api, deploy, run, fixture_files
+):
+    files = fixture_files(
+        "camunda7_reply_or_timeout.bpmn",
+        "supplier-order.schema.json",
+        "purchase-review.schema.json",
+    )
+    answer = deploy(files)
+    assert answer.status == 201, answer.body
+    ids = {}
+    for order_no in ("PO-1", "PO-2"):
+        started = api("unit").post("/processes/c7_reply/instances", {"title": order_no})
+        (order,) = started.body["tasks"]
+        assert run(order, "unit", {"order_no": order_no, "amount": 50}) == []
+        ids[order_no] = order["instance_id"]
+    # PO-1's supplier replies in time: its timer is withdrawn with the branch not taken.
+    reply = api("finance").post(
+        "/messages",
+        {
+            "name": "supplier-reply",
+            "correlation": {"order_no": "PO-1"},
+            "data": {"confirmed": True},
+        },
+    )
+    assert reply.status == 200, reply.body
+    replied = api("finance").get(f"/instances/{ids['PO-1']}").body
+    assert (replied["status"], replied["data"]["confirmed"]) == ("completed", True)
+
+    clock.at = _due(3)  # PO-2 hears nothing for three working days
+    run_due_jobs("w1")
+    first = api("finance").get(f"/instances/{ids['PO-1']}").body
+    assert "timer_fired" not in [h["action"] for h in first["history"]]
+    second = api("finance").get(f"/instances/{ids['PO-2']}").body
+    assert [c["activity_id"] for c in second["current"]] == ["Activity_chase"]
+    assert "timer_fired" in [h["action"] for h in second["history"]]
+    # The reply that comes too late finds nothing waiting for it.
+    late = api("finance").post(
+        "/messages", {"name": "supplier-reply", "correlation": {"order_no": "PO-2"}}
+    )
+    assert late.status == 404, late.body

@@ -22,7 +22,10 @@ from datetime import timedelta
 
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import IntermediateCatchEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import (
+    EventBasedGateway,
+    IntermediateCatchEvent,
+)
 from SpiffWorkflow.util.task import TaskState
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -115,16 +118,25 @@ def hold_new_timers(workflow) -> list[str]:
     each marked as told to the host and kept from firing on the engine's own clock."""
     held = []
     for task in workflow.get_tasks(state=TaskState.WAITING):
-        spec = task.task_spec
-        if not isinstance(spec, IntermediateCatchEvent) or not isinstance(
-            getattr(spec, "event_definition", None), TimerEventDefinition
+        timers = gateway_timers(task.task_spec)
+        if isinstance(task.task_spec, IntermediateCatchEvent) and isinstance(
+            getattr(task.task_spec, "event_definition", None), TimerEventDefinition
         ):
-            continue
-        if task._get_internal_data(HELD):
+            timers = [(task.task_spec.bpmn_id, task.task_spec.event_definition)]
+        if not timers or task._get_internal_data(HELD):
             continue
         task._set_internal_data(**{HELD: True, "event_value": _NEVER})
-        held.append(spec.bpmn_id)
+        held.extend(event_id for event_id, _ in timers)
     return held
+
+
+def gateway_timers(spec) -> list[tuple[str, TimerEventDefinition]]:
+    """The timers an event-based gateway waits for, by the id of the event drawn after it
+    (SpiffWorkflow moves the events' definitions onto the gateway, in its outputs' order)."""
+    if not isinstance(spec, EventBasedGateway):
+        return []
+    pairs = zip(spec.outputs, spec.event_definition.event_definitions, strict=False)
+    return [(c.bpmn_id, d) for c, d in pairs if isinstance(d, TimerEventDefinition)]
 
 
 def _property(element: etree._Element, name: str) -> str | None:

@@ -10,6 +10,7 @@ runs on to its next wait state.
 from __future__ import annotations
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util import BpmnEvent
@@ -25,13 +26,22 @@ def awaited_messages(process: CompiledProcess) -> frozenset[str]:
     start events) wait for, in the process and in the processes it calls."""
     specs = [process.spec, *process.subprocess_specs.values()]
     return frozenset(
-        task_spec.event_definition.name
+        name
         for spec in specs
         for task_spec in spec.task_specs.values()
-        if isinstance(getattr(task_spec, "event_definition", None), MessageEventDefinition)
-        and not isinstance(task_spec, StartEvent)
-        and task_spec.event_definition.name
+        if not isinstance(task_spec, StartEvent)
+        for name in _message_names(getattr(task_spec, "event_definition", None))
     )
+
+
+def _message_names(definition) -> list[str]:
+    """The messages an event waits for: its own, or (an event-based gateway, which holds
+    the definitions of the events drawn after it) each of those."""
+    if isinstance(definition, MessageEventDefinition):
+        return [definition.name] if definition.name else []
+    if isinstance(definition, MultipleEventDefinition):
+        return [n for d in definition.event_definitions for n in _message_names(d)]
+    return []
 
 
 def message_starts(process: CompiledProcess) -> frozenset[str]:
@@ -53,8 +63,7 @@ def deliver_message(process: CompiledProcess, state: str, name: str, data: dict)
     waiting = [
         task
         for task in workflow.get_tasks(state=TaskState.WAITING)
-        if isinstance(getattr(task.task_spec, "event_definition", None), MessageEventDefinition)
-        and task.task_spec.event_definition.name == name
+        if name in _message_names(getattr(task.task_spec, "event_definition", None))
     ]
     if not waiting:
         return None
@@ -63,8 +72,18 @@ def deliver_message(process: CompiledProcess, state: str, name: str, data: dict)
         # Caught as the engine catches a message thrown inside the diagram; the
         # correlation was the host's to decide, by the submission's data.
         event = BpmnEvent(MessageEventDefinition(name), payload=dict(data))
-        definition.update_internal_data(task, event)
-        task._set_internal_data(event_fired=True)
+        if isinstance(definition, MultipleEventDefinition):  # an event-based gateway
+            # The gateway finds the branch by its own definition of the message.
+            (own,) = [
+                d
+                for d in definition.event_definitions
+                if isinstance(d, MessageEventDefinition) and d.name == name
+            ][:1]
+            seen = list(task.internal_data.get("seen_events", []))
+            task._set_internal_data(seen_events=[*seen, BpmnEvent(own, payload=dict(data))])
+        else:
+            definition.update_internal_data(task, event)
+            task._set_internal_data(event_fired=True)
         task.set_data(**data)  # the message's data goes on along the flow
         task.task_spec._update(task)
     return run_to_wait(process, workflow)
@@ -78,7 +97,7 @@ def awaits_event(process: CompiledProcess, state: str) -> bool:
     return any(
         isinstance(
             getattr(task.task_spec, "event_definition", None),
-            MessageEventDefinition | TimerEventDefinition,
+            MessageEventDefinition | TimerEventDefinition | MultipleEventDefinition,
         )
         # A timer the host fires (foreign_timers.py) moves it only through its job.
         and not task._get_internal_data(HELD)
