@@ -39,7 +39,11 @@ def test_diagram_page_lists_each_step_with_role_form_and_due_period(client, logi
     rows = step_rows(page)
     assert list(rows) == ["fill_targets", "dept_review", "finance_review"]
     assert "填报绩效目标" in rows["fill_targets"] and "部门预算单位" in rows["fill_targets"]
-    assert "project-targets.schema.json" in rows["fill_targets"]
+    # the form by its title; its file name and the step's id are for whoever deploys
+    assert "项目支出绩效目标申报表" in rows["fill_targets"]
+    assert "project-targets.schema.json" not in rows["fill_targets"]
+    assert "fill_targets" not in rows["fill_targets"]
+    assert "<code>simple_approval</code>" not in page.text
     # the period in words, the role by its name: no ISO duration, no role code
     assert "10个工作日" in rows["fill_targets"] and "P10D" not in rows["fill_targets"]
     assert "budget_unit" not in rows["fill_targets"]
@@ -50,6 +54,16 @@ def test_diagram_page_lists_each_step_with_role_form_and_due_period(client, logi
     assert 'data-xml-url="/processes/simple_approval/diagram.bpmn?version=1"' in page.text
     assert "vendor/bpmn-js/bpmn-navigated-viewer.production.min.js" in page.text
     assert "<bpmn:definitions" not in page.text
+
+
+def test_whoever_deploys_also_reads_the_files_and_ids(client, login):
+    login("admin")
+    page = client.get("/processes/simple_approval/diagram")
+    rows = step_rows(page)
+    assert "项目支出绩效目标申报表" in rows["fill_targets"]
+    assert "project-targets.schema.json" in rows["fill_targets"]
+    assert "fill_targets" in rows["fill_targets"]
+    assert "<code>simple_approval</code>" in page.text
 
 
 def test_start_and_instance_pages_link_to_the_diagram(client, login, at_review):

@@ -59,6 +59,8 @@ class DiagramStep:
     form: str | None
     due_in: timedelta | None
     due_in_text: str | None
+    # The form's own title ("项目绩效目标申报表"), as people name it; None without one.
+    form_title: str | None = None
 
 
 def process_steps(definition: ProcessDefinition) -> list[DiagramStep]:
@@ -66,6 +68,11 @@ def process_steps(definition: ProcessDefinition) -> list[DiagramStep]:
     tasks = compiled(definition).user_tasks
     roles = _roles()
     order = {activity_id: n for n, activity_id in enumerate(_document_order(definition))}
+    titles = {
+        form.filename: form.content.get("title")
+        for form in definition.forms
+        if isinstance(form.content, dict) and isinstance(form.content.get("title"), str)
+    }
     steps = []
     for spec in sorted(tasks.values(), key=lambda t: (order.get(t.id, len(order)), t.id)):
         code = _role_code(spec.lane, roles)
@@ -79,6 +86,7 @@ def process_steps(definition: ProcessDefinition) -> list[DiagramStep]:
                 form=spec.form,
                 due_in=spec.due_in,
                 due_in_text=spec.due_in_text,
+                form_title=(titles.get(spec.form) or "").strip() or None,
             )
         )
     return steps
