@@ -66,6 +66,17 @@ def test_finance_sees_each_step_with_waiting_overdue_and_oldest_and_a_chart(clie
     assert '<nav class="main-nav"' in html and ">跟踪</a>" in html
 
 
+def test_the_chart_names_each_step_and_beneath_it_its_process(client, login, county):
+    login("finance")
+    chart = re.search(r"<svg class=\"step-chart\".*?</svg>", client.get("/tracking").text, re.S)
+    row = re.search(
+        r'<g class="chart-row[^"]*" data-step="dept_review">(.*?)</g>', chart.group(0), re.S
+    )
+    label = re.search(r'class="chart-label">([^<]*)<title>([^<]*)</title>', row.group(1))
+    assert label.groups() == ("部门审核", "部门审核 · 项目申报审核 v1")  # the whole name on hover
+    assert re.search(r'class="chart-sub">项目申报审核 v1</text>', row.group(1))
+
+
 def test_the_league_table_sorts_by_the_column_chosen(client, login, county, user):
     login("finance")
     html = client.get("/tracking?league=overdue").text
