@@ -200,3 +200,39 @@ def test_an_event_based_gateway_takes_the_reply_or_the_timeout_whichever_comes_f
         "/messages", {"name": "supplier-reply", "correlation": {"order_no": "PO-2"}}
     )
     assert late.status == 404, late.body
+
+
+def test_an_intermediate_timer_counts_calendar_days_when_its_due_calendar_says_so(
+    clock, api, deploy, run, fixture_files
+):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Job
+
+    files = fixture_files(*WAIT)
+    files["camunda7_wait.bpmn"] = (
+        files["camunda7_wait.bpmn"]
+        .replace(b">P2D<", b">P5D<")
+        .replace(
+            b"<bpmn:incoming>Flow_0b</bpmn:incoming>\n      <bpmn:outgoing>Flow_0c",
+            b"<bpmn:extensionElements><camunda:properties>"
+            b'<camunda:property name="dueCalendar" value="calendar" />'
+            b"</camunda:properties></bpmn:extensionElements>\n"
+            b"      <bpmn:incoming>Flow_0b</bpmn:incoming>\n      <bpmn:outgoing>Flow_0c",
+        )
+    )
+    assert b"dueCalendar" in files["camunda7_wait.bpmn"]
+    assert deploy(files).status == 201
+    started = api("unit").post("/processes/c7_wait/instances", {"title": "自然日"})
+    (request,) = started.body["tasks"]
+    assert run(request, "unit", {"amount": 10, "category": "edu"}) == []
+    db.session.rollback()
+    (due,) = db.session.scalars(
+        select(Job.run_at).where(
+            Job.kind == "fire_timer", Job.instance_id == request["instance_id"]
+        )
+    ).all()
+    # Five calendar days from Monday is Saturday; five working days would be Monday.
+    assert due == _due(5, "calendar") != _due(5)
+    assert due.date().isoformat() == "2027-03-06"
