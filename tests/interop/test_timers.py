@@ -4,6 +4,7 @@ submission follows the timer's flow."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from app.services.jobs import run_due_jobs
@@ -85,7 +86,7 @@ def _stalled(instance_id: int) -> list[str]:
 
 
 def test_a_camunda7_intermediate_timer_waits_two_working_days_then_moves_on(
-    clock, api, deploy, run, fixture_files
+    clock, api, deploy, run, fixture_files, client_as
 ):
     answer = deploy(fixture_files(*WAIT))
     assert answer.status == 201, answer.body
@@ -113,6 +114,13 @@ def test_a_camunda7_intermediate_timer_waits_two_working_days_then_moves_on(
     fired = [h for h in moved["history"] if h["action"] == "timer_fired"]
     assert [(h["activity_id"], h["actor"]) for h in fired] == [("Event_publicity", None)]
     assert "P2D" in fired[0]["comment"]
+    # The submission's page shows the timer in its history, by name, with no person.
+    page = client_as("finance").get(f"/instances/{instance_id}").text
+    assert re.search(
+        r'<span class="actor">系统</span>\s*<span class="action">定时器</span>'
+        r'<blockquote class="comment">定时器 P2D 到期，流程继续',
+        page,
+    )
 
     (task,) = api("dept").get("/tasks", process="c7_wait").body
     assert run(task, "dept", {"decision": "approve"}) == []
