@@ -147,7 +147,7 @@ def test_executable_or_active_attachments_are_refused(
     assert answer.status_code == 422
     details = answer.get_json()["details"]
     assert details == [{"path": "/attachment", "message": details[0]["message"]}]
-    assert "executable" in details[0]["message"]
+    assert "不接受可执行文件或网页文件" in details[0]["message"]
     assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
     assert _still_ready(task)
 
@@ -157,7 +157,7 @@ def test_an_attachment_over_the_size_limit_is_refused(app, client, bearer, task)
     data = {**GOOD_TARGETS, "attachment": _data_url("大.pdf", b"%PDF" + b"0" * 2000)}
     answer = _complete(client, bearer, task, data)
     assert answer.status_code == 422
-    assert "too large" in answer.get_json()["details"][0]["message"]
+    assert "附件超过大小上限 0 MB" in answer.get_json()["details"][0]["message"]
     assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
 
 

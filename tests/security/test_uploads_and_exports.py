@@ -158,23 +158,23 @@ def hostile_workbooks() -> list:
     """(id, file, what the refusal must say) for each way a workbook can be hostile."""
     good = small_workbook()
     return [
-        ("not-a-zip", b"hello, not a workbook", "not an .xlsx"),
-        ("zip-signature-then-junk", b"PK\x03\x04" + b"junk" * 50, "not a zip"),
+        ("not-a-zip", b"hello, not a workbook", "not an Excel workbook (.xlsx)"),
+        ("zip-signature-then-junk", b"PK\x03\x04" + b"junk" * 50, "not a valid zip"),
         ("encrypted-ole", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(2048), "encrypted"),
-        ("bad-crc", patched(good, SHEET, crc_xor=0x5A), "bad CRC"),
+        ("bad-crc", patched(good, SHEET, crc_xor=0x5A), "fails its CRC-32 check"),
         ("encrypted-member", patched(good, SHEET, flags=0x1), "encrypted"),
         ("compression-99", patched(good, SHEET, method=99), "compression method 99"),
         ("bomb", zip_of({**members_of(good), "xl/media/bomb.bin": BOMB}), "unpacks to more"),
-        ("size-lie", patched(good, SHEET, size=10), "bad CRC"),
-        ("malformed-xml", with_sheet_xml(good, lambda x: x[: len(x) // 2]), "malformed XML"),
+        ("size-lie", patched(good, SHEET, size=10), "fails its CRC-32 check"),
+        ("malformed-xml", with_sheet_xml(good, lambda x: x[: len(x) // 2]), "is malformed"),
         ("claims-XFD1048576", with_sheet_xml(good, dimension("A1:XFD1048576")), "claims more"),
         ("holds-row-1048576", with_sheet_xml(good, append_row(1048576)), "holds more than 1000"),
         ("holds-column-XFD", with_sheet_xml(good, append_row(4, "XFD")), "holds more than 20"),
-        ("no-parts", zip_of({"hello.txt": b"hi"}), "no workbook parts"),
+        ("no-parts", zip_of({"hello.txt": b"hi"}), "no [Content_Types].xml"),
         ("styles-bomb", zip_of({**members_of(good), "xl/styles.xml": STYLES_BOMB}), "style"),
         ("rich-text-runs", with_sheet_xml(good, append_cell(RICH_TEXT)), "rich-text"),
         ("dtd", with_sheet_xml(good, _with_dtd), "DTD"),
-        ("climbing-name", zip_of({**members_of(good), "../evil.xml": b"<x/>"}), "'..'"),
+        ("climbing-name", zip_of({**members_of(good), "../evil.xml": b"<x/>"}), "holds “..”"),
         ("absolute-name", zip_of({**members_of(good), "/etc/evil.xml": b"<x/>"}), "absolute"),
         (
             "too-many-parts",
@@ -298,15 +298,15 @@ def test_hostile_workbooks_on_the_batch_page_get_400_naming_the_problem_and_subm
     before = ready_monitoring_tasks()
     assert [status for _, status, _ in before] == ["ready"]
     cases = {
-        "bad CRC": patched(template, SHEET, crc_xor=1),
-        "encrypted": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4096),
-        "compression method 99": patched(template, SHEET, method=99),
-        "claims more than 20000 rows": with_sheet_xml(template, dimension("A1:XFD1048576")),
-        "malformed XML": with_sheet_xml(template, lambda x: x.replace(b"</row>", b"</rwo>", 1)),
-        "unpacks to more than 10 MB": zip_of(
+        "校验和错误": patched(template, SHEET, crc_xor=1),
+        "文件已加密或为旧版 Office 格式": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4096),
+        "不支持的压缩方式 99": patched(template, SHEET, method=99),
+        "工作表声明的范围超过 20000 行": with_sheet_xml(template, dimension("A1:XFD1048576")),
+        "XML 格式错误": with_sheet_xml(template, lambda x: x.replace(b"</row>", b"</rwo>", 1)),
+        "解压后超过 10 MB": zip_of(
             {**members_of(template), "xl/media/bomb.bin": bytes(11 << 20)}
         ),
-        "no workbook parts": zip_of({"readme.txt": b"hi"}),
+        "zip 中没有 [Content_Types].xml": zip_of({"readme.txt": b"hi"}),
     }
     for says, content in cases.items():
         answer = upload(client, content)
@@ -379,16 +379,16 @@ def test_a_good_process_zip_imports(client, login):
 @pytest.mark.parametrize(
     ("build", "says"),
     [
-        (lambda: patched(process_zip(), "simple_approval.bpmn", crc_xor=0x10), "bad CRC"),
-        (lambda: patched(process_zip(), "simple_approval.bpmn", flags=0x1), "encrypted"),
-        (lambda: patched(process_zip(), "simple_approval.bpmn", method=99), "compression"),
+        (lambda: patched(process_zip(), "simple_approval.bpmn", crc_xor=0x10), "校验和错误"),
+        (lambda: patched(process_zip(), "simple_approval.bpmn", flags=0x1), "已加密"),
+        (lambda: patched(process_zip(), "simple_approval.bpmn", method=99), "不支持的压缩方式 99"),
         (lambda: zip_of({"simple_approval.bpmn": b"<definitions><process"}), "malformed XML"),
-        (lambda: process_zip(**{"../../x.json": b"{}"}), "climbs out"),
-        (lambda: process_zip(**{"/etc/cron.d/x.json": b"{}"}), "absolute path"),
-        (lambda: process_zip(**{"C:\\x.json": b"{}"}), "absolute path"),
-        (lambda: process_zip(**{"x\r\n.json": b"{}"}), "control characters"),
-        (lambda: process_zip(**{"bomb.bin": bytes(6 << 20)}), "more than 5 MB"),
-        (lambda: process_zip(**{f"f{i}.txt": b"" for i in range(501)}), "more than 500 files"),
+        (lambda: process_zip(**{"../../x.json": b"{}"}), "含“..”"),
+        (lambda: process_zip(**{"/etc/cron.d/x.json": b"{}"}), "是绝对路径"),
+        (lambda: process_zip(**{"C:\\x.json": b"{}"}), "是绝对路径"),
+        (lambda: process_zip(**{"x\r\n.json": b"{}"}), "含控制字符"),
+        (lambda: process_zip(**{"bomb.bin": bytes(6 << 20)}), "解压后超过 5 MB"),
+        (lambda: process_zip(**{f"f{i}.txt": b"" for i in range(501)}), "zip 中的文件超过 500 个"),
         (lambda: b"PK\x03\x04" + b"\0" * 64, "not a zip"),
     ],
     ids=["bad-crc", "encrypted", "method-99", "malformed-bpmn", "dot-dot", "absolute",
@@ -472,7 +472,7 @@ def test_every_javascript_alias_page_and_disguised_script_is_refused_and_nothing
     answer = client.post(f"/api/v1/tasks/{ready[0].id}/complete", headers=headers,
                          json={"data": data})  # fmt: skip
     assert answer.status_code == 422
-    assert "executable or active content" in answer.get_json()["details"][0]["message"]
+    assert "不接受可执行文件或网页文件" in answer.get_json()["details"][0]["message"]
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
     assert db.session.get(Task, ready[0].id).status == "ready"

@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
@@ -126,7 +127,7 @@ PAGE_START = re.compile(
     r"|!--|svg|object|embed)[\s/>]"
 )
 XML_CARRIES = ("<svg", "<html", "<script", "/1999/xhtml", "/2000/svg", "xsl:stylesheet")
-ACTIVE_REFUSED = "不接受可执行文件或网页文件 (executable or active content is refused)"
+ACTIVE_REFUSED = _l("Executable files and web pages are not accepted.")
 _TYPES_BY_NAME = mimetypes.MimeTypes()  # Python's own table, not the host's /etc/mime.types
 
 
@@ -173,7 +174,7 @@ def store_uploads(actor: User, instance: ProcessInstance, task: Task | None, dat
     problems: list[dict] = []
     result = _walk(actor, instance, task, data, "", problems)
     if problems:
-        raise ValidationFailed("附件有误 (attachment problems)", details=problems)
+        raise ValidationFailed(_l("The attachments have errors."), details=problems)
     return result
 
 
@@ -220,7 +221,7 @@ def _walk(actor, instance, task, value, path, problems):
         attachment = db.session.get(Attachment, int(match.group(1))) if found else None
         if attachment is None or attachment.instance_id != instance.id:
             problems.append(
-                {"path": path, "message": "附件不属于本提交 (not this submission's file)"}
+                {"path": path, "message": _l("The attachment is not this submission's file.")}
             )
         return value
     return value
@@ -232,7 +233,10 @@ def _save(actor, instance, task, filename, content_type, content, path, problems
         problems.append(
             {
                 "path": path,
-                "message": f"附件超过大小上限 {limit // (1024 * 1024)} MB (file too large)",
+                "message": _l(
+                    "The attachment is larger than the limit of %(limit)s MB.",
+                    limit=limit // (1024 * 1024),
+                ),
             }
         )
         return None
@@ -266,8 +270,8 @@ def get_attachment(actor: User, attachment_id: int) -> Attachment:
     """An attachment, for those who may see its submission. Raises NotFound otherwise."""
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:
-        raise NotFound("附件不存在 (no such attachment)")
+        raise NotFound(_l("No such attachment."))
     instance = db.session.get(ProcessInstance, attachment.instance_id)
     if instance is None or not can_see_instance(actor, instance):
-        raise NotFound("附件不存在 (no such attachment)")
+        raise NotFound(_l("No such attachment."))
     return attachment

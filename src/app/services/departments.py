@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -83,7 +84,12 @@ def visible_department(actor: User, department_id: int) -> Org:
         or department.kind != "department"
         or not may_see_department(actor, department.path)
     ):
-        raise NotFound(f"部门 {department_id} 不存在或无权查看 (no such department)")
+        raise NotFound(
+            _l(
+                "Department %(department_id)s does not exist or is not yours to see.",
+                department_id=department_id,
+            )
+        )
     return department
 
 
@@ -168,7 +174,13 @@ def visible_targets(actor: User, department_id: int, fiscal_year: int) -> Depart
     department = visible_department(actor, department_id)
     targets = _row(DepartmentTargets, department.id, fiscal_year)
     if targets is None:
-        raise NotFound(f"{department.name} 没有 {fiscal_year} 年度的部门整体绩效目标")
+        raise NotFound(
+            _l(
+                "%(department)s has no department-wide performance targets for %(year)s.",
+                department=department.name,
+                year=fiscal_year,
+            )
+        )
     return targets
 
 
@@ -180,5 +192,11 @@ def visible_evaluation(
     department = visible_department(actor, department_id)
     evaluation = _row(DepartmentSelfEvaluation, department.id, fiscal_year)
     if evaluation is None:
-        raise NotFound(f"{department.name} 没有 {fiscal_year} 年度的部门整体自评")
+        raise NotFound(
+            _l(
+                "%(department)s has no department-wide self-evaluation for %(year)s.",
+                department=department.name,
+                year=fiscal_year,
+            )
+        )
     return evaluation

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -136,16 +137,18 @@ def save_disclosure(
     departments = {d.id for d in choices.departments}
     projects = {k.project.id for k in choices.key_evaluations}
     errors = [
-        f"部门 {i} 没有 {fiscal_year} 年度的已批复项目 (not a department of the year)"
+        _l("Department %(id)s has no approved project in %(year)s.", id=i, year=fiscal_year)
         for i in department_ids
         if i not in departments
     ] + [
-        f"项目 {i} 没有 {fiscal_year} 年度的重点评价 (no key evaluation that year)"
+        _l("Project %(id)s has no key evaluation in %(year)s.", id=i, year=fiscal_year)
         for i in project_ids
         if i not in projects
     ]
     if errors:
-        raise ValidationFailed("公开内容有误，未保存 (the choice has errors)", details=errors)
+        raise ValidationFailed(
+            _l("The disclosure choice has errors; nothing was saved."), details=errors
+        )
     value = {
         "departments": sorted(set(department_ids)),
         "projects": sorted(set(project_ids)),
@@ -167,7 +170,7 @@ def disclosure_list(actor: User, fiscal_year: int) -> Document:
     Raises NotFound for a year without approved projects (nothing to publish of it)."""
     choices = _candidates(fiscal_year)
     if not choices.departments:
-        raise NotFound(f"{fiscal_year} 年度没有已批复的项目 (no approved project that year)")
+        raise NotFound(_l("No approved project in %(fiscal_year)s.", fiscal_year=fiscal_year))
     grades = _department_grades(fiscal_year)
     rows: list[tuple] = []
     for department in choices.published_departments:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -79,10 +80,20 @@ def monitoring_summary(actor: User, campaign_id: int) -> Document:
     a quarterly monitoring one, or of which `actor` may see no submission."""
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or campaign.process_key != PROCESS or not campaign.quarter:
-        raise NotFound(f"监控轮次 {campaign_id} 不存在 (no such monitoring round)")
+        raise NotFound(
+            _l(
+                "Monitoring round %(campaign_id)s does not exist or is not yours to see.",
+                campaign_id=campaign_id,
+            )
+        )
     lines = _report_lines(actor, campaign)
     if not lines:
-        raise NotFound(f"监控轮次 {campaign_id} 不存在或无权查看 (no such monitoring round)")
+        raise NotFound(
+            _l(
+                "Monitoring round %(campaign_id)s does not exist or is not yours to see.",
+                campaign_id=campaign_id,
+            )
+        )
     progress = quarter_months(campaign.quarter) / 12
     return Document(
         title="季度绩效监控汇总分析",

@@ -11,6 +11,7 @@ from io import BytesIO
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from reportlab.lib import colors
@@ -52,8 +53,7 @@ def _font() -> str:
             pdfmetrics.registerFont(TTFont(FONT, candidate, subfontIndex=0))
             return FONT
     raise FontMissing(
-        "打印文书需要中文字体：请安装 fonts-wqy-microhei，或在 DOCUMENT_FONT 中指定字体文件 "
-        "(a CJK font is needed to print: install fonts-wqy-microhei or set DOCUMENT_FONT)"
+        _l("A CJK font is needed to print: install fonts-wqy-microhei or set DOCUMENT_FONT.")
     )
 
 
@@ -64,7 +64,7 @@ MIMETYPES = {"pdf": "application/pdf", "xlsx": XLSX}
 def require_kind(kind: str) -> None:
     """A document is a "pdf" or an "xlsx" file. Raises NotFound for another kind."""
     if kind not in MIMETYPES:
-        raise NotFound(f"没有 .{kind} 格式的文书，只有 pdf 和 xlsx (only pdf and xlsx)")
+        raise NotFound(_l("There is no .%(kind)s document, only pdf and xlsx.", kind=kind))
 
 
 def document_file(document: Document, kind: str) -> tuple[bytes, str, str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -76,7 +77,7 @@ def evaluation_results(actor: User, fiscal_year: int) -> Document:
     project of that year."""
     lines = _result_lines(actor, fiscal_year)
     if not lines:
-        raise NotFound(f"{fiscal_year} 年度没有可汇总的项目 (no approved project that year)")
+        raise NotFound(_l("No project of %(fiscal_year)s to sum up.", fiscal_year=fiscal_year))
     following = fiscal_year + 1
     return Document(
         title="绩效评价结果汇总",

@@ -10,6 +10,7 @@ ones the department and finance saw, never recomputed here.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -58,7 +59,12 @@ def visible_project(actor: User, project_id: int) -> Project:
         select(Project).where(Project.id == project_id, project_visibility(actor))
     )
     if project is None:
-        raise NotFound(f"项目 {project_id} 不存在或无权查看 (no such project)")
+        raise NotFound(
+            _l(
+                "Project %(project_id)s does not exist or is not yours to see.",
+                project_id=project_id,
+            )
+        )
     return project
 
 
@@ -73,8 +79,12 @@ def project_self_evaluation(actor: User, project_id: int) -> Document:
     instance = self_evaluation_submission(project)
     if instance is None:
         raise NotFound(
-            f"项目 {project.code} 的 {project.fiscal_year} 年度自评尚未填报 "
-            "(the self-evaluation has not been filed yet)"
+            _l(
+                "The self-evaluation of project %(code)s for %(fiscal_year)s "
+                "has not been filed yet.",
+                code=project.code,
+                fiscal_year=project.fiscal_year,
+            )
         )
     data = instance.data
     scored = data["evaluation"]

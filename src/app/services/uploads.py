@@ -30,6 +30,7 @@ from io import BytesIO
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from lxml import etree
 from openpyxl import load_workbook
 from openpyxl.utils.cell import column_index_from_string
@@ -120,19 +121,18 @@ class UnpackBudget:
         self.members += 1
         self.total += size
         if self.members > limits.members:
-            raise BadRequest(
-                f"zip 中的文件超过 {limits.members} 个 (the zip holds more than "
-                f"{limits.members} files)"
-            )
+            raise BadRequest(_l("The zip holds more than %(count)s files.", count=limits.members))
         if size > limits.member_bytes:
             raise BadRequest(
-                f"zip 中的“{_shown(name)}”解压后超过 {_mb(limits.member_bytes)} "
-                f"(a member unpacks to more than {_mb(limits.member_bytes)})"
+                _l(
+                    "“%(name)s” in the zip unpacks to more than %(size)s.",
+                    name=_shown(name),
+                    size=_mb(limits.member_bytes),
+                )
             )
         if self.total > limits.total_bytes:
             raise BadRequest(
-                f"上传的 zip 解压后合计超过 {_mb(limits.total_bytes)} "
-                f"(the upload unpacks to more than {_mb(limits.total_bytes)})"
+                _l("The upload unpacks to more than %(size)s.", size=_mb(limits.total_bytes))
             )
 
 
@@ -149,14 +149,16 @@ def open_zip(data: bytes, budget: UnpackBudget) -> zipfile.ZipFile:
     """
     if data.startswith(OLE_SIGNATURE):
         raise BadRequest(
-            "文件已加密或为旧版 Office 格式（OLE），请另存为不加密的 .xlsx 或 .zip 后上传 "
-            "(the file is encrypted or an old OLE format, not a zip)"
+            _l(
+                "The file is encrypted or in the old Office format (OLE): "
+                "save it as an unencrypted .xlsx or .zip and upload again."
+            )
         )
     try:
         archive = zipfile.ZipFile(BytesIO(data))
         members = archive.infolist()
     except _UNPACK_ERRORS as exc:
-        raise BadRequest(f"不是有效的 zip 文件 (not a zip file): {exc}") from exc
+        raise BadRequest(_l("The file is not a valid zip: %(reason)s", reason=str(exc))) from exc
     for info in members:
         budget.take(info.filename, info.file_size)
         _check_member(info)
@@ -175,27 +177,31 @@ def _check_member(info: zipfile.ZipInfo) -> None:
     name = info.filename
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
         raise BadRequest(
-            f"zip 中的文件名“{_shown(name)}”含控制字符 (a member name holds control characters)"
+            _l("The file name “%(value)s” in the zip holds control characters.", value=_shown(name))
         )
     path = name.replace("\\", "/")
     if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
         raise BadRequest(
-            f"zip 中的文件名“{_shown(name)}”是绝对路径 (a member name is an absolute path)"
+            _l("The file name “%(value)s” in the zip is an absolute path.", value=_shown(name))
         )
     if ".." in path.split("/"):
-        raise BadRequest(
-            f"zip 中的文件名“{_shown(name)}”含“..” (a member name climbs out with '..')"
-        )
+        raise BadRequest(_l("The file name “%(value)s” in the zip holds “..”.", value=_shown(name)))
     if stat.S_ISLNK(info.external_attr >> 16):
-        raise BadRequest(f"zip 中的“{_shown(name)}”是符号链接 (a member is a symbolic link)")
+        raise BadRequest(_l("“%(value)s” in the zip is a symbolic link.", value=_shown(name)))
     if info.flag_bits & 0x1:
         raise BadRequest(
-            f"zip 中的“{_shown(name)}”已加密，请上传不加密的文件 (a member is encrypted)"
+            _l(
+                "“%(value)s” in the zip is encrypted: upload an unencrypted file.",
+                value=_shown(name),
+            )
         )
     if info.compress_type not in READABLE_METHODS:
         raise BadRequest(
-            f"zip 中的“{_shown(name)}”使用了不支持的压缩方式 {info.compress_type} "
-            f"(unknown compression method {info.compress_type})"
+            _l(
+                "“%(name)s” in the zip uses an unknown compression method %(method)s.",
+                name=_shown(name),
+                method=info.compress_type,
+            )
         )
 
 
@@ -205,8 +211,14 @@ def _read_through(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
             while stream.read(_CHUNK):
                 pass
     except _UNPACK_ERRORS as exc:
-        problem = "校验和错误 (bad CRC-32)" if "CRC" in str(exc) else f"已损坏 (corrupt): {exc}"
-        raise BadRequest(f"zip 中的“{_shown(info.filename)}”{problem}") from exc
+        name = _shown(info.filename)
+        if "CRC" in str(exc):
+            raise BadRequest(
+                _l("“%(name)s” in the zip fails its CRC-32 check.", name=name)
+            ) from exc
+        raise BadRequest(
+            _l("“%(name)s” in the zip is corrupt: %(reason)s", name=name, reason=str(exc))
+        ) from exc
 
 
 # --- workbooks -------------------------------------------------------------------------
@@ -224,24 +236,24 @@ def read_workbook(
     raises on a file that still surprises it is a refusal too, never a 500.
     """
     if not data:
-        raise BadRequest("请选择要上传的 Excel 文件 (no file was uploaded)")
+        raise BadRequest(_l("Choose the Excel file to upload."))
     if len(data) > limits.upload_bytes:
         raise BadRequest(
-            f"文件超过 {_mb(limits.upload_bytes)}，请只保留需要的工作表后再上传 "
-            f"(the file is larger than {_mb(limits.upload_bytes)})"
+            _l(
+                "The file is larger than %(size)s: keep only the sheets needed and upload again.",
+                size=_mb(limits.upload_bytes),
+            )
         )
     if not data.startswith((ZIP_SIGNATURE, OLE_SIGNATURE)):
         raise BadRequest(
-            "文件不是 Excel 工作簿（.xlsx），请上传从本页下载的填报模板 "
-            "(the file is not an .xlsx workbook)"
+            _l("The file is not an Excel workbook (.xlsx): upload the template this page offers.")
         )
     archive = open_zip(data, UnpackBudget(limits.zip))
     with archive:
         names = set(archive.namelist())
         if "[Content_Types].xml" not in names:
             raise BadRequest(
-                "zip 中没有 [Content_Types].xml，不是 Excel 工作簿（.xlsx） "
-                "(the zip holds no workbook parts)"
+                _l("The zip has no [Content_Types].xml: it is not an Excel workbook (.xlsx).")
             )
         rows = columns = 1
         for info in archive.infolist():
@@ -274,8 +286,11 @@ def _read_rows(
         # relationship to a missing part, a style index out of range...) is the file's
         # fault: the clerk is told, the worker goes on.
         raise BadRequest(
-            f"无法读取该 Excel 文件（.xlsx），请上传从本页下载的填报模板 "
-            f"(the workbook cannot be read: {type(exc).__name__}: {exc})"[:500]
+            _l(
+                "The Excel file (.xlsx) cannot be read: upload the template this page offers "
+                "(%(reason)s).",
+                reason=f"{type(exc).__name__}: {exc}"[:400],
+            )
         ) from exc
 
 
@@ -302,7 +317,11 @@ def _scan_part(
         if scan.root is None and not named_xml:
             return None  # a binary part: openpyxl will not parse it as XML either
         raise BadRequest(
-            f"“{_shown(info.filename)}”的 XML 格式错误 (malformed XML): {exc}"[:500]
+            _l(
+                "The XML of “%(name)s” is malformed: %(reason)s",
+                name=_shown(info.filename),
+                reason=str(exc)[:400],
+            )
         ) from exc
     return (scan.last_row, scan.last_column) if scan.is_sheet else None
 
@@ -328,7 +347,7 @@ class _PartScan:
         self.last_column = 1
 
     def doctype(self, *_args: Any) -> None:
-        raise BadRequest(f"“{_shown(self.part)}”含 DTD 声明，已拒绝 (a part declares a DTD)")
+        raise BadRequest(_l("“%(value)s” declares a DTD and was refused.", value=_shown(self.part)))
 
     def start(self, tag: str, attrib: Any) -> None:
         if self.root is None:
@@ -340,9 +359,11 @@ class _PartScan:
             self.elements += 1
             if self.elements > PART_ELEMENTS and self.root != "sst":
                 raise BadRequest(
-                    f"“{_shown(self.part)}”中的样式、格式或富文本元素超过 {PART_ELEMENTS} 个 "
-                    f"(a part holds more than {PART_ELEMENTS} style, format or rich-text "
-                    "elements)"
+                    _l(
+                        "“%(name)s” holds more than %(count)s style, format or rich-text elements.",
+                        name=_shown(self.part),
+                        count=PART_ELEMENTS,
+                    )
                 )
             if not self.is_sheet or name != "dimension":
                 return
@@ -369,16 +390,28 @@ class _PartScan:
                 self.last_row = max(self.last_row, row)
                 self.last_column = max(self.last_column, column)
             return
-        what, verb = ("声明的范围", "claims") if claimed else ("内容", "holds")
-        if row > limits.rows:
-            raise BadRequest(
-                f"工作表{what}超过 {limits.rows} 行，请只保留需要填报的行 "
-                f"(a sheet {verb} more than {limits.rows} rows)"
+        # Whole sentences, each its own msgid: a translation cannot splice in a verb.
+        if row > limits.rows and claimed:
+            message = _l(
+                "A sheet claims more than %(rows)s rows: keep only the rows to be filled.",
+                rows=limits.rows,
             )
-        raise BadRequest(
-            f"工作表{what}超过 {limits.columns} 列，请使用本页下载的填报模板 "
-            f"(a sheet {verb} more than {limits.columns} columns)"
-        )
+        elif row > limits.rows:
+            message = _l(
+                "A sheet holds more than %(rows)s rows: keep only the rows to be filled.",
+                rows=limits.rows,
+            )
+        elif claimed:
+            message = _l(
+                "A sheet claims more than %(columns)s columns: use the template this page offers.",
+                columns=limits.columns,
+            )
+        else:
+            message = _l(
+                "A sheet holds more than %(columns)s columns: use the template this page offers.",
+                columns=limits.columns,
+            )
+        raise BadRequest(message)
 
 
 def _cell(ref: str, part: str) -> tuple[int, int]:
@@ -386,7 +419,11 @@ def _cell(ref: str, part: str) -> tuple[int, int]:
     match = _CELL_REF.match(ref)
     if not match:
         raise BadRequest(
-            f"“{_shown(part)}”中的单元格引用“{_shown(ref)}”无效 (a bad cell reference)"
+            _l(
+                "The cell reference “%(value2)s” in “%(value)s” is not valid.",
+                value=_shown(part),
+                value2=_shown(ref),
+            )
         )
     return int(match.group(2)), _column_index(match.group(1).upper())
 
@@ -398,7 +435,13 @@ def _column_index(letters: str) -> int:
 
 def _number(text: str, part: str) -> int:
     if not text.strip().isdigit() or len(text.strip()) > 7:
-        raise BadRequest(f"“{_shown(part)}”中的行号“{_shown(text)}”无效 (a bad row number)")
+        raise BadRequest(
+            _l(
+                "The row number “%(value2)s” in “%(value)s” is not valid.",
+                value=_shown(part),
+                value2=_shown(text),
+            )
+        )
     return int(text)
 
 
