@@ -3,6 +3,8 @@ scenario tests of budget_compilation and of the county's review send it."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 INDICATORS = [
     {
         "level1": "产出指标",
@@ -65,12 +67,42 @@ def project_form(**changes) -> dict:
     return data
 
 
-DEPARTMENT_TARGETS = {
-    "dept_overall_goal": "办学条件达标率提升到 95%",
-    "county_goal_alignment": "支撑县政府“教育强县”年度目标",
-    "function_targets": [{"function_name": "义务教育", "function_goal": "办学条件标准化"}],
-    "project_function": "义务教育",
-}
+# What the department answers at 选择项目归集职能: one of its approved functions.
+PROJECT_FUNCTION = {"project_function": "义务教育"}
+
+
+def department_targets_approved(
+    department_code: str = "edu", year: int = 2027, functions: dict[str, float] | None = None
+) -> None:
+    """The department's 部门整体绩效目标 of `year` as finance approved them: the registry row
+    a compilation reads the project's functions from. (The department_targets process and
+    the whole chain file them through the diagram; here they are the scenario's given.)"""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Org
+    from app.models.department import TARGETS_APPROVED, DepartmentTargets
+
+    functions = functions or {"义务教育": 300}
+    department = db.session.scalar(select(Org).where(Org.code == department_code))
+    db.session.add(
+        DepartmentTargets(
+            department_id=department.id,
+            fiscal_year=year,
+            overall_goal="办学条件达标率提升到 95%",
+            county_goal_alignment="支撑县政府“教育强县”年度目标",
+            functions=[
+                {"name": name, "amount": amount, "goal": f"{name}保障", "indicators": []}
+                for name, amount in functions.items()
+            ],
+            total_amount=sum(functions.values()),
+            status=TARGETS_APPROVED,
+            updated_at=datetime(year - 1, 9, 1),
+        )
+    )
+    db.session.commit()
+
+
 PRE_EVALUATION = {
     "score_necessity": 18,
     "score_economy": 16,

@@ -13,6 +13,7 @@ from tests.processes.test_county_budget_review import selected_project
 from app.extensions import db
 from app.services.jobs import run_due_jobs
 from app.services.setup import deploy_folder
+from compilation_data import department_targets_approved
 
 COUNTY = "county_budget_review"
 ROOT = Path(__file__).parents[2]
@@ -22,6 +23,8 @@ ROOT = Path(__file__).parents[2]
 def selected(app, user):
     deploy_folder(ROOT / "processes", ROOT / "forms")
     db.session.commit()
+    department_targets_approved("edu", 2027, {"义务教育": 80})
+    department_targets_approved("health", 2027, {"基层医疗": 60})
     selected_project(user, "unit", "dept", "JY-2027-001", "教室改造", 80, 1)
     selected_project(user, "unit2", "dept2", "WS-2027-001", "村卫生室建设", 60, 1, "基层医疗")
     db.session.remove()

@@ -16,7 +16,13 @@ from app.services.forms_view import task_form
 from app.services.instances import start_instance
 from app.services.queries import list_inbox
 from app.services.tasks import complete_task
-from compilation_data import DEPARTMENT_TARGETS, INDICATORS, PRE_EVALUATION, project_form
+from compilation_data import (
+    INDICATORS,
+    PRE_EVALUATION,
+    PROJECT_FUNCTION,
+    department_targets_approved,
+    project_form,
+)
 from county_review import COUNTY, approve_county_budget
 
 KEY = "budget_compilation"
@@ -25,6 +31,7 @@ KEY = "budget_compilation"
 @pytest.fixture
 def compilation(deployed):
     deployed(KEY, COUNTY)
+    department_targets_approved("edu", 2027)
 
 
 def waits_for_the_county(user) -> bool:
@@ -70,7 +77,7 @@ def start_as_unit(user, **changes):
 
 def through_department(user):
     complete(user("dept"), "dept_review", {"dept_decision": "approve"})
-    complete(user("dept"), "fill_department_targets", DEPARTMENT_TARGETS)
+    complete(user("dept"), "choose_project_function", PROJECT_FUNCTION)
 
 
 def through_pre_evaluation(user, **changes):
@@ -415,6 +422,7 @@ def test_the_grade_of_the_last_graded_year_reaches_selection(compilation, user):
     # Compiling 2028 while 2027 is under way: 2027 has no grade yet, 2026 was graded 良.
     graded(2026, "良")
     graded(2027, None)
+    department_targets_approved("edu", 2028)
     to_selection(user, fiscal_year=2028)
     prefill = task_form(user("finance"), the_task(user("finance"), "rank_and_select").id).data
     assert prefill["last_grade"] == "良"

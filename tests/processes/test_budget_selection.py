@@ -8,7 +8,6 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 from tests.processes.test_budget_compilation import (
-    DEPARTMENT_TARGETS,
     complete,
     start_as_unit,
     the_task,
@@ -17,10 +16,12 @@ from tests.processes.test_budget_compilation import (
 
 from app.extensions import db
 from app.models import ControlTotal, Org, Project
+from app.models.department import DepartmentTargets
 from app.performance.registry import find_project
 from app.services.control_totals import control_totals, save_control_totals
 from app.services.errors import Forbidden, ValidationFailed
 from app.services.forms_view import task_form
+from compilation_data import PROJECT_FUNCTION, department_targets_approved
 from county_review import COUNTY, county_step, submit_draft
 
 YEAR = 2027
@@ -29,6 +30,7 @@ YEAR = 2027
 @pytest.fixture
 def compilation(deployed):
     deployed("budget_compilation", COUNTY)
+    department_targets_approved("edu", YEAR)
 
 
 def education() -> Org:
@@ -161,18 +163,56 @@ def test_the_department_files_each_project_under_one_of_its_listed_functions(com
     start_as_unit(user, nature="延续", requested_amount=80)
     complete(user("dept"), "dept_review", {"dept_decision": "approve"})
     with pytest.raises(ValidationFailed) as refused:
-        complete(
-            user("dept"),
-            "fill_department_targets",
-            {**DEPARTMENT_TARGETS, "project_function": "学前教育"},
-        )
+        complete(user("dept"), "choose_project_function", {"project_function": "学前教育"})
     (detail,) = refused.value.details
     assert detail["path"] == "/project_function" and "义务教育" in detail["message"]
-    complete(user("dept"), "fill_department_targets", DEPARTMENT_TARGETS)
+    complete(user("dept"), "choose_project_function", PROJECT_FUNCTION)
     review = the_task(user("finance"), "finance_target_review")
     shown = task_form(user("finance"), review.id)
     assert shown.data["project_function"] == "义务教育"
     assert shown.ui["project_function"]["ui:readonly"] is True
+
+
+def test_a_project_is_grouped_under_the_departments_targets_filed_once_for_the_year(
+    compilation, user
+):
+    """The department's overall targets are not filled again per project: the step shows
+    the ones finance approved for the year, read-only, and asks only for the function."""
+    start_as_unit(user, nature="延续", requested_amount=80)
+    complete(user("dept"), "dept_review", {"dept_decision": "approve"})
+    step = the_task(user("dept"), "choose_project_function")
+    shown = task_form(user("dept"), step.id)
+    targets = shown.data["department_targets"]
+    assert targets["overall_goal"] == "办学条件达标率提升到 95%"
+    assert [f["name"] for f in targets["functions"]] == ["义务教育"]
+    assert shown.ui["department_targets"]["ui:readonly"] is True
+    forged = {"functions": [{"name": "学前教育", "amount": 999}]}
+    complete(
+        user("dept"), "choose_project_function", {**PROJECT_FUNCTION, "department_targets": forged}
+    )
+    review = task_form(user("finance"), the_task(user("finance"), "finance_target_review").id)
+    assert [f["name"] for f in review.data["department_targets"]["functions"]] == ["义务教育"]
+    assert review.data["project_function"] == "义务教育"
+
+
+def test_without_approved_department_targets_the_function_step_says_what_to_do_first(
+    compilation, user
+):
+    db.session.execute(DepartmentTargets.__table__.update().values(status="submitted"))
+    db.session.commit()
+    start_as_unit(user, nature="延续", requested_amount=80)
+    complete(user("dept"), "dept_review", {"dept_decision": "approve"})
+    with pytest.raises(ValidationFailed) as refused:
+        complete(user("dept"), "choose_project_function", PROJECT_FUNCTION)
+    (detail,) = refused.value.details
+    assert detail["path"] == "/project_function"
+    assert "县教育局 2027 年度部门整体绩效目标尚未经财政批复" in detail["message"]
+    assert the_task(user("dept"), "choose_project_function"), "the step stays open"
+    # Finance approves the department's targets: the same step now goes on.
+    db.session.execute(DepartmentTargets.__table__.update().values(status="approved"))
+    db.session.commit()
+    complete(user("dept"), "choose_project_function", PROJECT_FUNCTION)
+    assert the_task(user("finance"), "finance_target_review")
 
 
 def test_only_finance_sets_control_totals_and_bad_amounts_change_nothing(compilation, user):

@@ -17,7 +17,7 @@ from app.services.instances import start_instance
 from app.services.jobs import run_due_jobs
 from app.services.queries import list_inbox
 from app.services.tasks import complete_task
-from compilation_data import DEPARTMENT_TARGETS, project_form
+from compilation_data import department_targets_approved, project_form
 from county_review import (
     COUNTY,
     approve_county_budget,
@@ -33,6 +33,8 @@ YEAR = 2027
 @pytest.fixture
 def county(deployed):
     deployed(KEY, COUNTY)
+    department_targets_approved("edu", 2027, {"义务教育": 130})
+    department_targets_approved("health", 2027, {"基层医疗": 60})
 
 
 def _step(actor, activity: str, data: dict, title: str):
@@ -58,12 +60,7 @@ def selected_project(user, unit, dept, code, name, amount, rank, function="义�
     )
     _step(user(unit), "fill_project_targets", form, name)
     _step(user(dept), "dept_review", {"dept_decision": "approve"}, name)
-    targets = dict(
-        DEPARTMENT_TARGETS,
-        function_targets=[{"function_name": function, "function_goal": "保障"}],
-        project_function=function,
-    )
-    _step(user(dept), "fill_department_targets", targets, name)
+    _step(user(dept), "choose_project_function", {"project_function": function}, name)
     _step(user("finance"), "finance_target_review", {"target_grade": "优"}, name)
     decision = {"funded": "yes", "priority_rank": rank, "approved_amount": amount}
     _step(user("finance"), "rank_and_select", decision, name)
@@ -191,7 +188,9 @@ def test_selection_adds_nothing_to_a_draft_before_the_congress_or_approved(count
     selected_project(user, "unit", "dept", "JY-2027-001", "教室改造", 80, 1)
     approve_county_budget(user, YEAR)
     with pytest.raises(ValidationFailed) as refused:
-        selected_project(user, "unit2", "dept2", "WS-2027-001", "村卫生室建设", 60, 1)
+        selected_project(
+            user, "unit2", "dept2", "WS-2027-001", "村卫生室建设", 60, 1, function="基层医疗"
+        )
     assert "已经县人大批准" in refused.value.details[0]["message"]
     assert "年中追加调整" in refused.value.details[0]["message"]
 

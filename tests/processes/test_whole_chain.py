@@ -88,12 +88,56 @@ def project_form(year: int, nature: str, requested: float) -> dict:
     }
 
 
-DEPARTMENT_TARGETS = {
-    "dept_overall_goal": "办学条件达标率提升到 95%",
-    "county_goal_alignment": "支撑县政府“教育强县”年度目标",
-    "function_targets": [{"function_name": "义务教育", "function_goal": "办学条件标准化"}],
-    "project_function": "义务教育",
-}
+def department_filing(year: int, amount: float) -> dict:
+    """县教育局's 部门整体绩效目标 of the year: one function (义务教育) carrying the
+    project's money, with indicators whose points make up the levels' weights."""
+
+    def indicator(level1: str, level2: str, name: str, target: str, unit: str, points: int):
+        return {
+            "function_name": "义务教育",
+            "level1": level1,
+            "level2": level2,
+            "name": name,
+            "sign": "≥",
+            "target": target,
+            "unit": unit,
+            "points": points,
+        }
+
+    return {
+        "overall_goal": "办学条件达标率提升到 95%",
+        "county_goal_alignment": "支撑县政府“教育强县”年度目标",
+        "total_amount": amount,
+        "functions": [{"name": "义务教育", "amount": amount, "goal": "办学条件标准化"}],
+        "indicators": [
+            indicator("产出指标", "数量指标", "改造教室数量", "12", "间", 50),
+            indicator("效益指标", "社会效益指标", "办学条件达标率", "95", "%", 30),
+            indicator("满意度指标", "服务对象满意度指标", "家长满意度", "90", "%", 10),
+        ],
+    }
+
+
+def file_department_targets(user, year: int, amount: float) -> None:
+    """The department files its year targets once (finance opens the filing, the
+    department fills it, finance approves): what every project of the year is grouped under."""
+    finance, dept = user("finance"), user("dept")
+    department = dept.org
+    instance, _ = start_instance(
+        finance,
+        "department_targets",
+        title=f"{year}年度部门整体绩效目标申报 · {department.name}",
+        org_id=department.id,
+        prefill={"fiscal_year": year, "department_name": department.name},
+    )
+    complete(dept, "department_targets", "fill_department_targets", department_filing(year, amount))
+    complete(
+        finance,
+        "department_targets",
+        "finance_review_department_targets",
+        {"finance_decision": "approve", "finance_opinion": "同意"},
+    )
+
+
 PRE_EVALUATION = {
     "score_necessity": 18,
     "score_economy": 16,
@@ -141,7 +185,7 @@ def compile_and_approve_2027(user, clock) -> None:
     complete(unit, key, "fill_project_targets", project_form(2027, "新增", 320))
     assert list_inbox(user("dept2"), process=key).tasks == []
     complete(dept, key, "dept_review", {"dept_decision": "approve"})
-    _, ready = complete(dept, key, "fill_department_targets", DEPARTMENT_TARGETS)
+    _, ready = complete(dept, key, "choose_project_function", {"project_function": "义务教育"})
     assert ready == ["organise_pre_evaluation"], "a new project is pre-evaluated"
     complete(
         finance,
@@ -466,7 +510,7 @@ def select_next_year(user, clock, grade: str) -> None:
     assert prefill["indicators"] == APPROVED, "last year's approved targets prefill the form"
     complete_task(unit, task.id, dict(project_form(2028, "延续", 150), indicators=APPROVED))
     complete(dept, key, "dept_review", {"dept_decision": "approve"})
-    _, ready = complete(dept, key, "fill_department_targets", DEPARTMENT_TARGETS)
+    _, ready = complete(dept, key, "choose_project_function", {"project_function": "义务教育"})
     assert ready == ["finance_target_review"], "a continuing project under 500 万元"
     instance, ready = complete(finance, key, "finance_target_review", {"target_grade": "优"})
     if grade == "差":
@@ -509,12 +553,15 @@ def test_one_project_through_compilation_monitoring_evaluation_adjustment_and_ne
         "quarterly_monitoring",
         "annual_evaluation",
         "midyear_adjustment",
+        "department_targets",
         COUNTY,
     )
+    file_department_targets(user, 2027, 320)
     compile_and_approve_2027(user, clock)
     monitor_the_year(user, clock)
     evaluate_the_year(user, clock, grade)
     ask_for_an_addition(user, clock, grade)
+    file_department_targets(user, 2028, 150)
     select_next_year(user, clock, grade)
 
     timeline = [(e.kind, e.at.date().isoformat()) for e in events()]

@@ -239,6 +239,36 @@ def registry_department_targets(fiscal_year: int) -> dict:
     return targets or {"exists": False, "function_names": [], "functions": []}
 
 
+def registry_project_function(fiscal_year: int, project_function: Any) -> dict:
+    """核对项目归集的职能 · The function of its department's approved targets of the year
+    that a project is grouped under: {name, amount, goal}. Refuses (on `project_function`)
+    while the department has no approved targets for the year, or a function they do not
+    list — read when the step completes, not when it opened."""
+    year = _year(fiscal_year)
+    org = current_run().instance.org
+    targets = department_targets_for(org.id, year)
+    department = org.parent if org.kind == "unit" and org.parent is not None else org
+    if targets is None:
+        raise refuse(
+            "project_function",
+            f"{department.name} {year} 年度部门整体绩效目标尚未经财政批复：先在“部门整体绩效”"
+            "中填报并送财政审核，批复后再为项目选择职能",
+        )
+    chosen = "" if project_function is None else str(project_function).strip()
+    for function in targets["functions"]:
+        if function.get("name") == chosen:
+            return {
+                "name": chosen,
+                "amount": function.get("amount"),
+                "goal": function.get("goal") or "",
+            }
+    listed = "、".join(targets["function_names"]) or "（无）"
+    raise refuse(
+        "project_function",
+        f"须是 {department.name} {year} 年度批复的职能之一：{listed}",
+    )
+
+
 # -- the self-evaluation as a whole ------------------------------------------------------------
 
 

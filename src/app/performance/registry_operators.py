@@ -15,6 +15,7 @@ from app.performance.department import (
     registry_department_targets,
     registry_department_year,
     registry_open_department_targets,
+    registry_project_function,
     registry_record_department_evaluation,
     registry_record_department_targets,
 )
@@ -58,7 +59,8 @@ REGISTRY_OPERATORS.update(
     registry_open_department_targets=registry_open_department_targets,
     registry_record_department_targets=registry_record_department_targets,
     registry_department_year=registry_department_year,
+    registry_project_function=registry_project_function,
     registry_record_department_evaluation=registry_record_department_evaluation,
 )
-READING_OPERATORS |= {"registry_department_targets"}
+READING_OPERATORS |= {"registry_department_targets", "registry_project_function"}
 WRITING_OPERATORS = frozenset(REGISTRY_OPERATORS) - READING_OPERATORS

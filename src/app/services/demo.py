@@ -39,9 +39,9 @@ from app.models.project import PROJECT_APPROVED
 from app.models.task import TASK_READY
 from app.services.campaigns import launch_campaign
 from app.services.clock import now
+from app.services.demo_clock import demo_clock, later, on, round_deadline
 from app.services.demo_data import (
     DEMO_PROCESS_KEYS,
-    DEPARTMENT_TARGETS,
     GRADE_TAGS,
     LAST_YEAR,
     LAST_YEAR_BUDGET,
@@ -56,7 +56,9 @@ from app.services.demo_data import (
 from app.services.demo_departments import seed_department_level
 from app.services.demo_indicators import seed_indicator_library
 from app.services.demo_rectification import follow_up_rectification, rectification_items
+from app.services.demo_requests import seed_requests
 from app.services.instances import start_instance
+from app.services.jobs import run_due_jobs
 from app.services.tasks import complete_task
 from app.services.transaction import transactional
 
@@ -67,10 +69,21 @@ def demo_processes_deployed() -> bool:
     return set(DEMO_PROCESS_KEYS) <= keys
 
 
-@transactional
 def seed_demo_year() -> bool:
-    """Give the demo county its year. Does nothing (returns False) when the registry holds
-    any project already or the four processes are not deployed; True when it seeded."""
+    """Give the demo county its year, on a calendar set weeks back (services/demo_clock.py)
+    so that it shows real delays; then the timers that fell due meanwhile fire. Does
+    nothing (returns False) when the registry holds any project already or the four
+    processes are not deployed; True when it seeded."""
+    with demo_clock():
+        seeded = _seed_demo_year()
+    if seeded:
+        while run_due_jobs("demo-seed").done:  # e.g. the overdue reports' 逾期督办
+            pass
+    return seeded
+
+
+@transactional
+def _seed_demo_year() -> bool:
     if db.session.scalar(select(Project.id).limit(1)) is not None:
         return False
     if not demo_processes_deployed():
@@ -79,14 +92,17 @@ def seed_demo_year() -> bool:
     orgs = {o.code: o for o in db.session.scalars(select(Org))}
     if not {"unit", "unit2", "dept", "dept2", "finance", "expert"} <= users.keys():
         return False
+    on(80)
     _last_year_registry(orgs)
     _evaluation_round(users)
+    on(66)
     _this_year_registry(orgs)
-    _monitoring_round(users)
-    _midyear_request(users)
-    _control_totals(orgs)
+    on(64)
     seed_department_level(users)
     seed_indicator_library(orgs)
+    _monitoring_round(users)
+    _control_totals(orgs)
+    seed_requests(users)
     _compilation_round(users)
     return True
 
@@ -232,12 +248,15 @@ def _self_report(code: str) -> dict:
 
 def _evaluation_round(users: dict[str, User]) -> None:
     finance = users["finance"]
-    launch = launch_campaign(finance, "annual_evaluation", LAST_YEAR)
-    for code, instance in _by_code(launch.started).items():
+    on(63, 9, 0)
+    launch = launch_campaign(finance, "annual_evaluation", LAST_YEAR, due_at=round_deadline(20))
+    for n, (code, instance) in enumerate(_by_code(launch.started).items()):
         dept = _department_user(users, code)
+        on(58 - 2 * n, 10 + n, 15)
         _step(dept, instance, "fill_self_evaluation", _self_report(code))
         if code == "JY-2026-002":
             continue  # filed, waiting at finance's review
+        on(49 - 2 * n, 15, 40)
         _step(
             finance,
             instance,
@@ -267,7 +286,10 @@ def _evaluation_round(users: dict[str, User]) -> None:
 
 def _monitoring_round(users: dict[str, User]) -> None:
     """Q1: JY-2026-001 is filed red (招标未完成) and back at the unit for its correction plan."""
-    launch = launch_campaign(users["finance"], "quarterly_monitoring", THIS_YEAR, quarter=1)
+    on(37, 9, 0)  # the round's deadline (10 working days) passed weeks ago
+    launch = launch_campaign(
+        users["finance"], "quarterly_monitoring", THIS_YEAR, quarter=1, due_at=round_deadline(10)
+    )
     instance = _by_code(launch.started)["JY-2026-001"]
     rows = []
     for indicator, actual in zip(
@@ -279,6 +301,7 @@ def _monitoring_round(users: dict[str, User]) -> None:
             deviation_reasons=["制度", "其他"], measures="四月底前完成施工招标，暑期集中施工"
         )
         rows.append(row)
+    on(30, 16, 20)
     _step(
         users["unit"],
         instance,
@@ -289,34 +312,6 @@ def _monitoring_round(users: dict[str, User]) -> None:
             "delay_reason_type": "政府采购程序",
             "progress_analysis": "施工招标因设计变更延期，一季度仅支付设计费 8 万元。",
             "indicators": rows,
-        },
-    )
-
-
-def _midyear_request(users: dict[str, User]) -> None:
-    """县第一中学 asks for 25 万元 of new money for teacher training: new money is never
-    filed, so the department reviews it (then finance, the government and the 人大常委会)."""
-    unit = users["unit"]
-    instance, _ = start_instance(
-        unit, "midyear_adjustment", title="教师能力提升培训 · 追加 25 万元"
-    )
-    change = dict(PROJECTS["JY-2026-002"]["indicators"][0], target="600", change="修改")
-    _step(
-        unit,
-        instance,
-        "fill_adjustment",
-        {
-            "project_code": "JY-2026-002",
-            "project_name": "教师能力提升培训",
-            "fiscal_year": THIS_YEAR,
-            "unit_name": "县第一中学",
-            "kind": "追加资金",
-            "addition": 25,
-            "reduction": 0,
-            "functional_category": "2050803 培训支出",
-            "economic_category": "30216 培训费",
-            "reason": "县教育局部署新课标全员轮训，新增培训 200 人次",
-            "indicator_changes": [change],
         },
     )
 
@@ -348,18 +343,36 @@ def _project_form(code: str, requested: float) -> dict:
     }
 
 
+RETURN_CHEST_PAIN = {
+    "dept_decision": "return",
+    "dept_opinion": "胸痛中心年度接诊目标偏低，请按去年实际接诊量重新测算指标值",
+}
+
+
 def _compilation_round(users: dict[str, User]) -> None:
     finance, unit, dept = users["finance"], users["unit"], users["dept"]
-    launch = launch_campaign(finance, "budget_compilation", NEXT_YEAR)
+    on(22, 9, 0)
+    launch = launch_campaign(finance, "budget_compilation", NEXT_YEAR, due_at=round_deadline(30))
     started = _by_code(launch.started)
     # 县第一中学 has filed 校舍维修改造: it waits for 县教育局's review.
+    on(19, 16, 45)
     _step(unit, started["JY-2026-001"], "fill_project_targets", _project_form("JY-2026-001", 320))
     # 县人民医院's equipment project is through its department: at finance's target review.
     hospital = started["WS-2026-001"]
+    on(20, 11, 5)
     _step(users["unit2"], hospital, "fill_project_targets", _project_form("WS-2026-001", 380))
+    on(17, 10, 30)
     _step(users["dept2"], hospital, "dept_review", {"dept_decision": "approve"})
-    _step(users["dept2"], hospital, "fill_department_targets", DEPARTMENT_TARGETS["health"])
+    later(hours=4)
+    _step(users["dept2"], hospital, "choose_project_function", {"project_function": "医疗服务"})
+    # 县人民医院's chest-pain centre was filed and sent back by its department: 已退回.
+    chest_pain = started["WS-2027-001"]
+    on(9, 15, 10)
+    _step(users["unit2"], chest_pain, "fill_project_targets", _project_form("WS-2027-001", 300))
+    on(7, 11, 0)
+    _step(users["dept2"], chest_pain, "dept_review", RETURN_CHEST_PAIN)
     # A new project of 县第一中学: through the department, finance names the expert.
+    on(13, 9, 50)
     instance, _ = start_instance(unit, "budget_compilation", title="创客教育实验室建设")
     _step(
         unit,
@@ -372,8 +385,11 @@ def _compilation_round(users: dict[str, User]) -> None:
             "unit_name": "县第一中学",
         },
     )
+    on(12, 14, 30)
     _step(dept, instance, "dept_review", {"dept_decision": "approve"})
-    _step(dept, instance, "fill_department_targets", DEPARTMENT_TARGETS["edu"])
+    later(hours=1)
+    _step(dept, instance, "choose_project_function", {"project_function": "义务教育"})
+    on(10, 10, 0)
     _step(
         finance,
         instance,

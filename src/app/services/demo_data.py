@@ -178,26 +178,6 @@ SELF_EVALUATIONS = {
 }
 GRADE_TAGS = {"优": "优先保障", "良": "从严审核", "中": "压减预算", "差": "取消预算"}
 
-DEPARTMENT_TARGETS = {
-    "edu": {
-        "dept_overall_goal": "义务教育学校办学条件达标率提升到 95%，教师队伍素质持续提高",
-        "county_goal_alignment": "支撑县政府“教育强县”年度目标和义务教育优质均衡发展",
-        "function_targets": [
-            {"function_name": "义务教育", "function_goal": "办学条件标准化，校舍安全隐患清零"},
-            {"function_name": "教师队伍建设", "function_goal": "年培训教师不少于 400 人次"},
-        ],
-        "project_function": "义务教育",
-    },
-    "health": {
-        "dept_overall_goal": "县域就诊率达到 90%，基层医疗服务能力明显提升",
-        "county_goal_alignment": "支撑县政府“健康县城”建设和县域医共体建设目标",
-        "function_targets": [
-            {"function_name": "医疗服务", "function_goal": "县域常见病、多发病就诊率达 90%"},
-            {"function_name": "公共卫生", "function_goal": "重点人群家庭医生签约率达 75%"},
-        ],
-        "project_function": "医疗服务",
-    },
-}
 NEW_PROJECT = dict(
     project_code="JY-2028-001",
     project_name="创客教育实验室建设",
