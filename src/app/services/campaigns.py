@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -158,24 +159,27 @@ def launch_campaign(
     since), never a duplicate. Raises Forbidden (only finance), BadRequest, NotFound.
     """
     if not may_start_on_behalf(actor):
-        raise Forbidden("只有财政部门可以发起轮次 (only the finance bureau launches rounds)")
+        raise Forbidden(_l("Only the finance bureau launches rounds."))
     if process_key not in PROCESS_NAMES:
-        raise BadRequest(f"“{process_key}”不按轮次发起 (not a process launched in rounds)")
+        raise BadRequest(
+            _l("“%(process_key)s” is not launched in rounds.", process_key=process_key)
+        )
     if process_key == "quarterly_monitoring" and quarter not in (1, 2, 3, 4):
-        raise BadRequest("季度监控须指定第 1–4 季度 (quarter must be 1-4)")
+        raise BadRequest(_l("A quarterly monitoring round names quarter 1–4."))
     if process_key != "quarterly_monitoring":
         quarter = None
     definition = latest_definition(process_key)
     items = round_items(process_key, fiscal_year, quarter)
     if not items and process_key in departments.DEPARTMENT_PROCESSES:
         raise BadRequest(
-            "本轮没有可纳入的预算部门（部门整体自评须有当年已批准的部门整体目标），未发起任何提交 "
-            "(no department is covered by this round)"
+            _l(
+                "No department is covered by this round (a department self-evaluation needs "
+                "approved department targets of the year); no submission was started."
+            )
         )
     if not items:
         raise BadRequest(
-            "本轮没有可纳入的已批复项目，未发起任何提交 "
-            "(no approved project is covered by this round)"
+            _l("No approved project is covered by this round; no submission was started.")
         )
     code = campaign_code(process_key, fiscal_year, quarter)
     campaign = db.session.scalar(select(Campaign).where(Campaign.code == code))
@@ -254,7 +258,7 @@ def campaign_progress(actor: User, campaign_id: int) -> CampaignProgress:
     done), finished, overdue, where the rest wait, by department."""
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
-        raise NotFound(f"轮次 {campaign_id} 不存在 (no such round)")
+        raise NotFound(_l("There is no round %(campaign_id)s.", campaign_id=campaign_id))
     at = now()
     instances = list(
         db.session.scalars(

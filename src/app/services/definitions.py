@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app import engine
@@ -115,5 +116,5 @@ def latest_definition(key: str) -> ProcessDefinition:
         .limit(1)
     )
     if definition is None:
-        raise NotFound(f"流程“{key}”未部署 (no such process)")
+        raise NotFound(_l("The process “%(key)s” is not deployed.", key=key))
     return definition

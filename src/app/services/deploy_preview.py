@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
+from flask_babel import lazy_gettext as _l
+
 from app.engine.diagram_diff import CHANGED, ElementChange, diff_diagrams
 from app.engine.xml import parse_xml
 from app.forms.schema_diff import FieldChange, diff_forms
@@ -44,7 +46,7 @@ def preview_deploy(actor: User, key: str) -> DeployPreview:
     require_valid_key(key)
     draft = draft_of(key)
     if draft is None:
-        raise NotFound(f"流程“{key}”没有草稿可部署 (no draft to deploy)")
+        raise NotFound(_l("The process “%(key)s” has no draft to deploy.", key=key))
     latest = latest_version(key)
     new_xml = draft.bpmn_xml.encode("utf-8")
     old_xml = latest.bpmn_xml.encode("utf-8") if latest is not None else EMPTY_DEFINITIONS

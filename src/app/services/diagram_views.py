@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.engine import EngineError
@@ -34,7 +35,9 @@ def definition_version(key: str, version: int | None = None) -> ProcessDefinitio
         )
     )
     if definition is None:
-        raise NotFound(f"流程“{key}”没有版本 {version} (no such process version)")
+        raise NotFound(
+            _l("The process “%(key)s” has no version %(version)s.", key=key, version=version)
+        )
     return definition
 
 

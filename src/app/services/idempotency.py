@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -18,7 +19,7 @@ def replay(user: User, key: str, fingerprint: str) -> tuple[int, dict | list] | 
     if record is None:
         return None
     if record.request_fingerprint != fingerprint:
-        raise Conflict("Idempotency-Key 已用于另一个请求 (key reused for a different request)")
+        raise Conflict(_l("Key reused for a different request."))
     return record.status_code, record.body
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.extensions import db
@@ -85,9 +86,9 @@ def library(actor: User, department_id: int | None) -> Library:
         return Library(None, may_edit_indicators(actor, None))
     department = db.session.get(Org, department_id) if fits_id(department_id) else None
     if department is None or department.kind != "department":
-        raise NotFound(f"部门 {department_id} 不存在 (no such department)")
+        raise NotFound(_l("There is no department %(department_id)s.", department_id=department_id))
     if not may_read_indicators(actor, department.path):
-        raise NotFound(f"部门 {department_id} 不存在 (no such department)")
+        raise NotFound(_l("There is no department %(department_id)s.", department_id=department_id))
     return Library(department, may_edit_indicators(actor, department.id))
 
 
@@ -165,7 +166,7 @@ def get_indicator(actor: User, indicator_id: int) -> LibraryIndicator:
     """One indicator of a library `actor` may read; NotFound otherwise."""
     row = db.session.get(LibraryIndicator, indicator_id) if fits_id(indicator_id) else None
     if row is None:
-        raise NotFound(f"指标 {indicator_id} 不存在 (no such indicator)")
+        raise NotFound(_l("There is no indicator %(indicator_id)s.", indicator_id=indicator_id))
     library(actor, row.department_id)  # NotFound when not the actor's to read
     return row
 
@@ -236,7 +237,7 @@ def _checked(fields: IndicatorFields) -> IndicatorFields:
         if problem:
             errors.append(f"{_LABELS[name]}{problem}")
     if errors:
-        raise ValidationFailed("指标有误，未保存 (the indicator has errors)", details=errors)
+        raise ValidationFailed(_l("The indicator has errors; nothing was saved."), details=errors)
     return IndicatorFields(**values)
 
 
@@ -258,7 +259,7 @@ def _refuse_duplicate(department_id: int | None, fields: IndicatorFields, own_id
     )
     if clash is not None:
         raise ValidationFailed(
-            "指标重复，未保存 (the indicator is there already)",
+            _l("The indicator is there already; nothing was saved."),
             details=[f"{fields.level2}下已有“{fields.name}”（如已停用，可重新启用）"],
         )
 

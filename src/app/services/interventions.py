@@ -11,6 +11,7 @@ terminated (withdrawn) one has its open tasks cancelled, so they leave every inb
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -26,13 +27,13 @@ from app.services.transaction import transactional
 
 def _require_finance(actor: User) -> None:
     if not may_start_on_behalf(actor):
-        raise Forbidden("只有财政部门可以干预流程 (only the finance bureau may intervene)")
+        raise Forbidden(_l("Only the finance bureau may intervene."))
 
 
 def _require_reason(reason: str | None) -> str:
     text = (reason or "").strip()
     if not text:
-        raise BadRequest("请填写原因，原因将记入流转记录 (a reason is required)")
+        raise BadRequest(_l("Write the reason: it goes into the history."))
     return text
 
 
@@ -81,26 +82,36 @@ def reassign_task(actor: User, task_id: int, username: str, reason: str | None) 
     reason = _require_reason(reason)
     task = db.session.get(Task, task_id)
     if task is None:
-        raise NotFound(f"任务 {task_id} 不存在 (no such task)")
+        raise NotFound(_l("Task %(task_id)s does not exist.", task_id=task_id))
     instance = lock_instance(task.instance_id)
     db.session.refresh(task)
     if task.status != TASK_READY:
-        raise Conflict(f"任务“{task.name}”已办理或已取消，不能转办 (task is {task.status})")
+        raise Conflict(
+            _l("The task “%(name)s” is done or cancelled: it cannot be reassigned.", name=task.name)
+        )
     if instance.status == STATUS_TERMINATED:
-        raise Conflict("提交已终止，不能转办 (the submission was terminated)")
+        raise Conflict(_l("The submission is terminated: its tasks cannot be reassigned."))
     target = db.session.scalar(select(User).where(User.username == (username or "").strip()))
     if target is None or not target.active:
-        raise BadRequest(f"用户“{username}”不存在或已停用 (no such active user)")
+        raise BadRequest(_l("There is no active user “%(username)s”.", username=username))
     if not holds_role_for(target, task):
         who = f"{target.display_name}（{target.username}）"
         if task.role_code not in target.role_codes:
             raise BadRequest(
-                f"{who} 不具有“{task.name}”所需的角色 {task.role_code} "
-                "(the user does not hold the task's role)"
+                _l(
+                    "%(who)s does not hold the role %(role_code)s that “%(name)s” needs.",
+                    who=who,
+                    name=task.name,
+                    role_code=task.role_code,
+                )
             )
         raise BadRequest(
-            f"{who} 具有角色 {task.role_code}，但不负责 {task.org.name} 的任务 "
-            "(the user holds the role, but not for the task's organisation)"
+            _l(
+                "%(who)s holds the role %(role_code)s but not for the tasks of %(name)s.",
+                who=who,
+                role_code=task.role_code,
+                name=task.org.name,
+            )
         )
     previous = task.assignee.username if task.assignee else None
     task.assignee_id = target.id
@@ -126,7 +137,7 @@ def suspend_instance(actor: User, instance_id: int, reason: str | None) -> Proce
     reason = _require_reason(reason)
     instance = lock_instance(instance_id)
     if instance.status != STATUS_RUNNING:
-        raise Conflict(f"只有办理中的提交可以挂起 (the submission is {instance.status})")
+        raise Conflict(_l("Only a submission in progress can be suspended."))
     instance.status = STATUS_SUSPENDED
     _audit(actor, instance, "suspended", reason)
     return instance
@@ -142,7 +153,7 @@ def resume_instance(actor: User, instance_id: int, reason: str | None) -> Proces
     reason = _require_reason(reason)
     instance = lock_instance(instance_id)
     if instance.status != STATUS_SUSPENDED:
-        raise Conflict(f"只有已挂起的提交可以恢复 (the submission is {instance.status})")
+        raise Conflict(_l("Only a suspended submission can be resumed."))
     instance.status = STATUS_RUNNING
     _audit(actor, instance, "resumed", reason)
     return instance
@@ -158,7 +169,7 @@ def terminate_instance(actor: User, instance_id: int, reason: str | None) -> Pro
     reason = _require_reason(reason)
     instance = lock_instance(instance_id)
     if instance.status not in (STATUS_RUNNING, STATUS_SUSPENDED):
-        raise Conflict(f"提交已结束，不能终止 (the submission is {instance.status})")
+        raise Conflict(_l("The submission has ended: it cannot be terminated."))
     at = now()
     cancelled = []
     for task in _open_tasks(instance):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -359,9 +360,9 @@ def retry_incident(actor: User, job_id: int) -> Job:
     require_can_handle_incidents(actor)
     job = db.session.get(Job, job_id)
     if job is None:
-        raise NotFound("没有这个后台任务 (no such job)")
+        raise NotFound(_l("There is no such background job."))
     if job.status != JOB_INCIDENT:
-        raise Conflict("该后台任务不是故障状态 (the job is not an incident)")
+        raise Conflict(_l("The background job is not an incident."))
     job.status = JOB_PENDING
     job.attempts = 0
     job.run_at = now()

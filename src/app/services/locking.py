@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, lazyload, undefer
 
@@ -14,7 +15,7 @@ def lock_instance(instance_id: int) -> ProcessInstance:
     """Take the instance's row lock for the rest of the transaction, then read it fresh."""
     instance = _locked(instance_id)
     if instance is None:
-        raise NotFound(f"提交 {instance_id} 不存在 (no such submission)")
+        raise NotFound(_l("Submission %(instance_id)s does not exist.", instance_id=instance_id))
     return instance
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import engine
@@ -72,7 +73,11 @@ class MigrationResult:
 def _versions(key: str, from_version: int, to_version: int):
     if to_version <= from_version:
         raise BadRequest(
-            f"只能迁移到更新的版本：v{from_version} → v{to_version} (target must be newer)"
+            _l(
+                "A migration goes to a newer version only: v%(from_version)s → v%(to_version)s.",
+                from_version=from_version,
+                to_version=to_version,
+            )
         )
     return definition_version(key, from_version), definition_version(key, to_version)
 
@@ -94,7 +99,7 @@ def _selected(
     if org_id is not None:
         org = db.session.get(Org, org_id)
         if org is None:
-            raise NotFound(f"组织 {org_id} 不存在 (no such organisation)")
+            raise NotFound(_l("There is no organisation %(org_id)s.", org_id=org_id))
         query = query.where(ProcessInstance.org_path.startswith(org.path))
     if ids is not None:
         query = query.where(ProcessInstance.id.in_(ids or [-1]))
@@ -123,13 +128,22 @@ def _problems(instance: ProcessInstance, target: ProcessDefinition) -> list[str]
     for activity_id in dict.fromkeys(plan.waiting):
         spec = new_process.user_tasks.get(activity_id)
         if spec is None:  # the engine aligned it: a user task in one, not in the other
-            problems.append(f"步骤“{activity_id}”在目标版本中不是用户任务 (no longer a user task)")
+            problems.append(
+                _l(
+                    "The step “%(activity)s” is no longer a user task in the target version.",
+                    activity=activity_id,
+                )
+            )
             continue
         problems += _form_problems(spec, target, data)
         for name in sorted(computed_before(target_root, activity_id) - data.keys()):
             problems.append(
-                f"目标版本在“{spec.name}”之前算出“{name}”，这份提交按旧版本办理，没有该值；"
-                f"请在原版本上办完 (the target version computes {name} before this step)"
+                _l(
+                    "The target version computes “%(name)s” before “%(step)s”; this submission "
+                    "ran on the old version and has no such value: finish it on that version.",
+                    name=name,
+                    step=spec.name,
+                )
             )
     return problems
 
@@ -211,7 +225,7 @@ def migrate_submissions(
     require_can_deploy(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise BadRequest("迁移须说明原因 (a reason for the migration is required)")
+        raise BadRequest(_l("A reason for the migration is required."))
     source, target = _versions(key, from_version, to_version)
     source_id, target_id = source.id, target.id
     selected = [i.id for i in _selected(source, activity, org_id, instance_ids)]
@@ -257,13 +271,19 @@ def migrate_submission(
     instance = lock_instance(instance_id)
     if instance.status != STATUS_RUNNING or instance.definition_id != source_id:
         raise Conflict(
-            f"提交 {instance_id} 已不在源版本上运行 (no longer running on the source version)",
-            details=["已不在源版本上运行 (no longer running on the source version)"],
+            _l(
+                "Submission %(instance_id)s no longer runs on the source version.",
+                instance_id=instance_id,
+            ),
+            details=[_l("No longer running on the source version.")],
         )
     target = db.session.get(ProcessDefinition, target_id)
     problems = _problems(instance, target)
     if problems:
-        raise BadRequest(f"提交 {instance_id} 不能迁移 (cannot move)", details=problems)
+        raise BadRequest(
+            _l("Submission %(instance_id)s cannot be migrated.", instance_id=instance_id),
+            details=problems,
+        )
     old_version = instance.version
     try:
         step = engine.migrate_state(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -18,7 +19,7 @@ def org_id_for(value: str | int | None) -> int | None:
     else:
         org = db.session.scalar(select(Org).where(Org.code == str(value)))
     if org is None:
-        raise NotFound(f"单位“{value}”不存在 (no such org)")
+        raise NotFound(_l("There is no organisation “%(value)s”.", value=value))
     return org.id
 
 

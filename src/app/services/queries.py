@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, false, func, not_, select, union_all
 from sqlalchemy.orm import defer, joinedload
 
@@ -165,7 +166,12 @@ def instance_detail(actor: User, instance_id: int) -> InstanceDetail:
         select(ProcessInstance).where(ProcessInstance.id == instance_id, instance_visibility(actor))
     )
     if instance is None:
-        raise NotFound(f"提交 {instance_id} 不存在或无权查看 (no such submission)")
+        raise NotFound(
+            _l(
+                "Submission %(instance_id)s does not exist or is not yours to see.",
+                instance_id=instance_id,
+            )
+        )
     history = list(
         db.session.scalars(
             select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app.extensions import db
@@ -61,9 +62,9 @@ def schedule_campaign(
 
     require_round_organiser(actor)
     if launch_at <= now():
-        raise BadRequest("定时发起的时间须晚于现在 (the launch time must be in the future)")
+        raise BadRequest(_l("The launch time must be in the future."))
     if due_at is not None and due_at <= launch_at:
-        raise BadRequest("截止时间须晚于发起时间 (the due date must follow the launch)")
+        raise BadRequest(_l("The due date must follow the launch."))
     code = campaign_code(process_key, fiscal_year, quarter)
     job = enqueue(
         LAUNCH,
@@ -78,7 +79,7 @@ def schedule_campaign(
         dedupe_key=f"launch:{code}:{launch_at:%Y-%m-%dT%H:%M}",
     )
     if job is None:
-        raise BadRequest("该轮次已按此时间排定 (this round is already scheduled for that time)")
+        raise BadRequest(_l("This round is already scheduled for that time."))
     return job
 
 
@@ -101,7 +102,7 @@ def cancel_scheduled_campaign(actor: User, job_id: int) -> None:
         .values(status=JOB_CANCELLED, finished_at=now())
     ).rowcount
     if not cancelled:
-        raise NotFound("没有待发起的这个轮次 (no such scheduled round, or it has run)")
+        raise NotFound(_l("There is no such round waiting to be launched."))
 
 
 @job_handler(LAUNCH)

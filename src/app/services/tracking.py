@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, exists, func, select
 from sqlalchemy.orm import aliased
 
@@ -92,7 +93,7 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.since and self.until and self.until <= self.since:
-            raise BadRequest("时间段的结束须晚于开始 (the period must end after it starts)")
+            raise BadRequest(_l("The period must end after it starts."))
 
     @classmethod
     def of_days(cls, first: date | None, last: date | None) -> Period | None:
@@ -462,7 +463,7 @@ def _filtered(actor: User, f: SubmissionFilter) -> Select:
     if f.org_id is not None:
         org = db.session.get(Org, f.org_id)
         if org is None:
-            raise BadRequest(f"单位 {f.org_id} 不存在 (no such org)")
+            raise BadRequest(_l("There is no organisation %(org_id)s.", org_id=f.org_id))
         query = query.where(ProcessInstance.org_path.startswith(org.path))
     if f.text and f.text.strip():
         query = query.where(ProcessInstance.title.icontains(f.text.strip(), autoescape=True))

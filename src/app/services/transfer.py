@@ -13,6 +13,7 @@ import json
 import zipfile
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from werkzeug.utils import secure_filename
 
 from app.engine.compiler import is_diagram_name
@@ -104,7 +105,7 @@ def _unzip(data: bytes, budget: UnpackBudget) -> dict[str, bytes]:
         if not name or name.startswith("."):
             continue
         if name in files:
-            raise BadRequest(f"zip 中有重名文件“{name}” (two files of one name)")
+            raise BadRequest(_l("The zip holds two files named “%(name)s”.", name=name))
         files[name] = content
     return files
 
@@ -126,7 +127,7 @@ def _split(uploads: list[tuple[str, bytes]]) -> tuple[str, bytes, dict[str, byte
         try:
             manifest = json.loads(files.pop(MANIFEST))
         except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
-            raise BadRequest(f"manifest.json 不是 JSON (not JSON): {exc}") from exc
+            raise BadRequest(_l("manifest.json is not JSON: %(reason)s", reason=str(exc))) from exc
     diagrams = [(n, raw) for n, raw in files.items() if is_diagram_name(n)]
     name, main, _ = split_diagrams(diagrams)  # the others go with it: call activities call them
     files.pop(name)

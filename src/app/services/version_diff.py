@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from app.engine.diagram_diff import ElementChange, diff_diagrams
 from app.forms.schema_diff import FieldChange, diff_forms
 from app.models import ProcessDefinition, User
@@ -42,7 +44,7 @@ def diff_versions(actor: User, key: str, old_version: int, new_version: int) -> 
     """
     require_can_deploy(actor)
     if old_version == new_version:
-        raise BadRequest("请选择两个不同的版本进行比较 (choose two different versions)")
+        raise BadRequest(_l("Choose two different versions."))
     old = definition_version(key, old_version)
     new = definition_version(key, new_version)
     elements = same_role_lanes_dropped(
