@@ -9,10 +9,11 @@ from flask_babel import lazy_gettext as _l
 from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
 from app.api.serializers import iso
+from app.downloads import document_download
 from app.performance.department import targets_as_dict
 from app.services import department_documents, departments
 from app.services.errors import NotFound
-from app.web.routes_department import required_year, sent_document
+from app.web.routes_department import required_year
 
 
 def _check_kind(kind: str) -> None:
@@ -61,7 +62,7 @@ def department_targets_file(department_id: int, kind: str):
     document = department_documents.department_targets_document(
         api_user(), department_id, required_year()
     )
-    return sent_document(document, kind)
+    return document_download(document, kind)
 
 
 @bp.get("/departments/<int:department_id>/documents/self-evaluation.<kind>")
@@ -71,4 +72,4 @@ def department_self_evaluation_file(department_id: int, kind: str):
     document = department_documents.department_evaluation_document(
         api_user(), department_id, required_year()
     )
-    return sent_document(document, kind)
+    return document_download(document, kind)

@@ -5,12 +5,10 @@ what it holds (services decide, as for the pages)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from io import BytesIO
-
-from flask import send_file
 
 from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
+from app.downloads import document_download
 from app.services import (
     disclosure,
     document_monitoring,
@@ -25,10 +23,7 @@ from app.services.documents import Document
 def _sent(kind: str, build: Callable[[], Document]):
     """The document `build` makes, as `kind`; an unknown kind is refused before it is built."""
     document_render.require_kind(kind)
-    content, mimetype, filename = document_render.document_file(build(), kind)
-    return send_file(
-        BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename
-    )
+    return document_download(build(), kind)
 
 
 @bp.get("/projects/<int:project_id>/documents/targets.<kind>")

@@ -3,31 +3,13 @@ self-evaluation as a whole (部门整体支出绩效自评), with their printabl
 
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import render_template, send_file
+from flask import render_template
 
 from app import params
-from app.services import department_documents, departments, document_render
-from app.services.documents import Document
+from app.downloads import document_download
+from app.services import department_documents, departments
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def sent_document(document: Document, kind: str):
-    """The document as a PDF or an Excel download (also what the API sends)."""
-    if kind == "pdf":
-        content, mimetype = document_render.pdf_bytes(document), "application/pdf"
-    else:
-        content, mimetype = document_render.workbook(document), XLSX
-    return send_file(
-        BytesIO(content),
-        mimetype=mimetype,
-        as_attachment=True,
-        download_name=f"{document.filename}.{kind}",
-    )
 
 
 def required_year() -> int:
@@ -54,7 +36,7 @@ def department_targets_document(department_id: int, kind: str):
     document = department_documents.department_targets_document(
         actor(), department_id, required_year()
     )
-    return sent_document(document, kind)
+    return document_download(document, kind)
 
 
 @bp.get("/departments/<int:department_id>/documents/self-evaluation.<any(pdf, xlsx):kind>")
@@ -62,4 +44,4 @@ def department_evaluation_document(department_id: int, kind: str):
     document = department_documents.department_evaluation_document(
         actor(), department_id, required_year()
     )
-    return sent_document(document, kind)
+    return document_download(document, kind)

@@ -3,58 +3,50 @@ finance's page choosing which evaluation reports are published (信息公开).""
 
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app import params
+from app.downloads import document_download
 from app.services import (
     disclosure,
     document_monitoring,
-    document_render,
     document_results,
     document_self_evaluation,
     documents,
 )
 from app.services.clock import now
-from app.services.documents import Document
 from app.services.errors import ValidationFailed
 from app.services.policy import require_can_choose_disclosure
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 
 
-def _sent(document: Document, kind: str):
-    content, mimetype, filename = document_render.document_file(document, kind)
-    return send_file(
-        BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename
-    )
-
-
 @bp.get("/projects/<int:project_id>/documents/targets.<any(pdf, xlsx):kind>")
 def project_targets_document(project_id: int, kind: str):
-    return _sent(documents.project_targets(actor(), project_id), kind)
+    return document_download(documents.project_targets(actor(), project_id), kind)
 
 
 @bp.get("/projects/<int:project_id>/documents/self-evaluation.<any(pdf, xlsx):kind>")
 def project_self_evaluation_document(project_id: int, kind: str):
-    return _sent(document_self_evaluation.project_self_evaluation(actor(), project_id), kind)
+    return document_download(
+        document_self_evaluation.project_self_evaluation(actor(), project_id), kind
+    )
 
 
 @bp.get("/campaigns/<int:campaign_id>/documents/monitoring-summary.<any(pdf, xlsx):kind>")
 def monitoring_summary_document(campaign_id: int, kind: str):
-    return _sent(document_monitoring.monitoring_summary(actor(), campaign_id), kind)
+    return document_download(document_monitoring.monitoring_summary(actor(), campaign_id), kind)
 
 
 @bp.get("/years/<int:fiscal_year>/documents/evaluation-results.<any(pdf, xlsx):kind>")
 def evaluation_results_document(fiscal_year: int, kind: str):
-    return _sent(document_results.evaluation_results(actor(), fiscal_year), kind)
+    return document_download(document_results.evaluation_results(actor(), fiscal_year), kind)
 
 
 @bp.get("/years/<int:fiscal_year>/documents/disclosure.<any(pdf, xlsx):kind>")
 def disclosure_document(fiscal_year: int, kind: str):
-    return _sent(disclosure.disclosure_list(actor(), fiscal_year), kind)
+    return document_download(disclosure.disclosure_list(actor(), fiscal_year), kind)
 
 
 def _disclosure_year() -> int:

@@ -3,12 +3,11 @@ page, a printable PDF and an Excel workbook."""
 
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import render_template, request, send_file
+from flask import render_template, request
 from flask_babel import lazy_gettext
 
 from app import params
+from app.downloads import document_download
 from app.models.rectification import (
     RECTIFICATION_CLAIMED,
     RECTIFICATION_CLOSED,
@@ -17,12 +16,11 @@ from app.models.rectification import (
     SOURCE_EVALUATION,
     SOURCE_MONITORING,
 )
-from app.services import document_render, rectification
+from app.services import rectification
 from app.services.rectification import FAILED_TWICE, OVERDUE, RectificationFilters
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ALL_YEARS = "all"
 SOURCES = {
     SOURCE_EVALUATION: lazy_gettext("Evaluation"),
@@ -57,16 +55,7 @@ def rectifications_document(kind: str):
     user = actor()
     filters = rectification_filters(rectification.rectification_years(user))
     document = rectification.rectification_document(user, filters)
-    if kind == "pdf":
-        content, mimetype = document_render.pdf_bytes(document), "application/pdf"
-    else:
-        content, mimetype = document_render.workbook(document), XLSX
-    return send_file(
-        BytesIO(content),
-        mimetype=mimetype,
-        as_attachment=True,
-        download_name=f"{document.filename}.{kind}",
-    )
+    return document_download(document, kind)
 
 
 @bp.app_template_filter("rectification_status")
