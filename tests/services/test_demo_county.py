@@ -179,7 +179,9 @@ def test_the_registry_holds_last_years_grades_and_this_years_budget(demo_app):
     poor = find_project("WS-2026-002", 2026)
     assert poor.score < 60 and poor.latest_light == "red"
     assert db.session.scalars(
-        select(RectificationItem.description).where(RectificationItem.project_id == poor.id)
+        select(RectificationItem.description)
+        .where(RectificationItem.project_id == poor.id)
+        .order_by(RectificationItem.id)
     ).all() == ["补齐家庭医生团队人员配备，规范随访记录", "建立签约居民健康档案动态更新机制"]
     evaluated = db.session.scalar(
         select(ProjectEvent).where(
