@@ -51,7 +51,7 @@ def _library_param(default: int | None) -> int | None:
     if value == COMMON:
         return None
     if not value.isascii() or not value.isdigit():
-        raise BadRequest("参数 library 须为 common 或部门编号 (library must be common or an id)")
+        raise BadRequest(lazy_gettext("The parameter library is “common” or a department id."))
     return int(value)
 
 

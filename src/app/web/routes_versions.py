@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app import params
 from app.models import MAX_ID
@@ -42,7 +43,7 @@ def process_diff(key: str):
     require_can_deploy(actor())  # before anything says whether the process exists
     versions = versions_of(key)
     if not versions:
-        raise NotFound(f"流程“{key}”未部署 (no such process)")
+        raise NotFound(_l("The process “%(key)s” is not deployed.", key=key))
     newest = versions[0]
     new = _version("new", newest)
     old = _version("old", max(new - 1, 1))
@@ -55,7 +56,7 @@ def process_migrate(key: str):
     require_can_deploy(actor())
     versions = versions_of(key)
     if not versions:
-        raise NotFound(f"流程“{key}”未部署 (no such process)")
+        raise NotFound(_l("The process “%(key)s” is not deployed.", key=key))
     source = _version("from", versions[-1])
     target = _version("to", versions[0])
     activity = params.text("activity")
