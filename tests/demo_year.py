@@ -40,14 +40,17 @@ def campaign_id(process_key: str) -> int:
     return db.session.scalar(select(Campaign.id).where(Campaign.process_key == process_key))
 
 
-def ready_task(activity: str, project_code: str) -> Task:
-    """The open task at `activity` of the submission about `project_code`."""
-    for task in db.session.scalars(
-        select(Task).where(Task.activity_id == activity, Task.status == "ready")
-    ):
-        if task.instance.round_item == project_code:
-            return task
-    raise AssertionError(f"no ready {activity} for {project_code}")
+def ready_task(activity: str, project_code: str, process: str | None = None) -> Task:
+    """The open task at `activity` of the submission about `project_code` (in `process`
+    when two rounds of one project wait at steps of the same name)."""
+    query = select(Task).where(Task.activity_id == activity, Task.status == "ready")
+    if process is not None:
+        query = query.where(Task.process_key == process)
+    found = [t for t in db.session.scalars(query) if t.instance.round_item == project_code]
+    if not found:
+        raise AssertionError(f"no ready {activity} for {project_code}")
+    assert len(found) == 1, f"{len(found)} ready {activity} for {project_code}: name the process"
+    return found[0]
 
 
 def printed(content: bytes) -> str:

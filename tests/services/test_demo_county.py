@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -88,7 +89,11 @@ def test_each_account_sees_its_own_work_on_login(demo_app):
         ("budget_compilation", "finance_target_review", "WS-2026-001"),
     ]
     assert seen("expert") == [("budget_compilation", "pre_evaluation", "JY-2028-001")]
-    assert seen("gov") == [] and seen("congress") == [] and seen("admin") == []
+    # New money for 县人民医院 waits for the government, and another request for the
+    # 人大常委会: neither opens an empty inbox.
+    assert seen("gov") == [("midyear_adjustment", "gov_review", "WS-2026-001")]
+    assert seen("congress") == [("midyear_adjustment", "congress_review", "WS-2027-001")]
+    assert seen("admin") == []
 
 
 def test_the_red_report_waits_for_its_correction_plan_with_the_approved_targets(demo_app):
@@ -152,7 +157,8 @@ def test_finance_follows_the_three_rounds(demo_app):
     assert (monitoring.total, monitoring.submitted, monitoring.finished) == (5, 1, 0)
     assert dict(monitoring.by_step) == {"填报季度绩效监控报告": 4, "制定纠偏措施": 1}
     compilation = progress["budget_compilation-2028"]
-    assert (compilation.total, compilation.submitted, compilation.finished) == (5, 2, 0)
+    # 县人民医院's chest-pain centre was filed, and its department sent it back.
+    assert (compilation.total, compilation.submitted, compilation.finished) == (5, 3, 0)
     assert dict(compilation.by_step) == {
         "填报项目绩效目标": 3,
         "部门审核项目": 1,
@@ -279,3 +285,68 @@ def test_the_demos_rectification_list_has_a_claim_a_failure_and_an_overdue_item(
     ]
     listed = rectification_list(user("dept"), RectificationFilters(fiscal_year=2026)).rows
     assert [r.project.code for r in listed] == ["JY-2026-003"], "县教育局 sees its own only"
+
+
+# -- a year in motion: the seed's clock ran weeks back (services/demo_clock.py) -------------
+
+
+def county_time(at):
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    return at.replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+
+
+def test_the_demo_started_weeks_ago_and_one_step_is_clearly_the_bottleneck(demo_app):
+    from app.services.clock import now
+    from app.services.tracking import step_stats
+
+    today = now()
+    started = db.session.scalars(select(ProcessInstance.started_at)).all()
+    assert min(started) < today - timedelta(weeks=8) and max(started) <= today
+    open_tasks = db.session.scalars(select(Task).where(Task.status == "ready")).all()
+    assert all(t.created_at <= today for t in open_tasks)
+    overdue = [t for t in open_tasks if t.due_at and t.due_at < today]
+    assert len(overdue) >= 5, "some work is late"
+    assert any(t.due_at > today for t in open_tasks), "and some is not yet"
+
+    stats = step_stats(user("finance"))
+    worst = max(stats, key=lambda s: (s.overdue, s.open))
+    assert (worst.process_key, worst.activity_id) == (
+        "quarterly_monitoring",
+        "fill_monitoring_report",
+    )
+    assert worst.bottleneck and worst.open == worst.overdue == 4
+    assert worst.oldest_since < today - timedelta(weeks=4)
+    second = sorted((s.overdue for s in stats), reverse=True)[1]
+    assert second <= 2, "one step stands out"
+
+
+def test_deadlines_fall_at_the_end_of_a_working_day(demo_app):
+    due = [
+        *db.session.scalars(select(Task.due_at).where(Task.status == "ready")),
+        *db.session.scalars(select(Campaign.due_at)),
+    ]
+    assert due and None not in due, "every open step and every round has a deadline"
+    for at in due:
+        local = county_time(at)
+        assert (local.hour, local.minute) == (17, 30) and local.weekday() < 5, local
+
+
+def test_a_returned_submission_waits_at_the_unit_with_its_reason(demo_app):
+    from app.services.returns import returned_tasks
+
+    inbox = list_inbox(user("unit2")).tasks
+    marks = returned_tasks(inbox)
+    (task,) = [t for t in inbox if t.id in marks]
+    assert task.instance.data["project_code"] == "WS-2027-001"
+    assert marks[task.id].by == user("dept2").display_name
+    assert marks[task.id].reason.startswith("胸痛中心年度接诊目标偏低")
+
+
+def test_the_overdue_reports_escalation_fired(demo_app):
+    from app.models import Notification
+
+    told = db.session.scalars(select(Notification).where(Notification.kind == "escalation")).all()
+    assert {n.user_id for n in told} >= {user("dept").id, user("finance").id}
+    assert any("教师能力提升培训 · 填报季度绩效监控报告" in n.title for n in told)

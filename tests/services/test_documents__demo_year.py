@@ -97,14 +97,17 @@ def _monitoring_round_goes_on(user) -> None:
         "correction_measures": "四月底前完成招标，暑期集中施工",
     }
     complete_task(unit, ready_task("correction_plan", "JY-2026-001").id, plan)
-    complete_task(dept, ready_task("dept_review", "JY-2026-001").id, {"dept_decision": "approve"})
+    review = ready_task("dept_review", "JY-2026-001", "quarterly_monitoring")
+    complete_task(dept, review.id, {"dept_decision": "approve"})
     decision = {
         "finance_decision": "pass",
         "correction_decision": "调减预算",
         "correction_amount": 100,
         "correction_decision_reason": "全年无法执行完毕，调减 100 万元",
     }
-    complete_task(finance, ready_task("finance_review", "JY-2026-001").id, decision)
+    complete_task(
+        finance, ready_task("finance_review", "JY-2026-001", "quarterly_monitoring").id, decision
+    )
     task = ready_task("fill_monitoring_report", "WS-2026-001")
     rows = []
     for row, actual in zip(

@@ -9,10 +9,17 @@ as the demo accounts through the services (so inboxes, history and rounds are re
   the department, one failed once by finance and one overdue, 中's reported done and
   waiting for finance's verification;
 - 2027 Q1 monitoring: one report filed red and back at the unit for its correction plan,
-  the others waiting at their units;
-- a mid-year addition at the department's review;
+  the others a month at their units, long past the round's deadline and escalated
+  (逾期督办): the step tracking shows as the bottleneck;
+- mid-year requests for new money (services/demo_requests.py): one at the department's
+  review, one at the county government's, one at the 人大常委会's;
 - the 2028 compilation round: one continuing project at the department's review, one at
-  finance's target review, and a new project waiting at the expert's pre-evaluation.
+  finance's target review, one sent back to its unit by the department (已退回), and a new
+  project waiting at the expert's pre-evaluation.
+
+It all happens on a calendar set weeks back (services/demo_clock.py): the evaluation round
+launched nine weeks ago, monitoring five, compilation three; every step on a working day
+in office hours, every deadline at the end of a working day.
 
 The department level (services/demo_departments.py): both departments' 2026 and 2028
 overall targets approved, 县教育局's 2026 self-evaluation as a whole read by the government.
