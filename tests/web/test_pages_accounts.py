@@ -370,3 +370,11 @@ def test_no_template_has_an_inline_script_style_or_event_handler():
         ):
             offenders += [f"{template.name}: {m}" for m in re.findall(pattern, text)]
     assert offenders == []
+
+
+def test_the_account_form_names_organisations_and_roles_without_their_codes(client, login):
+    login("admin")
+    page = client.get("/admin/users/new").text
+    assert ">县第一中学</option>" in page and "edu-school1" not in page
+    assert "部门预算单位" in page and "（budget_unit）" not in page
+    assert 'value="budget_unit"' in page  # the code stays the value the form posts

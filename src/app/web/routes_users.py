@@ -5,6 +5,8 @@ For account administrators only (policy.require_can_manage_users); everyone else
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
@@ -43,8 +45,9 @@ def users_context() -> dict:
 
 def _user_form(**values) -> UserForm:
     form = UserForm(**values)  # a POST's own fields win over `values`
-    form.org_id.choices = [(org.id, f"{org.name}（{org.code}）") for org in orgs.list_orgs()]
-    form.roles.choices = [(role.code, f"{role.name}（{role.code}）") for role in users.list_roles()]
+    # By name, as people call them; the code only tells apart two of the same name.
+    form.org_id.choices = _named([(org.id, org.name, org.code) for org in orgs.list_orgs()])
+    form.roles.choices = _named([(r.code, r.name, r.code) for r in users.list_roles()])
     return form
 
 
@@ -161,3 +164,11 @@ def activate_user(user_id: int):
     user = users.activate_user(actor(), user_id)
     flash(_("Account %(username)s is active again.", username=user.username), "success")
     return redirect(url_for("web.edit_user", user_id=user_id))
+
+
+def _named(items: list[tuple]) -> list[tuple]:
+    """(value, label) choices labelled by name; "name（code）" where a name repeats."""
+    names = Counter(name for _, name, _ in items)
+    return [
+        (value, name if names[name] == 1 else f"{name}（{code}）") for value, name, code in items
+    ]
