@@ -31,6 +31,8 @@ def test_finance_saves_national_day_and_a_task_opened_after_counts_it(app, clien
     assert "2026 年工作日历已保存。" in saved.text
     assert "2026-10-08" in saved.text and "2026-10-10" in saved.text
     assert "最近由 张伟（县财政局预算股） 于" in saved.text
+    assert re.search(r"于 \d{4}-\d\d-\d\d \d\d:\d\d 修改", saved.text)  # county time, no "T"
+    assert "期限截至最后一天下班时（17:30）。" in saved.text
     db.session.rollback()
     value = db.session.get(Setting, CALENDAR_KEY).value
     assert value["holidays"] == [f"2026-10-0{d}" for d in range(1, 9)]

@@ -23,6 +23,7 @@ from app.engine.compiler import CALENDAR_DAYS, MAX_DUE_IN, WORKING_DAYS
 from app.extensions import db
 from app.models import Setting, User
 from app.services.clock import now
+from app.services.document_format import county_time
 from app.services.errors import ValidationFailed
 from app.services.policy import require_can_edit_calendar
 from app.services.transaction import transactional
@@ -138,8 +139,16 @@ def calendar_year(actor: User, year: int) -> CalendarYear:
         sorted(d for d in calendar.holidays if d.year == year),
         sorted(d for d in calendar.makeup_workdays if d.year == year),
         value.get("updated_by"),
-        value.get("updated_at"),
+        _county_time(value.get("updated_at")),
     )
+
+
+def _county_time(stored: str | None) -> str | None:
+    """The stored change time (UTC, ISO) as the county reads it: "2026-12-05 16:44"."""
+    try:
+        return county_time(datetime.fromisoformat(stored)) if stored else None
+    except ValueError:
+        return stored
 
 
 @transactional
