@@ -139,3 +139,62 @@ def test_the_server_names_the_same_fields_when_the_page_check_is_bypassed(
     expect(summary).to_contain_text("当年财政拨款不得超过项目资金总额中的财政资金")
     expect(summary).to_contain_text("定量指标的指标值须为数字")
     screenshot(page, "refused-by-server")
+
+
+def test_a_monitoring_report_asks_for_a_number_where_a_quantity_is_expected(
+    app, page: Page, log_in, real_processes, screenshot
+):
+    """The indicator's 符号 is approved (shown as text); the achieved value of a
+    quantitative one must be a number, said beside the cell as it is typed and by the
+    server when the page's check is bypassed."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Org, Project, Task, User
+    from app.services.campaigns import launch_campaign
+    from app.services.clock import now
+
+    area = {"level1": "产出指标", "level2": "数量指标", "name": "维修校舍面积", "sign": "≥",
+            "target": "3000", "unit": "平方米", "period": "年度"}  # fmt: skip
+    with app.app_context():
+        unit = db.session.scalar(select(Org).where(Org.code == "edu-school1"))
+        db.session.add(
+            Project(
+                code="JY-2027-001",
+                name="校舍维修改造",
+                fiscal_year=2027,
+                department_id=unit.parent_id,
+                unit_id=unit.id,
+                status="approved",
+                approved_amount=100,
+                adjusted_amount=100,
+                indicators=[area],
+                cumulative_adjustment=0,
+                updated_at=now(),
+            )
+        )
+        db.session.commit()
+        finance = db.session.scalar(select(User).where(User.username == "finance"))
+        launch_campaign(finance, "quarterly_monitoring", 2027, 1)
+        task_id = db.session.scalar(
+            select(Task.id).where(Task.activity_id == "fill_monitoring_report")
+        )
+        db.session.remove()
+
+    log_in("unit")
+    page.goto(f"/tasks/{task_id}")
+    actual = page.locator("input[name='indicators-0-actual']")
+    actual.fill("很多")
+    actual.dispatch_event("change")
+    expect(note_of(page, "indicators-0-actual")).to_have_text(
+        "定量指标的完成值须为数字（如 12、95.5 或 95.5%）"
+    )
+    screenshot(page, "monitoring-refused-in-page")
+    actual.fill("95.5%")
+    actual.dispatch_event("change")
+    expect(page.locator("[data-page-check]")).to_have_count(0)
+
+    actual.fill("很多")
+    page.evaluate("document.querySelector('form.task-form').noValidate = true")
+    page.click("form.task-form button[type=submit].primary")
+    expect(page.locator(".form-errors")).to_contain_text("定量指标的完成值须为数字")

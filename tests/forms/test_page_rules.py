@@ -101,3 +101,27 @@ def test_patterns_the_browser_compiles_in_v_mode_pass(pattern):
 )
 def test_patterns_invalid_in_v_mode_are_named(pattern):
     assert v_mode_problem(pattern)
+
+
+def test_an_else_branch_applies_when_the_choice_is_not_the_tested_one():
+    schema = json.loads((FORMS / "monitoring-report.schema.json").read_text("utf-8"))
+    row = schema["properties"]["indicators"]["items"]
+    actual = [c for c in json.loads(page_rules(row, schema))["when"] if c["field"] == "actual"]
+    assert [c["if"] for c in actual] == [{"field": "sign", "in": ["定性"], "not": True}]
+
+
+@pytest.mark.parametrize(
+    ("form", "table"),
+    [("evaluation-self", "indicators"), ("department-self-evaluation", "indicator_results")],
+)
+def test_a_self_evaluation_refuses_words_where_a_quantity_is_expected(form, table):
+    schema = json.loads((FORMS / f"{form}.schema.json").read_text("utf-8"))
+    rows = [
+        {"name": "维修面积", "sign": "≥", "target": "3000", "actual": "很多"},
+        {"name": "满意度", "sign": "≥", "target": "90", "actual": "95.5%"},
+        {"name": "条件改善", "sign": "定性", "target": "明显改善", "actual": "明显改善"},
+    ]
+    errors = [e for e in validate_data(schema, {table: rows}) if e.path.startswith(f"/{table}/")]
+    assert [(e.path, e.message) for e in errors if e.path.endswith("/actual")] == [
+        (f"/{table}/0/actual", "定量指标的实际完成值须为数字（如 12、95.5 或 95.5%）")
+    ]

@@ -6,10 +6,11 @@ table's row) into the small JSON ``static/form-rules.js`` applies in the browser
 
 - ``compare``: the object's ``x-compare`` relations as they stand (dates in order,
   parts within totals);
-- ``when``: what a choice implies for another field, from ``if``/``then`` (alone or in
-  ``allOf``) and ``dependentSchemas`` — a choice list narrowed (二级指标 to the ones of the
-  chosen 一级指标, rendered as dependent selects) or a pattern required (a quantitative
-  target must be a number), each with the schema's own message (``x-messages``).
+- ``when``: what a choice implies for another field, from ``if``/``then``/``else`` (alone
+  or in ``allOf``; ``else`` as the test with ``"not": true``) and ``dependentSchemas``:
+  a choice list narrowed (二级指标 to the ones of the chosen 一级指标, rendered as
+  dependent selects) or a pattern required (a quantitative target must be a number),
+  each with the schema's own message (``x-messages``).
 
 Only shapes the page can apply are handed over; anything else stays the server's alone,
 which is always the one that decides. A pattern the browser's `v` mode would not compile
@@ -55,6 +56,8 @@ def _conditions(
         test = _test(branch.get("if"), properties)
         if test is not None and isinstance(branch.get("then"), Mapping):
             yield from _implied(test, resolve(branch["then"], root), properties)
+        if test is not None and isinstance(branch.get("else"), Mapping):
+            yield from _implied({**test, "not": True}, resolve(branch["else"], root), properties)
     dependent = schema.get("dependentSchemas")
     if isinstance(dependent, Mapping):
         for name, implied in dependent.items():

@@ -45,7 +45,12 @@
 
   function valueOf(scope, name) {
     var found = controls(scope, name);
-    if (!found.length) { return null; }
+    if (!found.length) {
+      // A value the step may not change is shown as text (e.g. an approved row's 符号).
+      var shown = scope.el.querySelector("#" + CSS.escape(scope.prefix + name) + ".readonly-value");
+      var text = shown ? shown.textContent.trim() : "";
+      return shown ? (text === "—" ? "" : text) : null;
+    }
     if (found[0].type === "radio") {
       var checked = Array.prototype.find.call(found, function (c) { return c.checked; });
       return checked ? checked.value : "";
@@ -76,10 +81,12 @@
 
   function firstName(names) { return Array.isArray(names) ? names[0] : names; }
 
+  // An "if" of the schema; with "not", its "else" (which a blank value also takes).
   function holds(scope, test) {
     var value = valueOf(scope, test.field);
-    if (value === null || value === "") { return false; }
-    return test.filled || (test["in"] || []).indexOf(value) !== -1;
+    if (value === null) { return false; }
+    var met = value !== "" && (test.filled || (test["in"] || []).indexOf(value) !== -1);
+    return test.not ? !met : met;
   }
 
   function matches(pattern, text) {
