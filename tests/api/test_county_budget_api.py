@@ -73,3 +73,11 @@ def test_the_county_budget_is_reviewed_as_a_whole_over_the_api(api, selected):
     assert amounts == {"JY-2027-001": 80, "WS-2027-001": 50}
     # The review was never a department's task, and 批复 is finance's before theirs.
     assert [t["activity_id"] for t in api("dept").get("/tasks").body] == []
+
+    # The year as a whole reads the same over the API, for the congress and not a department.
+    year = api("congress").get("/county-budget/2027")
+    assert year.status == 200 and year.body["status_name"] == "县人大已批准"
+    budget = year.body["budget"]
+    assert (budget["total_selected"], budget["status"]) == (130, "approved")
+    assert budget["returns"][0]["department"] == "县卫生健康局"
+    assert api("dept").get("/county-budget/2027").status == 403

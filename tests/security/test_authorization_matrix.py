@@ -120,6 +120,8 @@ MATRIX: list[tuple[str, str, str, dict | bytes | None, str]] = [
     # and delivered its 2026 self-evaluation): its staff and units, and those who see
     # everything; another department, experts and administrators are answered 404
     ("web.departments_page", "GET", "/departments", None, "302 200 200 200 200 200 200 200 200 200"),
+    ("web.county_budget_page", "GET", "/county-budget?year=2028", None, "302 403 403 200 403 200 200 403 403 403"),
+    ("api.county_budget_year", "GET", "/api/v1/county-budget/2028", None, "401 403 403 200 403 200 200 403 403 403"),
     ("web.department", "GET", "/departments/{edu_department}?year=2028", None, "302 200 200 200 404 200 200 404 404 404"),
     ("web.department_targets_document", "GET", "/departments/{edu_department}/documents/targets.pdf?year=2028", None, "302 200 200 200 404 200 200 404 404 404"),
     ("web.department_evaluation_document", "GET", "/departments/{edu_department}/documents/self-evaluation.xlsx?year=2026", None, "302 200 200 200 404 200 200 404 404 404"),

@@ -18,3 +18,6 @@ from app.api import (  # noqa: E402,F401  (registers the handlers)
 
 # The department level's handlers (api/routes_department.py).
 from app.api import routes_department  # noqa: E402,F401  # isort: skip
+
+# The county's budget as a whole (api/routes_county.py).
+from app.api import routes_county  # noqa: E402,F401  # isort: skip

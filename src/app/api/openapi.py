@@ -1434,3 +1434,19 @@ PATHS.update(
         ),
     }
 )
+
+# The county's budget as a whole (api/routes_county.py).
+PATHS["/county-budget/{fiscal_year}"] = {
+    "get": {
+        "operationId": "countyBudget",
+        "summary": "本级预算草案 of a year as it stands: the review's status and returns, totals "
+        "by department (with its approved overall goal) and by function, every selected "
+        "project; budget is null while 遴选 has selected nothing for the year",
+        "parameters": [_id_param("fiscal_year", "The budget year, e.g. 2028.")],
+        "responses": {
+            "200": _json({"type": "object"}, "The year's county budget"),
+            **_UNAUTHORIZED,
+            "403": _error("Not the finance bureau, the county government or the congress"),
+        },
+    }
+}

@@ -302,3 +302,54 @@ def registry_approved_amount(project_code: str, fiscal_year: int) -> float:
     if project is None or project.status == PROJECT_EXCLUDED or project.selected_amount is None:
         return 0
     return project.selected_amount
+
+
+def county_budget_overview(fiscal_year: int) -> dict | None:
+    """The year's county budget as it stands, to read (the drill-down page and the API):
+    the review's status and returns, totals by department and function, every selected
+    project, and each department's approved overall targets. None when 遴选 has selected
+    nothing for the year. No access check: the service decided who may read it."""
+    from app.performance.department import department_targets_for
+
+    projects = _selected(fiscal_year)
+    if not projects:
+        return None
+    draft = _draft(fiscal_year, projects, {})
+    budget = county_budget(fiscal_year)
+    department_ids = {}
+    for project in projects:
+        department_ids.setdefault(project.department.name, project.department_id)
+    for row in draft["departments"]:
+        row["department_id"] = department_ids[row["department"]]
+        targets = department_targets_for(row["department_id"], fiscal_year) or {}
+        row["overall_goal"] = targets.get("overall_goal")
+        goals = {f.get("name"): f for f in targets.get("functions", [])}
+        for function in draft["functions"]:
+            if function["department"] == row["department"] and function["function"] in goals:
+                target = goals[function["function"]]
+                function["goal"], function["target_amount"] = (
+                    target.get("goal"),
+                    target.get("amount"),
+                )
+    project_ids = {p.code: p.id for p in projects}
+    for row in draft["projects"]:
+        row["project_id"] = project_ids[row["project_code"]]
+    draft["status"] = budget.status if budget is not None else None
+    draft["returns"] = list(budget.returns or []) if budget is not None else []
+    draft["approved_at"] = budget.approved_at if budget is not None else None
+    draft["instance_id"] = budget.instance_id if budget is not None else None
+    return draft
+
+
+def county_budget_years() -> list[int]:
+    """The years 遴选 has selected projects for, newest first."""
+    return sorted(
+        set(
+            db.session.scalars(
+                select(Project.fiscal_year).where(
+                    Project.selected_amount.is_not(None), Project.status != PROJECT_EXCLUDED
+                )
+            )
+        ),
+        reverse=True,
+    )

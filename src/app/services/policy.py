@@ -258,3 +258,10 @@ def require_can_choose_disclosure(user: User) -> None:
     organises the evaluations and answers for what is made public."""
     if not may_start_on_behalf(user):
         raise Forbidden(_l("Only the finance bureau chooses what is disclosed."))
+
+
+def may_see_county_budget(user: User) -> bool:
+    """The county's budget as a whole (every department's projects and amounts): those who
+    see every department — finance, which compiles it, the county government and the
+    congress, which review and approve it. A department reads its own on its pages."""
+    return has_global_scope(user)
