@@ -16,6 +16,8 @@ server still applies it). A browser test holds it to Chromium's own `new RegExp(
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 SYNTAX = set("^$\\.*+?()[]{}|/")
 CLASS_SYNTAX = set("()[]{}/-\\|")
@@ -29,6 +31,21 @@ HEX4 = re.compile(r"u[0-9A-Fa-f]{4}")
 CODE_POINT = re.compile(r"u\{[0-9A-Fa-f]{1,6}\}")
 PROPERTY = re.compile(r"[pP]\{[A-Za-z_]+(=[A-Za-z_]+)?\}")
 GROUP_NAME = re.compile(r"\?<([A-Za-z_$][A-Za-z0-9_$]*)>")
+
+
+def page_pattern_warnings(schema: Any, path: tuple = ()) -> Iterator[tuple[str, str]]:
+    """(field path, pattern) for each `pattern` of `schema` the page will leave to the
+    server, so the form editor can say the in-page check is off for it."""
+    if isinstance(schema, Mapping):
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str) and v_mode_problem(pattern):
+            yield "/".join(str(p) for p in path if p not in ("properties", "items")), pattern
+        if len(path) < 40:
+            for key, value in schema.items():
+                yield from page_pattern_warnings(value, (*path, key))
+    elif isinstance(schema, list) and len(path) < 40:
+        for index, value in enumerate(schema):
+            yield from page_pattern_warnings(value, (*path, index))
 
 
 class _Refused(Exception):

@@ -13,7 +13,7 @@ from typing import Any
 
 from wtforms.utils import unset_value
 
-from . import display, presentation
+from . import browser_regex, display, presentation
 from .caching import KeyedCache, canonical_key
 from .fields import SchemaForm, make_form_class
 from .nodes import FieldNode, build_nodes
@@ -75,6 +75,10 @@ class FormSpec:
         label: str = "",
     ) -> dict[str, Any]:
         return presentation.input_attrs(node, field, errors, readonly, label)
+
+    def page_pattern_warnings(self) -> list[tuple[str, str]]:
+        """Patterns the browser cannot compile (left to the server), for the form editor."""
+        return list(browser_regex.page_pattern_warnings(self.schema))
 
     def template_row(self, field_list: Any) -> Any:
         return presentation.template_row(field_list)
