@@ -71,6 +71,9 @@ def project_form(**changes) -> dict:
 PROJECT_FUNCTION = {"project_function": "义务教育"}
 
 
+OVERALL_GOALS = {"edu": "办学条件达标率提升到 95%", "health": "县域就诊率达到 90%"}
+
+
 def department_targets_approved(
     department_code: str = "edu", year: int = 2027, functions: dict[str, float] | None = None
 ) -> None:
@@ -89,8 +92,8 @@ def department_targets_approved(
         DepartmentTargets(
             department_id=department.id,
             fiscal_year=year,
-            overall_goal="办学条件达标率提升到 95%",
-            county_goal_alignment="支撑县政府“教育强县”年度目标",
+            overall_goal=OVERALL_GOALS[department_code],
+            county_goal_alignment="支撑县政府年度施政目标",
             functions=[
                 {"name": name, "amount": amount, "goal": f"{name}保障", "indicators": []}
                 for name, amount in functions.items()

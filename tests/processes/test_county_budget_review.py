@@ -97,6 +97,15 @@ def test_the_draft_reaches_the_government_and_the_congress_as_one_task_each(two_
         (row["department"], row["function"]): row["selected"] for row in draft["functions"]
     }
     assert functions == {("县教育局", "义务教育"): 130, ("县卫生健康局", "基层医疗"): 60}
+    # Each department's performance budget: its approved overall goal and functions' goals.
+    assert {row["department"]: row["overall_goal"] for row in draft["departments"]} == {
+        "县教育局": "办学条件达标率提升到 95%",
+        "县卫生健康局": "县域就诊率达到 90%",
+    }
+    assert [(row["goal"], row["target_amount"]) for row in draft["functions"]] == [
+        ("义务教育保障", 130),
+        ("基层医疗保障", 60),
+    ]
     assert [row["project_code"] for row in draft["projects"]][:2] == ["JY-2027-001", "JY-2027-002"]
 
     county_step(user("gov"), "gov_review", {"gov_decision": "approve"})

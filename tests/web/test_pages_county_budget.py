@@ -51,7 +51,7 @@ def test_the_years_budget_drills_down_to_each_department_and_project(
     departments = tree.xpath("//table[contains(@class, 'departments')]/tbody/tr")
     assert [texts(row, "./*")[:5] for row in departments] == [
         ["县教育局", "办学条件达标率提升到 95%", "2", "130.00", "130.00"],
-        ["县卫生健康局", "办学条件达标率提升到 95%", "1", "60.00", "60.00"],
+        ["县卫生健康局", "县域就诊率达到 90%", "1", "60.00", "60.00"],
     ]
     education = db.session.query(Org).filter_by(code="edu").one()
     assert tree.xpath("//table[contains(@class, 'departments')]//a/@href")[0] == (
@@ -79,4 +79,3 @@ def test_the_menu_offers_the_county_budget_to_those_who_may_read_it(approved, cl
     login("dept")
     menu = html.fromstring(client.get("/").text).xpath("//nav//a/@href")
     assert "/county-budget" not in menu
-

@@ -26,6 +26,7 @@ from app.models.project import COUNTY_APPROVED, COUNTY_REVIEWING, PROJECT_EXCLUD
 from app.models.task import TASK_READY
 from app.performance.context import current_run, refuse
 from app.performance.control_totals import control_total, county_budget, under_review
+from app.performance.department import department_targets_for
 from app.performance.numbers import is_blank, money_text, to_decimal
 from app.performance.registry import _event, _now
 
@@ -85,6 +86,8 @@ def _draft(fiscal_year: int, projects: list[Project], data_of: dict[int, dict]) 
     total_requested = total_selected = Decimal(0)
     for department_id, own in by_department.items():
         department = db.session.get(Org, department_id)
+        targets = department_targets_for(department_id, fiscal_year) or {}
+        goals = {f.get("name"): f for f in targets.get("functions", [])}
         requested = sum((to_decimal(p.requested_amount) or Decimal(0) for p in own), Decimal(0))
         selected = sum((to_decimal(p.selected_amount) or Decimal(0) for p in own), Decimal(0))
         limit = control_total(department_id, fiscal_year)
@@ -96,6 +99,7 @@ def _draft(fiscal_year: int, projects: list[Project], data_of: dict[int, dict]) 
                     "requested": _number(requested),
                     "selected": _number(selected),
                     "control_total": None if limit is None else limit.amount,
+                    "overall_goal": targets.get("overall_goal"),
                 }
             )
         )
@@ -105,12 +109,16 @@ def _draft(fiscal_year: int, projects: list[Project], data_of: dict[int, dict]) 
         for name, members in sorted(per_function.items()):
             amount = sum((to_decimal(p.selected_amount) or Decimal(0) for p in members), Decimal(0))
             functions.append(
-                {
-                    "department": department.name,
-                    "function": name,
-                    "projects": len(members),
-                    "selected": _number(amount),
-                }
+                _present(
+                    {
+                        "department": department.name,
+                        "function": name,
+                        "goal": goals.get(name, {}).get("goal"),
+                        "target_amount": goals.get(name, {}).get("amount"),
+                        "projects": len(members),
+                        "selected": _number(amount),
+                    }
+                )
             )
         for project in own:
             data = data_of.get(project.id, {})
@@ -309,8 +317,6 @@ def county_budget_overview(fiscal_year: int) -> dict | None:
     the review's status and returns, totals by department and function, every selected
     project, and each department's approved overall targets. None when 遴选 has selected
     nothing for the year. No access check: the service decided who may read it."""
-    from app.performance.department import department_targets_for
-
     projects = _selected(fiscal_year)
     if not projects:
         return None
@@ -321,16 +327,6 @@ def county_budget_overview(fiscal_year: int) -> dict | None:
         department_ids.setdefault(project.department.name, project.department_id)
     for row in draft["departments"]:
         row["department_id"] = department_ids[row["department"]]
-        targets = department_targets_for(row["department_id"], fiscal_year) or {}
-        row["overall_goal"] = targets.get("overall_goal")
-        goals = {f.get("name"): f for f in targets.get("functions", [])}
-        for function in draft["functions"]:
-            if function["department"] == row["department"] and function["function"] in goals:
-                target = goals[function["function"]]
-                function["goal"], function["target_amount"] = (
-                    target.get("goal"),
-                    target.get("amount"),
-                )
     project_ids = {p.code: p.id for p in projects}
     for row in draft["projects"]:
         row["project_id"] = project_ids[row["project_code"]]
