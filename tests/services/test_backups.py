@@ -111,11 +111,11 @@ def test_restore_asks_for_confirmation_and_names_a_missing_or_broken_file(app, u
     instance, _ = start_instance(user("unit"), "simple_approval", title="保留")
     assert "--yes" in _cli(app, "restore", str(tmp_path / "x.db")).output
     missing = _cli(app, "restore", str(tmp_path / "none.db"), "--yes")
-    assert missing.exit_code != 0 and "no backup file" in missing.output
+    assert missing.exit_code != 0 and "备份文件不存在" in missing.output
     if db.engine.dialect.name == "sqlite":
         broken = tmp_path / "broken.db"
         broken.write_bytes(b"not a database at all" * 100)
         refused = _cli(app, "restore", str(broken), "--yes")
-        assert refused.exit_code != 0 and "not a sound SQLite file" in refused.output
+        assert refused.exit_code != 0 and "备份文件已损坏" in refused.output
     db.session.expire_all()
     assert db.session.get(ProcessInstance, instance.id).title == "保留"  # untouched

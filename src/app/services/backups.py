@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.engine import make_url
 
 
@@ -39,7 +40,7 @@ def backup_database(database_uri: str, target: Path) -> Path:
     if url.get_backend_name() == "postgresql":
         _run(["pg_dump", "--format=custom", "--no-owner", f"--file={target}", _libpq(url)])
         return target
-    raise BackupError(f"不支持的数据库 (cannot back up {url.get_backend_name()})")
+    raise BackupError(_l("Cannot back up a %(backend)s database.", backend=url.get_backend_name()))
 
 
 def restore_database(database_uri: str, source: Path) -> None:
@@ -47,7 +48,7 @@ def restore_database(database_uri: str, source: Path) -> None:
     url = make_url(database_uri)
     source = Path(source)
     if not source.is_file():
-        raise BackupError(f"备份文件不存在 (no backup file at {source})")
+        raise BackupError(_l("There is no backup file at %(source)s.", source=str(source)))
     if url.get_backend_name() == "sqlite":
         try:
             with sqlite3.connect(source) as check:
@@ -55,7 +56,9 @@ def restore_database(database_uri: str, source: Path) -> None:
         except sqlite3.DatabaseError:
             healthy = False
         if not healthy:
-            raise BackupError(f"备份文件已损坏 (the backup {source} is not a sound SQLite file)")
+            raise BackupError(
+                _l("The backup %(source)s is not a sound SQLite file.", source=str(source))
+            )
         target = _sqlite_path(url)
         with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
             src.backup(dst)
@@ -74,7 +77,7 @@ def restore_database(database_uri: str, source: Path) -> None:
             ]
         )
         return
-    raise BackupError(f"不支持的数据库 (cannot restore {url.get_backend_name()})")
+    raise BackupError(_l("Cannot restore a %(backend)s database.", backend=url.get_backend_name()))
 
 
 def pg_tools_missing() -> list[str]:
@@ -83,7 +86,7 @@ def pg_tools_missing() -> list[str]:
 
 def _sqlite_path(url) -> str:
     if not url.database or url.database == ":memory:":
-        raise BackupError("内存数据库无法备份 (an in-memory database has no file to back up)")
+        raise BackupError(_l("An in-memory database has no file to back up."))
     return url.database
 
 
@@ -96,9 +99,17 @@ def _run(command: list[str]) -> None:
     missing = pg_tools_missing()
     if missing:
         raise BackupError(
-            f"缺少 {', '.join(missing)}：请安装 PostgreSQL 客户端 "
-            "(install postgresql-client matching the server's major version)"
+            _l(
+                "%(tools)s missing: install postgresql-client matching the server's major version.",
+                tools=", ".join(missing),
+            )
         )
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise BackupError(f"{command[0]} 失败 (failed): {result.stderr.strip()[-2000:]}")
+        raise BackupError(
+            _l(
+                "%(command)s failed: %(reason)s",
+                command=command[0],
+                reason=result.stderr.strip()[-2000:],
+            )
+        )

@@ -8,6 +8,7 @@ the diagram, whatever its field names).
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import lazyload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -196,8 +197,12 @@ def _assignee_from(spec: engine.UserTaskSpec, data: dict) -> int | None:
     role = resolve_role(spec.lane)
     if user is None or role not in user.role_codes:
         raise BadRequest(
-            f"“{spec.assignee_from}”指定的用户 {username} 不存在或不具有该步骤的角色 "
-            "(the named user does not exist or lacks the step's role)"
+            _l(
+                "The user %(username)s named by “%(field)s” does not exist or does not hold "
+                "the step's role.",
+                username=username,
+                field=spec.assignee_from,
+            )
         )
     return user.id
 
