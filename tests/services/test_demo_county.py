@@ -342,6 +342,10 @@ def test_a_returned_submission_waits_at_the_unit_with_its_reason(demo_app):
     assert task.instance.data["project_code"] == "WS-2027-001"
     assert marks[task.id].by == user("dept2").display_name
     assert marks[task.id].reason.startswith("胸痛中心年度接诊目标偏低")
+    from app.services.reminders import list_notifications
+
+    (told,) = [n for n in list_notifications(user("unit2")) if n.kind == "returned"]
+    assert told.task_id == task.id and "胸痛中心年度接诊目标偏低" in told.body
 
 
 def test_the_overdue_reports_escalation_fired(demo_app):

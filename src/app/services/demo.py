@@ -66,6 +66,7 @@ from app.services.demo_rectification import follow_up_rectification, rectificati
 from app.services.demo_requests import seed_requests
 from app.services.instances import start_instance
 from app.services.jobs import run_due_jobs
+from app.services.returns import complete_task_telling_returns
 from app.services.tasks import complete_task
 from app.services.transaction import transactional
 
@@ -377,7 +378,10 @@ def _compilation_round(users: dict[str, User]) -> None:
     on(9, 15, 10)
     _step(users["unit2"], chest_pain, "fill_project_targets", _project_form("WS-2027-001", 300))
     on(7, 11, 0)
-    _step(users["dept2"], chest_pain, "dept_review", RETURN_CHEST_PAIN)
+    # As the page does it: the return tells the unit (a notification, and e-mail).
+    complete_task_telling_returns(
+        users["dept2"], _ready(chest_pain, "dept_review").id, RETURN_CHEST_PAIN
+    )
     # A new project of 县第一中学: through the department, finance names the expert.
     on(13, 9, 50)
     instance, _ = start_instance(unit, "budget_compilation", title="创客教育实验室建设")
