@@ -106,6 +106,14 @@ def test_the_target_form_says_what_does_not_belong_together_before_it_is_sent(
     page.fill("input[name='indicators-0-target']", "很多")
     page.locator("input[name='indicators-0-target']").dispatch_event("change")
     expect(note_of(page, "indicators-0-target")).to_contain_text("定量指标的指标值须为数字")
+
+    # A row added in place narrows the same way.
+    page.locator("fieldset:has(input[name^='indicators-']) button.add-row").click()
+    page.select_option("select[name='indicators-1-level1']", "效益指标")
+    added = page.locator("select[name='indicators-1-level2'] option:not([hidden])")
+    expect(added).to_have_text(
+        ["请选择…", "经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"]
+    )
     screenshot(page, "refused-in-page")
 
     # The browser will not send it: the first refused field says why.
