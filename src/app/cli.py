@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask_babel import gettext as _
 
 from app.migrations import upgrade_schema
 
@@ -21,23 +22,27 @@ def register_commands(app: Flask) -> None:
 
         upgrade_schema()
         ensure_roles()
-        click.echo(f"数据库已就绪 (schema up to date): {_safe_url()}")
+        click.echo(_("Schema up to date: %(url)s", url=_safe_url()))
         if demo:
             if create_demo_county():
-                click.echo("已创建演示县 (demo county created); every demo password is 'demo'")
+                click.echo(_("Demo county created; every demo password is “demo”."))
             deployed = deploy_folder(
                 Path(current_app.config["PROCESSES_DIR"]), Path(current_app.config["FORMS_DIR"])
             )
             for definition in deployed:
-                click.echo(f"已部署 {definition.key} v{definition.version}")
+                click.echo(
+                    _(
+                        "Deployed %(key)s v%(version)s",
+                        key=definition.key,
+                        version=definition.version,
+                    )
+                )
             _move_running_submissions(deployed)
             from app.services.demo import demo_processes_deployed, seed_demo_year
 
             # Only with the four processes of the brief (test fixtures deploy others).
             if demo_processes_deployed() and seed_demo_year():
-                click.echo(
-                    "已生成演示年度数据 (demo year: 2026 graded, 2027 approved, rounds open)"
-                )
+                click.echo(_("Demo year created: 2026 graded, 2027 approved, rounds open."))
 
     @app.cli.command("set-password")
     @click.argument("username")
@@ -51,14 +56,19 @@ def register_commands(app: Flask) -> None:
             user = assign_password(username, password)
         except ServiceError as exc:
             raise click.ClickException(exc.message) from exc
-        click.echo(f"已为 {user.username} 设置密码，首次登录须修改 (must change at next sign-in)")
+        click.echo(
+            _(
+                "Password set for %(username)s; it must be changed at the next sign-in.",
+                username=user.username,
+            )
+        )
 
     @app.cli.command("send-digests")
     def send_digests() -> None:
         """Send each user the daily digest of their overdue tasks (run from cron)."""
         from app.services.reminders import send_overdue_digests
 
-        click.echo(f"已发送 {send_overdue_digests()} 份逾期日报 (digests sent)")
+        click.echo(_("%(count)s overdue digest(s) sent.", count=send_overdue_digests()))
 
     @app.cli.command("worker")
     @click.option("--once", is_flag=True, help="Run until nothing is due, then exit.")
@@ -72,11 +82,17 @@ def register_commands(app: Flask) -> None:
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         name = worker_name()
-        click.echo(f"后台进程 {name} 已启动 (worker started)", err=True)
+        click.echo(_("Worker %(name)s started.", name=name), err=True)
         report = run_worker(name, once=once, interval=interval, batch=batch)
         click.echo(
-            f"完成 {report.done}，失败 {report.failed}，推迟 {report.postponed}，"
-            f"回收 {report.recovered} (done, failed, postponed, recovered)"
+            _(
+                "Done %(done)s, failed %(failed)s, postponed %(postponed)s, "
+                "recovered %(recovered)s.",
+                done=report.done,
+                failed=report.failed,
+                postponed=report.postponed,
+                recovered=report.recovered,
+            )
         )
 
     @app.cli.command("check-integrity")
@@ -106,7 +122,7 @@ def register_commands(app: Flask) -> None:
             backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"], target)
         except BackupError as exc:
             raise click.ClickException(str(exc)) from exc
-        click.echo(f"已备份到 {target} (backup written)")
+        click.echo(_("Backup written to %(target)s.", target=str(target)))
 
     @app.cli.command("restore")
     @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
@@ -116,14 +132,12 @@ def register_commands(app: Flask) -> None:
         from app.services.backups import BackupError, restore_database
 
         if not yes:
-            raise click.ClickException(
-                "恢复会覆盖当前数据库，确认请加 --yes (restoring replaces the database: add --yes)"
-            )
+            raise click.ClickException(_("Restoring replaces the database: add --yes to confirm."))
         try:
             restore_database(current_app.config["SQLALCHEMY_DATABASE_URI"], source)
         except BackupError as exc:
             raise click.ClickException(str(exc)) from exc
-        click.echo(f"已从 {source} 恢复 (restored)")
+        click.echo(_("Restored from %(source)s.", source=str(source)))
 
 
 def _move_running_submissions(deployed: list) -> None:
@@ -138,8 +152,14 @@ def _move_running_submissions(deployed: list) -> None:
         if not report.moved and not report.stayed:
             continue
         click.echo(
-            f"{report.key} v{report.to_version}：迁移 {report.moved} 份在办提交，"
-            f"{len(report.stayed)} 份在原版本办完"
+            _(
+                "%(key)s v%(version)s: %(moved)s running submission(s) moved, "
+                "%(stayed)s finish on their version.",
+                key=report.key,
+                version=report.to_version,
+                moved=report.moved,
+                stayed=len(report.stayed),
+            )
         )
         for instance_id, reasons in report.stayed.items():
             click.echo(f"  #{instance_id}：{reasons[0]}")
