@@ -159,6 +159,13 @@ def test_the_template_holds_the_units_reports_with_approved_rows_locked(user, mo
     lists = [v.formula1 for v in sheet.data_validations.dataValidation]
     assert any("$C$2:$C$4" in f for f in lists), "likelihood: 确定能/有可能/完全不可能"
 
+    # Each entered column says on its header when it must be filled (an Excel note).
+    notes = {c.value: c.comment.text for c in book["项目"][1] + sheet[1] if c.comment}
+    assert "低于序时进度" in notes["未达序时进度原因类型"]
+    assert "须为数字" in notes["截至本季度末实际完成值"]
+    assert "“有可能”或“完全不可能”时必填" in notes["拟采取的措施"]
+    assert "项目编码" not in notes  # read-only columns need none
+
     other = rows_of(workbook(user("unit2"))["项目"])
     assert [r["项目编码"] for r in other] == ["WS-2027-001"]
     assert rows_of(workbook(user("dept"))["项目"]) == [], "reviewers fill no reports"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -40,6 +41,20 @@ LISTS_SHEET = "选项"
 PROJECT_WIDTHS = (14, 16, 28, 10, 16, 18, 16, 16, 20, 40)
 INDICATOR_WIDTHS = (14, 16, 8, 24, 8, 12, 10, 18, 16, 14, 22, 30, 16)
 GREY = PatternFill("solid", fgColor="DDDDDD")
+# When a column must be filled, said on its header (a note Excel shows on hovering): the
+# upload names every missing one at once, but the clerk should not have to upload to learn.
+WHEN_REQUIRED = {
+    "截至本季度末支出数（万元）": "必填；不小于 0 的数字（万元）",
+    "是否达到阶段性目标（是/否）": "必填：是 或 否",
+    "未达序时进度原因类型": "执行率（支出数 ÷ 调整预算数）低于序时进度（已过月数 ÷ 12）时必填",
+    "进度分析": "未达到序时进度或未达到阶段性目标时必填",
+    "截至本季度末实际完成值": "定量指标（符号不是“定性”）必填，须为数字，如 12、95.5 或 95.5%",
+    "预计全年完成值": "定量指标填写时须为数字，如 12、95.5 或 95.5%",
+    "完成可能性": "必填",
+    "偏差原因（可多选，逗号分隔）": "完成可能性为“有可能”或“完全不可能”时必填",
+    "拟采取的措施": "完成可能性为“有可能”或“完全不可能”时必填",
+    "定性指标完成情况": "定性指标（符号为“定性”）必填",
+}
 
 
 def monitoring_template(actor: User) -> bytes:
@@ -134,6 +149,8 @@ def _header(sheet, columns: Iterable[tuple[str, str | None]], widths: tuple[int,
     sheet.append([title for title, _ in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+        if cell.value in WHEN_REQUIRED:
+            cell.comment = Comment(WHEN_REQUIRED[cell.value], "填报说明")
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "B2"
