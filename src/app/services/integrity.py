@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import engine
@@ -74,9 +75,14 @@ class IntegrityReport:
     @property
     def headline(self) -> str:
         if self.ok:
-            return f"数据一致性检查：{self.checked} 个提交全部一致"
+            return _("Integrity check: all %(checked)s submissions agree.", checked=self.checked)
         troubled = len({f.instance_id for f in self.findings})
-        return f"数据一致性检查：{self.checked} 个提交中 {troubled} 个不一致，请处理"
+        return _(
+            "Integrity check: %(troubled)s of %(checked)s submissions disagree; "
+            "please see to them.",
+            troubled=troubled,
+            checked=self.checked,
+        )
 
 
 @transactional
@@ -151,32 +157,30 @@ def _check(instance: ProcessInstance) -> list[Finding]:
             )
         )
     )
-    actions = {action for action, _ in events}
+    actions = {action for action, _task_id in events}
     completed_events = {task_id for action, task_id in events if action == "completed"}
     open_rows = {row.engine_task_id for row in rows if row.status == TASK_READY}
 
     if "started" not in actions:
-        problems.append("历史中没有发起记录 (no 'started' event)")
+        problems.append(_("The history has no start."))
     for row in rows:
         if row.status == TASK_COMPLETED and row.id not in completed_events:
-            problems.append(f"任务“{row.name}”已办理但历史中没有记录 (completed without an event)")
+            problems.append(
+                _("The task “%(name)s” is done but the history does not record it.", name=row.name)
+            )
 
     if instance.status in (STATUS_RUNNING, STATUS_SUSPENDED, STATUS_COMPLETED):
         try:
             state = engine.inspect_state(compiled(instance.definition), instance.engine_state)
         except engine.EngineError as exc:
-            problems.append(f"流程状态无法读取 (engine state unreadable: {exc})")
+            problems.append(_("The process state cannot be read: %(reason)s", reason=str(exc)))
             state = None
         if state is not None and instance.status == STATUS_COMPLETED:
             if not state.finished:
-                problems.append(
-                    "已办结，但流程状态未结束 (completed but the state is not finished)"
-                )
+                problems.append(_("Completed, but the process state is not finished."))
         elif state is not None:
             if state.finished:
-                problems.append(
-                    "流程状态已结束，但提交仍在办理中 (state finished, submission open)"
-                )
+                problems.append(_("The process state is finished, but the submission is open."))
             if (
                 instance.status == STATUS_RUNNING
                 and not state.finished
@@ -185,23 +189,29 @@ def _check(instance: ProcessInstance) -> list[Finding]:
                 and not _awaits_anything(instance)
             ):
                 problems.append(
-                    "进行中，但没有待办任务、后台作业或等待的消息与定时器，将永远停住 "
-                    "(stalled: no open task, no job and no awaited message or timer)"
+                    _(
+                        "In progress, but with no open task, no job and no awaited message "
+                        "or timer: it will never move."
+                    )
                 )
             if state.ready_task_ids != open_rows:
                 missing = len(state.ready_task_ids - open_rows)
                 extra = len(open_rows - state.ready_task_ids)
                 problems.append(
-                    f"待办任务与流程状态不符：缺 {missing} 项，多 {extra} 项 "
-                    "(open task rows differ from the engine's waiting tasks)"
+                    _(
+                        "The open tasks differ from the process state: %(missing)s missing, "
+                        "%(extra)s extra.",
+                        missing=missing,
+                        extra=extra,
+                    )
                 )
     if instance.status == STATUS_COMPLETED:
         if open_rows:
-            problems.append("已办结，但仍有待办任务 (completed with open tasks)")
+            problems.append(_("Completed, but with open tasks."))
         if instance.ended_at is None or "finished" not in actions:
-            problems.append("已办结，但没有办结时间或办结记录 (no end time or 'finished' event)")
+            problems.append(_("Completed, but with no end time or no record of finishing."))
     if instance.status == STATUS_TERMINATED and open_rows:
-        problems.append("已撤回，但仍有待办任务 (withdrawn with open tasks)")
+        problems.append(_("Withdrawn, but with open tasks."))
     return [Finding(instance.id, instance.title, problem) for problem in problems]
 
 
@@ -220,7 +230,8 @@ def _awaits_anything(instance: ProcessInstance) -> bool:
 def _tell_finance(report: IntegrityReport) -> None:
     lines = [str(finding) for finding in report.findings[:LISTED]]
     if len(report.findings) > LISTED:
-        lines.append(f"…… 另有 {len(report.findings) - LISTED} 项，见 flask check-integrity 的输出")
+        more = len(report.findings) - LISTED
+        lines.append(_("… %(count)s more: see the output of flask check-integrity.", count=more))
     body = "\n".join(lines) or None
     finance = db.session.scalars(
         select(User).where(User.roles.any(code=REPORT_ROLE), User.active.is_(True))
