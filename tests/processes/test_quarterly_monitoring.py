@@ -25,7 +25,7 @@ INDICATORS = SCHOOL_INDICATORS
 @pytest.fixture
 def project(deployed):
     deployed(KEY)
-    return approved_project(CODE, YEAR, INDICATORS)
+    return approved_project(CODE, YEAR, INDICATORS, department_function="义务教育")
 
 
 def start(user, quarter: int = 2):
@@ -338,6 +338,9 @@ def test_a_quarter_round_launched_by_finance_reaches_the_unit_prefilled(user, pr
     form = task_form(unit, the_task(unit, "fill_monitoring_report").id)
     assert (form.data["quarter"], form.data["adjusted_budget"]) == (3, 100)
     assert form.data["department_name"] == "县教育局" and form.data["unit_name"] == "县第一中学"
+    # The function the department grouped it under at compilation, shown and not editable.
+    assert form.data["department_function"] == "义务教育"
+    assert form.ui["department_function"]["ui:readonly"] is True
     assert [r["name"] for r in form.data["indicators"]] == ["维修校舍面积", "师生满意度"]
     assert inbox(user("unit2")) == []
 
