@@ -94,7 +94,7 @@ def test_the_self_evaluation_workbook_holds_the_same_totals(evaluated, user):
     values = rows(department_evaluation_document(user("dept"), evaluated, 2026))
     assert values[0] == ["部门整体绩效自评报告"]
     assert ["自评等级", "优"] in values
-    assert ["预算执行率", "93.18%"] in values
+    assert ["预算执行率", "93.2%"] in values
     header = values.index(
         ["项目编码", "项目名称", "所属职能", "预算（万元）", "执行（万元）", "得分", "等级"]
     )

@@ -43,7 +43,7 @@ def test_the_self_evaluation_form_prints_funds_goals_scored_indicators_and_the_g
         "县实验小学",
         "年初预算数",
         "全年执行数（B）",
-        "83.00%",
+        "83.0%",
         "为1200名在校学生提供每日营养午餐补助",
         "受益学生人数",
         "≥1200人",
@@ -59,7 +59,7 @@ def test_the_self_evaluation_form_prints_funds_goals_scored_indicators_and_the_g
 
     rows = workbook_rows(document)
     assert rows[0] == ["项目支出绩效自评表"] and rows[1] == ["（2026 年度）"]
-    assert ["年度资金总额", "150.00", "150.00", "124.50", "10", "83.00%", "8.3"] in rows
+    assert ["年度资金总额", "150.00", "150.00", "124.50", "10", "83.0%", "8.3"] in rows
     assert [
         "产出指标",
         "数量指标",
@@ -132,7 +132,7 @@ def test_the_monitoring_summary_counts_lights_execution_and_corrections_of_the_r
     for expected in (
         "季度绩效监控汇总分析",
         "2027年第1季度",
-        "时间进度25.00%",
+        "时间进度25.0%",
         "5个，已填报2个，未填报3个",
         "红灯1个，黄灯0个，绿灯1个，蓝灯0个",
         "按部门",
@@ -146,12 +146,12 @@ def test_the_monitoring_summary_counts_lights_execution_and_corrections_of_the_r
 
     rows = workbook_rows(document)
     # by department: projects, filed, red, yellow, green, blue, budget, spent, rate
-    assert ["县教育局", 3, 1, 1, 0, 0, 0, "480.00", "8.00", "2.67%"] in rows
-    assert ["县卫生健康局", 2, 1, 0, 0, 1, 0, "660.00", "130.00", "32.50%"] in rows
-    assert ["合计", 5, 2, 1, 0, 1, 0, "1,140.00", "138.00", "19.71%"] in rows
+    assert ["县教育局", 3, 1, 1, 0, 0, 0, "480.00", "8.00", "2.7%"] in rows
+    assert ["县卫生健康局", 2, 1, 0, 0, 1, 0, "660.00", "130.00", "32.5%"] in rows
+    assert ["合计", 5, 2, 1, 0, 1, 0, "1,140.00", "138.00", "19.7%"] in rows
     # by function, within its department
-    assert ["义务教育", "县教育局", 2, 1, 1, 0, 0, 0, "420.00", "8.00", "2.67%"] in rows
-    assert ["医疗服务", "县卫生健康局", 2, 1, 0, 0, 1, 0, "660.00", "130.00", "32.50%"] in rows
+    assert ["义务教育", "县教育局", 2, 1, 1, 0, 0, 0, "420.00", "8.00", "2.7%"] in rows
+    assert ["医疗服务", "县卫生健康局", 2, 1, 0, 0, 1, 0, "660.00", "130.00", "32.5%"] in rows
     # execution against the quarter's time progress (25 %)
     assert [
         "JY-2026-001",
@@ -159,7 +159,7 @@ def test_the_monitoring_summary_counts_lights_execution_and_corrections_of_the_r
         "县教育局",
         "300.00",
         "8.00",
-        "2.67%",
+        "2.7%",
         "否",
         "红灯",
         "红灯",
@@ -170,7 +170,7 @@ def test_the_monitoring_summary_counts_lights_execution_and_corrections_of_the_r
         "县卫生健康局",
         "400.00",
         "130.00",
-        "32.50%",
+        "32.5%",
         "是",
         "绿灯",
         "绿灯",
@@ -217,10 +217,10 @@ def test_the_results_summary_gives_grades_money_by_grade_and_next_years_budget(d
     assert ["合计", 5, 4, 1, 1, 1, 1, "75.68", "1,000.00"] in rows
     assert ["公共卫生", "县卫生健康局", 1, 1, 0, 0, 0, 1, "46.34", "90.00"] in rows
     # money by grade: projects, budget, share, spent, next year, change
-    assert ["优", 1, "280.00", "28.00%", "274.50", "300.00", "增加 20.00"] in rows
-    assert ["差", 1, "90.00", "9.00%", "49.50", "0.00", "减少 90.00"] in rows
-    assert ["未定级", 1, "60.00", "6.00%", "57.60", "60.00", "持平"] in rows
-    assert ["合计", 5, "1,000.00", "100.00%", "905.10", "880.00", "减少 120.00"] in rows
+    assert ["优", 1, "280.00", "28.0%", "274.50", "300.00", "增加 20.00"] in rows
+    assert ["差", 1, "90.00", "9.0%", "49.50", "0.00", "减少 90.00"] in rows
+    assert ["未定级", 1, "60.00", "6.0%", "57.60", "60.00", "持平"] in rows
+    assert ["合计", 5, "1,000.00", "100.0%", "905.10", "880.00", "减少 120.00"] in rows
     # what next year's budget did with each grade
     assert [
         "JY-2026-003",

@@ -234,7 +234,7 @@ def department_evaluation_document(actor: User, department_id: int, fiscal_year:
         )
     )
     rate = (
-        f"{float(report.spent_total) / float(report.budget_total) * 100:.2f}%"
+        fmt.percent(float(report.spent_total) / float(report.budget_total))
         if report.budget_total
         else ""
     )

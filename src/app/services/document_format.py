@@ -36,10 +36,11 @@ def points(value: Any) -> str:
 
 
 def percent(value: Any) -> str:
-    """A share (0.9804) as 98.04%; blank when unknown."""
+    """A rate or share (0.9804) as 98.0%, with one decimal as the pages and the workbooks
+    write it (a reader compares them line by line); blank when unknown."""
     if value in (None, ""):
         return ""
-    return f"{float(value) * 100:.2f}%"
+    return f"{float(value) * 100:.1f}%"
 
 
 def county_time(value: datetime | None, with_time: bool = True) -> str:
