@@ -250,6 +250,7 @@ def import_monitoring(actor: User, file_bytes: bytes) -> BatchResult:
     for entry in entries.values():
         _validate(entry, result)
     if result.errors:
+        result.errors = _one_per_cell(result.errors)
         result.errors.sort(key=lambda e: (e.sheet != PROJECT_SHEET, e.row or 0))
         return result
     for entry in sorted(entries.values(), key=lambda e: e.row):
@@ -406,6 +407,23 @@ def _validate(entry: _Entry, result: BatchResult) -> None:
         found = tasks.form_errors(entry.item.schema, entry.submission)
     for error in found:
         result.errors.append(_locate(entry, error.path, error.message))
+
+
+def _one_per_cell(errors: list[RowError]) -> list[RowError]:
+    """A cell refused for two reasons (必填项 by the form, the delay rule's why) is one
+    line with both, not two lines for one cell; errors not at a cell stay as they are."""
+    merged: dict[tuple, RowError] = {}
+    for index, error in enumerate(errors):
+        at_cell = error.row is not None and error.column
+        where = (error.sheet, error.row, error.column) if at_cell else (index,)
+        known = merged.get(where)
+        if known is None:
+            merged[where] = error
+        elif error.message not in known.message.split("；"):
+            merged[where] = RowError(
+                known.sheet, known.row, known.column, f"{known.message}；{error.message}"
+            )
+    return list(merged.values())
 
 
 def _locate(entry: _Entry, path: str, message: str) -> RowError:
