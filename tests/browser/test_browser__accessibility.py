@@ -76,6 +76,7 @@ def first_task(page: Page) -> str:
         ("dept", "task"),
         ("finance", "tracking"),
         ("admin", "modeler"),
+        ("admin", "deploy-confirmation"),
     ],
 )
 def test_no_serious_accessibility_violation(
@@ -89,6 +90,14 @@ def test_no_serious_accessibility_violation(
         expect(page.locator("form.task-form")).to_be_visible()
     elif where == "tracking":
         page.goto("/tracking")
+    elif where == "deploy-confirmation":  # 部署's dialog, with what would change
+        page.goto("/admin/modeler/quarterly_monitoring")
+        expect(page.locator("[data-modeler].modeler-ready")).to_have_count(1)
+        page.locator(".djs-element[data-element-id=dept_review]").first.click()
+        page.locator(".modeler-panel [name=due_days]").fill("7")
+        page.locator(".modeler-panel [name=due_days]").dispatch_event("change")
+        page.click("[data-action=deploy]")
+        expect(page.locator("dialog.deploy-confirm tr[data-element=dept_review]")).to_be_visible()
     else:
         page.goto("/admin/modeler/quarterly_monitoring")
         expect(page.locator("[data-modeler].modeler-ready")).to_have_count(1)
