@@ -4,6 +4,8 @@ Times are stored as naive UTC; Flask-Babel converts them to the county's zone
 (BABEL_DEFAULT_TIMEZONE, Asia/Shanghai by default). Rates are shown as percentages
 with one decimal, amounts in 万元 with two decimals and thousands separators, periods
 in words ("10个工作日"), never as the ratio, float or ISO duration they are stored as.
+Rates and amounts are written by services/document_format.py, as documents and
+e-mails write them, so a figure reads the same on the page and on paper.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.models.task import status_label as model_status_label
+from app.services import document_format as fmt  # one way to write a rate or an amount
 from app.services.clock import now
 from app.services.errors import Forbidden
 from app.services.instances import startable_processes
@@ -157,14 +160,14 @@ def _number(value) -> float | None:
 def percent(value) -> str:
     """A ratio as people write a rate: 0.02667 -> "2.7%"."""
     number = _number(value)
-    return "—" if number is None else f"{number * 100:.1f}%"
+    return "—" if number is None else fmt.percent(number)
 
 
 @bp.app_template_filter("amount")
 def amount(value) -> str:
     """An amount in 万元 as a ledger writes it: 1234.5 -> "1,234.50"."""
     number = _number(value)
-    return "—" if number is None else f"{number:,.2f}"
+    return "—" if number is None else fmt.amount(number)
 
 
 @bp.app_template_filter("figure")
@@ -208,7 +211,7 @@ def field_figure(key: str, title: str, value) -> str | None:
 
 
 # A warning light's colour from its code ("red") or the title a form gives it ("红灯").
-LIGHT_WORDS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "blue": "蓝灯"}
+LIGHT_WORDS = fmt.LIGHT_WORDS
 
 
 @bp.app_template_filter("light_colour")
