@@ -354,3 +354,18 @@ def test_the_overdue_reports_escalation_fired(demo_app):
     told = db.session.scalars(select(Notification).where(Notification.kind == "escalation")).all()
     assert {n.user_id for n in told} >= {user("dept").id, user("finance").id}
     assert any("教师能力提升培训 · 填报季度绩效监控报告" in n.title for n in told)
+
+
+def test_the_county_budget_of_this_year_was_approved_as_a_whole(demo_app):
+    """/county-budget opens on 2027 as the county approved it: both departments' budgets
+    under their approved overall targets, and the government's return in its history."""
+    from app.services.county_budget import county_budget_year
+
+    year = county_budget_year(user("gov"), None)
+    assert (year.fiscal_year, str(year.status_name)) == (2027, "县人大已批准")
+    budget = year.budget
+    assert (budget["project_count"], budget["total_selected"]) == (5, 1140)
+    by_department = {row["department"]: row["selected"] for row in budget["departments"]}
+    assert by_department == {"县教育局": 480, "县卫生健康局": 660}
+    assert all(row["overall_goal"] for row in budget["departments"])
+    assert [r["department"] for r in budget["returns"]] == ["县卫生健康局"]

@@ -60,6 +60,7 @@ from app.services.demo_data import (
     THIS_YEAR,
     THIS_YEAR_BUDGET,
 )
+from app.services.demo_county import seed_county_year
 from app.services.demo_departments import seed_department_level
 from app.services.demo_indicators import seed_indicator_library
 from app.services.demo_rectification import follow_up_rectification, rectification_items
@@ -105,6 +106,7 @@ def _seed_demo_year() -> bool:
     _evaluation_round(users)
     on(66)
     _this_year_registry(orgs)
+    seed_county_year(THIS_YEAR, users["finance"].id)
     on(64)
     seed_department_level(users)
     seed_indicator_library(orgs)
