@@ -85,3 +85,11 @@ def test_the_icon_answers_at_the_root_without_a_login(client):
     assert "Set-Cookie" not in icon.headers
     page = client.get("/login")
     assert 'href="/static/favicon.svg"' in page.text and 'href="/favicon.ico"' in page.text
+
+
+def test_a_time_kept_as_iso_text_is_shown_in_the_countys_zone(app):
+    from app.web.filters import format_time
+
+    with app.test_request_context("/"):
+        assert format_time("2027-01-04T13:35") == "2027-01-04 21:35"
+        assert format_time("") == "—"

@@ -80,7 +80,13 @@ JOB_KINDS = {
 
 
 @bp.app_template_filter("dt")
-def format_time(value: datetime | None, with_time: bool = True) -> str:
+def format_time(value: datetime | str | None, with_time: bool = True) -> str:
+    """A stored time (naive UTC, or its ISO text as settings keep it) in the county's zone."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value or "—"
     if value is None:
         return "—"
     return format_datetime(value, "yyyy-MM-dd HH:mm" if with_time else "yyyy-MM-dd")
