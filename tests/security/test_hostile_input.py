@@ -513,7 +513,7 @@ def _versions(client, bearer) -> list[int]:
             ).encode("latin-1", "replace"),
             "ISO-8859-1",
         ),
-        (('<?xml version="1.0"?>' + BODY).encode("gbk"), "not UTF-8"),
+        (('<?xml version="1.0"?>' + BODY).encode("gbk"), "不是 UTF-8 的字节"),
     ],
 )
 def test_a_diagram_in_another_encoding_is_refused_naming_it(client, bearer, diagram, named):

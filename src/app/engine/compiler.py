@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -98,11 +99,16 @@ def parse_due_in(text: str | None) -> timedelta | None:
         parsed = TimerEventDefinition.parse_iso_duration(text.strip())
         period = TimerEventDefinition.get_timedelta_from_start(parsed)
     except Exception:  # SpiffWorkflow says "Invalid duration" as a bare Exception
-        raise ValueError(f"“{text[:40]}”不是 ISO 8601 时长，例如 P10D (not a duration)") from None
+        raise ValueError(
+            _("“%(text)s” is not an ISO 8601 duration such as P10D.", text=text[:40])
+        ) from None
     if not timedelta(0) < period <= MAX_DUE_IN:
         raise ValueError(
-            f"“{text[:40]}”须长于零、至多 {MAX_DUE_IN.days} 天 "
-            f"(must be longer than zero and at most {MAX_DUE_IN.days} days)"
+            _(
+                "“%(text)s” must be longer than zero and at most %(days)s days.",
+                text=text[:40],
+                days=MAX_DUE_IN.days,
+            )
         )
     return period
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from lxml import etree
 
 from app.engine.compiler import (
@@ -123,21 +124,28 @@ def _lint_lanes(process: CompiledProcess, resolve_role: Callable[[str], str | No
                 Finding(
                     task.id,
                     "lane-missing",
-                    f"用户任务“{task.name}”不在任何泳道内，也没有候选组或办理人；请画入泳道或在部署时"
-                    "选择默认角色 (outside any lane, with no candidate group or assignee: "
-                    "draw it in a lane or choose a default role when deploying)",
+                    _(
+                        "The user task “%(name)s” is outside any lane, with no candidate group "
+                        "or assignee: draw it in a lane or choose a default role when deploying.",
+                        name=task.name,
+                    ),
                 )
             )
         elif resolve_role(task.lane) is None:
             findings.append(
                 Finding(
-                    task.id, "unknown-role", f"泳道“{task.lane}”不是已知角色 (names no known role)"
+                    task.id,
+                    "unknown-role",
+                    _("The lane “%(lane)s” names no known role.", lane=task.lane),
                 )
             )
         if not task.form and not task.manual:
             findings.append(
                 Finding(
-                    task.id, "form-unnamed", f"用户任务“{task.name}”未指定表单 (no form)", WARNING
+                    task.id,
+                    "form-unnamed",
+                    _("The user task “%(name)s” names no form.", name=task.name),
+                    WARNING,
                 )
             )
     if process.start_lane is None:
@@ -220,12 +228,14 @@ def _lint_engine_names(root: etree._Element) -> list[Finding]:
                 Finding(
                     ident,
                     "reserved-id",
-                    f"元素 id“{ident}”是流程引擎自用的名称，请改名 "
-                    f"(the id {ident} is a name the engine uses itself: rename it)",
+                    _(
+                        "The element id “%(id)s” is a name the engine uses itself: rename it.",
+                        id=ident,
+                    ),
                 )
             )
         elif not ident.strip() or any(c.isspace() for c in ident):
             findings.append(
-                Finding(ident, "bad-id", f"元素 id“{ident}”不能含空白 (an id holds no white space)")
+                Finding(ident, "bad-id", _("The element id “%(id)s” holds white space.", id=ident))
             )
     return findings

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from lxml import etree
 
 from app.engine.conditions import (
@@ -193,7 +194,7 @@ def _unreachable(scope: _Scope) -> list[FlowFinding]:
         FlowFinding(
             node_id,
             "unreachable",
-            f"“{node.get('name') or node_id}”无法从开始事件到达 (not reachable from a start event)",
+            _("“%(name)s” cannot be reached from a start event.", name=node.get("name") or node_id),
         )
         for node_id, node in scope.nodes.items()
         if node_id not in reachable
@@ -272,7 +273,13 @@ def _overlapping(gateway_id: str, label: str, flows: list[etree._Element]) -> li
                     FlowFinding(
                         gateway_id,
                         "gateway-overlap",
-                        f"网关“{label}”的分支 {a} 与 {b} 条件相同 (identical conditions)",
+                        _(
+                            "The branches %(a)s and %(b)s of the gateway “%(gateway)s” have "
+                            "identical conditions.",
+                            gateway=label,
+                            a=a,
+                            b=b,
+                        ),
                     )
                 )
             elif first_c is not None and second_c is not None and overlaps(first_c, second_c):
@@ -280,8 +287,14 @@ def _overlapping(gateway_id: str, label: str, flows: list[etree._Element]) -> li
                     FlowFinding(
                         gateway_id,
                         "gateway-overlap",
-                        f"网关“{label}”的分支 {a} 与 {b} 的条件可能同时成立（字段 "
-                        f"{first_c.field} 的取值范围重叠）(overlapping conditions)",
+                        _(
+                            "The conditions of the branches %(a)s and %(b)s of the gateway "
+                            "“%(gateway)s” can hold at once (the ranges of %(field)s overlap).",
+                            gateway=label,
+                            a=a,
+                            b=b,
+                            field=first_c.field,
+                        ),
                     )
                 )
     return findings
@@ -381,8 +394,11 @@ def _due_periods(root: etree._Element) -> list[FlowFinding]:
                 FlowFinding(
                     task.get("id", ""),
                     "due-missing",
-                    f"用户任务“{task.get('name') or task.get('id')}”没有办理期限"
-                    "（dueIn 或边界定时器）(no due period: it can never be overdue)",
+                    _(
+                        "The user task “%(name)s” has no due period (dueIn or a boundary "
+                        "timer): it can never be overdue.",
+                        name=task.get("name") or task.get("id"),
+                    ),
                     WARNING,
                 )
             )

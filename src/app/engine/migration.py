@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
@@ -53,7 +54,12 @@ def _diff(old: CompiledProcess, new: CompiledProcess, workflow):
     try:
         return diff_workflow(_SERIALIZER.registry, workflow, new.spec, new.subprocess_specs)
     except (KeyError, AttributeError) as exc:  # a spec the diff could not place
-        raise EngineError(f"无法比较两个版本的流程结构 (versions not comparable): {exc}") from exc
+        raise EngineError(
+            _(
+                "The two versions' process structures cannot be compared: %(reason)s",
+                reason=str(exc),
+            )
+        ) from exc
 
 
 def _check(workflow, top_diff, sub_diffs) -> MigrationPlan:
@@ -63,7 +69,10 @@ def _check(workflow, top_diff, sub_diffs) -> MigrationPlan:
         subprocess = workflow.subprocesses[sp_id]
         if sp_diff is None:
             plan.problems.append(
-                f"子流程“{subprocess.spec.name}”在目标版本中不存在 (subprocess removed)"
+                _(
+                    "The subprocess “%(name)s” does not exist in the target version.",
+                    name=subprocess.spec.name,
+                )
             )
             continue
         diffs.append((subprocess, sp_diff))
@@ -75,19 +84,28 @@ def _check(workflow, top_diff, sub_diffs) -> MigrationPlan:
             target = diff.alignment.get(task)
             if target is None or target.bpmn_id != task.task_spec.bpmn_id:
                 plan.problems.append(
-                    f"所在步骤“{_label(task)}”在目标版本中不存在 (the step it waits at is gone)"
+                    _(
+                        "The step it waits at, “%(name)s”, does not exist in the target version.",
+                        name=_label(task),
+                    )
                 )
         for task in diff.removed:
             if task in live or any(task.is_descendant_of(t) for t in live):
                 continue  # live: reported above; below a live task: predicted again
             if task.has_state(TaskState.FINISHED_MASK):
                 plan.problems.append(
-                    f"已办结的步骤“{_label(task)}”在目标版本中被删除，状态无法迁移 "
-                    "(a finished step it still refers to was removed)"
+                    _(
+                        "The finished step “%(name)s” was removed in the target version: "
+                        "its state cannot move.",
+                        name=_label(task),
+                    )
                 )
             else:
                 plan.problems.append(
-                    f"待执行的步骤“{_label(task)}”在目标版本中被删除 (a pending step was removed)"
+                    _(
+                        "The pending step “%(name)s” was removed in the target version.",
+                        name=_label(task),
+                    )
                 )
     return plan
 
@@ -122,4 +140,6 @@ def migrate_state(old: CompiledProcess, new: CompiledProcess, state: str) -> Ste
     except EngineError:
         raise
     except Exception as exc:  # the engine's own errors, named for the administrator
-        raise EngineError(f"迁移后流程无法继续 (the workflow cannot run on): {exc}") from exc
+        raise EngineError(
+            _("The workflow cannot go on after the migration: %(reason)s", reason=str(exc))
+        ) from exc

@@ -2,6 +2,7 @@
 
 import re
 
+from flask_babel import gettext as _
 from lxml import etree
 
 from app.engine.errors import DiagramError
@@ -11,21 +12,20 @@ _PARSER = etree.XMLParser(
 )
 _WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16 (and UTF-32 LE, which starts the same)
 _DECLARED = re.compile(rb"""\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
-SAVE_AS_UTF8 = "请用 UTF-8 编码另存后再上传 (save the file as UTF-8 and upload it again)"
 
 
 def parse_xml(content: bytes) -> etree._Element:
     """Parse `content`, refusing any DOCTYPE (the door to entity-expansion attacks) and any
     encoding but UTF-8."""
     if not content or not content.strip():
-        raise DiagramError("文件为空 (the file is empty)")
+        raise DiagramError(_("The file is empty."))
     require_utf8(content)
     try:
         tree = etree.fromstring(content, parser=_PARSER).getroottree()
     except etree.XMLSyntaxError as exc:
-        raise DiagramError(f"XML 格式错误 (malformed XML): {exc}") from exc
+        raise DiagramError(_("Malformed XML: %(reason)s", reason=str(exc))) from exc
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise DiagramError("不允许 DTD 或实体声明 (DTD/entity declarations are refused)")
+        raise DiagramError(_("DTD and entity declarations are refused."))
     return tree.getroot()
 
 
@@ -35,20 +35,24 @@ def require_utf8(content: bytes) -> None:
     would then either fail to decode or contradict its own declaration; so any other
     encoding is refused, naming it, whether declared, marked or undeclared."""
     if content.startswith(_WIDE_BOMS) or content.startswith(b"\x00\x00") or b"\x00" in content[:4]:
-        raise DiagramError(
-            f"文件是 UTF-16 或 UTF-32 编码 (the file is UTF-16 or UTF-32): {SAVE_AS_UTF8}"
-        )
+        raise DiagramError(_("The file is UTF-16 or UTF-32: save it as UTF-8 and upload it again."))
     declared = _DECLARED.match(content)
     name = declared.group(1).decode("ascii", "replace").strip() if declared else ""
     if name and name.lower().replace("_", "-") not in ("utf-8", "utf8"):
         raise DiagramError(
-            f"文件声明的编码是 {name[:40]} (the file declares {name[:40]}): {SAVE_AS_UTF8}"
+            _(
+                "The file declares the encoding %(name)s: save it as UTF-8 and upload it again.",
+                name=name[:40],
+            )
         )
     try:
         content.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = content[: exc.start].count(b"\n") + 1
         raise DiagramError(
-            f"第 {line} 行有不是 UTF-8 的字节 (line {line} holds bytes that are not UTF-8): "
-            f"{SAVE_AS_UTF8}"
+            _(
+                "Line %(line)s holds bytes that are not UTF-8: save the file as UTF-8 and "
+                "upload it again.",
+                line=line,
+            )
         ) from None

@@ -49,6 +49,7 @@ from app.services.policy import require_can_handle_incidents
 from app.services.transaction import transactional
 
 REPORT_ROLE = RoleCode.FINANCE_BUREAU
+STALLED = "stalled"
 LISTED = 50  # findings listed in a notification; the command prints them all
 
 
@@ -57,6 +58,8 @@ class Finding:
     instance_id: int
     title: str
     problem: str
+    # "stalled" for a submission nothing will move (tracking lists those), else "".
+    kind: str = ""
 
     def __str__(self) -> str:
         return f"#{self.instance_id} {self.title}: {self.problem}"
@@ -113,7 +116,7 @@ def _remember(report: IntegrityReport) -> None:
         "at": report.at.isoformat(timespec="minutes"),
         "checked": report.checked,
         "findings": [
-            {"instance_id": f.instance_id, "title": f.title, "problem": f.problem}
+            {"instance_id": f.instance_id, "title": f.title, "problem": f.problem, "kind": f.kind}
             for f in report.findings[: LISTED * 20]
         ],
     }
@@ -140,15 +143,17 @@ def last_stalled(actor: User) -> LastCheck | None:
         return None
     value = setting.value
     stalled = [
-        Finding(f["instance_id"], f["title"], f["problem"])
+        Finding(f["instance_id"], f["title"], f["problem"], STALLED)
         for f in value.get("findings", [])
-        if "(stalled:" in f.get("problem", "")
+        # A report kept before findings had a kind said so in its text.
+        if f.get("kind") == STALLED or "(stalled:" in f.get("problem", "")
     ]
     return LastCheck(value.get("at", ""), int(value.get("checked", 0)), stalled)
 
 
 def _check(instance: ProcessInstance) -> list[Finding]:
     problems: list[str] = []
+    stalled = None
     rows = list(db.session.scalars(select(Task).where(Task.instance_id == instance.id)))
     events = list(
         db.session.execute(
@@ -188,12 +193,11 @@ def _check(instance: ProcessInstance) -> list[Finding]:
                 and not open_rows
                 and not _awaits_anything(instance)
             ):
-                problems.append(
-                    _(
-                        "In progress, but with no open task, no job and no awaited message "
-                        "or timer: it will never move."
-                    )
+                stalled = _(
+                    "In progress, but with no open task, no job and no awaited message "
+                    "or timer: it will never move."
                 )
+                problems.append(stalled)
             if state.ready_task_ids != open_rows:
                 missing = len(state.ready_task_ids - open_rows)
                 extra = len(open_rows - state.ready_task_ids)
@@ -212,7 +216,10 @@ def _check(instance: ProcessInstance) -> list[Finding]:
             problems.append(_("Completed, but with no end time or no record of finishing."))
     if instance.status == STATUS_TERMINATED and open_rows:
         problems.append(_("Withdrawn, but with open tasks."))
-    return [Finding(instance.id, instance.title, problem) for problem in problems]
+    return [
+        Finding(instance.id, instance.title, problem, STALLED if problem is stalled else "")
+        for problem in problems
+    ]
 
 
 # Jobs that will still run or be done for a submission (an incident is a job that gave up).
