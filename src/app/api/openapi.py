@@ -1447,6 +1447,7 @@ PATHS["/county-budget/{fiscal_year}"] = {
             "200": _json({"type": "object"}, "The year's county budget"),
             **_UNAUTHORIZED,
             "403": _error("Not the finance bureau, the county government or the congress"),
+            "404": _error("Not a year (a negative or malformed number in the path)"),
         },
     }
 }
