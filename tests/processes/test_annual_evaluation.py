@@ -57,7 +57,7 @@ INDICATORS = [
 @pytest.fixture
 def project(deployed):
     deployed(KEY)
-    return approved_project(CODE, YEAR, INDICATORS)
+    return approved_project(CODE, YEAR, INDICATORS, department_function="义务教育")
 
 
 def start(user, org_code: str = "edu"):
@@ -359,6 +359,8 @@ def test_a_round_launched_by_finance_reaches_the_department_prefilled(user, proj
     form = task_form(dept, the_task(dept, "fill_self_evaluation").id)
     assert form.data["project_code"] == CODE and form.data["adjusted_budget"] == 100
     assert form.data["approved_amount"] == 100 and form.data["unit_name"] == "县第一中学"
+    assert form.data["department_function"] == "义务教育"
+    assert form.ui["department_function"]["ui:readonly"] is True
     assert inbox(user("dept2")) == []
 
 
