@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
+from flask_babel import lazy_gettext as _l
+
 from app.engine.foreign_timers import CatchTimer
 from app.engine.timers import fire_timer
 from app.extensions import db
@@ -20,6 +22,7 @@ from app.models import AuditEvent, Job, ProcessInstance
 from app.models.instance import STATUS_RUNNING, STATUS_SUSPENDED
 from app.services.calendar import work_calendar
 from app.services.clock import now
+from app.services.errors import stored_text
 from app.services.jobs import RunLater, enqueue, job_handler
 
 FIRE = "fire_timer"
@@ -50,7 +53,10 @@ def fire(job: Job) -> None:
 
     instance = lock_instance(job.instance_id)
     if instance.status == STATUS_SUSPENDED:
-        raise RunLater(now() + timedelta(days=1), "提交已暂停，恢复后再触发 (suspended)")
+        raise RunLater(
+            now() + timedelta(days=1),
+            stored_text(_l("The submission is suspended: the timer fires once it is resumed.")),
+        )
     if instance.status != STATUS_RUNNING:
         return
     event_id = job.payload.get("event_id", "")
@@ -65,7 +71,9 @@ def fire(job: Job) -> None:
             actor_id=None,  # the diagram's timer, not a person
             action=FIRED,
             activity_id=event_id,
-            comment=f"定时器 {after} 到期，流程继续 (the timer of {after} fell due)",
+            comment=stored_text(
+                _l("The timer of %(after)s fell due; the process goes on.", after=after)
+            ),
             details={"event": event_id, "after": after},
         )
     )

@@ -32,6 +32,18 @@ def english(text) -> str:
     return render(text)
 
 
+def stored_text(text) -> str:
+    """`text` (a lazy message) in the county's language, for what is kept and read later by
+    anyone (a history comment, a job's reason): not in the language of whoever caused it."""
+    from flask import current_app, has_app_context
+    from flask_babel import force_locale
+
+    if not has_app_context():
+        return render(text)
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return render(text)
+
+
 def _rendered(details):
     """Details as JSON answers carry them, each message rendered now."""
     if details is None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
+
 from app import engine
 from app.extensions import db
 from app.models import AuditEvent, Job, Task, User
@@ -19,6 +21,7 @@ from app.models.org import RoleCode
 from app.models.task import TASK_READY
 from app.services.calendar import WorkCalendar
 from app.services.clock import now
+from app.services.errors import stored_text
 from app.services.jobs import RunLater, enqueue, job_handler
 from app.services.notify import county_time, notify
 from app.services.roles import resolve_role
@@ -57,7 +60,12 @@ def escalate(job: Job) -> None:
         return  # done in time, or withdrawn: nobody to chase
     instance = task.instance
     if instance.status == STATUS_SUSPENDED:
-        raise RunLater(now() + timedelta(days=1), "提交已暂停，恢复后再督办 (suspended)")
+        raise RunLater(
+            now() + timedelta(days=1),
+            stored_text(
+                _l("The submission is suspended: the escalation happens once it is resumed.")
+            ),
+        )
     if instance.status != STATUS_RUNNING:
         return
     recipients: dict[int, User] = {}

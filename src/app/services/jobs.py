@@ -29,7 +29,7 @@ from app.extensions import db
 from app.models import Job, User
 from app.models.job import JOB_DONE, JOB_INCIDENT, JOB_PENDING, JOB_RUNNING
 from app.services.clock import now
-from app.services.errors import Conflict, DatabaseUnavailable, NotFound
+from app.services.errors import Conflict, DatabaseUnavailable, NotFound, stored_text
 from app.services.policy import require_can_handle_incidents
 from app.services.transaction import transactional
 
@@ -269,7 +269,7 @@ def recover_stale_jobs() -> int:
     or become an incident if that was their last attempt. Returns how many."""
     at = now()
     stale = (Job.status == JOB_RUNNING, Job.locked_until < at)
-    reason = "工作进程中断，租约到期 (the worker stopped mid-job; its lease ran out)"
+    reason = stored_text(_l("The worker stopped mid-job; its lease ran out."))
     given_up = db.session.execute(
         update(Job)
         .where(*stale, Job.attempts >= Job.max_attempts)

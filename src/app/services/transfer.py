@@ -23,7 +23,7 @@ from app.engine.xml import parse_xml
 from app.models import ProcessDefinition, User
 from app.services.deployment import deploy_definition, split_diagrams
 from app.services.diagram_views import definition_version
-from app.services.errors import BadRequest
+from app.services.errors import BadRequest, stored_text
 from app.services.policy import require_can_deploy
 from app.services.process_audit import IMPORTED
 from app.services.transaction import transactional
@@ -162,7 +162,7 @@ def import_process(
         bpmn,
         name,
         others,
-        comment or f"导入 {name}（{source}）(imported)",
+        comment or stored_text(_l("Imported %(name)s (%(source)s)", name=name, source=source)),
         action=IMPORTED,
         details={"source": manifest or None},
         default_role=default_role,

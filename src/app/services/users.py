@@ -19,7 +19,7 @@ from app.extensions import db
 from app.forms.validation import text_problem
 from app.models import Org, Role, User
 from app.services.accounts import end_sessions_and_tokens, set_password
-from app.services.errors import BadRequest, Conflict, NotFound
+from app.services.errors import BadRequest, Conflict, NotFound, stored_text
 from app.services.policy import USER_ADMIN_ROLE, require_can_manage_users
 from app.services.tasks import release_claimed_tasks
 from app.services.transaction import transactional
@@ -137,7 +137,9 @@ def update_user(actor: User, user_id: int, fields: UserFields) -> tuple[User, in
     released = release_claimed_tasks(
         actor,
         user,
-        "账号的单位或角色已变更，任务退回待认领 (the account's org or roles changed)",
+        stored_text(
+            _l("The account's organisation or roles changed: its tasks went back to their pool.")
+        ),
         keep_eligible=True,
     )
     return user, len(released)
@@ -164,7 +166,14 @@ def deactivate_user(actor: User, user_id: int) -> tuple[User, int]:
     user.active = False
     end_sessions_and_tokens(user)
     released = release_claimed_tasks(
-        actor, user, f"{user.display_name} 的账号已停用，任务退回待认领 (account deactivated)"
+        actor,
+        user,
+        stored_text(
+            _l(
+                "The account of %(name)s was deactivated: its tasks went back to their pool.",
+                name=user.display_name,
+            )
+        ),
     )
     return user, len(released)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import timedelta
 from types import SimpleNamespace
 
+from flask_babel import lazy_gettext as _l
+
 from app import engine
 from app.engine.timers import fire_timer
 from app.extensions import db
@@ -20,6 +22,7 @@ from app.models.instance import STATUS_RUNNING, STATUS_SUSPENDED
 from app.models.task import TASK_READY
 from app.services.calendar import WorkCalendar
 from app.services.clock import now
+from app.services.errors import stored_text
 from app.services.jobs import RunLater, enqueue, job_handler
 
 WITHDRAW = "withdraw_task"
@@ -56,7 +59,12 @@ def withdraw(job: Job) -> None:
     if task.status != TASK_READY:
         return
     if instance.status == STATUS_SUSPENDED:
-        raise RunLater(now() + timedelta(days=1), "提交已暂停，恢复后再撤回 (suspended)")
+        raise RunLater(
+            now() + timedelta(days=1),
+            stored_text(
+                _l("The submission is suspended: the withdrawal happens once it is resumed.")
+            ),
+        )
     if instance.status != STATUS_RUNNING:
         return
     event_id = job.payload.get("event_id", "")
@@ -73,7 +81,12 @@ def withdraw(job: Job) -> None:
             action=WITHDRAWN,
             activity_id=task.activity_id,
             activity_name=task.name,
-            comment=f"“{task.name}”到期未办理，已按流程图的定时器撤回 (withdrawn by its timer)",
+            comment=stored_text(
+                _l(
+                    "“%(name)s” was not done in time and was withdrawn by the diagram's timer.",
+                    name=task.name,
+                )
+            ),
             details={"event": event_id},
         )
     )
