@@ -182,10 +182,9 @@ def test_a_camunda8_correlation_key_resumes_only_its_submission_which_then_waits
 ):
     from datetime import timedelta
 
-    from conftest import CLOCK_START
-
     from app.services.calendar import work_calendar
     from app.services.jobs import run_due_jobs
+    from conftest import CLOCK_START
 
     answer = deploy(fixture_files(*WAITING_C8), default_role="budget_unit")
     assert answer.status == 201, answer.body

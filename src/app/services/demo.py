@@ -47,6 +47,7 @@ from app.models.task import TASK_READY
 from app.services.campaigns import launch_campaign
 from app.services.clock import now
 from app.services.demo_clock import demo_clock, later, on, round_deadline
+from app.services.demo_county import seed_county_year
 from app.services.demo_data import (
     DEMO_PROCESS_KEYS,
     GRADE_TAGS,
@@ -60,7 +61,6 @@ from app.services.demo_data import (
     THIS_YEAR,
     THIS_YEAR_BUDGET,
 )
-from app.services.demo_county import seed_county_year
 from app.services.demo_departments import seed_department_level
 from app.services.demo_indicators import seed_indicator_library
 from app.services.demo_rectification import follow_up_rectification, rectification_items
