@@ -72,3 +72,19 @@ def test_the_correction_task_page_shows_the_lights_that_called_for_it(demo, clie
     text = " ".join(panel.text_content().split())
     assert "红灯 预算执行进度：R = 10.7" in text
     assert "各指标预警灯" in text and "师生满意度：完成 101.1%（80 至 120 为绿灯）" in text
+
+
+def test_the_light_filter_and_sort_follow_the_shown_pending_light(demo, client, login):
+    login("finance")
+    red = html.fromstring(client.get("/projects?year=2027&light=red").text)
+    assert red.xpath("//tr[@data-project]/@data-project") == ["JY-2026-001"]
+    assert (
+        html.fromstring(client.get("/projects?year=2027&light=green").text).xpath(
+            "//tr[@data-project]"
+        )
+        == []
+    )
+    worst_first = html.fromstring(client.get("/projects?year=2027&sort=light").text)
+    assert worst_first.xpath("//tr[@data-project]/@data-project")[0] == "JY-2026-001"
+    lowest_rate = html.fromstring(client.get("/projects?year=2027&sort=rate").text)
+    assert lowest_rate.xpath("//tr[@data-project]/@data-project")[0] == "JY-2026-001"

@@ -38,9 +38,40 @@ LIGHTS = ("red", "yellow", "green", "blue")
 GRADES = ("优", "良", "中", "差")
 PROJECT_STATUSES = ("proposed", "approved", "excluded")
 
+MONITORING = "quarterly_monitoring"
+
+
+def _reported(path: str, number: bool = False) -> ColumnElement:
+    """A figure of the newest quarterly report the unit filed and finance has not yet
+    approved (待审核), for the project of the row; NULL without one. See reported_lights."""
+    report = aliased(ProcessInstance)
+    approved = exists().where(
+        ProjectEvent.instance_id == report.id, ProjectEvent.kind == "monitored"
+    )
+    value = report.data["assessment"][path]
+    return (
+        select(value.as_float() if number else value.as_string())
+        .where(
+            report.project_id == Project.id,
+            report.process_key == MONITORING,
+            report.status == "running",
+            value.as_string().is_not(None),
+            ~approved,
+        )
+        .order_by(report.started_at.desc(), report.id.desc())
+        .limit(1)
+        .correlate(Project)
+        .scalar_subquery()
+    )
+
+
+# The light and rate a row shows: the pending report's, else the approved one (the filter
+# and the sorts follow what is shown).
+_shown_light = func.coalesce(_reported("project_light"), Project.latest_light)
+_shown_rate = func.coalesce(_reported("execution_rate", number=True), Project.latest_execution_rate)
 _SEVERITY = case(
     {light: rank for rank, light in enumerate(LIGHT_SEVERITY)},
-    value=Project.latest_light,
+    value=_shown_light,
     else_=None,
 )
 _GRADE_RANK = case({g: rank for rank, g in enumerate(GRADES)}, value=Project.grade, else_=None)
@@ -48,8 +79,8 @@ _GRADE_RANK = case({g: rank for rank, g in enumerate(GRADES)}, value=Project.gra
 SORTS = {
     "code": (Project.code, False),
     "-code": (Project.code, True),
-    "rate": (Project.latest_execution_rate, False),
-    "-rate": (Project.latest_execution_rate, True),
+    "rate": (_shown_rate, False),
+    "-rate": (_shown_rate, True),
     "light": (_SEVERITY, False),  # worst first
     "-light": (_SEVERITY, True),
     "grade": (_GRADE_RANK, False),  # best first
@@ -114,7 +145,7 @@ def _filtered(actor: User, filters: RegistryFilters) -> Select:
     if filters.department_id is not None:
         query = query.where(Project.department_id == filters.department_id)
     if filters.light:
-        query = query.where(Project.latest_light == filters.light)
+        query = query.where(_shown_light == filters.light)
     if filters.grade:
         query = query.where(Project.grade == filters.grade)
     if filters.status:
@@ -227,9 +258,6 @@ def execution_chart(actor: User, fiscal_year: int | None) -> ExecutionChart | No
             for name, rate, count, _ in rows
         ],
     )
-
-
-MONITORING = "quarterly_monitoring"
 
 
 @dataclass
