@@ -3,6 +3,8 @@ only, the English one English only, and the API's `error` code is the same in bo
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from flask_babel import force_locale, lazy_gettext
 
@@ -115,3 +117,29 @@ def test_details_are_rendered_in_the_readers_language_too(app):
 def test_a_plain_text_refusal_still_reads_as_written(app):
     assert ServiceError("原样").message == "原样"
     assert ServiceError("原样").english == "原样"
+
+
+def test_what_is_kept_is_written_in_the_county_s_language_whoever_caused_it(app):
+    from app.services.errors import stored_text
+
+    with force_locale("en"):
+        kept = stored_text(lazy_gettext("Imported %(name)s (%(source)s)", name="a", source="b"))
+    assert kept == "导入 a（b）"
+
+
+def test_a_deployment_refused_over_the_api_names_its_problems_in_the_callers_language(
+    client, bearer
+):
+    headers = bearer("admin")
+    files = {"files": (io.BytesIO(b"   "), "empty.bpmn")}
+    chinese = client.post("/api/v1/deployments", data=dict(files), headers=headers)
+    files = {"files": (io.BytesIO(b"   "), "empty.bpmn")}
+    english = client.post(
+        "/api/v1/deployments", data=dict(files), headers={**headers, "Accept-Language": "en"}
+    )
+    assert chinese.status_code == english.status_code == 400
+    assert chinese.get_json()["error"] == english.get_json()["error"]
+    assert "文件为空" in str(chinese.get_json()) and "empty" not in chinese.get_json()["message"]
+    assert "The file is empty." in str(english.get_json()) and "文件为空" not in str(
+        english.get_json()
+    )

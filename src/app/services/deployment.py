@@ -281,23 +281,26 @@ def _storage_findings(
     Content-Disposition header, a step name in an e-mail subject)."""
     # (element, what, value, its column, one line?): a label drawn on two lines is fine.
     limits = [
-        ("", "文件名 (file name)", filename, ProcessDefinition.filename, True),
-        ("", "流程 id (process id)", process.key, ProcessDefinition.key, True),
-        ("", "流程名称 (process name)", process.name, ProcessDefinition.name, False),
-        *((n, "表单文件名 (form file name)", n, FormFile.filename, True) for n in form_names),
+        ("", _l("The file name"), filename, ProcessDefinition.filename, True),
+        ("", _l("The process id"), process.key, ProcessDefinition.key, True),
+        ("", _l("The process name"), process.name, ProcessDefinition.name, False),
+        *((n, _l("The form file name"), n, FormFile.filename, True) for n in form_names),
     ]
     for task in process.user_tasks.values():
-        limits.append((task.id, "任务 id (task id)", task.id, Task.activity_id, True))
-        limits.append((task.id, "任务名称 (task name)", task.name, Task.name, False))
+        limits.append((task.id, _l("The task id"), task.id, Task.activity_id, True))
+        limits.append((task.id, _l("The task name"), task.name, Task.name, False))
     findings = []
     for element, what, value, column, one_line in limits:
         length = column.type.length
         if len(value) > length:
-            problem = f"超过 {length} 个字符 (longer than {length} characters)"
+            problem = _l("is longer than %(length)s characters", length=length)
         else:
             problem = text_problem(value, one_line)
         if problem:
-            findings.append(engine.Finding(element, "name", f"{what}“{value[:60]}”{problem}"))
+            message = _l(
+                "%(what)s “%(value)s” %(problem)s", what=what, value=value[:60], problem=problem
+            )
+            findings.append(engine.Finding(element, "name", str(message)))
     return findings
 
 
