@@ -71,7 +71,7 @@ def test_the_correction_task_page_shows_the_lights_that_called_for_it(demo, clie
     assert panel.xpath("./h2")[0].text == "预警灯"
     text = " ".join(panel.text_content().split())
     assert "红灯 预算执行进度：R = 10.7" in text
-    assert "各指标预警灯" in text and "师生满意度：完成 101.1%（80 至 120 为绿灯）" in text
+    assert "各指标预警灯" in text and "师生满意度：完成 101.1% · 80 至 120 为绿灯" in text
 
 
 def test_the_light_filter_and_sort_follow_the_shown_pending_light(demo, client, login):
