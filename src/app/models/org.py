@@ -77,7 +77,7 @@ ROLE_SCOPES = {
     RoleCode.PEOPLES_CONGRESS: SCOPE_ALL,
     # Administers definitions, not submissions: sees no task and no submission.
     RoleCode.PROCESS_ADMIN: SCOPE_ASSIGNED,
-    # Administers accounts (policy.USER_ADMIN_ROLE): likewise sees no task or submission.
+    # Administers accounts (policy.may_manage_users): likewise sees no task or submission.
     RoleCode.USER_ADMIN: SCOPE_ASSIGNED,
     # External-task workers' accounts (api/engine_rest.py): fetch and do external service
     # tasks by topic, and see no inbox and no submission.

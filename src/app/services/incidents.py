@@ -16,8 +16,6 @@ from app.models.org import RoleCode
 from app.services.clock import now
 from app.services.transaction import transactional
 
-FINANCE_ROLE = RoleCode.FINANCE_BUREAU
-
 
 @transactional
 def record_incident(instance_id: int, task_id: int | None, actor_id: int, error: str) -> None:
@@ -41,7 +39,7 @@ def record_incident(instance_id: int, task_id: int | None, actor_id: int, error:
     )
     step = f"“{task.name}”" if task else ""
     finance = db.session.scalars(
-        select(User).where(User.roles.any(code=FINANCE_ROLE), User.active.is_(True))
+        select(User).where(User.roles.any(code=RoleCode.FINANCE_BUREAU), User.active.is_(True))
     )
     for user in finance:
         db.session.add(

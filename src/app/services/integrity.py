@@ -48,7 +48,6 @@ from app.services.external_tasks import JOB_EXTERNAL
 from app.services.policy import require_can_handle_incidents
 from app.services.transaction import transactional
 
-REPORT_ROLE = RoleCode.FINANCE_BUREAU
 STALLED = "stalled"
 LISTED = 50  # findings listed in a notification; the command prints them all
 
@@ -241,7 +240,7 @@ def _tell_finance(report: IntegrityReport) -> None:
         lines.append(_("… %(count)s more: see the output of flask check-integrity.", count=more))
     body = "\n".join(lines) or None
     finance = db.session.scalars(
-        select(User).where(User.roles.any(code=REPORT_ROLE), User.active.is_(True))
+        select(User).where(User.roles.any(code=RoleCode.FINANCE_BUREAU), User.active.is_(True))
     )
     for user in finance:
         db.session.add(

@@ -97,17 +97,14 @@ def can_see_instance(user: User, instance: ProcessInstance) -> bool:
     )
 
 
-# The finance bureau organises every process of the reform, so it may start any of them
-# on behalf of a named organisation (e.g. a round of monitoring for a school).
-ON_BEHALF_ROLE = RoleCode.FINANCE_BUREAU
-
-
 def has_global_scope(user: User) -> bool:
     return any(role.scope == SCOPE_ALL for role in user.roles)
 
 
 def may_start_on_behalf(user: User) -> bool:
-    return ON_BEHALF_ROLE in user.role_codes
+    """The finance bureau organises every process of the reform, so it may start any of
+    them on behalf of a named organisation (e.g. a round of monitoring for a school)."""
+    return RoleCode.FINANCE_BUREAU in user.role_codes
 
 
 def may_see_department(user: User, department_path: str) -> bool:
@@ -150,14 +147,11 @@ def holds_role_for(user: User, task: Task) -> bool:
 
 
 # Accounts are managed by holders of their own role, not by process administrators: who
-# may grant "finance_bureau" (see everything) is a security decision apart from who may
-# redraw a diagram (等保 2.0 asks for separate system and security administrators). The
+# may grant the finance bureau's role (see everything) is a security decision apart from
+# who may redraw a diagram (等保 2.0 asks for separate system and security administrators). The
 # demo county gives both roles to `admin`; a county gives them to different people.
-USER_ADMIN_ROLE = RoleCode.USER_ADMIN
-
-
 def may_manage_users(user: User) -> bool:
-    return USER_ADMIN_ROLE in user.role_codes
+    return RoleCode.USER_ADMIN in user.role_codes
 
 
 def require_can_manage_users(user: User) -> None:

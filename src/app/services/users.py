@@ -1,6 +1,6 @@
 """Managing accounts: who exists, in which organisation, holding which roles.
 
-Only account administrators (policy.USER_ADMIN_ROLE) may. A role's scope (own org, org
+Only account administrators (RoleCode.USER_ADMIN) may. A role's scope (own org, org
 subtree, everything, by name) is fixed by the role; what an account reaches follows from
 its org and roles, so those two are what is managed here.
 
@@ -18,9 +18,10 @@ from sqlalchemy import func, or_, select
 from app.extensions import db
 from app.forms.validation import text_problem
 from app.models import Org, Role, User
+from app.models.org import RoleCode
 from app.services.accounts import end_sessions_and_tokens, set_password
 from app.services.errors import BadRequest, Conflict, NotFound, stored_text
-from app.services.policy import USER_ADMIN_ROLE, require_can_manage_users
+from app.services.policy import require_can_manage_users
 from app.services.tasks import release_claimed_tasks
 from app.services.transaction import transactional
 
@@ -130,7 +131,7 @@ def update_user(actor: User, user_id: int, fields: UserFields) -> tuple[User, in
     account-administrator role, which could leave nobody able to manage accounts).
     """
     user = get_user(actor, user_id)
-    if user.id == actor.id and USER_ADMIN_ROLE not in fields.role_codes:
+    if user.id == actor.id and RoleCode.USER_ADMIN not in fields.role_codes:
         raise BadRequest(_l("You cannot remove your own account-administrator role."))
     _apply(user, fields)
     db.session.flush()
