@@ -88,3 +88,13 @@ def test_the_light_filter_and_sort_follow_the_shown_pending_light(demo, client, 
     assert worst_first.xpath("//tr[@data-project]/@data-project")[0] == "JY-2026-001"
     lowest_rate = html.fromstring(client.get("/projects?year=2027&sort=rate").text)
     assert lowest_rate.xpath("//tr[@data-project]/@data-project")[0] == "JY-2026-001"
+
+
+def test_the_monitoring_submission_page_shows_its_lights(demo, client, login):
+    task = db.session.scalar(
+        db.select(Task).where(Task.name == "制定纠偏措施", Task.status == "ready")
+    )
+    login("finance")
+    page = html.fromstring(client.get(f"/instances/{task.instance_id}").text)
+    (panel,) = page.xpath("//section[@class='light-panel']")
+    assert "预算执行进度：R = 10.7" in " ".join(panel.text_content().split())
