@@ -44,3 +44,13 @@ def test_a_status_reads_as_its_label_in_either_language(app):
     with force_locale("en"):
         assert status_label("suspended") == "Suspended" and status_label("ready") == "To do"
     assert status_label("unheard_of") == "unheard_of"
+
+
+def test_a_department_year_s_status_reads_in_either_language(app):
+    from app.models.department import EVALUATION_STATUS_LABELS, TARGETS_NONE_LABEL
+
+    with force_locale("zh_Hans_CN"):
+        assert str(EVALUATION_STATUS_LABELS["read"]) == "县政府已阅知"
+        assert str(TARGETS_NONE_LABEL) == "未申报"
+    with force_locale("en"):
+        assert str(EVALUATION_STATUS_LABELS["read"]) == "Seen by the county government"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -36,6 +37,21 @@ EVALUATION_STATUSES = (
     EVALUATION_DELIVERED,
     EVALUATION_READ,
 )
+
+# What people read for each status, and for a year with no row yet: the one place.
+TARGET_STATUS_LABELS = {
+    TARGETS_DRAFT: lazy_gettext("Being filled in"),
+    TARGETS_SUBMITTED: lazy_gettext("Awaiting finance review"),
+    TARGETS_APPROVED: lazy_gettext("Approved by finance"),
+}
+TARGETS_NONE_LABEL = lazy_gettext("Not filed")
+EVALUATION_STATUS_LABELS = {
+    EVALUATION_DRAFT: lazy_gettext("Being filled in"),
+    EVALUATION_SUBMITTED: lazy_gettext("Awaiting finance review"),
+    EVALUATION_DELIVERED: lazy_gettext("Sent to the county government"),
+    EVALUATION_READ: lazy_gettext("Seen by the county government"),
+}
+EVALUATION_NONE_LABEL = lazy_gettext("Not started")
 
 
 class DepartmentTargets(db.Model):

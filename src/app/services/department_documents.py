@@ -17,15 +17,15 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Project, User
+from app.models.department import EVALUATION_STATUS_LABELS, TARGET_STATUS_LABELS
 from app.models.project import PROJECT_EXCLUDED
 from app.services import document_format as fmt
 from app.services.departments import (
-    EVALUATION_STATUS_NAMES,
-    TARGET_STATUS_NAMES,
     visible_evaluation,
     visible_targets,
 )
 from app.services.documents import Document, Table
+from app.services.errors import stored_text
 
 GRADES = fmt.GRADES
 # The printed forms' one way of writing each kind of value (services/document_format.py).
@@ -119,7 +119,7 @@ def department_targets_document(actor: User, department_id: int, fiscal_year: in
         ("部门整体绩效目标", _text(targets.overall_goal)),
         ("与县政府年度施政目标的衔接", _text(targets.county_goal_alignment)),
         ("项目支出合计（万元）", _amount(targets.total_amount)),
-        ("审核状态", TARGET_STATUS_NAMES.get(targets.status, targets.status)),
+        ("审核状态", stored_text(TARGET_STATUS_LABELS.get(targets.status, targets.status))),
         ("财政审核意见", _text(targets.finance_opinion)),
         (
             "批准",
@@ -249,7 +249,7 @@ def department_evaluation_document(actor: User, department_id: int, fiscal_year:
         ("自评得分", _points(report.score)),
         ("自评等级", _text(report.grade)),
         ("自评结论、存在问题及整改措施", _text(report.conclusion)),
-        ("状态", EVALUATION_STATUS_NAMES.get(report.status, report.status)),
+        ("状态", stored_text(EVALUATION_STATUS_LABELS.get(report.status, report.status))),
         ("财政审核意见", _text(report.finance_opinion)),
         ("报送县政府时间", _when(report.delivered_at)),
         ("县政府阅知时间", _when(report.government_read_at)),

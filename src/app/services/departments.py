@@ -15,7 +15,15 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Org, ProcessInstance, User, UserRole
-from app.models.department import TARGETS_APPROVED, DepartmentSelfEvaluation, DepartmentTargets
+from app.models.department import (
+    EVALUATION_NONE_LABEL,
+    EVALUATION_STATUS_LABELS,
+    TARGET_STATUS_LABELS,
+    TARGETS_APPROVED,
+    TARGETS_NONE_LABEL,
+    DepartmentSelfEvaluation,
+    DepartmentTargets,
+)
 from app.models.org import RoleCode
 from app.services.errors import NotFound
 from app.services.policy import instance_visibility, may_see_department
@@ -23,14 +31,6 @@ from app.services.policy import instance_visibility, may_see_department
 TARGETS_PROCESS = "department_targets"
 EVALUATION_PROCESS = "department_self_evaluation"
 DEPARTMENT_PROCESSES = (TARGETS_PROCESS, EVALUATION_PROCESS)
-
-TARGET_STATUS_NAMES = {"draft": "填报中", "submitted": "待财政审核", "approved": "财政已批准"}
-EVALUATION_STATUS_NAMES = {
-    "draft": "填报中",
-    "submitted": "待财政审核",
-    "delivered": "已报送县政府",
-    "read": "县政府已阅知",
-}
 
 
 def budget_departments() -> list[Org]:
@@ -110,13 +110,15 @@ class DepartmentYear:
 
     @property
     def targets_status(self) -> str:
-        return TARGET_STATUS_NAMES.get(self.targets.status, "") if self.targets else "未申报"
+        if self.targets is None:
+            return str(TARGETS_NONE_LABEL)
+        return str(TARGET_STATUS_LABELS.get(self.targets.status, ""))
 
     @property
     def evaluation_status(self) -> str:
         if self.evaluation is None:
-            return "未开展"
-        return EVALUATION_STATUS_NAMES.get(self.evaluation.status, "")
+            return str(EVALUATION_NONE_LABEL)
+        return str(EVALUATION_STATUS_LABELS.get(self.evaluation.status, ""))
 
 
 def department_year(actor: User, department_id: int, fiscal_year: int | None) -> DepartmentYear:
