@@ -94,7 +94,7 @@ def test_timers_nothing_would_fire_are_refused_so_nothing_waits_forever(deploy, 
     found = by_element(answer)
     # A timer start event would start submissions of nobody's organisation on its own.
     (start,) = found["StartEvent_daily"]
-    assert start["code"] == "waits-forever" and "timer start event" in start["message"]
+    assert start["code"] == "waits-forever" and "是定时开始事件" in start["message"]
     # An intermediate timer waits for a duration (test_timers.py), not for a date …
     (date,) = found["Event_newyear"]
     assert date["code"] == "timer" and "until a date: use a duration" in date["message"]

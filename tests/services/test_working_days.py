@@ -77,5 +77,5 @@ def test_a_period_in_calendar_days_runs_through_weekends_and_holidays():
 def test_a_diagram_says_which_calendar_a_due_period_counts_in():
     assert parse_due_counting(None) == "working"
     assert parse_due_counting("calendar") == "calendar"
-    with pytest.raises(ValueError, match="working or calendar"):
+    with pytest.raises(ValueError, match=r"must be working \(working days\) or calendar"):
         parse_due_counting("lunar")

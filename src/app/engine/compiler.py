@@ -118,8 +118,11 @@ def parse_due_counting(text: str | None) -> str:
     value = (text or WORKING_DAYS).strip()
     if value not in DUE_COUNTINGS:
         raise ValueError(
-            f"dueCalendar “{value[:40]}”须为 working（工作日）或 calendar（自然日） "
-            "(must be working or calendar)"
+            _(
+                "dueCalendar “%(value)s” must be working (working days) or calendar "
+                "(calendar days).",
+                value=value[:40],
+            )
         )
     return value
 
@@ -141,8 +144,12 @@ def _boundary_timers(root: etree._Element) -> dict[str, list[Escalation]]:
         bare = text.strip("\"'")
         if not ISO_DURATION.match(bare):
             raise DiagramError(
-                f"[{event_id}] 定时器时长 '{text}' 不是 ISO 8601 时长 (timer duration is not "
-                "an ISO 8601 duration such as P3D)"
+                _(
+                    "[%(event)s] The timer duration “%(text)s” is not an ISO 8601 duration "
+                    "such as P3D.",
+                    event=event_id,
+                    text=text,
+                )
             )
         try:
             after = parse_due_in(bare)
@@ -221,7 +228,7 @@ def compile_process(
     waits = catch_timers(root)
     process_ids = executable_process_ids(root)
     if not process_ids:
-        raise DiagramError('没有可执行的流程 (no process with isExecutable="true")')
+        raise DiagramError(_('There is no process with isExecutable="true".'))
     parser = SpiffBpmnParser()
     try:
         for name, raw in (decisions or {}).items():
@@ -260,8 +267,11 @@ def compile_process(
         manual = not isinstance(task_spec, UserTask)
         if task_spec.bpmn_id in user_tasks:
             raise DiagramError(
-                f"[{task_spec.bpmn_id}] 一起部署的流程图中有两个步骤使用同一 id，请改名 (two "
-                "steps of the diagrams deployed together share this id: rename one)"
+                _(
+                    "[%(id)s] Two steps of the diagrams deployed together share this id: "
+                    "rename one.",
+                    id=task_spec.bpmn_id,
+                )
             )
         props = (task_spec.extensions or {}).get("properties", {})
         topic = (props.get(TOPIC_PROPERTY) or "").strip() or None

@@ -153,8 +153,10 @@ def _lint_lanes(process: CompiledProcess, resolve_role: Callable[[str], str | No
             Finding(
                 "",
                 "start-lane",
-                "开始事件不在泳道内，无法确定谁可以发起；请画入泳道或在部署时选择默认角色 "
-                "(no starter lane: draw the start in a lane or choose a default role)",
+                _(
+                    "The start event is in no lane, so nobody can be said to start it: draw it "
+                    "in a lane or choose a default role when deploying."
+                ),
             )
         )
     elif resolve_role(process.start_lane) is None:

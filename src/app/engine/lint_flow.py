@@ -222,8 +222,11 @@ def _gateways(scope: _Scope) -> list[FlowFinding]:
                 FlowFinding(
                     node_id,
                     "gateway-no-default",
-                    f"网关“{label}”没有默认分支：条件都不成立时提交将停住 "
-                    "(no default flow: a submission stops when no condition holds)",
+                    _(
+                        "The gateway “%(gateway)s” has no default flow: a submission stops when "
+                        "no condition holds.",
+                        gateway=label,
+                    ),
                 )
             )
         if kind == "exclusiveGateway":
@@ -343,12 +346,12 @@ def _waits_forever(root: etree._Element) -> list[FlowFinding]:
                     if ref in named_messages:
                         continue  # POST /api/v1/messages delivers it (services/messages.py)
                     name = names.get(ref, ref or "?")
-                    message = (
-                        f"“{label}”等待消息或信号“{name}”，而本流程中没有发送它的环节，"
-                        "平台也无从投递（信号或无名称的消息）：提交将永远停在这里 "
-                        f"(waits for the message or signal {name}, which nothing here sends "
-                        "and no interface delivers — a signal, or a message without a name: "
-                        "the submission would wait forever)"
+                    message = _(
+                        "“%(label)s” waits for the message or signal “%(name)s”, which nothing "
+                        "here sends and no interface delivers (a signal, or a message without a "
+                        "name): the submission would wait forever.",
+                        label=label,
+                        name=name,
                     )
                 elif what == "timerEventDefinition" and kind == "intermediateCatchEvent":
                     problem = timer_problem(el)  # else the worker fires it (catch_timers.py)
@@ -358,18 +361,17 @@ def _waits_forever(root: etree._Element) -> list[FlowFinding]:
                         )
                     continue
                 elif what == "timerEventDefinition":
-                    message = (
-                        f"“{label}”是定时开始事件，平台不会按时自行发起提交（发起须有人、有单位）："
-                        "请由人发起，或用轮次定时发起；等待一段时间请用中间定时事件 (a timer "
-                        "start event: nothing here starts a submission on its own — who would "
-                        "it belong to? Let a person start it, or a scheduled round; to wait "
-                        "within a submission use an intermediate timer event)"
+                    message = _(
+                        "“%(label)s” is a timer start event: nothing here starts a submission "
+                        "on its own (whose would it be?). Let a person start it, or a scheduled "
+                        "round; to wait within a submission use an intermediate timer event.",
+                        label=label,
                     )
                 elif what == "conditionalEventDefinition":
-                    message = (
-                        f"“{label}”是条件事件，平台不会重新检查它的条件：提交将永远停在这里 "
-                        "(a conditional event, whose condition nothing checks again: the "
-                        "submission would wait forever)"
+                    message = _(
+                        "“%(label)s” is a conditional event, whose condition nothing checks "
+                        "again: the submission would wait forever.",
+                        label=label,
                     )
                 else:
                     continue
@@ -446,8 +448,11 @@ def _check_scope(scope: _Scope, scopes: dict, forms: dict, start_in) -> list[Flo
                     FlowFinding(
                         flow_id,
                         "condition-field",
-                        f"条件读取的字段“{name}”在此之前的任何表单或脚本中都没有定义 "
-                        "(no form or script before this gateway sets it)",
+                        _(
+                            "The condition reads the field “%(name)s”, which no form or script "
+                            "before this gateway sets.",
+                            name=name,
+                        ),
                     )
                 )
             elif must[source] is not TOP and name not in must[source]:
@@ -455,8 +460,11 @@ def _check_scope(scope: _Scope, scopes: dict, forms: dict, start_in) -> list[Flo
                     FlowFinding(
                         flow_id,
                         "condition-field-some-paths",
-                        f"条件读取的字段“{name}”只在部分路径上有表单定义 "
-                        "(set on some paths to this gateway only)",
+                        _(
+                            "The condition reads the field “%(name)s”, which only some paths "
+                            "to this gateway set.",
+                            name=name,
+                        ),
                         WARNING,
                     )
                 )
