@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Flask, current_app, request
+from flask_babel import gettext
 from flask_limiter.util import get_remote_address
 from flask_talisman import Talisman
 from limits import parse
@@ -72,14 +73,22 @@ def _failed(response) -> bool:
     return response.status_code == 401
 
 
-def _refusal(setting: str, who_zh: str, who_en: str) -> Callable[[], str]:
+def _refusal(setting: str) -> Callable[[], str]:
+    """The 429's message, in the language of the request refused."""
+
     def message() -> str:
         limit = parse(current_app.config[setting])
-        minutes = max(1, limit.get_expiry() // 60)
-        return (
-            f"{who_zh}登录失败次数过多（{minutes} 分钟内 {limit.amount} 次），"
-            f"请 {minutes} 分钟后再试 (too many failed sign-ins {who_en}; "
-            f"try again in {minutes} minutes)"
+        values = {"minutes": max(1, limit.get_expiry() // 60), "count": limit.amount}
+        if setting == "LOGIN_LIMIT_PER_ACCOUNT":
+            return gettext(
+                "Too many failed sign-ins for this account (%(count)s in %(minutes)s minutes): "
+                "try again in %(minutes)s minutes.",
+                **values,
+            )
+        return gettext(
+            "Too many failed sign-ins from this address (%(count)s in %(minutes)s minutes): "
+            "try again in %(minutes)s minutes.",
+            **values,
         )
 
     return message
@@ -91,21 +100,9 @@ def throttle_sign_in(view: Callable) -> Callable:
     Only failures (401) count, so people who sign in often are never slowed; the web
     login and the API token share the counts, so neither doubles an attacker's tries.
     """
-    for setting, scope, key, who_zh, who_en in (
-        (
-            "LOGIN_LIMIT_PER_ACCOUNT",
-            "sign-in-account",
-            _attempted_account,
-            "该账号",
-            "for this account",
-        ),
-        (
-            "LOGIN_LIMIT_PER_ADDRESS",
-            "sign-in-address",
-            get_remote_address,
-            "该地址",
-            "from this address",
-        ),
+    for setting, scope, key in (
+        ("LOGIN_LIMIT_PER_ACCOUNT", "sign-in-account", _attempted_account),
+        ("LOGIN_LIMIT_PER_ADDRESS", "sign-in-address", get_remote_address),
     ):
         view = limiter.shared_limit(
             lambda setting=setting: current_app.config[setting],
@@ -113,6 +110,6 @@ def throttle_sign_in(view: Callable) -> Callable:
             key_func=key,
             methods=["POST"],
             deduct_when=_failed,
-            error_message=_refusal(setting, who_zh, who_en),
+            error_message=_refusal(setting),
         )(view)
     return view

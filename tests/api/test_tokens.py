@@ -93,9 +93,16 @@ def test_failed_sign_ins_for_one_account_answer_a_json_429(anonymous, conforms):
     refused = anonymous.post("/auth/token", {"username": "unit", "password": "demo"})
     assert refused.status == 429 and refused.error == "too_many_requests"
     assert "该账号登录失败次数过多" in refused.body["message"]
-    assert "try again in 15 minutes" in refused.body["message"]
+    assert "请 15 分钟后再试" in refused.body["message"]
     assert int(refused.headers["Retry-After"]) > 0
     conforms("/auth/token", "post", refused)
+    english = anonymous.post(
+        "/auth/token", {"username": "unit", "password": "demo"}, headers={"Accept-Language": "en"}
+    )
+    assert english.status == 429 and english.error == "too_many_requests"
+    assert english.body["message"] == (
+        "Too many failed sign-ins for this account (5 in 15 minutes): try again in 15 minutes."
+    )
     assert anonymous.post("/auth/token", {"username": "dept", "password": "demo"}).status == 200
 
 

@@ -213,9 +213,13 @@ def _add_deployed_callees(
                     engine.Finding(
                         activity,
                         "call-unknown",
-                        f"调用活动调用的流程“{key}”既不在本次部署的流程图中，也未部署 "
-                        f"(calls the process {key}, which is neither in this deployment "
-                        "nor deployed)",
+                        str(
+                            _l(
+                                "The call activity calls the process “%(key)s”, which is "
+                                "neither in this deployment nor deployed.",
+                                key=key,
+                            )
+                        ),
                     )
                 )
                 continue

@@ -145,7 +145,7 @@ def _problems(instance: ProcessInstance, target: ProcessDefinition) -> list[str]
                     step=spec.name,
                 )
             )
-    return problems
+    return [str(problem) for problem in problems]  # in the reader's language, now
 
 
 def _form_problems(spec: engine.UserTaskSpec, target: ProcessDefinition, data: dict) -> list:
@@ -162,8 +162,12 @@ def _form_problems(spec: engine.UserTaskSpec, target: ProcessDefinition, data: d
             continue  # the person fills it in at this step
         if name not in data:
             problems.append(
-                f"目标表单“{spec.form}”要求只读字段“{name}”，但提交中没有该值 "
-                "(a required read-only field has no value)"
+                _l(
+                    "The target form “%(form)s” requires the read-only field “%(name)s”, "
+                    "which the submission has no value for.",
+                    form=spec.form,
+                    name=name,
+                )
             )
             continue
         partial = {
@@ -173,7 +177,13 @@ def _form_problems(spec: engine.UserTaskSpec, target: ProcessDefinition, data: d
         }
         for error in validate_data(partial, {name: data[name]}):
             problems.append(
-                f"目标表单“{spec.form}”的只读字段“{name}”现有值不符合新定义：{error.message}"
+                _l(
+                    "The value of the read-only field “%(name)s” does not fit the target form "
+                    "“%(form)s”: %(reason)s",
+                    form=spec.form,
+                    name=name,
+                    reason=error.message,
+                )
             )
     return problems
 
