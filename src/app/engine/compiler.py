@@ -154,7 +154,9 @@ def _boundary_timers(root: etree._Element) -> dict[str, list[Escalation]]:
         try:
             after = parse_due_in(bare)
         except ValueError as exc:
-            raise DiagramError(f"[{event_id}] 定时器时长 {exc}") from None
+            raise DiagramError(
+                _("[%(event)s] Timer duration: %(reason)s", event=event_id, reason=str(exc))
+            ) from None
         try:
             counting = parse_due_counting(_extension_property(event, "dueCalendar"))
         except ValueError as exc:
