@@ -54,3 +54,17 @@ def test_a_department_year_s_status_reads_in_either_language(app):
         assert str(TARGETS_NONE_LABEL) == "未申报"
     with force_locale("en"):
         assert str(EVALUATION_STATUS_LABELS["read"]) == "Seen by the county government"
+
+
+def test_a_rectification_item_s_status_reads_in_either_language(app):
+    from app.models.rectification import RECTIFICATION_STATUS_LABELS, RECTIFICATION_STATUSES
+
+    assert set(RECTIFICATION_STATUS_LABELS) == set(RECTIFICATION_STATUSES)
+    with force_locale("zh_Hans_CN"):
+        assert [str(RECTIFICATION_STATUS_LABELS[s]) for s in RECTIFICATION_STATUSES] == [
+            "整改中",
+            "待核实",
+            "已销号",
+        ]
+    with force_locale("en"):
+        assert str(RECTIFICATION_STATUS_LABELS["claimed"]) == "Awaiting verification"

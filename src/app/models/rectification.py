@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,6 +24,12 @@ RECTIFICATION_OPEN = "open"  # 整改中: set, or sent back by finance
 RECTIFICATION_CLAIMED = "claimed"  # 待核实: the department reports it done
 RECTIFICATION_CLOSED = "closed"  # 已销号: finance verified it
 RECTIFICATION_STATUSES = (RECTIFICATION_OPEN, RECTIFICATION_CLAIMED, RECTIFICATION_CLOSED)
+# What people read for each status: the one place (pages, API, printed lists).
+RECTIFICATION_STATUS_LABELS = {
+    RECTIFICATION_OPEN: lazy_gettext("Being rectified"),
+    RECTIFICATION_CLAIMED: lazy_gettext("Awaiting verification"),
+    RECTIFICATION_CLOSED: lazy_gettext("Closed"),
+}
 
 SOURCE_EVALUATION = "evaluation"  # 评价整改: set at 评价结果应用
 SOURCE_MONITORING = "monitoring"  # 监控纠偏: finance's correction decision

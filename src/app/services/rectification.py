@@ -21,12 +21,14 @@ from app.models import Project, RectificationItem, RectificationVerification, Us
 from app.models.org import SCOPE_ALL
 from app.models.rectification import (
     RECTIFICATION_CLOSED,
+    RECTIFICATION_STATUS_LABELS,
     RECTIFICATION_STATUSES,
     VERIFICATION_PASSED,
 )
-from app.performance.rectification import SOURCE_LABELS, STATUS_LABELS
+from app.performance.rectification import SOURCE_LABELS
 from app.services.clock import now
 from app.services.documents import Document, Table
+from app.services.errors import stored_text
 from app.services.registry_views import project_visibility
 
 # Failing finance's verification this many times puts an item on the accountability list.
@@ -74,7 +76,7 @@ class RectificationRow:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.item.status, self.item.status)
+        return str(RECTIFICATION_STATUS_LABELS.get(self.item.status, self.item.status))
 
     @property
     def source_label(self) -> str:
@@ -206,7 +208,8 @@ def rectification_document(actor: User, filters: RectificationFilters) -> Docume
     """整改清单 with its accountability list, as printed and handed on (PDF, Excel)."""
     found = rectification_list(actor, filters)
     year = f"{filters.fiscal_year} 年度" if filters.fiscal_year is not None else "全部年度"
-    status = STATUS_LABELS.get(filters.status or "", "全部状态")
+    label = RECTIFICATION_STATUS_LABELS.get(filters.status or "")
+    status = stored_text(label) if label is not None else "全部状态"
     fields = [
         ("统计范围", _scope_label(actor)),
         ("筛选条件", f"{year} · {status}"),
@@ -239,7 +242,7 @@ def rectification_document(actor: User, filters: RectificationFilters) -> Docume
                 row.source_label,
                 row.item.description,
                 _day(row.item.due_date) + ("（逾期）" if row.overdue else ""),
-                row.status_label,
+                stored_text(RECTIFICATION_STATUS_LABELS.get(row.item.status, row.item.status)),
                 row.item.failures or 0,
                 _closing(row),
             )

@@ -9,9 +9,7 @@ from flask_babel import lazy_gettext
 from app import params
 from app.downloads import document_download
 from app.models.rectification import (
-    RECTIFICATION_CLAIMED,
-    RECTIFICATION_CLOSED,
-    RECTIFICATION_OPEN,
+    RECTIFICATION_STATUS_LABELS,
     RECTIFICATION_STATUSES,
     SOURCE_EVALUATION,
     SOURCE_MONITORING,
@@ -30,11 +28,6 @@ GROUNDS = {
     OVERDUE: lazy_gettext("Overdue, not closed"),
     FAILED_TWICE: lazy_gettext("Failed verification twice"),
 }
-STATUSES = {
-    RECTIFICATION_OPEN: lazy_gettext("Being rectified"),
-    RECTIFICATION_CLAIMED: lazy_gettext("Awaiting verification"),
-    RECTIFICATION_CLOSED: lazy_gettext("Closed"),
-}
 
 
 @bp.get("/rectifications")
@@ -46,7 +39,7 @@ def rectifications():
         "rectifications.html",
         found=rectification.rectification_list(user, filters),
         years=years,
-        statuses=STATUSES,
+        statuses=RECTIFICATION_STATUS_LABELS,
     )
 
 
@@ -60,7 +53,7 @@ def rectifications_document(kind: str):
 
 @bp.app_template_filter("rectification_status")
 def rectification_status(status: str) -> str:
-    return str(STATUSES.get(status, status))
+    return str(RECTIFICATION_STATUS_LABELS.get(status, status))
 
 
 @bp.app_template_filter("rectification_source")
