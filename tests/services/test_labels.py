@@ -68,3 +68,11 @@ def test_a_rectification_item_s_status_reads_in_either_language(app):
         ]
     with force_locale("en"):
         assert str(RECTIFICATION_STATUS_LABELS["claimed"]) == "Awaiting verification"
+
+
+def test_a_role_row_reads_as_its_label(app):
+    finance = db.session.get(Role, "finance_bureau")
+    with force_locale("en"):
+        assert finance.label == "Finance bureau"
+    with force_locale("zh_Hans_CN"):
+        assert finance.label == "财政部门"

@@ -122,6 +122,11 @@ class Role(db.Model):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     scope: Mapped[str] = mapped_column(String(20))
 
+    @property
+    def label(self) -> str:
+        """The name people read, in their language (`name` is the county's, for lanes)."""
+        return role_label(self.code, self.name)
+
 
 class UserRole(db.Model):
     __tablename__ = "user_role"
