@@ -10,9 +10,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.extensions import db
-from app.services.demo import seed_demo_year
-
 AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 SEVERE = ("serious", "critical")
 
@@ -25,13 +22,6 @@ def axe_script() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return AXE
-
-
-@pytest.fixture
-def demo_year(app, real_processes):
-    with app.app_context():
-        assert seed_demo_year()
-        db.session.remove()
 
 
 def severe_violations(page: Page, axe_script: Path) -> list[str]:

@@ -5,18 +5,7 @@ project's. Screenshots go to test-output/."""
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import Page, expect
-
-from app.extensions import db
-from app.services.demo import seed_demo_year
-
-
-@pytest.fixture
-def demo_year(app, real_processes) -> None:
-    with app.app_context():
-        assert seed_demo_year()
-        db.session.remove()
 
 
 def test_the_government_drills_down_from_the_county_budget(

@@ -4,18 +4,7 @@ closed with its verifier beside the accountability list. Screenshots go to test-
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import Page, expect
-
-from app.extensions import db
-from app.services.demo import seed_demo_year
-
-
-@pytest.fixture
-def demo_year(app, real_processes) -> None:
-    with app.app_context():
-        assert seed_demo_year()
-        db.session.remove()
 
 
 def test_finance_verifies_a_claimed_item_and_the_list_shows_it_closed(

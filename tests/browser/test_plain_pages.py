@@ -17,9 +17,6 @@ from collections import Counter
 import pytest
 from playwright.sync_api import Page
 
-from app.extensions import db
-from app.services.demo import seed_demo_year
-
 ACCOUNTS = ("unit", "dept", "finance", "expert", "gov", "congress", "admin")
 ROLE_CODES = (
     "budget_unit",
@@ -46,13 +43,6 @@ MAX_PAGES = 45  # per account: a guard on the walk's length, never reached by th
 # Pages of one kind that differ by what they hold: a few of each (a task's form is its
 # step's; a submission's history is its process's).
 SAMPLES = {"/tasks/N": 3, "/instances/N": 2}
-
-
-@pytest.fixture
-def demo_year(app, real_processes):
-    with app.app_context():
-        assert seed_demo_year()
-        db.session.remove()
 
 
 def watch(page: Page) -> list[str]:
