@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import (
     AuditEvent,
     Campaign,
+    CountyBudget,
     Org,
     ProcessInstance,
     Project,
@@ -21,6 +22,7 @@ from app.models import (
     Task,
     User,
 )
+from app.models.department import DepartmentSelfEvaluation, DepartmentTargets
 from app.performance.registry import find_project
 from app.services.campaigns import campaign_progress
 from app.services.errors import NotFound
@@ -369,3 +371,46 @@ def test_the_county_budget_of_this_year_was_approved_as_a_whole(demo_app):
     assert by_department == {"县教育局": 480, "县卫生健康局": 660}
     assert all(row["overall_goal"] for row in budget["departments"])
     assert [r["department"] for r in budget["returns"]] == ["县卫生健康局"]
+
+
+def test_the_demos_history_could_have_happened_in_its_order(demo_app):
+    """A year's targets come before its budget, last year's grades before the budget that
+    uses them (2027 cancels WS-2026-002 after its 差), the budget before its monitoring,
+    the department's self-evaluation after its projects' grades, next year's targets
+    before its compilation."""
+
+    def events(kind: str, year: int) -> list:
+        return db.session.scalars(
+            select(ProjectEvent.at)
+            .join(Project, Project.id == ProjectEvent.project_id)
+            .where(ProjectEvent.kind == kind, Project.fiscal_year == year)
+        ).all()
+
+    def targets_approved(year: int) -> list:
+        return db.session.scalars(
+            select(DepartmentTargets.approved_at).where(DepartmentTargets.fiscal_year == year)
+        ).all()
+
+    def launched(process_key: str, year: int):
+        return db.session.scalar(
+            select(Campaign.launched_at).where(
+                Campaign.process_key == process_key, Campaign.fiscal_year == year
+            )
+        )
+
+    county_2027 = db.session.scalar(select(CountyBudget).where(CountyBudget.fiscal_year == 2027))
+    graded_2026 = events("evaluated", 2026)
+    assert len(graded_2026) == 4
+    assert max(targets_approved(2026)) < min(events("approved", 2026))
+    assert max(events("approved", 2026)) < min(events("monitored", 2026))
+    assert max(events("monitored", 2026)) < launched("annual_evaluation", 2026)
+    assert launched("annual_evaluation", 2026) < min(graded_2026)
+    assert max(targets_approved(2027)) < county_2027.started_at
+    assert max(graded_2026) < county_2027.started_at, "the 2027 budget used 2026's grades"
+    assert county_2027.approved_at <= min(events("approved", 2027)), "批复 after the congress"
+    assert max(events("approved", 2027)) < launched("quarterly_monitoring", 2027)
+    evaluation = db.session.scalar(
+        select(DepartmentSelfEvaluation).where(DepartmentSelfEvaluation.fiscal_year == 2026)
+    )
+    assert max(graded_2026) < evaluation.delivered_at < evaluation.government_read_at
+    assert max(targets_approved(2028)) < launched("budget_compilation", 2028)

@@ -18,7 +18,7 @@ as the demo accounts through the services (so inboxes, history and rounds are re
   project waiting at the expert's pre-evaluation.
 
 It all happens on a calendar set weeks back (services/demo_clock.py): the evaluation round
-launched nine weeks ago, monitoring five, compilation three; every step on a working day
+launched thirteen weeks ago, monitoring five, compilation three; every step on a working day
 in office hours, every deadline at the end of a working day.
 
 The department level (services/demo_departments.py): both departments' 2026 and 2028
@@ -61,7 +61,11 @@ from app.services.demo_data import (
     THIS_YEAR,
     THIS_YEAR_BUDGET,
 )
-from app.services.demo_departments import seed_department_level
+from app.services.demo_departments import (
+    department_level_possible,
+    seed_department_self_evaluation,
+    seed_department_targets,
+)
 from app.services.demo_indicators import seed_indicator_library
 from app.services.demo_rectification import follow_up_rectification, rectification_items
 from app.services.demo_requests import seed_requests
@@ -101,14 +105,23 @@ def _seed_demo_year() -> bool:
     orgs = {o.code: o for o in db.session.scalars(select(Org))}
     if not {"unit", "unit2", "dept", "dept2", "finance", "expert"} <= users.keys():
         return False
+    # In the order it could have happened: each year's targets before its budget, last
+    # year's grades before this year's budget used them, the budget before its monitoring.
+    department_level = department_level_possible(users)
+    if department_level:
+        on(400)
+        seed_department_targets(users, LAST_YEAR)
     on(80)
     _last_year_registry(orgs)
     _evaluation_round(users)
-    on(66)
+    on(48)
     _this_year_registry(orgs)
     seed_county_year(THIS_YEAR, users["finance"].id)
-    on(64)
-    seed_department_level(users)
+    if department_level:
+        on(45)
+        seed_department_self_evaluation(users)
+        on(30)
+        seed_department_targets(users, NEXT_YEAR)
     seed_indicator_library(orgs)
     _monitoring_round(users)
     _control_totals(orgs)
@@ -180,8 +193,8 @@ def _last_year_registry(orgs: dict[str, Org]) -> None:
 
 
 def _this_year_registry(orgs: dict[str, Org]) -> None:
-    """2027: approved by the county congress and replied to the departments."""
-    approved_at = now() - timedelta(days=20)
+    """2027: approved by the county congress and replied to the departments (批复) today."""
+    approved_at = now()
     for code, amount in THIS_YEAR_BUDGET.items():
         project = _project(orgs, code, THIS_YEAR, amount)
         db.session.add(project)
@@ -258,15 +271,15 @@ def _self_report(code: str) -> dict:
 
 def _evaluation_round(users: dict[str, User]) -> None:
     finance = users["finance"]
-    on(63, 9, 0)
+    on(95, 9, 0)
     launch = launch_campaign(finance, "annual_evaluation", LAST_YEAR, due_at=round_deadline(20))
     for n, (code, instance) in enumerate(_by_code(launch.started).items()):
         dept = _department_user(users, code)
-        on(58 - 2 * n, 10 + n, 15)
+        on(90 - 2 * n, 10 + n, 15)
         _step(dept, instance, "fill_self_evaluation", _self_report(code))
         if code == "JY-2026-002":
             continue  # filed, waiting at finance's review
-        on(49 - 2 * n, 15, 40)
+        on(81 - 2 * n, 15, 40)
         _step(
             finance,
             instance,

@@ -33,8 +33,10 @@ GOALS = {
 
 
 def seed_county_year(fiscal_year: int, finance_id: int) -> None:
-    """The year's county budget as approved, from the year's approved registry projects."""
-    approved_at = now() - timedelta(days=21)
+    """The year's county budget as approved, from the year's approved registry projects,
+    replied to the departments (批复) on the clock's day: the draft went to the government
+    20 days before, the congress approved it the day before."""
+    approved_at = now()
     projects = list(
         db.session.scalars(
             select(Project)

@@ -2,7 +2,9 @@
 县教育局 and 县卫生健康局 filed their 2026 and 2028 overall targets (部门整体绩效目标),
 which finance approved, under the functions (职能分类) their demo projects serve; 县教育局's
 2026 self-evaluation as a whole went through finance to the county government, which
-read it. Everything is finished, so no inbox gains a task.
+read it. Everything is finished, so no inbox gains a task. services/demo.py calls each
+part on its day: a year's targets before its budget, the self-evaluation after the
+projects' grades it rolls up.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Org, ProcessDefinition, Task, User
 from app.models.task import TASK_READY
+from app.services.demo_clock import later
 from app.services.departments import EVALUATION_PROCESS, TARGETS_PROCESS
 from app.services.forms_view import task_form
 from app.services.instances import start_instance
@@ -151,11 +154,13 @@ def _education_self_evaluation(users: dict[str, User], department: Org) -> None:
             "conclusion": "部门整体目标基本完成；营养午餐项目评价为中，已列入整改并压减下年预算。",
         },
     )
+    later(days=3)
     complete_task(
         finance,
         _ready(instance, "finance_review_department_self_evaluation").id,
         {"finance_decision": "pass", "finance_opinion": "自评依据充分，同意报送县政府"},
     )
+    later(days=2)
     complete_task(
         users["gov"],
         _ready(instance, "government_read_report").id,
@@ -163,17 +168,29 @@ def _education_self_evaluation(users: dict[str, User], department: Org) -> None:
     )
 
 
-def seed_department_level(users: dict[str, User]) -> bool:
-    """Seed the department level; False (nothing done) when its processes are not deployed
-    or the demo accounts are missing."""
+def department_level_possible(users: dict[str, User]) -> bool:
+    """Whether the department level can be seeded: its processes deployed and the demo
+    accounts present (the fixtures deploy other processes)."""
     keys = set(db.session.scalars(select(ProcessDefinition.key).distinct()))
-    if not {TARGETS_PROCESS, EVALUATION_PROCESS} <= keys:
-        return False
-    if not {"finance", "dept", "dept2", "gov"} <= users.keys():
-        return False
-    departments = {o.code: o for o in db.session.scalars(select(Org).where(Org.code.in_(TARGETS)))}
-    for year in (2026, 2028):
-        _targets(users, departments["edu"], users["dept"], year)
-        _targets(users, departments["health"], users["dept2"], year)
-    _education_self_evaluation(users, departments["edu"])
-    return True
+    return {TARGETS_PROCESS, EVALUATION_PROCESS} <= keys and {
+        "finance",
+        "dept",
+        "dept2",
+        "gov",
+    } <= users.keys()
+
+
+def _departments() -> dict[str, Org]:
+    return {o.code: o for o in db.session.scalars(select(Org).where(Org.code.in_(TARGETS)))}
+
+
+def seed_department_targets(users: dict[str, User], year: int) -> None:
+    """Both departments' overall targets of `year`, filed and approved on the clock's day."""
+    departments = _departments()
+    _targets(users, departments["edu"], users["dept"], year)
+    _targets(users, departments["health"], users["dept2"], year)
+
+
+def seed_department_self_evaluation(users: dict[str, User]) -> None:
+    """县教育局's 2026 self-evaluation as a whole, from its projects' grades."""
+    _education_self_evaluation(users, _departments()["edu"])
