@@ -278,3 +278,37 @@ def test_a_long_poll_waits_at_most_the_configured_bound(app, worker, service_acc
         app.config["EXTERNAL_TASK_LONG_POLL_SECONDS"] = 10
     assert tasks == []
     assert 0.5 <= waited < 3.0
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        (None, "外部任务 999999 不存在"),
+        ("zh-CN,zh;q=0.9", "外部任务 999999 不存在"),
+        ("en-US,en;q=0.9", "There is no external task 999999."),
+    ],
+)
+def test_a_worker_reads_a_refusal_in_its_language_in_camunda_s_shape(
+    client, service_account, language, message
+):
+    credentials = base64.b64encode(f"{WORKER}:{WORKER_PASSWORD}".encode()).decode()
+    headers = {"Authorization": f"Basic {credentials}"}
+    if language:
+        headers["Accept-Language"] = language
+    answer = client.post("/engine-rest/external-task/999999/unlock", json={}, headers=headers)
+    assert answer.status_code == 404
+    assert answer.get_json() == {"type": "NotFoundException", "message": message}
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        (None, "需要 HTTP Basic 或 Bearer 认证"),
+        ("en", "HTTP Basic or Bearer authentication is required."),
+    ],
+)
+def test_a_worker_without_credentials_is_told_so_in_its_language(client, language, message):
+    headers = {"Accept-Language": language} if language else {}
+    answer = client.post("/engine-rest/external-task/fetchAndLock", json={}, headers=headers)
+    assert answer.status_code == 401
+    assert answer.get_json() == {"type": "AuthenticationException", "message": message}

@@ -18,6 +18,7 @@ import time
 from datetime import datetime
 
 from flask import Blueprint, current_app, jsonify, request
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import csrf
 from app.models import fits_id
@@ -53,10 +54,10 @@ def _worker():
         try:
             username, _, password = base64.b64decode(credentials.strip()).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
-            raise NotAuthenticated("Authorization 无法解读 (unreadable credentials)") from None
+            raise NotAuthenticated(_l("The Authorization header cannot be read.")) from None
         user = authenticate(username, password)
     else:
-        raise NotAuthenticated("需要 HTTP Basic 或 Bearer 认证 (authentication required)")
+        raise NotAuthenticated(_l("HTTP Basic or Bearer authentication is required."))
     policy.require_service_worker(user)
     return user
 
@@ -64,13 +65,13 @@ def _worker():
 def _body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise BadRequest("请求体须为 JSON 对象 (the body must be a JSON object)")
+        raise BadRequest(_l("The body must be a JSON object."))
     return body
 
 
 def _task_id(task_id: str) -> int:
     if not task_id.isdigit() or not fits_id(int(task_id)):
-        raise NotFound(f"外部任务 {task_id[:40]} 不存在 (no external task {task_id[:40]})")
+        raise NotFound(_l("There is no external task %(task_id)s.", task_id=task_id[:40]))
     return int(task_id)
 
 
@@ -79,7 +80,7 @@ def _number(body: dict, name: str, default: int = 0) -> int:
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise BadRequest(f"{name} 须为数字 ({name} must be a number)")
+        raise BadRequest(_l("%(name)s must be a number.", name=name))
     return int(value)
 
 
@@ -105,11 +106,11 @@ def untyped(variables) -> dict:
     if variables is None:
         return {}
     if not isinstance(variables, dict):
-        raise BadRequest("variables 须为对象 (variables must be an object)")
+        raise BadRequest(_l("variables must be an object."))
     plain = {}
     for name, typed_value in variables.items():
         if not isinstance(typed_value, dict) or "value" not in typed_value:
-            raise BadRequest(f"变量 {name} 须为 {{value, type}} (variable {name} needs a value)")
+            raise BadRequest(_l("The variable %(name)s must be {value, type}.", name=name))
         value, kind = typed_value["value"], str(typed_value.get("type") or "").lower()
         try:
             if kind == "json" and isinstance(value, str):
@@ -121,7 +122,9 @@ def untyped(variables) -> dict:
             elif kind == "boolean" and isinstance(value, str):
                 value = value.lower() == "true"
         except (TypeError, ValueError) as exc:
-            raise BadRequest(f"变量 {name} 不是 {kind} (variable {name} is no {kind})") from exc
+            raise BadRequest(
+                _l("The variable %(name)s is not a %(kind)s.", name=name, kind=kind)
+            ) from exc
         plain[name] = value
     return plain
 
@@ -163,7 +166,7 @@ def fetch_and_lock():
     if not isinstance(topics, list) or not all(
         isinstance(t, dict) and isinstance(t.get("topicName"), str) for t in topics
     ):
-        raise BadRequest("topics 须为 [{topicName, lockDuration}] (topics are missing)")
+        raise BadRequest(_l("topics must be a list of {topicName, lockDuration}."))
     worker_id, max_tasks = str(body.get("workerId") or ""), max(_number(body, "maxTasks", 1), 0)
     # Long polling: with asyncResponseTimeout (ms) the answer waits until a task of the
     # topics can be locked, at most that long and at most EXTERNAL_TASK_LONG_POLL_SECONDS
@@ -210,7 +213,7 @@ def bpmn_error(task_id: str):
     worker, body = _worker(), _body()
     code = str(body.get("errorCode") or "").strip()
     if not code:
-        raise BadRequest("需要 errorCode (errorCode is missing)")
+        raise BadRequest(_l("errorCode is missing."))
     external_tasks.report_bpmn_error(
         worker,
         _task_id(task_id),

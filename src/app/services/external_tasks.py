@@ -18,19 +18,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import engine
 from app.engine.external import throw_error
 from app.extensions import db
 from app.models import AuditEvent, Job, ProcessDefinition, ProcessInstance, Task, User
-from app.models.instance import STATUS_RUNNING
+from app.models.instance import STATUS_RUNNING, InstanceStatus
 from app.models.job import JOB_DONE, JOB_INCIDENT
 from app.models.org import RoleCode
 from app.models.task import TASK_COMPLETED, TASK_READY
 from app.services.clock import now
 from app.services.definitions import compiled
-from app.services.errors import BadRequest, Conflict, NotFound
+from app.services.errors import BadRequest, Conflict, NotFound, stored_text
 from app.services.incidents import record_incident
 from app.services.jobs import job_handler
 from app.services.locking import lock_instance_of_task
@@ -38,7 +39,6 @@ from app.services.policy import require_service_worker
 from app.services.projection import apply_step, write_columns
 from app.services.transaction import after_rollback, transactional
 
-SERVICE_WORKER_ROLE = RoleCode.SERVICE_WORKER
 EXTERNAL_TASK = "external_task"
 JOB_EXTERNAL = "external"  # waiting for (or locked by) an external worker
 # Camunda caps a lock at what a worker asks; ours keeps a forgotten lock from lasting.
@@ -81,7 +81,7 @@ def fetch_and_lock(worker: User, worker_id: str, max_tasks: int, topics: list[di
         .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
         .where(
             Task.status == TASK_READY,
-            Task.role_code == SERVICE_WORKER_ROLE,
+            Task.role_code == RoleCode.SERVICE_WORKER,
             ProcessInstance.status == STATUS_RUNNING,
         )
         .order_by(Task.id)
@@ -131,17 +131,25 @@ def _locked_by_worker(worker: User, task_id: int, worker_id: str) -> tuple[Task,
     require_service_worker(worker)
     instance = lock_instance_of_task(task_id)
     task = db.session.get(Task, task_id, populate_existing=True)
-    if instance is None or task is None or task.role_code != SERVICE_WORKER_ROLE:
-        raise NotFound(f"外部任务 {task_id} 不存在 (no external task {task_id})")
+    if instance is None or task is None or task.role_code != RoleCode.SERVICE_WORKER:
+        raise NotFound(_l("There is no external task %(task_id)s.", task_id=task_id))
     if task.status != TASK_READY:
-        raise NotFound(f"外部任务 {task_id} 已办结 (external task {task_id} is done)")
+        raise NotFound(_l("The external task %(task_id)s is already done.", task_id=task_id))
     if instance.status != STATUS_RUNNING:
-        raise Conflict(f"该提交已暂停 (the submission is {instance.status})")
+        raise Conflict(
+            _l(
+                "The submission is “%(status)s”: its external tasks cannot be done now.",
+                status=InstanceStatus(instance.status).label,
+            )
+        )
     row = _lock_row(task)
     if row is None or row.status != JOB_EXTERNAL or row.locked_by != worker_id:
         raise Conflict(
-            f"外部任务 {task_id} 未被执行者 {worker_id} 锁定 "
-            f"(external task {task_id} is not locked by worker {worker_id})"
+            _l(
+                "The external task %(task_id)s is not locked by the worker %(worker_id)s.",
+                task_id=task_id,
+                worker_id=worker_id,
+            )
         )
     return task, row, instance
 
@@ -172,7 +180,7 @@ def _finish(task: Task, row: Job, variables: dict) -> None:
 def _engine_failure(instance, task: Task, worker: User, exc: Exception) -> BadRequest:
     failed = (instance.id, task.id, worker.id, str(exc))
     after_rollback(lambda: record_incident(*failed))
-    return BadRequest(f"流程无法继续 (the process could not go on): {exc}")
+    return BadRequest(_l("The process could not go on: %(reason)s", reason=str(exc)))
 
 
 @transactional
@@ -186,7 +194,7 @@ def complete_external_task(worker: User, task_id: int, worker_id: str, variables
             compiled(instance.definition), instance.engine_state, task.engine_task_id, context
         )
     except engine.TaskNotReady as exc:
-        raise Conflict(f"外部任务已办结 (task not ready): {exc}") from exc
+        raise Conflict(_l("The task is already done: %(reason)s", reason=str(exc))) from exc
     except engine.EngineError as exc:
         raise _engine_failure(instance, task, worker, exc) from exc
     _finish(task, row, variables)
@@ -220,7 +228,8 @@ def report_failure(
     if retries <= 0:
         row.status, row.finished_at, row.locked_until = JOB_INCIDENT, at, None
         row.attempts = 1
-        record_incident(instance.id, task.id, worker.id, f"外部任务执行失败：{message}")
+        failed = stored_text(_l("The external task failed: %(message)s", message=message))
+        record_incident(instance.id, task.id, worker.id, failed)
 
 
 @transactional
@@ -240,13 +249,16 @@ def report_bpmn_error(
             {**(instance.data or {}), **variables},
         )
     except engine.TaskNotReady as exc:
-        raise Conflict(f"外部任务已办结 (task not ready): {exc}") from exc
+        raise Conflict(_l("The task is already done: %(reason)s", reason=str(exc))) from exc
     except engine.EngineError as exc:
         raise _engine_failure(instance, task, worker, exc) from exc
     if step is None:
         raise BadRequest(
-            f"“{task.name}”没有捕获错误码 {error_code} 的边界错误事件 "
-            f"(no boundary error event on this task catches error code {error_code})"
+            _l(
+                "No boundary error event on “%(task)s” catches the error code %(code)s.",
+                task=task.name,
+                code=error_code,
+            )
         )
     _finish(task, row, variables)
     details = {"worker": worker_id, "errorCode": error_code, "fields": sorted(variables)}
@@ -268,8 +280,8 @@ def unlock(worker: User, task_id: int) -> None:
     require_service_worker(worker)
     instance = lock_instance_of_task(task_id)
     task = db.session.get(Task, task_id, populate_existing=True)
-    if instance is None or task is None or task.role_code != SERVICE_WORKER_ROLE:
-        raise NotFound(f"外部任务 {task_id} 不存在 (no external task {task_id})")
+    if instance is None or task is None or task.role_code != RoleCode.SERVICE_WORKER:
+        raise NotFound(_l("There is no external task %(task_id)s.", task_id=task_id))
     row = _lock_row(task)
     if row is not None and row.status == JOB_EXTERNAL:
         row.locked_by, row.locked_until = None, None
