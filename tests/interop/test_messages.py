@@ -232,3 +232,39 @@ def test_a_correlation_key_that_is_more_than_a_field_is_refused(deploy, fixture_
     (finding,) = [f for f in answer.body["details"] if f["code"] == "correlation-key"]
     assert finding["element_id"] == "Message_receipt"
     assert '="PO-" + order_no' in finding["message"]
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        (None, "没有等待消息“supplier-receipt”且与 correlation 相符的提交"),
+        (
+            "en",
+            "No running submission matching the correlation waits for the message "
+            "“supplier-receipt”.",
+        ),
+    ],
+)
+def test_a_sender_reads_that_nothing_waits_in_its_language(sender, ordered, language, message):
+    ordered("PO-1")
+    headers = {"Accept-Language": language} if language else None
+    answer = sender.post(
+        "/messages",
+        {"name": "supplier-receipt", "correlation": {"order_no": "PO-7"}, "data": {}},
+        headers=headers,
+    )
+    assert answer.status == 404
+    assert answer.body == {"error": "not_found", "message": message}
+
+
+def test_a_delivery_is_written_in_the_county_s_language_whoever_sends_it(api, sender, ordered):
+    instance = ordered("PO-1")
+    receipt = sender.post(
+        "/messages",
+        {"name": "supplier-receipt", "correlation": {"order_no": "PO-1"}, "data": {}},
+        headers={"Accept-Language": "en"},
+    )
+    assert receipt.status == 200, receipt.body
+    history = api("finance").get(f"/instances/{instance}").body["history"]
+    comments = [h["comment"] for h in history if h["action"] == "message_received"]
+    assert comments == ["收到消息“supplier-receipt”"]

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 
 from app.engine.compiler import CALENDAR_DAYS, parse_due_counting
 from app.extensions import db
 from app.models import Setting
-from app.services.calendar import CALENDAR_KEY, WorkCalendar
+from app.services.calendar import CALENDAR_KEY, WorkCalendar, save_calendar_year
+from app.services.errors import ValidationFailed
 from app.services.instances import start_instance
 
 # A National Day week of the kind the State Council sets (illustrative dates): Oct 1-8
@@ -79,3 +81,30 @@ def test_a_diagram_says_which_calendar_a_due_period_counts_in():
     assert parse_due_counting("calendar") == "calendar"
     with pytest.raises(ValueError, match=r"must be working \(working days\) or calendar"):
         parse_due_counting("lunar")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "zh_Hans_CN",
+            [
+                "法定节假日“十月一日”不是日期（如 2026-10-01）",
+                "调休上班日 2026-10-09 是工作日，无需调休",
+            ],
+        ),
+        (
+            "en",
+            [
+                "The holiday “十月一日” is not a date such as 2026-10-01.",
+                "The make-up working day 2026-10-09 is a weekday already: a make-up day must "
+                "be a weekend day.",
+            ],
+        ),
+    ],
+)
+def test_a_bad_calendar_is_refused_in_the_reader_s_language(user, language, expected):
+    with pytest.raises(ValidationFailed) as refused, force_locale(language):
+        save_calendar_year(user("finance"), 2026, "十月一日", "2026-10-09")
+    with force_locale(language):
+        assert refused.value.details == expected

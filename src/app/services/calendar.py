@@ -18,13 +18,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 
 from app.engine.compiler import CALENDAR_DAYS, MAX_DUE_IN, WORKING_DAYS
 from app.extensions import db
 from app.models import Setting, User
 from app.services.clock import now
 from app.services.document_format import county_time
-from app.services.errors import ValidationFailed
+from app.services.errors import ValidationFailed, render
 from app.services.policy import require_can_edit_calendar
 from app.services.transaction import transactional
 
@@ -68,7 +69,14 @@ class WorkCalendar:
         MAX_WORKING_DAYS: each day is a step of the walk, and a diagram deployed before
         due periods were bounded must not stall a worker or run off the calendar."""
         if days > MAX_WORKING_DAYS:
-            raise ValueError(f"期限超过 {MAX_WORKING_DAYS} 个工作日 (a due period beyond a year)")
+            raise ValueError(
+                render(
+                    _l(
+                        "The due period is longer than %(days)s working days.",
+                        days=MAX_WORKING_DAYS,
+                    )
+                )
+            )
         day = self.local(start).date()
         remaining = days
         while remaining > 0:
@@ -161,18 +169,24 @@ def save_calendar_year(actor: User, year: int, holidays: str, makeup_workdays: s
     Due dates already set stay as they are; tasks opened from now on use the new days.
     """
     require_can_edit_calendar(actor)
-    errors: list[str] = []
-    off = _parse_days(holidays, year, "法定节假日", errors)
-    worked = _parse_days(makeup_workdays, year, "调休上班日", errors)
+    errors: list = []
+    off = _parse_days(holidays, year, _HOLIDAY_PROBLEMS, errors)
+    worked = _parse_days(makeup_workdays, year, _MAKEUP_PROBLEMS, errors)
     for day in sorted(off & worked):
-        errors.append(f"{day} 不能既放假又上班 (both a holiday and a make-up working day)")
+        errors.append(
+            _l("%(day)s cannot be both a holiday and a make-up working day.", day=str(day))
+        )
     for day in sorted(worked):
         if day.weekday() < 5:
             errors.append(
-                f"调休上班日 {day} 是工作日，无需调休 (a make-up day must be a weekend day)"
+                _l(
+                    "The make-up working day %(day)s is a weekday already: a make-up day "
+                    "must be a weekend day.",
+                    day=str(day),
+                )
             )
     if errors:
-        raise ValidationFailed("工作日历有误 (the calendar has errors)", details=errors)
+        raise ValidationFailed(_l("The calendar has errors; nothing was saved."), details=errors)
     setting = db.session.get(Setting, CALENDAR_KEY)
     value = dict((setting.value if setting else None) or {})
     kept = WorkCalendar.from_setting(value)
@@ -190,7 +204,29 @@ def save_calendar_year(actor: User, year: int, holidays: str, makeup_workdays: s
         setting.value = value
 
 
-def _parse_days(text: str, year: int, what: str, errors: list[str]) -> set[date]:
+# What is wrong with an entry, as whole sentences for each list: (not a date, not in the
+# year, a range running backwards).
+_HOLIDAY_PROBLEMS = (
+    lambda item, year: _l(
+        "The holiday “%(item)s” is not a date such as %(year)s-10-01.", item=item, year=year
+    ),
+    lambda item, year: _l("The holiday “%(item)s” is not in %(year)s.", item=item, year=year),
+    lambda item, year: _l("The holidays “%(item)s” end before they begin.", item=item),
+)
+_MAKEUP_PROBLEMS = (
+    lambda item, year: _l(
+        "The make-up working day “%(item)s” is not a date such as %(year)s-10-10.",
+        item=item,
+        year=year,
+    ),
+    lambda item, year: _l(
+        "The make-up working day “%(item)s” is not in %(year)s.", item=item, year=year
+    ),
+    lambda item, year: _l("The make-up working days “%(item)s” end before they begin.", item=item),
+)
+
+
+def _parse_days(text: str, year: int, problems: tuple, errors: list) -> set[date]:
     days: set[date] = set()
     for item in (part.strip() for part in re.split(r"[\s,，、;；]+", text or "")):
         if not item:
@@ -201,13 +237,13 @@ def _parse_days(text: str, year: int, what: str, errors: list[str]) -> set[date]
             start = date.fromisoformat(first)
             end = date.fromisoformat(last) if last else start
         except ValueError:
-            errors.append(f"{what}“{item}”不是日期 (not a date such as {year}-10-01)")
+            errors.append(problems[0](item, year))
             continue
         if start.year != year or end.year != year:
-            errors.append(f"{what}“{item}”不在 {year} 年内 (not in {year})")
+            errors.append(problems[1](item, year))
             continue
         if end < start:
-            errors.append(f"{what}“{item}”的结束早于开始 (the range runs backwards)")
+            errors.append(problems[2](item, year))
             continue
         days.update(start + timedelta(days=n) for n in range((end - start).days + 1))
     return days

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.engine.foreign_messages import correlation_fields
@@ -25,7 +26,7 @@ from app.models.instance import STATUS_RUNNING
 from app.performance.context import running
 from app.services.clock import now
 from app.services.definitions import compiled, latest_definitions
-from app.services.errors import BadRequest, NotFound
+from app.services.errors import BadRequest, NotFound, stored_text
 from app.services.instances import start_instance
 from app.services.jobs import job_handler
 from app.services.locking import lock_instance
@@ -70,7 +71,7 @@ def _deliver(actor: User, instance: ProcessInstance, name: str, data: dict) -> l
             at=now(),
             actor_id=actor.id,
             action=RECEIVED,
-            comment=f"收到消息“{name}” (message {name} received)",
+            comment=stored_text(_l("Message “%(name)s” received.", name=name)),
             details={"message": name, "fields": sorted(data)},
         )
     )
@@ -88,17 +89,19 @@ def correlate_message(
     the message silently dropped)."""
     require_can_send_messages(actor)
     if not isinstance(name, str) or not name.strip():
-        raise BadRequest("name 须为消息名称 (name must name the message)")
+        raise BadRequest(_l("name must be the name of the message."))
     if not isinstance(correlation, dict) or not isinstance(data, dict):
-        raise BadRequest("correlation 与 data 须为对象 (correlation and data must be objects)")
+        raise BadRequest(_l("correlation and data must be objects."))
     if key is not None and (isinstance(key, bool) or not isinstance(key, str | int)):
-        raise BadRequest("correlationKey 须为字符串或整数 (correlationKey must be a string)")
+        raise BadRequest(_l("correlationKey must be a string or an integer."))
     name = name.strip()
     delivered = deliver_to_waiting(actor, name, correlation, data, key)
     if not delivered:
         raise NotFound(
-            f"没有等待消息“{name}”且与 correlation 相符的提交 "
-            f"(no running submission matching the correlation waits for message {name})"
+            _l(
+                "No running submission matching the correlation waits for the message “%(name)s”.",
+                name=name,
+            )
         )
     db.session.flush()
     return delivered
@@ -160,19 +163,24 @@ def thrown_parts(name: str, message) -> tuple[dict, dict]:
     wrong with it."""
     if not isinstance(message, dict) or not set(message) <= {"correlation", "data"}:
         raise BadRequest(
-            f'消息“{name}”的内容须为 {{"correlation": {{…}}, "data": {{…}}}} '
-            f"(the payload of message {name} must be an object of correlation and data)"
+            _l(
+                'The payload of the message “%(name)s” must be {"correlation": {…}, "data": {…}}.',
+                name=name,
+            )
         )
     correlation, data = message.get("correlation", {}), message.get("data", {})
     if not isinstance(correlation, dict) or not correlation:
         # Delivered to every submission waiting for the name, whatever its data, would
         # move another year's or another project's submissions: the diagram must say whose.
         raise BadRequest(
-            f"消息“{name}”须给出 correlation，说明送达哪些提交 "
-            f"(message {name} must name its correlation)"
+            _l(
+                "The message “%(name)s” must give a correlation saying which submissions "
+                "it is for.",
+                name=name,
+            )
         )
     if not isinstance(data, dict):
-        raise BadRequest(f"消息“{name}”的 data 须为对象 (data must be an object)")
+        raise BadRequest(_l("The data of the message “%(name)s” must be an object.", name=name))
     return correlation, data
 
 
@@ -191,9 +199,12 @@ def deliver_thrown_message(job: Job) -> None:
             at=now(),
             actor_id=sender.id if sender else None,
             action=SENT,
-            comment=(
-                f"消息“{name}”已送达 {len(delivered)} 件提交 "
-                f"(message {name} delivered to {len(delivered)} submission(s))"
+            comment=stored_text(
+                _l(
+                    "Message “%(name)s” delivered to %(count)s submission(s).",
+                    name=name,
+                    count=len(delivered),
+                )
             ),
             details={
                 "message": name,
