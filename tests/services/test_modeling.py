@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 
 from app.extensions import db
 from app.models import ProcessDefinition, ProcessInstance
@@ -178,3 +179,23 @@ def test_processes_list_shows_deployed_ones_and_drafts_of_new_ones(user):
     assert rows["brand_new"].latest_version is None and rows["brand_new"].draft_updated_at
     definition = modeling.deploy_draft(admin, "brand_new", "新流程")
     assert (definition.key, definition.version) == ("brand_new", 1)
+
+
+def test_a_refusal_reads_chinese_by_default_and_english_to_an_english_reader(user):
+    with pytest.raises(BadRequest) as refused:
+        modeling.save_draft(user("admin"), "../etc", BPMN)
+    assert refused.value.message == "流程标识“../etc”无效：须以字母开头，只含字母、数字、_ . -"
+    with force_locale("en"):
+        assert refused.value.message == (
+            "The process key “../etc” is invalid: it must begin with a letter and hold"
+            " only letters, digits, _ . and -."
+        )
+    with pytest.raises(BadRequest) as refused:
+        modeling.save_draft(
+            user("admin"), "simple_approval", BPMN.replace('id="simple_approval"', 'id="other"')
+        )
+    assert refused.value.message == "图中没有标识为“simple_approval”的流程，只有 other"
+    with force_locale("en"):
+        assert refused.value.message == (
+            "The diagram holds no process with the key “simple_approval”; it holds other."
+        )

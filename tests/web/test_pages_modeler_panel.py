@@ -177,7 +177,7 @@ def test_a_bad_script_is_answered_with_its_line_and_problem(client, login):
 
 @pytest.mark.parametrize(
     ("body", "problem"),
-    [({"script": "x = 1", "mode": "run"}, "mode"), ({"script": 5}, "string")],
+    [({"script": "x = 1", "mode": "run"}, "mode"), ({"script": 5}, "script 必须是文本")],
 )
 def test_a_malformed_check_request_names_the_problem(client, login, body, problem):
     login("admin")
@@ -272,7 +272,7 @@ def test_a_forged_or_stale_test_run_is_refused(client, login):
     assert step(client, forged, {"decision": "approve"}).status_code == 400
     changed = GATEWAY_BPMN.replace('name="审核"', 'name="复核"')
     stale = step(client, first, {"decision": "approve"}, xml=changed)
-    assert stale.status_code == 400 and "changed" in stale.json["message"]
+    assert stale.status_code == 400 and "图在试运行期间被修改" in stale.json["message"]
     other = dict(first, ready=[{"task_id": "not-a-task"}])
     assert step(client, other, {"decision": "approve"}).status_code == 400
 

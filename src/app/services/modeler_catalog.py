@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import engine
@@ -26,6 +28,7 @@ from app.engine.sandbox import check_syntax
 from app.engine.xml import parse_xml
 from app.extensions import db
 from app.models import ProcessDefinition, Role, User
+from app.models.org import role_label
 from app.performance.operators import OPERATORS
 from app.performance.registry_operators import REGISTRY_OPERATORS, WRITING_OPERATORS
 from app.services.deployment import convert_upload
@@ -154,11 +157,13 @@ def check_script(actor: User, text: Any, mode: str = "exec") -> list[dict]:
     than exec/eval or text that is not a string."""
     require_can_deploy(actor)
     if mode not in ("exec", "eval"):
-        raise BadRequest(f"mode 必须是 exec 或 eval (mode must be exec or eval, not {mode!r})")
+        raise BadRequest(_l("The mode must be exec or eval, not %(mode)r.", mode=mode))
     if not isinstance(text, str):
-        raise BadRequest("script 必须是文本 (script must be a string)")
+        raise BadRequest(_l("The script must be text."))
     if len(text) > MAX_SCRIPT_LENGTH:
-        raise BadRequest(f"脚本过长 (script longer than {MAX_SCRIPT_LENGTH} characters)")
+        raise BadRequest(
+            _l("The script is longer than %(length)s characters.", length=MAX_SCRIPT_LENGTH)
+        )
     problem = check_syntax(text, mode)  # type: ignore[arg-type]
     if not problem:
         return []
@@ -192,7 +197,12 @@ def check_diagram(actor: User, key: str, xml: bytes) -> list[dict]:
                 if filename and filename not in forms:
                     found.append(
                         engine.Finding(
-                            task.id, "form-missing", f"表单文件“{filename}”未上传或不存在"
+                            task.id,
+                            "form-missing",
+                            _(
+                                "The form file “%(filename)s” was neither uploaded nor found.",
+                                filename=filename,
+                            ),
                         ).as_dict()
                     )
     found.extend(duplicate_lane_findings(converted))
@@ -224,13 +234,18 @@ def duplicate_lane_findings(xml: bytes) -> list[dict]:
                     engine.Finding(
                         lane.get("id") or "",
                         "duplicate-lane-role",
-                        f"泳道与“{first[role]}”是同一角色（{names.get(role, role)}）："
-                        "同一角色的步骤请放在一条泳道里",
+                        _(
+                            "This lane is the same role (%(role)s) as the lane “%(lane)s”:"
+                            " put the steps of one role in one lane.",
+                            role=role_label(role, names.get(role)),
+                            lane=first[role],
+                        ),
                         WARNING,
                     ).as_dict()
                 )
             else:
-                first[role] = names.get(label, label)
+                # A lane naming a role by its code reads as the role's label; by a name, as written.
+                first[role] = role_label(label, names[label]) if label in names else label
     return found
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.engine.errors import DiagramError
@@ -73,7 +74,11 @@ class ModelerSource:
 def require_valid_key(key: str) -> str:
     if not KEY_PATTERN.match(key or ""):
         raise BadRequest(
-            f"流程标识“{key}”无效：须以字母开头，只含字母、数字、_ . - (invalid process key)"
+            _l(
+                "The process key “%(key)s” is invalid: it must begin with a letter and hold"
+                " only letters, digits, _ . and -.",
+                key=key,
+            )
         )
     return key
 
@@ -95,14 +100,20 @@ def save_draft(actor: User, key: str, xml: str | bytes) -> ProcessDraft:
         raise BadRequest(str(exc)) from exc
     process_ids = [p.get("id") for p in root.iter(f"{{{BPMN_NS}}}process")]
     if key not in process_ids:
-        raise BadRequest(
-            f"图中没有标识为“{key}”的流程 (the diagram holds no process {key!r}; "
-            f"found {', '.join(filter(None, process_ids)) or 'none'})"
-        )
+        found = ", ".join(filter(None, process_ids))
+        if found:
+            message = _l(
+                "The diagram holds no process with the key “%(key)s”; it holds %(found)s.",
+                key=key,
+                found=found,
+            )
+        else:
+            message = _l("The diagram holds no process with the key “%(key)s”.", key=key)
+        raise BadRequest(message)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BadRequest("文件不是 UTF-8 编码 (the file is not UTF-8)") from exc
+        raise BadRequest(_l("The file is not UTF-8.")) from exc
     draft = _draft(key)
     if draft is None:
         draft = ProcessDraft(key=key, bpmn_xml=text, updated_at=now())
@@ -140,7 +151,7 @@ def modeler_source(actor: User, key: str) -> ModelerSource:
     if draft is not None:
         return ModelerSource(key, draft.bpmn_xml, draft, latest.version if latest else None)
     if latest is None:
-        raise NotFound(f"流程“{key}”既未部署也没有草稿 (no such process or draft)")
+        raise NotFound(_l("The process “%(key)s” is neither deployed nor drafted.", key=key))
     return ModelerSource(key, latest.bpmn_xml, None, latest.version)
 
 
@@ -156,7 +167,7 @@ def deploy_draft(actor: User, key: str, comment: str | None = None) -> ProcessDe
     require_can_deploy(actor)
     draft = _draft(key)
     if draft is None:
-        raise NotFound(f"流程“{key}”没有草稿可部署 (no draft to deploy)")
+        raise NotFound(_l("The process “%(key)s” has no draft to deploy.", key=key))
     latest = _latest(key)
     available = deployable_forms(latest)
     decisions = _decisions(latest) if latest is not None else {}
@@ -179,7 +190,7 @@ def rollback(actor: User, key: str, version: int, comment: str | None = None) ->
     old = definition_version(key, version)
     reason = (comment or "").strip()
     if not reason:
-        raise BadRequest("回滚须说明原因 (a reason for the rollback is required)")
+        raise BadRequest(_l("A rollback needs a reason."))
     files = {**_decisions(old), **_pinned_forms(old)}
     return deploy_definition(
         actor,
@@ -223,7 +234,7 @@ def list_versions(actor: User, key: str) -> list[VersionRow]:
         .order_by(ProcessDefinition.version.desc())
     ).all()
     if not rows:
-        raise NotFound(f"流程“{key}”未部署 (no such process)")
+        raise NotFound(_l("The process “%(key)s” is not deployed.", key=key))
     return [VersionRow(*row) for row in rows]
 
 

@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -58,7 +59,7 @@ def start_test_run(actor: User, key: str, xml: bytes, data: dict | None = None) 
     diagram would not deploy, BadRequest when the start fails."""
     require_can_deploy(actor)
     if data is not None and not isinstance(data, dict):
-        raise BadRequest("data 必须是对象 (data must be a JSON object)")
+        raise BadRequest(_l("data must be a JSON object."))
     process = _compile(key, xml)
     calls: list[str] = []
     start_data = dict(data or {})
@@ -66,7 +67,9 @@ def start_test_run(actor: User, key: str, xml: bytes, data: dict | None = None) 
         try:
             step = engine.start_workflow(process, start_data, functions=_functions(calls))
         except engine.EngineError as exc:
-            raise BadRequest(f"试运行在开始时出错 (the test run failed): {exc}") from exc
+            raise BadRequest(
+                _l("The test run failed at its start: %(reason)s", reason=str(exc))
+            ) from exc
     return _answer(key, xml, process, step, start_data, [], calls)
 
 
@@ -81,12 +84,12 @@ def advance_test_run(
     """
     require_can_deploy(actor)
     if not isinstance(submitted, dict):
-        raise BadRequest("data 必须是对象 (data must be a JSON object)")
+        raise BadRequest(_l("data must be a JSON object."))
     run = _load_token(token, key, xml)
     process = _compile(key, xml)
     waiting = {t["task_id"]: t for t in run["ready"]}
     if task_id not in waiting:
-        raise BadRequest(f"此步骤不在等待中 (step {task_id!r} is not waiting in this test run)")
+        raise BadRequest(_l("The step %(step)r is not waiting in this test run.", step=task_id))
     spec = process.user_tasks.get(waiting[task_id]["activity_id"])
     forms = available_forms(key) if spec and spec.form else {}
     schema = forms.get(spec.form) if spec and spec.form else None
@@ -98,7 +101,7 @@ def advance_test_run(
             errors = form_errors(schema, submitted)
         if errors:
             raise ValidationFailed(
-                "表单数据未通过校验 (the form data is not valid)",
+                _l("The form has %(count)s error(s).", count=len(errors)),
                 details=[{"path": e.path, "message": e.message} for e in errors],
             )
     data = {**run["data"], **submitted}
@@ -109,9 +112,9 @@ def advance_test_run(
                 process, run["state"], task_id, data, functions=_functions(calls)
             )
         except engine.TaskNotReady as exc:
-            raise BadRequest(f"此步骤不在等待中 (not waiting): {exc}") from exc
+            raise BadRequest(_l("The step is not waiting: %(reason)s", reason=str(exc))) from exc
         except engine.EngineError as exc:
-            raise BadRequest(f"试运行出错 (the test run failed): {exc}") from exc
+            raise BadRequest(_l("The test run failed: %(reason)s", reason=str(exc))) from exc
     done = [waiting[task_id]["activity_id"]]
     return _answer(key, xml, process, step, {**data, **step.data}, done, calls)
 
@@ -141,7 +144,7 @@ def waiting_step_form(actor: User, key: str, xml: bytes, token: Any, task_id: st
     run = _load_token(token, key, xml)
     waiting = {t["task_id"]: t for t in run["ready"]}
     if task_id not in waiting:
-        raise BadRequest(f"此步骤不在等待中 (step {task_id!r} is not waiting in this test run)")
+        raise BadRequest(_l("The step %(step)r is not waiting in this test run.", step=task_id))
     spec = _compile(key, xml).user_tasks.get(waiting[task_id]["activity_id"])
     if spec is None:
         return StepForm(None, {}, run["data"])
@@ -153,11 +156,17 @@ def _compile(key: str, xml: bytes) -> engine.CompiledProcess:
     errors = [f for f in findings if f.severity == "error"]
     if errors or process is None:
         raise LintFailed(
-            f"图有 {len(errors)} 个问题，无法试运行 (the diagram has errors)",
+            _l("The diagram has %(count)s error(s); it cannot be test run.", count=len(errors)),
             details=[f.as_dict() for f in findings],
         )
     if process.key != key:
-        raise BadRequest(f"图中的流程标识是“{process.key}”，不是“{key}” (process key differs)")
+        raise BadRequest(
+            _l(
+                "The diagram's process key is “%(found)s”, not “%(key)s”.",
+                found=process.key,
+                key=key,
+            )
+        )
     return process
 
 
@@ -355,15 +364,13 @@ def _digest(xml: bytes) -> str:
 
 def _load_token(token: Any, key: str, xml: bytes) -> dict:
     if not isinstance(token, str) or not token:
-        raise BadRequest("缺少试运行状态 (no test run token; start the test run again)")
+        raise BadRequest(_l("The test run's state is missing: start the test run again."))
     try:
         run = _serializer().loads(token, max_age=TOKEN_MAX_AGE)
     except SignatureExpired as exc:
-        raise BadRequest("试运行已过期，请重新开始 (the test run expired; start again)") from exc
+        raise BadRequest(_l("The test run expired: start it again.")) from exc
     except BadSignature as exc:
-        raise BadRequest("试运行状态无效 (the test run token is not valid)") from exc
+        raise BadRequest(_l("The test run's state is not valid.")) from exc
     if run.get("key") != key or run.get("diagram") != _digest(xml):
-        raise BadRequest(
-            "图在试运行期间被修改，请重新开始试运行 (the diagram changed; start the test run again)"
-        )
+        raise BadRequest(_l("The diagram changed during the test run: start the test run again."))
     return run
