@@ -39,11 +39,9 @@ from app.models import (
     ProcessInstance,
     Project,
     ProjectEvent,
-    Task,
     User,
 )
 from app.models.project import PROJECT_APPROVED
-from app.models.task import TASK_READY
 from app.services.campaigns import launch_campaign
 from app.services.clock import now
 from app.services.demo_clock import demo_clock, later, on, round_deadline
@@ -69,10 +67,10 @@ from app.services.demo_departments import (
 from app.services.demo_indicators import seed_indicator_library
 from app.services.demo_rectification import follow_up_rectification, rectification_items
 from app.services.demo_requests import seed_requests
+from app.services.demo_steps import ready_task, step
 from app.services.instances import start_instance
 from app.services.jobs import run_due_jobs
 from app.services.returns import complete_task_telling_returns
-from app.services.tasks import complete_task
 from app.services.transaction import transactional
 
 
@@ -221,23 +219,6 @@ def _control_totals(orgs: dict[str, Org]) -> None:
 # -- driven through the services as the demo accounts ----------------------------------------
 
 
-def _ready(instance: ProcessInstance, activity: str) -> Task:
-    task = db.session.scalar(
-        select(Task).where(
-            Task.instance_id == instance.id,
-            Task.status == TASK_READY,
-            Task.activity_id == activity,
-        )
-    )
-    if task is None:
-        raise RuntimeError(f"演示数据：{instance.title} 不在“{activity}” (demo step missing)")
-    return task
-
-
-def _step(actor: User, instance: ProcessInstance, activity: str, data: dict) -> None:
-    complete_task(actor, _ready(instance, activity).id, data)
-
-
 def _by_code(started: list[ProcessInstance]) -> dict[str, ProcessInstance]:
     return {instance.round_item: instance for instance in started}
 
@@ -276,11 +257,11 @@ def _evaluation_round(users: dict[str, User]) -> None:
     for n, (code, instance) in enumerate(_by_code(launch.started).items()):
         dept = _department_user(users, code)
         on(90 - 2 * n, 10 + n, 15)
-        _step(dept, instance, "fill_self_evaluation", _self_report(code))
+        step(dept, instance, "fill_self_evaluation", _self_report(code))
         if code == "JY-2026-002":
             continue  # filed, waiting at finance's review
         on(81 - 2 * n, 15, 40)
-        _step(
+        step(
             finance,
             instance,
             "finance_review_self_evaluation",
@@ -291,7 +272,7 @@ def _evaluation_round(users: dict[str, User]) -> None:
             },
         )
         grade = instance.data["final_grade"]
-        _step(
+        step(
             finance,
             instance,
             "result_application",
@@ -325,7 +306,7 @@ def _monitoring_round(users: dict[str, User]) -> None:
         )
         rows.append(row)
     on(30, 16, 20)
-    _step(
+    step(
         users["unit"],
         instance,
         "fill_monitoring_report",
@@ -379,28 +360,28 @@ def _compilation_round(users: dict[str, User]) -> None:
     started = _by_code(launch.started)
     # 县第一中学 has filed 校舍维修改造: it waits for 县教育局's review.
     on(19, 16, 45)
-    _step(unit, started["JY-2026-001"], "fill_project_targets", _project_form("JY-2026-001", 320))
+    step(unit, started["JY-2026-001"], "fill_project_targets", _project_form("JY-2026-001", 320))
     # 县人民医院's equipment project is through its department: at finance's target review.
     hospital = started["WS-2026-001"]
     on(20, 11, 5)
-    _step(users["unit2"], hospital, "fill_project_targets", _project_form("WS-2026-001", 380))
+    step(users["unit2"], hospital, "fill_project_targets", _project_form("WS-2026-001", 380))
     on(17, 10, 30)
-    _step(users["dept2"], hospital, "dept_review", {"dept_decision": "approve"})
+    step(users["dept2"], hospital, "dept_review", {"dept_decision": "approve"})
     later(hours=4)
-    _step(users["dept2"], hospital, "choose_project_function", {"project_function": "医疗服务"})
+    step(users["dept2"], hospital, "choose_project_function", {"project_function": "医疗服务"})
     # 县人民医院's chest-pain centre was filed and sent back by its department: 已退回.
     chest_pain = started["WS-2027-001"]
     on(9, 15, 10)
-    _step(users["unit2"], chest_pain, "fill_project_targets", _project_form("WS-2027-001", 300))
+    step(users["unit2"], chest_pain, "fill_project_targets", _project_form("WS-2027-001", 300))
     on(7, 11, 0)
     # As the page does it: the return tells the unit (a notification, and e-mail).
     complete_task_telling_returns(
-        users["dept2"], _ready(chest_pain, "dept_review").id, RETURN_CHEST_PAIN
+        users["dept2"], ready_task(chest_pain, "dept_review").id, RETURN_CHEST_PAIN
     )
     # A new project of 县第一中学: through the department, finance names the expert.
     on(13, 9, 50)
     instance, _ = start_instance(unit, "budget_compilation", title="创客教育实验室建设")
-    _step(
+    step(
         unit,
         instance,
         "fill_project_targets",
@@ -412,11 +393,11 @@ def _compilation_round(users: dict[str, User]) -> None:
         },
     )
     on(12, 14, 30)
-    _step(dept, instance, "dept_review", {"dept_decision": "approve"})
+    step(dept, instance, "dept_review", {"dept_decision": "approve"})
     later(hours=1)
-    _step(dept, instance, "choose_project_function", {"project_function": "义务教育"})
+    step(dept, instance, "choose_project_function", {"project_function": "义务教育"})
     on(10, 10, 0)
-    _step(
+    step(
         finance,
         instance,
         "organise_pre_evaluation",

@@ -12,9 +12,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Org, ProcessDefinition, Task, User
-from app.models.task import TASK_READY
+from app.models import Org, ProcessDefinition, User
 from app.services.demo_clock import later
+from app.services.demo_steps import ready_task
 from app.services.departments import EVALUATION_PROCESS, TARGETS_PROCESS
 from app.services.forms_view import task_form
 from app.services.instances import start_instance
@@ -94,19 +94,6 @@ def _filing(code: str, year: int) -> dict:
     }
 
 
-def _ready(instance, activity: str) -> Task:
-    task = db.session.scalar(
-        select(Task).where(
-            Task.instance_id == instance.id,
-            Task.status == TASK_READY,
-            Task.activity_id == activity,
-        )
-    )
-    if task is None:
-        raise RuntimeError(f"演示数据：{instance.title} 不在“{activity}” (demo step missing)")
-    return task
-
-
 def _targets(users: dict[str, User], department: Org, dept: User, year: int) -> None:
     finance = users["finance"]
     instance, _ = start_instance(
@@ -117,11 +104,11 @@ def _targets(users: dict[str, User], department: Org, dept: User, year: int) -> 
         prefill={"fiscal_year": year, "department_name": department.name},
     )
     complete_task(
-        dept, _ready(instance, "fill_department_targets").id, _filing(department.code, year)
+        dept, ready_task(instance, "fill_department_targets").id, _filing(department.code, year)
     )
     complete_task(
         finance,
-        _ready(instance, "finance_review_department_targets").id,
+        ready_task(instance, "finance_review_department_targets").id,
         {"finance_decision": "approve", "finance_opinion": "目标明确、与县政府年度目标衔接，同意"},
     )
 
@@ -135,7 +122,7 @@ def _education_self_evaluation(users: dict[str, User], department: Org) -> None:
         org_id=department.id,
         prefill={"fiscal_year": 2026, "department_name": department.name},
     )
-    task = _ready(instance, "fill_department_self_evaluation")
+    task = ready_task(instance, "fill_department_self_evaluation")
     shown = task_form(dept, task.id).data
     rows = []
     for row in shown["indicator_results"]:
@@ -157,13 +144,13 @@ def _education_self_evaluation(users: dict[str, User], department: Org) -> None:
     later(days=3)
     complete_task(
         finance,
-        _ready(instance, "finance_review_department_self_evaluation").id,
+        ready_task(instance, "finance_review_department_self_evaluation").id,
         {"finance_decision": "pass", "finance_opinion": "自评依据充分，同意报送县政府"},
     )
     later(days=2)
     complete_task(
         users["gov"],
-        _ready(instance, "government_read_report").id,
+        ready_task(instance, "government_read_report").id,
         {"government_comment": "已阅，请抓好营养午餐项目整改"},
     )
 

@@ -10,13 +10,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
-from app.extensions import db
-from app.models import ProcessInstance, Task, User
-from app.models.task import TASK_READY
+from app.models import ProcessInstance, User
 from app.services.clock import now
-from app.services.tasks import complete_task
+from app.services.demo_steps import step
 
 ITEMS = "rectification_items"
 STAFFING = "补齐家庭医生团队人员配备，规范随访记录"
@@ -45,25 +41,12 @@ def follow_up_rectification(users: dict[str, User], code: str, instance: Process
             {"action_taken": "新招聘全科医生 2 名、护士 3 名，团队配备到位", "progress": "已完成"},
             {"action_taken": "已制定档案更新制度，正在逐户补录", "progress": "正在整改"},
         ]
-        _step(users["dept2"], instance, "rectification_follow_up", {ITEMS: rows})
+        step(users["dept2"], instance, "rectification_follow_up", {ITEMS: rows})
         failed = {
             "verification": "未通过",
             "verification_reason": "随访记录仍不规范：抽查 20 户，6 户未按期随访",
         }
-        _step(users["finance"], instance, "verify_rectification", {ITEMS: [failed, {}]})
+        step(users["finance"], instance, "verify_rectification", {ITEMS: [failed, {}]})
     elif code == "JY-2026-003":
         row = {"action_taken": "聘请营养师重订四周轮换食谱，九月起每月调查", "progress": "已完成"}
-        _step(users["dept"], instance, "rectification_follow_up", {ITEMS: [row]})
-
-
-def _step(actor: User, instance: ProcessInstance, activity: str, data: dict) -> None:
-    task = db.session.scalar(
-        select(Task).where(
-            Task.instance_id == instance.id,
-            Task.status == TASK_READY,
-            Task.activity_id == activity,
-        )
-    )
-    if task is None:
-        raise RuntimeError(f"演示数据：{instance.title} 不在“{activity}” (demo step missing)")
-    complete_task(actor, task.id, data)
+        step(users["dept"], instance, "rectification_follow_up", {ITEMS: [row]})

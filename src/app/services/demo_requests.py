@@ -13,30 +13,13 @@ government and the 人大常委会 decide on it in turn.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from app.extensions import db
-from app.models import ProcessInstance, Task, User
-from app.models.task import TASK_READY
+from app.models import ProcessInstance, User
 from app.services.demo_clock import later, on
 from app.services.demo_data import PROJECTS, THIS_YEAR
+from app.services.demo_steps import step
 from app.services.instances import start_instance
-from app.services.tasks import complete_task
 
 MIDYEAR = "midyear_adjustment"
-
-
-def _step(actor: User, instance: ProcessInstance, activity: str, data: dict) -> None:
-    task = db.session.scalar(
-        select(Task).where(
-            Task.instance_id == instance.id,
-            Task.status == TASK_READY,
-            Task.activity_id == activity,
-        )
-    )
-    if task is None:
-        raise RuntimeError(f"演示数据：{instance.title} 不在“{activity}” (demo step missing)")
-    complete_task(actor, task.id, data)
 
 
 def _request(unit: User, code: str, unit_name: str, addition: float, reason: str, **extra):
@@ -44,7 +27,7 @@ def _request(unit: User, code: str, unit_name: str, addition: float, reason: str
     spec = PROJECTS[code]
     instance, _ = start_instance(unit, MIDYEAR, title=f"{spec['name']} · 追加 {addition:g} 万元")
     first = spec["indicators"][0]
-    _step(
+    step(
         unit,
         instance,
         "fill_adjustment",
@@ -67,9 +50,9 @@ def _request(unit: User, code: str, unit_name: str, addition: float, reason: str
 
 def _through_finance(users: dict[str, User], instance: ProcessInstance, days_ago: int) -> None:
     on(days_ago, 10, 20)
-    _step(users["dept2"], instance, "dept_review", {"dept_decision": "approve"})
+    step(users["dept2"], instance, "dept_review", {"dept_decision": "approve"})
     on(days_ago - 3, 15, 0)
-    _step(
+    step(
         users["finance"],
         instance,
         "finance_review",
@@ -114,7 +97,7 @@ def seed_requests(users: dict[str, User]) -> None:
     )
     _through_finance(users, chest_pain, 31)
     on(26, 16, 0)
-    _step(
+    step(
         users["gov"],
         chest_pain,
         "gov_review",
