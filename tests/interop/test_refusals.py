@@ -26,7 +26,7 @@ def test_java_implementations_unconvertible_conditions_and_due_dates_are_named(
     for task in ("Activity_notify", "Activity_book", "Activity_sign"):
         (java,) = [f for f in found[task] if f["severity"] == "error"]
         assert java["code"] == "java-implementation"
-        assert "runs Java code; make it an external task with a topic" in java["message"]
+        assert "本平台无法运行；请改为带主题（topic）的外部任务" in java["message"]
         # Said once, in plain words, not again as the engine's "must have an operator".
         assert "operator" not in java["message"]
     assert "cn.gov.county.finance.NotifyDelegate" in found["Activity_notify"][0]["message"]
@@ -38,6 +38,20 @@ def test_java_implementations_unconvertible_conditions_and_due_dates_are_named(
     assert "c7_java" not in {p["key"] for p in api("admin").get("/processes").body}
 
 
+def test_an_english_deployer_reads_the_findings_in_english(api, fixture_files):
+    files = fixture_files(*JAVA)
+    answer = api("admin").post_files("/deployments", files, headers={"Accept-Language": "en"})
+    assert answer.status == 400 and answer.body["error"] == "lint_failed"
+    (java,) = [f for f in by_element(answer)["Activity_notify"] if f["severity"] == "error"]
+    assert java["message"] == (
+        "“通知财务系统” runs Java code "
+        "(camunda:class=“cn.gov.county.finance.NotifyDelegate”), which cannot run here: "
+        "make it an external task with a topic."
+    )
+    (condition,) = by_element(answer)["Flow_big"]
+    assert "cannot be converted: only comparisons of fields" in condition["message"]
+
+
 def test_the_web_import_refuses_the_same_way(client_as, fixture_files):
     import io
 
@@ -47,7 +61,7 @@ def test_the_web_import_refuses_the_same_way(client_as, fixture_files):
     page = web.post("/admin/import", data=data, content_type="multipart/form-data")
     assert page.status_code == 400
     text = page.get_data(as_text=True)
-    assert "Activity_notify" in text and "runs Java code" in text
+    assert "Activity_notify" in text and "执行 Java 代码" in text
     assert "Flow_big" in text
 
 
@@ -97,7 +111,7 @@ def test_timers_nothing_would_fire_are_refused_so_nothing_waits_forever(deploy, 
     assert start["code"] == "waits-forever" and "是定时开始事件" in start["message"]
     # An intermediate timer waits for a duration (test_timers.py), not for a date …
     (date,) = found["Event_newyear"]
-    assert date["code"] == "timer" and "until a date: use a duration" in date["message"]
+    assert date["code"] == "timer" and "等待到某个日期，平台不支持，请改为时长" in date["message"]
     # … nor for an expression the worker could not count.
     (expression,) = found["Event_pause"]
     assert expression["code"] == "timer" and "${pause}" in expression["message"]

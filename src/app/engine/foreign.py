@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
 from lxml import etree
 
 from app.engine.foreign_common import (
@@ -108,14 +109,18 @@ def _convert_user_task(task: etree._Element, notes: ImportNotes) -> bool:
             changed |= set_property(task, "formJsonSchemaFilename", filename, notes, "formKey")
         else:
             notes.ignored.append(
-                f"{task_id}: formKey “{key}” 不是 JSON Schema 表单 (not a JSON form)"
+                _("%(task)s: the form key “%(key)s” is not a JSON form.", task=task_id, key=key)
             )
             notes.findings.append(
                 ImportFinding(
                     task_id,
                     "form-key",
-                    f"用户任务“{label(task)}”的表单“{key}”不是 JSON Schema 文件，此处按无表单办理 "
-                    f"(form key {key} names no .json form: the task is done without a form)",
+                    _(
+                        "The form “%(key)s” of the user task “%(task)s” is not a JSON Schema "
+                        "file: the task is done without a form here.",
+                        key=key,
+                        task=label(task),
+                    ),
                     WARNING,
                 )
             )
@@ -142,8 +147,12 @@ def _convert_user_task(task: etree._Element, notes: ImportNotes) -> bool:
                 ImportFinding(
                     task_id,
                     "due-date",
-                    f"用户任务“{label(task)}”的到期时间“{due}”不是时长，无法换算 "
-                    f"(due date {due} is not a duration such as P5D and cannot be converted)",
+                    _(
+                        "The due date “%(due)s” of the user task “%(task)s” is not a duration "
+                        "such as P5D and cannot be converted.",
+                        due=due,
+                        task=label(task),
+                    ),
                 )
             )
     return changed
@@ -166,8 +175,12 @@ def _convert_external(task: etree._Element, notes: ImportNotes) -> bool:
             ImportFinding(
                 task.get("id") or "",
                 "external-topic",
-                f"“{label(task)}”是外部任务，但没有固定的主题（topic）“{topic}”，执行者无从领取 "
-                f"(an external task needs a fixed topic for workers to fetch; “{topic}” is none)",
+                _(
+                    "“%(task)s” is an external task without a fixed topic (“%(topic)s” is "
+                    "none): no worker can fetch it.",
+                    task=label(task),
+                    topic=topic,
+                ),
             )
         )
         return False
@@ -189,9 +202,13 @@ def _convert_implementations(root: etree._Element, notes: ImportNotes) -> bool:
                     ImportFinding(
                         task.get("id") or "",
                         "java-implementation",
-                        f"“{label(task)}”执行 Java 代码（camunda:{java[0]}=“{value}”），"
-                        "本平台无法运行；请改为带主题（topic）的外部任务 "
-                        "(runs Java code; make it an external task with a topic)",
+                        _(
+                            "“%(task)s” runs Java code (camunda:%(attribute)s=“%(value)s”), "
+                            "which cannot run here: make it an external task with a topic.",
+                            task=label(task),
+                            attribute=java[0],
+                            value=value,
+                        ),
                     )
                 )
             elif task.get(f"{{{CAMUNDA}}}type") == "external" or (
@@ -205,10 +222,11 @@ def _convert_implementations(root: etree._Element, notes: ImportNotes) -> bool:
                     ImportFinding(
                         task.get("id") or "",
                         "java-implementation",
-                        f"“{label(task)}”使用 Camunda 连接器，本平台无法运行；"
-                        "请改为带主题的外部任务 "
-                        "(uses a Camunda connector, which runs Java code; make it an external "
-                        "task with a topic)",
+                        _(
+                            "“%(task)s” uses a Camunda connector, which runs Java code and "
+                            "cannot run here: make it an external task with a topic.",
+                            task=label(task),
+                        ),
                     )
                 )
     for task in root.iter(f"{{{BPMN}}}scriptTask"):
@@ -218,8 +236,12 @@ def _convert_implementations(root: etree._Element, notes: ImportNotes) -> bool:
                 ImportFinding(
                     task.get("id") or "",
                     "script-language",
-                    f"“{label(task)}”的脚本语言是 {language}，本平台只运行 Python 脚本 "
-                    f"(the script is {language}; only Python scripts run here)",
+                    _(
+                        "The script of “%(task)s” is in %(language)s: only Python scripts "
+                        "run here.",
+                        task=label(task),
+                        language=language,
+                    ),
                 )
             )
     return changed

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import re
 
+from flask_babel import gettext as _
 from lxml import etree
 
 from app.engine.foreign_common import BPMN, ImportFinding, ImportNotes, label
@@ -117,7 +118,7 @@ def convert_conditions(root: etree._Element, notes: ImportNotes) -> bool:
             continue
         language = (condition.get("language") or "").strip().lower()
         if language and language not in ("python", "juel", "feel", "s-feel"):
-            notes.findings.append(_unconvertible(owner, text, f"language {language}"))
+            notes.findings.append(_unconvertible(owner, text, language))
             continue
         juel = _JUEL.match(text)
         if juel:
@@ -135,12 +136,21 @@ def convert_conditions(root: etree._Element, notes: ImportNotes) -> bool:
     return changed
 
 
-def _unconvertible(owner: etree._Element, text: str, why: str = "") -> ImportFinding:
-    extra = f"（{why}）" if why else ""
-    return ImportFinding(
-        owner.get("id") or "",
-        "condition-unconvertible",
-        f"“{label(owner)}”的条件“{text}”{extra}无法换算为本平台的条件：只支持字段与常量的比较、"
-        "and/or/not 和算术 (the condition cannot be converted: only comparisons of fields "
-        "and literals, and/or/not and arithmetic are understood)",
-    )
+def _unconvertible(owner: etree._Element, text: str, language: str = "") -> ImportFinding:
+    if language:
+        message = _(
+            "The condition “%(text)s” of “%(owner)s” is in the language %(language)s and "
+            "cannot be converted: only comparisons of fields and literals, and/or/not and "
+            "arithmetic are understood.",
+            text=text,
+            owner=label(owner),
+            language=language,
+        )
+    else:
+        message = _(
+            "The condition “%(text)s” of “%(owner)s” cannot be converted: only comparisons "
+            "of fields and literals, and/or/not and arithmetic are understood.",
+            text=text,
+            owner=label(owner),
+        )
+    return ImportFinding(owner.get("id") or "", "condition-unconvertible", message)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from flask_babel import gettext as _
 from lxml import etree
 
 from app.engine.foreign_common import BPMN, ZEEBE, ImportFinding, ImportNotes
@@ -46,9 +47,12 @@ def check_correlation_keys(root: etree._Element, notes: ImportNotes) -> None:
                 ImportFinding(
                     message.get("id") or "",
                     "correlation-key",
-                    f"消息“{name}”的关联键“{expression}”不是字段名，无法据以投递 "
-                    f"(the correlation key {expression} of message {name} is not a field "
-                    "name such as =order_no, so no message could be matched by it)",
+                    _(
+                        "The correlation key “%(key)s” of the message “%(name)s” is not a "
+                        "field name such as =order_no, so no message could be matched by it.",
+                        key=expression,
+                        name=name,
+                    ),
                 )
             )
         elif expression:

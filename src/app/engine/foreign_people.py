@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from lxml import etree
 
 from app.engine.foreign_common import (
@@ -104,17 +105,23 @@ def _route(
     directory: Directory,
     default_role: str | None,
     notes: ImportNotes,
-    what: str,
+    start: bool = False,
 ) -> str | None:
     """Write the role (and the holder) of a step drawn outside any lane; None when
     nothing routes it (the lint then says so)."""
-    element_id = element.get("id") or ""
+    element_id, step = element.get("id") or "", label(element)
     problems: list[str] = []
     roles = []
     for group in wanted.groups:
         code = directory.role(group)
         if code is None:
-            problems.append(f"候选组“{group}”不是本平台的角色 (group {group} names no role here)")
+            problems.append(
+                _(
+                    "The candidate group “%(group)s” of “%(step)s” names no role here.",
+                    group=group,
+                    step=step,
+                )
+            )
         elif code not in roles:
             roles.append(code)
     field_name, account, account_roles = None, None, None
@@ -127,20 +134,24 @@ def _route(
             field_name = reference.group(1) or reference.group(2)
         elif assignee.startswith(("$", "#", "=")):
             problems.append(
-                f"办理人表达式“{assignee}”无法换算，只支持 ${{字段}} (assignee expression "
-                f"{assignee} cannot be converted: only ${{field}} is understood)"
+                _(
+                    "The assignee expression “%(assignee)s” of “%(step)s” cannot be "
+                    "converted: only ${field} is understood.",
+                    assignee=assignee,
+                    step=step,
+                )
             )
         else:
             account_roles = directory.user_roles(assignee)
             if account_roles is None:
-                problems.append(f"没有名为“{assignee}”的账号 (no account named {assignee})")
+                problems.append(_no_account(assignee, step))
             else:
                 account = assignee
     elif len(wanted.users) > 1:
         for name in wanted.users:
             user_roles = directory.user_roles(name)
             if user_roles is None:
-                problems.append(f"没有名为“{name}”的账号 (no account named {name})")
+                problems.append(_no_account(name, step))
             elif not roles:
                 shared = _user_role(user_roles, [default_role] if default_role else [])
                 if shared:
@@ -150,7 +161,13 @@ def _route(
         preferred = roles + ([default_role] if default_role else [])
         role = _user_role(account_roles or [], preferred)
         if role is None:
-            problems.append(f"账号“{account}”没有任何角色 (the account {account} holds no role)")
+            problems.append(
+                _(
+                    "The account “%(account)s” named by “%(step)s” holds no role.",
+                    account=account,
+                    step=step,
+                )
+            )
             account = None
     source = "lane-less"
     if role is not None:
@@ -159,9 +176,7 @@ def _route(
         role = default_role
         source = "default role"
     for problem in problems:
-        notes.findings.append(
-            ImportFinding(element_id, "assignment", f"{what}“{label(element)}”: {problem}", WARNING)
-        )
+        notes.findings.append(ImportFinding(element_id, "assignment", problem, WARNING))
     if role is None:
         return None
     if source == "default role":
@@ -169,10 +184,19 @@ def _route(
             ImportFinding(
                 element_id,
                 "default-role",
-                f"{what}“{label(element)}”不在泳道内，也没有可用的候选组或办理人，"
-                f"由默认角色“{role}”办理 "
-                f"(outside any lane with no usable candidate group or assignee: the default "
-                f"role {role} does it)",
+                _(
+                    "The start event “%(step)s” is outside any lane and has no usable "
+                    "candidate group or user: the default role “%(role)s” starts it.",
+                    step=step,
+                    role=role,
+                )
+                if start
+                else _(
+                    "The task “%(step)s” is outside any lane and has no usable candidate "
+                    "group or assignee: the default role “%(role)s” does it.",
+                    step=step,
+                    role=role,
+                ),
                 WARNING,
             )
         )
@@ -184,13 +208,21 @@ def _route(
             ImportFinding(
                 element_id,
                 "assignment",
-                f"{what}“{label(element)}”紧接开始事件，无法指定给账号“{account}”，由角色“{role}”"
-                f"的任何人办理 (comes straight after the start: it cannot be pinned to "
-                f"{account}, anyone holding the role {role} may do it)",
+                _(
+                    "“%(step)s” comes straight after the start, so it cannot be pinned to "
+                    "the account “%(account)s”: anyone holding the role “%(role)s” may do it.",
+                    step=step,
+                    account=account,
+                    role=role,
+                ),
                 WARNING,
             )
         )
     return role
+
+
+def _no_account(name: str, step: str) -> str:
+    return _("There is no account named “%(name)s” (named by “%(step)s”).", name=name, step=step)
 
 
 def assignee_field(task_id: str) -> str:
@@ -283,7 +315,7 @@ def route_steps(
     for task in root.iter(*steps):
         if task.get("id") in laned or our_property(task, ROLE_PROPERTY):
             continue
-        if _route(task, _assignment_of(task), directory, default_role, notes, "任务"):
+        if _route(task, _assignment_of(task), directory, default_role, notes):
             changed = True
     main = _main_process(root)
     if main is not None:
@@ -291,6 +323,6 @@ def route_steps(
             if start.get("id") in laned or our_property(start, ROLE_PROPERTY):
                 continue
             wanted = _starter_assignment(main)
-            if _route(start, wanted, directory, default_role, notes, "开始事件"):
+            if _route(start, wanted, directory, default_role, notes, start=True):
                 changed = True
     return changed

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import (
@@ -60,33 +61,39 @@ def duration_text(text: str | None) -> str:
 
 
 def timer_problem(event: etree._Element) -> str | None:
-    """Why the intermediate timer `event` cannot run here, in plain words; None if it can."""
+    """Why the intermediate timer `event` cannot run here, a sentence naming it; None if it
+    can."""
     from app.engine.compiler import ISO_DURATION, parse_due_counting, parse_due_in
 
     definition = event.find(f"{{{BPMN}}}timerEventDefinition")
     if definition is None:
         return None
+    name = event.get("name") or event.get("id") or "?"
     duration = definition.find(f"{{{BPMN}}}timeDuration")
     if duration is None:
         if definition.find(f"{{{BPMN}}}timeDate") is not None:
-            return (
-                "等待到某个日期的定时器平台不支持，请改为时长 "
-                "(a timer until a date: use a duration)"
+            return _(
+                "“%(name)s” waits until a date, which cannot run here: use a duration.",
+                name=name,
             )
         if definition.find(f"{{{BPMN}}}timeCycle") is not None:
-            return "循环定时器平台不支持，请改为时长 (a cycle timer: use a duration)"
-        return "定时器没有时长 (the timer has no duration)"
+            return _(
+                "“%(name)s” is a cycle timer, which cannot run here: use a duration.", name=name
+            )
+        return _("The timer “%(name)s” has no duration.", name=name)
     text = duration_text(duration.text)
     if not ISO_DURATION.match(text):
-        return (
-            f"定时器时长“{(duration.text or '').strip()[:60]}”不是 ISO 8601 时长，例如 P3D "
-            "(the timer's duration is not an ISO 8601 duration such as P3D)"
+        return _(
+            "The duration “%(duration)s” of the timer “%(name)s” is not an ISO 8601 duration "
+            "such as P3D.",
+            duration=(duration.text or "").strip()[:60],
+            name=name,
         )
     try:
         parse_due_in(text)
         parse_due_counting(_property(event, "dueCalendar"))
     except ValueError as exc:
-        return str(exc)
+        return _("The timer “%(name)s”: %(reason)s", name=name, reason=str(exc))
     return None
 
 

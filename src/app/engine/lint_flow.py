@@ -355,10 +355,8 @@ def _waits_forever(root: etree._Element) -> list[FlowFinding]:
                     )
                 elif what == "timerEventDefinition" and kind == "intermediateCatchEvent":
                     problem = timer_problem(el)  # else the worker fires it (catch_timers.py)
-                    if problem:
-                        findings.append(
-                            FlowFinding(el.get("id", ""), "timer", f"“{label}”{problem}")
-                        )
+                    if problem:  # a sentence naming the event
+                        findings.append(FlowFinding(el.get("id", ""), "timer", problem))
                     continue
                 elif what == "timerEventDefinition":
                     message = _(
