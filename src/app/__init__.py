@@ -60,9 +60,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(engine_rest_blueprint)  # Camunda's external-task workers
 
     _register_error_pages(app)
-    _offer_operators_to_diagrams()
-    _bound_diagram_code(app.config)
-    _register_job_handlers()
+    _set_up_diagram_code(app)
+    _register_job_handlers(app)
 
     from app.cli import register_commands
 
@@ -78,27 +77,34 @@ class DatabaseId(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def _offer_operators_to_diagrams() -> None:
-    """The domain's functions, callable by name from service tasks and scripts."""
-    from app.engine.runtime import register_functions
+def _set_up_diagram_code(app: Flask) -> None:
+    """Scripts and service tasks call the domain's functions by name, within the bounds
+    the settings give; the runtime holding both lives on the app."""
+    from app.engine import Limits, ScriptRuntime
     from app.performance.operators import OPERATORS, set_thresholds_provider
     from app.performance.registry_operators import REGISTRY_OPERATORS
     from app.services.settings import performance_thresholds
 
-    register_functions({**OPERATORS, **REGISTRY_OPERATORS})
+    functions = {**OPERATORS, **REGISTRY_OPERATORS}
+    ScriptRuntime(functions, Limits.from_settings(app.config)).init_app(app)
     set_thresholds_provider(performance_thresholds)
 
 
-def _bound_diagram_code(config) -> None:
-    """Scripts, conditions and steps run within the bounds the settings give."""
-    from app.engine import Limits, configure_limits
+def _register_job_handlers(app: Flask) -> None:
+    """The functions the workers run, by job kind, kept on the app."""
+    from app.services import (
+        catch_timers,
+        escalation,
+        external_tasks,
+        messages,
+        notify,
+        schedules,
+        withdrawal,
+    )
+    from app.services.jobs import handlers_in, register_job_handlers
 
-    configure_limits(Limits.from_settings(config))
-
-
-def _register_job_handlers() -> None:
-    """Importing the modules that define job handlers registers them with the queue."""
-    from app.services import escalation, messages, notify, schedules  # noqa: F401
+    modules = (catch_timers, escalation, external_tasks, messages, notify, schedules, withdrawal)
+    register_job_handlers(app, *handlers_in(*modules))
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -13,10 +13,11 @@ import json
 from typing import Any
 
 import pytest
+from flask import Flask
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.engine import EngineError, LimitExceeded, Limits, compile_process, runtime
+from app.engine import EngineError, LimitExceeded, Limits, ScriptRuntime, compile_process, runtime
 from app.engine.errors import ScriptError
 from app.engine.sandbox import SandboxedEnvironment
 from app.engine.script_runner import storable
@@ -225,10 +226,18 @@ LOOP = """<?xml version="1.0" encoding="UTF-8"?>
 
 @pytest.fixture
 def limits():
-    """Set the engine's limits for one test; the app's own come back after."""
-    previous = runtime.current_limits()
-    yield runtime.configure_limits
-    runtime.configure_limits(previous)
+    """Set the engine's limits for one test, on an app of the test's own: the limits live
+    on the app, so nothing outlives the test."""
+    app = Flask(__name__)
+    ScriptRuntime().init_app(app)
+    with app.app_context():
+        yield runtime.configure_limits
+
+
+def test_outside_an_app_the_limits_cannot_be_changed():
+    with pytest.raises(RuntimeError):
+        runtime.configure_limits(Limits(engine_steps=50))
+    assert runtime.current_limits() == Limits()
 
 
 def _loop(script: str = "n = data.get('n', 0) + 1"):

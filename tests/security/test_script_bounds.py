@@ -187,7 +187,7 @@ def test_while_a_hostile_script_runs_other_submissions_can_still_be_completed(
 
     functions = {**runtime.registered_functions(), "hold": hold}
     engine = make_script_engine(functions, limits=runtime.current_limits())
-    monkeypatch.setattr(runtime, "_script_engine", engine)
+    monkeypatch.setattr(runtime.current_runtime(), "script_engine", engine)
     outcome: dict[str, str] = {}
 
     def attack() -> None:

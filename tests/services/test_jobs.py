@@ -14,10 +14,13 @@ from app.models.job import JOB_DONE, JOB_INCIDENT, JOB_PENDING, JOB_RUNNING
 from app.services import jobs
 from app.services.errors import Forbidden
 from app.services.jobs import (
+    JOB_HANDLERS,
     claim_due_jobs,
     enqueue,
+    handlers_in,
     job_handler,
     list_incidents,
+    register_job_handlers,
     retry_incident,
     run_claimed_job,
     run_due_jobs,
@@ -44,6 +47,12 @@ def _fail(job: Job) -> None:
     _leave_a_note(job)  # written, then rolled back with the failure
     if job.attempts < broken_until_attempt["n"]:
         raise ConnectionRefusedError("邮件服务器拒绝连接 (mail server refused)")
+
+
+@pytest.fixture(autouse=True)
+def test_handlers(app):
+    """The test's own kinds, on the test's app only."""
+    register_job_handlers(app, _leave_a_note, _fail)
 
 
 @transactional
@@ -153,3 +162,28 @@ def test_the_worker_command_runs_what_is_due_and_exits(app, clock, user):
     (digest,) = db.session.scalars(select(Job).where(Job.status == JOB_PENDING))
     assert digest.kind == "send_digests" and digest.run_at == datetime(2027, 3, 2, 0, 0)
     assert jobs.backoff(20) == timedelta(hours=1)
+
+
+def test_the_app_runs_every_job_handler_the_services_define(app):
+    import importlib
+    import pkgutil
+
+    import app.services as services
+
+    modules = [
+        importlib.import_module(f"app.services.{info.name}")
+        for info in pkgutil.iter_modules(services.__path__)
+    ]
+    defined = {fn.job_kind: fn for fn in handlers_in(*modules)}
+    registered = {kind: fn for kind, (fn, _) in app.extensions[JOB_HANDLERS].items()}
+    assert defined, "no job handlers found"
+    assert {kind: registered.get(kind) for kind in defined} == defined
+
+
+def test_a_second_handler_for_one_kind_is_refused(app):
+    @job_handler("test.note")
+    def other(job: Job) -> None:
+        pass
+
+    with pytest.raises(ValueError, match="test.note"):
+        register_job_handlers(app, other)

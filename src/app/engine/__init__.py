@@ -11,6 +11,7 @@ from app.engine.lint import Finding, lint_bpmn, lint_fields
 from app.engine.migration import MigrationPlan, migrate_state, plan_migration
 from app.engine.runtime import (
     ReadyTask,
+    ScriptRuntime,
     StateSummary,
     Step,
     complete_task,
@@ -27,6 +28,7 @@ __all__ = [
     "Limits",
     "ReadyTask",
     "ScriptError",
+    "ScriptRuntime",
     "StateSummary",
     "Step",
     "TaskNotReady",

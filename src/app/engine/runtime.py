@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from flask import Flask, current_app, has_app_context
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -46,31 +47,84 @@ class Step:
     timers: list[Any] = field(default_factory=list)
 
 
-_functions: dict[str, Callable[..., Any]] = {}
-_limits = Limits()
+EXTENSION = "script_runtime"
+"""The key of an app's ScriptRuntime in `app.extensions` (create_app puts it there)."""
+
+
+class ScriptRuntime:
+    """What diagram code runs with in one app: the domain functions it may call by name,
+    the bounds of every step, and the script engine made of both.
+
+    create_app builds one and keeps it on the app (`init_app`), so two apps in one
+    process (a test's and a worker's) never share or overwrite each other's.
+    """
+
+    def __init__(
+        self,
+        functions: Mapping[str, Callable[..., Any]] | None = None,
+        limits: Limits | None = None,
+    ) -> None:
+        self.functions: dict[str, Callable[..., Any]] = dict(functions or {})
+        self.limits = limits or Limits()
+        self.script_engine = make_script_engine(dict(self.functions), limits=self.limits)
+
+    def init_app(self, app: Flask) -> None:
+        """Keep this runtime on `app`, and have a worker process for diagram code ready
+        before the first step needs one."""
+        app.extensions[EXTENSION] = self
+        POOL.warm(self.limits.memory_mb)
+
+    def register(self, functions: Mapping[str, Callable[..., Any]]) -> None:
+        self.functions.update(functions)
+        self.script_engine = make_script_engine(dict(self.functions), limits=self.limits)
+
+    def configure(self, limits: Limits) -> None:
+        self.limits = limits
+        self.script_engine = make_script_engine(dict(self.functions), limits=limits)
+        POOL.warm(limits.memory_mb)
+
+    def engine_for(self, functions: Mapping[str, Callable[..., Any]] | None) -> Any:
+        if functions is None:
+            return self.script_engine
+        return make_script_engine(functions, limits=self.limits)
+
+
+_STANDALONE = ScriptRuntime()
+"""What the engine runs with outside any app (the engine's own tests, benchmarks): no
+domain functions, the default bounds. Nothing changes it: register_functions and
+configure_limits act on the current app's runtime only."""
+
+
+def current_runtime() -> ScriptRuntime:
+    """The current app's runtime; outside an app, the standalone one."""
+    if has_app_context():
+        return current_app.extensions.get(EXTENSION, _STANDALONE)
+    return _STANDALONE
+
+
+def _app_runtime() -> ScriptRuntime:
+    """The current app's own runtime. Raises RuntimeError outside an app (or in one
+    create_app did not set up), where there is nothing to change."""
+    runtime = current_app.extensions.get(EXTENSION)
+    if runtime is None:
+        raise RuntimeError("this app has no script runtime (ScriptRuntime.init_app)")
+    return runtime
 
 
 def register_functions(functions: dict[str, Callable[..., Any]]) -> None:
-    """Offer domain functions (the performance module's operators) to scripts by name."""
-    global _script_engine
-    _functions.update(functions)
-    _script_engine = make_script_engine(dict(_functions), limits=_limits)
+    """Offer domain functions (the performance module's operators) to the current app's
+    scripts by name."""
+    _app_runtime().register(functions)
 
 
 def configure_limits(limits: Limits) -> None:
-    """Bound every step from now on by `limits` (the app's settings, see limits.py), and
-    have a worker process for diagram code ready before the first step needs one."""
-    global _limits, _script_engine
-    _limits = limits
-    _script_engine = make_script_engine(dict(_functions), limits=limits)
-    POOL.warm(limits.memory_mb)
+    """Bound every step of the current app from now on by `limits` (the app's settings,
+    see limits.py), and have a worker process for diagram code ready."""
+    _app_runtime().configure(limits)
 
 
 def current_limits() -> Limits:
-    return _limits
-
-
-_script_engine = make_script_engine({})
+    return current_runtime().limits
 
 
 def start_workflow(
@@ -81,14 +135,15 @@ def start_workflow(
     `functions` replaces the registered domain functions for this run only (the
     modeler's test run offers stand-ins for the operators that write).
     """
+    runtime = current_runtime()
     workflow = BpmnWorkflow(
-        process.spec, process.subprocess_specs, script_engine=_engine_for(functions)
+        process.spec, process.subprocess_specs, script_engine=runtime.engine_for(functions)
     )
     start = workflow.get_tasks(state=TaskState.READY)
     for task in start:
         task.data.update(data)
-    with step_budget(_limits.step_seconds):
-        return _run(process, workflow, dict(data))
+    with step_budget(runtime.limits.step_seconds):
+        return _run(process, workflow, dict(data), runtime.limits)
 
 
 def complete_task(
@@ -104,12 +159,13 @@ def complete_task(
     Raises TaskNotReady when the task is not waiting any more, EngineError when a script
     or gateway downstream fails.
     """
+    runtime = current_runtime()
     workflow = load_compact(
         state,
         process.spec,
         process.subprocess_specs,
         process.serialized_spec,
-        _engine_for(functions),
+        runtime.engine_for(functions),
     )
     try:
         task = workflow.get_task_from_id(UUID(engine_task_id))
@@ -119,41 +175,41 @@ def complete_task(
         raise TaskNotReady(f"task {task.task_spec.bpmn_id} is {TaskState.get_name(task.state)}")
     task.data.update(data)
     produced = dict(data)
-    with step_budget(_limits.step_seconds):
+    with step_budget(runtime.limits.step_seconds):
         try:
             task.run()
         except SpiffWorkflowException as exc:
             raise EngineError(str(exc)) from exc
-        return _run(process, workflow, produced)
-
-
-def _engine_for(functions: dict[str, Callable[..., Any]] | None) -> Any:
-    return _script_engine if functions is None else make_script_engine(functions, limits=_limits)
+        return _run(process, workflow, produced, runtime.limits)
 
 
 def registered_functions() -> dict[str, Callable[..., Any]]:
     """The domain functions scripts and service tasks may call, by name."""
-    return dict(_functions)
+    return dict(current_runtime().functions)
 
 
 def load_workflow(process: CompiledProcess, state: str) -> BpmnWorkflow:
     """A stored state loaded onto its own version's spec (for migration)."""
     return load_compact(
-        state, process.spec, process.subprocess_specs, process.serialized_spec, _script_engine
+        state,
+        process.spec,
+        process.subprocess_specs,
+        process.serialized_spec,
+        current_runtime().script_engine,
     )
 
 
 def run_to_wait(process: CompiledProcess, workflow: BpmnWorkflow) -> Step:
     """Run a workflow (already on `process`'s spec) to its next wait state and store it."""
-    with step_budget(_limits.step_seconds):
-        return _run(process, workflow, {})
+    limits = current_limits()
+    with step_budget(limits.step_seconds):
+        return _run(process, workflow, {}, limits)
 
 
-def _run(process: CompiledProcess, workflow: BpmnWorkflow, produced: dict) -> Step:
+def _run(process: CompiledProcess, workflow: BpmnWorkflow, produced: dict, limits: Limits) -> Step:
     """Run to the next wait state within the step's bounds. Raises EngineError (a
     LimitExceeded when a bound of the step itself is passed)."""
     passed: list[str] = []
-    limits = _limits
     steps = 0
 
     def will_complete(task: Any) -> None:
@@ -228,7 +284,11 @@ def inspect_state(process: CompiledProcess, state: str) -> StateSummary:
     """Read a stored state without running anything. Raises EngineError if it cannot load."""
     try:
         workflow = load_compact(
-            state, process.spec, process.subprocess_specs, process.serialized_spec, _script_engine
+            state,
+            process.spec,
+            process.subprocess_specs,
+            process.serialized_spec,
+            current_runtime().script_engine,
         )
     except Exception as exc:  # a corrupt state is exactly what the check must report
         raise EngineError(f"state cannot be loaded: {exc}") from exc

@@ -19,8 +19,9 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import FunctionType, ModuleType
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -36,12 +37,14 @@ from app.services.transaction import transactional
 log = logging.getLogger("perfbudget.worker")
 
 Handler = Callable[[Job], None]
-# kind -> (handler, whether it runs outside the database transaction)
-_handlers: dict[str, tuple[Handler, bool]] = {}
+JOB_HANDLERS = "job_handlers"
+"""The key in `app.extensions` of the app's handlers: kind -> (handler, whether it runs
+outside the database transaction)."""
 
 
 def job_handler(kind: str, *, outside_transaction: bool = False) -> Callable[[Handler], Handler]:
-    """Register the function that runs jobs of `kind`.
+    """Mark the function that runs jobs of `kind`; create_app registers it with the app
+    (`register_job_handlers`).
 
     By default it runs inside the job's transaction: its writes commit with the job's
     "done", exactly once. A handler that only talks to the outside world (an SMTP server)
@@ -50,11 +53,39 @@ def job_handler(kind: str, *, outside_transaction: bool = False) -> Callable[[Ha
     done mark sends it again after the lease.
     """
 
-    def register(fn: Handler) -> Handler:
-        _handlers[kind] = (fn, outside_transaction)
+    def mark(fn: Handler) -> Handler:
+        fn.job_kind = kind  # type: ignore[attr-defined]
+        fn.outside_transaction = outside_transaction  # type: ignore[attr-defined]
         return fn
 
-    return register
+    return mark
+
+
+def handlers_in(*modules: ModuleType) -> list[Handler]:
+    """The job handlers `modules` define (not those they import)."""
+    return [
+        value
+        for module in modules
+        for value in vars(module).values()
+        if isinstance(value, FunctionType)  # not a proxy such as current_app
+        and hasattr(value, "job_kind")
+        and value.__module__ == module.__name__
+    ]
+
+
+def register_job_handlers(app: Flask, *handlers: Handler) -> None:
+    """Have `app`'s workers run each of `handlers` for jobs of its kind. Raises
+    ValueError when two handlers claim one kind: a job must not depend on import order."""
+    table: dict[str, tuple[Handler, bool]] = app.extensions.setdefault(JOB_HANDLERS, {})
+    for fn in handlers:
+        kind = fn.job_kind  # type: ignore[attr-defined]
+        if kind in table and table[kind][0] is not fn:
+            raise ValueError(f"two handlers for jobs of kind '{kind}'")
+        table[kind] = (fn, fn.outside_transaction)  # type: ignore[attr-defined]
+
+
+def _handler_for(kind: str) -> tuple[Handler | None, bool]:
+    return current_app.extensions.get(JOB_HANDLERS, {}).get(kind, (None, False))
 
 
 class RunLater(Exception):  # noqa: N818 - a signal, not an error
@@ -174,7 +205,7 @@ def run_claimed_job(job_id: int, worker: str) -> str:
 def _execute(job_id: int, worker: str) -> str:
     kind = db.session.scalar(select(Job.kind).where(Job.id == job_id))
     db.session.rollback()  # end the read: nothing is held while the job runs
-    handler, outside = _handlers.get(kind, (None, False))
+    handler, outside = _handler_for(kind)
     if handler is None:
         raise LookupError(f"no handler for jobs of kind '{kind}'")
     if not outside:
