@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from io import BytesIO
 
@@ -15,6 +14,7 @@ from app.services.instances import start_instance
 from app.services.tasks import complete_task
 from conftest import CLOCK_START
 from factories import GOOD_TARGETS
+from html_page import attributes, by_heading, every, one, parse, text, texts
 
 T0 = CLOCK_START  # where the clock fixture starts: a Monday, 09:00
 
@@ -33,59 +33,47 @@ def county(user, clock):
     return a.id, b.id, c.id
 
 
-def cells(html: str, row_marker: str) -> list[str]:
-    """The text of each cell of the table row carrying `row_marker`."""
-    row = re.search(rf"<tr[^>]*{re.escape(row_marker)}[^>]*>(.*?)</tr>", html, re.S)
-    assert row, f"no row {row_marker}"
-    return [
-        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip()
-        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
-    ]
-
-
-def listed(html: str) -> list[str]:
-    section = html.split('class="tracking-list"', 1)[1]
-    return re.findall(r'<tr data-instance="(\d+)"', section)
+def listed(page) -> list[str]:
+    """The submissions the tracking list shows, by id, in its order."""
+    return attributes(parse(page), ".tracking-list tr[data-instance]", "data-instance")
 
 
 def test_finance_sees_each_step_with_waiting_overdue_and_oldest_and_a_chart(client, login, county):
     login("finance")
     page = client.get("/tracking?process=simple_approval")
     assert page.status_code == 200
-    html = page.text
-    fill = cells(html, 'data-step="simple_approval:1:fill_targets"')
-    assert fill[2].startswith("填报绩效目标") and "瓶颈" in fill[2]
-    assert fill[4:6] == ["2", "1"]
-    # a count is headed as a count, a duration (已等待) as a duration
-    assert '<th scope="col" class="num">等待件数</th>' in html
-    assert fill[6].startswith("2027-03-01 17:00")  # Beijing time of 09:00 UTC
-    review = cells(html, 'data-step="simple_approval:1:dept_review"')
-    assert review[4:6] == ["1", "1"]
-    chart = re.search(r"<svg class=\"step-chart\".*?</svg>", html, re.S).group(0)
-    assert chart.count('class="bar-overdue"') == 3  # two steps and the legend
-    assert '<nav class="main-nav"' in html and ">跟踪</a>" in html
+    doc = parse(page)
+    # a count is headed as a count (等待件数), a duration as a duration (最早停留自)
+    fill = by_heading(doc, 'tr[data-step="simple_approval:1:fill_targets"]')
+    assert fill["步骤"].startswith("填报绩效目标") and "瓶颈" in fill["步骤"]
+    assert (fill["等待件数"], fill["已逾期"]) == ("2", "1")
+    assert fill["最早停留自"].startswith("2027-03-01 17:00")  # Beijing time of 09:00 UTC
+    review = by_heading(doc, 'tr[data-step="simple_approval:1:dept_review"]')
+    assert (review["等待件数"], review["已逾期"]) == ("1", "1")
+    assert len(every(doc, "svg.step-chart .bar-overdue")) == 3  # two steps and the legend
+    assert "跟踪" in texts(doc, "nav.main-nav a")
 
 
 def test_the_chart_names_each_step_and_beneath_it_its_process(client, login, county):
     login("finance")
-    chart = re.search(r"<svg class=\"step-chart\".*?</svg>", client.get("/tracking").text, re.S)
-    row = re.search(
-        r'<g class="chart-row[^"]*" data-step="dept_review">(.*?)</g>', chart.group(0), re.S
-    )
-    label = re.search(r'class="chart-label">([^<]*)<title>([^<]*)</title>', row.group(1))
-    assert label.groups() == ("部门审核", "部门审核 · 项目申报审核 v1")  # the whole name on hover
-    assert re.search(r'class="chart-sub">项目申报审核 v1</text>', row.group(1))
+    row = one(parse(client.get("/tracking")), 'svg.step-chart g.chart-row[data-step="dept_review"]')
+    label = one(row, ".chart-label")
+    assert label.text == "部门审核"
+    assert one(label, "title").text == "部门审核 · 项目申报审核 v1"  # the whole name on hover
+    assert texts(row, ".chart-sub") == ["项目申报审核 v1"]
 
 
 def test_the_league_table_sorts_by_the_column_chosen(client, login, county, user):
     login("finance")
-    html = client.get("/tracking?league=overdue").text
-    assert cells(html, 'data-org="县第一中学"')[1:] == ["2", "2", "1", "0"]
-    assert cells(html, 'data-org="县人民医院"')[1:] == ["1", "1", "1", "0"]
+    doc = parse(client.get("/tracking?league=overdue"))
+    school = by_heading(doc, 'tr[data-org="县第一中学"]')
+    assert [school[h] for h in ("份数", "办理", "已逾期", "退回过")] == ["2", "2", "1", "0"]
+    hospital = by_heading(doc, 'tr[data-org="县人民医院"]')
+    assert [hospital[h] for h in ("份数", "办理", "已逾期", "退回过")] == ["1", "1", "1", "0"]
 
     def order(sort: str) -> list[str]:
-        league = client.get(f"/tracking?league={sort}").text.split('class="list league"', 1)[1]
-        return re.findall(r'<tr data-org="([^"]+)"', league)
+        league = parse(client.get(f"/tracking?league={sort}"))
+        return attributes(league, ".list.league tr[data-org]", "data-org")
 
     assert order("open") == ["县第一中学", "县人民医院"]  # 2 open against 1
     assert order("overdue") == ["县人民医院", "县第一中学"]  # a tie: by name
@@ -129,47 +117,62 @@ def test_the_list_pages_and_filters_by_round(client, login, county, user):
     db.session.get(ProcessInstance, c).campaign_id = round_.id
     db.session.commit()
     login("finance")
-    assert listed(client.get(f"/tracking?campaign={round_.id}").text) == [str(c)]
-    assert listed(client.get("/tracking?year=2027").text) == [str(c)]
-    page = client.get(f"/tracking?campaign={round_.id}").text
-    assert "2027年度申报" in page
+    assert listed(client.get(f"/tracking?campaign={round_.id}")) == [str(c)]
+    assert listed(client.get("/tracking?year=2027")) == [str(c)]
+    doc = parse(client.get(f"/tracking?campaign={round_.id}"))
+    round_section = one(doc, "section.tracking-round")
+    assert "2027年度申报" in text(one(round_section, "h2"))
     # The round's own progress: C (the school's) is the one submission, not handed in.
-    section = page.split('class="tracking-round"', 1)[1].split("</section>", 1)[0]
-    assert "共 1 份" in section and "已提交 0" in section and "1 份未提交" in section
-    assert cells(section, 'data-department="县教育局"') == ["县教育局", "1", "0", "0", "0", "1"]
-    steps = page.split('class="tracking-steps"', 1)[1].split("</section>", 1)[0]
-    assert "部门审核" not in steps  # A waits there, but A is not in this round
+    assert text(one(round_section, ".round-totals")).split(" · ")[:3] == [
+        "共 1 份",
+        "已提交 0",
+        "1 份未提交",
+    ]
+    assert by_heading(round_section, 'tr[data-department="县教育局"]') == {
+        "主管部门": "县教育局",
+        "份数": "1",
+        "已提交": "0",
+        "办结": "0",
+        "已逾期": "0",
+        "未提交": "1",
+    }
+    steps = texts(doc, "section.tracking-steps tr[data-step] td:nth-child(3) a")
+    assert steps == ["填报绩效目标"]  # A waits at 部门审核, but A is not in this round
 
 
 def test_a_department_sees_only_its_own_subtree_and_a_unit_not_at_all(client, login, county):
     a, b, c = county
     login("dept2")
-    html = client.get("/tracking").text
-    assert listed(html) == [str(b)]
-    assert "县第一中学" not in html.split('class="tracking-league"', 1)[1]
-    assert cells(html, 'data-step="simple_approval:1:fill_targets"')[4:6] == ["1", "1"]
+    page = client.get("/tracking")
+    assert listed(page) == [str(b)]
+    doc = parse(page)
+    assert attributes(doc, "section.tracking-league tr[data-org]", "data-org") == ["县人民医院"]
+    fill = by_heading(doc, 'tr[data-step="simple_approval:1:fill_targets"]')
+    assert (fill["等待件数"], fill["已逾期"]) == ("1", "1")
     exported = load_workbook(BytesIO(client.get("/tracking?export=xlsx").data)).active
     assert [r[0] for r in exported.iter_rows(min_row=2, values_only=True)] == [b]
     login("unit")
     assert client.get("/tracking").status_code == 403
-    assert ">跟踪</a>" not in client.get("/").text
+    assert "跟踪" not in texts(parse(client.get("/")), "nav.main-nav a")
 
 
 def test_a_reminder_lights_the_bell_of_whoever_holds_the_task(client, login, county, user):
     a, b, c = county
     login("finance")
-    html = client.get(f"/instances/{c}").text
-    task_id = int(re.search(r"/tasks/(\d+)/remind", html).group(1))
+    (remind,) = attributes(
+        parse(client.get(f"/instances/{c}")), "form[action$='/remind']", "action"
+    )
+    task_id = int(remind.split("/")[2])
     sent = client.post(f"/tasks/{task_id}/remind", data={"message": "请本周内提交"})
     assert sent.status_code == 302
     assert "李明" in client.get(sent.location).text
     login("unit")
     inbox = client.get("/").text
-    assert re.search(r'<span class="bell-count">1</span>', inbox)
+    assert texts(parse(inbox), ".bell-count") == ["1"]
     notes = client.get("/notifications").text
     assert "催办：食堂改造 C · 填报绩效目标" in notes and "请本周内提交" in notes
     client.post("/notifications/read")
-    assert 'class="bell-count"' not in client.get("/").text
+    assert texts(parse(client.get("/")), ".bell-count") == []
     history = client.get(f"/instances/{c}").text
     assert "催办" in history or "Reminded" in history
 
@@ -193,13 +196,13 @@ def test_remind_everyone_overdue_in_a_round(client, login, county, user):
     assert "催办全部逾期" in client.get(f"/campaigns/{round_.id}").text
     sent = client.post(f"/campaigns/{round_.id}/remind-overdue")
     assert sent.status_code == 302
-    assert "2" in client.get(sent.location).text.split('role="status"', 1)[1][:200]
+    assert "2" in " ".join(texts(parse(client.get(sent.location)), "[role=status]"))
     login("unit2")
-    assert '<span class="bell-count">1</span>' in client.get("/").text
+    assert texts(parse(client.get("/")), ".bell-count") == ["1"]
     login("dept")  # A waits at dept_review
-    assert '<span class="bell-count">1</span>' in client.get("/").text
+    assert texts(parse(client.get("/")), ".bell-count") == ["1"]
     login("unit")  # C is not overdue
-    assert 'class="bell-count"' not in client.get("/").text
+    assert texts(parse(client.get("/")), ".bell-count") == []
 
 
 def test_finance_terminates_with_a_reason_and_the_task_leaves_the_inbox(client, login, county):
@@ -225,7 +228,10 @@ def test_finance_suspends_resumes_and_reassigns_from_the_submission_page(client,
     page = client.get(f"/instances/{c}").text
     assert "已挂起" in page and "待审计" in page
     assert client.post(f"/instances/{c}/resume", data={"reason": "审计完成"}).status_code == 302
-    task_id = int(re.search(r"/tasks/(\d+)/reassign", client.get(f"/instances/{c}").text)[1])
+    (reassign,) = attributes(
+        parse(client.get(f"/instances/{c}")), "form[action$='/reassign']", "action"
+    )
+    task_id = int(reassign.split("/")[2])
     refused = client.post(f"/tasks/{task_id}/reassign", data={"username": "dept", "reason": "休假"})
     assert refused.status_code == 400 and "不具有" in refused.text
     moved = client.post(f"/tasks/{task_id}/reassign", data={"username": "unit", "reason": "指定"})
@@ -253,14 +259,19 @@ def test_finance_sees_an_incident_on_the_tracking_page_and_retries_it(
     job.last_error = "ConnectionRefusedError: <script>alert(1)</script>"
     db.session.commit()
     login("dept")  # departments track too, but incidents are finance's
-    assert 'class="tracking-incidents"' not in client.get("/tracking").text
+    assert every(parse(client.get("/tracking")), "section.tracking-incidents") == []
     assert client.post(f"/jobs/{job.id}/retry").status_code == 403
     login("finance")
     page = client.get("/tracking").text
-    assert cells(page, f'data-job="{job.id}"')[:3] == ["邮件发送", f"#{a}", "5"]
+    incident = by_heading(parse(page), f'tr[data-job="{job.id}"]')
+    assert (incident["后台任务"], incident["提交标题"], incident["尝试次数"]) == (
+        "邮件发送",
+        f"#{a}",
+        "5",
+    )
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # an error text is shown, not run
     done = client.post(f"/jobs/{job.id}/retry", follow_redirects=True)
-    assert "已重新排队" in done.text and 'class="tracking-incidents"' not in done.text
+    assert "已重新排队" in done.text and every(parse(done), "section.tracking-incidents") == []
     db.session.rollback()
     assert db.session.scalar(select(Job.status).where(Job.id == job.id)) == JOB_PENDING
     assert client.post(f"/jobs/{job.id}/retry").status_code == 409
