@@ -1,7 +1,12 @@
-"""The app served over real HTTP on a free local port, and a small JSON client for it.
+"""A small JSON client for the API, and the fixtures that sign it in.
 
-Tests talk to the API as an outside client does (sockets, headers, JSON bodies), so
-what they assert is what an API user sees. The client uses only the standard library.
+Tests talk to the API as an outside client does (paths, headers, JSON bodies, status
+codes), so what they assert is what an API user sees. The client sends through Flask's
+test client, each request in its own app context and database session as in production
+(`RequestPerContextClient`); that skips only the sockets. The few tests that prove what
+only a real server shows (simultaneous requests on threads of their own, say) are marked
+`live_http`, and the same client then speaks HTTP, with the standard library, to the app
+served on a loopback port (the root conftest's `live_server`).
 """
 
 from __future__ import annotations
@@ -12,11 +17,14 @@ import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
+from conftest import RequestPerContextClient
 from factories import GOOD_TARGETS
+
+API = "/api/v1"
 
 
 @dataclass
@@ -24,19 +32,59 @@ class Answer:
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    content: bytes = b""  # the body as sent, for the documents that are not JSON
 
     @property
     def error(self) -> str | None:
         return self.body.get("error") if isinstance(self.body, dict) else None
 
 
-class ApiClient:
-    """JSON over HTTP with an optional bearer token."""
+class Transport(Protocol):
+    def __call__(
+        self, method: str, path: str, headers: dict[str, str], data: bytes | None
+    ) -> Answer:
+        """Send one request for `path` (under /api/v1, query string included)."""
 
-    def __init__(self, base_url: str, token: str | None = None, username: str | None = None):
-        self.base_url = base_url
+
+class OverTestClient:
+    """Through the app's WSGI interface in this thread: no socket, no server thread."""
+
+    def __init__(self, app):
+        self.client = RequestPerContextClient(app, app.response_class, use_cookies=False)
+
+    def __call__(self, method, path, headers, data):
+        response = self.client.open(API + path, method=method, headers=headers, data=data)
+        return _answer(response.status_code, response.get_data(), response.headers)
+
+
+class OverHttp:
+    """Over a socket to a real server, as an outside client."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url + API
+
+    def __call__(self, method, path, headers, data):
+        req = urllib.request.Request(
+            self.base_url + path, data=data, method=method, headers=headers
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=60) as response:
+                return _answer(response.status, response.read(), response.headers)
+        except urllib.error.HTTPError as refused:
+            return _answer(refused.code, refused.read(), refused.headers)
+
+
+class ApiClient:
+    """JSON to the API with an optional bearer token."""
+
+    def __init__(self, transport: Transport, token: str | None = None, username: str | None = None):
+        self.transport = transport
         self.token = token
         self.username = username
+
+    def signing_with(self, token: str) -> ApiClient:
+        """A client over the same transport, signing its requests with `token`."""
+        return ApiClient(self.transport, token)
 
     def request(
         self,
@@ -48,9 +96,8 @@ class ApiClient:
         content_type: str | None = None,
         params: dict[str, Any] | None = None,
     ) -> Answer:
-        url = self.base_url + path
         if params:
-            url += "?" + urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+            path += "?" + urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
         sent = dict(headers or {})
         if self.token and "Authorization" not in sent:
             sent["Authorization"] = f"Bearer {self.token}"
@@ -60,12 +107,7 @@ class ApiClient:
             content_type = "application/json"
         if content_type:
             sent["Content-Type"] = content_type
-        req = urllib.request.Request(url, data=data, method=method, headers=sent)
-        try:
-            with urllib.request.urlopen(req, timeout=60) as response:
-                return _answer(response.status, response.read(), response.headers)
-        except urllib.error.HTTPError as refused:
-            return _answer(refused.code, refused.read(), refused.headers)
+        return self.transport(method, path, sent, data)
 
     def get(self, path: str, **params: Any) -> Answer:
         return self.request("GET", path, params=params or None)
@@ -114,34 +156,34 @@ def _answer(status: int, content: bytes, headers) -> Answer:
         body: Any = json.loads(text) if text else None
     except ValueError:
         body = text
-    return Answer(status, body, dict(headers.items()))
+    return Answer(status, body, dict(headers.items()), content)
 
 
 @pytest.fixture
-def server(live_server):
-    """The base URL of the app served over real HTTP (the root conftest's live server)."""
-    return live_server
+def transport(request, app) -> Transport:
+    """The test client, or real HTTP to the live server for a test marked `live_http`."""
+    if request.node.get_closest_marker("live_http"):
+        return OverHttp(request.getfixturevalue("live_server"))
+    return OverTestClient(app)
 
 
 @pytest.fixture
-def anonymous(server) -> ApiClient:
-    return ApiClient(server + "/api/v1")
+def anonymous(transport) -> ApiClient:
+    return ApiClient(transport)
 
 
 @pytest.fixture
-def api(server):
+def api(transport):
     """api("unit") -> a client signed in as that account (password "demo" by default)."""
     clients: dict[tuple[str, str], ApiClient] = {}
 
     def signed_in(username: str, password: str = "demo") -> ApiClient:
         if (username, password) not in clients:
-            answer = ApiClient(server + "/api/v1").post(
+            answer = ApiClient(transport).post(
                 "/auth/token", {"username": username, "password": password}
             )
             assert answer.status == 200, answer.body
-            clients[username, password] = ApiClient(
-                server + "/api/v1", answer.body["token"], username
-            )
+            clients[username, password] = ApiClient(transport, answer.body["token"], username)
         return clients[username, password]
 
     return signed_in

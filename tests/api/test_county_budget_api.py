@@ -1,4 +1,4 @@
-"""The county's budget review over real HTTP: finance submits the year's draft, the
+"""The county's budget review over the API: finance submits the year's draft, the
 government sends one department back, finance revises it, the congress approves the
 whole, and the worker releases 批复 to every waiting project. The projects reach 遴选
 through the services (the compilation's own API walk is tested elsewhere)."""

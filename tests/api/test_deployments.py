@@ -1,4 +1,4 @@
-"""Deploying a new version of a process over HTTP, and the linter refusing bad uploads."""
+"""Deploying a new version of a process over the API, and the linter refusing bad uploads."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Field ownership over real HTTP: start data is the start form's, a completion keeps
+"""Field ownership over the API: start data is the start form's, a completion keeps
 what the step does not own."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The money rules over HTTP, as the demo roles: new money is never filed and goes on to the
+"""The money rules over the API, as the demo roles: new money is never filed and goes on to the
 government and the 人大常委会; money cannot be taken from another unit's project."""
 
 from __future__ import annotations

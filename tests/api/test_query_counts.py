@@ -29,7 +29,7 @@ def counted(app):
 
 @pytest.fixture
 def http(api):
-    """api("unit") over real HTTP: each request gets its own session, as in production."""
+    """api("unit"): each request gets its own app context and session, as in production."""
     return api
 
 

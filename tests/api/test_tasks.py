@@ -1,19 +1,15 @@
-"""The inbox over HTTP: listing, reading, claiming and completing tasks."""
+"""The inbox over the API: listing, reading, claiming and completing tasks."""
 
 from __future__ import annotations
 
 import base64
-import http.cookiejar
 import re
 import threading
-import urllib.error
-import urllib.parse
-import urllib.request
 from datetime import datetime, timedelta
 
 import pytest
 
-from conftest import CLOCK_START
+from conftest import CLOCK_START, RequestPerContextClient
 
 T0 = CLOCK_START  # where the clock fixture starts: a Monday, 09:00
 CONTRACT_TASK_FIELDS = {
@@ -289,6 +285,7 @@ def test_a_task_claimed_by_a_colleague_cannot_be_completed_403(api, start, targe
     assert api("unit").post(f"/tasks/{task['id']}/complete", {"data": targets}).status == 200
 
 
+@pytest.mark.live_http  # eight requests at once, each on a server thread of its own
 def test_eight_simultaneous_completions_yield_one_success_and_seven_conflicts(api, start, targets):
     instance_id, task = start()
     unit = api("unit")
@@ -372,18 +369,17 @@ def test_keys_are_per_user(api, start):
 # --- attachments -----------------------------------------------------------------------
 
 
-def _web_session(base_url: str, username: str) -> urllib.request.OpenerDirector:
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+def _web_session(app, username: str) -> RequestPerContextClient:
+    browser = RequestPerContextClient(app, app.response_class, use_cookies=True)
+    response = browser.post(
+        "/login", data={"username": username, "password": "demo"}, follow_redirects=True
     )
-    form = urllib.parse.urlencode({"username": username, "password": "demo"}).encode()
-    with opener.open(base_url + "/login", data=form, timeout=30) as response:
-        assert response.status == 200  # redirected to the inbox
-        assert "/login" not in response.url
-    return opener
+    assert response.status_code == 200  # redirected to the inbox
+    assert response.request.path != "/login"
+    return browser
 
 
-def test_an_attachment_sent_as_a_data_url_is_stored_and_downloadable(api, start, targets, server):
+def test_an_attachment_sent_as_a_data_url_is_stored_and_downloadable(api, start, targets, app):
     instance_id, task = start()
     content = "实施方案：三栋教学楼".encode()
     data_url = "data:text/plain;name=plan.txt;base64," + base64.b64encode(content).decode()
@@ -396,13 +392,12 @@ def test_an_attachment_sent_as_a_data_url_is_stored_and_downloadable(api, start,
     assert match, stored
 
     # Downloading is a page of the web UI, for those who may see the submission.
-    dept = _web_session(server, "dept")
-    with dept.open(f"{server}/attachments/{match.group(1)}", timeout=30) as response:
-        assert response.read() == content
-        assert "plan.txt" in response.headers["Content-Disposition"]
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        _web_session(server, "dept2").open(f"{server}/attachments/{match.group(1)}", timeout=30)
-    assert refused.value.code == 404
+    response = _web_session(app, "dept").get(f"/attachments/{match.group(1)}")
+    assert response.status_code == 200
+    assert response.get_data() == content
+    assert "plan.txt" in response.headers["Content-Disposition"]
+    refused = _web_session(app, "dept2").get(f"/attachments/{match.group(1)}")
+    assert refused.status_code == 404
 
 
 def test_a_broken_data_url_is_refused_with_its_path(api, start, targets):

@@ -1,4 +1,4 @@
-"""API bearer tokens over real HTTP: they expire by the app's clock, can be revoked one by
+"""API bearer tokens: they expire by the app's clock, can be revoked one by
 one or all at once, die with a deactivated account, and signing in is throttled."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def clock(clock, app):
 
 def bearer(anonymous, token: str):
     """A client of the same kind as `anonymous`, signing with `token`."""
-    return type(anonymous)(anonymous.base_url, token)
+    return anonymous.signing_with(token)
 
 
 def token_for(anonymous, username: str = "unit", password: str = "demo") -> dict:
