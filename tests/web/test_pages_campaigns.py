@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from app.services.deployment import deploy_definition
 from app.services.queries import open_tasks_of
 from app.services.tasks import complete_task
 from factories import GOOD_TARGETS
+from html_page import attributes, by_heading, every, one, parse, text, texts
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -62,7 +62,16 @@ LAUNCH = {"process": "annual_evaluation", "fiscal_year": "2027", "due": "2028-03
 
 
 def flashes(page) -> list[str]:
-    return re.findall(r'<p class="flash[^"]*" role="status">([^<]+)</p>', page.text)
+    return texts(parse(page), "p.flash[role=status]")
+
+
+def round_totals(page) -> dict[str, str]:
+    """The round's totals as the page words them: {"total": "共 3 份", …}."""
+    totals = one(parse(page), "p.round-totals")
+    return {
+        part: text(one(totals, f".{part}"))
+        for part in ("total", "submitted", "finished", "overdue")
+    }
 
 
 @pytest.mark.parametrize("username", ["unit", "dept", "dept2", "gov", "expert", "admin"])
@@ -71,7 +80,7 @@ def test_rounds_are_refused_to_everyone_but_finance(client, login, username, eva
     assert client.get("/campaigns").status_code == 403
     assert client.post("/campaigns", data=LAUNCH).status_code == 403
     assert client.get("/campaigns/1").status_code == 403
-    assert 'href="/campaigns"' not in client.get("/").text
+    assert "/campaigns" not in attributes(parse(client.get("/")), "nav a", "href")
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(ProcessInstance)) == 0
 
@@ -82,7 +91,7 @@ def test_finance_launches_a_round_once_and_relaunching_adds_no_duplicate(
     login("finance")
     page = client.get("/campaigns")
     assert page.status_code == 200 and "发起轮次" in page.text and "尚未发起任何轮次" in page.text
-    assert 'href="/campaigns"' in client.get("/").text  # the nav link
+    assert "/campaigns" in attributes(parse(client.get("/")), "nav a", "href")
 
     first = client.post("/campaigns", data=LAUNCH, follow_redirects=True)
     assert first.status_code == 200
@@ -96,10 +105,10 @@ def test_finance_launches_a_round_once_and_relaunching_adds_no_duplicate(
     assert items == ["JY-001", "JY-002", "WS-001"]
 
     listing = client.get("/campaigns")
-    row = re.search(r'<tr data-campaign="\d+">.*?</tr>', listing.text, re.S).group(0)
-    assert "2027年度绩效评价" in row and "张伟（县财政局预算股）" in row
-    assert re.findall(r'<td class="num">(\d+)</td>', row) == ["3", "0"]
-    assert "2028-03-31" in row
+    row = by_heading(parse(listing), "tr[data-campaign]")
+    assert row["轮次"] == "2027年度绩效评价" and row["发起人"] == "张伟（县财政局预算股）"
+    assert (row["份数"], row["办结"]) == ("3", "0")
+    assert row["截止日期"].startswith("2028-03-31")
 
 
 @pytest.mark.parametrize(
@@ -149,40 +158,40 @@ def test_progress_page_counts_submitted_finished_overdue_by_step_and_department(
 
     page = client.get(f"/campaigns/{campaign_id}")
     assert page.status_code == 200
-    totals = page.text.split('<p class="round-totals">')[1].split("</p>")[0]
-    assert "共 3 份" in totals and "已提交 1" in totals and "已办结 0" in totals
-    assert "逾期 0" in totals
-    steps = dict(
-        re.findall(
-            r'<li data-step="([^"]+)">.*?<span class="bar-count">(\d+)</span>', page.text, re.S
-        )
-    )
+    assert round_totals(page) == {
+        "total": "共 3 份",
+        "submitted": "已提交 1",
+        "finished": "已办结 0",
+        "overdue": "逾期 0",
+    }
+    doc = parse(page)
+    steps = {
+        step.get("data-step"): text(one(step, ".bar-count")) for step in every(doc, "li[data-step]")
+    }
     assert steps == {"填报绩效目标": "2", "部门审核": "1"}
-    departments = re.findall(
-        r'<tr data-department="([^"]+)">\s*<td>[^<]*</td>\s*'
-        r'<td class="num">(\d+)</td>\s*<td class="num">(\d+)</td>\s*<td class="num">(\d+)</td>',
-        page.text,
-    )
-    assert departments == [("县卫生健康局", "1", "0", "0"), ("县教育局", "2", "1", "0")]
-    submissions = re.findall(r'<tr data-instance="(\d+)">', page.text)
-    assert len(submissions) == 3
+    departments = [
+        by_heading(doc, f'tr[data-department="{name}"]')
+        for name in attributes(doc, "tr[data-department]", "data-department")
+    ]
+    assert [(d["主管部门"], d["份数"], d["已提交"], d["办结"]) for d in departments] == [
+        ("县卫生健康局", "1", "0", "0"),
+        ("县教育局", "2", "1", "0"),
+    ]
+    assert len(every(doc, "tr[data-instance]")) == 3
 
     # A month on, only the department review (due in 5 working days) is late: the round's
     # first steps are due at the round's deadline.
     later = now() + timedelta(days=30)
     app.config["CLOCK"] = lambda: later
-    page = client.get(f"/campaigns/{campaign_id}")
-    totals = page.text.split('<p class="round-totals">')[1].split("</p>")[0]
-    assert "逾期 1" in totals
+    assert round_totals(client.get(f"/campaigns/{campaign_id}"))["overdue"] == "逾期 1"
     # Past the round's deadline every open step is late; most overdue first.
     app.config["CLOCK"] = lambda: datetime(2028, 4, 2, 9, 0)
     page = client.get(f"/campaigns/{campaign_id}")
-    totals = page.text.split('<p class="round-totals">')[1].split("</p>")[0]
-    assert "逾期 3" in totals
-    order = re.findall(r'<tr data-department="([^"]+)">', page.text)
+    assert round_totals(page)["overdue"] == "逾期 3"
+    order = attributes(parse(page), "tr[data-department]", "data-department")
     assert order == ["县教育局", "县卫生健康局"]
-    by_name = client.get(f"/campaigns/{campaign_id}?sort=department")
-    assert re.findall(r'<tr data-department="([^"]+)">', by_name.text) == sorted(order)
+    by_name = parse(client.get(f"/campaigns/{campaign_id}?sort=department"))
+    assert attributes(by_name, "tr[data-department]", "data-department") == sorted(order)
 
 
 def test_a_missing_round_is_404_for_finance(client, login):
@@ -201,8 +210,8 @@ def test_finance_schedules_a_round_the_worker_launches_on_the_day(
         "/campaigns", data={**LAUNCH, "launch_on": "2028-01-03"}, follow_redirects=True
     )
     assert flashes(page)[-1] == "该轮次将于 2028-01-03 自动发起。"
-    row = re.search(r'<tr data-job="(\d+)">.*?</tr>', page.text, re.S)
-    assert "年度绩效评价" in row.group(0) and "2028-01-03 08:00" in row.group(0)
+    row = by_heading(parse(page), "tr[data-job]")
+    assert row["流程"] == "年度绩效评价" and row["发起时间"] == "2028-01-03 08:00"
     again = client.post("/campaigns", data={**LAUNCH, "launch_on": "2028-01-03"})
     assert again.status_code == 400 and "已按此时间排定" in again.text
     past = client.post("/campaigns", data={**LAUNCH, "launch_on": "2027-12-01"})
@@ -217,7 +226,7 @@ def test_finance_schedules_a_round_the_worker_launches_on_the_day(
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(ProcessInstance)) == 3
     assert db.session.scalar(select(Campaign.launched_by_id)) is not None
-    assert 'data-job="' not in client.get("/campaigns").text  # no longer pending
+    assert every(parse(client.get("/campaigns")), "tr[data-job]") == []  # no longer pending
     app.config["CLOCK"] = None
 
 
@@ -229,7 +238,7 @@ def test_a_scheduled_round_can_be_cancelled_and_then_never_launches(
     app.config["CLOCK"] = lambda: datetime(2027, 12, 30, 9, 0)
     login("finance")
     page = client.post("/campaigns", data={**LAUNCH, "launch_on": "2028-01-03"})
-    job_id = re.search(r'<tr data-job="(\d+)">', client.get("/campaigns").text).group(1)
+    (job_id,) = attributes(parse(client.get("/campaigns")), "tr[data-job]", "data-job")
     login("dept")
     assert client.post(f"/campaigns/scheduled/{job_id}/cancel").status_code == 403
     login("finance")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 from app.services.tasks import claim_task
+from html_page import attributes, parse
 
 
 def task_rows(page) -> list[str]:
     """The task ids listed in an inbox page, in order."""
-    return re.findall(r'<tr data-task="(\d+)">', page.text)
+    return attributes(parse(page), "tr[data-task]", "data-task")
 
 
 def test_unit_sees_its_task_and_other_departments_do_not(client, login, submission):

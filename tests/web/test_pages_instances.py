@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from io import BytesIO
 
 from app.services.tasks import complete_task
 from factories import GOOD_TARGETS
+from html_page import attributes, every, one, parse, text, texts
 
 
 def instance_rows(page) -> list[str]:
-    return re.findall(r'<tr data-instance="(\d+)">', page.text)
+    return attributes(parse(page), "tr[data-instance]", "data-instance")
 
 
 def test_submissions_list_shows_current_step_holder_and_filters(client, login, at_review):
@@ -43,9 +43,9 @@ def test_instance_page_shows_history_with_comment_and_each_steps_data(
     assert page.status_code == 200
     assert "校舍维修改造 申报" in page.text and "项目申报审核" in page.text
     assert "李明（县第一中学）" in page.text  # started by
-    history = page.text.split('<ol class="timeline">')[1].split("</ol>")[0]
-    actions = re.findall(r'<span class="action">([^<]+)</span>', history)
-    assert actions == ["发起", "提交", "提交"]
+    timeline = one(parse(page), "ol.timeline")
+    assert texts(timeline, ".action") == ["发起", "提交", "提交"]
+    history = text(timeline)
     assert "指标不够细化" in history and "结论：退回修改" in history
     assert "王芳（县教育局）" in history
     # the earlier steps' data, rendered with their pinned forms
@@ -73,8 +73,11 @@ def test_another_department_gets_404_on_task_submission_and_attachment(
     post = dict(good_post, attachment=(BytesIO(b"secret"), "a.txt"))
     client.post(f"/tasks/{task.id}", data=post, content_type="multipart/form-data")
     page = client.get(f"/instances/{instance.id}")
-    attachment = re.search(r'href="(/attachments/\d+)"', page.text).group(1)
-    review = re.search(r'href="(/tasks/\d+)">部门审核', page.text).group(1)
+    doc = parse(page)
+    (attachment,) = attributes(doc, "a[href^='/attachments/']", "href")
+    (review,) = [
+        link.get("href") for link in every(doc, "a[href^='/tasks/']") if text(link) == "部门审核"
+    ]
     for other in ("dept2", "unit2"):
         login(other)
         for url in (f"/tasks/{task.id}", review, f"/instances/{instance.id}", attachment):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from io import BytesIO
 from urllib.parse import quote
@@ -13,6 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Org, Project, ProjectEvent, RectificationItem
+from html_page import attributes, every, one, parse, texts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_HEADERS = [
@@ -100,7 +100,7 @@ def registry(app) -> dict[str, Project]:
 
 
 def rows(page) -> list[str]:
-    return re.findall(r'<tr data-project="([^"]+)">', page.text)
+    return attributes(parse(page), "tr[data-project]", "data-project")
 
 
 @pytest.mark.parametrize(
@@ -165,14 +165,13 @@ def test_filters_and_search_narrow_the_list(client, login, registry):
 
 def test_all_years_shows_which_year_each_row_is(client, login, registry):
     login("finance")
-    every_year = client.get("/projects?year=all").text
-    header = every_year.split("<thead>")[1].split("</thead>")[0]
-    assert "年度" in header
+    every_year = parse(client.get("/projects?year=all"))
+    assert texts(every_year, "thead th")[0] == "年度"
     # the same project code in two years, told apart by the year column
-    codes_and_years = re.findall(r'<tr data-project="JY-001">\s*<td>(\d{4})</td>', every_year)
-    assert sorted(codes_and_years) == ["2026", "2027"]
-    one_year = client.get("/projects?year=2027").text.split("<thead>")[1].split("</thead>")[0]
-    assert ">年度<" not in one_year  # one year: said by the filter, not on every row
+    years = texts(every_year, 'tr[data-project="JY-001"] td:first-child')
+    assert sorted(years) == ["2026", "2027"]
+    one_year = parse(client.get("/projects?year=2027"))
+    assert "年度" not in texts(one_year, "thead th")  # one year: said by the filter
     assert "没有符合条件的项目" in client.get("/projects?q=不存在的项目").text
 
 
@@ -238,12 +237,12 @@ def test_excel_export_respects_the_viewers_scope(client, login, registry):
 
 def chart_bars(page) -> list[dict]:
     return [
-        {"department": d, "height": float(h), "label": label}
-        for d, h, label in re.findall(
-            r'<rect class="bar[^"]*" data-department="([^"]+)"[^>]*height="([\d.]+)">'
-            r"<title>[^：]+：([\d.]+%)",
-            page.text,
-        )
+        {
+            "department": bar.get("data-department"),
+            "height": float(bar.get("height")),
+            "label": one(bar, "title").text.split("：", 1)[1].split("（")[0],
+        }
+        for bar in every(parse(page), "rect.bar[data-department]")
     ]
 
 
@@ -310,11 +309,11 @@ def test_project_page_shows_history_indicators_submissions_and_rectification(
     assert page.status_code == 200
     assert "校舍维修改造" in page.text and "县第一中学" in page.text and "已批复" in page.text
     assert "维修面积" in page.text and "3000" in page.text
-    timeline = page.text.split('<ol class="timeline project-events">')[1].split("</ol>")[0]
-    kinds = re.findall(r'<span class="action">([^<]+)</span>', timeline)
-    assert kinds == ["批复", "监控", "评价"]
-    assert timeline.count(f'href="/instances/{instance.id}"') == 2
-    assert f'<tr data-instance="{instance.id}">' in page.text
+    doc = parse(page)
+    timeline = one(doc, "ol.timeline.project-events")
+    assert texts(timeline, ".action") == ["批复", "监控", "评价"]
+    assert attributes(timeline, "a", "href").count(f"/instances/{instance.id}") == 2
+    assert len(every(doc, f'tr[data-instance="{instance.id}"]')) == 1
     assert "加快支出进度" in page.text and "整改中" in page.text
 
 
