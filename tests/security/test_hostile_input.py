@@ -282,13 +282,13 @@ JUST_TOO_DEEP = b"[" * 65 + b"]" * 65  # parses, but jsonschema and the storage 
 @pytest.mark.parametrize(
     "body, named",
     [
-        (b'{"data": ' + DEEP + b"}", "nested more than 64 levels"),
-        (b'{"data": {"a": ' + JUST_TOO_DEEP + b"}}", "nested more than 64 levels"),
-        (b'{"data": {"total_amount": NaN}}', "NaN is not JSON"),
-        (b'{"data": {"total_amount": Infinity}}', "Infinity is not JSON"),
-        (b'{"data": {"total_amount": -Infinity}}', "-Infinity is not JSON"),
-        (b'{"data": {"total_amount": 1e400}}', "out of range"),
-        (b'{"data": {"total_amount": 1' + b"0" * 400 + b"}}", "out of range"),
+        (b'{"data": ' + DEEP + b"}", "嵌套超过 64 层"),
+        (b'{"data": {"a": ' + JUST_TOO_DEEP + b"}}", "嵌套超过 64 层"),
+        (b'{"data": {"total_amount": NaN}}', "JSON 中不能有 NaN"),
+        (b'{"data": {"total_amount": Infinity}}', "JSON 中不能有 Infinity"),
+        (b'{"data": {"total_amount": -Infinity}}', "JSON 中不能有 -Infinity"),
+        (b'{"data": {"total_amount": 1e400}}', "数字 1e400 超出范围"),
+        (b'{"data": {"total_amount": 1' + b"0" * 400 + b"}}", "超出范围"),
         (b"[]", "请求体必须是 JSON 对象"),
         (b'"data"', "请求体必须是 JSON 对象"),
     ],
@@ -298,6 +298,27 @@ def test_a_body_that_is_not_storable_json_is_refused_naming_why(client, bearer, 
     assert answer.status_code == 400
     assert named in answer.get_json()["message"]
     assert _still_ready(task)
+
+
+@pytest.mark.parametrize(
+    "body, english",
+    [
+        (b'{"data": {"total_amount": NaN}}', "NaN is not JSON: send a number or null."),
+        (b'{"data": {"total_amount": 1e400}}', "The number 1e400 is out of range."),
+    ],
+)
+def test_a_body_that_is_not_json_is_refused_in_english_to_an_english_client(
+    client, bearer, task, body, english
+):
+    answer = client.post(
+        f"/api/v1/tasks/{task}/complete",
+        data=body,
+        content_type="application/json",
+        headers={**bearer("unit"), "Accept-Language": "en"},
+    )
+    assert answer.status_code == 400
+    assert answer.get_json()["error"] == "bad_request"
+    assert answer.get_json()["message"].endswith(english)
 
 
 @pytest.mark.parametrize(
@@ -344,7 +365,7 @@ def test_task_data_nested_too_deeply_is_refused_before_anything_recurses(user, t
         deep = [deep]
     with pytest.raises(ValidationFailed) as refused:
         complete_task(user("unit"), task, {**GOOD_TARGETS, "annual_goal": deep})
-    assert any("nested more than 64" in d["message"] for d in refused.value.details)
+    assert any("嵌套超过 64 层" in d["message"] for d in refused.value.details)
     assert _still_ready(task)
 
 
@@ -560,10 +581,10 @@ def test_a_due_period_beyond_a_year_or_not_after_now_is_refused(client, bearer, 
 @pytest.mark.parametrize(
     "content, named",
     [
-        (b"[" * 100_000 + b"]" * 100_000, "nested more than 64"),
+        (b"[" * 100_000 + b"]" * 100_000, "嵌套超过 64 层"),
         (b'{"type": "object", "properties": {"a": {"type": "number", "maximum": NaN}}}', "NaN"),
         (b'{"type": "object", "properties": {}, "title": "\\u0000"}', "NUL"),
-        ("审核".encode("gbk"), "not UTF-8"),
+        ("审核".encode("gbk"), "不是 UTF-8 编码"),
     ],
 )
 def test_a_form_file_that_is_not_storable_json_is_refused_naming_it(client, bearer, content, named):

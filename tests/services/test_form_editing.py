@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -181,3 +182,33 @@ def test_the_deployment_lint_refuses_a_broken_saved_form(user):
         modeling.deploy_draft(admin, "simple_approval")
     assert "101" in json.dumps(refused.value.details, ensure_ascii=False)
     assert modeling.get_draft(admin, "simple_approval") is not None
+
+
+def test_a_refusal_reads_chinese_by_default_and_english_to_an_english_reader(user):
+    admin = user("admin")
+    with pytest.raises(NotFound) as missing:
+        form_editing.form_source(admin, "nowhere.schema.json")
+    assert missing.value.message == "没有表单“nowhere.schema.json”"
+    with force_locale("en"):
+        assert missing.value.message == "There is no form “nowhere.schema.json”."
+    with pytest.raises(Conflict) as taken:
+        form_editing.create_form(admin, "review.schema.json")
+    assert taken.value.message == "表单“review.schema.json”已存在，请换一个文件名"
+    with force_locale("en"):
+        assert taken.value.message == (
+            "A form “review.schema.json” exists already: choose another file name."
+        )
+    with pytest.raises(BadRequest) as broken:
+        form_editing.preview_form(admin, json.dumps(REVIEW), "[1, NaN]")
+    assert broken.value.message == "布局（ui schema）不是有效的 JSON"
+    assert broken.value.details == ["JSON 中不能有 NaN，请填写数字或 null"]
+    with force_locale("en"):
+        assert broken.value.message == "The layout (ui schema) is not valid JSON."
+        assert broken.value.details == ["NaN is not JSON: send a number or null."]
+    with pytest.raises(BadRequest) as refused:
+        form_editing.save_form(admin, "review.schema.json", REVIEW, ["x"])
+    assert refused.value.message == "表单定义有 1 个问题，未保存"
+    assert refused.value.details == ["布局（ui schema）必须是 JSON 对象"]
+    with force_locale("en"):
+        assert refused.value.message == "The form has 1 problem(s); it was not saved."
+        assert refused.value.details == ["The layout (ui schema) must be a JSON object."]

@@ -13,25 +13,43 @@ import json
 import math
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 # Levels of objects and arrays: a submission with tables of rows is 4 deep, the shipped
 # form schemas at most 9; nothing a person fills in comes near 64.
 MAX_DEPTH = 64
 
 
 class DocumentError(ValueError):
-    """The document is not JSON the platform accepts; the message says why."""
+    """The document is not JSON the platform accepts; `reason` (a lazy message, also what
+    str() gives) says why, in the language of whoever reads it."""
+
+    def __init__(self, reason: Any):
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return str(self.reason)
 
 
-def load_document(raw: bytes | str, what: str = "", **hooks: Any) -> Any:
+def load_document(raw: bytes | str, what: Any = None, **hooks: Any) -> Any:
     """Parse `raw` (bytes are read as UTF-8, a byte-order mark allowed); `hooks` are
-    json.loads's object hooks. Raises DocumentError naming `what` and the problem."""
+    json.loads's object hooks. Raises DocumentError naming `what` and the problem.
+
+    `what` is the subject of the sentence that refuses the document, a lazy message
+    such as ``_l("The request body")`` (“请求体”), so that each reader reads it in
+    their language; without it the refusal speaks of “the document”."""
+    what = what or _l("The document")
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise DocumentError(
-                f"{what}不是 UTF-8 编码，第 {exc.start} 个字节无法解读 "
-                f"(not UTF-8: byte {exc.start} cannot be read)"
+                _l(
+                    "%(what)s is not UTF-8: byte %(byte)s cannot be read.",
+                    what=what,
+                    byte=exc.start,
+                )
             ) from None
     try:
         value = json.loads(
@@ -47,7 +65,9 @@ def load_document(raw: bytes | str, what: str = "", **hooks: Any) -> Any:
     except RecursionError:
         raise DocumentError(_too_deep(what)) from None
     except ValueError as exc:  # JSONDecodeError, or an integer of over 4300 digits
-        raise DocumentError(f"{what}不是有效的 JSON (not valid JSON): {exc}") from None
+        raise DocumentError(
+            _l("%(what)s is not valid JSON: %(reason)s", what=what, reason=str(exc))
+        ) from None
     if deeper_than(value, MAX_DEPTH) is not None:
         raise DocumentError(_too_deep(what))
     return value
@@ -71,18 +91,18 @@ def deeper_than(value: Any, limit: int) -> tuple | None:
     return None
 
 
-def _too_deep(what: str) -> str:
-    return f"{what}嵌套超过 {MAX_DEPTH} 层 (nested more than {MAX_DEPTH} levels deep)"
+def _too_deep(what: Any) -> Any:
+    return _l("%(what)s is nested more than %(depth)s levels deep.", what=what, depth=MAX_DEPTH)
 
 
 def _not_a_number(name: str) -> float:
-    raise DocumentError(f"JSON 中不能有 {name} ({name} is not JSON: send a number or null)")
+    raise DocumentError(_l("%(name)s is not JSON: send a number or null.", name=name))
 
 
 def _finite_int(text: str) -> int:
     value = int(text)
     if len(text) > 300 and not math.isfinite(_as_float(value)):
-        raise DocumentError(f"数字 {text[:40]}… 超出范围 (the number {text[:40]}… is out of range)")
+        raise DocumentError(_l("The number %(number)s… is out of range.", number=text[:40]))
     return value
 
 
@@ -96,5 +116,5 @@ def _as_float(value: int) -> float:
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise DocumentError(f"数字 {text[:40]} 超出范围 (the number {text[:40]} is out of range)")
+        raise DocumentError(_l("The number %(number)s is out of range.", number=text[:40]))
     return value

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
@@ -25,7 +26,8 @@ from .refs import pointer
 
 @dataclass(frozen=True)
 class FieldError:
-    """One problem with submitted data; ``path`` is "" for the root."""
+    """One problem with submitted data; ``path`` is "" for the root. ``message`` may be a
+    lazy message, rendered in the language of whoever reads it."""
 
     path: str
     message: str
@@ -101,9 +103,13 @@ def schema_errors(schema: dict, data: dict) -> list[FieldError]:
     return found
 
 
-UNSTORABLE = "含有无法保存的字符（NUL 或不成对的代理字符）(text with NUL or lone surrogates)"
-NOT_FINITE = "须为有限范围内的数字 (must be a finite number, not NaN, Infinity or beyond 1e308)"
-TOO_DEEP = f"嵌套超过 {MAX_DEPTH} 层 (nested more than {MAX_DEPTH} levels deep)"
+# What is wrong with a value, as the predicate of a sentence: a field's error on its own
+# ("holds control characters") and, after its name, a refusal ("The title %(problem)s").
+UNSTORABLE = _l("holds characters that cannot be stored (NUL or lone surrogates)")
+NOT_FINITE = _l("must be a finite number, not NaN, Infinity or beyond 1e308")
+TOO_DEEP = _l("is nested more than %(depth)s levels deep", depth=MAX_DEPTH)
+CONTROL_CHARACTERS = _l("holds control characters")
+NOT_ONE_LINE = _l("must be one line of text")
 
 
 def unstorable_text(value: Any, path: tuple = ()) -> Iterator[FieldError]:
@@ -148,14 +154,15 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LINE_BREAK = re.compile(r"[\r\n\u2028\u2029\x85]")
 
 
-def text_problem(text: str, one_line: bool = True) -> str | None:
-    """Why `text` cannot be kept as a line (`one_line`) or a note a person typed, or None."""
+def text_problem(text: str, one_line: bool = True) -> Any:
+    """Why `text` cannot be kept as a line (`one_line`) or a note a person typed, or None:
+    a lazy message, the predicate of a sentence naming the text ("The title %(problem)s")."""
     if not _storable(text):
         return UNSTORABLE
     if CONTROL.search(text):
-        return "含有控制字符 (holds control characters)"
+        return CONTROL_CHARACTERS
     if one_line and LINE_BREAK.search(text):
-        return "须为一行文字 (must be one line of text)"
+        return NOT_ONE_LINE
     return None
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -88,8 +89,14 @@ def require_form_filename(filename: str) -> str:
     """The name of a form (schema) file, or BadRequest saying what a name must be."""
     if not FILENAME_PATTERN.match(filename or "") or filename.endswith(UI_SUFFIX):
         raise BadRequest(
-            f"表单文件名“{filename}”无效：须以字母或数字开头，只含字母、数字、_ . -，"
-            f"以 {SCHEMA_SUFFIX} 结尾为宜，且不能以 {UI_SUFFIX} 结尾 (invalid form file name)"
+            _l(
+                "The form file name “%(filename)s” is invalid: it must begin with a letter or"
+                " a digit, hold only letters, digits, _ . and -, and not end in %(ui_suffix)s;"
+                " ending in %(schema_suffix)s is best.",
+                filename=filename,
+                ui_suffix=UI_SUFFIX,
+                schema_suffix=SCHEMA_SUFFIX,
+            )
         )
     return filename
 
@@ -144,7 +151,7 @@ def form_source(actor: User, filename: str) -> FormSource:
 
     found = content(filename)
     if found is None:
-        raise NotFound(f"没有表单“{filename}” (no such form)")
+        raise NotFound(_l("There is no form “%(filename)s”.", filename=filename))
     ui_found = content(ui_name)
     ui = ui_found[0] if ui_found and isinstance(ui_found[0], dict) else {}
     schema = found[0] if isinstance(found[0], dict) else copy.deepcopy(EMPTY_FORM)
@@ -162,9 +169,9 @@ def form_exists(filename: str) -> bool:
 def check_form(schema: Any, ui: Any) -> FormSpec:
     """The form the product's renderer makes of `schema` and `ui`, the same one a task
     page shows. Raises BadRequest listing every problem (``details``) when it cannot."""
-    problems: list[str] = []
+    problems: list = []
     if not isinstance(ui, dict):
-        problems.append("布局（ui schema）必须是 JSON 对象 (ui schema must be a JSON object)")
+        problems.append(_l("The layout (ui schema) must be a JSON object."))
         ui = {}
     try:
         spec = form_spec(schema, ui)
@@ -173,7 +180,8 @@ def check_form(schema: Any, ui: Any) -> FormSpec:
         spec = None
     if problems or spec is None:
         raise BadRequest(
-            f"表单定义有 {len(problems)} 个问题，未保存 (the form is invalid)", details=problems
+            _l("The form has %(count)s problem(s); it was not saved.", count=len(problems)),
+            details=problems,
         )
     return spec
 
@@ -195,7 +203,9 @@ def create_form(actor: User, filename: str, copy_of: str | None = None) -> FormD
     require_can_deploy(actor)
     require_form_filename(filename)
     if form_exists(filename):
-        raise Conflict(f"表单“{filename}”已存在，请换一个文件名 (a form of that name exists)")
+        raise Conflict(
+            _l("A form “%(filename)s” exists already: choose another file name.", filename=filename)
+        )
     if copy_of:
         source = form_source(actor, copy_of)
         schema, ui = copy.deepcopy(source.schema), copy.deepcopy(source.ui)
@@ -239,7 +249,10 @@ def preview_form(actor: User, schema_text: str, ui_text: str) -> FormSpec:
     """The renderer's form for posted JSON texts; changes nothing. BadRequest (with the
     problems as ``details``) for text that is not JSON or a schema that cannot render."""
     require_can_deploy(actor)
-    return check_form(_parse(schema_text, "JSON Schema"), _parse(ui_text or "{}", "ui schema"))
+    return check_form(
+        _parse(schema_text, _l("The JSON Schema")),
+        _parse(ui_text or "{}", _l("The layout (ui schema)")),
+    )
 
 
 def saved_form_files() -> dict[str, bytes]:
@@ -254,12 +267,14 @@ def saved_form_names() -> list[str]:
     return sorted(_drafts())
 
 
-def _parse(text: str, what: str) -> Any:
+def _parse(text: str, what: Any) -> Any:
     try:
-        return load_document(text)  # strictly: no NaN, no nesting past what anything reads
+        # Strictly: no NaN, no nesting past what anything reads.
+        return load_document(text, what)
     except DocumentError as exc:
-        problem = f"{what} 不是有效的 JSON：{exc}"
-        raise BadRequest(f"{what} 不是有效的 JSON (not JSON)", details=[problem]) from exc
+        raise BadRequest(
+            _l("%(what)s is not valid JSON.", what=what), details=[exc.reason]
+        ) from exc
 
 
 def _save(
