@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import json
-import re
 
 from app.services.deployment import deploy_definition
 from app.services.tasks import complete_task
 from conftest import FIXTURES
+from html_page import every, one, parse, text, texts
 
-DATA_SCRIPT = re.compile(
-    r'<script type="application/json" id="instance-diagram-data">(.*?)</script>', re.S
-)
+
+def diagram_data(page) -> dict:
+    return json.loads(one(parse(page), "script#instance-diagram-data").text)
 
 
 def step_rows(page) -> dict[str, str]:
-    rows = re.findall(r'<tr data-activity-id="([^"]+)">(.*?)</tr>', page.text, re.S)
-    return {activity: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)) for activity, row in rows}
+    """Each step's row of the diagram page's table, as its text, by activity id."""
+    return {
+        row.get("data-activity-id"): text(row) for row in every(parse(page), "tr[data-activity-id]")
+    }
 
 
 def deploy_second_version():
@@ -43,7 +45,7 @@ def test_diagram_page_lists_each_step_with_role_form_and_due_period(client, logi
     assert "项目支出绩效目标申报表" in rows["fill_targets"]
     assert "project-targets.schema.json" not in rows["fill_targets"]
     assert "fill_targets" not in rows["fill_targets"]
-    assert "<code>simple_approval</code>" not in page.text
+    assert "simple_approval" not in texts(parse(page), "code")
     # the period in words, the role by its name: no ISO duration, no role code
     assert "10个工作日" in rows["fill_targets"] and "P10D" not in rows["fill_targets"]
     assert "budget_unit" not in rows["fill_targets"]
@@ -63,7 +65,7 @@ def test_whoever_deploys_also_reads_the_files_and_ids(client, login):
     assert "项目支出绩效目标申报表" in rows["fill_targets"]
     assert "project-targets.schema.json" in rows["fill_targets"]
     assert "fill_targets" in rows["fill_targets"]
-    assert "<code>simple_approval</code>" in page.text
+    assert "simple_approval" in texts(parse(page), "code")
 
 
 def test_start_and_instance_pages_link_to_the_diagram(client, login, at_review):
@@ -109,7 +111,7 @@ def test_instance_page_embeds_current_step_and_done_counts_after_a_return(
     complete_task(user("dept"), review.id, {"decision": "return", "comment": "指标不够细化"})
     login("unit")
     page = client.get(f"/instances/{instance.id}")
-    data = json.loads(DATA_SCRIPT.search(page.text).group(1))
+    data = diagram_data(page)
     assert data["done"] == {"fill_targets": 1, "dept_review": 1}
     assert [c["activity_id"] for c in data["current"]] == ["fill_targets"]
     # unclaimed: the role's pool, and how long it has waited
@@ -126,7 +128,7 @@ def test_a_claimed_step_is_labelled_with_its_holder(client, login, at_review, us
     instance, review = at_review
     claim_task(user("dept"), review.id)
     login("dept")
-    data = json.loads(DATA_SCRIPT.search(client.get(f"/instances/{instance.id}").text).group(1))
+    data = diagram_data(client.get(f"/instances/{instance.id}"))
     assert data["current"][0]["activity_id"] == "dept_review"
     assert data["current"][0]["label"].startswith("王芳（县教育局） · ")
     assert data["done"] == {"fill_targets": 1}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from app.services.instances import start_instance
 from app.services.tasks import complete_task
 from conftest import CLOCK_START
 from factories import GOOD_TARGETS
+from html_page import by_heading, one, parse
 
 T0 = CLOCK_START  # where the clock fixture starts: a Monday, 09:00
 
@@ -36,18 +36,14 @@ def three(user, clock):
 
 
 def embedded(html: str) -> dict:
-    found = re.search(r'<script [^>]*id="heatmap-data">(.*?)</script>', html, re.S)
-    assert found, "no heatmap data"
-    return json.loads(found.group(1))
+    return json.loads(one(parse(html), "script#heatmap-data").text)
 
 
-def cells(html: str, activity: str) -> list[str]:
-    row = re.search(rf'<tr data-activity-id="{activity}"[^>]*>(.*?)</tr>', html, re.S)
-    assert row, f"no row {activity}"
-    return [
-        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip()
-        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
-    ]
+COLUMNS = ("等待件数", "已逾期", "办结", "用时中位数", "90分位用时")
+
+
+def step_row(html: str, activity: str) -> dict[str, str]:
+    return by_heading(parse(html), f'tr[data-activity-id="{activity}"]')
 
 
 def test_finance_sees_waiting_counts_and_medians_on_the_diagram_and_in_the_table(
@@ -79,10 +75,11 @@ def test_finance_sees_waiting_counts_and_medians_on_the_diagram_and_in_the_table
     assert (final["open"], final["finished"], final["level"]) == (0, 1, 0)
     assert final["label"] == "等待 0 · 中位 1天"
     # the same numbers, readable without JavaScript
-    assert cells(html, "fill_targets")[0] == "填报绩效目标"
-    assert cells(html, "fill_targets")[2:] == ["1", "0", "2", "1天12小时", "2天"]
-    assert cells(html, "dept_review")[2:] == ["1", "0", "1", "1天", "1天"]
-    assert cells(html, "finance_review")[2:] == ["0", "0", "1", "1天", "1天"]
+    fill = step_row(html, "fill_targets")
+    assert fill["步骤"] == "填报绩效目标"
+    assert [fill[c] for c in COLUMNS] == ["1", "0", "2", "1天12小时", "2天"]
+    assert [step_row(html, "dept_review")[c] for c in COLUMNS] == ["1", "0", "1", "1天", "1天"]
+    assert [step_row(html, "finance_review")[c] for c in COLUMNS] == ["0", "0", "1", "1天", "1天"]
     assert 'class="heat-row-4"' in html and 'class="heat-row-0"' in html
     assert 'data-xml-url="/processes/simple_approval/diagram.bpmn?version=1"' in html
     assert "diagram.js" in html and "热力图" in html

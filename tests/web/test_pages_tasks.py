@@ -11,11 +11,12 @@ from app.models import Task
 from app.services import queries
 from app.services.tasks import complete_task
 from factories import GOOD_TARGETS
+from html_page import attributes, every, parse, text
 
 
 def value_of(page, field_id: str) -> str | None:
-    match = re.search(rf'<input[^>]*id="{re.escape(field_id)}"[^>]*value="([^"]*)"', page.text)
-    return match.group(1) if match else None
+    found = every(parse(page), f'input[id="{field_id}"]')
+    return found[0].get("value") if found else None
 
 
 def test_start_page_lists_what_my_roles_may_start_and_opens_the_first_task(client, login):
@@ -111,7 +112,7 @@ def test_a_returned_task_comes_back_prefilled_for_the_unit(client, login, at_rev
     assert page.status_code == 302
     login("unit")
     inbox = client.get("/")
-    again = re.search(r'<tr data-task="(\d+)">', inbox.text).group(1)
+    again = attributes(parse(inbox), "tr[data-task]", "data-task")[0]
     form = client.get(f"/tasks/{again}")
     assert value_of(form, "project_name") == "校舍维修改造"
     assert value_of(form, "indicators-0-target") == "3000"
@@ -160,9 +161,12 @@ def test_a_file_field_upload_is_stored_and_downloadable(client, login, submissio
     answer = client.post(f"/tasks/{task.id}", data=post, content_type="multipart/form-data")
     assert answer.status_code == 302
     page = client.get(f"/instances/{instance.id}")
-    link = re.search(r'href="(/attachments/\d+)"[^>]*>预算说明.pdf<', page.text)
-    assert link, page.text
-    download = client.get(link.group(1))
+    (link,) = [
+        a.get("href")
+        for a in every(parse(page), "a[href^='/attachments/']")
+        if text(a) == "预算说明.pdf"
+    ]
+    download = client.get(link)
     assert download.status_code == 200 and download.data == b"%PDF-1.4 demo"
     assert "attachment" in download.headers["Content-Disposition"]
 
