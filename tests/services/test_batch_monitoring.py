@@ -8,6 +8,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -347,3 +348,32 @@ def test_foreign_rows_and_files_that_are_not_workbooks_are_refused(user, monitor
     with pytest.raises(BadRequest, match="不是有效的 zip"):
         import_monitoring(unit, b"PK\x03\x04 not really a zip")
     assert len(ready_reports(unit)) == 2
+
+
+def test_an_upload_is_refused_in_chinese_by_default_and_in_english_to_an_english_reader(
+    user, monitoring_round
+):
+    unit = user("unit")
+    book = load_workbook(BytesIO(monitoring_template(user("unit2"))))
+    set_cell(book["项目"], 2, "截至本季度末支出数（万元）", 10)
+    result = import_monitoring(unit, as_bytes(book))
+    foreign = result.errors[0]
+    assert str(foreign) == (
+        "项目 第2行 任务编号（请勿修改）："
+        "不是您待填报的监控报告（可能已提交、已退回他人或被修改），请重新下载模板"
+    )
+    with force_locale("en"):
+        assert str(foreign) == (
+            "项目, row 2, 任务编号（请勿修改）: This is no monitoring report waiting for you"
+            " (it may have been submitted, returned to someone else or changed): download the"
+            " template again."
+        )
+
+    del book["指标"]
+    with pytest.raises(BadRequest) as refused:
+        import_monitoring(unit, as_bytes(book))
+    assert refused.value.message == "工作簿中没有“指标”表，请使用本页下载的填报模板"
+    with force_locale("en"):
+        assert refused.value.message == (
+            "The workbook has no sheet “指标”: use the template downloaded from this page."
+        )

@@ -23,6 +23,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from app.forms.validation import unstorable_text
 from app.models import Task, User
 from app.services import queries, tasks
@@ -133,17 +135,28 @@ class BatchItem:
 
 @dataclass(frozen=True)
 class RowError:
-    """A problem at one row of one sheet, as the clerk finds it in Excel."""
+    """A problem at one row of one sheet, as the clerk finds it in Excel. The sheet and
+    column are the workbook's own headers (in the county's language, as the file has
+    them); `message` is a lazy message, read in the reader's language."""
 
     sheet: str
     row: int | None
     column: str
-    message: str
+    message: Any
 
     def __str__(self) -> str:
-        where = f"{self.sheet} 第{self.row}行" if self.row else self.sheet
-        column = f" {self.column}" if self.column else ""
-        return f"{where}{column}：{self.message}"
+        where = {"sheet": self.sheet, "row": self.row, "column": self.column}
+        if self.row and self.column:
+            text = _l(
+                "%(sheet)s, row %(row)s, %(column)s: %(problem)s", **where, problem=self.message
+            )
+        elif self.row:
+            text = _l("%(sheet)s, row %(row)s: %(problem)s", **where, problem=self.message)
+        elif self.column:
+            text = _l("%(sheet)s, %(column)s: %(problem)s", **where, problem=self.message)
+        else:
+            text = _l("%(sheet)s: %(problem)s", **where, problem=self.message)
+        return str(text)
 
 
 @dataclass
@@ -261,7 +274,13 @@ def import_monitoring(actor: User, file_bytes: bytes) -> BatchResult:
 def _sheet_rows(sheets: dict[str, list], title: str) -> list[tuple[int, dict[str, Any]]]:
     """The sheet's data rows as (Excel row number, {header: value}), blank rows left out."""
     if title not in sheets:
-        raise BadRequest(f"工作簿中没有“{title}”表，请使用本页下载的填报模板 (missing sheet)")
+        raise BadRequest(
+            _l(
+                "The workbook has no sheet “%(sheet)s”: use the template downloaded from this"
+                " page.",
+                sheet=title,
+            )
+        )
     rows = iter(sheets[title])
     header = next(rows, (1, ()))[1]
     names = [str(h).strip() if h is not None else "" for h in header]
@@ -273,8 +292,12 @@ def _sheet_rows(sheets: dict[str, list], title: str) -> list[tuple[int, dict[str
     missing = [h for h, _ in expected if h not in names]
     if missing:
         raise BadRequest(
-            f"“{title}”表缺少列：{'、'.join(missing)}。请勿修改表头，使用本页下载的填报模板 "
-            "(columns are missing)"
+            _l(
+                "The sheet “%(sheet)s” lacks the columns %(columns)s: do not change the headers,"
+                " use the template downloaded from this page.",
+                sheet=title,
+                columns="、".join(missing),
+            )
         )
     out = []
     for number, values in rows:
@@ -298,7 +321,11 @@ def _project_entries(
                     PROJECT_SHEET,
                     number,
                     TASK_ID,
-                    "不是您待填报的监控报告（可能已提交、已退回他人或被修改），请重新下载模板",
+                    _l(
+                        "This is no monitoring report waiting for you (it may have been"
+                        " submitted, returned to someone else or changed): download the"
+                        " template again."
+                    ),
                 )
             )
             continue
@@ -308,7 +335,11 @@ def _project_entries(
                     PROJECT_SHEET,
                     number,
                     TASK_ID,
-                    f"与第{entries[task_id].row}行重复（项目 {item.project_code}）",
+                    _l(
+                        "Repeats row %(row)s (project %(project)s).",
+                        row=entries[task_id].row,
+                        project=item.project_code,
+                    ),
                 )
             )
             continue
@@ -342,14 +373,18 @@ def _merge_indicators(
                     INDICATOR_SHEET,
                     number,
                     TASK_ID,
-                    "在“项目”表中没有对应的项目行（请勿修改任务编号；不填报的项目须两张表都删除）",
+                    _l(
+                        "The sheet “%(sheet)s” has no row for this project (do not change the"
+                        " task number; a project not reported is deleted from both sheets).",
+                        sheet=PROJECT_SHEET,
+                    ),
                 )
             )
             continue
         if not entry.submission:
             continue  # the project is skipped: its indicator rows go with it
         index = _task_id(values.get("行号"))
-        shown = "（空）" if _blank(values.get("行号")) else values.get("行号")
+        shown = _l("(blank)") if _blank(values.get("行号")) else values.get("行号")
         approved = entry.submission["indicators"]
         if index is None or not 1 <= index <= len(approved):
             result.errors.append(
@@ -357,7 +392,12 @@ def _merge_indicators(
                     INDICATOR_SHEET,
                     number,
                     "行号",
-                    f"项目 {entry.item.project_code} 没有第{shown}行指标（请勿修改行号）",
+                    _l(
+                        "Project %(project)s has no indicator row %(row)s (do not change the"
+                        " row numbers).",
+                        project=entry.item.project_code,
+                        row=shown,
+                    ),
                 )
             )
             continue
@@ -367,8 +407,11 @@ def _merge_indicators(
                     INDICATOR_SHEET,
                     number,
                     "行号",
-                    f"与第{entry.indicator_rows[index - 1]}行重复"
-                    f"（项目 {entry.item.project_code}）",
+                    _l(
+                        "Repeats row %(row)s (project %(project)s).",
+                        row=entry.indicator_rows[index - 1],
+                        project=entry.item.project_code,
+                    ),
                 )
             )
             continue
@@ -390,8 +433,12 @@ def _merge_indicators(
                         INDICATOR_SHEET,
                         None,
                         "",
-                        f"缺少项目 {entry.item.project_code} 的第{index + 1}行指标"
-                        "（请勿删除指标行）",
+                        _l(
+                            "Indicator row %(row)s of project %(project)s is missing (do not"
+                            " delete indicator rows).",
+                            row=index + 1,
+                            project=entry.item.project_code,
+                        ),
                     )
                 )
 
@@ -412,18 +459,22 @@ def _validate(entry: _Entry, result: BatchResult) -> None:
 def _one_per_cell(errors: list[RowError]) -> list[RowError]:
     """A cell refused for two reasons (必填项 by the form, the delay rule's why) is one
     line with both, not two lines for one cell; errors not at a cell stay as they are."""
-    merged: dict[tuple, RowError] = {}
+    merged: dict[tuple, list[RowError]] = {}
     for index, error in enumerate(errors):
         at_cell = error.row is not None and error.column
         where = (error.sheet, error.row, error.column) if at_cell else (index,)
-        known = merged.get(where)
-        if known is None:
-            merged[where] = error
-        elif error.message not in known.message.split("；"):
-            merged[where] = RowError(
-                known.sheet, known.row, known.column, f"{known.message}；{error.message}"
-            )
-    return list(merged.values())
+        known = merged.setdefault(where, [])
+        if all(str(error.message) != str(other.message) for other in known):
+            known.append(error)
+    return [_both(same) for same in merged.values()]
+
+
+def _both(errors: list[RowError]) -> RowError:
+    """One cell's errors as one, their messages side by side in the reader's language."""
+    first, message = errors[0], errors[0].message
+    for other in errors[1:]:
+        message = _l("%(first)s; %(second)s", first=message, second=other.message)
+    return RowError(first.sheet, first.row, first.column, message)
 
 
 def _locate(entry: _Entry, path: str, message: str) -> RowError:
