@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import Setting
 from app.services.calendar import CALENDAR_KEY
 from app.services.instances import start_instance
+from html_page import parse, texts
 
 NATIONAL_DAY = {
     "holidays": "2026-10-01~2026-10-08",
@@ -20,7 +21,7 @@ NATIONAL_DAY = {
 
 
 def errors(html: str) -> list[str]:
-    return re.findall(r"<li>([^<]+)</li>", html.split('class="alert alert-error"')[1])
+    return texts(parse(html), ".alert.alert-error li")
 
 
 def test_finance_saves_national_day_and_a_task_opened_after_counts_it(app, client, login, user):
