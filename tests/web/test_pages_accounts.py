@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import Org, Task, User
 from app.services.tasks import claim_task
 from conftest import make_config
+from html_page import attributes, one, parse, text
 
 GOOD = "Budget-2027-plan"
 
@@ -205,12 +206,13 @@ def test_the_users_page_lists_accounts_with_org_roles_and_status(client, login):
     login("admin")
     page = client.get("/admin/users")
     assert page.status_code == 200 and 'href="/admin/users"' in page.text
-    row = re.search(r'<tr data-user="dept2".*?</tr>', page.text, re.S).group(0)
+    doc = parse(page)
+    row = text(one(doc, 'tr[data-user="dept2"]'))
     assert "陈静（县卫生健康局）" in row and "县卫生健康局" in row and "预算部门" in row
-    admin_row = re.search(r'<tr data-user="admin".*?</tr>', page.text, re.S).group(0)
+    admin_row = text(one(doc, 'tr[data-user="admin"]'))
     assert "流程管理员" in admin_row and "账号管理员" in admin_row
-    found = client.get("/admin/users?q=县人民")
-    assert 'data-user="unit2"' in found.text and 'data-user="unit"' not in found.text
+    found = attributes(parse(client.get("/admin/users?q=县人民")), "tr[data-user]", "data-user")
+    assert "unit2" in found and "unit" not in found
     assert client.get("/admin/users/999999").status_code == 404
 
 
@@ -256,11 +258,7 @@ def test_an_administrator_changes_an_accounts_org_and_roles(client, login, user)
     dept = user("dept")
     page = client.get(f"/admin/users/{dept.id}")
     assert page.status_code == 200
-    assert re.search(
-        r'<input checked id="roles-\d+" name="roles" type="checkbox" '
-        r'value="budget_department">',
-        page.text,
-    )
+    assert attributes(parse(page), "input[name=roles][checked]", "value") == ["budget_department"]
     finance = db.session.scalar(select(Org.id).where(Org.code == "finance"))
     answer = client.post(
         f"/admin/users/{dept.id}",

@@ -4,7 +4,6 @@ rendered by the task page's own form macros, and CSRF on every post."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import FormDraft, FormEvent
+from html_page import attributes, one, parse, text
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 REVIEW = json.loads((FIXTURES / "forms" / "review.schema.json").read_text(encoding="utf-8"))
@@ -26,11 +26,7 @@ def with_field(schema: dict, name: str, field: dict) -> dict:
 
 
 def editor_config(html: str) -> dict:
-    found = re.search(
-        r'<script type="application/json" id="form-editor-config">(.*?)</script>', html
-    )
-    assert found, "the editor page embeds its config"
-    return json.loads(found.group(1))
+    return json.loads(one(parse(html), "script#form-editor-config").text)
 
 
 def saved_rows() -> int:
@@ -64,9 +60,10 @@ def test_others_may_not_save_create_or_preview(client, login):
 def test_the_forms_list_names_each_form_with_the_processes_using_it(client, login):
     login("admin")
     page = client.get("/admin/forms").text
-    row = re.search(r'<tr data-form="review.schema.json">(.*?)</tr>', page, re.S).group(1)
+    doc = parse(page)
+    row = text(one(doc, 'tr[data-form="review.schema.json"]'))
     assert "审核意见" in row and "simple_approval" in row and "已部署的版本" in row
-    assert "project-targets.uischema.json" not in re.findall(r'data-form="([^"]+)"', page)
+    assert "project-targets.uischema.json" not in attributes(doc, "tr[data-form]", "data-form")
 
 
 def test_the_editor_opens_the_form_with_its_layout_and_serves_its_script(client, login):
@@ -92,7 +89,7 @@ def test_saving_answers_json_keeps_the_form_and_shows_it_after_a_reload(client, 
     page = client.get("/admin/forms/review.schema.json").text
     assert editor_config(page)["schema"]["properties"]["score"]["title"] == "评审得分"
     assert "已打开" in page and "保存的版本" in page
-    assert "score" in page.split("form-history", 1)[1]  # the audit lists the fields saved
+    assert "score" in text(one(parse(page), "table.form-history"))  # the fields saved
 
 
 def test_an_invalid_form_is_refused_with_the_reasons_as_json(client, login):
@@ -114,9 +111,10 @@ def test_the_preview_is_the_task_pages_form_for_the_posted_schema(client, login)
         "/admin/forms/preview", data={"schema": json.dumps(schema), "ui": json.dumps(ui)}
     )
     assert answer.status_code == 200
-    assert re.search(r'<label for="score">评审得分', answer.text)
-    assert re.search(r'<input[^>]*id="score"[^>]*max="100"', answer.text)
-    assert re.search(r'<textarea[^>]*id="comment"', answer.text)
+    doc = parse(answer)
+    assert text(one(doc, 'label[for="score"]')).startswith("评审得分")
+    assert one(doc, "input#score").get("max") == "100"
+    assert one(doc, "#comment").tag == "textarea"
     db.session.rollback()
     assert db.session.scalar(select(func.count(FormEvent.id))) == 0  # a preview changes nothing
     # The editor shows it in a frame: only the app's own pages may frame it; others none.
@@ -195,7 +193,7 @@ def test_posts_without_the_csrf_token_are_refused_and_change_nothing(app, client
     assert saved_rows() == 0
 
     editor = client.get("/admin/forms/review.schema.json").text
-    token = re.search(r'data-csrf="([^"]+)"', editor).group(1)
+    (token,) = attributes(parse(editor), "[data-csrf]", "data-csrf")
     accepted = client.post(
         "/admin/forms/review.schema.json/save",
         json={"schema": schema, "ui": {}},

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
+
+from html_page import one, parse
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 BPMN = (FIXTURES / "processes" / "simple_approval.bpmn").read_text(encoding="utf-8")
@@ -20,9 +21,7 @@ PAGES = [
 
 
 def modeler_config(html: str) -> dict:
-    found = re.search(r'<script type="application/json" id="modeler-config">(.*?)</script>', html)
-    assert found, "the modeler page embeds its config"
-    return json.loads(found.group(1))
+    return json.loads(one(parse(html), "script#modeler-config").text)
 
 
 @pytest.mark.parametrize("path", PAGES)

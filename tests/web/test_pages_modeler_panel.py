@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditEvent, ProcessInstance, Project, ProjectEvent, Task
 from factories import GOOD_TARGETS
+from html_page import one, parse
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 BPMN = (FIXTURES / "processes" / "simple_approval.bpmn").read_text(encoding="utf-8")
@@ -137,9 +139,7 @@ def test_the_operator_list_names_each_parameter_and_what_the_operator_does(clien
 def test_the_modeler_page_carries_operators_and_form_fields(client, login):
     login("admin")
     page = client.get("/admin/modeler/simple_approval").text
-    config = __import__("json").loads(
-        re.search(r'id="modeler-config">(.*?)</script>', page).group(1)
-    )
+    config = json.loads(one(parse(page), "script#modeler-config").text)
     assert "adjusted_budget" in [op["name"] for op in config["operators"]]
     decision = config["formFields"]["review.schema.json"][0]
     assert decision["name"] == "decision"

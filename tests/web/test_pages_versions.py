@@ -4,7 +4,6 @@ process administrators only, every post with its CSRF token."""
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from app.services.migration import migrate_submissions
 from app.services.tasks import complete_task
 from conftest import make_config
 from factories import GOOD_TARGETS
+from html_page import attributes, parse
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 BPMN = (FIXTURES / "processes" / "simple_approval.bpmn").read_text(encoding="utf-8")
@@ -186,13 +186,13 @@ def test_a_migration_post_without_its_csrf_token_is_refused(app, database_url, t
     protected = create_app(make_config(database_url, WTF_CSRF_ENABLED=True))
     client = protected.test_client()
     page = client.get("/login")
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    (token,) = attributes(parse(page), "input[name=csrf_token]", "value")
     client.post("/login", data={"username": "admin", "password": "demo", "csrf_token": token})
     data = {"from": "1", "to": "2", "reason": "无令牌", "instance": [str(two_versions[1])]}
     refused = client.post("/admin/processes/simple_approval/migrate", data=data)
     assert refused.status_code == 400
     form = client.get("/admin/processes/simple_approval/migrate?from=1&to=2").text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    token = attributes(parse(form), "input[name=csrf_token]", "value")[0]
     accepted = client.post(
         "/admin/processes/simple_approval/migrate", data={**data, "csrf_token": token}
     )
