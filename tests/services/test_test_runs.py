@@ -40,3 +40,11 @@ def test_a_step_not_waiting_is_named_in_either_language(user):
     assert refused.value.message == "步骤 'nope' 不在试运行的等待中"
     with force_locale("en"):
         assert refused.value.message == "The step 'nope' is not waiting in this test run."
+
+
+def test_a_stand_in_assessment_keeps_its_basis_in_the_countys_language(app):
+    """What a registry read answers in a test run is data the diagram keeps, as the real
+    operator keeps its basis: in the county's language, whoever runs the test."""
+    with force_locale("en"):
+        answer = test_runs._READ_STAND_INS["registry_assess_adjustment"]()
+    assert answer["basis"] == "试运行：项目库中没有该项目，按审核和预算调整办理"

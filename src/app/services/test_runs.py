@@ -33,7 +33,7 @@ from app.models import Role, User
 from app.performance.context import RequestRefused, running
 from app.performance.registry import absent_project
 from app.performance.registry_operators import WRITING_OPERATORS
-from app.services.errors import BadRequest, LintFailed, ValidationFailed
+from app.services.errors import BadRequest, LintFailed, ValidationFailed, stored_text
 from app.services.modeler_catalog import available_forms, latest_decisions
 from app.services.modeler_catalog import schema_fields as fields_of
 from app.services.policy import require_can_deploy
@@ -192,7 +192,13 @@ _READ_STAND_INS: dict[str, Callable[[], dict]] = {
     "registry_assess_adjustment": lambda: {
         "route": "review",
         "changes_county_total": True,
-        "basis": "试运行：项目库中没有该项目，按审核和预算调整办理",
+        # Kept in the run's data as the operator keeps its own basis: in the county's language.
+        "basis": stored_text(
+            _l(
+                "Test run: the registry holds no such project; it goes through review and a"
+                " budget adjustment."
+            )
+        ),
     },
 }
 
