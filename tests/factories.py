@@ -35,6 +35,42 @@ SCHOOL_INDICATORS = [
 ]
 
 
+# The school's repair project as a scored target form files it: each level's points at its
+# default weight (产出 50, 效益 30, 满意度 10), what evaluation and rectification score.
+SCORED_SCHOOL_INDICATORS = [
+    {
+        "level1": "产出指标",
+        "level2": "数量指标",
+        "name": "维修校舍面积",
+        "sign": "≥",
+        "target": "3000",
+        "unit": "平方米",
+        "period": "年度",
+        "points": 50,
+    },
+    {
+        "level1": "效益指标",
+        "level2": "社会效益指标",
+        "name": "改善办学条件",
+        "sign": "定性",
+        "target": "明显改善",
+        "unit": "",
+        "period": "年度",
+        "points": 30,
+    },
+    {
+        "level1": "满意度指标",
+        "level2": "服务对象满意度指标",
+        "name": "师生满意度",
+        "sign": "≥",
+        "target": "90",
+        "unit": "%",
+        "period": "年度",
+        "points": 10,
+    },
+]
+
+
 def org(code: str):
     """The demo org with this code."""
     from sqlalchemy import select

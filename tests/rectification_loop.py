@@ -16,44 +16,13 @@ from app.services.instances import start_instance
 from app.services.queries import list_inbox
 from app.services.tasks import complete_task
 from factories import SCHOOL_INDICATORS, approved_project, org
+from factories import SCORED_SCHOOL_INDICATORS as INDICATORS
 
 ROOT = Path(__file__).parents[1]
 KEY = "annual_evaluation"
 MONITORING = "quarterly_monitoring"
 ITEMS = "rectification_items"
 FOLLOW_UP, VERIFY = "rectification_follow_up", "verify_rectification"
-INDICATORS = [
-    {
-        "level1": "产出指标",
-        "level2": "数量指标",
-        "name": "维修校舍面积",
-        "sign": "≥",
-        "target": "3000",
-        "unit": "平方米",
-        "period": "年度",
-        "points": 50,
-    },
-    {
-        "level1": "效益指标",
-        "level2": "社会效益指标",
-        "name": "改善办学条件",
-        "sign": "定性",
-        "target": "明显改善",
-        "unit": "",
-        "period": "年度",
-        "points": 30,
-    },
-    {
-        "level1": "满意度指标",
-        "level2": "服务对象满意度指标",
-        "name": "师生满意度",
-        "sign": "≥",
-        "target": "90",
-        "unit": "%",
-        "period": "年度",
-        "points": 10,
-    },
-]
 LEDGER = {"description": "完善项目资金台账", "deadline": "2028-06-30"}
 RECORDS = {"description": "规范项目验收资料归档", "deadline": "2028-03-31"}
 

@@ -16,42 +16,11 @@ from app.services.forms_view import task_form
 from app.services.instances import start_instance
 from app.services.setup import add_user
 from app.services.tasks import complete_task
+from factories import SCORED_SCHOOL_INDICATORS as INDICATORS
 from factories import approved_project, org
 
 KEY = "annual_evaluation"
 CODE, YEAR = "JY-2027-001", 2027
-INDICATORS = [
-    {
-        "level1": "产出指标",
-        "level2": "数量指标",
-        "name": "维修校舍面积",
-        "sign": "≥",
-        "target": "3000",
-        "unit": "平方米",
-        "period": "年度",
-        "points": 50,
-    },
-    {
-        "level1": "效益指标",
-        "level2": "社会效益指标",
-        "name": "改善办学条件",
-        "sign": "定性",
-        "target": "明显改善",
-        "unit": "",
-        "period": "年度",
-        "points": 30,
-    },
-    {
-        "level1": "满意度指标",
-        "level2": "服务对象满意度指标",
-        "name": "师生满意度",
-        "sign": "≥",
-        "target": "90",
-        "unit": "%",
-        "period": "年度",
-        "points": 10,
-    },
-]
 
 
 @pytest.fixture
