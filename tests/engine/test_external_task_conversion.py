@@ -35,4 +35,4 @@ def test_a_topic_that_is_an_expression_is_refused_by_name():
     _, notes = convert_diagram(C8.replace("TOPIC", "=&quot;check-&quot; + kind").encode())
     (finding,) = notes.findings
     assert (finding.element_id, finding.code) == ("Activity_check", "external-topic")
-    assert "needs a fixed topic" in finding.message
+    assert "without a fixed topic" in finding.message
