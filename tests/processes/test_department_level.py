@@ -7,6 +7,7 @@ grades rolled up from the registry, reviewed by finance and read by the county g
 from __future__ import annotations
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
@@ -327,3 +328,15 @@ def test_a_second_self_evaluation_of_the_year_is_refused(user, evaluated_year):
             user("finance"), EVALUATION, org_id=org("edu").id, prefill={"fiscal_year": 2026}
         )
     assert "已经开展" in refused.value.message
+
+
+def test_an_english_reader_is_told_in_english_that_a_unit_cannot_file(user, processes):
+    with force_locale("en"), pytest.raises(ValidationFailed) as refused:
+        start_instance(
+            user("finance"), TARGETS, org_id=org("edu-school1").id, prefill={"fiscal_year": 2028}
+        )
+    assert refused.value.details[0]["message"].endswith(
+        "is not a budget department: a department's performance as a whole is filed by the "
+        "department itself."
+    )
+    assert "不是预算部门" not in refused.value.message

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
@@ -383,3 +384,23 @@ def test_an_adjusted_project_is_flagged_for_key_monitoring_in_the_next_round(mid
     submit(user, **reallocation(50))  # within 5 % of the special fund: filed with finance
     complete(user("finance"), "finance_filing", {"filing_acknowledged": True})
     assert start_data("quarterly_monitoring", project, 2027, 2)["key_monitoring"] is True
+
+
+def test_the_basis_is_kept_in_the_county_s_language_whoever_asks(midyear, user):
+    fund_of_2000()
+    with force_locale("en"):
+        instance = submit(user, **reallocation(50))
+    assert instance.data["adjustment"]["basis"] == (
+        "同一职能分类内调剂，本年累计 50.00 万元，"
+        "未超过专项资金“教育发展专项资金”预算 2000.00 万元的 5%（100.00 万元）"
+    )
+
+
+def test_an_english_reader_reads_a_refused_reduction_in_english(midyear, user):
+    approved_project()
+    with force_locale("en"), pytest.raises(ValidationFailed) as refused:
+        submit(user, kind="追减资金", addition=0, reduction=500)
+    with force_locale("en"):
+        assert refused.value.details[0]["message"] == (
+            "The reduction exceeds the project's budget of 300.00 (10k yuan)."
+        )

@@ -14,6 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -29,6 +30,7 @@ from app.performance.registry import (
     reachable_project,
 )
 from app.performance.settings import Thresholds
+from app.services.errors import stored_text
 
 ADDITION = "追加资金"
 REDUCTION = "追减资金"
@@ -83,8 +85,11 @@ def _approved(project_code: str, fiscal_year: int, field: str) -> Project:
     if project is None or project.status != PROJECT_APPROVED:
         raise refuse(
             field,
-            f"项目库中没有 {fiscal_year} 年已批复的项目 {project_code}，不能追加调整 "
-            f"(no approved project {project_code} in {fiscal_year})",
+            _l(
+                "The registry has no approved project %(code)s in %(year)s: it cannot be adjusted.",
+                code=project_code,
+                year=fiscal_year,
+            ),
         )
     return project
 
@@ -93,15 +98,20 @@ def _reallocation_route(
     project: Project, source: Project, amount: Decimal, t: Thresholds
 ) -> tuple[str, list[str], dict]:
     """Filing when both projects serve one 职能分类 of one department and fund and the
-    year's filed reallocations, this one included, stay within the fund's share."""
+    year's filed reallocations, this one included, stay within the fund's share. The
+    reasons are kept in the request's data and read later: in the county's language."""
     fund = (project.special_fund or "").strip()
     figures: dict[str, Any] = {"special_fund": fund or None}
     if source.department_id != project.department_id:
-        return "review", ["调出项目与调入项目不属于同一部门"], figures
+        return (
+            "review",
+            [stored_text(_l("The two projects belong to different departments."))],
+            figures,
+        )
     if not project.department_function or project.department_function != source.department_function:
-        return "review", ["调出项目与调入项目不属于同一职能分类"], figures
+        return "review", [stored_text(_l("The two projects serve different functions."))], figures
     if fund in NO_FUND or (source.special_fund or "").strip() != fund:
-        return "review", ["调出项目与调入项目不属于同一专项资金"], figures
+        return "review", [stored_text(_l("The two projects are not of one special fund."))], figures
     total = special_fund_total(project.department_id, fund, project.fiscal_year)
     before = filed_reallocations(project.department_id, fund, project.fiscal_year)
     percent = t.filing_change_percent
@@ -109,23 +119,29 @@ def _reallocation_route(
     figures.update(
         {"fund_total": float(total), "filed_before": float(before), "filing_limit": float(limit)}
     )
-    share = (
-        f"专项资金“{fund}”预算 {money_text(total)} 万元的 {percent:g}%（{money_text(limit)} 万元）"
-    )
+    share = {
+        "fund": fund,
+        "total": money_text(total),
+        "percent": f"{percent:g}",
+        "limit": money_text(limit),
+    }
     if not within_filing_share(before, amount, total, t):
-        return (
-            "review",
-            [
-                f"本年已备案调剂 {money_text(before)} 万元，"
-                f"加本次 {money_text(amount)} 万元超过{share}"
-            ],
-            figures,
+        reason = _l(
+            "Filed reallocations of the year, %(before)s (10k yuan), with this one's %(amount)s "
+            "exceed %(percent)s%% (%(limit)s) of the special fund “%(fund)s”'s budget of "
+            "%(total)s.",
+            before=money_text(before),
+            amount=money_text(amount),
+            **share,
         )
-    return (
-        "filing",
-        [f"同一职能分类内调剂，本年累计 {money_text(before + amount)} 万元，未超过{share}"],
-        figures,
+        return "review", [stored_text(reason)], figures
+    reason = _l(
+        "A reallocation within one function: %(sum)s (10k yuan) this year in all, within "
+        "%(percent)s%% (%(limit)s) of the special fund “%(fund)s”'s budget of %(total)s.",
+        sum=money_text(before + amount),
+        **share,
     )
+    return "filing", [stored_text(reason)], figures
 
 
 def registry_assess_adjustment(
@@ -140,7 +156,9 @@ def registry_assess_adjustment(
     mid-year request needs, decided from the registry: filing, or review by the department
     and finance, with the government and the 人大常委会 when the county total changes."""
     if kind not in KINDS:
-        raise refuse("kind", f"调整类型只能是：{'、'.join(KINDS)}")
+        raise refuse(
+            "kind", _l("The kind of change must be one of: %(kinds)s.", kinds="、".join(KINDS))
+        )
     if kind == ADDITION and find_project(project_code, fiscal_year) is None:
         project = None  # a new project funded mid-year: nothing approved before
     else:
@@ -149,29 +167,65 @@ def registry_assess_adjustment(
     opening = _amount(current_budget(project)) if project is not None else Decimal(0)
     figures: dict[str, Any] = {}
     if kind == RESTRUCTURING:
-        route, reasons = "filing", ["预算总额不变，只调整支出内容和结构"]
+        route = "filing"
+        reasons = [stored_text(_l("The budget stays the same; only what it is spent on changes."))]
     elif kind == REALLOCATION:
         if not source_project_code or str(source_project_code) == str(project_code):
-            raise refuse("source_project_code", "项目间调剂须填写另一个调出项目的编码")
+            raise refuse(
+                "source_project_code",
+                _l("A reallocation needs the code of another project the money comes from."),
+            )
         source = _approved(source_project_code, fiscal_year, "source_project_code")
         available = _amount(current_budget(source))
         if available < addition:
             raise refuse(
                 "addition",
-                f"调出项目 {source.code} 现有预算 {money_text(available)} 万元，"
-                f"不足调剂 {money_text(addition)} 万元",
+                _l(
+                    "The project %(code)s has %(available)s (10k yuan) left, less than the "
+                    "%(amount)s to move.",
+                    code=source.code,
+                    available=money_text(available),
+                    amount=money_text(addition),
+                ),
             )
         thresholds = current_thresholds()
         route, reasons, figures = _reallocation_route(project, source, addition, thresholds)
     elif kind == ADDITION:
-        route, reasons = "review", ["追加资金是新增支出，须经部门、财政审核，不能备案"]
+        route = "review"
+        reasons = [
+            stored_text(
+                _l(
+                    "An addition is new spending: the department and finance review it; it "
+                    "cannot be filed."
+                )
+            )
+        ]
     else:  # REDUCTION
-        route, reasons = "review", ["追减资金减少预算支出，须经部门、财政审核"]
+        route = "review"
+        reasons = [
+            stored_text(
+                _l("A reduction lowers budget spending: the department and finance review it.")
+            )
+        ]
     if reduction > opening:
-        raise refuse("reduction", f"追减数超过项目现有预算 {money_text(opening)} 万元")
+        raise refuse(
+            "reduction",
+            _l(
+                "The reduction exceeds the project's budget of %(opening)s (10k yuan).",
+                opening=money_text(opening),
+            ),
+        )
     changes_county_total = kind in (ADDITION, REDUCTION)
     if changes_county_total:
-        reasons.append("改变全县预算总额，属于预算调整：报县政府审核、县人大常委会审批")
+        reasons.append(
+            stored_text(
+                _l(
+                    "It changes the county's total budget, a budget adjustment: the county "
+                    "government reviews it and the standing committee of the people's "
+                    "congress approves it."
+                )
+            )
+        )
     assessment = {
         "kind": kind,
         "route": route,

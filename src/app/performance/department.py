@@ -13,6 +13,7 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -32,6 +33,7 @@ from app.models.instance import HALTED_STATUSES
 from app.models.project import PROJECT_APPROVED
 from app.performance.context import current_run, refuse
 from app.performance.numbers import to_decimal
+from app.services.errors import stored_text
 
 GRADES = ("优", "良", "中", "差")
 # The summary's keys for them: form field names stay ASCII.
@@ -53,7 +55,9 @@ def _year(value: Any) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise refuse("fiscal_year", f"预算年度“{value}”不是年份 (not a year)") from None
+        raise refuse(
+            "fiscal_year", _l("The fiscal year “%(value)s” is not a year.", value=value)
+        ) from None
 
 
 def _department() -> Org:
@@ -62,7 +66,11 @@ def _department() -> Org:
     if org.kind != "department":
         raise refuse(
             "department",
-            f"“{org.name}”不是预算部门：部门整体绩效由主管部门填报 (only a department files it)",
+            _l(
+                "“%(org)s” is not a budget department: a department's performance as a whole "
+                "is filed by the department itself.",
+                org=org.name,
+            ),
         )
     return org
 
@@ -128,8 +136,12 @@ def registry_open_department_targets(fiscal_year: int) -> float | None:
     if row is not None and (_held_elsewhere(row.instance_id) or row.status == TARGETS_APPROVED):
         raise refuse(
             "fiscal_year",
-            f"{department.name} {year} 年度的部门整体绩效目标已经申报，每年只申报一次 "
-            f"(the department's targets for {year} are filed already)",
+            _l(
+                "%(department)s's targets for %(year)s are filed already: they are filed once "
+                "a year.",
+                department=department.name,
+                year=year,
+            ),
         )
     if row is None:
         row = DepartmentTargets(department_id=department.id, fiscal_year=year, functions=[])
@@ -153,7 +165,10 @@ def _own_targets(year: int) -> DepartmentTargets:
         )
     )
     if row is None:
-        raise refuse("fiscal_year", f"本申报没有开启 {year} 年度的部门整体绩效目标 (not opened)")
+        raise refuse(
+            "fiscal_year",
+            _l("This filing did not open the department's targets for %(year)s.", year=year),
+        )
     return row
 
 
@@ -251,8 +266,13 @@ def registry_project_function(fiscal_year: int, project_function: Any) -> dict:
     if targets is None:
         raise refuse(
             "project_function",
-            f"{department.name} {year} 年度部门整体绩效目标尚未经财政批复：先在“部门整体绩效”"
-            "中填报并送财政审核，批复后再为项目选择职能",
+            _l(
+                "%(department)s's targets for %(year)s are not approved by finance yet: file "
+                "them under “Department performance” and send them to finance; once they are "
+                "approved, choose the project's function.",
+                department=department.name,
+                year=year,
+            ),
         )
     chosen = "" if project_function is None else str(project_function).strip()
     for function in targets["functions"]:
@@ -262,10 +282,24 @@ def registry_project_function(fiscal_year: int, project_function: Any) -> dict:
                 "amount": function.get("amount"),
                 "goal": function.get("goal") or "",
             }
-    listed = "、".join(targets["function_names"]) or "（无）"
+    if not targets["function_names"]:
+        raise refuse(
+            "project_function",
+            _l(
+                "%(department)s's approved targets for %(year)s list no function to choose.",
+                department=department.name,
+                year=year,
+            ),
+        )
     raise refuse(
         "project_function",
-        f"须是 {department.name} {year} 年度批复的职能之一：{listed}",
+        _l(
+            "The function must be one of %(department)s's approved functions for %(year)s: "
+            "%(functions)s.",
+            department=department.name,
+            year=year,
+            functions="、".join(targets["function_names"]),
+        ),
     )
 
 
@@ -333,6 +367,8 @@ def _function_results(targets: DepartmentTargets, projects: list[dict]) -> list[
     for row in projects:
         by_function.setdefault(row["function"], []).append(row)
     results = []
+    # Written into the form's data, read later by anyone: in the county's language.
+    ungraded = stored_text(_l("not graded"))
     for function in targets.functions or []:
         rows = by_function.get(function["name"], [])
         results.append(
@@ -343,7 +379,7 @@ def _function_results(targets: DepartmentTargets, projects: list[dict]) -> list[
                 "budget": float(sum(Decimal(str(r["budget"] or 0)) for r in rows)),
                 "spent": float(sum(Decimal(str(r["spent"] or 0)) for r in rows)),
                 "projects": len(rows),
-                "grades": "、".join(f"{r['code']} {r['grade'] or '未评'}" for r in rows),
+                "grades": "、".join(f"{r['code']} {r['grade'] or ungraded}" for r in rows),
             }
         )
     return results
@@ -366,8 +402,12 @@ def registry_department_year(fiscal_year: int) -> dict:
     if targets is None:
         raise refuse(
             "fiscal_year",
-            f"{department.name} {year} 年度的部门整体绩效目标尚未批准，无法开展整体自评 "
-            f"(no approved targets for {year})",
+            _l(
+                "%(department)s's targets for %(year)s are not approved: the self-evaluation "
+                "as a whole cannot begin.",
+                department=department.name,
+                year=year,
+            ),
         )
     row = db.session.scalar(
         select(DepartmentSelfEvaluation).where(
@@ -380,8 +420,12 @@ def registry_department_year(fiscal_year: int) -> dict:
     ):
         raise refuse(
             "fiscal_year",
-            f"{department.name} {year} 年度的部门整体自评已经开展，每年一次 "
-            f"(the department's self-evaluation of {year} exists already)",
+            _l(
+                "%(department)s's self-evaluation as a whole of %(year)s has begun already: "
+                "there is one a year.",
+                department=department.name,
+                year=year,
+            ),
         )
     projects = project_grades(department, year)
     summary = grade_summary(projects)
@@ -422,7 +466,10 @@ def _own_evaluation(year: int) -> DepartmentSelfEvaluation:
         )
     )
     if row is None:
-        raise refuse("fiscal_year", f"本自评没有开启 {year} 年度的部门整体自评 (not opened)")
+        raise refuse(
+            "fiscal_year",
+            _l("This self-evaluation did not open the department's one of %(year)s.", year=year),
+        )
     return row
 
 

@@ -17,6 +17,7 @@ import calendar
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -25,18 +26,15 @@ from app.models.rectification import (
     RECTIFICATION_CLAIMED,
     RECTIFICATION_CLOSED,
     RECTIFICATION_OPEN,
+    RECTIFICATION_STATUS_LABELS,
     SOURCE_EVALUATION,
     SOURCE_MONITORING,
     VERIFICATION_FAILED,
     VERIFICATION_PASSED,
 )
 from app.performance.context import current_run, refuse
+from app.services.errors import stored_text
 
-STATUS_LABELS = {
-    RECTIFICATION_OPEN: "整改中",
-    RECTIFICATION_CLAIMED: "待核实",
-    RECTIFICATION_CLOSED: "已销号",
-}
 SOURCE_LABELS = {SOURCE_EVALUATION: "评价整改", SOURCE_MONITORING: "监控纠偏"}
 REPORTED_DONE = "已完成"  # the department's claim
 PASSED = "核实通过"
@@ -96,13 +94,24 @@ def open_correction(
     decision = str(correction.get("decision") or "").strip()
     if not decision or decision == NO_CORRECTION:
         return None
-    text = f"第{quarter}季度监控纠偏：{decision}"
+    # The item's description is kept and read by the department and finance alike: in
+    # the county's language.
+    what = decision
     if correction.get("amount"):
-        text += f" {correction['amount']} 万元"
+        what = _l(
+            "%(decision)s %(amount)s (10k yuan)", decision=decision, amount=correction["amount"]
+        )
     if correction.get("reason"):
-        text += f"（{correction['reason']}）"
+        text = _l(
+            "Quarter %(quarter)s monitoring correction: %(what)s (%(reason)s)",
+            quarter=quarter,
+            what=what,
+            reason=correction["reason"],
+        )
+    else:
+        text = _l("Quarter %(quarter)s monitoring correction: %(what)s", quarter=quarter, what=what)
     return open_rectification(
-        project, text, next_quarter_end(fiscal_year, quarter), SOURCE_MONITORING
+        project, stored_text(text), next_quarter_end(fiscal_year, quarter), SOURCE_MONITORING
     )
 
 
@@ -138,7 +147,8 @@ def item_rows(project: Project, progress: dict[int, Any] | None = None) -> list[
             "item_id": item.id,
             "description": item.description,
             "deadline": item.due_date.isoformat() if item.due_date else None,
-            "status": STATUS_LABELS[item.status],
+            # A value of the form's data, kept and read later: in the county's language.
+            "status": stored_text(RECTIFICATION_STATUS_LABELS[item.status]),
             "failures": item.failures or 0,
             "finance_reason": item.last_reason,
             "action_taken": item.action_taken,
@@ -202,7 +212,14 @@ def registry_record_rectification(project_code: str, fiscal_year: int, items: li
     _event(
         project,
         "rectified",
-        f"整改落实：{claimed} 项报告已完成，待财政核实；{in_hand} 项仍在整改",
+        stored_text(
+            _l(
+                "Rectification reported: %(claimed)s item(s) reported done, awaiting "
+                "finance's verification; %(open)s item(s) still being rectified.",
+                claimed=claimed,
+                open=in_hand,
+            )
+        ),
         {"claimed": claimed, "open": in_hand},
     )
     return item_rows(project, progress)
@@ -219,7 +236,7 @@ def registry_verify_rectification(project_code: str, fiscal_year: int, items: li
     project = project_for_run(project_code, fiscal_year)
     run = current_run()
     if run.actor is None or not may_verify_rectification(run.actor):
-        raise refuse(ITEMS_FIELD, "只有财政部门可以核实整改事项 (only finance verifies)")
+        raise refuse(ITEMS_FIELD, _l("Only the finance bureau verifies rectification items."))
     known = _submission_items(project)
     posted = _posted_rows(items, known)
     passed, failed, progress = 0, 0, {}
@@ -245,7 +262,11 @@ def registry_verify_rectification(project_code: str, fiscal_year: int, items: li
         else:
             raise refuse(
                 ITEMS_FIELD,
-                f"整改事项“{item.description}”待核实：请选择核实通过或未通过（未通过须说明理由）",
+                _l(
+                    "The rectification item “%(item)s” awaits verification: choose passed or "
+                    "failed (a failure needs its reason).",
+                    item=item.description,
+                ),
             )
         db.session.add(
             RectificationVerification(
@@ -260,7 +281,14 @@ def registry_verify_rectification(project_code: str, fiscal_year: int, items: li
     _event(
         project,
         "rectified",
-        f"整改核实：{passed} 项核实通过予以销号，{failed} 项未通过退回整改",
+        stored_text(
+            _l(
+                "Rectification verified: %(passed)s item(s) passed and closed, %(failed)s "
+                "item(s) failed and sent back.",
+                passed=passed,
+                failed=failed,
+            )
+        ),
         {"passed": passed, "failed": failed},
     )
     return item_rows(project, progress)
