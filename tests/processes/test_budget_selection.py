@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 from tests.processes.test_budget_compilation import (
     complete,
@@ -225,3 +226,23 @@ def test_only_finance_sets_control_totals_and_bad_amounts_change_nothing(compila
     assert db.session.scalar(select(ControlTotal.amount)) == 1200
     set_control_total(user, "")
     assert db.session.scalar(select(ControlTotal.amount)) is None
+
+
+def test_an_english_reader_reads_the_control_total_refusals_in_english(compilation, user):
+    set_control_total(user, "1000")
+    selected_elsewhere("JY-2027-050", 800, rank=1)
+    to_selection(user)
+    with force_locale("en"), pytest.raises(ValidationFailed) as refused:
+        select_project(user)
+    (detail,) = refused.value.details
+    assert detail["message"] == (
+        "This exceeds 县教育局's control total of 1000.00 (10k yuan): the department has "
+        "arranged 800.00, so this project may have at most 200.00; to exceed the control "
+        "total, write the reason for the increase."
+    )
+    with force_locale("en"), pytest.raises(ValidationFailed) as refused:
+        save_control_totals(user("finance"), YEAR, {education().id: "12.345"})
+    with force_locale("en"):
+        assert refused.value.message == "The control totals have errors; nothing was saved."
+        assert refused.value.details == ["县教育局: an amount has at most two decimals."]
+    assert refused.value.details == ["县教育局：金额最多两位小数"]  # Chinese by default

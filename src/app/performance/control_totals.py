@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -52,13 +53,22 @@ def refuse_selection_after_draft(fiscal_year: int) -> None:
     if budget is not None and budget.status == COUNTY_APPROVED:
         raise refuse(
             "approved_amount",
-            f"{fiscal_year} 年县级预算已经县人大批准，不能再列入；需安排资金的请走年中追加调整",
+            _l(
+                "The county budget of %(year)s is approved by the people's congress: nothing "
+                "more can be selected into it; money needed now goes through a mid-year "
+                "adjustment.",
+                year=fiscal_year,
+            ),
         )
     if under_review(budget):
         raise refuse(
             "approved_amount",
-            f"{fiscal_year} 年县级预算草案正在县政府、县人大审议，暂不能列入；"
-            "须待审议结束后走年中追加调整",
+            _l(
+                "The county budget draft of %(year)s is before the county government and the "
+                "people's congress: nothing can be selected into it now; once their review "
+                "ends, use a mid-year adjustment.",
+                year=fiscal_year,
+            ),
         )
 
 
@@ -99,7 +109,13 @@ def registry_record_selection(
     if holder is not None:
         raise refuse(
             "priority_rank",
-            f"本部门排序第 {rank} 位已是项目 {holder.code}（{holder.name}），请另排位次",
+            _l(
+                "Place %(rank)s in the department's order is held by the project %(code)s "
+                "(%(name)s): choose another place.",
+                rank=rank,
+                code=holder.code,
+                name=holder.name,
+            ),
         )
     arranged = sum((to_decimal(p.selected_amount) or Decimal(0) for p in others), Decimal(0))
     limit = control_total(project.department_id, project.fiscal_year)
@@ -108,9 +124,15 @@ def registry_record_selection(
         room = max(Decimal(0), to_decimal(limit.amount) - arranged)
         raise refuse(
             "approved_amount",
-            f"超过{project.department.name}控制数 {money_text(to_decimal(limit.amount))} 万元："
-            f"本部门已安排 {money_text(arranged)} 万元，本项目最多 {money_text(room)} 万元；"
-            "确需突破控制数的，须填写调增理由",
+            _l(
+                "This exceeds %(department)s's control total of %(limit)s (10k yuan): the "
+                "department has arranged %(arranged)s, so this project may have at most "
+                "%(room)s; to exceed the control total, write the reason for the increase.",
+                department=project.department.name,
+                limit=money_text(to_decimal(limit.amount)),
+                arranged=money_text(arranged),
+                room=money_text(room),
+            ),
         )
     project.selected_amount = float(amount)
     project.priority_rank = rank

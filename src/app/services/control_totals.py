@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -81,12 +82,12 @@ def save_control_totals(actor: User, fiscal_year: int, amounts: dict[int, str]) 
     departments = {
         org.id: org for org in db.session.scalars(select(Org).where(Org.kind == "department"))
     }
-    errors: list[str] = []
+    errors: list = []
     parsed: dict[int, Decimal | None] = {}
     for department_id, typed in amounts.items():
         department = departments.get(department_id)
         if department is None:
-            errors.append(f"{department_id} 不是部门 (not a department)")
+            errors.append(_l("%(id)s is not a department.", id=department_id))
             continue
         text = (typed or "").strip().replace(",", "").replace("，", "")
         if not text:
@@ -97,14 +98,25 @@ def save_control_totals(actor: User, fiscal_year: int, amounts: dict[int, str]) 
         except InvalidOperation:
             amount = None
         if amount is None or not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
-            errors.append(f"{department.name}：“{typed}”不是有效的金额（万元）")
+            errors.append(
+                _l(
+                    "%(department)s: “%(typed)s” is not a valid amount (10k yuan).",
+                    department=department.name,
+                    typed=typed,
+                )
+            )
         elif amount != amount.quantize(Decimal("0.01")):
-            errors.append(f"{department.name}：金额最多两位小数")
+            errors.append(
+                _l(
+                    "%(department)s: an amount has at most two decimals.",
+                    department=department.name,
+                )
+            )
         else:
             parsed[department_id] = amount
     if errors:
         raise ValidationFailed(
-            "控制数有误，未保存 (the control totals have errors)", details=errors
+            _l("The control totals have errors; nothing was saved."), details=errors
         )
     existing = {
         row.department_id: row
