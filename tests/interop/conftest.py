@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from api.conftest import ApiClient
+from api.conftest import ApiClient, OverHttp
 
 FOREIGN = Path(__file__).parents[1] / "fixtures" / "foreign"
 
@@ -29,11 +29,11 @@ def api(live_server):
 
     def signed_in(username: str) -> ApiClient:
         if username not in clients:
-            answer = ApiClient(live_server + "/api/v1").post(
+            answer = ApiClient(OverHttp(live_server)).post(
                 "/auth/token", {"username": username, "password": "demo"}
             )
             assert answer.status == 200, answer.body
-            clients[username] = ApiClient(live_server + "/api/v1", answer.body["token"], username)
+            clients[username] = ApiClient(OverHttp(live_server), answer.body["token"], username)
         return clients[username]
 
     return signed_in

@@ -22,16 +22,16 @@ SYSTEM, SYSTEM_PASSWORD = "supplier-gateway", "Gateway-Pa55word-2026"
 @pytest.fixture
 def sender(app, live_server):
     """The API client of a service account (role service_worker) another system uses."""
-    from api.conftest import ApiClient
+    from api.conftest import ApiClient, OverHttp
 
     finance = db.session.query(Org).filter_by(code="finance").one()
     add_user(SYSTEM, "供应商平台", finance, ["service_worker"], SYSTEM_PASSWORD)
     db.session.commit()
-    answer = ApiClient(live_server + "/api/v1").post(
+    answer = ApiClient(OverHttp(live_server)).post(
         "/auth/token", {"username": SYSTEM, "password": SYSTEM_PASSWORD}
     )
     assert answer.status == 200, answer.body
-    return ApiClient(live_server + "/api/v1", answer.body["token"], SYSTEM)
+    return ApiClient(OverHttp(live_server), answer.body["token"], SYSTEM)
 
 
 @pytest.fixture
