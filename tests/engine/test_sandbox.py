@@ -283,7 +283,7 @@ def test_service_task_calls_the_named_operator_with_plain_values() -> None:
 
 def test_unknown_service_operator_is_named() -> None:
     env = SandboxedEnvironment({"score": lambda: 1})
-    with pytest.raises(ScriptError, match='unknown service operator "nope"'):
+    with pytest.raises(ScriptError, match="Unknown service operator “nope”"):
         env.call_service({}, operation_name="nope", operation_params={})
 
 

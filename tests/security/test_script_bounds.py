@@ -126,7 +126,7 @@ def _incident(instance_id: int) -> AuditEvent | None:
     ("comment", "named"),
     [
         ("slow", "ran longer than 0.5 s and was stopped"),
-        ("greedy", "needed more than its 256 MB of memory"),
+        ("greedy", "脚本需要的内存超过其 256 MB 上限"),
         ("shared", "would take more than the 1,024 KB allowed"),
         ("loop", "passed 200 engine tasks without reaching a wait state"),
     ],

@@ -26,6 +26,7 @@ from datetime import time as dt_time
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import (
@@ -147,23 +148,44 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         request = Request(
             mode, source, dict(context), dict(external or {}), seconds, self.limits.data_chars
         )
-        kind = "script" if mode == "exec" else "condition"
+        script = mode == "exec"
+        memory_mb = self.limits.memory_mb
         try:
             outcome, value, line = POOL.run(request, self.functions, self.limits.memory_mb)
         except WorkerStopped as stopped:
             if stopped.reason == "time":
                 raise ScriptError(too_long) from None
-            raise ScriptError(
-                f"{kind} stopped: the process running it ended ({stopped.detail}); "
-                f"it may have needed more than its {self.limits.memory_mb} MB of memory"
-            ) from None
+            ended = (
+                _(
+                    "The script was stopped: the process running it ended (%(detail)s); it "
+                    "may have needed more than its %(mb)s MB of memory.",
+                    detail=stopped.detail,
+                    mb=memory_mb,
+                )
+                if script
+                else _(
+                    "The condition was stopped: the process running it ended (%(detail)s); "
+                    "it may have needed more than its %(mb)s MB of memory.",
+                    detail=stopped.detail,
+                    mb=memory_mb,
+                )
+            )
+            raise ScriptError(ended) from None
         if outcome == "ok":
             return value
         if outcome == "timeout":
             raise ScriptError(at_line(too_long, line), line)
         if outcome == "memory":
             message = (
-                f"{kind} needed more than its {self.limits.memory_mb} MB of memory and was stopped"
+                _(
+                    "The script needed more than its %(mb)s MB of memory and was stopped.",
+                    mb=memory_mb,
+                )
+                if script
+                else _(
+                    "The condition needed more than its %(mb)s MB of memory and was stopped.",
+                    mb=memory_mb,
+                )
             )
             raise ScriptError(at_line(message, line), line)
         raise ScriptError(value, line)
@@ -174,7 +196,13 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         func = self.functions.get(name) if isinstance(name, str) else None
         if func is None:
             known = ", ".join(sorted(self.functions)) or "none"
-            raise ScriptError(f'unknown service operator "{name}" (known operators: {known})')
+            raise ScriptError(
+                _(
+                    "Unknown service operator “%(name)s” (known operators: %(known)s).",
+                    name=name,
+                    known=known,
+                )
+            )
         params = {
             key: param["value"] if isinstance(param, Mapping) and "value" in param else param
             for key, param in (kwargs.get("operation_params") or {}).items()
@@ -185,12 +213,22 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
             raise
         except Exception as exc:
             raise ScriptError(
-                f'service operator "{name}" failed: {type(exc).__name__}: {exc}'
+                _(
+                    "The service operator “%(name)s” failed: %(error)s",
+                    name=name,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
             ) from exc
         try:
             return json.dumps(result, default=_plain, ensure_ascii=False)
         except (TypeError, ValueError) as exc:
-            raise ScriptError(f'service operator "{name}" returned {exc}') from exc
+            raise ScriptError(
+                _(
+                    "The service operator “%(name)s” returned what cannot be stored: %(error)s",
+                    name=name,
+                    error=str(exc),
+                )
+            ) from exc
 
 
 class SandboxedScriptEngine(PythonScriptEngine):
