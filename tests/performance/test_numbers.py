@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 
 from app.performance import normalize_qualitative, normalize_sign, to_decimal
 
@@ -50,3 +51,16 @@ def test_signs_are_normalised(sign, canonical):
 )
 def test_qualitative_results_are_normalised(result, code):
     assert normalize_qualitative(result) == code
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("zh_Hans_CN", "指标符号“~”无法识别，须为 ≥ > = < ≤ 定性 之一"),
+        ("en", "The indicator sign “~” is unknown: it must be one of ≥ > = < ≤ 定性."),
+    ],
+)
+def test_an_unknown_sign_is_named_in_the_reader_s_language(app, language, message):
+    with app.test_request_context(), force_locale(language), pytest.raises(ValueError) as refused:
+        normalize_sign("~")
+    assert str(refused.value) == message

@@ -11,6 +11,8 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext
+
 POSITIVE_SIGNS = ("≥", ">", "=")
 NEGATIVE_SIGNS = ("≤", "<")
 QUALITATIVE = "定性"
@@ -100,7 +102,10 @@ def normalize_sign(sign: Any) -> str | None:
         return _SIGNS[text]
     except KeyError:
         raise ValueError(
-            f"unknown indicator sign {sign!r} (expected one of ≥ > = < ≤ 定性)"
+            gettext(
+                "The indicator sign “%(sign)s” is unknown: it must be one of ≥ > = < ≤ 定性.",
+                sign=sign,
+            )
         ) from None
 
 
