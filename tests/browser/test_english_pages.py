@@ -53,7 +53,6 @@ PENDING = {
     # value as 是/否 and join a multiple choice's values with 、
     r"^/tasks/": {"请选择", "是", "、"},
     r"/heatmap$": {"财政部门", "部门预算单位"},  # web/routes_heatmap.py: step.role_name
-    r"^/admin/modeler/": {"财政部门", "部门预算单位"},  # services/modeling.py role_choices
 }
 
 

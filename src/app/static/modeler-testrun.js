@@ -124,7 +124,7 @@
     if (typeof task.html === "string") return renderedForm(task);
     var form = el("form", { className: "testrun-step", "data-step": task.activity_id, novalidate: true });
     form.appendChild(el("h3", { text: task.name }));
-    var who = M.actAs.replace("{role}", task.role_name || task.role || "—");
+    var who = M.actAs.replace("{role}", (config.roleLabels || {})[task.role] || task.role_name || task.role || "—");
     if (task.assignee_from) {
       who += " · " + M.assignedBy.replace("{field}", task.assignee_from)
         .replace("{value}", task.assignee == null ? "—" : String(task.assignee));
@@ -192,7 +192,7 @@
     var form = el("form", { className: "testrun-step task-form", "data-step": task.activity_id,
       method: "post", enctype: "multipart/form-data" });
     form.appendChild(el("h3", { text: task.name }));
-    var who = M.actAs.replace("{role}", task.role_name || task.role || "—");
+    var who = M.actAs.replace("{role}", (config.roleLabels || {})[task.role] || task.role_name || task.role || "—");
     if (task.assignee_from) {
       who += " · " + M.assignedBy.replace("{field}", task.assignee_from)
         .replace("{value}", task.assignee == null ? "—" : String(task.assignee));

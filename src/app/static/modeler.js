@@ -72,6 +72,11 @@
   var root = document.querySelector("[data-modeler]");
   if (!root) return;
   var config = JSON.parse(document.getElementById("modeler-config").textContent);
+  /* A role is shown by its label in the reader's language (#role-names); `name` is the
+   * county's stored one, which an older diagram's lane may still carry. */
+  var roleLabels = JSON.parse(document.getElementById("role-names").textContent);
+  config.roles.forEach(function (r) { r.label = roleLabels[r.code] || r.name; });
+  config.roleLabels = roleLabels;
   var M = config.messages;
   var csrf = root.getAttribute("data-csrf");
   var panel = root.querySelector(".modeler-panel");
@@ -105,7 +110,7 @@
    * the code routing reads ("budget_unit"): only the drawn text changes, after bpmn-js
    * has rendered the lane (so on import and on every redraw of it). */
   var roleNameByCode = {};
-  config.roles.forEach(function (r) { roleNameByCode[r.code] = r.name; });
+  config.roles.forEach(function (r) { roleNameByCode[r.code] = r.label; });
   function showRoleName(element, gfx) {
     if (!element.businessObject || element.businessObject.$type !== "bpmn:Lane") return;
     var code = (element.businessObject.name || "").trim();
@@ -485,7 +490,7 @@
     });
     var options = [{ value: "", label: M.chooseRole }].concat(
       config.roles.map(function (r) {
-        return { value: r.code, label: r.name };
+        return { value: r.code, label: r.label };
       })
     );
     var control = select(options, match ? match.code : current, function (code) {
