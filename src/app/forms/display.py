@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .nodes import FieldNode
+from .translated import translated
 
 log = logging.getLogger(__name__)
 
@@ -95,13 +96,13 @@ def _text(node: FieldNode, value: Any) -> str:
     if isinstance(value, bool):
         if node.choices:
             return node.choice_title(value)
-        return "是" if value else "否"
+        return translated("Yes") if value else translated("No")
     if node.kind in ("multiselect", "checkboxes") and isinstance(value, list):
-        return "、".join(node.choice_title(v) for v in value)
+        return translated(", ").join(node.choice_title(v) for v in value)
     if node.choices:
         return node.choice_title(value)
     if isinstance(value, list):
-        return "、".join(_scalar(v) for v in value)
+        return translated(", ").join(_scalar(v) for v in value)
     return _scalar(value)
 
 

@@ -12,6 +12,7 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel.speaklater import LazyString
 from wtforms import (
     BooleanField,
     DateField,
@@ -30,6 +31,7 @@ from wtforms import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .nodes import FieldNode, choice_token
+from .translated import translated
 
 try:  # WTForms >= 3.3 deprecates tuple choices; pyproject allows 3.1.
     from wtforms import SelectChoice as _Choice
@@ -39,7 +41,8 @@ except ImportError:  # pragma: no cover - older WTForms
         return (value, label)
 
 
-BLANK_LABEL = "请选择…"
+# The empty first option of a select, in the reader's language when the page is drawn.
+BLANK_LABEL = LazyString(translated, "Choose…")
 #: Kinds where the HTML `required` attribute would mean something else (a
 #: checkbox that must be ticked) or is decided at render time (file).
 _NO_REQUIRED_ATTR = frozenset({"boolean", "checkboxes", "radio", "object", "table", "file"})

@@ -18,6 +18,7 @@ from app.engine import EngineError
 from app.engine.xml import parse_xml
 from app.extensions import db
 from app.models import ProcessDefinition, Role
+from app.models.org import role_label
 from app.services.definitions import compiled, latest_definition
 from app.services.errors import NotFound
 from app.services.queries import InstanceDetail
@@ -85,7 +86,7 @@ def process_steps(definition: ProcessDefinition) -> list[DiagramStep]:
                 name=spec.name,
                 lane=spec.lane,
                 role_code=code,
-                role_name=roles.get(code) if code else None,
+                role_name=role_label(code, roles[code]) if code else None,
                 form=spec.form,
                 due_in=spec.due_in,
                 due_in_text=spec.due_in_text,

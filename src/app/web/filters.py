@@ -236,12 +236,12 @@ def readonly_text(node, value) -> str:
     people write them (a greyed-out input reads as broken, and hides long text)."""
     if value is None or value == "" or value == []:
         return "—"
-    if isinstance(value, bool):  # as forms/display.py says it: forms speak Chinese
+    if isinstance(value, bool):  # as forms/display.py says it, in the reader's language
         if node.choices:
             return node.choice_title(value)
-        return "是" if value else "否"
+        return _("Yes") if value else _("No")
     if isinstance(value, list):
-        return "、".join(node.choice_title(v) if node.choices else str(v) for v in value)
+        return _(", ").join(node.choice_title(v) if node.choices else str(v) for v in value)
     if node.choices:
         return node.choice_title(value)
     return field_figure(node.key, node.title, value) or str(value)
