@@ -340,3 +340,21 @@ def test_an_english_reader_is_told_in_english_that_a_unit_cannot_file(user, proc
         "department itself."
     )
     assert "不是预算部门" not in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("zh_Hans_CN", "状态须为 draft、submitted 或 approved，而不是“filed”"),
+        ("en", "The status must be draft, submitted or approved, not “filed”."),
+    ],
+)
+def test_a_diagram_passing_an_unknown_status_is_told_in_its_reader_s_language(
+    app, language, message
+):
+    from app.performance.department import registry_record_department_targets
+
+    with force_locale(language), pytest.raises(ValueError) as refused:
+        registry_record_department_targets(fiscal_year=2028, status="filed")
+    with force_locale(language):
+        assert str(refused.value) == message

@@ -185,7 +185,9 @@ def registry_record_department_targets(
     """登记部门整体绩效目标（提交、退回修改或批准） · Record the department's year targets as
     submitted, returned for revision (draft) or approved by finance (who and when)."""
     if status not in (TARGETS_DRAFT, TARGETS_SUBMITTED, TARGETS_APPROVED):
-        raise ValueError(f"status must be draft, submitted or approved, got {status!r}")
+        raise ValueError(
+            _l("The status must be draft, submitted or approved, not “%(status)s”.", status=status)
+        )
     row = _own_targets(_year(fiscal_year))
     at = _now()
     if functions is not None:
@@ -507,6 +509,8 @@ def registry_record_department_evaluation(
     elif stage == EVALUATION_READ:
         row.government_read_at, row.government_comment = at, government_comment
     else:
-        raise ValueError(f"stage must be submitted, delivered or read, got {stage!r}")
+        raise ValueError(
+            _l("The stage must be submitted, delivered or read, not “%(stage)s”.", stage=stage)
+        )
     row.status, row.updated_at = stage, at
     return {"status": row.status, "grade": row.grade, "score": row.score}
