@@ -49,9 +49,15 @@ run: install
 worker: install
 	$(VENV)/bin/flask --app app worker
 
+# The suite is CPU-bound: one pytest-xdist worker per core (2 on this machine kind), each
+# with its own template database (tests/database_copies.py); worksteal hands a worker that
+# ran dry the other's waiting tests, so one long browser walk does not hold up the end.
+TEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
+
 test: install
 	$(VENV)/bin/ruff check src tests benchmarks deploy
-	$(PY) -m pytest
+	$(PYTEST)
 	$(MAKE) --no-print-directory test-postgres
 	$(MAKE) --no-print-directory smoke
 
@@ -59,7 +65,7 @@ test: install
 # an unreachable server fails the run instead of being skipped.
 test-postgres: install
 	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-	  TEST_DATABASE_URL='$(PG_URL)' $(PY) -m pytest -p no:cacheprovider; \
+	  TEST_DATABASE_URL='$(PG_URL)' $(PYTEST) -p no:cacheprovider; \
 	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
 	  echo "PostgreSQL is required but not reachable at $(PG_URL)"; exit 1; \
 	else \
