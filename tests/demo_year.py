@@ -14,6 +14,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Campaign, Project, Task
@@ -43,7 +44,11 @@ def campaign_id(process_key: str) -> int:
 def ready_task(activity: str, project_code: str, process: str | None = None) -> Task:
     """The open task at `activity` of the submission about `project_code` (in `process`
     when two rounds of one project wait at steps of the same name)."""
-    query = select(Task).where(Task.activity_id == activity, Task.status == "ready")
+    query = (
+        select(Task)
+        .where(Task.activity_id == activity, Task.status == "ready")
+        .options(joinedload(Task.instance))
+    )
     if process is not None:
         query = query.where(Task.process_key == process)
     found = [t for t in db.session.scalars(query) if t.instance.round_item == project_code]

@@ -146,7 +146,7 @@ def test_deactivating_an_account_returns_its_claimed_tasks_to_the_pool(user, sub
     event = db.session.scalars(
         select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.id)
     ).all()[-1]
-    assert (event.action, event.actor.username) == ("unclaimed", "admin")
+    assert (event.action, event.actor_id) == ("unclaimed", user("admin").id)
     assert "账号已停用" in event.comment
     with pytest.raises(NotAuthenticated, match="用户名或密码错误"):
         accounts.authenticate("unit", "demo")

@@ -188,7 +188,7 @@ def test_a_user_task_without_a_due_period_is_a_warning_kept_in_the_process_log(u
         ("review", "due-missing", "warning")
     ]
     event = db.session.query(ProcessAuditEvent).filter_by(process_key="lint_case").one()
-    assert event.action == "deployed" and event.actor.username == "admin"
+    assert event.action == "deployed" and event.actor_id == user("admin").id
     assert event.details["warnings"][0]["code"] == "due-missing"
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEvent, ProcessAuditEvent, ProcessInstance, Task
+from app.models import AuditEvent, ProcessAuditEvent, ProcessDefinition, ProcessInstance, Task
 from app.models.instance import STATUS_COMPLETED
 from app.models.task import TASK_READY
 from app.services import migration
@@ -79,7 +79,8 @@ def test_migration_moves_the_movable_audits_each_and_leaves_the_rest(user, two_w
     assert result.moved == [reviewing] and list(result.refused) == [filling]
     db.session.expire_all()
     moved = db.session.get(ProcessInstance, reviewing)
-    assert moved.version == 2 and moved.definition.version == 2
+    assert moved.version == 2
+    assert db.session.get(ProcessDefinition, moved.definition_id).version == 2
     row = open_task(reviewing)
     assert (row.activity_id, row.name) == ("dept_review", "部门初审")
     history = db.session.scalars(

@@ -27,4 +27,4 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(lazy="raise_on_sql")

@@ -42,7 +42,7 @@ class AuditEvent(db.Model):
     # Where the request came from; filled for every event written during a request.
     remote_addr: Mapped[str | None] = mapped_column(String(64), default=request_address)
 
-    actor: Mapped[User | None] = relationship(lazy="joined")
+    actor: Mapped[User | None] = relationship(lazy="raise_on_sql")
 
 
 class AuditLogIsAppendOnly(Exception):
@@ -79,4 +79,4 @@ class ProcessAuditEvent(db.Model):
     comment: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict | None] = mapped_column(JSON)
 
-    actor: Mapped[User | None] = relationship(lazy="joined")
+    actor: Mapped[User | None] = relationship(lazy="raise_on_sql")

@@ -25,4 +25,4 @@ class Campaign(db.Model):
     launched_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
 
-    launched_by: Mapped[User] = relationship()
+    launched_by: Mapped[User] = relationship(lazy="raise_on_sql")

@@ -24,4 +24,4 @@ class ProcessDraft(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime]
 
-    updated_by: Mapped[User | None] = relationship()
+    updated_by: Mapped[User | None] = relationship(lazy="raise_on_sql")

@@ -43,7 +43,7 @@ class LibraryIndicator(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime]
 
-    department: Mapped[Org | None] = relationship(lazy="raise")
+    department: Mapped[Org | None] = relationship(lazy="raise_on_sql")
 
     @property
     def is_common(self) -> bool:

@@ -88,6 +88,8 @@ class ProcessInstance(db.Model):
     lock_version: Mapped[int] = mapped_column(default=0)
 
     # A plain many-to-one: once loaded, the identity map answers it without a query.
-    definition: Mapped[ProcessDefinition] = relationship()
-    org: Mapped[Org] = relationship(lazy="joined")
-    started_by: Mapped[User] = relationship()
+    definition: Mapped[ProcessDefinition] = relationship(lazy="raise_on_sql")
+    # Loaded when read (no join by default): the performance operators read it during
+    # a step, on the locked row; lists ask for it with joinedload.
+    org: Mapped[Org] = relationship(lazy="select")
+    started_by: Mapped[User] = relationship(lazy="raise_on_sql")

@@ -49,4 +49,4 @@ class Job(db.Model):
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
 
-    task = relationship("Task")
+    task = relationship("Task", lazy="raise_on_sql")

@@ -109,7 +109,7 @@ class Org(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"))
     path: Mapped[str] = mapped_column(String(500), index=True, default="/")
 
-    parent: Mapped[Org | None] = relationship(remote_side=[id])
+    parent: Mapped[Org | None] = relationship(remote_side=[id], lazy="select")
 
     def __repr__(self) -> str:
         return f"<Org {self.code}>"

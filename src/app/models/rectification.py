@@ -62,10 +62,16 @@ class RectificationItem(db.Model):
     closed_at: Mapped[datetime | None]  # when finance verified it closed
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
-    project: Mapped[Project] = relationship(lazy="raise")
-    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id], lazy="raise")
-    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id], lazy="raise")
-    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id], lazy="raise")
+    project: Mapped[Project] = relationship(lazy="raise_on_sql")
+    created_by: Mapped[User | None] = relationship(
+        foreign_keys=[created_by_id], lazy="raise_on_sql"
+    )
+    claimed_by: Mapped[User | None] = relationship(
+        foreign_keys=[claimed_by_id], lazy="raise_on_sql"
+    )
+    verified_by: Mapped[User | None] = relationship(
+        foreign_keys=[verified_by_id], lazy="raise_on_sql"
+    )
 
 
 class RectificationVerification(db.Model):
@@ -81,4 +87,4 @@ class RectificationVerification(db.Model):
     outcome: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str | None] = mapped_column(Text)
 
-    decided_by: Mapped[User] = relationship(lazy="raise")
+    decided_by: Mapped[User] = relationship(lazy="raise_on_sql")

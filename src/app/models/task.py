@@ -67,7 +67,11 @@ class Task(db.Model):
     # What was submitted at this step, kept here rather than in the engine state.
     data: Mapped[dict | None] = mapped_column(JSON)
 
-    instance: Mapped[ProcessInstance] = relationship(lazy="joined")
-    org: Mapped[Org] = relationship(lazy="joined")
-    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
-    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    instance: Mapped[ProcessInstance] = relationship(lazy="raise_on_sql")
+    # Loaded when read (no join by default): the API's answer to a completion names the
+    # new tasks' organisations; lists ask for it with joinedload.
+    org: Mapped[Org] = relationship(lazy="select")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="raise_on_sql")
+    completed_by: Mapped[User | None] = relationship(
+        foreign_keys=[completed_by_id], lazy="raise_on_sql"
+    )

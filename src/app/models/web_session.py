@@ -30,4 +30,4 @@ class WebSession(db.Model):
     # to are cleared at their user's next sign-in.
     expires_at: Mapped[datetime]
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(lazy="raise_on_sql")

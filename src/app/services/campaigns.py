@@ -265,7 +265,7 @@ def campaign_progress(actor: User, campaign_id: int) -> CampaignProgress:
             select(ProcessInstance).where(
                 ProcessInstance.campaign_id == campaign.id, instance_visibility(actor)
             )
-        ).unique()
+        )
     )
     ids = [i.id for i in instances]
     submitted_ids = (

@@ -154,7 +154,7 @@ def department_year(actor: User, department_id: int, fiscal_year: int | None) ->
                 select(ProcessInstance)
                 .where(ProcessInstance.id.in_(ids), instance_visibility(actor))
                 .order_by(ProcessInstance.id)
-            ).unique()
+            )
         )
         if ids
         else []

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app import engine
 from app.extensions import db
@@ -55,7 +57,11 @@ def schedule_escalation(row: Task, spec: engine.UserTaskSpec, calendar: WorkCale
 def escalate(job: Job) -> None:
     from app.services.reminders import role_holders
 
-    task = job.task
+    task = db.session.scalar(
+        select(Task)
+        .where(Task.id == job.task_id)
+        .options(joinedload(Task.instance), joinedload(Task.org), joinedload(Task.assignee))
+    )
     if task is None or task.status != TASK_READY:
         return  # done in time, or withdrawn: nobody to chase
     instance = task.instance

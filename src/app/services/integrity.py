@@ -28,6 +28,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app import engine
 from app.engine.messages import awaits_event
@@ -95,7 +96,9 @@ def check_integrity(notify: bool = True) -> IntegrityReport:
     for start in range(0, len(instance_ids), 200):
         batch = instance_ids[start : start + 200]
         for instance in db.session.scalars(
-            select(ProcessInstance).where(ProcessInstance.id.in_(batch))
+            select(ProcessInstance)
+            .where(ProcessInstance.id.in_(batch))
+            .options(selectinload(ProcessInstance.definition))
         ):
             report.checked += 1
             report.findings.extend(_check(instance))

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEvent, ProcessInstance, Task, User
+from app.models import AuditEvent, Org, ProcessInstance, Task, User
 from app.models.instance import STATUS_RUNNING, STATUS_SUSPENDED, STATUS_TERMINATED
 from app.models.task import TASK_CANCELLED, TASK_READY
 from app.services.clock import now
@@ -66,11 +66,11 @@ def _open_tasks(instance: ProcessInstance) -> list[Task]:
             select(Task)
             .where(Task.instance_id == instance.id, Task.status == TASK_READY)
             .order_by(Task.id)
-        ).unique()
+        )
     )
 
 
-@transactional
+@transactional(keep_loaded=True)  # the page names the new holder
 def reassign_task(actor: User, task_id: int, username: str, reason: str | None) -> Task:
     """Hand a waiting task to a named user who holds its role within scope.
 
@@ -110,11 +110,12 @@ def reassign_task(actor: User, task_id: int, username: str, reason: str | None) 
                 "%(who)s holds the role %(role_code)s but not for the tasks of %(name)s.",
                 who=who,
                 role_code=task.role_code,
-                name=task.org.name,
+                name=db.session.get(Org, task.org_id).name,
             )
         )
-    previous = task.assignee.username if task.assignee else None
-    task.assignee_id = target.id
+    holder = db.session.get(User, task.assignee_id) if task.assignee_id else None
+    previous = holder.username if holder else None
+    task.assignee = target
     _audit(
         actor,
         instance,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload, lazyload, undefer
+from sqlalchemy.orm import joinedload, undefer
 
 from app.extensions import db
 from app.models import ProcessInstance, Task
@@ -39,14 +39,13 @@ def _locked(instance_id) -> ProcessInstance | None:
     stmt = (
         select(ProcessInstance)
         .where(ProcessInstance.id == instance_id)
-        # Only what the caller uses: no joins of its eager loads (FOR UPDATE refuses
-        # their outer joins), the engine's state (it runs next), and its deployed
-        # version in the same round trip (an inner join, which FOR UPDATE accepts;
-        # never changed once deployed, so reading it beside the lock is safe).
+        # Only what the caller uses: the engine's state (it runs next) and its deployed
+        # version in the same round trip (an inner join, which FOR UPDATE accepts, where
+        # it refuses outer ones; never changed once deployed, so reading it beside the
+        # lock is safe).
         .options(
-            lazyload("*"),
             undefer(ProcessInstance.engine_state),
-            joinedload(ProcessInstance.definition, innerjoin=True).lazyload("*"),
+            joinedload(ProcessInstance.definition, innerjoin=True),
         )
     )
     if sqlite:

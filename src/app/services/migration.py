@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app import engine
 from app.engine.computed_fields import computed_before
@@ -103,7 +104,8 @@ def _selected(
         query = query.where(ProcessInstance.org_path.startswith(org.path))
     if ids is not None:
         query = query.where(ProcessInstance.id.in_(ids or [-1]))
-    return list(db.session.scalars(query.order_by(ProcessInstance.id)))
+    query = query.order_by(ProcessInstance.id).options(joinedload(ProcessInstance.org))
+    return list(db.session.scalars(query))
 
 
 def _open_tasks(instance_id: int) -> list[Task]:

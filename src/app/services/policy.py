@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import aliased
 
+from app.extensions import db
 from app.models import ProcessDefinition, ProcessInstance, Task, User
 from app.models.org import SCOPE_ALL, SCOPE_ASSIGNED, SCOPE_OWN, SCOPE_SUBTREE, RoleCode
 from app.services.errors import Forbidden
@@ -124,7 +125,8 @@ def can_start(user: User, definition: ProcessDefinition, on_behalf: bool = False
 def require_can_complete(user: User, task: Task) -> None:
     """A claimed task is its holder's alone; an unclaimed one anyone eligible may take."""
     if task.assignee_id is not None and task.assignee_id != user.id:
-        holder = task.assignee.display_name if task.assignee else "?"
+        assignee = db.session.get(User, task.assignee_id)  # read only for the refusal
+        holder = assignee.display_name if assignee else "?"
         raise Forbidden(
             _l("The task is claimed by %(holder)s; only they may complete it.", holder=holder)
         )

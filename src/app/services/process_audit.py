@@ -5,6 +5,7 @@ never claims what did not happen."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import ProcessAuditEvent, User
@@ -48,5 +49,6 @@ def process_events(actor: User, key: str, limit: int = 200) -> list[ProcessAudit
             .where(ProcessAuditEvent.process_key == key)
             .order_by(ProcessAuditEvent.at.desc(), ProcessAuditEvent.id.desc())
             .limit(limit)
+            .options(joinedload(ProcessAuditEvent.actor))  # the log names who did it
         )
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
-from sqlalchemy.orm import lazyload, make_transient_to_detached
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import engine
@@ -144,7 +144,7 @@ def rows_before(instance: ProcessInstance, again: list[str]) -> tuple[dict, set[
             done_steps.add(activity_id)
     open_rows = {}
     if open_ids:
-        rows = select(Task).where(Task.id.in_(open_ids)).options(lazyload("*"))
+        rows = select(Task).where(Task.id.in_(open_ids))
         open_rows = {row.engine_task_id: row for row in db.session.scalars(rows)}
     return open_rows, done_steps
 

@@ -96,8 +96,12 @@ def list_inbox(
         select(Task)
         .where(Task.id.in_(page))
         .order_by(*in_order(Task.__table__.c))
-        .options(joinedload(Task.instance), joinedload(Task.org), joinedload(Task.assignee))
-    ).unique()
+        .options(
+            joinedload(Task.instance).joinedload(ProcessInstance.definition),
+            joinedload(Task.org),
+            joinedload(Task.assignee),
+        )
+    )
     return Inbox(list(tasks), int(mine_count or 0), int(roles_count or 0))
 
 
@@ -133,8 +137,12 @@ def list_instances(
         query = query.where(ProcessInstance.id.in_(open_task))
     query = query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc())
     # A list shows no submission's form data: leave each row's merged data in the database.
-    query = query.options(defer(ProcessInstance.data))
-    return list(db.session.scalars(query.limit(limit).offset(offset)).unique())
+    query = query.options(
+        defer(ProcessInstance.data),
+        joinedload(ProcessInstance.org),
+        joinedload(ProcessInstance.definition),
+    )
+    return list(db.session.scalars(query.limit(limit).offset(offset)))
 
 
 def open_tasks_of(instance_ids: list[int]) -> dict[int, list[Task]]:
@@ -146,7 +154,8 @@ def open_tasks_of(instance_ids: list[int]) -> dict[int, list[Task]]:
         select(Task)
         .where(Task.instance_id.in_(instance_ids), Task.status == TASK_READY)
         .order_by(Task.id)
-    ).unique()
+        .options(joinedload(Task.org), joinedload(Task.assignee))
+    )
     for task in rows:
         result[task.instance_id].append(task)
     return result
@@ -163,7 +172,13 @@ class InstanceDetail:
 def instance_detail(actor: User, instance_id: int) -> InstanceDetail:
     """A submission with its current tasks, history and every step's submitted data."""
     instance = db.session.scalar(
-        select(ProcessInstance).where(ProcessInstance.id == instance_id, instance_visibility(actor))
+        select(ProcessInstance)
+        .where(ProcessInstance.id == instance_id, instance_visibility(actor))
+        .options(
+            joinedload(ProcessInstance.org),
+            joinedload(ProcessInstance.definition),
+            joinedload(ProcessInstance.started_by),
+        )
     )
     if instance is None:
         raise NotFound(
@@ -174,15 +189,19 @@ def instance_detail(actor: User, instance_id: int) -> InstanceDetail:
         )
     history = list(
         db.session.scalars(
-            select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.id)
-        ).unique()
+            select(AuditEvent)
+            .where(AuditEvent.instance_id == instance.id)
+            .order_by(AuditEvent.id)
+            .options(joinedload(AuditEvent.actor))
+        )
     )
     completed = list(
         db.session.scalars(
             select(Task)
             .where(Task.instance_id == instance.id, Task.status == TASK_COMPLETED)
             .order_by(Task.completed_at, Task.id)
-        ).unique()
+            .options(joinedload(Task.completed_by))
+        )
     )
     return InstanceDetail(instance, open_tasks_of([instance.id])[instance.id], history, completed)
 

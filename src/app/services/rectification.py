@@ -177,7 +177,7 @@ def rectification_list(actor: User, filters: RectificationFilters) -> Rectificat
     ordered = query.order_by(Project.fiscal_year.desc(), Project.code, RectificationItem.id).limit(
         LIST_LIMIT
     )
-    every = list(db.session.scalars(ordered).unique())
+    every = list(db.session.scalars(ordered))
     rows = _rows(every, today)
     accountability = [row for row in rows if row.grounds]
     if filters.status in RECTIFICATION_STATUSES:

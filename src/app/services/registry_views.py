@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, Select, case, exists, false, func, or_, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from app.extensions import db
 from app.models import (
@@ -313,7 +313,7 @@ def reported_lights(projects: list[Project]) -> dict[int, ReportedLights]:
             ProcessInstance.status == "running",
         )
         .order_by(ProcessInstance.started_at, ProcessInstance.id)
-    ).unique()
+    )
     for instance in running:
         assessment = (instance.data or {}).get("assessment")
         if (
@@ -369,7 +369,8 @@ def project_detail(actor: User, project_id: int) -> ProjectDetail:
             instance_visibility(actor),
         )
         .order_by(ProcessInstance.started_at, ProcessInstance.id)
-    ).unique()
+        .options(joinedload(ProcessInstance.definition))
+    )
     rectifications = db.session.scalars(
         select(RectificationItem)
         .where(RectificationItem.project_id == project.id)
@@ -426,5 +427,6 @@ def round_submissions(actor: User, campaign_id: int) -> list[ProcessInstance]:
             select(ProcessInstance)
             .where(ProcessInstance.campaign_id == campaign_id, instance_visibility(actor))
             .order_by(ProcessInstance.org_path, ProcessInstance.round_item, ProcessInstance.id)
-        ).unique()
+            .options(joinedload(ProcessInstance.org))
+        )
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.extensions import db
 from app.models import (
@@ -40,7 +41,7 @@ from app.services.transaction import transactional
 def eligible_users(task: Task) -> list[User]:
     """Who may act on the task: its holder, or everyone holding its role in scope."""
     if task.assignee_id is not None:
-        return [task.assignee]
+        return [db.session.get(User, task.assignee_id)]  # from the session when there
     return role_holders(task.role_code, task.org_id, task.org_path)
 
 
@@ -62,7 +63,7 @@ def role_holders(role_code: str, org_id: int, org_path: str) -> list[User]:
         )
         .order_by(User.id)
     )
-    return list(db.session.scalars(query).unique())
+    return list(db.session.scalars(query))
 
 
 def _path_ids(path: str) -> list[int]:
@@ -75,6 +76,7 @@ def _tracked_tasks(actor: User):
         select(Task)
         .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
         .where(instance_visibility(actor))
+        .options(contains_eager(Task.instance))  # its title names it in the reminder
     )
 
 
@@ -110,7 +112,7 @@ def remind_overdue(actor: User, campaign_id: int | None = None, message: str | N
             raise NotFound(_l("There is no round %(campaign_id)s.", campaign_id=campaign_id))
         query = query.where(ProcessInstance.campaign_id == campaign_id)
     reminded = 0
-    for task in db.session.scalars(query).unique():
+    for task in db.session.scalars(query):
         if not may_chase(actor, task):  # seen (e.g. once handed to them), not theirs to chase
             continue
         _remind(actor, task, message)
@@ -179,8 +181,10 @@ def send_overdue_digests() -> int:
 
     overdue = list(
         db.session.scalars(
-            select(Task).where(Task.status == TASK_READY, Task.due_at < now())
-        ).unique()
+            select(Task)
+            .where(Task.status == TASK_READY, Task.due_at < now())
+            .options(joinedload(Task.instance))
+        )
     )
     per_user: dict[int, tuple[User, list[Task]]] = defaultdict(lambda: (None, []))
     for task in overdue:

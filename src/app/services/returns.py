@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import ProcessInstance, Task, User
@@ -88,6 +89,7 @@ def returned_tasks(tasks: Iterable[Task]) -> dict[int, ReturnNote]:
             Task.status == TASK_COMPLETED,
         )
         .order_by(Task.completed_at, Task.id)
+        .options(joinedload(Task.completed_by))
     ).all()
     notes: dict[int, ReturnNote] = {}
     for task in candidates:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import engine
 from app.extensions import db
@@ -39,7 +40,16 @@ EMPTY_FORM = {"type": "object", "properties": {}}
 
 def visible_task(actor: User, task_id: int) -> Task:
     """The task if `actor` may see it. Raises NotFound otherwise (also for other depts')."""
-    task = db.session.scalar(select(Task).where(Task.id == task_id, task_visibility(actor)))
+    task = db.session.scalar(
+        select(Task)
+        .where(Task.id == task_id, task_visibility(actor))
+        # What the task's page and its API answer name, in the same round trip.
+        .options(
+            joinedload(Task.instance).joinedload(ProcessInstance.definition),
+            joinedload(Task.org),
+            joinedload(Task.assignee),
+        )
+    )
     if task is None:
         raise NotFound(
             _l("Task %(task_id)s does not exist or is not yours to see.", task_id=task_id)
@@ -54,15 +64,15 @@ def _locked_ready_task(actor: User, task_id: int) -> tuple[Task, ProcessInstance
     task = db.session.scalar(
         select(Task)
         .where(Task.id == task_id, task_visibility(actor))
-        # The locked instance is already in the session; its org and holder are read
-        # only when an answer names them.
-        .options(lazyload("*"))
         .execution_options(populate_existing=True)
     )
     if task is None or instance is None:
         raise NotFound(
             _l("Task %(task_id)s does not exist or is not yours to see.", task_id=task_id)
         )
+    # The locked instance is the task's: hand it over, no query (and the task keeps it
+    # alive in the session for whoever names it after the commit).
+    set_committed_value(task, "instance", instance)
     if task.status != TASK_READY:
         raise Conflict(
             _l("The task “%(name)s” is already done; it cannot be sent again.", name=task.name)
@@ -98,7 +108,7 @@ def _audit(task: Task, actor: User, action: str, comment: str | None = None, det
 _AUDIT_INSERT = insert(AuditEvent.__table__)
 
 
-@transactional
+@transactional(keep_loaded=True)  # the answer names the task's submission and holder
 def claim_task(actor: User, task_id: int) -> Task:
     """Make a ready task the actor's. Raises Conflict when someone else holds it."""
     task, _ = _locked_ready_task(actor, task_id)
@@ -106,14 +116,19 @@ def claim_task(actor: User, task_id: int) -> Task:
         return task
     if task.assignee_id is not None:
         raise Conflict(
-            _l("The task is claimed by %(display_name)s.", display_name=task.assignee.display_name)
+            _l("The task is claimed by %(display_name)s.", display_name=_holder_name(task))
         )
-    task.assignee_id = actor.id
+    task.assignee = actor
     _audit(task, actor, "claimed")
     return task
 
 
-@transactional
+def _holder_name(task: Task) -> str:
+    """Who holds `task`, for a refusal: read only when one names them."""
+    return db.session.get(User, task.assignee_id).display_name
+
+
+@transactional(keep_loaded=True)  # the answer names the task's submission
 def unclaim_task(actor: User, task_id: int) -> Task:
     """Give a claimed task back to the role's pool. Only its holder may."""
     task, _ = _locked_ready_task(actor, task_id)
@@ -123,10 +138,10 @@ def unclaim_task(actor: User, task_id: int) -> Task:
         raise Conflict(
             _l(
                 "The task is claimed by %(display_name)s; you cannot release it.",
-                display_name=task.assignee.display_name,
+                display_name=_holder_name(task),
             )
         )
-    task.assignee_id = None
+    task.assignee = None
     _audit(task, actor, "unclaimed")
     return task
 
@@ -146,7 +161,7 @@ def release_claimed_tasks(
         select(Task)
         .where(Task.assignee_id == holder.id, Task.status == TASK_READY)
         .order_by(Task.instance_id, Task.id)
-    ).unique()
+    )
     released = []
     for task in list(claimed):
         lock_instance(task.instance_id)

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, exists, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from app.extensions import db
 from app.models import (
@@ -440,7 +440,10 @@ def _page_by_open_task(
 def _sliced(query: Select, limit: int | None, offset: int) -> list[ProcessInstance]:
     if limit is not None:
         query = query.limit(limit)
-    return list(db.session.scalars(query.offset(max(offset, 0))).unique())
+    query = query.offset(max(offset, 0)).options(
+        joinedload(ProcessInstance.org), joinedload(ProcessInstance.definition)
+    )
+    return list(db.session.scalars(query))
 
 
 def _filtered(actor: User, f: SubmissionFilter) -> Select:

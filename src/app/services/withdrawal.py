@@ -51,7 +51,7 @@ def withdraw(job: Job) -> None:
     from app.services.locking import lock_instance
     from app.services.projection import apply_step
 
-    task = job.task
+    task = db.session.get(Task, job.task_id) if job.task_id is not None else None
     if task is None or task.status != TASK_READY:
         return  # done in time, or withdrawn already
     instance = lock_instance(task.instance_id)
