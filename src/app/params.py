@@ -232,7 +232,7 @@ def json_body(required: bool = False) -> dict:
     if not request.is_json:
         raise BadRequest(_l("The body is not JSON: send Content-Type application/json."))
     try:
-        body = load_document(raw, "请求体")
+        body = load_document(raw, _l("The request body"))
     except DocumentError as exc:
         raise BadRequest(str(exc)) from None
     if not isinstance(body, dict):

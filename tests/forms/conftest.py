@@ -111,6 +111,15 @@ def flask_app() -> Flask:
 
 
 @pytest.fixture
+def in_a_request(flask_app: Flask):
+    """The test runs as a request would: messages in the reader's language, Chinese
+    unless the test chooses another (forms/translated.py). Outside one, a message is its
+    English msgid."""
+    with flask_app.test_request_context():
+        yield
+
+
+@pytest.fixture
 def render(flask_app: Flask) -> Callable[..., str]:
     """Render ``render_form`` (or ``render_data``) inside a <form> as a page would."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from werkzeug.datastructures import CombinedMultiDict, FileStorage, MultiDict
 
 from app.forms import (
@@ -14,6 +15,9 @@ from app.forms import (
     store_files,
     validate_data,
 )
+
+# Messages are read as a person reads them, in a request (Chinese by default).
+pytestmark = pytest.mark.usefixtures("in_a_request")
 
 
 def _post(spec, pairs, previous=None):

@@ -56,7 +56,7 @@ def test_radio_widget_renders_one_radio_per_option(render, parse):
     ]
 
 
-def test_list_of_numbers_is_one_per_line_and_errors_land_on_the_list(render, parse):
+def test_list_of_numbers_is_one_per_line_and_errors_land_on_the_list(render, parse, in_a_request):
     spec = form_spec(SCHEMA)
     post = MultiDict(
         [("nums", "1\r\n2\r\nx"), ("budget-amount", "-3"), ("budget-items-0-q", "2.5")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from flask_babel import force_locale
 
 from app.forms import (
     FieldError,
@@ -12,6 +13,9 @@ from app.forms import (
     form_spec,
     validate_data,
 )
+
+# Messages are read as a person reads them, in a request (Chinese by default).
+pytestmark = pytest.mark.usefixtures("in_a_request")
 
 VALID = {
     "title": "校舍维修",
@@ -47,6 +51,22 @@ def test_missing_required_properties_point_at_the_missing_field(project_schema):
 )
 def test_common_errors_have_chinese_messages(project_schema, patch, path, message):
     assert validate_data(project_schema, {**VALID, **patch}) == [FieldError(path, message)]
+
+
+def test_an_english_reader_reads_the_same_errors_in_english(project_schema):
+    with force_locale("en"):
+        errors = validate_data(
+            project_schema,
+            {**VALID, "title": "长" * 101, "total": "many", "is_new": "yes", "indicators": []},
+        )
+        missing = validate_data(project_schema, {**VALID, "title": " "})
+    assert sorted(errors, key=lambda e: e.path) == [
+        FieldError("/indicators", "At least 1 items are needed."),
+        FieldError("/is_new", "It should be yes or no."),
+        FieldError("/title", "At most 100 characters are allowed."),
+        FieldError("/total", "It should be a number."),
+    ]
+    assert missing == [FieldError("/title", "This field is required.")]
 
 
 def test_error_inside_a_table_row_has_the_row_path(project_schema):

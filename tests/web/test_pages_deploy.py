@@ -39,7 +39,16 @@ def test_a_broken_diagram_is_refused_with_every_finding_listed(client, login):
     codes = texts(parse(answer), "code")
     assert codes.count("form-missing") >= 2  # one per form the user tasks name
     assert "fill_targets" in codes
-    assert "project-targets.schema.json" in answer.text
+    assert "表单文件“project-targets.schema.json”未上传或不存在" in answer.text
+    english = client.post(
+        "/admin/deploy?lang=en",
+        data={"bpmn": (BytesIO(BPMN), "simple_approval.bpmn"), "comment": "缺表单"},
+        content_type="multipart/form-data",
+    )
+    assert (
+        "The form file “project-targets.schema.json” was neither uploaded nor found."
+        in english.text
+    )
     assert "错误" in answer.text
     garbage = client.post(
         "/admin/deploy",

@@ -39,7 +39,7 @@ def load_document(raw: bytes | str, what: Any = None, **hooks: Any) -> Any:
     `what` is the subject of the sentence that refuses the document, a lazy message
     such as ``_l("The request body")`` (“请求体”), so that each reader reads it in
     their language; without it the refusal speaks of “the document”."""
-    what = what or _l("The document")
+    what = _l("The document") if what is None else what  # not bool(): that would translate it now
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8-sig")

@@ -1,4 +1,4 @@
-"""Simplified Chinese messages for the validation errors people meet most.
+"""The messages people read for the validation errors they meet most, in their language.
 
 Anything not mapped here falls back to jsonschema's own (English) message, so a
 rare keyword still produces an error that names the problem. A schema may say what a
@@ -16,25 +16,34 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
+from .translated import translated
+
+# What a person reads for each JSON Schema keyword, in their language (English msgids,
+# Chinese in src/app/translations); the words are looked up when the error is reported.
 TYPE_NAMES = {
-    "string": "文本",
-    "number": "数字",
-    "integer": "整数",
-    "boolean": "是或否",
-    "object": "对象",
-    "array": "列表",
-    "null": "空值",
+    "string": "text",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "yes or no",
+    "object": "an object",
+    "array": "a list",
+    "null": "empty",
 }
 
 FORMAT_MESSAGES = {
-    "date": "日期格式应为 YYYY-MM-DD",
-    "date-time": "日期时间格式不正确",
-    "time": "时间格式不正确",
-    "email": "电子邮件地址格式不正确",
-    "uri": "网址格式不正确",
+    "date": "A date is written as YYYY-MM-DD.",
+    "date-time": "The date and time are not in the right format.",
+    "time": "The time is not in the right format.",
+    "email": "The e-mail address is not in the right format.",
+    "uri": "The web address is not in the right format.",
 }
 
-REQUIRED = "必填项"
+BAD_FORMAT = "The format is not right."
+CHOOSE_AN_OPTION = "Choose one of the options given."
+
+
+def required() -> str:
+    return translated("This field is required.")
 
 
 def _num(value: Any) -> str:
@@ -46,12 +55,14 @@ def _num(value: Any) -> str:
 def _type(error: ValidationError) -> str:
     expected = error.validator_value
     names = [expected] if isinstance(expected, str) else list(expected or [])
-    readable = "或".join(TYPE_NAMES.get(n, n) for n in names)
-    return f"应为{readable}"
+    readable = translated(" or ").join(
+        translated(TYPE_NAMES[n]) if n in TYPE_NAMES else n for n in names
+    )
+    return translated("It should be %(kind)s.", kind=readable)
 
 
 def _format(error: ValidationError) -> str:
-    return FORMAT_MESSAGES.get(error.validator_value, "格式不正确")
+    return translated(FORMAT_MESSAGES.get(error.validator_value, BAD_FORMAT))
 
 
 def _choices_only(error: ValidationError) -> bool:
@@ -61,25 +72,34 @@ def _choices_only(error: ValidationError) -> bool:
     )
 
 
+def _choose(error: ValidationError) -> str | None:
+    return translated(CHOOSE_AN_OPTION) if _choices_only(error) else None
+
+
+def _value(msgid: str) -> Callable[[ValidationError], str]:
+    """A message naming the keyword's value (a length, a bound, a count)."""
+    return lambda e: translated(msgid, value=_num(e.validator_value))
+
+
 _MESSAGES: dict[str, Callable[[ValidationError], str | None]] = {
-    "required": lambda e: REQUIRED,
-    "minLength": lambda e: f"至少需要 {e.validator_value} 个字符",
-    "maxLength": lambda e: f"不能超过 {e.validator_value} 个字符",
-    "minimum": lambda e: f"不能小于 {_num(e.validator_value)}",
-    "maximum": lambda e: f"不能大于 {_num(e.validator_value)}",
-    "exclusiveMinimum": lambda e: f"必须大于 {_num(e.validator_value)}",
-    "exclusiveMaximum": lambda e: f"必须小于 {_num(e.validator_value)}",
-    "multipleOf": lambda e: f"必须是 {_num(e.validator_value)} 的倍数",
-    "pattern": lambda e: "格式不正确",
-    "enum": lambda e: "请从给定选项中选择",
-    "const": lambda e: "取值不正确",
+    "required": lambda e: required(),
+    "minLength": _value("At least %(value)s characters are needed."),
+    "maxLength": _value("At most %(value)s characters are allowed."),
+    "minimum": _value("It may not be less than %(value)s."),
+    "maximum": _value("It may not be more than %(value)s."),
+    "exclusiveMinimum": _value("It must be more than %(value)s."),
+    "exclusiveMaximum": _value("It must be less than %(value)s."),
+    "multipleOf": _value("It must be a multiple of %(value)s."),
+    "pattern": lambda e: translated(BAD_FORMAT),
+    "enum": lambda e: translated(CHOOSE_AN_OPTION),
+    "const": lambda e: translated("The value is not the one expected."),
     "type": _type,
     "format": _format,
-    "minItems": lambda e: f"至少需要 {e.validator_value} 项",
-    "maxItems": lambda e: f"最多只能有 {e.validator_value} 项",
-    "uniqueItems": lambda e: "不能有重复项",
-    "oneOf": lambda e: "请从给定选项中选择" if _choices_only(e) else None,
-    "anyOf": lambda e: "请从给定选项中选择" if _choices_only(e) else None,
+    "minItems": _value("At least %(value)s items are needed."),
+    "maxItems": _value("At most %(value)s items are allowed."),
+    "uniqueItems": lambda e: translated("No two items may be the same."),
+    "oneOf": _choose,
+    "anyOf": _choose,
 }
 
 
@@ -94,8 +114,8 @@ def own_message(schema: Any, keyword: str) -> str | None:
 
 
 def message_for(error: ValidationError) -> str:
-    """The schema's own message for ``error`` (``x-messages``), else the Chinese one,
-    else jsonschema's when unmapped."""
+    """The schema's own message for ``error`` (``x-messages``), else ours in the reader's
+    language, else jsonschema's when unmapped."""
     own = own_message(error.schema, str(error.validator))
     if own:
         return own

@@ -20,7 +20,7 @@ from jsonschema.exceptions import ValidationError
 
 from .caching import KeyedCache, canonical_key
 from .documents import MAX_DEPTH, deeper_than
-from .messages import REQUIRED, message_for
+from .messages import message_for, required
 from .refs import pointer
 
 
@@ -201,4 +201,4 @@ def _field_errors(error: ValidationError) -> Iterator[FieldError]:
     names = [n for n in error.validator_value or [] if n not in instance or _blank(instance[n])]
     named = [n for n in names if error.message == f"{n!r} is a required property"]
     for name in named or names:
-        yield FieldError(pointer([*path, name]), REQUIRED)
+        yield FieldError(pointer([*path, name]), required())

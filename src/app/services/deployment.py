@@ -21,7 +21,7 @@ from app.forms.validation import text_problem, unstorable_text
 from app.models import FormFile, ProcessDefinition, Task, User
 from app.services.clock import now
 from app.services.definitions import remember_compiled
-from app.services.errors import BadRequest, LintFailed
+from app.services.errors import BadRequest, LintFailed, render
 from app.services.policy import require_can_deploy
 from app.services.process_audit import DEPLOYED, record_process_event
 from app.services.roles import resolve_role
@@ -324,12 +324,14 @@ def _check_forms(
                 continue
             raw = uploaded.get(filename, available.get(filename))
             if raw is None:
-                findings.append(
-                    engine.Finding(task.id, "form-missing", f"表单文件“{filename}”未上传或不存在")
+                missing = _l(
+                    "The form file “%(filename)s” was neither uploaded nor found.",
+                    filename=filename,
                 )
+                findings.append(engine.Finding(task.id, "form-missing", render(missing)))
                 continue
             try:
-                content = load_document(raw, f"表单文件“{filename}”")
+                content = load_document(raw, _l("The form file “%(filename)s”", filename=filename))
             except DocumentError as exc:
                 findings.append(engine.Finding(task.id, "form-invalid", str(exc)))
                 continue
@@ -337,14 +339,19 @@ def _check_forms(
             content = convert_ui_schema(content) if is_ui else object_schema(content)
             problems = [f"{e.path or '/'}: {e.message}" for e in unstorable_text(content)]
             problems += (
-                ([] if isinstance(content, dict) else ["ui schema 必须是 JSON 对象"])
+                (
+                    []
+                    if isinstance(content, dict)
+                    else [render(_l("The layout (ui schema) must be a JSON object."))]
+                )
                 if is_ui
                 else check_schema(content)
             )
             for problem in problems:
-                findings.append(
-                    engine.Finding(task.id, "form-invalid", f"表单文件“{filename}”: {problem}")
+                invalid = _l(
+                    "The form file “%(filename)s”: %(problem)s", filename=filename, problem=problem
                 )
+                findings.append(engine.Finding(task.id, "form-invalid", render(invalid)))
             if not problems:
                 forms[filename] = content
     for task in process.user_tasks.values():  # a ui schema's date widgets: date inputs
