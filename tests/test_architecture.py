@@ -188,3 +188,52 @@ def test_the_global_check_sees_both_spellings(tmp_path):
         module = tmp_path / f"probe_{index}.py"
         module.write_text(code + "\n")
         assert _rebound_globals(module, tmp_path), code
+
+
+# Whether someone may see or do something is decided in services/policy.py: no other
+# module reads a user's roles or their scopes. A role row's scope is also read where the
+# rows are seeded from RoleCode.
+ROLE_CHECKS_ALLOWED = {"services/policy.py", "services/setup.py"}
+SCOPES = {"SCOPE_ALL", "SCOPE_OWN", "SCOPE_SUBTREE", "SCOPE_ASSIGNED"}
+
+
+def _role_checks(path: Path, root: Path = SRC) -> list[str]:
+    """A user's roles read in Python (`user.roles`; not `User.roles`, the relationship
+    named in SQL, nor a form's `roles` field, nor setting them), a scope read, or a
+    has_role() call."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Attribute) and node.attr == "roles":
+            named = node.value.id if isinstance(node.value, ast.Name) else None
+            if isinstance(node.ctx, ast.Load) and named not in ("User", "form"):
+                found.append(f"{path.relative_to(root)}:{node.lineno} {ast.unparse(node)}")
+        elif isinstance(node, ast.Attribute) and node.attr == "scope":
+            found.append(f"{path.relative_to(root)}:{node.lineno} {ast.unparse(node)}")
+        elif isinstance(node, ast.Name) and node.id in SCOPES | {"has_role"}:
+            found.append(f"{path.relative_to(root)}:{node.lineno} {node.id}")
+    return found
+
+
+def test_no_module_but_the_policy_checks_roles():
+    found = [
+        place
+        for path in SRC.rglob("*.py")
+        if path.relative_to(SRC).parts[0] not in ("models", "migrations")
+        and str(path.relative_to(SRC)) not in ROLE_CHECKS_ALLOWED
+        for place in _role_checks(path)
+    ]
+    assert found == []
+
+
+def test_the_role_check_sees_each_spelling(tmp_path):
+    spellings = [
+        "if any(role.scope == SCOPE_ALL for role in user.roles):\n    pass",
+        "scopes = {r.scope for r in actor.roles}",
+        "allowed = has_role(user, 'x')",
+    ]
+    for index, code in enumerate(spellings):
+        module = tmp_path / f"probe_{index}.py"
+        module.write_text(code + "\n")
+        assert _role_checks(module, tmp_path), code
+    (tmp_path / "sql.py").write_text("query = select(User).where(User.roles.any())\n")
+    assert _role_checks(tmp_path / "sql.py", tmp_path) == []

@@ -22,7 +22,7 @@ from app.models.project import PROJECT_APPROVED, PROJECT_EXCLUDED
 from app.services import document_format as fmt
 from app.services.documents import Document, Table
 from app.services.errors import NotFound
-from app.services.registry_views import project_visibility
+from app.services.policy import project_visibility
 
 GRADES = fmt.GRADES
 UNGRADED = "未定级"

@@ -18,7 +18,7 @@ from app.models import ProcessInstance, Project, User
 from app.services import document_format as fmt
 from app.services.documents import Document, Table
 from app.services.errors import NotFound
-from app.services.registry_views import project_visibility
+from app.services.policy import project_visibility
 
 PROCESS = "annual_evaluation"
 FUND_COLUMNS = (

@@ -8,11 +8,11 @@ reported as not found, so their existence does not leak.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
-from app.models import ProcessDefinition, ProcessInstance, Task, User
+from app.models import Org, ProcessDefinition, ProcessInstance, Project, Role, Task, User
 from app.models.org import SCOPE_ALL, SCOPE_ASSIGNED, SCOPE_OWN, SCOPE_SUBTREE, RoleCode
 from app.services.errors import Forbidden
 
@@ -96,6 +96,51 @@ def can_see_instance(user: User, instance: ProcessInstance) -> bool:
             )
         )
     )
+
+
+def project_visibility(user: User) -> ColumnElement[bool]:
+    """The SQL condition selecting the projects `user` may see."""
+    scopes = {role.scope for role in user.roles}
+    if SCOPE_ALL in scopes:
+        return true()
+    clauses: list[ColumnElement[bool]] = []
+    if SCOPE_SUBTREE in scopes:
+        unit = aliased(Org)
+        clauses.append(
+            exists().where(unit.id == Project.unit_id, unit.path.startswith(user.org.path))
+        )
+    if SCOPE_OWN in scopes:
+        clauses.append(Project.unit_id == user.org_id)
+    if not clauses:  # experts: the projects of the submissions they were handed
+        handed = aliased(Task)
+        clauses.append(
+            Project.id.in_(
+                select(ProcessInstance.project_id)
+                .join(handed, handed.instance_id == ProcessInstance.id)
+                .where((handed.assignee_id == user.id) | (handed.completed_by_id == user.id))
+            )
+        )
+    return or_(*clauses) if clauses else false()
+
+
+def may_see_department_chart(user: User) -> bool:
+    """The execution chart compares departments: for finance and for a department."""
+    return bool({role.scope for role in user.roles} & {SCOPE_ALL, SCOPE_SUBTREE})
+
+
+def holds_role_in_scope(role_code: str, org_id: int, org_path: str) -> ColumnElement[bool]:
+    """The SQL condition, on User joined with its UserRole, Role and Org, selecting who
+    holds `role_code` with the org (id, path) in their scope: `holds_role_for` in SQL."""
+    return (Role.code == role_code) & or_(
+        Role.scope == SCOPE_ALL,
+        (Role.scope == SCOPE_OWN) & (User.org_id == org_id),
+        # The user's org is the task's org or one of its ancestors.
+        (Role.scope == SCOPE_SUBTREE) & (Org.id.in_(_path_ids(org_path))),
+    )
+
+
+def _path_ids(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
 
 
 def has_global_scope(user: User) -> bool:

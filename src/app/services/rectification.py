@@ -1,7 +1,7 @@
 """整改清单 and the accountability list (问责/通报): what the page, the printed list and
 the API show of rectification items.
 
-Who sees an item follows who sees its project (registry_views.project_visibility):
+Who sees an item follows who sees its project (policy.project_visibility):
 finance, the government and the congress every item, a department its own and its
 units', a unit its own. An item is listed for accountability when it is past its 整改期限
 and not closed, or when finance has failed it twice; the list names who set it and who
@@ -18,7 +18,6 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.models import Project, RectificationItem, RectificationVerification, User
-from app.models.org import SCOPE_ALL
 from app.models.rectification import (
     RECTIFICATION_CLOSED,
     RECTIFICATION_STATUS_LABELS,
@@ -29,7 +28,7 @@ from app.performance.rectification import SOURCE_LABELS
 from app.services.clock import now
 from app.services.documents import Document, Table
 from app.services.errors import stored_text
-from app.services.registry_views import project_visibility
+from app.services.policy import has_global_scope, project_visibility
 
 # Failing finance's verification this many times puts an item on the accountability list.
 FAILURES_FOR_ACCOUNTABILITY = 2
@@ -199,7 +198,7 @@ def rectification_years(actor: User) -> list[int]:
 
 
 def _scope_label(actor: User) -> str:
-    if any(role.scope == SCOPE_ALL for role in actor.roles):
+    if has_global_scope(actor):
         return "全县"
     return actor.org.name
 

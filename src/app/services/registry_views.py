@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, case, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, case, exists, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from app.extensions import db
@@ -21,14 +21,17 @@ from app.models import (
     Project,
     ProjectEvent,
     RectificationItem,
-    Task,
     User,
 )
-from app.models.org import SCOPE_ALL, SCOPE_OWN, SCOPE_SUBTREE
 from app.performance.monitoring import LIGHT_SEVERITY, execution_light, quarter_months
 from app.services.errors import Forbidden, NotFound
 from app.services.light_views import LightBadge, assessment_badges
-from app.services.policy import instance_visibility, may_start_on_behalf
+from app.services.policy import (
+    instance_visibility,
+    may_see_department_chart,
+    may_start_on_behalf,
+    project_visibility,
+)
 from app.services.settings import performance_thresholds
 
 PAGE_SIZE = 50
@@ -86,36 +89,6 @@ SORTS = {
     "grade": (_GRADE_RANK, False),  # best first
     "-grade": (_GRADE_RANK, True),
 }
-
-
-def project_visibility(user: User) -> ColumnElement[bool]:
-    """The SQL condition selecting the projects `user` may see."""
-    scopes = {role.scope for role in user.roles}
-    if SCOPE_ALL in scopes:
-        return true()
-    clauses: list[ColumnElement[bool]] = []
-    if SCOPE_SUBTREE in scopes:
-        unit = aliased(Org)
-        clauses.append(
-            exists().where(unit.id == Project.unit_id, unit.path.startswith(user.org.path))
-        )
-    if SCOPE_OWN in scopes:
-        clauses.append(Project.unit_id == user.org_id)
-    if not clauses:  # experts: the projects of the submissions they were handed
-        handed = aliased(Task)
-        clauses.append(
-            Project.id.in_(
-                select(ProcessInstance.project_id)
-                .join(handed, handed.instance_id == ProcessInstance.id)
-                .where((handed.assignee_id == user.id) | (handed.completed_by_id == user.id))
-            )
-        )
-    return or_(*clauses) if clauses else false()
-
-
-def sees_department_chart(user: User) -> bool:
-    """The execution chart compares departments: for finance and for a department."""
-    return bool({role.scope for role in user.roles} & {SCOPE_ALL, SCOPE_SUBTREE})
 
 
 @dataclass
@@ -221,7 +194,7 @@ def execution_chart(actor: User, fiscal_year: int | None) -> ExecutionChart | No
 
     None for a unit (nothing to compare), without a year, or before any monitoring.
     """
-    if fiscal_year is None or not sees_department_chart(actor):
+    if fiscal_year is None or not may_see_department_chart(actor):
         return None
     monitored = (
         Project.fiscal_year == fiscal_year,

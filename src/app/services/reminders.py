@@ -8,7 +8,7 @@ the commit, and only when SMTP is configured (MAIL_SERVER).
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.extensions import db
@@ -23,13 +23,13 @@ from app.models import (
     User,
     UserRole,
 )
-from app.models.org import SCOPE_ALL, SCOPE_OWN, SCOPE_SUBTREE
 from app.models.task import TASK_READY
 from app.services.clock import now
 from app.services.errors import BadRequest, Forbidden, NotFound
 from app.services.notify import county_time, notify
 from app.services.policy import (
     holds_role_for,
+    holds_role_in_scope,
     instance_visibility,
     may_chase,
     may_start_on_behalf,
@@ -52,22 +52,10 @@ def role_holders(role_code: str, org_id: int, org_path: str) -> list[User]:
         .join(UserRole, UserRole.user_id == User.id)
         .join(Role, Role.code == UserRole.role_code)
         .join(Org, Org.id == User.org_id)
-        .where(User.active.is_(True), Role.code == role_code)
-        .where(
-            or_(
-                Role.scope == SCOPE_ALL,
-                (Role.scope == SCOPE_OWN) & (User.org_id == org_id),
-                # The user's org is the task's org or one of its ancestors.
-                (Role.scope == SCOPE_SUBTREE) & (Org.id.in_(_path_ids(org_path))),
-            )
-        )
+        .where(User.active.is_(True), holds_role_in_scope(role_code, org_id, org_path))
         .order_by(User.id)
     )
     return list(db.session.scalars(query))
-
-
-def _path_ids(path: str) -> list[int]:
-    return [int(part) for part in path.strip("/").split("/") if part]
 
 
 def _tracked_tasks(actor: User):
