@@ -125,7 +125,7 @@ def _incident(instance_id: int) -> AuditEvent | None:
 @pytest.mark.parametrize(
     ("comment", "named"),
     [
-        ("slow", "ran longer than 0.5 s and was stopped"),
+        ("slow", "脚本运行超过 0.5 秒，已被停止"),
         ("greedy", "脚本需要的内存超过其 256 MB 上限"),
         ("shared", "would take more than the 1,024 KB allowed"),
         ("loop", "passed 200 engine tasks without reaching a wait state"),
@@ -209,14 +209,14 @@ def test_while_a_hostile_script_runs_other_submissions_can_still_be_completed(
     finally:
         attacker.join(timeout=120)
     assert not attacker.is_alive()  # the worker thread was given back
-    assert "ran longer than 0.5 s and was stopped" in outcome["refused"]
+    assert "脚本运行超过 0.5 秒，已被停止" in outcome["refused"]
 
     # And after it: the county goes on writing, the hostile task waits to be retried.
     _, ready = complete_task(user("dept"), others[1], {"decision": "approve"})
     assert [t.activity_id for t in ready] == ["finance_review"]
     db.session.expire_all()
     assert db.session.get(Task, hostile).status == "ready"
-    assert "ran longer than 0.5 s" in _incident(db.session.get(Task, hostile).instance_id).comment
+    assert "运行超过 0.5 秒" in _incident(db.session.get(Task, hostile).instance_id).comment
     _, ready = complete_task(user("dept"), hostile, {"decision": "approve", "comment": "同意"})
     assert [t.activity_id for t in ready] == ["finance_review"]
 

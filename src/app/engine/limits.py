@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.engine.errors import LimitExceeded, ScriptError
+from app.forms.translated import translated as _  # safe without Flask-Babel (engine tests)
 
 MAX_ENGINE_STEPS = 900
 """SpiffWorkflow 3.2 does not see tasks more than 1,000 levels deep in a workflow's tree
@@ -93,8 +94,11 @@ def check_step_time() -> None:
     budget = _budget.get()
     if budget is not None and time.monotonic() >= budget.deadline:
         raise LimitExceeded(
-            f"the step ran longer than {budget.seconds:g} s in all and was stopped "
-            "(a slow or endless loop of scripts and gateways?)"
+            _(
+                "The step ran longer than %(seconds)s s in all and was stopped (a slow or "
+                "endless loop of scripts and gateways?).",
+                seconds=f"{budget.seconds:g}",
+            )
         )
 
 
@@ -105,12 +109,27 @@ def time_for_call(limits: Limits, kind: str) -> tuple[float, str]:
     ScriptError when the step's time is already spent.
     """
     budget = _budget.get()
-    too_long = f"{kind} ran longer than {limits.script_seconds:g} s and was stopped"
+    seconds = f"{limits.script_seconds:g}"
+    too_long = (
+        _("The script ran longer than %(seconds)s s and was stopped.", seconds=seconds)
+        if kind == "script"
+        else _("The condition ran longer than %(seconds)s s and was stopped.", seconds=seconds)
+    )
     if budget is None:
         return limits.script_seconds, too_long
     left = budget.deadline - time.monotonic()
+    in_all = f"{budget.seconds:g}"
     step_spent = (
-        f"{kind} was stopped: the step's diagram code ran longer than {budget.seconds:g} s in all"
+        _(
+            "The script was stopped: the step's diagram code ran longer than %(seconds)s s in all.",
+            seconds=in_all,
+        )
+        if kind == "script"
+        else _(
+            "The condition was stopped: the step's diagram code ran longer than %(seconds)s s "
+            "in all.",
+            seconds=in_all,
+        )
     )
     if left <= 0:
         raise ScriptError(step_spent)
