@@ -128,12 +128,21 @@ def test_the_operator_list_names_each_parameter_and_what_the_operator_does(clien
         "default": "0",
         "type": "Any",
     }
-    assert "年初预算" in adjusted["description"] and adjusted["kind"] == "compute"
+    # What it does in the reader's language only: Chinese here, English after the switch.
+    assert adjusted["description"] == "调整预算数 = 年初预算 + 追加 − 追减"
+    assert adjusted["kind"] == "compute"
+    english = {op["name"]: op for op in client.get("/admin/modeler/operators?lang=en").json}
+    assert english["adjusted_budget"]["description"] == (
+        "Adjusted budget = opening + addition − reduction."
+    )
+    assert english["registry_lookup"]["description"] == (
+        "A project's registry record, for gateways and prefill."
+    )
     # The threshold parameter the operator fills itself is not offered.
     assert "t" not in [p["name"] for p in operators["is_low_performing"]["parameters"]]
     assert operators["registry_lookup"]["kind"] == "registry-read"
     assert operators["registry_record_exclusion"]["kind"] == "registry-write"
-    assert "未予安排" in operators["registry_record_exclusion"]["description"]
+    assert operators["registry_record_exclusion"]["description"] == "登记未予安排预算的项目及原因"
 
 
 def test_the_modeler_page_carries_operators_and_form_fields(client, login):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -72,10 +73,19 @@ def _describe(name: str, func: Callable[..., Any], kind: str) -> dict:
     return {
         "name": name,
         "kind": kind,
-        # The first paragraph: the operators' docstrings say it in Chinese and English.
-        "description": " ".join(doc.split("\n\n")[0].split()),
+        "description": _in_reader_language(" ".join(doc.split("\n\n")[0].split())),
         "parameters": parameters,
     }
+
+
+def _in_reader_language(summary: str) -> str:
+    """An operator's summary says it in Chinese, then after " / " or " · " in English
+    (performance/operators.py, performance/registry.py): the half the reader reads."""
+    for separator in (" / ", " · "):
+        chinese, found, english = summary.partition(separator)
+        if found:
+            return english if str(get_locale()).startswith("en") else chinese
+    return summary
 
 
 def _default_text(value: Any) -> str:
