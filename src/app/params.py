@@ -43,13 +43,10 @@ def _source(source: Mapping | None) -> Mapping:
     return request.args if source is None else source
 
 
-def refuse(name: str, must: str, must_en: str) -> BadRequest:
-    """The refusal of parameter `name`; its details point at it as a form's field errors
-    do ([{path, message}]), so a client can show it where it typed it."""
-    return _refusal(name, f"参数 {name} {must} ({name} {must_en})")
-
-
-def _refusal(name: str, message: str) -> BadRequest:
+def refuse(name: str, message: Any) -> BadRequest:
+    """The refusal of parameter `name` with `message` (a lazy sentence naming it); its
+    details point at it as a form's field errors do ([{path, message}]), so a client
+    can show it where it typed it."""
     return BadRequest(message, details=[{"path": f"/{name}", "message": message}])
 
 
@@ -78,12 +75,19 @@ def checked_text(value: Any, name: str, one_line: bool = True, max_length: int =
     """`value` when it is text a person could have typed (with `one_line`, no line
     breaks either) of at most `max_length` characters; else the refusal naming `name`."""
     if not isinstance(value, str):
-        raise refuse(name, "须为文本", "must be text")
+        raise refuse(name, _l("The parameter %(name)s must be text.", name=name))
     if len(value) > max_length:
-        raise refuse(name, f"最长 {max_length} 个字符", f"must be at most {max_length} characters")
+        raise refuse(
+            name,
+            _l(
+                "The parameter %(name)s must be at most %(max)s characters.",
+                name=name,
+                max=max_length,
+            ),
+        )
     problem = text_problem(value, one_line)
     if problem:
-        raise _refusal(name, f"参数 {name} {problem}")
+        raise refuse(name, _l("The parameter %(name)s %(problem)s.", name=name, problem=problem))
     return value
 
 
@@ -98,7 +102,7 @@ def flag(name: str, source: Mapping | None = None) -> bool:
         return True
     if value in FALSE:
         return False
-    raise refuse(name, "须为 1 或 0", "must be 1 or 0")
+    raise refuse(name, _l("The parameter %(name)s must be 1 or 0.", name=name))
 
 
 def integer(
@@ -127,8 +131,12 @@ def in_range(raw: Any, name: str, low: int, high: int) -> int:
     if value is None or not low <= value <= high:
         raise refuse(
             name,
-            f"须为 {low} 到 {high} 之间的整数",
-            f"must be a whole number from {low} to {high}",
+            _l(
+                "The parameter %(name)s must be a whole number from %(low)s to %(high)s.",
+                name=name,
+                low=low,
+                high=high,
+            ),
         )
     return value
 
@@ -164,8 +172,13 @@ def day(name: str, source: Mapping | None = None) -> date | None:
     if value is None or not FIRST_DAY <= value <= LAST_DAY:
         raise refuse(
             name,
-            f"须为日期，如 2027-03-01（{FIRST_DAY} 至 {LAST_DAY}）",
-            f"must be a date such as 2027-03-01, from {FIRST_DAY} to {LAST_DAY}",
+            _l(
+                "The parameter %(name)s must be a date such as 2027-03-01, from %(first)s to "
+                "%(last)s.",
+                name=name,
+                first=FIRST_DAY.isoformat(),
+                last=LAST_DAY.isoformat(),
+            ),
         )
     return value
 
@@ -179,7 +192,9 @@ def choice(
         return default
     if not isinstance(value, str) or value not in allowed:
         listed = ", ".join(str(a) for a in allowed)
-        raise refuse(name, f"只能是 {listed}", f"must be one of {listed}")
+        raise refuse(
+            name, _l("The parameter %(name)s must be one of %(listed)s.", name=name, listed=listed)
+        )
     return value
 
 

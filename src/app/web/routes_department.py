@@ -4,6 +4,7 @@ self-evaluation as a whole (部门整体支出绩效自评), with their printabl
 from __future__ import annotations
 
 from flask import render_template
+from flask_babel import lazy_gettext as _l
 
 from app import params
 from app.downloads import document_download
@@ -16,7 +17,7 @@ def required_year() -> int:
     """The `year` a document is of; refused by name when absent."""
     year = params.year("year")
     if year is None:
-        raise params.refuse("year", "须指定年度，例如 year=2028", "is required, e.g. year=2028")
+        raise params.refuse("year", _l("The parameter year is required, e.g. year=2028."))
     return year
 
 

@@ -59,7 +59,7 @@ def process_rollback(key: str):
     version = params.integer("version", 1, MAX_ID, source=request.form)
     if version is None:
         raise params.refuse(
-            "version", "须为要回滚到的版本号", "must be the version to roll back to"
+            "version", _("The parameter version must be the version to roll back to.")
         )
     definition = modeling.rollback(actor(), key, version, params.note("comment", request.form))
     flash(

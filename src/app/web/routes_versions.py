@@ -28,7 +28,7 @@ def _version(name: str, default: int | None = None, source=None) -> int:
     """A version number from the query (or `source`), `default` when absent."""
     version = params.integer(name, 1, MAX_ID, default=default, source=source)
     if version is None:
-        raise params.refuse(name, "须为版本号", "must be a version number")
+        raise params.refuse(name, _l("The parameter %(name)s must be a version number.", name=name))
     return version
 
 
