@@ -21,6 +21,7 @@ PENDING = {
     "Org.parent",
     "ProcessInstance.org",
     "Task.org",
+    "Task.assignee",
     "Project.department",
     "Project.unit",
     "ProcessDefinition.forms",

@@ -120,7 +120,8 @@ def test_the_integrity_check_reports_a_submission_nothing_will_move(app, ordered
 
     # Its diagram changed behind the services' back: the receipt is now a signal that
     # nothing sends, so nothing open, queued or awaited will ever move the submission.
-    definition = db.session.get(ProcessInstance, waiting).definition
+    instance = db.session.get(ProcessInstance, waiting)
+    definition = db.session.get(ProcessDefinition, instance.definition_id)
     drawn = re.sub(
         r'<bpmn:messageEventDefinition id="MessageEventDefinition_0rcpt"[^>]*/>',
         '<bpmn:signalEventDefinition id="SignalEventDefinition_0rcpt" signalRef="Signal_x" />',

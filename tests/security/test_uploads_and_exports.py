@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Attachment, ProcessDefinition, Task
@@ -550,7 +551,11 @@ def test_the_tracking_export_neutralises_titles_in_every_cell(client, login, use
 
 
 def test_the_batch_template_neutralises_every_sheet(client, login, monitoring_round):
-    tasks = db.session.scalars(select(Task).where(Task.activity_id == "fill_monitoring_report"))
+    tasks = db.session.scalars(
+        select(Task)
+        .where(Task.activity_id == "fill_monitoring_report")
+        .options(joinedload(Task.instance))
+    )
     for task in tasks:
         hostile = {"project_name": "=cmd|' /C calc'!A0", "progress_analysis": "@x"}
         task.instance.data = {**(task.instance.data or {}), **hostile}

@@ -69,9 +69,10 @@ class Task(db.Model):
 
     instance: Mapped[ProcessInstance] = relationship(lazy="raise_on_sql")
     # Loaded when read (no join by default): the API's answer to a completion names the
-    # new tasks' organisations; lists ask for it with joinedload.
+    # new tasks' organisations and the holders a diagram assigned them to; lists ask for
+    # both with joinedload.
     org: Mapped[Org] = relationship(lazy="select")
-    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="raise_on_sql")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="select")
     completed_by: Mapped[User | None] = relationship(
         foreign_keys=[completed_by_id], lazy="raise_on_sql"
     )
