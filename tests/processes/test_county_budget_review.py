@@ -6,6 +6,7 @@ as the demo roles through the services."""
 from __future__ import annotations
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
@@ -188,8 +189,16 @@ def test_the_draft_waits_until_every_project_of_the_year_is_selected(county, use
     _step(user("unit2"), "fill_project_targets", form, "村卫生室建设")  # at its department now
     with pytest.raises(ValidationFailed) as refused:
         submit_draft(user, YEAR)
-    assert "还有项目未完成遴选排序" in refused.value.details[0]["message"]
-    assert "村卫生室建设" in refused.value.details[0]["message"]
+    assert refused.value.details[0]["message"] == (
+        "2027 年还有项目未完成遴选排序，预算草案须整体提交：村卫生室建设（部门审核项目）"
+    )
+    db.session.rollback()  # the draft's step stays open: finance tries again in English
+    with force_locale("en"), pytest.raises(ValidationFailed) as in_english:
+        county_step(user("finance"), "submit_draft", {"fiscal_year": YEAR})
+    assert in_english.value.details[0]["message"] == (
+        "Projects of 2027 are still before selection (遴选排序), and the draft goes as a "
+        "whole: 村卫生室建设 (at 部门审核项目)."
+    )
     assert list_inbox(user("gov")).tasks == []
 
 

@@ -17,6 +17,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -161,22 +163,46 @@ def registry_county_draft(fiscal_year: int, process_key: str = "budget_compilati
     run = current_run()
     budget = county_budget(fiscal_year)
     if budget is not None and budget.status == COUNTY_APPROVED:
-        raise refuse("fiscal_year", f"{fiscal_year} 年县级预算已经县人大批准")
+        raise refuse(
+            "fiscal_year",
+            _l(
+                "The county budget of %(year)s is approved by the congress already.",
+                year=fiscal_year,
+            ),
+        )
     if under_review(budget) and budget.instance_id != run.instance.id:
-        raise refuse("fiscal_year", f"{fiscal_year} 年县级预算草案已在审议中（另一件提交）")
+        raise refuse(
+            "fiscal_year",
+            _l(
+                "The county budget draft of %(year)s is under review already (another submission).",
+                year=fiscal_year,
+            ),
+        )
     running = _compilations(fiscal_year, process_key)
     open_steps = _open_step([i.id for i in running])
     unfinished = [i for i in running if i.id in open_steps]
     if unfinished:
-        named = "；".join(f"{i.title}（{open_steps[i.id]}）" for i in unfinished[:5])
-        more = f" 等 {len(unfinished)} 件" if len(unfinished) > 5 else ""
+        named = _("; ").join(
+            _("%(title)s (at %(step)s)", title=i.title, step=open_steps[i.id])
+            for i in unfinished[:5]
+        )
+        if len(unfinished) > 5:
+            named = _("%(named)s and %(count)s more", named=named, count=len(unfinished) - 5)
         raise refuse(
             "fiscal_year",
-            f"{fiscal_year} 年还有项目未完成遴选排序，预算草案须整体提交：{named}{more}",
+            _l(
+                "Projects of %(year)s are still before selection (遴选排序), and the draft "
+                "goes as a whole: %(named)s.",
+                year=fiscal_year,
+                named=named,
+            ),
         )
     projects = _selected(fiscal_year)
     if not projects:
-        raise refuse("fiscal_year", f"{fiscal_year} 年没有经遴选列入预算的项目")
+        raise refuse(
+            "fiscal_year",
+            _l("No project of %(year)s was chosen at selection (遴选排序).", year=fiscal_year),
+        )
     data_of = {i.project_id: i.data or {} for i in running if i.project_id is not None}
     draft = _draft(fiscal_year, projects, data_of)
     if budget is None:
@@ -193,17 +219,24 @@ def _department_named(fiscal_year: int, name: Any) -> Org:
     for project in _selected(fiscal_year):
         if project.department.name == name:
             return project.department
-    names = "、".join(sorted({p.department.name for p in _selected(fiscal_year)}))
-    raise refuse("return_department", f"预算草案中没有部门“{name}”；草案中的部门：{names}")
+    names = _(", ").join(sorted({p.department.name for p in _selected(fiscal_year)}))
+    raise refuse(
+        "return_department",
+        _l(
+            "The draft has no department “%(name)s”; its departments: %(names)s.",
+            name=name,
+            names=names,
+        ),
+    )
 
 
 def registry_prepare_revision(fiscal_year: int, return_department: Any, by: str, reason: Any):
     """列出退回部门的项目供财政修改，并登记退回 · The returned department's projects, for
     finance to revise; the return is kept on the county budget (who, which, why)."""
     if is_blank(return_department):
-        raise refuse("return_department", "退回时须选择退回哪个部门的预算")
+        raise refuse("return_department", _l("A return names the department sent back."))
     if is_blank(reason):
-        raise refuse("return_reason", "退回时须写明理由")
+        raise refuse("return_reason", _l("A return says why."))
     department = _department_named(fiscal_year, str(return_department).strip())
     budget = county_budget(fiscal_year)
     budget.returns = [
@@ -241,16 +274,27 @@ def registry_revise_department(
             )
         )
         if project is None:
-            raise refuse(f"revision_rows/{index}", f"草案中没有项目 {row.get('project_code')}")
+            raise refuse(
+                f"revision_rows/{index}",
+                _l("The draft has no project %(code)s.", code=row.get("project_code")),
+            )
         amount = to_decimal(row.get("amount"))
         if amount is None or amount < 0:
-            raise refuse(f"revision_rows/{index}/amount", "安排金额须为不小于 0 的数")
+            raise refuse(
+                f"revision_rows/{index}/amount",
+                _l("The amount arranged must be a number of at least 0."),
+            )
         requested = to_decimal(project.requested_amount)
         if requested is not None and amount > requested and is_blank(override_reason):
             raise refuse(
                 f"revision_rows/{index}/amount",
-                f"{project.name} 安排 {money_text(amount)} 万元超过申报的 "
-                f"{money_text(requested)} 万元，须填写调增理由",
+                _l(
+                    "%(project)s: %(amount)s 万元 arranged is more than the %(requested)s 万元 "
+                    "requested; write the reason for the increase.",
+                    project=project.name,
+                    amount=money_text(amount),
+                    requested=money_text(requested),
+                ),
             )
         department_ids.add(project.department_id)
         before = project.selected_amount
@@ -278,8 +322,13 @@ def registry_revise_department(
             department = db.session.get(Org, department_id)
             raise refuse(
                 "revision_rows",
-                f"修改后{department.name}共安排 {money_text(arranged)} 万元，超过控制数 "
-                f"{money_text(to_decimal(limit.amount))} 万元；确需突破的须填写调增理由",
+                _l(
+                    "After the revision %(department)s has %(arranged)s 万元 arranged, more "
+                    "than its control total of %(limit)s 万元; to exceed it, write the reason.",
+                    department=department.name,
+                    arranged=money_text(arranged),
+                    limit=money_text(to_decimal(limit.amount)),
+                ),
             )
     return {"changed": changed}
 

@@ -260,7 +260,13 @@ def _refuse_duplicate(department_id: int | None, fields: IndicatorFields, own_id
     if clash is not None:
         raise ValidationFailed(
             _l("The indicator is there already; nothing was saved."),
-            details=[f"{fields.level2}下已有“{fields.name}”（如已停用，可重新启用）"],
+            details=[
+                _l(
+                    "%(level2)s has “%(name)s” already (if it is deactivated, activate it again).",
+                    level2=fields.level2,
+                    name=fields.name,
+                )
+            ],
         )
 
 

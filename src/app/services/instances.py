@@ -142,7 +142,12 @@ def _own_start_data(definition: ProcessDefinition, data: dict) -> dict:
         raise ValidationFailed(
             _l("Start data may only hold the start form's fields."),
             details=[
-                {"path": path, "message": "不属于发起表单，不能在发起时填写"}
+                {
+                    "path": path,
+                    "message": _l(
+                        "Not a field of the start form: it cannot be filled in at start."
+                    ),
+                }
                 for path in sorted(refused)
             ],
         )
