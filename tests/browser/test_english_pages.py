@@ -46,14 +46,6 @@ STATUS_CODES = {
     TASK_CANCELLED,
 }
 NOT_DATA_TABLES = {"role"}
-# Chinese that modules other than the templates still write, by page kind (the pattern)
-# and where it comes from; each is left for that module's owner and goes when fixed.
-PENDING = {
-    # forms/fields.py BLANK_LABEL; forms/display.py and web/filters.py print a yes/no
-    # value as 是/否 and join a multiple choice's values with 、
-    r"^/tasks/": {"请选择", "是", "、"},
-    r"/heatmap$": {"财政部门", "部门预算单位"},  # web/routes_heatmap.py: step.role_name
-}
 
 
 def strings(value) -> list[str]:
@@ -91,20 +83,6 @@ def data_runs(app) -> set[str]:
     return runs
 
 
-def explained(run: str, data: set[str], pending: set[str]) -> bool:
-    """A run is data, or pieces of data joined by what another module still writes."""
-    if run in data:
-        return True
-    if not pending:
-        return False
-    pieces = re.split("|".join(map(re.escape, sorted(pending, key=len, reverse=True))), run)
-    return all(piece in data for piece in pieces if piece)
-
-
-def page_path(page: Page) -> str:
-    return re.sub(r"^https?://[^/]+", "", page.url).split("?")[0]
-
-
 def not_english(page: Page, data: set[str]) -> list[str]:
     """The page's Chinese that no stored value explains, and its raw role or status codes."""
     text = page.locator("body").inner_text()
@@ -113,10 +91,7 @@ def not_english(page: Page, data: set[str]) -> list[str]:
     # A diagram's lanes are drawn from role codes, its steps from the diagram's own names.
     labels = page.locator(".djs-container svg text").all_text_contents()
     text += "\n" + "\n".join(labels)
-    pending = set().union(
-        *(runs for kind, runs in PENDING.items() if re.search(kind, page_path(page)))
-    )
-    found = {run for run in CHINESE.findall(text) if not explained(run, data, pending)}
+    found = {run for run in CHINESE.findall(text) if run not in data}
     found.update(ROLE_CODE.findall(text))
     cells = page.locator(".badge, td, dd").evaluate_all(
         "nodes => nodes.map(n => n.textContent.trim())"
