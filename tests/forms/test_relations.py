@@ -8,6 +8,9 @@ import pytest
 from app.forms import check_schema
 from app.forms.relations import declaration_problems, relation_errors
 
+# Messages are read as a person reads them, in a request (Chinese by default).
+pytestmark = pytest.mark.usefixtures("in_a_request")
+
 SCHEMA = {
     "type": "object",
     "properties": {

@@ -25,12 +25,17 @@ def test_points_that_add_up_to_each_levels_weight_pass():
 
 def test_a_level_that_does_not_add_up_is_named_with_its_sum_and_weight():
     data = rows(("产出指标", 40), ("效益指标", 30), ("满意度指标", 10))
-    assert indicator_points(data, T) == [("/indicators", "产出指标分值合计 40，应为 50")]
+    # Outside a request a message is its English msgid (Chinese pages: tests/processes).
+    assert indicator_points(data, T) == [
+        ("/indicators", "The 产出指标 points add up to 40; they should add up to 50.")
+    ]
 
 
 def test_a_missing_level_is_named():
     data = rows(("产出指标", 50), ("满意度指标", 10))
-    assert indicator_points(data, T) == [("/indicators", "缺少效益指标（该级分值合计应为 30）")]
+    assert indicator_points(data, T) == [
+        ("/indicators", "There is no 效益指标 row (the level's points should add up to 30).")
+    ]
 
 
 def test_a_row_without_points_is_the_schemas_to_refuse_not_shared_out():
@@ -52,5 +57,5 @@ def test_output_and_benefit_carry_at_least_sixty_percent():
 
 def test_an_unknown_rule_name_is_an_error_not_a_skip():
     assert form_rule_problems(["no_such_rule"], {}, T) == [
-        ("", "表单规则“no_such_rule”不存在，请联系流程管理员")
+        ("", "The form rule “no_such_rule” does not exist: tell the process administrator.")
     ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
@@ -529,6 +530,13 @@ def test_indicator_points_that_do_not_add_up_are_refused_with_the_reason(compila
     assert sorted(d["message"] for d in refused.value.details) == [
         "产出指标分值合计 40，应为 50",
         "缺少效益指标（该级分值合计应为 30）",
+    ]
+    db.session.rollback()
+    with force_locale("en"), pytest.raises(ValidationFailed) as in_english:
+        complete_task(unit, ready[0].id, project_form(indicators=rows))
+    assert sorted(d["message"] for d in in_english.value.details) == [
+        "The 产出指标 points add up to 40; they should add up to 50.",
+        "There is no 效益指标 row (the level's points should add up to 30).",
     ]
     db.session.rollback()
     complete_task(unit, ready[0].id, project_form())

@@ -90,7 +90,7 @@ def test_a_level_two_heading_of_another_level_one_is_refused_with_nothing_saved(
         indicators.add_indicator(user("finance"), None, wrong)
     details = " ".join(refused.value.details)
     assert "满意度指标之下只能是 服务对象满意度指标" in details
-    assert "符号" in details and "三级指标名称至少 2 个字" in details
+    assert "符号" in details and "三级指标至少 2 个字" in details
     assert db.session.scalar(select(LibraryIndicator.id)) is None
 
 

@@ -161,7 +161,11 @@ def _lint_lanes(process: CompiledProcess, resolve_role: Callable[[str], str | No
         )
     elif resolve_role(process.start_lane) is None:
         findings.append(
-            Finding("", "unknown-role", f"开始事件的泳道“{process.start_lane}”不是已知角色")
+            Finding(
+                "",
+                "unknown-role",
+                _("The start event's lane “%(lane)s” is no known role.", lane=process.start_lane),
+            )
         )
     return findings
 
@@ -173,22 +177,23 @@ def _lint_expressions(root: etree._Element) -> list[Finding]:
         if condition is not None and (condition.text or "").strip():
             problem = check_syntax(condition.text.strip(), "eval")
             if problem:
-                findings.append(
-                    Finding(flow.get("id", ""), "condition", f"条件表达式无法编译: {problem}")
-                )
+                unreadable = _("The condition cannot be compiled: %(problem)s", problem=problem)
+                findings.append(Finding(flow.get("id", ""), "condition", unreadable))
     for script in root.iter(f"{{{BPMN_NS}}}script"):
         owner = script.getparent()
         problem = check_syntax(script.text or "", "exec")
         if problem:
-            findings.append(Finding(owner.get("id", ""), "script", f"脚本无法编译: {problem}"))
+            unreadable = _("The script cannot be compiled: %(problem)s", problem=problem)
+            findings.append(Finding(owner.get("id", ""), "script", unreadable))
     for tag in ("preScript", "postScript"):
         for script in root.iter(f"{{{SPIFF_NS}}}{tag}"):
             owner = script.getparent().getparent()
             problem = check_syntax(script.text or "", "exec")
             if problem:
-                findings.append(
-                    Finding(owner.get("id", ""), "script", f"{tag} 无法编译: {problem}")
+                unreadable = _(
+                    "The %(tag)s cannot be compiled: %(problem)s", tag=tag, problem=problem
                 )
+                findings.append(Finding(owner.get("id", ""), "script", unreadable))
     return findings
 
 
@@ -201,7 +206,8 @@ def _lint_due_periods(root: etree._Element) -> list[Finding]:
         try:
             parse_due_in(prop.get("value"))
         except ValueError as exc:
-            findings.append(Finding(owner.get("id", ""), "due-in", f"期限 dueIn {exc}"))
+            bad = _("The due period dueIn %(problem)s", problem=exc)
+            findings.append(Finding(owner.get("id", ""), "due-in", bad))
     return findings
 
 

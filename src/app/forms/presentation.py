@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .nodes import FieldNode
+from .translated import translated
 
 #: Placeholders in the cloned row; the inline script swaps them for numbers.
 INDEX_TOKEN = "__index__"
@@ -56,7 +57,7 @@ def _locate(nodes: tuple[FieldNode, ...], name: str) -> _Place | None:
             row = segments[i]
             if not row.isdigit():
                 return None
-            titles.append(f"第{int(row) + 1}行")
+            titles.append(translated("Row %(n)s", n=int(row) + 1))
             rank.append(int(row))
             i += 1
             current = node.children

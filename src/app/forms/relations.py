@@ -35,6 +35,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .refs import pointer, resolve
+from .translated import translated
 from .validation import FieldError
 
 KEYWORD = "x-compare"
@@ -133,7 +134,12 @@ def _message(relation: Mapping[str, Any]) -> str:
     other = relation.get("other", relation.get("value"))
     left = " + ".join(_names(relation.get("field")))
     right = " + ".join(_names(other)) if isinstance(other, str | list) else other
-    return f"须满足：{left} {relation.get('op')} {right}"
+    return translated(
+        "It must hold that %(left)s %(op)s %(right)s.",
+        left=left,
+        op=relation.get("op"),
+        right=right,
+    )
 
 
 def _declarations(schema: Any, root: Mapping[str, Any], path: list) -> Iterator[tuple[str, str]]:
@@ -143,14 +149,20 @@ def _declarations(schema: Any, root: Mapping[str, Any], path: list) -> Iterator[
     properties = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
     relations = schema.get(KEYWORD)
     if relations is not None and not isinstance(relations, list):
-        yield pointer([*path, KEYWORD]), f"{KEYWORD} 须为列表"
+        yield pointer([*path, KEYWORD]), translated("%(keyword)s must be a list.", keyword=KEYWORD)
     for index, relation in enumerate(relations if isinstance(relations, list) else []):
         where = pointer([*path, KEYWORD, index])
         if not isinstance(relation, Mapping):
-            yield where, "每条比较须为对象"
+            yield where, translated("Each comparison must be an object.")
             continue
         if relation.get("op") not in OPERATORS:
-            yield where, f"比较符须为 {'、'.join(OPERATORS)} 之一"
+            yield (
+                where,
+                translated(
+                    "The comparison must be one of %(operators)s.",
+                    operators=translated(", ").join(OPERATORS),
+                ),
+            )
         names = _names(relation.get("field"))
         if "other" in relation:
             names += _names(relation["other"])
@@ -158,9 +170,9 @@ def _declarations(schema: Any, root: Mapping[str, Any], path: list) -> Iterator[
             names.append(relation["unless"])
         for name in names:
             if not isinstance(name, str) or name not in properties:
-                yield where, f"字段“{name}”不在本表单中"
+                yield where, translated("The field “%(name)s” is not in this form.", name=name)
         if "other" not in relation and not isinstance(relation.get("value"), int | float):
-            yield where, "须指明 other（另一字段）或 value（数值）"
+            yield where, translated("Name other (another field) or value (a number).")
     for name, sub in properties.items():
         yield from _declarations(sub, root, [*path, "properties", name])
     if isinstance(schema.get("items"), Mapping):

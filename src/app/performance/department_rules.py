@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from app.forms.translated import translated as _
 from app.performance.numbers import is_blank, to_decimal
 from app.performance.settings import Thresholds
 
@@ -46,7 +47,8 @@ def department_functions_add_up(data: Mapping[str, Any], t: Thresholds) -> list[
     for index, row in enumerate(functions):
         name = _name(row.get("name"))
         if name and name in seen:
-            problems.append((f"/functions/{index}/name", f"职能“{name}”重复列出"))
+            twice = _("The function “%(name)s” is listed twice.", name=name)
+            problems.append((f"/functions/{index}/name", twice))
         seen.add(name)
     amounts = [to_decimal(row.get("amount")) for row in functions]
     total = to_decimal(data.get("total_amount"))
@@ -56,7 +58,12 @@ def department_functions_add_up(data: Mapping[str, Any], t: Thresholds) -> list[
             problems.append(
                 (
                     "/total_amount",
-                    f"各职能金额合计 {added:,.2f} 万元，与项目支出合计 {total:,.2f} 万元不符",
+                    _(
+                        "The functions' amounts add up to %(added)s 万元, not to the project "
+                        "total of %(total)s 万元.",
+                        added=f"{added:,.2f}",
+                        total=f"{total:,.2f}",
+                    ),
                 )
             )
     ceiling = to_decimal(data.get("control_total"))
@@ -64,7 +71,12 @@ def department_functions_add_up(data: Mapping[str, Any], t: Thresholds) -> list[
         problems.append(
             (
                 "/total_amount",
-                f"项目支出合计 {total:,.2f} 万元超过财政下达的控制数 {ceiling:,.2f} 万元",
+                _(
+                    "The project total of %(total)s 万元 is above the control total of "
+                    "%(ceiling)s 万元 finance set.",
+                    total=f"{total:,.2f}",
+                    ceiling=f"{ceiling:,.2f}",
+                ),
             )
         )
     indicators = _rows(data, "indicators")
@@ -73,12 +85,16 @@ def department_functions_add_up(data: Mapping[str, Any], t: Thresholds) -> list[
         name = _name(row.get("function_name"))
         used.add(name)
         if name and name not in seen:
-            listed = "、".join(sorted(n for n in seen if n)) or "（无）"
+            listed = _(", ").join(sorted(n for n in seen if n)) or _("(none)")
             problems.append(
-                (f"/indicators/{index}/function_name", f"须是上表所列职能之一：{listed}")
+                (
+                    f"/indicators/{index}/function_name",
+                    _("It must be one of the functions listed above: %(listed)s.", listed=listed),
+                )
             )
     for index, row in enumerate(functions):
         name = _name(row.get("name"))
         if name and name not in used:
-            problems.append((f"/functions/{index}/name", f"职能“{name}”还没有绩效指标"))
+            bare = _("The function “%(name)s” has no indicator yet.", name=name)
+            problems.append((f"/functions/{index}/name", bare))
     return problems + indicator_points({"indicators": indicators}, t)

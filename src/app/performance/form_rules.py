@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from app.forms.translated import translated as _
 from app.performance.department_rules import department_functions_add_up
 from app.performance.monitoring import execution_rate, quarter_months, time_progress
 from app.performance.numbers import is_blank, to_decimal
@@ -44,9 +45,20 @@ def indicator_points(data: Mapping[str, Any], t: Thresholds) -> list[Problem]:
     problems: list[Problem] = []
     for level, weight in zip(LEVELS, level_weights(t), strict=True):
         if weight > 0 and not present[level]:
-            problems.append(("/indicators", f"缺少{level}（该级分值合计应为 {weight:g}）"))
+            missing = _(
+                "There is no %(level)s row (the level's points should add up to %(weight)s).",
+                level=level,
+                weight=f"{weight:g}",
+            )
+            problems.append(("/indicators", missing))
         elif present[level] and sums[level] != weight:
-            problems.append(("/indicators", f"{level}分值合计 {sums[level]:g}，应为 {weight:g}"))
+            wrong = _(
+                "The %(level)s points add up to %(sum)s; they should add up to %(weight)s.",
+                level=level,
+                sum=f"{sums[level]:g}",
+                weight=f"{weight:g}",
+            )
+            problems.append(("/indicators", wrong))
     return problems
 
 
@@ -69,7 +81,11 @@ def delay_reason_when_behind(data: Mapping[str, Any], t: Thresholds) -> list[Pro
     progress = time_progress(months)
     if rate is None or rate >= progress:
         return []
-    why = f"执行率 {rate:.1%} 未达到序时进度 {progress:.1%}，须填写"
+    why = _(
+        "The execution rate of %(rate)s is behind time progress (%(progress)s): say why.",
+        rate=f"{rate:.1%}",
+        progress=f"{progress:.1%}",
+    )
     return [
         (f"/{name}", why)
         for name in ("delay_reason_type", "progress_analysis")
@@ -87,8 +103,13 @@ def project_function_listed(data: Mapping[str, Any], t: Thresholds) -> list[Prob
     names = [row.get("function_name") for row in rows if isinstance(row, Mapping)]
     if str(chosen).strip() in [str(n).strip() for n in names if not is_blank(n)]:
         return []
-    listed = "、".join(str(n) for n in names if not is_blank(n)) or "（无）"
-    return [("/project_function", f"须是上表所列职能之一：{listed}")]
+    listed = _(", ").join(str(n) for n in names if not is_blank(n)) or _("(none)")
+    return [
+        (
+            "/project_function",
+            _("It must be one of the functions listed above: %(listed)s.", listed=listed),
+        )
+    ]
 
 
 FORM_RULES: dict[str, Callable[[Mapping[str, Any], Thresholds], list[Problem]]] = {
@@ -105,7 +126,11 @@ def form_rule_problems(names: Any, data: Mapping[str, Any], t: Thresholds) -> li
     for name in names if isinstance(names, list) else []:
         rule = FORM_RULES.get(name)
         if rule is None:
-            problems.append(("", f"表单规则“{name}”不存在，请联系流程管理员"))
+            unknown = _(
+                "The form rule “%(name)s” does not exist: tell the process administrator.",
+                name=name,
+            )
+            problems.append(("", unknown))
         else:
             problems.extend(rule(data, t))
     return problems

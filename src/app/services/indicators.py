@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
@@ -34,15 +35,16 @@ _LIMITS = {
     "explanation": 2000,
 }
 _MULTILINE = {"scoring_standard", "explanation"}
+# Each field as the form labels it (English msgids; read in the reader's language).
 _LABELS = {
-    "level1": "一级指标",
-    "level2": "二级指标",
-    "name": "三级指标名称",
-    "sign": "符号",
-    "unit": "计量单位",
-    "scoring_standard": "评分标准",
-    "standard_value": "标准值",
-    "explanation": "指标解释",
+    "level1": "Level-1 indicator",
+    "level2": "Level-2 indicator",
+    "name": "Level-3 indicator",
+    "sign": "Sign",
+    "unit": "Unit",
+    "scoring_standard": "Scoring standard",
+    "standard_value": "Standard value",
+    "explanation": "Explanation",
 }
 
 
@@ -217,25 +219,46 @@ def _checked(fields: IndicatorFields) -> IndicatorFields:
         name: (value.strip() or None) if isinstance(value, str) else value
         for name, value in vars(fields).items()
     }
-    errors: list[str] = []
+    errors: list = []
     if values["level1"] not in INDICATOR_LEVELS:
-        errors.append(f"{_LABELS['level1']}须为 {'、'.join(INDICATOR_LEVELS)} 之一")
+        errors.append(
+            _l(
+                "%(field)s must be one of %(allowed)s.",
+                field=_l(_LABELS["level1"]),
+                allowed=_(", ").join(INDICATOR_LEVELS),
+            )
+        )
     elif values["level2"] not in INDICATOR_LEVELS[values["level1"]]:
-        allowed = "、".join(INDICATOR_LEVELS[values["level1"]])
-        errors.append(f"{_LABELS['level2']}：{values['level1']}之下只能是 {allowed}")
+        errors.append(
+            _l(
+                "%(field)s: under %(level1)s it may only be %(allowed)s.",
+                field=_l(_LABELS["level2"]),
+                level1=values["level1"],
+                allowed=_(", ").join(INDICATOR_LEVELS[values["level1"]]),
+            )
+        )
     if values["sign"] not in INDICATOR_SIGNS:
-        errors.append(f"{_LABELS['sign']}须为 {' '.join(INDICATOR_SIGNS)} 之一")
+        errors.append(
+            _l(
+                "%(field)s must be one of %(allowed)s.",
+                field=_l(_LABELS["sign"]),
+                allowed=" ".join(INDICATOR_SIGNS),
+            )
+        )
     if not values["name"] or len(values["name"]) < 2:
-        errors.append(f"{_LABELS['name']}至少 2 个字")
+        errors.append(_l("%(field)s needs at least 2 characters.", field=_l(_LABELS["name"])))
     for name, limit in _LIMITS.items():
         value = values[name]
         if value is None:
             continue
+        field = _l(_LABELS[name])
         if len(value) > limit:
-            errors.append(f"{_LABELS[name]}最长 {limit} 个字")
+            errors.append(
+                _l("%(field)s may be at most %(limit)s characters.", field=field, limit=limit)
+            )
         problem = text_problem(value, name not in _MULTILINE)
         if problem:
-            errors.append(f"{_LABELS[name]}{problem}")
+            errors.append(_l("%(field)s %(problem)s.", field=field, problem=problem))
     if errors:
         raise ValidationFailed(_l("The indicator has errors; nothing was saved."), details=errors)
     return IndicatorFields(**values)
