@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, case, exists, func, select
 from sqlalchemy.orm import aliased, joinedload
 
@@ -320,7 +321,7 @@ def project_detail(actor: User, project_id: int) -> ProjectDetail:
         select(Project).where(Project.id == project_id, project_visibility(actor))
     )
     if project is None:
-        raise NotFound(f"项目 {project_id} 不存在或无权查看 (no such project)")
+        raise NotFound(_l("Project %(id)s does not exist or is not yours to see.", id=project_id))
     events = db.session.scalars(
         select(ProjectEvent)
         .where(ProjectEvent.project_id == project.id)
@@ -370,7 +371,7 @@ def project_detail(actor: User, project_id: int) -> ProjectDetail:
 def require_round_organiser(actor: User) -> None:
     """Rounds are the finance bureau's to launch and follow. Raises Forbidden."""
     if not may_start_on_behalf(actor):
-        raise Forbidden("只有财政部门可以发起和查看轮次 (only the finance bureau runs rounds)")
+        raise Forbidden(_l("Only the finance bureau starts and sees rounds."))
 
 
 @dataclass
