@@ -44,7 +44,7 @@ def test_a_condition_stopped_at_its_time_limit_is_an_incident_finance_see_and_re
         complete_task(user("dept"), review, {"decision": "approve", "comment": "loop"})
         raise AssertionError("the endless condition should have been stopped")
     except BadRequest as refused:
-        assert "ran longer" in refused.message  # stopped by the time limit, named as such
+        assert "条件运行超过 1 秒，已被停止" in refused.message  # the time limit, named as such
 
     db.session.expire_all()
     assert db.session.get(Task, review).status == "ready"  # nothing of the step stored
@@ -54,7 +54,7 @@ def test_a_condition_stopped_at_its_time_limit_is_an_incident_finance_see_and_re
             AuditEvent.instance_id == instance.id, AuditEvent.action == "incident"
         )
     )
-    assert incident.activity_name == "部门审核" and "ran longer" in incident.comment
+    assert incident.activity_name == "部门审核" and "运行超过 1 秒" in incident.comment
     note = db.session.scalar(
         select(Notification).where(
             Notification.user_id == user("finance").id, Notification.kind == "incident"
