@@ -124,6 +124,8 @@ def database_copies(tmp_path_factory):
     """
     folder = tmp_path_factory.mktemp("template")
     copies = PostgresCopies(POSTGRES_URL) if POSTGRES_URL else SqliteCopies(folder)
+    copies.add_variant("demo_year", _seed_demo_year)
+    copies.add_variant("initialised_demo", _initialise_demo)
     try:
         template = create_app(make_config(copies.template_url))
         template.instance_path = str(folder / "instance")
@@ -137,13 +139,58 @@ def database_copies(tmp_path_factory):
         copies.close()
 
 
+def _seed_demo_year(url: str) -> None:
+    """The template, the four shipped processes deployed beside the fixture ones, and the
+    demo county's year driven through them (at the real time, as `init-db --demo`)."""
+    from demo_year import seed_demo_county_year
+
+    app = create_app(make_config(url))
+    with app.app_context():
+        seed_demo_county_year()
+        db.session.remove()
+        db.engine.dispose()
+    forget_versions()
+
+
+def _initialise_demo(url: str) -> None:
+    """What `flask init-db --demo` makes of an empty database: the shipped processes only."""
+    app = create_app(shipped_config(url))
+    with app.app_context():
+        reset_database()
+        db.session.remove()
+        result = app.test_cli_runner().invoke(args=["init-db", "--demo"])
+        assert result.exit_code == 0, result.output
+        db.session.remove()
+        db.engine.dispose()
+    forget_versions()
+
+
+# A test asking for one of these fixtures gets a copy of the template variant of that name.
+VARIANT_FIXTURES = ("demo_year", "initialised_demo")
+
+
 @pytest.fixture
-def database_url(database_copies, tmp_path):
+def database_url(database_copies, tmp_path, request):
     """This test's own database: the demo county and fixture processes as the template
-    holds them, whatever the previous test did."""
-    url = database_copies.copy(tmp_path)
+    holds them (or as the variant the test asks for), whatever the previous test did."""
+    variant = next((name for name in VARIANT_FIXTURES if name in request.fixturenames), None)
+    url = database_copies.copy(tmp_path, variant)
     yield url
     database_copies.drop(url)
+
+
+@pytest.fixture
+def demo_year(app) -> None:
+    """The demo county's year (what `init-db --demo` seeds) on the shipped processes,
+    beside the fixture processes. Asking for it is what puts it there: `database_url`
+    copies the template variant that holds it, seeded once per process."""
+
+
+@pytest.fixture
+def initialised_demo(database_url) -> str:
+    """The URL of a database as `flask init-db --demo` leaves an empty one: the demo
+    county and its year on the shipped processes only (`database_url` copies it)."""
+    return database_url
 
 
 @pytest.fixture

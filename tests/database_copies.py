@@ -5,6 +5,11 @@ processes) took most of the suite's time when each test did it. The root conftes
 once into a template; a copy is then a page-by-page backup on SQLite and
 `CREATE DATABASE ... TEMPLATE` on PostgreSQL, and each test still starts from a fresh
 demo county of its own.
+
+A test that needs more than the template (the demo county's whole year, seeded in a
+couple of seconds) gets a copy of a *variant*: the template with that seeding done on
+it, built the first time a test of this process asks for it and copied as cheaply as
+the template from then on.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from itertools import count
@@ -23,29 +29,50 @@ from sqlalchemy import create_engine, make_url, text
 LOCAL_HOSTS = (None, "", "localhost", "127.0.0.1", "::1")
 
 
+# Seeds a database (given by its URL) that starts as a copy of the template.
+Build = Callable[[str], None]
+
+
 class SqliteCopies:
-    """The template is a file; each copy is a file in the test's own tmp_path."""
+    """The template and each variant are files; each copy is a file in the test's own
+    tmp_path."""
 
     def __init__(self, folder: Path):
+        self.folder = folder
         self.template = folder / "template.db"
         self.template_url = f"sqlite:///{self.template}"
+        self.builds: dict[str, Build] = {}
+        self.variants: dict[str, Path] = {}
 
-    def copy(self, folder: Path) -> str:
+    def add_variant(self, name: str, build: Build) -> None:
+        self.builds[name] = build
+
+    def copy(self, folder: Path, variant: str | None = None) -> str:
+        source = self.template if variant is None else self._variant(variant)
         target = folder / "test.db"
-        # The online backup API copies a consistent database whatever its journal (the
-        # app runs SQLite in WAL mode, where a plain file copy could miss pages).
-        with (
-            closing(sqlite3.connect(self.template)) as source,
-            closing(sqlite3.connect(target)) as copy,
-        ):
-            source.backup(copy)
+        _backup(source, target)
         return f"sqlite:///{target}"
+
+    def _variant(self, name: str) -> Path:
+        if name not in self.variants:
+            path = self.folder / f"{name}.db"
+            _backup(self.template, path)
+            self.builds[name](f"sqlite:///{path}")
+            self.variants[name] = path
+        return self.variants[name]
 
     def drop(self, url: str) -> None:
         """Nothing to do: pytest removes the test's tmp_path."""
 
     def close(self) -> None:
         """Nothing to do: pytest removes the session's temporary folders."""
+
+
+def _backup(source: Path, target: Path) -> None:
+    # The online backup API copies a consistent database whatever its journal (the app
+    # runs SQLite in WAL mode, where a plain file copy could miss pages).
+    with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(target)) as copy:
+        original.backup(copy)
 
 
 class PostgresCopies:
@@ -84,10 +111,17 @@ class PostgresCopies:
         self.template_url = self._url(self.template_name)
         self.working: str | None = None  # this process's copy, reset after each test
         self.snapshot: Snapshot | None = None  # what the template held, once it is seeded
+        self.builds: dict[str, Build] = {}
+        self.variants: dict[str, Snapshot] = {}  # what each variant holds, once built
+        self.holds: str | None = None  # the variant the working copy holds (None: template)
 
-    def copy(self, folder: Path) -> str:
-        """A database holding what the template holds. The template must have no open
-        connection (PostgreSQL refuses to copy it otherwise): its builder disposed them."""
+    def add_variant(self, name: str, build: Build) -> None:
+        self.builds[name] = build
+
+    def copy(self, folder: Path, variant: str | None = None) -> str:
+        """A database holding what the template (or `variant`) holds. The template must
+        have no open connection (PostgreSQL refuses to copy it otherwise): its builder
+        disposed them."""
         if self.working is None:
             if self.snapshot is None:
                 self.snapshot = Snapshot.take(self._url(self.template_name))
@@ -95,6 +129,12 @@ class PostgresCopies:
             self._drop(name)
             self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template_name}"')
             self.working = self._url(name)
+            self.holds = None
+        if variant != self.holds:
+            # A variant differs from the template by its rows only: put them in.
+            if not self._variant(variant).restore(self.working):
+                raise RuntimeError(f"the {variant} variant's schema is not the template's")
+            self.holds = variant
         return self.working
 
     def drop(self, url: str) -> None:
@@ -105,9 +145,25 @@ class PostgresCopies:
             restored = self.snapshot.restore(url)
         except Exception:
             restored = False  # a test left it in a state no reset can mend
-        if not restored:
+        if restored:
+            self.holds = None
+        else:
             self._drop(make_url(url).database)
             self.working = None
+
+    def _variant(self, name: str | None) -> Snapshot:
+        """What the template holds once `name`'s build has seeded it: built in a database
+        of its own the first time, which is dropped once its rows are taken."""
+        if name is None:
+            return self.snapshot
+        if name not in self.variants:
+            database = f"{self.prefix}_{name}"
+            self._drop(database)
+            self._execute(f'CREATE DATABASE "{database}" TEMPLATE "{self.template_name}"')
+            self.builds[name](self._url(database))
+            self.variants[name] = Snapshot.take(self._url(database))
+            self._drop(database)
+        return self.variants[name]
 
     def close(self) -> None:
         if self.working is not None:
@@ -118,7 +174,7 @@ class PostgresCopies:
     def _drop_orphans(self) -> None:
         if self.server.host not in LOCAL_HOSTS:
             return  # another machine's pids cannot be checked from here
-        ours = re.compile(rf"{re.escape(self.server.database)}_(\d+)_(?:template|\d+)")
+        ours = re.compile(rf"{re.escape(self.server.database)}_(\d+)_\w+")
         with self.admin.connect() as conn:
             names = conn.execute(text("SELECT datname FROM pg_database")).scalars().all()
         for name in names:

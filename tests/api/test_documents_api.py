@@ -4,15 +4,8 @@ the caller may not see."""
 
 from __future__ import annotations
 
-import pytest
-
 from app.api.openapi import OPENAPI
-from demo_year import campaign_id, printed, project_id, seed_demo_county_year, sheet_rows
-
-
-@pytest.fixture
-def demo(app):
-    seed_demo_county_year()
+from demo_year import campaign_id, printed, project_id, sheet_rows
 
 
 def fetch(anonymous, token: str | None, path: str) -> tuple[int, str, bytes]:
@@ -27,7 +20,9 @@ def promised(path: str) -> set[str]:
     return set(OPENAPI["components"]["responses"][ref.rsplit("/", 1)[-1]]["content"])
 
 
-def test_a_project_form_comes_as_pdf_and_workbook_to_whoever_sees_the_project(demo, anonymous, api):
+def test_a_project_form_comes_as_pdf_and_workbook_to_whoever_sees_the_project(
+    demo_year, anonymous, api
+):
     evaluated = project_id("JY-2026-003", 2026)
     token = api("dept").token
     path = f"/projects/{evaluated}/documents/self-evaluation"
@@ -51,7 +46,7 @@ def test_a_project_form_comes_as_pdf_and_workbook_to_whoever_sees_the_project(de
     assert fetch(anonymous, None, f"{path}.pdf")[0] == 401
 
 
-def test_the_round_and_year_summaries_come_over_the_api(demo, anonymous, api):
+def test_the_round_and_year_summaries_come_over_the_api(demo_year, anonymous, api):
     round_id = campaign_id("quarterly_monitoring")
     status, content_type, body = fetch(
         anonymous, api("finance").token, f"/campaigns/{round_id}/documents/monitoring-summary.pdf"

@@ -5,19 +5,11 @@ rule's scenario through the services is in tests/processes."""
 
 from __future__ import annotations
 
-import pytest
-
 from app.performance.registry import find_project
 from app.services.demo_data import PROJECTS
-from demo_year import seed_demo_county_year
 
 MEDIUM = "JY-2026-003"  # 学生营养午餐补助 of 县实验小学, graded 中 for 2026
 WAITING_AT_FINANCE = "JY-2026-002"  # its 2026 self-evaluation waits at finance's review
-
-
-@pytest.fixture
-def demo(app):
-    seed_demo_county_year()
 
 
 def open_task(api, username: str, activity: str, project_code: str) -> dict:
@@ -54,7 +46,7 @@ def targets_form(prefill: dict, requested: float) -> dict:
     }
 
 
-def test_last_years_medium_grade_cuts_next_years_request_at_selection(api, demo):
+def test_last_years_medium_grade_cuts_next_years_request_at_selection(api, demo_year):
     fill = open_task(api, "unit3", "fill_project_targets", MEDIUM)
     assert (fill["data"]["last_grade"], fill["data"]["last_year_amount"]) == ("中", 120)
     # The unit cannot better its own grade: what it sends is not what 遴选 reads.
@@ -90,7 +82,7 @@ def test_last_years_medium_grade_cuts_next_years_request_at_selection(api, demo)
     assert answer.body["tasks"] == [], "it waits for the county's budget as a whole"
 
 
-def test_scores_above_their_points_are_refused_and_the_grade_is_computed(api, demo):
+def test_scores_above_their_points_are_refused_and_the_grade_is_computed(api, demo_year):
     review = open_task(api, "finance", "finance_review_self_evaluation", WAITING_AT_FINANCE)
     assert review["form"]["ui"]["spent"]["ui:readonly"] is True
     key = {

@@ -116,13 +116,3 @@ def real_processes(app):
     with app.app_context():
         deploy_folder(root / "processes", root / "forms")
         db.session.remove()
-
-
-@pytest.fixture
-def demo_year(app, real_processes) -> None:
-    """The demo county's year (what `init-db --demo` seeds) on the shipped processes."""
-    from app.services.demo import seed_demo_year
-
-    with app.app_context():
-        assert seed_demo_year()
-        db.session.remove()

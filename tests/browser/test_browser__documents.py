@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Project
-from app.services.demo import seed_demo_year
 from demo_year import printed
 
 OUTPUT = Path(__file__).parents[2] / "test-output"
@@ -33,10 +32,9 @@ def pdftoppm() -> str:
 
 
 @pytest.fixture
-def evaluated_project(app, real_processes) -> int:
+def evaluated_project(app, demo_year) -> int:
     """学生营养午餐补助 of the demo county's 2026, self-evaluated and graded 中."""
     with app.app_context():
-        assert seed_demo_year()
         project_id = db.session.scalar(
             select(Project.id).where(Project.code == "JY-2026-003", Project.fiscal_year == 2026)
         )

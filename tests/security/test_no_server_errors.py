@@ -15,7 +15,6 @@ copy of the county that is thrown away.
 
 from __future__ import annotations
 
-import sqlite3
 from urllib.parse import quote
 
 import pytest
@@ -27,7 +26,7 @@ from app import create_app
 from app.extensions import db
 from app.models import Attachment, Campaign, Job, Org, Project, Task, User
 from app.services.clock import now
-from conftest import POSTGRES_URL, RequestPerContextClient, reset_database, shipped_config
+from conftest import RequestPerContextClient, shipped_config
 
 HOSTILE = (
     "99999999999999999999",  # past every integer type
@@ -88,69 +87,46 @@ class RecordingDict(ImmutableMultiDict):
         return super().__contains__(key)
 
 
-def _seed(app) -> dict[str, int]:
-    """The demo county of `init-db --demo`, one attachment; the ids a walk fills paths with."""
-    with app.app_context():
-        reset_database()
-        db.session.remove()
-        result = app.test_cli_runner().invoke(args=["init-db", "--demo"])
-        assert result.exit_code == 0, result.output
-        task = db.session.scalars(
-            select(Task).where(Task.status == "ready").order_by(Task.id)
-        ).first()
-        finance = db.session.scalar(select(User).where(User.username == "finance"))
-        attachment = Attachment(
-            instance_id=task.instance_id,
-            filename="说明.pdf",
-            content_type="application/pdf",
-            size=4,
-            sha256="0" * 64,
-            uploaded_by_id=finance.id,
-            uploaded_at=now(),
-            content=b"%PDF",
-        )
-        db.session.add(attachment)
-        db.session.commit()
-        ids = {
-            "task_id": task.id,
-            "instance_id": task.instance_id,
-            "attachment_id": attachment.id,
-            "project_id": db.session.scalar(select(Project.id).order_by(Project.id)),
-            "campaign_id": db.session.scalar(select(Campaign.id).order_by(Campaign.id)),
-            "user_id": db.session.scalar(select(User.id).where(User.username == "unit")),
-            "job_id": db.session.scalar(select(Job.id).order_by(Job.id)) or 1,
-            "org_id": db.session.scalar(select(Org.id).order_by(Org.id)),
-            "token_id": 1,
-            "version": 1,
-        }
-        db.session.remove()
-        db.engine.dispose()
+def _attach_and_note_ids() -> dict[str, int]:
+    """One attachment on the demo county; the ids a walk fills paths with."""
+    task = db.session.scalars(select(Task).where(Task.status == "ready").order_by(Task.id)).first()
+    finance = db.session.scalar(select(User).where(User.username == "finance"))
+    attachment = Attachment(
+        instance_id=task.instance_id,
+        filename="说明.pdf",
+        content_type="application/pdf",
+        size=4,
+        sha256="0" * 64,
+        uploaded_by_id=finance.id,
+        uploaded_at=now(),
+        content=b"%PDF",
+    )
+    db.session.add(attachment)
+    db.session.commit()
+    ids = {
+        "task_id": task.id,
+        "instance_id": task.instance_id,
+        "attachment_id": attachment.id,
+        "project_id": db.session.scalar(select(Project.id).order_by(Project.id)),
+        "campaign_id": db.session.scalar(select(Campaign.id).order_by(Campaign.id)),
+        "user_id": db.session.scalar(select(User.id).where(User.username == "unit")),
+        "job_id": db.session.scalar(select(Job.id).order_by(Job.id)) or 1,
+        "org_id": db.session.scalar(select(Org.id).order_by(Org.id)),
+        "token_id": 1,
+        "version": 1,
+    }
+    db.session.remove()
     return ids
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    """A seeded SQLite file that each test copies (PostgreSQL: each test seeds anew)."""
-    if POSTGRES_URL:
-        return None, None
-    path = tmp_path_factory.mktemp("walk") / "seed.db"
-    app = create_app(shipped_config(f"sqlite:///{path}"))
-    return path, _seed(app)
-
-
 @pytest.fixture
-def county(seeded, tmp_path, database_url):
-    """An app on a demo county of its own, recording the parameters each request reads."""
-    source, ids = seeded
-    if source is None:
-        app = create_app(shipped_config(database_url))
-        ids = _seed(app)
-    else:
-        target = tmp_path / "county.db"
-        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-            src.backup(dst)
-        app = create_app(shipped_config(f"sqlite:///{target}"))
+def county(initialised_demo, tmp_path):
+    """An app on a demo county of its own (as `init-db --demo` makes it), recording the
+    parameters each request reads."""
+    app = create_app(shipped_config(initialised_demo))
     app.instance_path = str(tmp_path / "instance")
+    with app.app_context():
+        ids = _attach_and_note_ids()
 
     class RecordingRequest(app.request_class):
         parameter_storage_class = RecordingDict

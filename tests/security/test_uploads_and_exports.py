@@ -304,9 +304,7 @@ def test_hostile_workbooks_on_the_batch_page_get_400_naming_the_problem_and_subm
         "不支持的压缩方式 99": patched(template, SHEET, method=99),
         "工作表声明的范围超过 20000 行": with_sheet_xml(template, dimension("A1:XFD1048576")),
         "XML 格式错误": with_sheet_xml(template, lambda x: x.replace(b"</row>", b"</rwo>", 1)),
-        "解压后超过 10 MB": zip_of(
-            {**members_of(template), "xl/media/bomb.bin": bytes(11 << 20)}
-        ),
+        "解压后超过 10 MB": zip_of({**members_of(template), "xl/media/bomb.bin": bytes(11 << 20)}),
         "zip 中没有 [Content_Types].xml": zip_of({"readme.txt": b"hi"}),
     }
     for says, content in cases.items():

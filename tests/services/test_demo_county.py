@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -28,33 +27,34 @@ from app.services.campaigns import campaign_progress
 from app.services.errors import NotFound
 from app.services.forms_view import task_form
 from app.services.queries import instance_detail, list_inbox, list_instances
-from conftest import make_config, reset_database
+from conftest import reset_database, shipped_config
 
-ROOT = Path(__file__).parents[2]
 SEEDED = "已生成演示年度数据"
 
 
 @pytest.fixture
-def demo_app(database_url, tmp_path):
-    """An app on the repository's processes/ and forms/, initialised by the real command."""
-    app = create_app(
-        make_config(
-            database_url,
-            PROCESSES_DIR=str(ROOT / "processes"),
-            FORMS_DIR=str(ROOT / "forms"),
-        )
-    )
+def demo_app(initialised_demo, tmp_path):
+    """An app on the repository's processes/ and forms/, on a database `init-db --demo`
+    initialised (a copy of the template variant the root conftest builds with it)."""
+    app = create_app(shipped_config(initialised_demo))
+    app.instance_path = str(tmp_path / "instance")
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_init_db_demo_on_an_empty_database_says_it_created_the_year(database_url, tmp_path):
+    app = create_app(shipped_config(database_url))
     app.instance_path = str(tmp_path / "instance")
     with app.app_context():
         reset_database()
         db.session.remove()
         result = app.test_cli_runner().invoke(args=["init-db", "--demo"])
-        assert result.exit_code == 0, result.output
-        assert SEEDED in result.output
-        db.session.remove()
-        yield app
         db.session.remove()
         db.engine.dispose()
+    assert result.exit_code == 0, result.output
+    assert SEEDED in result.output
 
 
 def user(username: str) -> User:

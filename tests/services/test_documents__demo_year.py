@@ -17,21 +17,16 @@ from demo_year import (
     pdf_text,
     project_id,
     ready_task,
-    seed_demo_county_year,
     squeezed,
     workbook_rows,
 )
 
-
-@pytest.fixture
-def demo(app):
-    seed_demo_county_year()
-
-
 # -- 项目支出绩效自评表 -------------------------------------------------------------------
 
 
-def test_the_self_evaluation_form_prints_funds_goals_scored_indicators_and_the_grade(demo, user):
+def test_the_self_evaluation_form_prints_funds_goals_scored_indicators_and_the_grade(
+    demo_year, user
+):
     # 学生营养午餐补助 (2026) scored 68.22, 中, with a reason for each shortfall.
     document = project_self_evaluation(user("dept"), project_id("JY-2026-003", 2026))
     text = pdf_text(document)
@@ -74,7 +69,7 @@ def test_the_self_evaluation_form_prints_funds_goals_scored_indicators_and_the_g
     assert ["总分", "含预算执行率得分", "100", "68.22", "自评等级：中"] in rows
 
 
-def test_a_self_evaluation_is_printed_only_for_whoever_sees_the_project_once_filed(demo, user):
+def test_a_self_evaluation_is_printed_only_for_whoever_sees_the_project_once_filed(demo_year, user):
     evaluated = project_id("JY-2026-003", 2026)
     assert project_self_evaluation(user("unit"), project_id("JY-2026-001", 2026)).title
     for outsider in ("dept2", "unit2"):
@@ -124,7 +119,9 @@ def _monitoring_round_goes_on(user) -> None:
     )
 
 
-def test_the_monitoring_summary_counts_lights_execution_and_corrections_of_the_round(demo, user):
+def test_the_monitoring_summary_counts_lights_execution_and_corrections_of_the_round(
+    demo_year, user
+):
     _monitoring_round_goes_on(user)
     document = monitoring_summary(user("finance"), campaign_id("quarterly_monitoring"))
     assert document.landscape
@@ -182,7 +179,7 @@ def test_the_monitoring_summary_counts_lights_execution_and_corrections_of_the_r
     assert correction[-3:] == ["调减预算：全年无法执行完毕，调减 100 万元", "100.00", "财政已决定"]
 
 
-def test_a_department_sees_the_monitoring_summary_of_its_own_projects_only(demo, user):
+def test_a_department_sees_the_monitoring_summary_of_its_own_projects_only(demo_year, user):
     document = monitoring_summary(user("dept2"), campaign_id("quarterly_monitoring"))
     rows = workbook_rows(document)
     assert ["合计", 2, 0, 0, 0, 0, 0, "660.00"] in rows
@@ -194,7 +191,7 @@ def test_a_department_sees_the_monitoring_summary_of_its_own_projects_only(demo,
 # -- 绩效评价结果汇总 --------------------------------------------------------------------
 
 
-def test_the_results_summary_gives_grades_money_by_grade_and_next_years_budget(demo, user):
+def test_the_results_summary_gives_grades_money_by_grade_and_next_years_budget(demo_year, user):
     document = evaluation_results(user("gov"), 2026)
     text = pdf_text(document)
     for expected in (
@@ -246,7 +243,9 @@ def test_the_results_summary_gives_grades_money_by_grade_and_next_years_budget(d
     ] in rows
 
 
-def test_a_department_gets_the_results_of_its_own_projects_and_an_empty_year_nothing(demo, user):
+def test_a_department_gets_the_results_of_its_own_projects_and_an_empty_year_nothing(
+    demo_year, user
+):
     rows = workbook_rows(evaluation_results(user("dept2"), 2026))
     assert ["合计", 2, 2, 0, 1, 0, 1, "67.35", "510.00"] in rows
     assert not any("县教育局" in str(cell) for row in rows for cell in row)
@@ -300,7 +299,7 @@ def _key_evaluation_of_teacher_training(user) -> None:
     )
 
 
-def test_finance_chooses_the_reports_and_the_disclosure_list_prints_them(demo, user):
+def test_finance_chooses_the_reports_and_the_disclosure_list_prints_them(demo_year, user):
     _key_evaluation_of_teacher_training(user)
     finance = user("finance")
     choices = disclosure_choices(finance, 2026)
@@ -345,7 +344,7 @@ def test_finance_chooses_the_reports_and_the_disclosure_list_prints_them(demo, u
     assert ["整体绩效评价报告", "0 份"] in workbook_rows(disclosure_list(finance, 2026))
 
 
-def test_only_finance_chooses_and_only_the_years_candidates(demo, user):
+def test_only_finance_chooses_and_only_the_years_candidates(demo_year, user):
     with pytest.raises(Forbidden):
         save_disclosure(user("dept"), 2026, [], [])
     with pytest.raises(Forbidden):

@@ -3,17 +3,11 @@ document, the links send a PDF and a workbook, and finance ticks what is publish
 
 from __future__ import annotations
 
-import pytest
 from lxml import html
 
 from app.extensions import db
 from app.models import Org
-from demo_year import campaign_id, printed, project_id, seed_demo_county_year, sheet_rows
-
-
-@pytest.fixture
-def demo(app):
-    seed_demo_county_year()
+from demo_year import campaign_id, printed, project_id, sheet_rows
 
 
 def links(page) -> list[str]:
@@ -27,7 +21,7 @@ def downloaded(client, path: str) -> bytes:
     return answer.data
 
 
-def test_an_evaluated_projects_page_offers_its_self_evaluation_form(demo, client, login):
+def test_an_evaluated_projects_page_offers_its_self_evaluation_form(demo_year, client, login):
     login("dept")
     evaluated = project_id("JY-2026-003", 2026)
     base = f"/projects/{evaluated}/documents/self-evaluation"
@@ -43,7 +37,7 @@ def test_an_evaluated_projects_page_offers_its_self_evaluation_form(demo, client
     assert client.get(f"{base}.pdf").status_code == 404
 
 
-def test_the_monitoring_round_page_offers_its_summary(demo, client, login):
+def test_the_monitoring_round_page_offers_its_summary(demo_year, client, login):
     login("finance")
     round_id = campaign_id("quarterly_monitoring")
     base = f"/campaigns/{round_id}/documents/monitoring-summary"
@@ -55,7 +49,7 @@ def test_the_monitoring_round_page_offers_its_summary(demo, client, login):
     )
 
 
-def test_the_evaluation_round_and_the_registry_offer_the_results_summary(demo, client, login):
+def test_the_evaluation_round_and_the_registry_offer_the_results_summary(demo_year, client, login):
     login("finance")
     round_links = links(client.get(f"/campaigns/{campaign_id('annual_evaluation')}"))
     assert round_links == [
@@ -71,7 +65,7 @@ def test_the_evaluation_round_and_the_registry_offer_the_results_summary(demo, c
     assert "绩效评价结果汇总" in text and "优1个，良1个，中1个，差1个" in text
 
 
-def test_finance_ticks_the_reports_to_publish_and_the_list_prints_them(demo, client, login):
+def test_finance_ticks_the_reports_to_publish_and_the_list_prints_them(demo_year, client, login):
     login("finance")
     page = html.fromstring(client.get("/disclosure?year=2026").text)
     assert page.xpath("//table[contains(@class,'disclosure-departments')]//label/text()") == [

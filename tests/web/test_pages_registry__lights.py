@@ -4,17 +4,11 @@ the monitoring submission's task pages."""
 
 from __future__ import annotations
 
-import pytest
 from lxml import html
 
 from app.extensions import db
 from app.models import Task
-from demo_year import project_id, seed_demo_county_year
-
-
-@pytest.fixture
-def demo(app):
-    seed_demo_county_year()
+from demo_year import project_id
 
 
 def text_of(nodes) -> list[str]:
@@ -22,7 +16,7 @@ def text_of(nodes) -> list[str]:
 
 
 def test_the_registry_shows_a_reported_red_light_with_its_figure_before_finance_approves(
-    demo, client, login
+    demo_year, client, login
 ):
     login("finance")
     page = html.fromstring(client.get("/projects?year=2027").text)
@@ -41,7 +35,7 @@ def test_the_registry_shows_a_reported_red_light_with_its_figure_before_finance_
     assert "待审核" not in quiet.text_content()
 
 
-def test_an_approved_quarter_shows_its_lights_without_the_pending_mark(demo, client, login):
+def test_an_approved_quarter_shows_its_lights_without_the_pending_mark(demo_year, client, login):
     login("finance")
     page = html.fromstring(client.get("/projects?year=2026").text)
     row = page.xpath("//tr[@data-project='WS-2026-002']")[0]
@@ -50,7 +44,7 @@ def test_an_approved_quarter_shows_its_lights_without_the_pending_mark(demo, cli
 
 
 def test_the_project_page_explains_the_pending_report_and_years_its_submissions(
-    demo, client, login
+    demo_year, client, login
 ):
     login("dept")
     page = html.fromstring(client.get(f"/projects/{project_id('JY-2026-001', 2027)}").text)
@@ -61,7 +55,7 @@ def test_the_project_page_explains_the_pending_report_and_years_its_submissions(
     assert years and set(years) <= {"2027", "2028"} and "2028" in years
 
 
-def test_the_correction_task_page_shows_the_lights_that_called_for_it(demo, client, login):
+def test_the_correction_task_page_shows_the_lights_that_called_for_it(demo_year, client, login):
     task = db.session.scalar(
         db.select(Task).where(Task.name == "制定纠偏措施", Task.status == "ready")
     )
@@ -74,7 +68,7 @@ def test_the_correction_task_page_shows_the_lights_that_called_for_it(demo, clie
     assert "各指标预警灯" in text and "师生满意度：完成 101.1% · 80 至 120 为绿灯" in text
 
 
-def test_the_light_filter_and_sort_follow_the_shown_pending_light(demo, client, login):
+def test_the_light_filter_and_sort_follow_the_shown_pending_light(demo_year, client, login):
     login("finance")
     red = html.fromstring(client.get("/projects?year=2027&light=red").text)
     assert red.xpath("//tr[@data-project]/@data-project") == ["JY-2026-001"]
@@ -90,7 +84,7 @@ def test_the_light_filter_and_sort_follow_the_shown_pending_light(demo, client, 
     assert lowest_rate.xpath("//tr[@data-project]/@data-project")[0] == "JY-2026-001"
 
 
-def test_the_monitoring_submission_page_shows_its_lights(demo, client, login):
+def test_the_monitoring_submission_page_shows_its_lights(demo_year, client, login):
     task = db.session.scalar(
         db.select(Task).where(Task.name == "制定纠偏措施", Task.status == "ready")
     )
