@@ -296,3 +296,11 @@ def smtp(app):
     yield inbox
     controller.stop()
     app.config["MAIL_SERVER"] = None
+
+
+def pytest_collection_modifyitems(items):
+    """A test that drives Chromium carries the `browser` mark, so that `-m "not browser"`
+    (the Makefile's SQLite pass when the PostgreSQL pass runs them) leaves it out."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
