@@ -199,11 +199,16 @@ SCOPES = {"SCOPE_ALL", "SCOPE_OWN", "SCOPE_SUBTREE", "SCOPE_ASSIGNED"}
 
 def _role_checks(path: Path, root: Path = SRC) -> list[str]:
     """A user's roles read in Python (`user.roles`; not `User.roles`, the relationship
-    named in SQL, nor a form's `roles` field, nor setting them), a scope read, or a
-    has_role() call."""
+    named in SQL, nor a form's `roles` field, nor setting them), a role looked up in
+    their role codes (`… in user.role_codes`), a scope read, or a has_role() call."""
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Attribute) and node.attr == "roles":
+        if isinstance(node, ast.Compare) and any(
+            isinstance(right, ast.Attribute) and right.attr == "role_codes"
+            for right in node.comparators
+        ):
+            found.append(f"{path.relative_to(root)}:{node.lineno} {ast.unparse(node)}")
+        elif isinstance(node, ast.Attribute) and node.attr == "roles":
             named = node.value.id if isinstance(node.value, ast.Name) else None
             if isinstance(node.ctx, ast.Load) and named not in ("User", "form"):
                 found.append(f"{path.relative_to(root)}:{node.lineno} {ast.unparse(node)}")
@@ -230,6 +235,8 @@ def test_the_role_check_sees_each_spelling(tmp_path):
         "if any(role.scope == SCOPE_ALL for role in user.roles):\n    pass",
         "scopes = {r.scope for r in actor.roles}",
         "allowed = has_role(user, 'x')",
+        "if RoleCode.FINANCE_BUREAU not in actor.role_codes:\n    pass",
+        "allowed = role in target.role_codes",
     ]
     for index, code in enumerate(spellings):
         module = tmp_path / f"probe_{index}.py"

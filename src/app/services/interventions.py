@@ -21,7 +21,7 @@ from app.models.task import TASK_CANCELLED, TASK_READY
 from app.services.clock import now
 from app.services.errors import BadRequest, Conflict, Forbidden, NotFound
 from app.services.locking import lock_instance
-from app.services.policy import holds_role_for, may_start_on_behalf
+from app.services.policy import holds_role, holds_role_for, may_start_on_behalf
 from app.services.transaction import transactional
 
 
@@ -96,7 +96,7 @@ def reassign_task(actor: User, task_id: int, username: str, reason: str | None) 
         raise BadRequest(_l("There is no active user “%(username)s”.", username=username))
     if not holds_role_for(target, task):
         who = f"{target.display_name}（{target.username}）"
-        if task.role_code not in target.role_codes:
+        if not holds_role(target, task.role_code):
             raise BadRequest(
                 _l(
                     "%(who)s does not hold the role %(role_code)s that “%(name)s” needs.",

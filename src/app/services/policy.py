@@ -177,6 +177,13 @@ def require_can_complete(user: User, task: Task) -> None:
         )
 
 
+def holds_role(user: User, role_code: str) -> bool:
+    """Holds `role_code` anywhere, whatever its scope: who a diagram's field may name to
+    do a step of that role (the scope then decides nothing: the task is theirs by name),
+    and the first thing a reassignment to someone asks (`holds_role_for` the second)."""
+    return role_code in user.role_codes
+
+
 def holds_role_for(user: User, task: Task) -> bool:
     """Eligible by role (not merely by being its assignee)."""
     for role in user.roles:
@@ -204,6 +211,12 @@ def may_manage_users(user: User) -> bool:
 def require_can_manage_users(user: User) -> None:
     if not may_manage_users(user):
         raise Forbidden(_l("Only account administrators may manage users."))
+
+
+def may_set_roles(actor: User, user: User, role_codes: list[str]) -> bool:
+    """An account administrator may give an account any roles, except take their own
+    account-administrator role away: that could leave nobody able to manage accounts."""
+    return user.id != actor.id or RoleCode.USER_ADMIN in role_codes
 
 
 def require_can_deploy(user: User) -> None:

@@ -25,6 +25,7 @@ from app.services.definitions import lane_role
 from app.services.errors import BadRequest
 from app.services.escalation import schedule_escalation
 from app.services.jobs import enqueue
+from app.services.policy import holds_role
 from app.services.roles import resolve_role
 
 RETURN_DECISIONS = ("return", "returned", "退回")
@@ -195,7 +196,7 @@ def _assignee_from(spec: engine.UserTaskSpec, data: dict) -> int | None:
         return None
     user = db.session.scalar(select(User).where(User.username == str(username)))
     role = resolve_role(spec.lane)
-    if user is None or role not in user.role_codes:
+    if user is None or not holds_role(user, role):
         raise BadRequest(
             _l(
                 "The user %(username)s named by “%(field)s” does not exist or does not hold "

@@ -18,10 +18,9 @@ from sqlalchemy import func, or_, select
 from app.extensions import db
 from app.forms.validation import text_problem
 from app.models import Org, Role, User
-from app.models.org import RoleCode
 from app.services.accounts import end_sessions_and_tokens, set_password
 from app.services.errors import BadRequest, Conflict, NotFound, stored_text
-from app.services.policy import require_can_manage_users
+from app.services.policy import may_set_roles, require_can_manage_users
 from app.services.tasks import release_claimed_tasks
 from app.services.transaction import transactional
 
@@ -131,7 +130,7 @@ def update_user(actor: User, user_id: int, fields: UserFields) -> tuple[User, in
     account-administrator role, which could leave nobody able to manage accounts).
     """
     user = get_user(actor, user_id)
-    if user.id == actor.id and RoleCode.USER_ADMIN not in fields.role_codes:
+    if not may_set_roles(actor, user, fields.role_codes):
         raise BadRequest(_l("You cannot remove your own account-administrator role."))
     _apply(user, fields)
     db.session.flush()
