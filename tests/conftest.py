@@ -28,6 +28,7 @@ from app import create_app
 from app.extensions import db
 from app.migrations import upgrade_schema
 from app.models import User
+from app.models.org import ACTING
 from app.services.definitions import forget_versions
 from app.services.setup import create_demo_county, deploy_folder
 from database_copies import PostgresCopies, SqliteCopies
@@ -228,7 +229,7 @@ def user(app):
     """user("unit") -> the demo account, fresh from the database."""
 
     def get(username: str) -> User:
-        found = db.session.scalar(select(User).where(User.username == username))
+        found = db.session.scalar(select(User).where(User.username == username).options(*ACTING))
         assert found is not None, f"no demo user {username}"
         return found
 

@@ -99,9 +99,10 @@ def approved_targets(department_code: str = "edu", year: int = 2026) -> Departme
     from sqlalchemy import select
 
     from app.models import User
+    from app.models.org import ACTING
     from app.performance.department import nested_functions
 
-    finance = db.session.scalar(select(User).where(User.username == "finance"))
+    finance = db.session.scalar(select(User).where(User.username == "finance").options(*ACTING))
     row = DepartmentTargets(
         department_id=org(department_code).id,
         fiscal_year=year,

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.models import User
+from app.models.org import ACTING
 from app.services.errors import ServiceError
 from app.services.tasks import complete_task
 from conftest import make_config
@@ -50,7 +51,9 @@ def _complete(database_url, username, task_id, data, barrier, results) -> None:
     try:
         app = create_app(make_config(database_url))
         with app.app_context():
-            actor = db.session.scalar(select(User).where(User.username == username))
+            actor = db.session.scalar(
+                select(User).where(User.username == username).options(*ACTING)
+            )
             db.session.connection()  # connected before the start, so all start together
             barrier.wait(timeout=240)
             try:

@@ -16,8 +16,6 @@ RAISING = {"raise", "raise_on_sql"}
 # (performance/'s operators and documents, form_editing.py) or, for a user's org and
 # roles, in every permission check; each is to load by `raise` once its readers ask.
 PENDING = {
-    "User.org",
-    "User.roles",
     "Org.parent",
     "ProcessInstance.org",
     "Task.org",

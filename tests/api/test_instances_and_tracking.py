@@ -281,9 +281,10 @@ def test_the_organisation_league_over_the_api_and_a_department_sees_its_own(api,
 def test_a_rounds_progress_over_the_api(app, api, county, conforms):
     from app.extensions import db
     from app.models import Campaign, ProcessInstance, User
+    from app.models.org import ACTING
 
     with app.app_context():
-        finance = db.session.query(User).filter_by(username="finance").one()
+        finance = db.session.query(User).options(*ACTING).filter_by(username="finance").one()
         round_ = Campaign(
             code="simple-2027",
             name="2027年度申报",

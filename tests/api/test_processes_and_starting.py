@@ -48,11 +48,12 @@ def test_finance_starts_on_behalf_of_a_school_named_by_code(api):
 def test_finance_clerk_holding_the_start_role_starts_for_a_school_named_by_code(app, api):
     from app.extensions import db
     from app.models import User
+    from app.models.org import ACTING
     from app.services.setup import add_user
 
     # finance_bureau has county-wide scope but the start lane is budget_unit: give the
     # finance clerk that role too, as a county that lets finance file for schools would.
-    finance = db.session.query(User).filter_by(username="finance").one()
+    finance = db.session.query(User).options(*ACTING).filter_by(username="finance").one()
     add_user(
         "finance-filer",
         "财政代报员",

@@ -35,9 +35,10 @@ def colleague(app):
     """A second budget_unit clerk at unit's school: username unit-b, password Colleague-2027-b."""
     from app.extensions import db
     from app.models import User
+    from app.models.org import ACTING
     from app.services.setup import add_user
 
-    unit = db.session.query(User).filter_by(username="unit").one()
+    unit = db.session.query(User).options(*ACTING).filter_by(username="unit").one()
     add_user("unit-b", "同校同事", unit.org, ["budget_unit"], "Colleague-2027-b")
     db.session.commit()
     db.session.remove()

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Org, Project, User
+from app.models.org import ACTING
 from app.services.campaigns import launch_campaign
 from app.services.clock import now
 
@@ -46,7 +47,7 @@ def test_a_batch_upload_names_every_missing_cell_then_links_the_correction(
             )
         )
         db.session.commit()
-        finance = db.session.scalar(select(User).where(User.username == "finance"))
+        finance = db.session.scalar(select(User).where(User.username == "finance").options(*ACTING))
         launch_campaign(finance, "quarterly_monitoring", 2027, 1)
         db.session.remove()
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User
+from app.models.org import ACTING
 from app.services.instances import start_instance
 from app.services.tasks import complete_task
 from factories import GOOD_TARGETS
@@ -66,7 +67,7 @@ def test_a_returned_submission_shows_where_it_stands(page: Page, screenshot, log
     with app.app_context():
 
         def user(name):
-            return db.session.scalar(select(User).where(User.username == name))
+            return db.session.scalar(select(User).where(User.username == name).options(*ACTING))
 
         instance, ready = start_instance(user("unit"), "simple_approval", title="校舍维修改造 2027")
         for _ in range(2):  # returned twice: both steps ran twice, the unit's is open again

@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from app.extensions import db
+from app.models.org import ACTING
 from app.services.instances import start_instance
 from app.services.tasks import complete_task
 from factories import GOOD_TARGETS
@@ -20,7 +21,7 @@ def review_task_of_a_new_submission(app, title: str) -> int:
     from app.models import User
 
     with app.app_context():
-        unit = db.session.scalar(select(User).where(User.username == "unit"))
+        unit = db.session.scalar(select(User).where(User.username == "unit").options(*ACTING))
         _, ready = start_instance(unit, "simple_approval", title=title)
         _, ready = complete_task(unit, ready[0].id, GOOD_TARGETS)
         task_id = ready[0].id

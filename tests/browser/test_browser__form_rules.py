@@ -159,6 +159,7 @@ def test_a_monitoring_report_asks_for_a_number_where_a_quantity_is_expected(
 
     from app.extensions import db
     from app.models import Org, Project, Task, User
+    from app.models.org import ACTING
     from app.services.campaigns import launch_campaign
     from app.services.clock import now
 
@@ -182,7 +183,7 @@ def test_a_monitoring_report_asks_for_a_number_where_a_quantity_is_expected(
             )
         )
         db.session.commit()
-        finance = db.session.scalar(select(User).where(User.username == "finance"))
+        finance = db.session.scalar(select(User).where(User.username == "finance").options(*ACTING))
         launch_campaign(finance, "quarterly_monitoring", 2027, 1)
         task_id = db.session.scalar(
             select(Task.id).where(Task.activity_id == "fill_monitoring_report")

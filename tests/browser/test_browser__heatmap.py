@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User
+from app.models.org import ACTING
 from app.services.instances import start_instance
 from app.services.tasks import complete_task
 from factories import GOOD_TARGETS
@@ -20,7 +21,7 @@ def test_the_heatmap_colours_each_step_by_the_submissions_waiting_there(
     with app.app_context():
 
         def user(name):
-            return db.session.scalar(select(User).where(User.username == name))
+            return db.session.scalar(select(User).where(User.username == name).options(*ACTING))
 
         # three started: one moved on to the department, one all the way through
         _, moved = start_instance(user("unit"), "simple_approval", title="校舍维修 A")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User
+from app.models.org import ACTING
 from app.services.instances import start_instance
 from app.services.tasks import complete_task
 from factories import SCHOOL_INDICATORS, approved_project, org
@@ -22,7 +23,7 @@ def correction_task(app) -> int:
     with app.app_context():
 
         def user(name):
-            return db.session.scalar(select(User).where(User.username == name))
+            return db.session.scalar(select(User).where(User.username == name).options(*ACTING))
 
         approved_project(CODE, YEAR, SCHOOL_INDICATORS)
         db.session.commit()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Task, User
+from app.models.org import ACTING
 from app.services.instances import start_instance
 from app.services.tasks import complete_task
 from compilation_data import project_form
@@ -23,7 +24,7 @@ def test_the_department_reviewer_sees_dates_money_and_targets_open(
     app, page: Page, log_in, real_processes, screenshot
 ):
     with app.app_context():
-        unit = db.session.scalar(select(User).where(User.username == "unit"))
+        unit = db.session.scalar(select(User).where(User.username == "unit").options(*ACTING))
         _, ready = start_instance(unit, "budget_compilation", title="县第一中学教室改造")
         data = project_form(total_fiscal_funds=360, carryover_amount=20)
         more = "同步更新照明、课桌椅和多媒体设备，" * 6

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User
+from app.models.org import ACTING
 from app.performance.registry import find_project
 from app.services.demo_data import PROJECTS
 from app.services.forms_view import task_form
@@ -20,7 +21,7 @@ MEDIUM = "JY-2026-003"
 
 
 def account(username: str) -> User:
-    return db.session.scalar(select(User).where(User.username == username))
+    return db.session.scalar(select(User).where(User.username == username).options(*ACTING))
 
 
 def to_selection() -> int:

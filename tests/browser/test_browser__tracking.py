@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User
+from app.models.org import ACTING
 from app.services.instances import start_instance
 from app.services.jobs import run_due_jobs
 from app.services.setup import deploy_folder
@@ -30,7 +31,7 @@ def test_finance_sees_the_late_step_on_the_chart_and_the_escalated_submission_on
         deploy_folder(FIXTURES / "escalation", FIXTURES / "forms")
 
         def user(name):
-            return db.session.scalar(select(User).where(User.username == name))
+            return db.session.scalar(select(User).where(User.username == name).options(*ACTING))
 
         late, ready = start_instance(user("unit"), "escalating_approval", title="校舍维修 A")
         complete_task(user("unit"), ready[0].id, GOOD_TARGETS)

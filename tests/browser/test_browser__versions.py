@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ProcessInstance, User
+from app.models.org import ACTING
 from app.services.deployment import deploy_definition
 from app.services.instances import start_instance
 from app.services.tasks import complete_task
@@ -27,7 +28,7 @@ def test_the_diff_colours_elements_and_a_migration_moves_the_movable(
     with app.app_context():
 
         def user(name):
-            return db.session.scalar(select(User).where(User.username == name))
+            return db.session.scalar(select(User).where(User.username == name).options(*ACTING))
 
         start_instance(user("unit"), "simple_approval", title="待填报")
         reviewing, ready = start_instance(user("unit"), "simple_approval", title="待审核")

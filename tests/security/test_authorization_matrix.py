@@ -37,6 +37,7 @@ from app.models import (
     Task,
     User,
 )
+from app.models.org import ACTING
 from app.services.clock import now
 from conftest import RequestPerContextClient, reset_database, shipped_config
 
@@ -264,7 +265,7 @@ MATRIX: list[tuple[str, str, str, dict | bytes | None, str]] = [
 
 
 def _attach(instance_id: int, uploader: str) -> int:
-    who = db.session.scalar(select(User).where(User.username == uploader))
+    who = db.session.scalar(select(User).where(User.username == uploader).options(*ACTING))
     row = Attachment(
         instance_id=instance_id,
         filename="预算说明.pdf",

@@ -82,6 +82,7 @@ def app(database_url, tmp_path):
 
 def _deploy_with_script() -> None:
     from app.models import User
+    from app.models.org import ACTING
 
     bpmn = (FIXTURES / "processes" / "simple_approval.bpmn").read_text(encoding="utf-8")
     original = (
@@ -94,7 +95,7 @@ def _deploy_with_script() -> None:
         "<bpmn:incoming>flow_on</bpmn:incoming>\n      <bpmn:outgoing>flow_approve",
     )
     forms = {p.name: p.read_bytes() for p in (FIXTURES / "forms").glob("*.json")}
-    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    admin = db.session.scalar(select(User).where(User.username == "admin").options(*ACTING))
     deploy_definition(admin, bpmn.encode(), "simple_approval.bpmn", forms, "核对脚本")
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, User
+from app.models.org import ACTING
 from app.services.errors import Conflict
 from app.services.instances import start_instance
 from app.services.tasks import complete_task
@@ -23,7 +24,7 @@ def test_eight_threads_completing_one_task_yield_exactly_one_completion(app, use
 
     def attempt() -> None:
         with app.app_context():
-            actor = db.session.scalar(select(User).where(User.username == "unit"))
+            actor = db.session.scalar(select(User).where(User.username == "unit").options(*ACTING))
             barrier.wait()
             try:
                 complete_task(actor, task_id, GOOD_TARGETS)

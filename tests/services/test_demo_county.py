@@ -22,6 +22,7 @@ from app.models import (
     User,
 )
 from app.models.department import DepartmentSelfEvaluation, DepartmentTargets
+from app.models.org import ACTING
 from app.performance.registry import find_project
 from app.services.campaigns import campaign_progress
 from app.services.errors import NotFound
@@ -58,7 +59,7 @@ def test_init_db_demo_on_an_empty_database_says_it_created_the_year(database_url
 
 
 def user(username: str) -> User:
-    return db.session.scalar(select(User).where(User.username == username))
+    return db.session.scalar(select(User).where(User.username == username).options(*ACTING))
 
 
 def seen(username: str) -> list[tuple[str, str, str]]:
@@ -259,7 +260,7 @@ def test_every_open_task_of_the_demo_has_someone_who_can_act_on_it(demo_app):
     """The demo county is possible: whoever owns a step has an account that holds it."""
     from app.services.policy import holds_role_for
 
-    users = list(db.session.scalars(select(User).where(User.active.is_(True))))
+    users = list(db.session.scalars(select(User).where(User.active.is_(True)).options(*ACTING)))
     open_tasks = list(db.session.scalars(select(Task).where(Task.status == "ready")))
     assert open_tasks
     orphans = [

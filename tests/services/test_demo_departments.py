@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.models import DepartmentSelfEvaluation, Org, Project, User
+from app.models.org import ACTING
 from app.performance.department import department_targets_for
 from app.services.queries import instance_detail
 from conftest import make_config, reset_database
@@ -68,6 +69,6 @@ def test_educations_2026_self_evaluation_was_delivered_and_read(demo_app):
         "JY-2026-002": "",  # still at finance's review in the demo
         "JY-2026-003": "中",
     }
-    gov = db.session.scalar(select(User).where(User.username == "gov"))
+    gov = db.session.scalar(select(User).where(User.username == "gov").options(*ACTING))
     history = instance_detail(gov, report.instance_id).history
     assert ("completed", "government_read_report") in [(e.action, e.activity_id) for e in history]

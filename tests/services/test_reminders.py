@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Task, User
+from app.models.org import ACTING
 from app.services.errors import Forbidden
 from app.services.instances import start_instance
 from app.services.jobs import run_due_jobs
@@ -28,7 +29,7 @@ from app.services.tasks import claim_task
 
 
 def with_email(username: str, address: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == username))
+    user = db.session.scalar(select(User).where(User.username == username).options(*ACTING))
     user.email = address
     db.session.commit()
     return user

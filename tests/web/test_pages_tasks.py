@@ -8,6 +8,7 @@ import lxml.html
 
 from app.extensions import db
 from app.models import Task, User
+from app.models.org import ACTING
 from app.services import queries
 from app.services.tasks import complete_task
 from factories import GOOD_TARGETS
@@ -73,7 +74,7 @@ def test_an_invalid_post_shows_each_error_at_its_field_and_changes_nothing(
     assert 'id="indicators-0-name-error"' in page.text and "必填项" in page.text
     db.session.rollback()
     assert db.session.get(Task, task.id).status == "ready"
-    starter = db.session.get(User, instance.started_by_id)
+    starter = db.session.get(User, instance.started_by_id, options=ACTING)
     assert queries.list_inbox(starter).roles_count == 1
 
 

@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import lazy_gettext
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
@@ -152,8 +152,9 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(default=False)
     password_changed_at: Mapped[datetime | None]
 
-    org: Mapped[Org] = relationship(lazy="joined")
-    roles: Mapped[list[Role]] = relationship(secondary="user_role", lazy="selectin")
+    # Asked for where someone is loaded to act (ACTING below): policy reads both.
+    org: Mapped[Org] = relationship(lazy="raise_on_sql")
+    roles: Mapped[list[Role]] = relationship(secondary="user_role", lazy="raise_on_sql")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
@@ -180,3 +181,11 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+# What every permission check reads of the person acting (services/policy.py): their org
+# (its path is their subtree) and their roles. A query that loads someone to act as them
+# (a sign-in, a job run in their name, a test's user) asks for both with
+# `.options(*ACTING)`; the session and token checks join them into their one statement.
+# Expired after a commit, the user is read back with the same loads, not by raising.
+ACTING = (joinedload(User.org), selectinload(User.roles))

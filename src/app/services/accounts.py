@@ -22,7 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models import ApiToken, Setting, User, WebSession
-from app.models.org import password_hash_method
+from app.models.org import ACTING, password_hash_method
 from app.services.clock import now
 from app.services.errors import BadRequest, Forbidden, NotAuthenticated, NotFound
 from app.services.passwords import password_problems
@@ -56,7 +56,11 @@ def authenticate(username: str, password: str) -> User:
     """
     name = (username or "").strip()
     # A NUL names nobody, and PostgreSQL refuses it in a query.
-    user = None if "\x00" in name else db.session.scalar(select(User).where(User.username == name))
+    user = (
+        None
+        if "\x00" in name
+        else db.session.scalar(select(User).where(User.username == name).options(*ACTING))
+    )
     stored = user.password_hash if user is not None else _stand_in_hash(password_hash_method())
     matches = check_password_hash(stored, password or "")
     if user is None or not user.active or not matches:
@@ -192,7 +196,7 @@ def load_user(session_id: str) -> User | None:
         return None
     row = db.session.scalar(
         select(WebSession)
-        .options(joinedload(WebSession.user).joinedload(User.roles))
+        .options(joinedload(WebSession.user).options(joinedload(User.org), joinedload(User.roles)))
         .where(WebSession.digest == _digest(key))
     )
     if row is None or str(row.user_id) != user_id or not row.user.active:
@@ -245,7 +249,7 @@ def _token_row(token: str) -> ApiToken:
     # caller may see.
     row = db.session.scalar(
         select(ApiToken)
-        .options(joinedload(ApiToken.user).joinedload(User.roles))
+        .options(joinedload(ApiToken.user).options(joinedload(User.org), joinedload(User.roles)))
         .where(ApiToken.digest == _digest(token))
     )
     if row is None or not row.user.active:

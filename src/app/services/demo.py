@@ -41,6 +41,7 @@ from app.models import (
     ProjectEvent,
     User,
 )
+from app.models.org import ACTING
 from app.models.project import PROJECT_APPROVED
 from app.services.campaigns import launch_campaign
 from app.services.clock import now
@@ -99,7 +100,7 @@ def _seed_demo_year() -> bool:
         return False
     if not demo_processes_deployed():
         return False
-    users = {u.username: u for u in db.session.scalars(select(User))}
+    users = {u.username: u for u in db.session.scalars(select(User).options(*ACTING))}
     orgs = {o.code: o for o in db.session.scalars(select(Org))}
     if not {"unit", "unit2", "dept", "dept2", "finance", "expert"} <= users.keys():
         return False

@@ -6,6 +6,7 @@ import json
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app import engine
 from app.engine.compiler import BPMN_NS as BPMN
@@ -235,7 +236,9 @@ _RESTATED = ("condition", "parse", "script")
 
 
 def _user_roles(username: str) -> list[str] | None:
-    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    user = db.session.scalar(
+        select(User).where(User.username == username.strip()).options(selectinload(User.roles))
+    )
     return sorted(user.role_codes) if user is not None and user.active else None
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent, Org, ProcessInstance, Task, User
 from app.models.instance import STATUS_RUNNING, STATUS_SUSPENDED, STATUS_TERMINATED
+from app.models.org import ACTING
 from app.models.task import TASK_CANCELLED, TASK_READY
 from app.services.clock import now
 from app.services.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -91,7 +92,9 @@ def reassign_task(actor: User, task_id: int, username: str, reason: str | None) 
         )
     if instance.status == STATUS_TERMINATED:
         raise Conflict(_l("The submission is terminated: its tasks cannot be reassigned."))
-    target = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+    target = db.session.scalar(
+        select(User).where(User.username == (username or "").strip()).options(*ACTING)
+    )
     if target is None or not target.active:
         raise BadRequest(_l("There is no active user “%(username)s”.", username=username))
     if not holds_role_for(target, task):

@@ -23,6 +23,7 @@ from app.engine.messages import awaited_messages, deliver_message, message_start
 from app.extensions import db
 from app.models import AuditEvent, Job, ProcessDefinition, ProcessInstance, Task, User
 from app.models.instance import STATUS_RUNNING
+from app.models.org import ACTING
 from app.performance.context import running
 from app.services.clock import now
 from app.services.definitions import compiled, latest_definitions
@@ -190,7 +191,7 @@ def deliver_thrown_message(job: Job) -> None:
     for it, in the name of whoever completed that step (their organisation for a start).
     A message no one waits for is recorded on the sender's history, not lost silently."""
     name = job.payload["name"]
-    sender = db.session.get(User, job.payload["sender_id"])
+    sender = db.session.get(User, job.payload["sender_id"], options=ACTING)
     correlation, data = thrown_parts(name, job.payload.get("message"))
     delivered = deliver_to_waiting(sender, name, correlation, data)
     db.session.add(

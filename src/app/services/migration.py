@@ -37,7 +37,7 @@ from app.models import (
     UserRole,
 )
 from app.models.instance import STATUS_RUNNING
-from app.models.org import RoleCode
+from app.models.org import ACTING, RoleCode
 from app.models.task import TASK_READY
 from app.services.clock import now
 from app.services.definitions import compiled
@@ -340,6 +340,7 @@ def a_process_admin() -> User | None:
         .where(UserRole.role_code == RoleCode.PROCESS_ADMIN, User.active.is_(True))
         .order_by(User.id)
         .limit(1)
+        .options(*ACTING)
     )
 
 

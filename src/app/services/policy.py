@@ -8,13 +8,44 @@ reported as not found, so their existence does not leak.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, exists, false, inspect, or_, select, true
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.models import Org, ProcessDefinition, ProcessInstance, Project, Role, Task, User
+from app.models import Org, ProcessDefinition, ProcessInstance, Project, Role, Task, User, UserRole
 from app.models.org import SCOPE_ALL, SCOPE_ASSIGNED, SCOPE_OWN, SCOPE_SUBTREE, RoleCode
 from app.services.errors import Forbidden
+
+
+def roles_of(user: User) -> list[Role]:
+    """The roles of `user`, as loaded with them (models.org.ACTING: sessions, tokens, jobs).
+
+    A user read back after a commit by another query (a task's holder, joined by the
+    task's own refresh) comes back without them; they are read then, by one explicit
+    statement, rather than failing the request on `raise`."""
+    if "roles" in inspect(user).unloaded:
+        roles = list(
+            db.session.scalars(
+                select(Role)
+                .join(UserRole, UserRole.role_code == Role.code)
+                .where(UserRole.user_id == user.id)
+            )
+        )
+        set_committed_value(user, "roles", roles)
+    return user.roles
+
+
+def org_of(user: User) -> Org:
+    """The org of `user`, as loaded with them; else from the session (by id, no statement
+    when it holds it), for the same reason as `roles_of`."""
+    if "org" in inspect(user).unloaded:
+        set_committed_value(user, "org", db.session.get(Org, user.org_id))
+    return user.org
+
+
+def _role_codes(user: User) -> set[str]:
+    return {role.code for role in roles_of(user)}
 
 
 def task_visibility(user: User) -> ColumnElement[bool]:
@@ -26,11 +57,12 @@ def task_visibility_arms(user: User) -> list[ColumnElement[bool]]:
     """`task_visibility` as its separate arms (assigned to me; each role's pool), for a
     query that reads each arm from its own index and unites them."""
     clauses: list[ColumnElement[bool]] = [Task.assignee_id == user.id]
-    for role in user.roles:
+    subtree = org_of(user).path
+    for role in roles_of(user):
         if role.scope == SCOPE_ALL:
             clauses.append(Task.role_code == role.code)
         elif role.scope == SCOPE_SUBTREE:
-            clauses.append((Task.role_code == role.code) & Task.org_path.startswith(user.org.path))
+            clauses.append((Task.role_code == role.code) & Task.org_path.startswith(subtree))
         elif role.scope == SCOPE_OWN:
             clauses.append((Task.role_code == role.code) & (Task.org_id == user.org_id))
         # SCOPE_ASSIGNED: only the assignee clause above.
@@ -39,12 +71,12 @@ def task_visibility_arms(user: User) -> list[ColumnElement[bool]]:
 
 def instance_visibility(user: User) -> ColumnElement[bool]:
     """The SQL condition selecting the submissions `user` may see."""
-    scopes = {role.scope for role in user.roles}
+    scopes = {role.scope for role in roles_of(user)}
     if SCOPE_ALL in scopes:
         return true()
     clauses: list[ColumnElement[bool]] = [ProcessInstance.started_by_id == user.id]
     if SCOPE_SUBTREE in scopes:
-        clauses.append(ProcessInstance.org_path.startswith(user.org.path))
+        clauses.append(ProcessInstance.org_path.startswith(org_of(user).path))
     if SCOPE_OWN in scopes:
         clauses.append(ProcessInstance.org_id == user.org_id)
     # Experts and anyone once handed a task see that submission. An uncorrelated IN, so
@@ -60,13 +92,13 @@ def task_instance_visibility(user: User) -> ColumnElement[bool]:
     A task copies its submission's org (org_id, org_path) when it opens and neither ever
     changes, so counting tasks per step (tracking) needs no join to every submission.
     """
-    scopes = {role.scope for role in user.roles}
+    scopes = {role.scope for role in roles_of(user)}
     if SCOPE_ALL in scopes:
         return true()
     started = select(ProcessInstance.id).where(ProcessInstance.started_by_id == user.id)
     clauses: list[ColumnElement[bool]] = [Task.instance_id.in_(started)]
     if SCOPE_SUBTREE in scopes:
-        clauses.append(Task.org_path.startswith(user.org.path))
+        clauses.append(Task.org_path.startswith(org_of(user).path))
     if SCOPE_OWN in scopes:
         clauses.append(Task.org_id == user.org_id)
     clauses.append(Task.instance_id.in_(_handed_instances(user)))
@@ -100,14 +132,14 @@ def can_see_instance(user: User, instance: ProcessInstance) -> bool:
 
 def project_visibility(user: User) -> ColumnElement[bool]:
     """The SQL condition selecting the projects `user` may see."""
-    scopes = {role.scope for role in user.roles}
+    scopes = {role.scope for role in roles_of(user)}
     if SCOPE_ALL in scopes:
         return true()
     clauses: list[ColumnElement[bool]] = []
     if SCOPE_SUBTREE in scopes:
         unit = aliased(Org)
         clauses.append(
-            exists().where(unit.id == Project.unit_id, unit.path.startswith(user.org.path))
+            exists().where(unit.id == Project.unit_id, unit.path.startswith(org_of(user).path))
         )
     if SCOPE_OWN in scopes:
         clauses.append(Project.unit_id == user.org_id)
@@ -125,7 +157,7 @@ def project_visibility(user: User) -> ColumnElement[bool]:
 
 def may_see_department_chart(user: User) -> bool:
     """The execution chart compares departments: for finance and for a department."""
-    return bool({role.scope for role in user.roles} & {SCOPE_ALL, SCOPE_SUBTREE})
+    return bool({role.scope for role in roles_of(user)} & {SCOPE_ALL, SCOPE_SUBTREE})
 
 
 def holds_role_in_scope(role_code: str, org_id: int, org_path: str) -> ColumnElement[bool]:
@@ -144,13 +176,13 @@ def _path_ids(path: str) -> list[int]:
 
 
 def has_global_scope(user: User) -> bool:
-    return any(role.scope == SCOPE_ALL for role in user.roles)
+    return any(role.scope == SCOPE_ALL for role in roles_of(user))
 
 
 def may_start_on_behalf(user: User) -> bool:
     """The finance bureau organises every process of the reform, so it may start any of
     them on behalf of a named organisation (e.g. a round of monitoring for a school)."""
-    return RoleCode.FINANCE_BUREAU in user.role_codes
+    return RoleCode.FINANCE_BUREAU in _role_codes(user)
 
 
 def may_see_department(user: User, department_path: str) -> bool:
@@ -158,13 +190,13 @@ def may_see_department(user: User, department_path: str) -> bool:
     (whose projects are grouped under its functions), and those who see everything —
     finance, the county government that receives the report, the congress. Nobody else,
     not another department."""
-    return has_global_scope(user) or user.org.path.startswith(department_path)
+    return has_global_scope(user) or org_of(user).path.startswith(department_path)
 
 
 def can_start(user: User, definition: ProcessDefinition, on_behalf: bool = False) -> bool:
     if on_behalf and may_start_on_behalf(user):
         return True
-    return definition.starter_role in user.role_codes
+    return definition.starter_role in _role_codes(user)
 
 
 def require_can_complete(user: User, task: Task) -> None:
@@ -181,17 +213,17 @@ def holds_role(user: User, role_code: str) -> bool:
     """Holds `role_code` anywhere, whatever its scope: who a diagram's field may name to
     do a step of that role (the scope then decides nothing: the task is theirs by name),
     and the first thing a reassignment to someone asks (`holds_role_for` the second)."""
-    return role_code in user.role_codes
+    return role_code in _role_codes(user)
 
 
 def holds_role_for(user: User, task: Task) -> bool:
     """Eligible by role (not merely by being its assignee)."""
-    for role in user.roles:
+    for role in roles_of(user):
         if role.code != task.role_code:
             continue
         if role.scope == SCOPE_ALL:
             return True
-        if role.scope == SCOPE_SUBTREE and task.org_path.startswith(user.org.path):
+        if role.scope == SCOPE_SUBTREE and task.org_path.startswith(org_of(user).path):
             return True
         if role.scope == SCOPE_OWN and task.org_id == user.org_id:
             return True
@@ -205,7 +237,7 @@ def holds_role_for(user: User, task: Task) -> bool:
 # who may redraw a diagram (等保 2.0 asks for separate system and security administrators). The
 # demo county gives both roles to `admin`; a county gives them to different people.
 def may_manage_users(user: User) -> bool:
-    return RoleCode.USER_ADMIN in user.role_codes
+    return RoleCode.USER_ADMIN in _role_codes(user)
 
 
 def require_can_manage_users(user: User) -> None:
@@ -220,7 +252,7 @@ def may_set_roles(actor: User, user: User, role_codes: list[str]) -> bool:
 
 
 def require_can_deploy(user: User) -> None:
-    if RoleCode.PROCESS_ADMIN not in user.role_codes:
+    if RoleCode.PROCESS_ADMIN not in _role_codes(user):
         raise Forbidden(_l("Only process administrators may deploy."))
 
 
@@ -245,7 +277,7 @@ def require_can_set_control_totals(user: User) -> None:
 
 def may_track(user: User) -> bool:
     """Finance follows every submission; a department those of its own subtree."""
-    return may_start_on_behalf(user) or RoleCode.BUDGET_DEPARTMENT in user.role_codes
+    return may_start_on_behalf(user) or RoleCode.BUDGET_DEPARTMENT in _role_codes(user)
 
 
 def require_can_track(user: User) -> None:
@@ -256,7 +288,8 @@ def require_can_track(user: User) -> None:
 def may_chase(actor: User, task: Task) -> bool:
     """Finance chases any task; a department those of its own subtree (催办)."""
     return may_start_on_behalf(actor) or (
-        RoleCode.BUDGET_DEPARTMENT in actor.role_codes and task.org_path.startswith(actor.org.path)
+        RoleCode.BUDGET_DEPARTMENT in _role_codes(actor)
+        and task.org_path.startswith(org_of(actor).path)
     )
 
 
@@ -269,13 +302,13 @@ def require_can_chase(actor: User, task: Task | None = None) -> None:
 
 def require_service_worker(user: User) -> None:
     """Only accounts holding `service_worker` speak to the external-task workers' interface."""
-    if RoleCode.SERVICE_WORKER not in user.role_codes:
+    if RoleCode.SERVICE_WORKER not in _role_codes(user):
         raise Forbidden(_l("Only external-task worker accounts may fetch external tasks."))
 
 
 def require_can_send_messages(user: User) -> None:
     """Messages start or resume submissions: a worker's account or finance may send one."""
-    if not user.role_codes & {RoleCode.SERVICE_WORKER, RoleCode.FINANCE_BUREAU}:
+    if not _role_codes(user) & {RoleCode.SERVICE_WORKER, RoleCode.FINANCE_BUREAU}:
         raise Forbidden(_l("Only service accounts and the finance bureau deliver messages."))
 
 
@@ -284,7 +317,7 @@ def may_edit_indicators(user: User, department_id: int | None) -> bool:
     个性指标 and no other's; a unit and everyone else only read."""
     if department_id is None:
         return may_start_on_behalf(user)
-    return RoleCode.BUDGET_DEPARTMENT in user.role_codes and user.org_id == department_id
+    return RoleCode.BUDGET_DEPARTMENT in _role_codes(user) and user.org_id == department_id
 
 
 def require_can_edit_indicators(user: User, department_id: int | None) -> None:
@@ -304,7 +337,7 @@ def may_read_indicators(user: User, department_path: str | None) -> bool:
 def may_verify_rectification(user: User) -> bool:
     """A rectification item is closed by finance's verification alone: the department's
     own "已完成" is a claim (整改清单 in issue 14)."""
-    return RoleCode.FINANCE_BUREAU in user.role_codes
+    return RoleCode.FINANCE_BUREAU in _role_codes(user)
 
 
 def require_can_choose_disclosure(user: User) -> None:

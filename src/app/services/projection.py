@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import engine
@@ -194,7 +194,9 @@ def _assignee_from(spec: engine.UserTaskSpec, data: dict) -> int | None:
     username = data.get(spec.assignee_from)
     if not username:
         return None
-    user = db.session.scalar(select(User).where(User.username == str(username)))
+    user = db.session.scalar(
+        select(User).where(User.username == str(username)).options(selectinload(User.roles))
+    )
     role = resolve_role(spec.lane)
     if user is None or not holds_role(user, role):
         raise BadRequest(

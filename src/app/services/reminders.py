@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app.extensions import db
 from app.models import (
@@ -54,6 +54,8 @@ def role_holders(role_code: str, org_id: int, org_path: str) -> list[User]:
         .join(Org, Org.id == User.org_id)
         .where(User.active.is_(True), holds_role_in_scope(role_code, org_id, org_path))
         .order_by(User.id)
+        # A reminder asks again whether each may act (policy reads their org and roles).
+        .options(contains_eager(User.org), selectinload(User.roles))
     )
     return list(db.session.scalars(query))
 

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Job, User
 from app.models.job import JOB_CANCELLED, JOB_PENDING
+from app.models.org import ACTING
 from app.services.clock import now
 from app.services.errors import BadRequest, NotFound
 from app.services.jobs import enqueue, job_handler
@@ -110,7 +111,7 @@ def _launch_scheduled_campaign(job: Job) -> None:
     from app.services.campaigns import launch_campaign
 
     payload = job.payload
-    actor = db.session.get(User, payload["actor_id"])
+    actor = db.session.get(User, payload["actor_id"], options=ACTING)
     due = payload.get("due_at")
     launch_campaign(
         actor,

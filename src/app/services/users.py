@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.extensions import db
 from app.forms.validation import text_problem
 from app.models import Org, Role, User
+from app.models.org import ACTING
 from app.services.accounts import end_sessions_and_tokens, set_password
 from app.services.errors import BadRequest, Conflict, NotFound, stored_text
 from app.services.policy import may_set_roles, require_can_manage_users
@@ -41,7 +43,12 @@ def list_users(actor: User, query: str | None = None) -> list[User]:
     """Every account (active first), optionally those whose username or name contains
     `query`. Raises Forbidden."""
     require_can_manage_users(actor)
-    stmt = select(User).join(Org, Org.id == User.org_id)
+    stmt = (
+        select(User)
+        .join(Org, Org.id == User.org_id)
+        # The list names each account's org and roles.
+        .options(contains_eager(User.org), selectinload(User.roles))
+    )
     if query and query.strip():
         pattern = f"%{query.strip().lower()}%"
         stmt = stmt.where(
@@ -55,7 +62,7 @@ def list_users(actor: User, query: str | None = None) -> list[User]:
 def get_user(actor: User, user_id: int) -> User:
     """Raises Forbidden (not an account administrator) or NotFound."""
     require_can_manage_users(actor)
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id, options=ACTING)  # its form shows both
     if user is None:
         raise NotFound(_l("There is no user %(id)s.", id=user_id))
     return user
@@ -96,7 +103,7 @@ def _apply(user: User, fields: UserFields) -> None:
     user.roles = roles
 
 
-@transactional
+@transactional(keep_loaded=True)  # the answer names the new account's org and roles
 def create_user(actor: User, username: str, fields: UserFields, password: str) -> User:
     """A new account with a password the administrator chose, which its owner must change
     at first sign-in. Raises Forbidden, BadRequest (a field or the password), Conflict

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.forms import form_spec
 from app.forms.validation import validator_for
 from app.models import User
+from app.models.org import ACTING
 from app.services.accounts import user_from_token
 from app.services.definitions import compiled, lane_role, latest_definitions, pinned_form
 from app.services.errors import NotAuthenticated, ServiceError
@@ -69,7 +70,8 @@ def _read_as_a_request_would() -> None:
     with suppress(NotAuthenticated):
         user_from_token("")
     seen: set[frozenset] = set()
-    for user in db.session.scalars(select(User).where(User.active.is_(True)).limit(50)):
+    people = select(User).where(User.active.is_(True)).options(*ACTING).limit(50)
+    for user in db.session.scalars(people):
         roles = frozenset(user.role_codes)
         if roles in seen:
             continue

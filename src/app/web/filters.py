@@ -25,7 +25,7 @@ from app.services import document_format as fmt  # one way to write a rate or an
 from app.services.clock import now
 from app.services.errors import Forbidden
 from app.services.instances import startable_processes
-from app.services.policy import has_global_scope, require_can_deploy
+from app.services.policy import has_global_scope, org_of, require_can_deploy, roles_of
 from app.services.tracking import role_names as role_display_names
 from app.web import web_blueprint as bp
 
@@ -332,6 +332,10 @@ def page_context() -> dict:
         context["may_deploy"] = _may_deploy(current_user)
         context["sees_all"] = has_global_scope(current_user)
         context["may_start"] = _may_start
+        # The header names the person's org and roles (read here, before the page's own
+        # queries may have read their row again without them).
+        context["acting_org"] = org_of(current_user)
+        context["acting_roles"] = roles_of(current_user)
     return context
 
 
