@@ -13,8 +13,8 @@ from app.models import Task
 
 RAISING = {"raise", "raise_on_sql"}
 # Still loaded the old way: their readers live in modules being rewritten elsewhere
-# (performance/'s operators and documents, form_editing.py) or, for a user's org and
-# roles, in every permission check; each is to load by `raise` once its readers ask.
+# (performance/'s operators and documents, form_editing.py); each is to load by `raise`
+# once its readers ask.
 PENDING = {
     "Org.parent",
     "ProcessInstance.org",
@@ -23,7 +23,6 @@ PENDING = {
     "Project.department",
     "Project.unit",
     "ProcessDefinition.forms",
-    "FormFile.definition",
     "FormDraft.updated_by",
     "FormEvent.actor",
     "DepartmentTargets.department",

@@ -59,4 +59,6 @@ class FormFile(db.Model):
     filename: Mapped[str] = mapped_column(String(200))
     content: Mapped[dict] = mapped_column(JSON)
 
-    definition: Mapped[ProcessDefinition] = relationship(back_populates="forms")
+    definition: Mapped[ProcessDefinition] = relationship(
+        back_populates="forms", lazy="raise_on_sql"
+    )
