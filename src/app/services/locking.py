@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Select, Update, bindparam, select, update
 from sqlalchemy.orm import joinedload, undefer
 
 from app.extensions import db
@@ -13,7 +15,7 @@ from app.services.errors import NotFound
 
 def lock_instance(instance_id: int) -> ProcessInstance:
     """Take the instance's row lock for the rest of the transaction, then read it fresh."""
-    instance = _locked(instance_id)
+    instance = _locked(instance_id=instance_id)
     if instance is None:
         raise NotFound(_l("Submission %(instance_id)s does not exist.", instance_id=instance_id))
     return instance
@@ -24,21 +26,51 @@ def lock_instance_of_task(task_id: int) -> ProcessInstance | None:
 
     None when there is no such task (the caller says "not found" as for an invisible one).
     """
-    return _locked(select(Task.instance_id).where(Task.id == task_id).scalar_subquery())
+    return _locked(task_id=task_id)
 
 
-def _locked(instance_id) -> ProcessInstance | None:
-    """The instance whose id is `instance_id` (a value or a scalar subquery), locked.
+def _locked(**key: int) -> ProcessInstance | None:
+    """The instance named by `key` (its `instance_id`, or the `task_id` of one of its
+    tasks), locked.
 
     PostgreSQL: `SELECT ... FOR UPDATE`. SQLite has no row locks: bumping the row's
     version takes the database's write lock (waiting for the current writer), and as the
     transaction's first write it also guarantees the read that follows is fresh.
     """
     sqlite = db.session.get_bind().dialect.name == "sqlite"
+    by_task = "task_id" in key
+    if sqlite:
+        db.session.connection().execute(_version_bump(by_task), key)
+    instance = db.session.scalars(_locking_read(by_task, sqlite), key).first()
+    if instance is not None and not sqlite:
+        instance.lock_version += 1
+    return instance
+
+
+def _instance_id(by_task: bool) -> ColumnElement:
+    if by_task:
+        return select(Task.instance_id).where(Task.id == bindparam("task_id")).scalar_subquery()
+    return bindparam("instance_id")
+
+
+# Both statements are built once (per kind of lookup and database): a statement built
+# anew each call costs its construction and its cache key every time, more than SQLite
+# takes to run it.
+@functools.cache
+def _version_bump(by_task: bool) -> Update:
     table = ProcessInstance.__table__
+    return (
+        update(table)
+        .where(table.c.id == _instance_id(by_task))
+        .values(lock_version=table.c.lock_version + 1)
+    )
+
+
+@functools.cache
+def _locking_read(by_task: bool, sqlite: bool) -> Select:
     stmt = (
         select(ProcessInstance)
-        .where(ProcessInstance.id == instance_id)
+        .where(ProcessInstance.id == _instance_id(by_task))
         # Only what the caller uses: the engine's state (it runs next) and its deployed
         # version in the same round trip (an inner join, which FOR UPDATE accepts, where
         # it refuses outer ones; never changed once deployed, so reading it beside the
@@ -47,17 +79,6 @@ def _locked(instance_id) -> ProcessInstance | None:
             undefer(ProcessInstance.engine_state),
             joinedload(ProcessInstance.definition, innerjoin=True),
         )
+        .execution_options(populate_existing=True)
     )
-    if sqlite:
-        # A plain statement: the ORM's bulk UPDATE would cost more than the write.
-        db.session.connection().execute(
-            update(table)
-            .where(table.c.id == instance_id)
-            .values(lock_version=table.c.lock_version + 1)
-        )
-    else:
-        stmt = stmt.with_for_update(of=ProcessInstance)
-    instance = db.session.scalars(stmt.execution_options(populate_existing=True)).first()
-    if instance is not None and not sqlite:
-        instance.lock_version += 1
-    return instance
+    return stmt if sqlite else stmt.with_for_update(of=ProcessInstance)

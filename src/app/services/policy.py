@@ -112,6 +112,12 @@ def _handed_instances(user: User):
     )
 
 
+def sees_loaded_task(user: User, task: Task) -> bool:
+    """`task_visibility` for a row already read (its holder, or a role reaching it): what
+    a locking read checks in Python rather than in a statement of its own."""
+    return task.assignee_id == user.id or holds_role_for(user, task)
+
+
 def can_see_task(user: User, task: Task) -> bool:
     from app.extensions import db
 

@@ -8,8 +8,10 @@ the diagram, whatever its field names).
 
 from __future__ import annotations
 
+import functools
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, Update, bindparam, insert, select, update
 from sqlalchemy.orm import make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -97,10 +99,17 @@ def apply_step(
 def write_columns(row: db.Model, values: dict) -> None:
     """UPDATE one row's columns now, in one statement, and give its object in the session
     those values as stored (no flush left pending for them)."""
-    table = row.__table__
-    db.session.connection().execute(update(table).where(table.c.id == row.id).values(**values))
+    db.session.connection().execute(_update_by_id(row.__table__), {**values, "row_id": row.id})
     for name, value in values.items():
         set_committed_value(row, name, value)
+
+
+@functools.cache
+def _update_by_id(table: Table) -> Update:
+    """One UPDATE per table, built once: its SET clause is the columns each call passes
+    (SQLAlchemy compiles and caches one form per set of columns), so no statement is
+    built, nor its cache key computed, per call."""
+    return update(table).where(table.c.id == bindparam("row_id"))
 
 
 def _insert_tasks(opened: list[tuple[Task, engine.UserTaskSpec]], calendar) -> None:
@@ -128,15 +137,12 @@ def rows_before(instance: ProcessInstance, again: list[str]) -> tuple[dict, set[
     One plain query of three columns answers both; only open rows left beside the step
     (parallel branches) are then loaded as objects, which most steps never need.
     """
-    task = Task.__table__.c
-    wanted = task.status == TASK_READY
-    if not instance.returned and again and instance.id is not None:
-        wanted |= (task.status == TASK_COMPLETED) & task.activity_id.in_(again)
-    found = db.session.connection().execute(
-        select(task.id, task.status, task.activity_id).where(
-            task.instance_id == instance.id, wanted
+    if not instance.returned and again:
+        found = db.session.connection().execute(
+            _OPEN_OR_DONE_ROWS, {"instance_id": instance.id, "again": again}
         )
-    )
+    else:
+        found = db.session.connection().execute(_OPEN_ROWS, {"instance_id": instance.id})
     open_ids, done_steps = [], set()
     for row_id, status, activity_id in found:
         if status == TASK_READY:
@@ -148,6 +154,21 @@ def rows_before(instance: ProcessInstance, again: list[str]) -> tuple[dict, set[
         rows = select(Task).where(Task.id.in_(open_ids))
         open_rows = {row.engine_task_id: row for row in db.session.scalars(rows)}
     return open_rows, done_steps
+
+
+# The two forms of rows_before's look, built once (see _update_by_id); plain columns, so
+# that they run as Core statements.
+_task = Task.__table__.c
+_OPEN_ROWS = select(_task.id, _task.status, _task.activity_id).where(
+    _task.instance_id == bindparam("instance_id"), _task.status == TASK_READY
+)
+_OPEN_OR_DONE_ROWS = select(_task.id, _task.status, _task.activity_id).where(
+    _task.instance_id == bindparam("instance_id"),
+    (_task.status == TASK_READY)
+    | (
+        (_task.status == TASK_COMPLETED) & _task.activity_id.in_(bindparam("again", expanding=True))
+    ),
+)
 
 
 def _new_task(

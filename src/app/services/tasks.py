@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,7 +26,12 @@ from app.services.definitions import compiled, pinned_form
 from app.services.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from app.services.incidents import record_incident
 from app.services.locking import lock_instance, lock_instance_of_task
-from app.services.policy import holds_role_for, require_can_complete, task_visibility
+from app.services.policy import (
+    holds_role_for,
+    require_can_complete,
+    sees_loaded_task,
+    task_visibility,
+)
 from app.services.projection import apply_step, rows_before, write_columns
 from app.services.transaction import after_rollback, transactional
 
@@ -58,15 +63,12 @@ def visible_task(actor: User, task_id: int) -> Task:
 
 
 def _locked_ready_task(actor: User, task_id: int) -> tuple[Task, ProcessInstance]:
-    # Lock first, then read the task once, fresh and only if visible (one round trip
-    # fewer than reading, locking and reading again; a refusal rolls the lock back).
+    # Lock first, then read the task once, fresh (one round trip fewer than reading,
+    # locking and reading again; a refusal rolls the lock back). Whether the actor may
+    # see it is decided on the row read, by the rule the inbox's SQL applies.
     instance = lock_instance_of_task(task_id)
-    task = db.session.scalar(
-        select(Task)
-        .where(Task.id == task_id, task_visibility(actor))
-        .execution_options(populate_existing=True)
-    )
-    if task is None or instance is None:
+    task = db.session.scalar(_LOCKED_TASK, {"task_id": task_id})
+    if task is None or instance is None or not sees_loaded_task(actor, task):
         raise NotFound(
             _l("Task %(task_id)s does not exist or is not yours to see.", task_id=task_id)
         )
@@ -79,11 +81,13 @@ def _locked_ready_task(actor: User, task_id: int) -> tuple[Task, ProcessInstance
         )
     if instance.status != STATUS_RUNNING:  # suspended by finance: nothing moves until resumed
         raise Conflict(_l("The submission is suspended; it can be worked on once resumed."))
-    if not holds_role_for(actor, task) and task.assignee_id != actor.id:
-        raise NotFound(
-            _l("Task %(task_id)s does not exist or is not yours to see.", task_id=task_id)
-        )
     return task, instance
+
+
+# Built once: a statement built per call costs its construction and cache key each time.
+_LOCKED_TASK = (
+    select(Task).where(Task.id == bindparam("task_id")).execution_options(populate_existing=True)
+)
 
 
 def _audit(task: Task, actor: User, action: str, comment: str | None = None, details=None) -> None:
