@@ -6,7 +6,8 @@
 
 Runs the app in-process through Flask's test client (no HTTP, no gunicorn) so that the
 profile shows only the host's own work: prints every SQL statement of one completion,
-then pyinstrument's tree over PROFILE_N further completions. With PROFILE_TIME=1 it only
+then pyinstrument's tree over PROFILE_N further completions (starts with PROFILE_START=1,
+every frame with PROFILE_ALL=1). With PROFILE_TIME=1 it only
 times PROFILE_N starts and completions (p50, no profiler): a quick check between edits.
 """
 
@@ -102,13 +103,19 @@ def main() -> int:
         print(f"# {len(statements)} SQL statements in one completion ({db.engine.dialect.name})")
         for statement in statements:
             print("  ", statement)
-        tasks = [fresh_task() for _ in range(count)]
         profiler = Profiler(interval=0.0002)
-        profiler.start()
-        for task_id in tasks:
-            complete(task_id)
+        if os.environ.get("PROFILE_START"):  # the start of an instance instead
+            profiler.start()
+            for _ in range(count):
+                fresh_task()
+        else:
+            tasks = [fresh_task() for _ in range(count)]
+            profiler.start()
+            for task_id in tasks:
+                complete(task_id)
         profiler.stop()
-        print(profiler.output_text(unicode=True, color=False, show_all=bool(os.environ.get("PROFILE_ALL"))))
+        show_all = bool(os.environ.get("PROFILE_ALL"))
+        print(profiler.output_text(unicode=True, color=False, show_all=show_all))
     return 0
 
 

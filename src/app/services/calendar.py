@@ -12,6 +12,8 @@ step opened at 07:00 Monday in Beijing (23:00 Sunday UTC) counts from Monday.
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -19,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Text, cast, select
 
 from app.engine.compiler import CALENDAR_DAYS, MAX_DUE_IN, WORKING_DAYS
 from app.extensions import db
@@ -121,8 +124,24 @@ def county_zone() -> str:
 
 
 def work_calendar() -> WorkCalendar:
-    setting = db.session.get(Setting, CALENDAR_KEY)
-    return WorkCalendar.from_setting(setting.value if setting else None, county_zone())
+    """The county's calendar as this transaction sees it.
+
+    Every step that opens a task asks, so the setting is read as stored text (one
+    indexed row, no ORM object) and parsed only when that text differs from one parsed
+    before: finance's change is seen by every worker's next step, with no cache to
+    invalidate across processes.
+    """
+    stored = db.session.connection().execute(_CALENDAR_AS_STORED).scalar()
+    return _parsed_calendar(stored, county_zone())
+
+
+_setting = Setting.__table__.c
+_CALENDAR_AS_STORED = select(cast(_setting.value, Text)).where(_setting.key == CALENDAR_KEY)
+
+
+@functools.lru_cache(maxsize=4)  # a calendar is a frozen value: safe to share
+def _parsed_calendar(stored: str | None, zone: str) -> WorkCalendar:
+    return WorkCalendar.from_setting(json.loads(stored) if stored else None, zone)
 
 
 # --- finance edits the year's holidays and make-up days ---------------------------------

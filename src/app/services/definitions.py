@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from app import engine
 from app.extensions import db
@@ -108,13 +108,18 @@ def latest_definitions() -> list[ProcessDefinition]:
     )
 
 
+# Built once: every start asks (a statement built per call costs its construction and
+# cache key each time).
+_LATEST_VERSION = (
+    select(ProcessDefinition)
+    .where(ProcessDefinition.key == bindparam("key"))
+    .order_by(ProcessDefinition.version.desc())
+    .limit(1)
+)
+
+
 def latest_definition(key: str) -> ProcessDefinition:
-    definition = db.session.scalar(
-        select(ProcessDefinition)
-        .where(ProcessDefinition.key == key)
-        .order_by(ProcessDefinition.version.desc())
-        .limit(1)
-    )
+    definition = db.session.scalar(_LATEST_VERSION, {"key": key})
     if definition is None:
         raise NotFound(_l("The process “%(key)s” is not deployed.", key=key))
     return definition

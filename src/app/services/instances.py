@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import engine
 from app.engine.start_forms import start_forms
@@ -13,12 +14,13 @@ from app.forms.ownership import owned_data
 from app.forms.refs import pointer
 from app.forms.validation import text_problem, unstorable_text
 from app.models import AuditEvent, Org, ProcessDefinition, ProcessInstance, Task, User
+from app.models.instance import STATUS_RUNNING
 from app.performance.context import running
 from app.services.clock import now
 from app.services.definitions import compiled, latest_definition, latest_definitions, pinned_form
 from app.services.errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from app.services.policy import can_start, may_start_on_behalf
-from app.services.projection import apply_step
+from app.services.projection import apply_step, insert_rows
 from app.services.tasks import refused_input
 from app.services.transaction import transactional
 
@@ -77,6 +79,7 @@ def start_instance(
     start_data = {**(prefill or {}), **_own_start_data(definition, data or {})}
     at = now()
     instance = ProcessInstance(
+        id=None,
         definition_id=definition.id,
         process_key=definition.key,
         version=definition.version,
@@ -84,12 +87,21 @@ def start_instance(
         org_id=org.id,
         org_path=org.path,
         started_by_id=actor.id,
+        status=STATUS_RUNNING,
         started_at=at,
+        ended_at=None,
         data=start_data,
-        engine_state="",
+        project_id=None,
+        campaign_id=None,
+        round_item=None,
+        returned=False,
+        engine_state="",  # written with the first step's rows, below
+        lock_version=0,
     )
-    db.session.add(instance)
-    db.session.flush()
+    # Stored now, whole (its id is what the step's rows and the operators name).
+    insert_rows([instance])
+    set_committed_value(instance, "definition", definition)
+    set_committed_value(instance, "org", org)
     try:
         with running(instance, actor) as run:
             step = engine.start_workflow(compiled(definition), dict(instance.data))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import functools
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, Update, bindparam, insert, select, update
-from sqlalchemy.orm import make_transient_to_detached, selectinload
+from sqlalchemy import Insert, Table, Update, bindparam, event, insert, select, update
+from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import engine
@@ -113,19 +113,59 @@ def _update_by_id(table: Table) -> Update:
 
 
 def _insert_tasks(opened: list[tuple[Task, engine.UserTaskSpec]], calendar) -> None:
-    """One INSERT … RETURNING for the rows a step opens; each then joins the session as a
-    stored row (so answers, escalations and later reads see it without a flush)."""
+    """The rows a step opens, stored in one statement (see `insert_rows`), each then with
+    its escalation scheduled."""
     if not opened:
         return
-    table = Task.__table__
-    values = [{column.key: getattr(row, column.key) for column in _INSERTED} for row, _ in opened]
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    result = db.session.connection().execute(statement, values)
-    for (row, spec), (row_id,) in zip(opened, result.all(), strict=True):
+    # The submission stays NULL until completed (JSON would store None as 'null').
+    insert_rows([row for row, _ in opened], left_null=("data",))
+    for row, spec in opened:
+        schedule_escalation(row, spec, calendar)
+
+
+def insert_rows(rows: list[db.Model], left_null: tuple[str, ...] = ()) -> None:
+    """Store new rows of one table with one INSERT … RETURNING, then attach each to the
+    session as stored: its id set, nothing left to flush, so answers and later reads see
+    it without a round trip (the unit of work's flush costs several times the INSERT).
+
+    Every column but the id (and those `left_null`) must be set on each row: a row
+    given whole has nothing to load afterwards.
+    """
+    table = rows[0].__table__
+    columns = [c.key for c in table.columns if c.key != "id" and c.key not in left_null]
+    values = [{key: getattr(row, key) for key in columns} for row in rows]
+    result = db.session.connection().execute(_insert_returning_id(table), values)
+    for row, (row_id,) in zip(rows, result.all(), strict=True):
         row.id = row_id
         make_transient_to_detached(row)
         db.session.add(row)
-        schedule_escalation(row, spec, calendar)
+    db.session.info.setdefault(_STORED_NOW, []).extend(rows)
+
+
+_STORED_NOW = "rows stored by insert_rows in this transaction"
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rows_stored_now(session: Session, transaction: SessionTransaction) -> None:
+    """A rollback takes back what `insert_rows` stored: forget those objects, as the unit
+    of work forgets rows it inserted (SQLite hands their ids out again, and a new row
+    must not meet a stale object in the session). Savepoints never hold such rows."""
+    if transaction.parent is None:
+        for row in session.info.pop(_STORED_NOW, ()):
+            if row in session:
+                session.expunge(row)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_rows_stored_now(session: Session) -> None:
+    session.info.pop(_STORED_NOW, None)
+
+
+@functools.cache
+def _insert_returning_id(table: Table) -> Insert:
+    """One INSERT per table, built once (see `_update_by_id`); ids come back in the order
+    of the rows given (SQLAlchemy's insertmanyvalues)."""
+    return insert(table).returning(table.c.id, sort_by_parameter_order=True)
 
 
 def rows_before(instance: ProcessInstance, again: list[str]) -> tuple[dict, set[str]]:
@@ -197,11 +237,6 @@ def _new_task(
         completed_by_id=None,
         data=None,
     )
-
-
-# Every column but the id and the submission (NULL until completed; JSON would store
-# None as 'null'): a row made ready is stored whole, so its object has nothing to load.
-_INSERTED = [column for column in Task.__table__.columns if column.key not in ("id", "data")]
 
 
 def _assignee_from(spec: engine.UserTaskSpec, data: dict) -> int | None:
