@@ -18,6 +18,7 @@ PO = SRC / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
 def test_every_page_string_has_a_chinese_translation():
     method_map = [
         ("web/**.py", "python"),
+        ("api/**.py", "python"),
         ("services/**.py", "python"),
         ("forms/**.py", "python"),
         ("templates/**.html", "jinja2"),

@@ -10,6 +10,8 @@ from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_token, api_user
 from app.api.idempotent import idempotent
 from app.api.openapi import OPENAPI
+from app.api.schemas.auth import TokenRequest
+from app.api.schemas.work import CompleteRequest, StartRequest
 from app.api.serializers import (
     definition_json,
     history_json,
@@ -36,8 +38,8 @@ def openapi_document():
 @bp.post("/auth/token")
 @throttle_sign_in
 def issue_token():
-    body = params.json_body()
-    user = accounts.sign_in(str(body.get("username", "")), str(body.get("password", "")))
+    body = TokenRequest.from_request()
+    user = accounts.sign_in(body.username, body.password)
     token, row = accounts.issue_token(user)
     return jsonify(
         token=token, token_id=row.id, expires_at=iso(row.expires_at), username=user.username
@@ -67,9 +69,9 @@ def list_processes():
 @api_login_required
 @idempotent
 def start_instance(key: str):
-    body = params.json_body()
+    body = StartRequest.from_request()
     instance, ready = instances.start_instance(
-        api_user(), key, body.get("title"), _org_id(body.get("org"), "org"), body.get("data")
+        api_user(), key, body.title, _org_id(body.org, "org"), body.data
     )
     answer = {"id": instance.id, "status": instance.status, "tasks": [task_json(t) for t in ready]}
     return answer, 201
@@ -115,8 +117,11 @@ def unclaim_task(task_id: int):
 @api_login_required
 @idempotent
 def complete_task(task_id: int):
-    body = params.json_body()
-    done = returns.complete_task_telling_returns(api_user(), task_id, body.get("data", {}))
+    user = api_user()
+    # Who may act comes first: a malformed body to a task one may not complete answers
+    # as the service would (404, 403, 409); a well-formed one costs no extra query.
+    body = CompleteRequest.from_request(check_first=lambda: tasks.check_can_complete(user, task_id))
+    done = returns.complete_task_telling_returns(user, task_id, body.data)
     answer: dict = {
         "instance": {"id": done.instance.id, "status": done.instance.status},
         "tasks": [task_json(t) for t in done.ready],

@@ -3,27 +3,26 @@ submissions waiting for it at a message catch event or receive task."""
 
 from __future__ import annotations
 
-from app import params
 from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
 from app.api.idempotent import idempotent
+from app.api.schemas.messages import MessageRequest
 from app.api.serializers import task_json
-from app.services import messages
+from app.services import messages, policy
 
 
 @bp.post("/messages")
 @api_login_required
 @idempotent
 def deliver_message():
-    body = params.json_body(required=True)
+    user = api_user()
+    body = MessageRequest.from_request(
+        required=True, check_first=lambda: policy.require_can_send_messages(user)
+    )
     # Camunda 8's publish-message shape too: correlationKey and variables.
-    data = body.get("data") if body.get("data") is not None else body.get("variables")
+    data = body.data if body.data is not None else body.variables
     delivered = messages.correlate_message(
-        api_user(),
-        body.get("name"),
-        body.get("correlation") or {},
-        data or {},
-        body.get("correlationKey"),
+        user, body.name, body.correlation or {}, data or {}, body.correlationKey
     )
     return {
         "instances": [

@@ -7,15 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import jsonify
-from flask_babel import lazy_gettext as _l
 
 from app import params
 from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
 from app.api.idempotent import idempotent
+from app.api.schemas.work import RemindRequest
 from app.api.serializers import iso
 from app.services import campaigns, jobs, policy, reminders, tracking
-from app.services.errors import BadRequest
 
 
 def _period() -> tracking.Period | None:
@@ -150,9 +149,7 @@ def retry_incident(job_id: int):
 @api_login_required
 @idempotent
 def remind(task_id: int):
-    message = params.json_body().get("message")
-    if message is not None and not isinstance(message, str):
-        raise BadRequest(_l("Message must be a string."))
+    message = RemindRequest.from_request().message
     reminded = reminders.send_reminder(api_user(), task_id, (message or "").strip() or None)
     return {"reminded": [u.username for u in reminded]}, 200
 

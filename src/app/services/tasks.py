@@ -326,3 +326,15 @@ def _first(data: dict, names: tuple[str, ...]) -> str | None:
             if (key == name or key.endswith("_" + name)) and value not in (None, "", [], {}):
                 return str(value)
     return None
+
+
+@transactional
+def check_can_complete(actor: User, task_id: int) -> None:
+    """The checks `complete_task` makes before it reads what was sent, alone: for a
+    request whose body is refused before it reaches `complete_task`, so that one who may
+    not complete the task learns nothing from sending a bad one. Changes nothing.
+
+    Raises NotFound (not visible), Conflict (not ready), Forbidden (claimed by another).
+    """
+    task, _ = _locked_ready_task(actor, task_id)
+    require_can_complete(actor, task)
