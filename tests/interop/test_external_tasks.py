@@ -312,3 +312,21 @@ def test_a_worker_without_credentials_is_told_so_in_its_language(client, languag
     answer = client.post("/engine-rest/external-task/fetchAndLock", json={}, headers=headers)
     assert answer.status_code == 401
     assert answer.get_json() == {"type": "AuthenticationException", "message": message}
+
+
+def test_a_malformed_fetch_is_refused_camunda_s_way_naming_the_member(live_server, service_account):
+    for body, named in (
+        ({"workerId": "w", "maxTasks": 1}, "topics"),
+        ({"workerId": "w", "topics": [{"lockDuration": 1000}]}, "topics/0/topicName"),
+        ({"workerId": "w", "maxTasks": True, "topics": []}, "maxTasks"),
+    ):
+        answer = requests.post(
+            f"{live_server}/engine-rest/external-task/fetchAndLock",
+            json=body,
+            auth=(WORKER, WORKER_PASSWORD),
+            headers={"Accept-Language": "en"},
+            timeout=10,
+        )
+        assert answer.status_code == 400, body
+        assert answer.json()["type"] == "RestException"
+        assert f"The member {named} " in answer.json()["message"], answer.json()

@@ -20,6 +20,13 @@ from datetime import datetime
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 
+from app.api.schemas.engine_rest import (
+    BpmnError,
+    CompleteExternal,
+    ExtendLock,
+    Failure,
+    FetchAndLock,
+)
 from app.extensions import csrf
 from app.models import fits_id
 from app.services import external_tasks, policy
@@ -75,13 +82,8 @@ def _task_id(task_id: str) -> int:
     return int(task_id)
 
 
-def _number(body: dict, name: str, default: int = 0) -> int:
-    value = body.get(name, default)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise BadRequest(_l("%(name)s must be a number.", name=name))
-    return int(value)
+def _number(value: int | float | None, default: int = 0) -> int:
+    return default if value is None else int(value)
 
 
 def typed(value) -> dict:
@@ -161,19 +163,15 @@ def _locked_task(task, instance, job, names) -> dict:
 
 @engine_rest_blueprint.post("/external-task/fetchAndLock")
 def fetch_and_lock():
-    worker, body = _worker(), _body()
-    topics = body.get("topics")
-    if not isinstance(topics, list) or not all(
-        isinstance(t, dict) and isinstance(t.get("topicName"), str) for t in topics
-    ):
-        raise BadRequest(_l("topics must be a list of {topicName, lockDuration}."))
-    worker_id, max_tasks = str(body.get("workerId") or ""), max(_number(body, "maxTasks", 1), 0)
+    worker, body = _worker(), FetchAndLock.read(_body())
+    topics = [topic.model_dump() for topic in body.topics]
+    worker_id, max_tasks = body.workerId or "", max(_number(body.maxTasks, 1), 0)
     # Long polling: with asyncResponseTimeout (ms) the answer waits until a task of the
     # topics can be locked, at most that long and at most EXTERNAL_TASK_LONG_POLL_SECONDS
     # (the request holds a web worker's thread meanwhile); an empty list after that, and
     # the worker asks again at once.
     cap = current_app.config.get("EXTERNAL_TASK_LONG_POLL_SECONDS", 10)
-    wait = min(max(_number(body, "asyncResponseTimeout"), 0) / 1000, cap)
+    wait = min(max(_number(body.asyncResponseTimeout), 0) / 1000, cap)
     deadline = time.monotonic() + wait
     while True:
         locked = external_tasks.fetch_and_lock(worker, worker_id, max_tasks, topics)
@@ -185,51 +183,49 @@ def fetch_and_lock():
 
 @engine_rest_blueprint.post("/external-task/<task_id>/complete")
 def complete(task_id: str):
-    worker, body = _worker(), _body()
-    variables = {**untyped(body.get("variables")), **untyped(body.get("localVariables"))}
-    external_tasks.complete_external_task(
-        worker, _task_id(task_id), str(body.get("workerId") or ""), variables
-    )
+    worker, body = _worker(), CompleteExternal.read(_body())
+    variables = {**untyped(body.variables), **untyped(body.localVariables)}
+    external_tasks.complete_external_task(worker, _task_id(task_id), body.workerId or "", variables)
     return "", 204
 
 
 @engine_rest_blueprint.post("/external-task/<task_id>/failure")
 def failure(task_id: str):
-    worker, body = _worker(), _body()
+    worker, body = _worker(), Failure.read(_body())
     external_tasks.report_failure(
         worker,
         _task_id(task_id),
-        str(body.get("workerId") or ""),
-        str(body.get("errorMessage") or ""),
-        None if body.get("errorDetails") is None else str(body["errorDetails"]),
-        _number(body, "retries"),
-        _number(body, "retryTimeout"),
+        body.workerId or "",
+        body.errorMessage or "",
+        body.errorDetails,
+        _number(body.retries),
+        _number(body.retryTimeout),
     )
     return "", 204
 
 
 @engine_rest_blueprint.post("/external-task/<task_id>/bpmnError")
 def bpmn_error(task_id: str):
-    worker, body = _worker(), _body()
-    code = str(body.get("errorCode") or "").strip()
+    worker, body = _worker(), BpmnError.read(_body())
+    code = (body.errorCode or "").strip()
     if not code:
         raise BadRequest(_l("errorCode is missing."))
     external_tasks.report_bpmn_error(
         worker,
         _task_id(task_id),
-        str(body.get("workerId") or ""),
+        body.workerId or "",
         code,
-        str(body.get("errorMessage") or ""),
-        untyped(body.get("variables")),
+        body.errorMessage or "",
+        untyped(body.variables),
     )
     return "", 204
 
 
 @engine_rest_blueprint.post("/external-task/<task_id>/extendLock")
 def extend_lock(task_id: str):
-    worker, body = _worker(), _body()
+    worker, body = _worker(), ExtendLock.read(_body())
     external_tasks.extend_lock(
-        worker, _task_id(task_id), str(body.get("workerId") or ""), _number(body, "newDuration")
+        worker, _task_id(task_id), body.workerId or "", _number(body.newDuration)
     )
     return "", 204
 

@@ -73,7 +73,11 @@ class RequestBody(BaseModel):
         `check_first` runs before a refusal is told: the check of who may act that the
         service would make, so that one who may not act is answered 403 or 404 whatever
         body they sent (a valid body costs nothing more; the service checks again)."""
-        body = params.json_body(required=required)
+        return cls.read(params.json_body(required=required), check_first)
+
+    @classmethod
+    def read(cls, body: dict, check_first: Callable | None = None) -> Self:
+        """`body` (a JSON object already read) as this model, or the refusal."""
         try:
             return cls.model_validate(body)
         except ValidationError as exc:
