@@ -103,3 +103,23 @@ def test_the_document_publishes_the_models_the_bodies_are_read_with():
     operation = OPENAPI["paths"]["/tasks/{task_id}/complete"]["post"]
     body = operation["requestBody"]["content"]["application/json"]["schema"]
     assert body == {"$ref": "#/components/schemas/CompleteRequest"}
+
+
+def test_a_query_parameter_is_read_as_the_document_lists_it(api):
+    from app.models.rectification import RECTIFICATION_STATUSES
+    from app.services.queries import INBOX_SORTS
+
+    def listed(path: str, name: str) -> dict:
+        (parameter,) = [
+            p for p in OPENAPI["paths"][path]["get"]["parameters"] if p.get("name") == name
+        ]
+        return parameter["schema"]
+
+    assert listed("/tasks", "sort")["enum"] == list(INBOX_SORTS)
+    assert listed("/rectifications", "status")["enum"] == list(RECTIFICATION_STATUSES)
+    limit = listed("/instances", "limit")
+    unit = api("unit")
+    assert unit.get("/instances", limit=limit["maximum"]).status == 200
+    refused = unit.get("/instances", limit=limit["maximum"] + 1)
+    assert refused.status == 400 and refused.body["details"][0]["path"] == "/limit"
+    assert unit.get("/tasks", sort="sideways").body["details"][0]["path"] == "/sort"

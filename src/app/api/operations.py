@@ -9,22 +9,34 @@ from app.api.schemas.errors import Error as ErrorShape
 from app.api.schemas.errors import LintError, ValidationError
 from app.api.schemas.messages import MessageDelivered, MessageRequest
 from app.api.schemas.operation import (
-    FLAG,
     IDEMPOTENCY_CONFLICT,
     Multipart,
     Operation,
     Reply,
     error,
-    query,
 )
 from app.api.schemas.registry import (
+    DEPARTMENT_YEAR,
+    INDICATOR_QUERY,
+    RECTIFICATION_QUERY,
     DepartmentSelfEvaluation,
     DepartmentTargets,
     LibraryIndicator,
     Rectifications,
 )
-from app.api.schemas.tracking import CampaignProgress, Incident, Notifications, OrgRow, StepStat
+from app.api.schemas.tracking import (
+    LEAGUE_QUERY,
+    STEPS_QUERY,
+    CampaignProgress,
+    Incident,
+    Notifications,
+    OrgRow,
+    StepStat,
+)
 from app.api.schemas.work import (
+    INBOX_QUERY,
+    INSTANCE_QUERY,
+    SUMMARY_QUERY,
     CompleteRequest,
     CompleteResponse,
     Deployment,
@@ -48,12 +60,6 @@ FINANCE_ONLY = error("Only the finance bureau")
 DOCUMENT = {"$ref": "#/components/responses/Document"}
 DEPARTMENT_DOCUMENT = {"$ref": "#/components/responses/DepartmentDocument"}
 DEPARTMENT_MISSING = error("No such department, none visible to the caller, or none that year")
-DEPARTMENT_YEAR = query("year", "The budget year, e.g. 2028.", {"type": "integer"}, required=True)
-NARROWING = (
-    query("process", "Process key."),
-    query("version", "Process version.", {"type": "integer"}),
-    query("campaign", "Round (campaign) id.", {"type": "integer"}),
-)
 
 
 def _document(operation_id: str, path: str, summary: str, missing: str) -> Operation:
@@ -75,7 +81,7 @@ def _department(operation_id: str, path: str, summary: str, ok) -> Operation:
         operation_id,
         summary,
         {200: ok, 400: BAD_QUERY, 404: DEPARTMENT_MISSING},
-        parameters=(DEPARTMENT_YEAR,),
+        parameters=(DEPARTMENT_YEAR.parameter(),),
     )
 
 
@@ -153,16 +159,7 @@ CONTRACT = [
         "listTasks",
         "The caller's visible ready tasks (the inbox)",
         {200: Reply(list[Task], "Ready tasks"), 400: BAD_QUERY},
-        parameters=(
-            query("mine", "1: only tasks claimed by the caller.", FLAG),
-            query("process", "Only tasks of this process key."),
-            query("overdue", "1: only tasks past due_at.", FLAG),
-            query(
-                "sort",
-                "Order: waiting (oldest first, default), -waiting, due, -due.",
-                {"type": "string", "enum": ["waiting", "-waiting", "due", "-due"]},
-            ),
-        ),
+        parameters=INBOX_QUERY.parameters(),
     ),
     Operation(
         "get",
@@ -227,19 +224,7 @@ CONTRACT = [
             400: BAD_QUERY,
             404: error("No such org"),
         },
-        parameters=(
-            query("process", "Process key."),
-            query("status", "running or completed.", {"type": "string"}),
-            query("activity", "Only submissions with an open task at this activity id."),
-            query("org", "Org code or id."),
-            query("overdue", "1: only submissions with an overdue open task.", FLAG),
-            query(
-                "limit",
-                "Page size (default 200, at most 1000).",
-                {"type": "integer", "minimum": 1, "maximum": 1000},
-            ),
-            query("offset", "Rows to skip.", {"type": "integer", "minimum": 0, "maximum": 10**9}),
-        ),
+        parameters=INSTANCE_QUERY.parameters(),
     ),
     Operation(
         "get",
@@ -257,7 +242,7 @@ CONTRACT = [
         "trackingSummary",
         "Per process step: open tasks, overdue ones, since when the oldest",
         {200: Reply(list[TrackingRow], "Rows"), 400: BAD_QUERY},
-        parameters=(query("process", "Process key."),),
+        parameters=SUMMARY_QUERY.parameters(),
     ),
     Operation(
         "post",
@@ -296,15 +281,7 @@ TRACKING = [
             400: error("A bad number, date or period"),
             403: TRACKERS_ONLY,
         },
-        parameters=(
-            *NARROWING,
-            query(
-                "since", "Steps opened on or after this day.", {"type": "string", "format": "date"}
-            ),
-            query(
-                "until", "Steps opened on or before this day.", {"type": "string", "format": "date"}
-            ),
-        ),
+        parameters=STEPS_QUERY.parameters(),
     ),
     Operation(
         "get",
@@ -316,14 +293,7 @@ TRACKING = [
             400: error("A bad number or sort"),
             403: TRACKERS_ONLY,
         },
-        parameters=(
-            *NARROWING,
-            query(
-                "sort",
-                "Most first by.",
-                {"type": "string", "enum": ["open", "overdue", "returned"]},
-            ),
-        ),
+        parameters=LEAGUE_QUERY.parameters(),
     ),
     Operation(
         "get",
@@ -407,18 +377,7 @@ REGISTRY = [
             400: BAD_QUERY,
             404: error("No such department, or one whose own indicators are not the caller's"),
         },
-        parameters=(
-            query(
-                "department",
-                "A department's id or code (default: the caller's own department); its units, "
-                "the department and those who see every submission may ask.",
-            ),
-            query(
-                "q",
-                "Only indicators whose name, level-2 heading, unit or scoring standard holds "
-                "this text.",
-            ),
-        ),
+        parameters=INDICATOR_QUERY.parameters(),
     ),
     _document(
         "projectTargetsDocument",
@@ -459,14 +418,7 @@ REGISTRY = [
         "整改清单: the rectification items the caller may see, and the accountability list "
         "(overdue or failed twice) with who decided each verification",
         {200: Reply(Rectifications, "Items by year (newest first) and project"), 400: BAD_QUERY},
-        parameters=(
-            query("year", "The projects' budget year (default: every year).", {"type": "integer"}),
-            query(
-                "status",
-                "Only items in this state (the accountability list is not narrowed).",
-                {"type": "string", "enum": ["open", "claimed", "closed"]},
-            ),
-        ),
+        parameters=RECTIFICATION_QUERY.parameters(),
     ),
     _department(
         "departmentTargets",

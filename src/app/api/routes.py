@@ -11,7 +11,13 @@ from app.api.auth import api_login_required, api_token, api_user
 from app.api.idempotent import idempotent
 from app.api.openapi import OPENAPI
 from app.api.schemas.auth import TokenRequest
-from app.api.schemas.work import CompleteRequest, StartRequest
+from app.api.schemas.work import (
+    INBOX_QUERY,
+    INSTANCE_QUERY,
+    SUMMARY_QUERY,
+    CompleteRequest,
+    StartRequest,
+)
 from app.api.serializers import (
     definition_json,
     history_json,
@@ -24,10 +30,6 @@ from app.services import accounts, deployment, instances, orgs, policy, queries,
 from app.services.definitions import latest_definitions
 from app.services.errors import BadRequest
 from app.services.forms_view import task_form
-
-MAX_LIMIT = 1000
-# Rows a list may skip: past every row there will ever be, and within any database's range.
-MAX_OFFSET = 10**9
 
 
 @bp.get("/openapi.json")
@@ -80,12 +82,13 @@ def start_instance(key: str):
 @bp.get("/tasks")
 @api_login_required
 def list_tasks():
+    asked = INBOX_QUERY.read()
     inbox = queries.list_inbox(
         api_user(),
-        mine=params.flag("mine"),
-        process=params.text("process"),
-        overdue=params.flag("overdue"),
-        sort=params.choice("sort", queries.INBOX_SORTS, "waiting"),
+        mine=asked["mine"],
+        process=asked["process"],
+        overdue=asked["overdue"],
+        sort=asked["sort"],
     )
     return jsonify([task_json(t) for t in inbox.tasks])
 
@@ -141,15 +144,16 @@ def complete_task(task_id: int):
 @bp.get("/instances")
 @api_login_required
 def list_instances():
+    asked = INSTANCE_QUERY.read()
     found = queries.list_instances(
         api_user(),
-        process=params.text("process"),
-        status=params.text("status"),
-        activity=params.text("activity"),
-        org_id=_org_id(request.args.get("org"), "org"),
-        overdue=params.flag("overdue"),
-        limit=params.integer("limit", 1, MAX_LIMIT, default=200),
-        offset=params.integer("offset", 0, MAX_OFFSET, default=0),
+        process=asked["process"],
+        status=asked["status"],
+        activity=asked["activity"],
+        org_id=orgs.org_id_for(asked["org"]),
+        overdue=asked["overdue"],
+        limit=asked["limit"],
+        offset=asked["offset"],
     )
     current = queries.open_tasks_of([i.id for i in found])
     return jsonify([instance_json(i, current[i.id]) for i in found])
@@ -182,7 +186,7 @@ def get_instance(instance_id: int):
 @bp.get("/tracking/summary")
 @api_login_required
 def tracking_summary():
-    rows = queries.tracking_summary(api_user(), params.text("process"))
+    rows = queries.tracking_summary(api_user(), SUMMARY_QUERY.read()["process"])
     return jsonify(
         [
             {

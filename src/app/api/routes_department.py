@@ -8,12 +8,12 @@ from flask_babel import lazy_gettext as _l
 
 from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
+from app.api.schemas.registry import DEPARTMENT_YEAR
 from app.api.serializers import iso
 from app.downloads import document_download
 from app.performance.department import targets_as_dict
 from app.services import department_documents, departments
 from app.services.errors import NotFound
-from app.web.routes_department import required_year
 
 
 def _check_kind(kind: str) -> None:
@@ -24,14 +24,14 @@ def _check_kind(kind: str) -> None:
 @bp.get("/departments/<int:department_id>/targets")
 @api_login_required
 def department_targets(department_id: int):
-    targets = departments.visible_targets(api_user(), department_id, required_year())
+    targets = departments.visible_targets(api_user(), department_id, DEPARTMENT_YEAR())
     return jsonify(targets_as_dict(targets))
 
 
 @bp.get("/departments/<int:department_id>/self-evaluation")
 @api_login_required
 def department_self_evaluation(department_id: int):
-    report = departments.visible_evaluation(api_user(), department_id, required_year())
+    report = departments.visible_evaluation(api_user(), department_id, DEPARTMENT_YEAR())
     return jsonify(
         {
             "department_id": report.department_id,
@@ -60,7 +60,7 @@ def department_self_evaluation(department_id: int):
 def department_targets_file(department_id: int, kind: str):
     _check_kind(kind)
     document = department_documents.department_targets_document(
-        api_user(), department_id, required_year()
+        api_user(), department_id, DEPARTMENT_YEAR()
     )
     return document_download(document, kind)
 
@@ -70,6 +70,6 @@ def department_targets_file(department_id: int, kind: str):
 def department_self_evaluation_file(department_id: int, kind: str):
     _check_kind(kind)
     document = department_documents.department_evaluation_document(
-        api_user(), department_id, required_year()
+        api_user(), department_id, DEPARTMENT_YEAR()
     )
     return document_download(document, kind)

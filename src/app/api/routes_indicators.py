@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app import params
 from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
+from app.api.schemas.registry import INDICATOR_QUERY
 from app.models import LibraryIndicator
 from app.services import indicators, orgs
 
@@ -15,9 +15,9 @@ from app.services import indicators, orgs
 @bp.get("/indicators")
 @api_login_required
 def list_indicators():
-    user = api_user()
-    department_id = orgs.org_id_for(params.text("department"))
-    rows = indicators.indicators_for_forms(user, department_id, params.text("q", max_length=100))
+    asked = INDICATOR_QUERY.read()
+    department_id = orgs.org_id_for(asked["department"])
+    rows = indicators.indicators_for_forms(api_user(), department_id, asked["q"])
     return jsonify([_indicator_json(row) for row in rows])
 
 

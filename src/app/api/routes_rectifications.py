@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app import params
 from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
+from app.api.schemas.registry import RECTIFICATION_QUERY
 from app.api.serializers import iso
 from app.models import User
-from app.models.rectification import RECTIFICATION_STATUSES
 from app.services import rectification
 from app.services.rectification import RectificationFilters, RectificationRow
 
@@ -18,9 +17,8 @@ from app.services.rectification import RectificationFilters, RectificationRow
 @bp.get("/rectifications")
 @api_login_required
 def list_rectifications():
-    filters = RectificationFilters(
-        fiscal_year=params.year("year"), status=params.choice("status", RECTIFICATION_STATUSES)
-    )
+    asked = RECTIFICATION_QUERY.read()
+    filters = RectificationFilters(fiscal_year=asked["year"], status=asked["status"])
     found = rectification.rectification_list(api_user(), filters)
     return jsonify(
         fiscal_year=filters.fiscal_year,

@@ -8,18 +8,13 @@ from datetime import timedelta
 
 from flask import jsonify
 
-from app import params
 from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
 from app.api.idempotent import idempotent
+from app.api.schemas.tracking import LEAGUE_QUERY, STEPS_QUERY
 from app.api.schemas.work import RemindRequest
 from app.api.serializers import iso
 from app.services import campaigns, jobs, policy, reminders, tracking
-
-
-def _period() -> tracking.Period | None:
-    """`since` and `until` are days, both included (steps opened in them)."""
-    return tracking.Period.of_days(params.day("since"), params.day("until"))
 
 
 def _seconds(value: timedelta | None) -> int | None:
@@ -31,12 +26,14 @@ def _seconds(value: timedelta | None) -> int | None:
 def tracking_steps():
     user = api_user()
     policy.require_can_track(user)
+    asked = STEPS_QUERY.read()
     stats = tracking.step_stats(
         user,
-        params.text("process"),
-        params.record_id("version"),
-        params.record_id("campaign"),
-        _period(),
+        asked["process"],
+        asked["version"],
+        asked["campaign"],
+        # `since` and `until` are days, both included (steps opened in them).
+        tracking.Period.of_days(asked["since"], asked["until"]),
     )
     return jsonify(
         [
@@ -64,12 +61,9 @@ def tracking_steps():
 def tracking_organisations():
     user = api_user()
     policy.require_can_track(user)
+    asked = LEAGUE_QUERY.read()
     rows = tracking.org_league(
-        user,
-        params.text("process"),
-        params.record_id("version"),
-        params.choice("sort", tracking.LEAGUE_SORTS, "overdue"),
-        params.record_id("campaign"),
+        user, asked["process"], asked["version"], asked["sort"], asked["campaign"]
     )
     return jsonify(
         [

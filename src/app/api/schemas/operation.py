@@ -59,19 +59,6 @@ def error(description: str) -> Reply:
     return Reply(Error, description)
 
 
-def query(name: str, description: str, schema: dict | None = None, required=False) -> dict:
-    return {
-        "name": name,
-        "in": "query",
-        "required": required,
-        "description": description,
-        "schema": schema or {"type": "string"},
-    }
-
-
-FLAG = {"type": "string", "enum": ["1", "0", "true", "false", "yes", "no", "on", "off"]}
-
-
 @dataclass(frozen=True)
 class Multipart:
     """A multipart/form-data body, described by a model the route reads part by part."""

@@ -8,6 +8,38 @@ from typing import Any, Literal
 from pydantic import Field
 
 from app.api.schemas.base import Amount, Answer, Day, IntOrNull, TextOrNull, Time
+from app.api.schemas.queries import Queries, Query, choice, text, year
+from app.models.rectification import RECTIFICATION_STATUSES
+from app.web.routes_department import required_year
+
+INDICATOR_QUERY = Queries(
+    text(
+        "department",
+        "A department's id or code (default: the caller's own department); its units, the "
+        "department and those who see every submission may ask.",
+    ),
+    text(
+        "q",
+        "Only indicators whose name, level-2 heading, unit or scoring standard holds this text.",
+        max_length=100,
+    ),
+)
+RECTIFICATION_QUERY = Queries(
+    year("year", "The projects' budget year (default: every year)."),
+    choice(
+        "status",
+        "Only items in this state (the accountability list is not narrowed).",
+        RECTIFICATION_STATUSES,
+    ),
+)
+# A department's year: required, refused by name when absent (as the pages do).
+DEPARTMENT_YEAR = Query(
+    "year",
+    "The budget year, e.g. 2028.",
+    year("year", "").schema,
+    lambda name: required_year(),
+    required=True,
+)
 
 
 class LibraryIndicator(Answer):

@@ -8,6 +8,22 @@ from typing import Literal
 from pydantic import Field
 
 from app.api.schemas.base import Answer, Count, IntOrNull, Seconds, TextOrNull, Time
+from app.api.schemas.queries import Queries, choice, day, record_id, text
+from app.services.tracking import LEAGUE_SORTS
+
+_PROCESS = text("process", "Process key.")
+_VERSION = record_id("version", "Process version.")
+_CAMPAIGN = record_id("campaign", "Round (campaign) id.")
+STEPS_QUERY = Queries(
+    _PROCESS,
+    _VERSION,
+    _CAMPAIGN,
+    day("since", "Steps opened on or after this day."),
+    day("until", "Steps opened on or before this day."),
+)
+LEAGUE_QUERY = Queries(
+    _PROCESS, _VERSION, choice("sort", "Most first by.", LEAGUE_SORTS, "overdue"), _CAMPAIGN
+)
 
 
 class StepStat(Answer):

@@ -9,7 +9,35 @@ from pydantic import Field, WithJsonSchema
 
 from app.api.schemas.base import Answer, AnyObject, RequestBody, TextOrNull, Time
 from app.api.schemas.errors import LintFinding
+from app.api.schemas.queries import Queries, choice, flag, integer, reference, text
 from app.services.errors import ValidationFailed
+from app.services.queries import INBOX_SORTS
+
+MAX_LIMIT = 1000
+# Rows a list may skip: past every row there will ever be, and within any database's range.
+MAX_OFFSET = 10**9
+
+INBOX_QUERY = Queries(
+    flag("mine", "1: only tasks claimed by the caller."),
+    text("process", "Only tasks of this process key."),
+    flag("overdue", "1: only tasks past due_at."),
+    choice(
+        "sort",
+        "Order: waiting (oldest first, default), -waiting, due, -due.",
+        INBOX_SORTS,
+        "waiting",
+    ),
+)
+INSTANCE_QUERY = Queries(
+    text("process", "Process key."),
+    text("status", "running or completed."),
+    text("activity", "Only submissions with an open task at this activity id."),
+    reference("org", "Org code or id."),
+    flag("overdue", "1: only submissions with an overdue open task."),
+    integer("limit", "Page size (default 200, at most 1000).", 1, MAX_LIMIT, 200),
+    integer("offset", "Rows to skip.", 0, MAX_OFFSET, 0),
+)
+SUMMARY_QUERY = Queries(text("process", "Process key."))
 
 
 class Process(Answer):
