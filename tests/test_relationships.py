@@ -23,8 +23,6 @@ PENDING = {
     "Project.department",
     "Project.unit",
     "ProcessDefinition.forms",
-    "FormDraft.updated_by",
-    "FormEvent.actor",
     "DepartmentTargets.department",
     "DepartmentTargets.approved_by",
     "DepartmentSelfEvaluation.department",

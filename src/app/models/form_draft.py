@@ -30,7 +30,7 @@ class FormDraft(db.Model):
     )
     updated_at: Mapped[datetime]
 
-    updated_by: Mapped[User | None] = relationship()
+    updated_by: Mapped[User | None] = relationship(lazy="raise_on_sql")
 
 
 class FormEvent(db.Model):
@@ -49,4 +49,4 @@ class FormEvent(db.Model):
     action: Mapped[str] = mapped_column(String(40))
     details: Mapped[dict | None] = mapped_column(JSON)
 
-    actor: Mapped[User | None] = relationship(lazy="joined")
+    actor: Mapped[User | None] = relationship(lazy="raise_on_sql")

@@ -22,6 +22,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.forms import FormSchemaError, FormSpec, form_spec
@@ -238,6 +239,7 @@ def form_history(actor: User, filename: str, limit: int = 20) -> list[FormEvent]
     return list(
         db.session.scalars(
             select(FormEvent)
+            .options(joinedload(FormEvent.actor))  # the history names who did it
             .where(FormEvent.filename == filename)
             .order_by(FormEvent.at.desc(), FormEvent.id.desc())
             .limit(limit)
@@ -310,7 +312,9 @@ def _audit(actor: User, filename: str, action: str, details: dict) -> None:
 
 
 def _drafts() -> dict[str, FormDraft]:
-    return {d.filename: d for d in db.session.scalars(select(FormDraft))}
+    # The editor's lists name who saved each copy.
+    query = select(FormDraft).options(joinedload(FormDraft.updated_by))
+    return {d.filename: d for d in db.session.scalars(query)}
 
 
 def _deployed_forms() -> dict[str, tuple[Any, tuple[str, ...]]]:
