@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from click.testing import Result
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 from werkzeug.routing import rules
@@ -153,17 +154,25 @@ def _seed_demo_year(url: str) -> None:
     forget_versions()
 
 
-def _initialise_demo(url: str) -> None:
-    """What `flask init-db --demo` makes of an empty database: the shipped processes only."""
+def init_db_demo(url: str, instance_path: str | None = None) -> Result:
+    """`flask init-db --demo` run on an emptied database at `url`, the shipped processes
+    only; its result (exit code and output) is returned."""
     app = create_app(shipped_config(url))
+    if instance_path:
+        app.instance_path = instance_path
     with app.app_context():
         reset_database()
         db.session.remove()
         result = app.test_cli_runner().invoke(args=["init-db", "--demo"])
-        assert result.exit_code == 0, result.output
         db.session.remove()
         db.engine.dispose()
     forget_versions()
+    return result
+
+
+def _initialise_demo(url: str) -> None:
+    result = init_db_demo(url)
+    assert result.exit_code == 0, result.output
 
 
 # A test asking for one of these fixtures gets a copy of the template variant of that name.

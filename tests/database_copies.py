@@ -31,6 +31,7 @@ LOCAL_HOSTS = (None, "", "localhost", "127.0.0.1", "::1")
 
 # Seeds a database (given by its URL) that starts as a copy of the template.
 Build = Callable[[str], None]
+USED = "the last test's"  # what a PostgreSQL working copy holds once a test is done
 
 
 class SqliteCopies:
@@ -82,9 +83,10 @@ class PostgresCopies:
     10 MB) through the write-ahead log, and dropping it again syncs files: on this 2-core
     machine, shared with other test runs, that was 0.6-0.8 s a test, most of the
     PostgreSQL pass. So each pytest process (each xdist worker) copies the template once,
-    and after each test puts that copy back as the template left it: every table emptied
-    and refilled with the template's rows (COPY, with triggers and foreign keys off for
-    that moment, as a restore does), every sequence set back. A test that changed the
+    and before each next test puts that copy back as the template (or the variant the
+    test asks for) left it: every table emptied and refilled with the template's rows
+    (COPY, with triggers and foreign keys off for that moment, as a restore does), every
+    sequence set back. A test that changed the
     schema (dropped it, ran a migration down) is caught by comparing a fingerprint of the
     catalog with the template's, and its copy is dropped and made anew as before.
 
@@ -113,15 +115,20 @@ class PostgresCopies:
         self.snapshot: Snapshot | None = None  # what the template held, once it is seeded
         self.builds: dict[str, Build] = {}
         self.variants: dict[str, Snapshot] = {}  # what each variant holds, once built
-        self.holds: str | None = None  # the variant the working copy holds (None: template)
+        # The variant the working copy holds (None: the template's rows; USED: whatever
+        # the last test left).
+        self.holds: str | None = None
 
     def add_variant(self, name: str, build: Build) -> None:
         self.builds[name] = build
 
     def copy(self, folder: Path, variant: str | None = None) -> str:
-        """A database holding what the template (or `variant`) holds. The template must
-        have no open connection (PostgreSQL refuses to copy it otherwise): its builder
-        disposed them."""
+        """A database holding what the template (or `variant`) holds: this process's copy,
+        put back as that when the last test used it or held another variant. The template
+        must have no open connection (PostgreSQL refuses to copy it otherwise): its
+        builder disposed them."""
+        if self.working is not None and variant != self.holds:
+            self._put_back(variant)
         if self.working is None:
             if self.snapshot is None:
                 self.snapshot = Snapshot.take(self._url(self.template_name))
@@ -130,25 +137,29 @@ class PostgresCopies:
             self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template_name}"')
             self.working = self._url(name)
             self.holds = None
-        if variant != self.holds:
-            # A variant differs from the template by its rows only: put them in.
-            if not self._variant(variant).restore(self.working):
-                raise RuntimeError(f"the {variant} variant's schema is not the template's")
-            self.holds = variant
+            if variant is not None:
+                self._put_back(variant)
+                if self.working is None:
+                    raise RuntimeError(f"the {variant} variant's schema is not the template's")
         return self.working
 
     def drop(self, url: str) -> None:
-        """Done with the test's database: put it back as the template left it, or drop it
-        when its schema changed (the next test then gets a new copy)."""
-        assert url == self.working and self.snapshot is not None
+        """Done with the test's database: the next `copy` puts it back (once, as whatever
+        that test asks for)."""
+        assert url == self.working
+        self.holds = USED
+
+    def _put_back(self, variant: str | None) -> None:
+        """Make the working copy hold `variant`'s rows (a variant differs from the template
+        by its rows only), or drop it when its schema changed: the caller makes anew."""
         try:
-            restored = self.snapshot.restore(url)
+            restored = self._variant(variant).restore(self.working)
         except Exception:
             restored = False  # a test left it in a state no reset can mend
         if restored:
-            self.holds = None
+            self.holds = variant
         else:
-            self._drop(make_url(url).database)
+            self._drop(make_url(self.working).database)
             self.working = None
 
     def _variant(self, name: str | None) -> Snapshot:

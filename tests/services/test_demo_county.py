@@ -28,7 +28,7 @@ from app.services.campaigns import campaign_progress
 from app.services.errors import NotFound
 from app.services.forms_view import task_form
 from app.services.queries import instance_detail, list_inbox, list_instances
-from conftest import reset_database, shipped_config
+from conftest import init_db_demo, shipped_config
 
 SEEDED = "已生成演示年度数据"
 
@@ -46,14 +46,7 @@ def demo_app(initialised_demo, tmp_path):
 
 
 def test_init_db_demo_on_an_empty_database_says_it_created_the_year(database_url, tmp_path):
-    app = create_app(shipped_config(database_url))
-    app.instance_path = str(tmp_path / "instance")
-    with app.app_context():
-        reset_database()
-        db.session.remove()
-        result = app.test_cli_runner().invoke(args=["init-db", "--demo"])
-        db.session.remove()
-        db.engine.dispose()
+    result = init_db_demo(database_url, str(tmp_path / "instance"))
     assert result.exit_code == 0, result.output
     assert SEEDED in result.output
 
