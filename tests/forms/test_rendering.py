@@ -120,6 +120,22 @@ def test_description_and_ui_help_show_under_the_field(render, parse):
     assert field.get("placeholder") == "0.00"
 
 
+def test_a_read_only_field_shows_its_value_without_the_help_on_filling_it_in(render, parse):
+    schema = {
+        "type": "object",
+        "properties": {
+            "code": {"type": "string", "description": "字母、数字和连字符，例如 JY-2027-001"},
+            "total": {"type": "number", "description": "含财政拨款"},
+        },
+    }
+    spec = form_spec(schema, {"code": {"ui:readonly": True, "ui:help": "立项时编定"}})
+    page = parse(render(build_form(spec, data={"code": "JY-1", "total": 5}), spec))
+    assert page.get_element_by_id("code").text_content() == "JY-1"
+    assert page.xpath('//*[@id="code-help"]') == []
+    assert "例如" not in page.text_content() and "立项时编定" not in page.text_content()
+    assert "含财政拨款" in page.get_element_by_id("total-help").text_content()
+
+
 def test_nested_object_is_a_fieldset_with_legend(project_spec, render, parse):
     page = parse(render(build_form(project_spec), project_spec))
     fieldset = page.get_element_by_id("contact")
