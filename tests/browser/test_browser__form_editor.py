@@ -36,7 +36,9 @@ def test_an_admin_adds_a_field_sees_it_previewed_saves_deploys_and_a_clerk_fills
 
     log_in("admin")
     page.goto("/admin/forms")
-    page.locator('tr[data-form="review.schema.json"] a').click()
+    expect(page.locator('tr[data-form="review.schema.json"] td.used-by')).to_have_text("项目申报审核")
+    screenshot(page, "list")
+    page.locator('tr[data-form="review.schema.json"] td.actions a').click()
     expect(page.locator("[data-form-editor].form-editor-ready")).to_have_count(1)
     preview = page.frame_locator("iframe[name=form-preview]")
     expect(preview.locator("label[for=decision]")).to_have_text("审核结论 *（必填）")
@@ -88,7 +90,7 @@ def test_an_admin_adds_a_field_sees_it_previewed_saves_deploys_and_a_clerk_fills
     expect(page.locator(".form-history")).to_contain_text("score")
 
     # Deploying the process that names the form pins the saved form to version 2.
-    page.locator(".form-editor a", has_text="simple_approval").click()
+    page.locator(".form-editor a", has_text="项目申报审核").click()
     expect(page.locator("[data-modeler].modeler-ready")).to_have_count(1)
     page.fill("[name=deploy_comment]", "部门审核增加评审得分")
     page.click("[data-action=deploy]")  # 部署 shows what changes and asks first

@@ -61,8 +61,11 @@ def test_the_forms_list_names_each_form_with_the_processes_using_it(client, logi
     login("admin")
     page = client.get("/admin/forms").text
     doc = parse(page)
-    row = text(one(doc, 'tr[data-form="review.schema.json"]'))
-    assert "审核意见" in row and "simple_approval" in row and "已部署的版本" in row
+    row = one(doc, 'tr[data-form="review.schema.json"]')
+    assert "审核意见" in text(row) and "已部署的版本" in text(row)
+    # People read the process's name; its key is where the link goes.
+    assert text(one(row, "td.used-by")) == "项目申报审核"
+    assert attributes(row, "td.used-by a", "href") == ["/admin/modeler/simple_approval"]
     assert "project-targets.uischema.json" not in attributes(doc, "tr[data-form]", "data-form")
 
 
@@ -214,6 +217,7 @@ def test_discarding_a_new_form_goes_back_to_the_list(client, login):
 def test_the_editor_warns_where_a_process_shows_the_form_without_its_layout(client, login):
     login("admin")
     review = client.get("/admin/forms/review.schema.json").text  # no step names its layout
-    assert "layout-unused" in review and "review.uischema.json" in review
+    warning = text(one(parse(review), ".layout-unused"))
+    assert "项目申报审核" in warning and "review.uischema.json" in warning
     targets = client.get("/admin/forms/project-targets.schema.json").text
     assert "layout-unused" not in targets  # fill_targets names its layout

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -49,6 +49,13 @@ ORIGIN_DEPLOYED = "deployed"
 ORIGIN_FOLDER = "folder"
 
 
+class ProcessRef(NamedTuple):
+    """A process a form is pinned to: its key for links, its name for people."""
+
+    key: str
+    name: str
+
+
 @dataclass(frozen=True)
 class FormSource:
     """What the editor opens for a form: the saved copy, else the newest deployed one,
@@ -60,14 +67,14 @@ class FormSource:
     ui: dict
     origin: str  # draft | deployed | folder
     draft: FormDraft | None
-    used_by: tuple[str, ...]  # processes whose latest version pins this form
-    ui_used_by: tuple[str, ...]  # ... and those that pin its layout file too
+    used_by: tuple[ProcessRef, ...]  # processes whose latest version pins this form
+    ui_used_by: tuple[ProcessRef, ...]  # ... and those that pin its layout file too
 
     @property
-    def layout_unused_by(self) -> tuple[str, ...]:
+    def layout_unused_by(self) -> tuple[ProcessRef, ...]:
         """Processes showing this form without its layout: widgets chosen here (long text,
         buttons) do not apply there until a step names the layout file."""
-        return tuple(key for key in self.used_by if key not in self.ui_used_by)
+        return tuple(process for process in self.used_by if process not in self.ui_used_by)
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,7 @@ class FormRow:
     origin: str
     saved_at: datetime | None
     saved_by: str | None
-    used_by: tuple[str, ...]
+    used_by: tuple[ProcessRef, ...]
 
 
 def ui_filename_for(filename: str) -> str:
@@ -317,17 +324,21 @@ def _drafts() -> dict[str, FormDraft]:
     return {d.filename: d for d in db.session.scalars(query)}
 
 
-def _deployed_forms() -> dict[str, tuple[Any, tuple[str, ...]]]:
-    """Forms pinned to the latest versions: name -> (newest deployed content, process keys)."""
-    found: dict[str, tuple[Any, datetime, list[str]]] = {}
+def _deployed_forms() -> dict[str, tuple[Any, tuple[ProcessRef, ...]]]:
+    """Forms pinned to the latest versions: name -> (newest deployed content, the
+    processes pinning it, by key)."""
+    found: dict[str, tuple[Any, datetime, list[ProcessRef]]] = {}
     for definition in latest_definitions():
         for form in definition.forms:
             seen = found.get(form.filename)
             if seen is None or definition.deployed_at > seen[1]:
-                keys = seen[2] if seen else []
-                found[form.filename] = (form.content, definition.deployed_at, keys)
-            found[form.filename][2].append(definition.key)
-    return {name: (content, tuple(sorted(keys))) for name, (content, _, keys) in found.items()}
+                processes = seen[2] if seen else []
+                found[form.filename] = (form.content, definition.deployed_at, processes)
+            found[form.filename][2].append(ProcessRef(definition.key, definition.name))
+    return {
+        name: (content, tuple(sorted(processes)))
+        for name, (content, _, processes) in found.items()
+    }
 
 
 def _folder_forms() -> dict[str, bytes]:
