@@ -107,6 +107,20 @@ def approved_project(code: str, year: int, indicators: list[dict], **fields):
     return row
 
 
+def launched_monitoring_round(year: int, quarter: int) -> None:
+    """The finance bureau's quarterly monitoring round, launched for every approved project
+    of `year`: each unit gets its report to fill."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import User
+    from app.models.org import ACTING
+    from app.services.campaigns import launch_campaign
+
+    finance = db.session.scalar(select(User).where(User.username == "finance").options(*ACTING))
+    launch_campaign(finance, "quarterly_monitoring", year, quarter)
+
+
 def deploy_simple_approval(replaced_forms: dict[str, dict]):
     """A new version of the fixture process simple_approval whose forms `replaced_forms`
     (file name -> JSON) replace or add to the fixture forms; a review.uischema.json is

@@ -9,13 +9,9 @@ from io import BytesIO
 
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Org, Project, User
-from app.models.org import ACTING
-from app.services.campaigns import launch_campaign
-from app.services.clock import now
+from factories import approved_project, launched_monitoring_round
 
 AREA = {"level1": "产出指标", "level2": "数量指标", "name": "维修校舍面积", "sign": "≥",
         "target": "3000", "unit": "平方米", "period": "年度"}  # fmt: skip
@@ -30,25 +26,8 @@ def test_a_batch_upload_names_every_missing_cell_then_links_the_correction(
     app, page: Page, log_in, real_processes, screenshot, tmp_path
 ):
     with app.app_context():
-        school = db.session.scalar(select(Org).where(Org.code == "edu-school1"))
-        db.session.add(
-            Project(
-                code="JY-2027-001",
-                name="校舍维修改造",
-                fiscal_year=2027,
-                department_id=school.parent_id,
-                unit_id=school.id,
-                status="approved",
-                approved_amount=100,
-                adjusted_amount=100,
-                indicators=[AREA],
-                cumulative_adjustment=0,
-                updated_at=now(),
-            )
-        )
-        db.session.commit()
-        finance = db.session.scalar(select(User).where(User.username == "finance").options(*ACTING))
-        launch_campaign(finance, "quarterly_monitoring", 2027, 1)
+        approved_project("JY-2027-001", 2027, [AREA])
+        launched_monitoring_round(2027, 1)
         db.session.remove()
 
     log_in("unit")

@@ -158,33 +158,14 @@ def test_a_monitoring_report_asks_for_a_number_where_a_quantity_is_expected(
     from sqlalchemy import select
 
     from app.extensions import db
-    from app.models import Org, Project, Task, User
-    from app.models.org import ACTING
-    from app.services.campaigns import launch_campaign
-    from app.services.clock import now
+    from app.models import Task
+    from factories import approved_project, launched_monitoring_round
 
     area = {"level1": "产出指标", "level2": "数量指标", "name": "维修校舍面积", "sign": "≥",
             "target": "3000", "unit": "平方米", "period": "年度"}  # fmt: skip
     with app.app_context():
-        unit = db.session.scalar(select(Org).where(Org.code == "edu-school1"))
-        db.session.add(
-            Project(
-                code="JY-2027-001",
-                name="校舍维修改造",
-                fiscal_year=2027,
-                department_id=unit.parent_id,
-                unit_id=unit.id,
-                status="approved",
-                approved_amount=100,
-                adjusted_amount=100,
-                indicators=[area],
-                cumulative_adjustment=0,
-                updated_at=now(),
-            )
-        )
-        db.session.commit()
-        finance = db.session.scalar(select(User).where(User.username == "finance").options(*ACTING))
-        launch_campaign(finance, "quarterly_monitoring", 2027, 1)
+        approved_project("JY-2027-001", 2027, [area])
+        launched_monitoring_round(2027, 1)
         task_id = db.session.scalar(
             select(Task.id).where(Task.activity_id == "fill_monitoring_report")
         )
