@@ -137,6 +137,7 @@ def _seed_waiting_submissions(url: str, count: int) -> list[int]:
     from app import create_app
     from app.extensions import db
     from app.models import User
+    from app.models.org import ACTING
     from app.services.instances import start_instance
 
     app = create_app(
@@ -146,7 +147,7 @@ def _seed_waiting_submissions(url: str, count: int) -> list[int]:
         }
     )
     with app.app_context():
-        unit = db.session.scalar(select(User).where(User.username == "unit"))
+        unit = db.session.scalar(select(User).where(User.username == "unit").options(*ACTING))
         instance, _ = start_instance(unit, "simple_approval", title="截止日 0")
         source = instance.id
         db.session.remove()

@@ -1,0 +1,36 @@
+"""The benchmark harness's own set-up, run against a test's database. `make bench` is not
+part of the suite, so a model change that breaks its seeding (a relationship that now
+raises, a renamed column) would otherwise surface only on the day someone measures."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import ProcessInstance, Task
+
+pytestmark = pytest.mark.skipif(
+    not __import__("conftest").POSTGRES_URL,
+    reason="the burst seeds PostgreSQL: set TEST_DATABASE_URL=postgresql://postgres@127.0.0.1"
+    ":5432/<db> (make test runs it when PG_URL's server is reachable)",
+)
+sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+
+
+def test_the_burst_seeds_one_ready_first_step_per_submission(app, database_url):
+    from burst import FIRST_STEP, _seed_waiting_submissions
+
+    plain_url = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    task_ids = _seed_waiting_submissions(plain_url, 4)
+
+    db.session.remove()
+    tasks = db.session.scalars(select(Task).where(Task.id.in_(task_ids))).all()
+    assert [(t.activity_id, t.status) for t in tasks] == [(FIRST_STEP, "ready")] * 4
+    titles = db.session.scalars(
+        select(ProcessInstance.title).where(ProcessInstance.id.in_([t.instance_id for t in tasks]))
+    ).all()
+    assert sorted(titles) == ["截止日 0", "截止日 1", "截止日 2", "截止日 3"]
