@@ -69,13 +69,14 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.models import User
+from app.models.org import ACTING
 from app.services.instances import start_instance
 from app.services.jobs import enqueue
 from app.services.transaction import transactional
 
 app = create_app()
 with app.app_context():
-    unit = db.session.scalar(select(User).where(User.username == "unit"))
+    unit = db.session.scalar(select(User).where(User.username == "unit").options(*ACTING))
     _, (task,) = start_instance(unit, "simple_approval", title="worker benchmark")
 
     @transactional

@@ -8,19 +8,32 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import ProcessInstance, Task
+from app.models import Job, ProcessInstance, Task
 
-pytestmark = pytest.mark.skipif(
+sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+
+
+def test_the_job_bench_queues_due_escalations_through_the_real_services(
+    app, database_url, tmp_path
+):
+    from http_api import _environment
+    from jobs import _queue_escalations
+
+    _queue_escalations(_environment(database_url, str(tmp_path)), 3)
+
+    db.session.remove()
+    kinds = db.session.execute(select(Job.kind, func.count()).group_by(Job.kind)).all()
+    assert ("escalate_task", 3) in kinds
+
+
+@pytest.mark.skipif(
     not __import__("conftest").POSTGRES_URL,
     reason="the burst seeds PostgreSQL: set TEST_DATABASE_URL=postgresql://postgres@127.0.0.1"
     ":5432/<db> (make test runs it when PG_URL's server is reachable)",
 )
-sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-
-
 def test_the_burst_seeds_one_ready_first_step_per_submission(app, database_url):
     from burst import FIRST_STEP, _seed_waiting_submissions
 
