@@ -36,9 +36,10 @@ def test_an_admin_adds_a_field_sees_it_previewed_saves_deploys_and_a_clerk_fills
 
     log_in("admin")
     page.goto("/admin/forms")
-    expect(page.locator('tr[data-form="review.schema.json"] td.used-by')).to_have_text("项目申报审核")
+    review = page.locator('tr[data-form="review.schema.json"]')
+    expect(review.locator("td.used-by")).to_have_text("项目申报审核")
     screenshot(page, "list")
-    page.locator('tr[data-form="review.schema.json"] td.actions a').click()
+    review.locator("td.actions a").click()
     expect(page.locator("[data-form-editor].form-editor-ready")).to_have_count(1)
     preview = page.frame_locator("iframe[name=form-preview]")
     expect(preview.locator("label[for=decision]")).to_have_text("审核结论 *（必填）")

@@ -39,7 +39,7 @@ def review_with_score() -> dict:
 def test_a_saved_form_is_what_the_editor_opens_next_with_its_layout_and_an_audit(user):
     admin = user("admin")
     before = form_editing.form_source(admin, "review.schema.json")
-    assert before.origin == "deployed" and before.used_by == ("simple_approval",)
+    assert before.origin == "deployed" and before.used_by == (("simple_approval", "项目申报审核"),)
     assert before.ui_filename == "review.uischema.json" and before.ui == {}
 
     ui = {"ui:order": ["score", "decision", "comment"], "comment": {"ui:widget": "textarea"}}
