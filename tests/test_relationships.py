@@ -22,7 +22,6 @@ PENDING = {
     "Task.assignee",
     "Project.department",
     "Project.unit",
-    "ProcessDefinition.forms",
     "DepartmentTargets.department",
     "DepartmentTargets.approved_by",
     "DepartmentSelfEvaluation.department",

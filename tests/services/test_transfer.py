@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import ProcessAuditEvent, ProcessDefinition, ProcessInstance
 from app.models.instance import STATUS_COMPLETED
 from app.services import transfer
+from app.services.definitions import pinned_forms
 from app.services.errors import BadRequest, Forbidden
 from app.services.instances import start_instance
 from app.services.tasks import complete_task
@@ -47,7 +48,7 @@ def test_a_camunda_modeler_diagram_imports_with_its_forms_and_runs(user):
     imported = transfer.import_process(admin, uploads, "从 Camunda 迁入")
     definition = imported.definition
     assert (definition.key, definition.version) == ("camunda_review", 1)
-    assert {f.filename for f in definition.forms} == {
+    assert set(pinned_forms(definition)) == {
         "project-targets.schema.json",
         "project-targets.uischema.json",
         "review.schema.json",
@@ -129,7 +130,7 @@ def test_export_then_import_then_export_gives_the_same_diagram_and_forms(user):
             assert one.read(entry) == two.read(entry), entry
     manifest = json.loads(two.read("manifest.json"))
     assert (manifest["key"], manifest["version"]) == ("simple_approval", 2)
-    assert manifest["forms"] == sorted(f.filename for f in imported.definition.forms)
+    assert manifest["forms"] == sorted(pinned_forms(imported.definition))
     original = db.session.scalar(select(ProcessDefinition).where(ProcessDefinition.version == 1))
     assert imported.definition.bpmn_xml == original.bpmn_xml
 

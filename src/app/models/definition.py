@@ -33,17 +33,11 @@ class ProcessDefinition(db.Model):
     # process log keeps them); what the page shows after a successful deploy.
     warnings = ()
 
-    # Loaded when asked for: a completion reads its form from services.definitions's
-    # per-version cache, and lists of definitions never need them.
+    # Never loaded: a deployment adds the rows, and readers ask for the contents by file
+    # name (services.definitions.pinned_forms; pinned_form caches them per version).
     forms: Mapped[list[FormFile]] = relationship(
-        back_populates="definition", cascade="all, delete-orphan", lazy="select"
+        back_populates="definition", cascade="all, delete-orphan", lazy="raise_on_sql"
     )
-
-    def form(self, filename: str | None) -> dict | None:
-        for form in self.forms:
-            if form.filename == filename:
-                return form.content
-        return None
 
 
 class FormFile(db.Model):

@@ -16,6 +16,7 @@ from app.engine.diagram_diff import CHANGED, ElementChange, diff_diagrams
 from app.engine.xml import parse_xml
 from app.forms.schema_diff import FieldChange, diff_forms
 from app.models import User
+from app.services.definitions import pinned_forms
 from app.services.errors import NotFound
 from app.services.modeling import deployable_forms, draft_of, latest_version, require_valid_key
 from app.services.policy import require_can_deploy
@@ -57,7 +58,7 @@ def preview_deploy(actor: User, key: str) -> DeployPreview:
             new_forms[name] = json.loads(available[name])
         except (KeyError, ValueError):  # a missing or broken form is the lint's to report
             continue
-    old_forms = {f.filename: f.content for f in latest.forms} if latest is not None else {}
+    old_forms = pinned_forms(latest) if latest is not None else {}
     return DeployPreview(
         key,
         latest.version if latest is not None else None,

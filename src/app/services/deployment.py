@@ -21,7 +21,7 @@ from app.forms.documents import DocumentError, load_document
 from app.forms.validation import text_problem, unstorable_text
 from app.models import FormFile, ProcessDefinition, Task, User
 from app.services.clock import now
-from app.services.definitions import remember_compiled
+from app.services.definitions import pinned_forms, remember_compiled
 from app.services.errors import BadRequest, LintFailed, render
 from app.services.policy import require_can_deploy
 from app.services.process_audit import DEPLOYED, record_process_event
@@ -227,9 +227,9 @@ def _add_deployed_callees(
             decisions[f"{key}.bpmn"] = deployed.bpmn_xml.encode("utf-8")
             for name, xml in (deployed.decision_files or {}).items():
                 decisions.setdefault(name, xml.encode("utf-8"))
-            for form in deployed.forms:
-                content = json.dumps(form.content, ensure_ascii=False).encode("utf-8")
-                available.setdefault(form.filename, content)
+            for filename, form in pinned_forms(deployed).items():
+                content = json.dumps(form, ensure_ascii=False).encode("utf-8")
+                available.setdefault(filename, content)
 
 
 _RESTATED = ("condition", "parse", "script")

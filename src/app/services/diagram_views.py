@@ -19,7 +19,7 @@ from app.engine.xml import parse_xml
 from app.extensions import db
 from app.models import ProcessDefinition, Role
 from app.models.org import role_label
-from app.services.definitions import compiled, latest_definition
+from app.services.definitions import compiled, latest_definition, pinned_forms
 from app.services.errors import NotFound
 from app.services.queries import InstanceDetail
 
@@ -73,9 +73,9 @@ def process_steps(definition: ProcessDefinition) -> list[DiagramStep]:
     roles = _roles()
     order = {activity_id: n for n, activity_id in enumerate(_document_order(definition))}
     titles = {
-        form.filename: form.content.get("title")
-        for form in definition.forms
-        if isinstance(form.content, dict) and isinstance(form.content.get("title"), str)
+        filename: content.get("title")
+        for filename, content in pinned_forms(definition).items()
+        if isinstance(content, dict) and isinstance(content.get("title"), str)
     }
     steps = []
     for spec in sorted(tasks.values(), key=lambda t: (order.get(t.id, len(order)), t.id)):

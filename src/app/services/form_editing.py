@@ -27,7 +27,7 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.forms import FormSchemaError, FormSpec, form_spec
 from app.forms.documents import DocumentError, load_document
-from app.models import FormDraft, FormEvent, User
+from app.models import FormDraft, FormEvent, FormFile, User
 from app.services.clock import now
 from app.services.definitions import latest_definitions
 from app.services.errors import BadRequest, Conflict, NotFound
@@ -328,13 +328,22 @@ def _deployed_forms() -> dict[str, tuple[Any, tuple[ProcessRef, ...]]]:
     """Forms pinned to the latest versions: name -> (newest deployed content, the
     processes pinning it, by key)."""
     found: dict[str, tuple[Any, datetime, list[ProcessRef]]] = {}
-    for definition in latest_definitions():
-        for form in definition.forms:
-            seen = found.get(form.filename)
+    definitions = latest_definitions()
+    # The latest versions' forms in one statement of their columns, not one per version.
+    pinned: dict[int, list[tuple[str, Any]]] = {definition.id: [] for definition in definitions}
+    for definition_id, filename, content in db.session.execute(
+        select(FormFile.definition_id, FormFile.filename, FormFile.content)
+        .where(FormFile.definition_id.in_(list(pinned)))
+        .order_by(FormFile.id)
+    ):
+        pinned[definition_id].append((filename, content))
+    for definition in definitions:
+        for filename, content in pinned[definition.id]:
+            seen = found.get(filename)
             if seen is None or definition.deployed_at > seen[1]:
                 processes = seen[2] if seen else []
-                found[form.filename] = (form.content, definition.deployed_at, processes)
-            found[form.filename][2].append(ProcessRef(definition.key, definition.name))
+                found[filename] = (content, definition.deployed_at, processes)
+            found[filename][2].append(ProcessRef(definition.key, definition.name))
     return {
         name: (content, tuple(sorted(processes)))
         for name, (content, _, processes) in found.items()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.models import Task, User
+from app.services.definitions import pinned_form
 from app.services.tasks import EMPTY_FORM, visible_task
 
 
@@ -21,7 +22,7 @@ def task_form(actor: User, task_id: int) -> TaskForm:
     """The task with its form, if `actor` may see it. Raises NotFound otherwise."""
     task = visible_task(actor, task_id)
     definition = task.instance.definition
-    schema = definition.form(task.form_schema) or EMPTY_FORM
-    ui = definition.form(task.form_ui) or {}
+    schema = pinned_form(definition, task.form_schema) or EMPTY_FORM
+    ui = pinned_form(definition, task.form_ui) or {}
     data = task.data if task.data is not None else dict(task.instance.data or {})
     return TaskForm(task, schema, ui, data)

@@ -40,7 +40,7 @@ from app.models.instance import STATUS_RUNNING
 from app.models.org import ACTING, RoleCode
 from app.models.task import TASK_READY
 from app.services.clock import now
-from app.services.definitions import compiled
+from app.services.definitions import compiled, pinned_form
 from app.services.diagram_views import definition_version
 from app.services.errors import BadRequest, Conflict, NotFound, ServiceError
 from app.services.locking import lock_instance
@@ -152,10 +152,10 @@ def _problems(instance: ProcessInstance, target: ProcessDefinition) -> list[str]
 
 def _form_problems(spec: engine.UserTaskSpec, target: ProcessDefinition, data: dict) -> list:
     """Required fields the person cannot type in must already hold a valid value."""
-    schema = target.form(spec.form)
+    schema = pinned_form(target, spec.form)
     if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
         return []
-    ui = target.form(spec.ui_form) or {}
+    ui = pinned_form(target, spec.ui_form) or {}
     whole_read_only = bool(ui.get("ui:readonly"))
     problems = []
     for name in schema.get("required") or []:

@@ -32,6 +32,7 @@ from app.models import ProcessDefinition, Role, User
 from app.models.org import role_label
 from app.performance.operators import OPERATORS
 from app.performance.registry_operators import REGISTRY_OPERATORS, WRITING_OPERATORS
+from app.services.definitions import pinned_forms
 from app.services.deployment import convert_upload
 from app.services.errors import BadRequest
 from app.services.policy import require_can_deploy
@@ -120,7 +121,7 @@ def available_forms(key: str | None) -> dict[str, dict]:
             .limit(1)
         )
         if latest is not None:
-            forms.update({form.filename: form.content for form in latest.forms})
+            forms.update(pinned_forms(latest))
     return forms
 
 

@@ -27,7 +27,7 @@ from app.models import ProcessDefinition, ProcessDraft, ProcessInstance, Role, U
 from app.models.instance import STATUS_RUNNING
 from app.models.org import RoleCode
 from app.services.clock import now
-from app.services.definitions import latest_definitions
+from app.services.definitions import latest_definitions, pinned_forms
 from app.services.deployment import deploy_definition
 from app.services.diagram_views import definition_version
 from app.services.errors import BadRequest, NotFound
@@ -280,7 +280,7 @@ def form_choices(key: str | None) -> dict[str, list[str]]:
     names.update(saved_form_names())
     latest = _latest(key) if key else None
     if latest is not None:
-        names.update(form.filename for form in latest.forms)
+        names.update(pinned_forms(latest))
     return {
         "schemas": sorted(n for n in names if not n.endswith(UI_SUFFIX)),
         "ui": sorted(n for n in names if n.endswith(UI_SUFFIX)),
@@ -294,7 +294,7 @@ def form_titles(key: str | None) -> dict[str, str]:
     documents: dict[str, object] = {}
     latest = _latest(key) if key else None
     if latest is not None:
-        documents.update((form.filename, form.content) for form in latest.forms)
+        documents.update(pinned_forms(latest))
     for name, raw in {**_folder_forms(), **saved_form_files()}.items():
         try:
             documents[name] = json.loads(raw)
@@ -352,8 +352,8 @@ def _folder_forms() -> dict[str, bytes]:
 
 def _pinned_forms(definition: ProcessDefinition) -> dict[str, bytes]:
     return {
-        form.filename: json.dumps(form.content, ensure_ascii=False).encode("utf-8")
-        for form in definition.forms
+        filename: json.dumps(content, ensure_ascii=False).encode("utf-8")
+        for filename, content in pinned_forms(definition).items()
     }
 
 

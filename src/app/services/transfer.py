@@ -21,6 +21,7 @@ from app.engine.errors import DiagramError
 from app.engine.foreign import ImportNotes, diagram_editor
 from app.engine.xml import parse_xml
 from app.models import ProcessDefinition, User
+from app.services.definitions import pinned_forms
 from app.services.deployment import deploy_definition, split_diagrams
 from app.services.diagram_views import definition_version
 from app.services.errors import BadRequest, stored_text
@@ -54,7 +55,7 @@ def export_version(actor: User, key: str, version: int | None = None) -> tuple[s
     """
     require_can_deploy(actor)
     definition = definition_version(key, version)
-    forms = sorted(definition.forms, key=lambda f: f.filename)
+    forms = sorted(pinned_forms(definition).items())
     decisions = sorted((definition.decision_files or {}).items())
     manifest = {
         "format": FORMAT,
@@ -62,7 +63,7 @@ def export_version(actor: User, key: str, version: int | None = None) -> tuple[s
         "name": definition.name,
         "version": definition.version,
         "diagram": flat_name(definition.filename),
-        "forms": [flat_name(f.filename) for f in forms],
+        "forms": [flat_name(filename) for filename, _ in forms],
         "decisions": [flat_name(name) for name, _ in decisions],
         "deployed_at": definition.deployed_at.isoformat(),
         "comment": definition.comment,
@@ -76,8 +77,8 @@ def export_version(actor: User, key: str, version: int | None = None) -> tuple[s
 
         put("", MANIFEST, form_bytes(manifest))
         put("", definition.filename, definition.bpmn_xml.encode("utf-8"))
-        for form in forms:
-            put(FORMS_DIR, form.filename, form_bytes(form.content))
+        for filename, content in forms:
+            put(FORMS_DIR, filename, form_bytes(content))
         for name, xml in decisions:
             put(DECISIONS_DIR, name, xml.encode("utf-8"))
     return f"{definition.key}-v{definition.version}.zip", buffer.getvalue()

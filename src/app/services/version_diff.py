@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from app.engine.diagram_diff import ElementChange, diff_diagrams
 from app.forms.schema_diff import FieldChange, diff_forms
 from app.models import ProcessDefinition, User
+from app.services.definitions import pinned_forms
 from app.services.deploy_preview import same_role_lanes_dropped
 from app.services.diagram_views import definition_version
 from app.services.errors import BadRequest
@@ -50,7 +51,5 @@ def diff_versions(actor: User, key: str, old_version: int, new_version: int) -> 
     elements = same_role_lanes_dropped(
         diff_diagrams(old.bpmn_xml.encode("utf-8"), new.bpmn_xml.encode("utf-8"))
     )
-    fields = diff_forms(
-        {f.filename: f.content for f in old.forms}, {f.filename: f.content for f in new.forms}
-    )
+    fields = diff_forms(pinned_forms(old), pinned_forms(new))
     return VersionDiff(old, new, elements, fields)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from app.forms import FormSchemaError, FormSpec, form_spec
 from app.models import AuditEvent, Task
+from app.services.definitions import pinned_form
 from app.services.tasks import DECISION_FIELDS, EMPTY_FORM
 from app.web.filters import decision_word
 
@@ -22,9 +23,9 @@ class Step:
 def step_spec(task: Task) -> FormSpec | None:
     """The spec of the schema deployed with the task's definition version."""
     definition = task.instance.definition
-    schema = definition.form(task.form_schema) or EMPTY_FORM
+    schema = pinned_form(definition, task.form_schema) or EMPTY_FORM
     try:
-        return form_spec(schema, definition.form(task.form_ui) or {})
+        return form_spec(schema, pinned_form(definition, task.form_ui) or {})
     except FormSchemaError:  # deployment checks schemas; never fail a read page on one
         log.warning("task %s: form %s cannot be shown", task.id, task.form_schema)
         return None
