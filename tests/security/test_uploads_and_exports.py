@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Attachment, ProcessDefinition, Task
+from app.models import Attachment, FormFile, ProcessDefinition, Task
 from app.services import exports, uploads
 from app.services.attachments import is_active_content
 from app.services.campaigns import launch_campaign
@@ -630,7 +630,10 @@ def test_names_in_an_exported_process_zip_are_flat(user):
     definition = db.session.scalars(select(ProcessDefinition)).first()
     definition.filename = "../../\x1b[31mevil\r\n.bpmn"
     definition.decision_files = {"/etc/cron.d/x.dmn": "<definitions/>"}
-    for number, form in enumerate(definition.forms):
+    forms = db.session.scalars(
+        select(FormFile).where(FormFile.definition_id == definition.id).order_by(FormFile.id)
+    )
+    for number, form in enumerate(forms):
         form.filename = f"C:\\..\\{number}\\..\\.form{number}.json"
     db.session.commit()
     _, content = transfer.export_version(user("admin"), definition.key, definition.version)
