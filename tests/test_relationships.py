@@ -20,8 +20,6 @@ PENDING = {
     "ProcessInstance.org",
     "Task.org",
     "Task.assignee",
-    "Project.department",
-    "Project.unit",
     "DepartmentTargets.department",
     "DepartmentTargets.approved_by",
     "DepartmentSelfEvaluation.department",

@@ -379,10 +379,13 @@ def test_a_project_funded_mid_year_enters_the_registry_approved_and_its_rounds_c
 def test_an_adjusted_project_is_flagged_for_key_monitoring_in_the_next_round(midyear, user):
     from app.services.campaigns import start_data
 
-    project = fund_of_2000()
+    code = fund_of_2000().code
+    # As a round reads them: with their department's and unit's names (find_project).
+    project = find_project(code, 2027)
     assert "key_monitoring" not in start_data("quarterly_monitoring", project, 2027, 2)
     submit(user, **reallocation(50))  # within 5 % of the special fund: filed with finance
     complete(user("finance"), "finance_filing", {"filing_acknowledged": True})
+    project = find_project(code, 2027)
     assert start_data("quarterly_monitoring", project, 2027, 2)["key_monitoring"] is True
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from app.extensions import db
 from app.models.org import Org
@@ -61,8 +61,18 @@ class Project(db.Model):
     disclose: Mapped[bool | None]
     updated_at: Mapped[datetime]
 
-    department: Mapped[Org] = relationship(foreign_keys=[department_id], lazy="joined")
-    unit: Mapped[Org] = relationship(foreign_keys=[unit_id], lazy="joined")
+    # Asked for where a project is shown with its organisations' names (named_orgs below).
+    department: Mapped[Org] = relationship(foreign_keys=[department_id], lazy="raise_on_sql")
+    unit: Mapped[Org] = relationship(foreign_keys=[unit_id], lazy="raise_on_sql")
+
+
+def named_orgs(path=None) -> tuple:
+    """Loader options for a project's department and unit, joined into the statement that
+    reads the project (`path` is the loader of the project itself, e.g.
+    `joinedload(RectificationRow.project)`, when the project is reached from another row)."""
+    if path is None:
+        return (joinedload(Project.department), joinedload(Project.unit))
+    return (path.joinedload(Project.department), path.joinedload(Project.unit))
 
 
 class ControlTotal(db.Model):

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import ControlTotal, CountyBudget, ProcessInstance, Project
+from app.models import ControlTotal, CountyBudget, Org, ProcessInstance, Project
 from app.models.instance import STATUS_RUNNING
 from app.models.project import COUNTY_APPROVED, COUNTY_REVIEWING, PROJECT_EXCLUDED
 from app.performance.context import refuse
@@ -128,7 +128,7 @@ def registry_record_selection(
                 "This exceeds %(department)s's control total of %(limit)s (10k yuan): the "
                 "department has arranged %(arranged)s, so this project may have at most "
                 "%(room)s; to exceed the control total, write the reason for the increase.",
-                department=project.department.name,
+                department=db.session.get(Org, project.department_id).name,
                 limit=money_text(to_decimal(limit.amount)),
                 arranged=money_text(arranged),
                 room=money_text(room),

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import CountyBudget, Org, ProcessInstance, Project, Task
 from app.models.instance import STATUS_RUNNING
-from app.models.project import COUNTY_APPROVED, COUNTY_REVIEWING, PROJECT_EXCLUDED
+from app.models.project import COUNTY_APPROVED, COUNTY_REVIEWING, PROJECT_EXCLUDED, named_orgs
 from app.models.task import TASK_READY
 from app.performance.context import current_run, refuse
 from app.performance.control_totals import control_total, county_budget, under_review
@@ -61,6 +61,7 @@ def _selected(fiscal_year: int) -> list[Project]:
     return list(
         db.session.scalars(
             select(Project)
+            .options(*named_orgs())
             .where(
                 Project.fiscal_year == int(fiscal_year),
                 Project.selected_amount.is_not(None),

@@ -30,7 +30,7 @@ from app.models.department import (
     DepartmentTargets,
 )
 from app.models.instance import HALTED_STATUSES
-from app.models.project import PROJECT_APPROVED
+from app.models.project import PROJECT_APPROVED, named_orgs
 from app.performance.context import current_run, refuse
 from app.performance.numbers import to_decimal
 from app.services.errors import stored_text
@@ -318,6 +318,7 @@ def project_grades(department: Org, year: int) -> list[dict]:
     """The year's approved projects of the department with the grades the registry holds."""
     projects = db.session.scalars(
         select(Project)
+        .options(*named_orgs())
         .where(
             Project.department_id == department.id,
             Project.fiscal_year == year,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import Org, Project, ProjectEvent
-from app.models.project import PROJECT_APPROVED, PROJECT_EXCLUDED, PROJECT_PROPOSED
+from app.models.project import PROJECT_APPROVED, PROJECT_EXCLUDED, PROJECT_PROPOSED, named_orgs
 from app.performance.context import RequestRefused, current_run
 from app.performance.rectification import (
     due_date_of,
@@ -53,9 +53,9 @@ class ProjectOutOfReach(RequestRefused):
 
 def find_project(project_code: str, fiscal_year: int) -> Project | None:
     return db.session.scalar(
-        select(Project).where(
-            Project.code == str(project_code), Project.fiscal_year == int(fiscal_year)
-        )
+        select(Project)
+        .options(*named_orgs())
+        .where(Project.code == str(project_code), Project.fiscal_year == int(fiscal_year))
     )
 
 

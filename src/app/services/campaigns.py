@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Campaign, Org, ProcessInstance, Project, ProjectEvent, Task, User
-from app.models.project import PROJECT_APPROVED
+from app.models.project import PROJECT_APPROVED, named_orgs
 from app.models.task import TASK_COMPLETED, TASK_READY
 from app.performance.registry import latest_grade
 from app.services import departments
@@ -58,6 +58,7 @@ def round_projects(process_key: str, fiscal_year: int) -> list[Project]:
     return list(
         db.session.scalars(
             select(Project)
+            .options(*named_orgs())
             .where(Project.fiscal_year == year, Project.status == PROJECT_APPROVED)
             .order_by(Project.department_id, Project.code)
         )

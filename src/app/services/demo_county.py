@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import CountyBudget, Project
 from app.models.department import TARGETS_APPROVED, DepartmentTargets
-from app.models.project import COUNTY_APPROVED, PROJECT_APPROVED
+from app.models.project import COUNTY_APPROVED, PROJECT_APPROVED, named_orgs
 from app.services.clock import now
 
 # Per department code: (overall goal, alignment with the county's goals, {function: goal}).
@@ -40,6 +40,7 @@ def seed_county_year(fiscal_year: int, finance_id: int) -> None:
     projects = list(
         db.session.scalars(
             select(Project)
+            .options(*named_orgs())
             .where(Project.fiscal_year == fiscal_year, Project.status == PROJECT_APPROVED)
             .order_by(Project.department_id, Project.code)
         )

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Project, User
 from app.models.department import EVALUATION_STATUS_LABELS, TARGET_STATUS_LABELS
-from app.models.project import PROJECT_EXCLUDED
+from app.models.project import PROJECT_EXCLUDED, named_orgs
 from app.services import document_format as fmt
 from app.services.departments import (
     visible_evaluation,
@@ -52,6 +52,7 @@ def _grouped_projects(department_id: int, year: int) -> list[Project]:
     return list(
         db.session.scalars(
             select(Project)
+            .options(*named_orgs())
             .where(
                 Project.department_id == department_id,
                 Project.fiscal_year == year,

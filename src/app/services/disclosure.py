@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Org, ProcessInstance, Project, Setting, Task, User
-from app.models.project import PROJECT_APPROVED
+from app.models.project import PROJECT_APPROVED, named_orgs
 from app.models.task import TASK_COMPLETED
 from app.services import document_format as fmt
 from app.services.clock import now
@@ -85,6 +85,7 @@ def _candidates(fiscal_year: int) -> DisclosureChoices:
     departments = list(db.session.scalars(select(Org).where(Org.id.in_(owning)).order_by(Org.path)))
     rows = db.session.execute(
         select(Project, Task)
+        .options(*named_orgs())
         .join(ProcessInstance, ProcessInstance.project_id == Project.id)
         .join(Task, Task.instance_id == ProcessInstance.id)
         .where(

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Campaign, ProcessInstance, Project, User
 from app.models.instance import STATUS_RUNNING
+from app.models.project import named_orgs
 from app.models.task import status_label
 from app.performance.monitoring import quarter_months
 from app.services import document_format as fmt
@@ -183,7 +184,9 @@ def _report_lines(actor: User, campaign: Campaign) -> list[ReportLine]:
     projects = {
         p.id: p
         for p in db.session.scalars(
-            select(Project).where(Project.id.in_([i.project_id for i in instances]))
+            select(Project)
+            .options(*named_orgs())
+            .where(Project.id.in_([i.project_id for i in instances]))
         )
     }
     steps = open_tasks_of([i.id for i in instances])

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Project, User
-from app.models.project import PROJECT_APPROVED, PROJECT_EXCLUDED
+from app.models.project import PROJECT_APPROVED, PROJECT_EXCLUDED, named_orgs
 from app.services import document_format as fmt
 from app.services.documents import Document, Table
 from app.services.errors import NotFound
@@ -157,7 +157,9 @@ def evaluation_results(actor: User, fiscal_year: int) -> Document:
 def _result_lines(actor: User, fiscal_year: int) -> list[ResultLine]:
     projects = list(
         db.session.scalars(
-            select(Project).where(
+            select(Project)
+            .options(*named_orgs())
+            .where(
                 Project.fiscal_year == fiscal_year,
                 Project.status == PROJECT_APPROVED,
                 project_visibility(actor),

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ProcessInstance, Project, User
+from app.models.project import named_orgs
 from app.services import document_format as fmt
 from app.services.documents import Document, Table
 from app.services.errors import NotFound
@@ -56,7 +57,9 @@ def self_evaluation_submission(project: Project) -> ProcessInstance | None:
 def visible_project(actor: User, project_id: int) -> Project:
     """The project, when `actor` may see it. Raises NotFound otherwise."""
     project = db.session.scalar(
-        select(Project).where(Project.id == project_id, project_visibility(actor))
+        select(Project)
+        .options(*named_orgs())
+        .where(Project.id == project_id, project_visibility(actor))
     )
     if project is None:
         raise NotFound(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.models import Project, RectificationItem, RectificationVerification, User
+from app.models.project import named_orgs
 from app.models.rectification import (
     RECTIFICATION_CLOSED,
     RECTIFICATION_STATUS_LABELS,
@@ -127,7 +128,7 @@ def _visible(actor: User) -> Select:
         .join(Project, Project.id == RectificationItem.project_id)
         .where(project_visibility(actor))
         .options(
-            joinedload(RectificationItem.project),
+            *named_orgs(joinedload(RectificationItem.project)),
             joinedload(RectificationItem.created_by),
             joinedload(RectificationItem.claimed_by),
             joinedload(RectificationItem.verified_by),

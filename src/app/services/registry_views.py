@@ -24,6 +24,7 @@ from app.models import (
     RectificationItem,
     User,
 )
+from app.models.project import named_orgs
 from app.performance.monitoring import LIGHT_SEVERITY, execution_light, quarter_months
 from app.services.errors import Forbidden, NotFound
 from app.services.light_views import LightBadge, assessment_badges
@@ -113,7 +114,7 @@ class ProjectPage:
 
 
 def _filtered(actor: User, filters: RegistryFilters) -> Select:
-    query = select(Project).where(project_visibility(actor))
+    query = select(Project).options(*named_orgs()).where(project_visibility(actor))
     if filters.fiscal_year is not None:
         query = query.where(Project.fiscal_year == filters.fiscal_year)
     if filters.department_id is not None:
@@ -318,7 +319,9 @@ def project_detail(actor: User, project_id: int) -> ProjectDetail:
     """A project's whole history across the four processes. Raises NotFound, also for a
     project outside `actor`'s scope."""
     project = db.session.scalar(
-        select(Project).where(Project.id == project_id, project_visibility(actor))
+        select(Project)
+        .options(*named_orgs())
+        .where(Project.id == project_id, project_visibility(actor))
     )
     if project is None:
         raise NotFound(_l("Project %(id)s does not exist or is not yours to see.", id=project_id))
