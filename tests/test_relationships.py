@@ -20,11 +20,6 @@ PENDING = {
     "ProcessInstance.org",
     "Task.org",
     "Task.assignee",
-    "DepartmentTargets.department",
-    "DepartmentTargets.approved_by",
-    "DepartmentSelfEvaluation.department",
-    "DepartmentSelfEvaluation.reviewed_by",
-    "DepartmentSelfEvaluation.targets",
 }
 
 

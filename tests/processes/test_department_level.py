@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import DepartmentSelfEvaluation, DepartmentTargets
+from app.models.department import TARGETS_NAMED
 from app.performance.department import department_targets_for
 from app.services import queries
 from app.services.campaigns import campaign_progress, launch_campaign
@@ -73,7 +74,7 @@ def test_a_department_files_its_targets_once_a_year(user, processes):
         )
     assert "每年只申报一次" in refused.value.message
     assert refused.value.details[0]["path"] == "/fiscal_year"
-    rows = db.session.scalars(select(DepartmentTargets)).all()
+    rows = db.session.scalars(select(DepartmentTargets).options(*TARGETS_NAMED)).all()
     assert sorted(r.department.name for r in rows) == ["县卫生健康局", "县教育局"]
     # Another year is another filing.
     instance, ready = start_instance(

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext
 from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from app.extensions import db
 from app.models.org import Org, User
@@ -84,8 +84,9 @@ class DepartmentTargets(db.Model):
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
     updated_at: Mapped[datetime]
 
-    department: Mapped[Org] = relationship(lazy="joined")
-    approved_by: Mapped[User | None] = relationship()
+    # Asked for where they are read (TARGETS_NAMED below).
+    department: Mapped[Org] = relationship(lazy="raise_on_sql")
+    approved_by: Mapped[User | None] = relationship(lazy="raise_on_sql")
 
     @property
     def function_names(self) -> list[str]:
@@ -131,6 +132,21 @@ class DepartmentSelfEvaluation(db.Model):
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
     updated_at: Mapped[datetime]
 
-    department: Mapped[Org] = relationship(lazy="joined")
-    reviewed_by: Mapped[User | None] = relationship()
-    targets: Mapped[DepartmentTargets | None] = relationship()
+    # Asked for where they are read (EVALUATION_NAMED below).
+    department: Mapped[Org] = relationship(lazy="raise_on_sql")
+    reviewed_by: Mapped[User | None] = relationship(lazy="raise_on_sql")
+    targets: Mapped[DepartmentTargets | None] = relationship(lazy="raise_on_sql")
+
+
+# Loader options for a department's targets and self-evaluation as they are shown (the
+# department page, the API's answers, the official forms): who they belong to, who
+# approved or reviewed them, and the targets a self-evaluation measures against.
+TARGETS_NAMED = (
+    joinedload(DepartmentTargets.department),
+    joinedload(DepartmentTargets.approved_by),
+)
+EVALUATION_NAMED = (
+    joinedload(DepartmentSelfEvaluation.department),
+    joinedload(DepartmentSelfEvaluation.reviewed_by),
+    joinedload(DepartmentSelfEvaluation.targets),
+)

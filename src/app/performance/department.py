@@ -25,6 +25,7 @@ from app.models.department import (
     EVALUATION_SUBMITTED,
     TARGETS_APPROVED,
     TARGETS_DRAFT,
+    TARGETS_NAMED,
     TARGETS_SUBMITTED,
     DepartmentSelfEvaluation,
     DepartmentTargets,
@@ -238,11 +239,13 @@ def department_targets_for(department_org_id: int, fiscal_year: int) -> dict | N
     if org.kind == "unit" and org.parent_id is not None:
         org = org.parent
     row = db.session.scalar(
-        select(DepartmentTargets).where(
+        select(DepartmentTargets)
+        .where(
             DepartmentTargets.department_id == org.id,
             DepartmentTargets.fiscal_year == int(fiscal_year),
             DepartmentTargets.status == TARGETS_APPROVED,
         )
+        .options(*TARGETS_NAMED)
     )
     return None if row is None else targets_as_dict(row)
 

@@ -16,10 +16,12 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Org, ProcessInstance, User, UserRole
 from app.models.department import (
+    EVALUATION_NAMED,
     EVALUATION_NONE_LABEL,
     EVALUATION_STATUS_LABELS,
     TARGET_STATUS_LABELS,
     TARGETS_APPROVED,
+    TARGETS_NAMED,
     TARGETS_NONE_LABEL,
     DepartmentSelfEvaluation,
     DepartmentTargets,
@@ -145,7 +147,7 @@ def department_year(actor: User, department_id: int, fiscal_year: int | None) ->
     )
     if fiscal_year is None and years:
         fiscal_year = years[0]
-    targets = _row(DepartmentTargets, department.id, fiscal_year)
+    targets = _row(DepartmentTargets, department.id, fiscal_year, *TARGETS_NAMED)
     evaluation = _row(DepartmentSelfEvaluation, department.id, fiscal_year)
     ids = [row.instance_id for row in (targets, evaluation) if row and row.instance_id]
     submissions = (
@@ -162,11 +164,13 @@ def department_year(actor: User, department_id: int, fiscal_year: int | None) ->
     return DepartmentYear(department, fiscal_year, years, targets, evaluation, submissions)
 
 
-def _row(model, department_id: int, fiscal_year: int | None):
+def _row(model, department_id: int, fiscal_year: int | None, *options):
     if fiscal_year is None:
         return None
     return db.session.scalar(
-        select(model).where(model.department_id == department_id, model.fiscal_year == fiscal_year)
+        select(model)
+        .where(model.department_id == department_id, model.fiscal_year == fiscal_year)
+        .options(*options)
     )
 
 
@@ -174,7 +178,7 @@ def visible_targets(actor: User, department_id: int, fiscal_year: int) -> Depart
     """The department's targets of the year. Raises NotFound when there are none or
     `actor` may not see the department."""
     department = visible_department(actor, department_id)
-    targets = _row(DepartmentTargets, department.id, fiscal_year)
+    targets = _row(DepartmentTargets, department.id, fiscal_year, *TARGETS_NAMED)
     if targets is None:
         raise NotFound(
             _l(
@@ -192,7 +196,7 @@ def visible_evaluation(
     """The department's self-evaluation of the year. Raises NotFound when there is none,
     or `actor` may not see the department."""
     department = visible_department(actor, department_id)
-    evaluation = _row(DepartmentSelfEvaluation, department.id, fiscal_year)
+    evaluation = _row(DepartmentSelfEvaluation, department.id, fiscal_year, *EVALUATION_NAMED)
     if evaluation is None:
         raise NotFound(
             _l(
