@@ -16,8 +16,6 @@ RAISING = {"raise", "raise_on_sql"}
 # (performance/'s operators and documents, form_editing.py); each is to load by `raise`
 # once its readers ask.
 PENDING = {
-    "Org.parent",
-    "ProcessInstance.org",
     "Task.org",
     "Task.assignee",
 }

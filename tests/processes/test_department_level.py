@@ -11,7 +11,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import DepartmentSelfEvaluation, DepartmentTargets
+from app.models import DepartmentSelfEvaluation, DepartmentTargets, Org
 from app.models.department import TARGETS_NAMED
 from app.performance.department import department_targets_for
 from app.services import queries
@@ -47,7 +47,10 @@ def test_finance_launches_the_targets_round_for_every_budget_department_once(use
     launch = launch_campaign(finance, TARGETS, 2028)
     assert launch.campaign.name == "2028年度部门整体绩效目标申报"
     assert sorted(i.round_item for i in launch.started) == ["edu", "health"]
-    assert {i.org.name for i in launch.started} == {"县教育局", "县卫生健康局"}
+    assert {db.session.get(Org, i.org_id).name for i in launch.started} == {
+        "县教育局",
+        "县卫生健康局",
+    }
 
     again = launch_campaign(finance, TARGETS, 2028)
     assert (again.started, again.already) == ([], 2)

@@ -89,7 +89,7 @@ class ProcessInstance(db.Model):
 
     # A plain many-to-one: once loaded, the identity map answers it without a query.
     definition: Mapped[ProcessDefinition] = relationship(lazy="raise_on_sql")
-    # Loaded when read (no join by default): the performance operators read it during
-    # a step, on the locked row; lists ask for it with joinedload.
-    org: Mapped[Org] = relationship(lazy="select")
+    # Lists ask for it with joinedload; the performance operators read the running
+    # submission's by id during a step (performance.context.run_org).
+    org: Mapped[Org] = relationship(lazy="raise_on_sql")
     started_by: Mapped[User] = relationship(lazy="raise_on_sql")

@@ -109,10 +109,20 @@ class Org(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"))
     path: Mapped[str] = mapped_column(String(500), index=True, default="/")
 
-    parent: Mapped[Org | None] = relationship(remote_side=[id], lazy="select")
+    # Nothing walks it: a unit's department is read by id (department_of below).
+    parent: Mapped[Org | None] = relationship(remote_side=[id], lazy="raise_on_sql")
 
     def __repr__(self) -> str:
         return f"<Org {self.code}>"
+
+
+def department_of(org: Org) -> Org:
+    """The budget department `org` belongs to: a unit's parent, anyone else themselves.
+    Read by id (the identity map answers it when the parent is loaded), not through the
+    raising `parent`."""
+    if org.kind == "unit" and org.parent_id is not None:
+        return db.session.get(Org, org.parent_id) or org
+    return org
 
 
 class Role(db.Model):

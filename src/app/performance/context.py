@@ -42,6 +42,15 @@ def current_run() -> Run:
     return run
 
 
+def run_org() -> Any:
+    """The running submission's organisation (app.models.Org), read by id: the identity
+    map answers it when the step loaded it, and the instance's `org` loads by raise."""
+    from app.extensions import db
+    from app.models import Org
+
+    return db.session.get(Org, current_run().instance.org_id)
+
+
 class RequestRefused(ValueError):
     """What the submitter asked cannot be done as asked (a figure over a limit, a project
     that is not theirs): a field error for them, not an incident for the administrator."""

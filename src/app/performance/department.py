@@ -31,8 +31,9 @@ from app.models.department import (
     DepartmentTargets,
 )
 from app.models.instance import HALTED_STATUSES
+from app.models.org import department_of
 from app.models.project import PROJECT_APPROVED, named_orgs
-from app.performance.context import current_run, refuse
+from app.performance.context import current_run, refuse, run_org
 from app.performance.numbers import to_decimal
 from app.services.errors import stored_text
 
@@ -63,7 +64,7 @@ def _year(value: Any) -> int:
 
 def _department() -> Org:
     """The running submission's organisation, which files for itself as a department."""
-    org = current_run().instance.org
+    org = run_org()
     if org.kind != "department":
         raise refuse(
             "department",
@@ -236,8 +237,7 @@ def department_targets_for(department_org_id: int, fiscal_year: int) -> dict | N
     org = db.session.get(Org, int(department_org_id))
     if org is None:
         return None
-    if org.kind == "unit" and org.parent_id is not None:
-        org = org.parent
+    org = department_of(org)
     row = db.session.scalar(
         select(DepartmentTargets)
         .where(
@@ -254,7 +254,7 @@ def registry_department_targets(fiscal_year: int) -> dict:
     """读取本部门本年度批复的整体绩效目标与职能 · The approved targets and functions of the
     running submission's department (a unit reads its department's) for the year;
     {"exists": false, "function_names": []} while there are none."""
-    org = current_run().instance.org
+    org = run_org()
     targets = department_targets_for(org.id, _year(fiscal_year))
     return targets or {"exists": False, "function_names": [], "functions": []}
 
@@ -265,9 +265,9 @@ def registry_project_function(fiscal_year: int, project_function: Any) -> dict:
     while the department has no approved targets for the year, or a function they do not
     list — read when the step completes, not when it opened."""
     year = _year(fiscal_year)
-    org = current_run().instance.org
+    org = run_org()
     targets = department_targets_for(org.id, year)
-    department = org.parent if org.kind == "unit" and org.parent is not None else org
+    department = department_of(org)
     if targets is None:
         raise refuse(
             "project_function",

@@ -13,8 +13,9 @@ from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import Org, Project, ProjectEvent
+from app.models.org import department_of
 from app.models.project import PROJECT_APPROVED, PROJECT_EXCLUDED, PROJECT_PROPOSED, named_orgs
-from app.performance.context import RequestRefused, current_run
+from app.performance.context import RequestRefused, current_run, run_org
 from app.performance.rectification import (
     due_date_of,
     item_rows,
@@ -33,10 +34,6 @@ def _number(value: Any) -> float | None:
     if value in (None, ""):
         return None
     return float(str(value).replace(",", "").replace("，", ""))
-
-
-def _department_of(org: Org) -> Org:
-    return org.parent if org.kind == "unit" and org.parent is not None else org
 
 
 class ProjectOutOfReach(RequestRefused):
@@ -63,7 +60,7 @@ def _reach() -> str:
     """The org path whose projects the running submission may read and write: its own
     organisation and everything under it (a school its own projects, a department its
     units')."""
-    return current_run().instance.org.path
+    return run_org().path
 
 
 def _within(project: Project, reach: str) -> bool:
@@ -88,12 +85,12 @@ def project_for_run(project_code: str, fiscal_year: int, name: str | None = None
     project = reachable_project(project_code, fiscal_year)
     run = current_run()
     if project is None:
-        org = run.instance.org
+        org = run_org()
         project = Project(
             code=str(project_code),
             name=name or str(project_code),
             fiscal_year=int(fiscal_year),
-            department_id=_department_of(org).id,
+            department_id=department_of(org).id,
             unit_id=org.id,
             status=PROJECT_PROPOSED,
             cumulative_adjustment=0,
