@@ -12,13 +12,6 @@ from app.extensions import db
 from app.models import Task
 
 RAISING = {"raise", "raise_on_sql"}
-# Still loaded the old way: their readers live in modules being rewritten elsewhere
-# (performance/'s operators and documents, form_editing.py); each is to load by `raise`
-# once its readers ask.
-PENDING = {
-    "Task.org",
-    "Task.assignee",
-}
 
 
 def _relationships() -> dict[str, str]:
@@ -30,13 +23,8 @@ def _relationships() -> dict[str, str]:
 
 
 def test_every_relationship_loads_by_raise():
-    lazy = _relationships()
-    loading = {
-        name: how for name, how in lazy.items() if name not in PENDING and how not in RAISING
-    }
+    loading = {name: how for name, how in _relationships().items() if how not in RAISING}
     assert loading == {}
-    assert lazy.keys() >= PENDING, "a pending relationship is gone: take it off the list"
-    assert [name for name in PENDING if lazy[name] in RAISING] == [], "no longer pending"
 
 
 def test_a_relationship_no_query_asked_for_raises_instead_of_loading(app, user):

@@ -75,6 +75,7 @@ def start_instance(key: str):
     instance, ready = instances.start_instance(
         api_user(), key, body.title, _org_id(body.org, "org"), body.data
     )
+    ready = queries.name_org_and_holder(ready)
     answer = {"id": instance.id, "status": instance.status, "tasks": [task_json(t) for t in ready]}
     return answer, 201
 
@@ -106,14 +107,16 @@ def get_task(task_id: int):
 @api_login_required
 @idempotent
 def claim_task(task_id: int):
-    return task_json(tasks.claim_task(api_user(), task_id)), 200
+    (claimed,) = queries.name_org_and_holder([tasks.claim_task(api_user(), task_id)])
+    return task_json(claimed), 200
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
 @api_login_required
 @idempotent
 def unclaim_task(task_id: int):
-    return task_json(tasks.unclaim_task(api_user(), task_id)), 200
+    (released,) = queries.name_org_and_holder([tasks.unclaim_task(api_user(), task_id)])
+    return task_json(released), 200
 
 
 @bp.post("/tasks/<int:task_id>/complete")
@@ -127,7 +130,7 @@ def complete_task(task_id: int):
     done = returns.complete_task_telling_returns(user, task_id, body.data)
     answer: dict = {
         "instance": {"id": done.instance.id, "status": done.instance.status},
-        "tasks": [task_json(t) for t in done.ready],
+        "tasks": [task_json(t) for t in queries.name_org_and_holder(done.ready)],
     }
     if done.reopened:  # an extension of the contract: present only on a return
         answer["returned"] = [

@@ -68,11 +68,11 @@ class Task(db.Model):
     data: Mapped[dict | None] = mapped_column(JSON)
 
     instance: Mapped[ProcessInstance] = relationship(lazy="raise_on_sql")
-    # Loaded when read (no join by default): the API's answer to a completion names the
-    # new tasks' organisations and the holders a diagram assigned them to; lists ask for
-    # both with joinedload.
-    org: Mapped[Org] = relationship(lazy="select")
-    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="select")
+    # Lists and the task's page ask for both (services.queries.with_org_and_holder); the
+    # API's answer to a start or completion names the new tasks' organisations and holders
+    # through queries.name_org_and_holder.
+    org: Mapped[Org] = relationship(lazy="raise_on_sql")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="raise_on_sql")
     completed_by: Mapped[User | None] = relationship(
         foreign_keys=[completed_by_id], lazy="raise_on_sql"
     )

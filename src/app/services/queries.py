@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, false, func, not_, select, union_all
+from sqlalchemy import case, false, func, inspect, not_, select, union_all
 from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
-from app.models import AuditEvent, ProcessInstance, Task, User
+from app.models import AuditEvent, Org, ProcessInstance, Task, User
 from app.models.instance import HALTED_STATUSES, OPEN_STATUSES
 from app.models.task import TASK_COMPLETED, TASK_READY
 from app.services.clock import now
@@ -28,6 +30,41 @@ INBOX_SORTS = {
     "due": ("due_at", False),
     "-due": ("due_at", True),
 }
+
+
+def with_org_and_holder(path=None) -> tuple:
+    """Loader options for a task's organisation and holder, joined into the statement that
+    reads the task (`path`: the loader of the task itself when it is reached from
+    another row). Both load by raise: a list that names them asks."""
+    if path is None:
+        return (joinedload(Task.org), joinedload(Task.assignee))
+    return (path.joinedload(Task.org), path.joinedload(Task.assignee))
+
+
+def name_org_and_holder(tasks: list[Task]) -> list[Task]:
+    """`tasks` as they came back from a step (new rows, the locked task), given their
+    organisation and holder: those the session holds already from its identity map, the
+    others in one statement each (none when it holds them all, as for a start by someone
+    of the task's own organisation)."""
+    session = db.session()
+
+    def loaded(model, ids: set) -> dict:
+        found = {i: session.identity_map.get(identity_key(model, i)) for i in ids}
+        if missing := sorted(i for i, row in found.items() if row is None):
+            found.update(
+                (row.id, row) for row in session.scalars(select(model).where(model.id.in_(missing)))
+            )
+        return found
+
+    orgs = loaded(Org, {task.org_id for task in tasks})
+    holders = loaded(User, {task.assignee_id for task in tasks} - {None})
+    for task in tasks:
+        unloaded = inspect(task).unloaded
+        if "org" in unloaded:
+            set_committed_value(task, "org", orgs.get(task.org_id))
+        if "assignee" in unloaded:
+            set_committed_value(task, "assignee", holders.get(task.assignee_id))
+    return tasks
 
 
 @dataclass
@@ -98,8 +135,7 @@ def list_inbox(
         .order_by(*in_order(Task.__table__.c))
         .options(
             joinedload(Task.instance).joinedload(ProcessInstance.definition),
-            joinedload(Task.org),
-            joinedload(Task.assignee),
+            *with_org_and_holder(),
         )
     )
     return Inbox(list(tasks), int(mine_count or 0), int(roles_count or 0))
@@ -154,7 +190,7 @@ def open_tasks_of(instance_ids: list[int]) -> dict[int, list[Task]]:
         select(Task)
         .where(Task.instance_id.in_(instance_ids), Task.status == TASK_READY)
         .order_by(Task.id)
-        .options(joinedload(Task.org), joinedload(Task.assignee))
+        .options(*with_org_and_holder())
     )
     for task in rows:
         result[task.instance_id].append(task)
