@@ -345,8 +345,7 @@ def _deployed_forms() -> dict[str, tuple[Any, tuple[ProcessRef, ...]]]:
                 found[filename] = (content, definition.deployed_at, processes)
             found[filename][2].append(ProcessRef(definition.key, definition.name))
     return {
-        name: (content, tuple(sorted(processes)))
-        for name, (content, _, processes) in found.items()
+        name: (content, tuple(sorted(processes))) for name, (content, _, processes) in found.items()
     }
 
 
