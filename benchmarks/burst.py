@@ -138,7 +138,7 @@ def _seed_waiting_submissions(url: str, count: int) -> list[int]:
     from app.extensions import db
     from app.models import User
     from app.models.org import ACTING
-    from app.services.instances import start_instance
+    from app.services.runtime.instances import start_instance
 
     app = create_app(
         {

@@ -70,9 +70,9 @@ from app import create_app
 from app.extensions import db
 from app.models import User
 from app.models.org import ACTING
-from app.services.instances import start_instance
-from app.services.jobs import enqueue
-from app.services.transaction import transactional
+from app.services.runtime.instances import start_instance
+from app.services.foundation.jobs import enqueue
+from app.services.foundation.transaction import transactional
 
 app = create_app()
 with app.app_context():

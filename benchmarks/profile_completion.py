@@ -34,7 +34,7 @@ def main() -> int:
     from app import create_app
     from app.extensions import db
     from app.migrations import upgrade_schema
-    from app.services.setup import create_demo_county, deploy_folder
+    from app.services.operations.setup import create_demo_county, deploy_folder
 
     count = int(os.environ.get("PROFILE_N", "200"))
     folder = tempfile.mkdtemp(prefix="profile-")

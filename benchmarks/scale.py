@@ -3,7 +3,7 @@
 A dedicated PostgreSQL database is seeded server-side (INSERT ... SELECT over
 generate_series: one statement per table, no API, no ORM) and kept: a later run that
 asks for the same size reuses it, a different size reseeds it. The queries are timed
-through the very functions the app's routes call (services/queries.py), and each
+through the very functions the app's routes call (services/runtime/queries.py), and each
 statement they issue is EXPLAINed: a sequential scan of `task` or `process_instance`
 fails the figure whatever its time, because on a busier or bigger database it would not
 stay fast.
@@ -262,7 +262,8 @@ def run_queries(url: str, repeat: int) -> list[QueryRun]:
     from app import create_app
     from app.extensions import db
     from app.models import ProcessInstance, User
-    from app.services import queries, tracking
+    from app.services.runtime import queries
+    from app.services.tracking import dashboard as tracking
 
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]

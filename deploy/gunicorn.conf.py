@@ -25,13 +25,13 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'  # %(M)s: request time i
 
 def post_worker_init(worker):
     """The app is loaded: ready it (mappers configured, the deployed processes and forms
-    compiled, each request's statements compiled once: services/warmup.py), so that the
+    compiled, each request's statements compiled once: services/operations/warmup.py), so that the
     first request after a worker starts costs what a warm one does. Then its long-lived
     objects (modules, mappers, the engine's specs) are frozen, so the collector need not
     walk them again on every full collection: without this, one call in 15-30 paid a
     pause of about 90 ms (benchmarks/scale.py, which freezes the same way)."""
     if hasattr(worker.wsgi, "app_context"):  # the product (the bench's floor is bare WSGI)
-        from app.services.warmup import warm_worker
+        from app.services.operations.warmup import warm_worker
 
         warm_worker(worker.wsgi)
     gc.collect()

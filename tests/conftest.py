@@ -30,8 +30,8 @@ from app.extensions import db
 from app.migrations import upgrade_schema
 from app.models import User
 from app.models.org import ACTING
-from app.services.definitions import forget_versions
-from app.services.setup import create_demo_county, deploy_folder
+from app.services.operations.setup import create_demo_county, deploy_folder
+from app.services.runtime.definitions import forget_versions
 from database_copies import PostgresCopies, SqliteCopies
 
 FIXTURES = Path(__file__).parent / "fixtures"

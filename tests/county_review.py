@@ -4,10 +4,10 @@ the worker delivers the approval to every project waiting for it."""
 
 from __future__ import annotations
 
-from app.services.instances import start_instance
-from app.services.jobs import run_due_jobs
-from app.services.queries import list_inbox
-from app.services.tasks import complete_task
+from app.services.foundation.jobs import run_due_jobs
+from app.services.runtime.instances import start_instance
+from app.services.runtime.queries import list_inbox
+from app.services.runtime.tasks import complete_task
 
 COUNTY = "county_budget_review"
 

@@ -1,4 +1,4 @@
-"""The demo county's year (services/demo.py) in a test's own database, and how to read a
+"""The demo county's year (services/demo/year.py) in a test's own database, and how to read a
 printed document back as its reader would.
 
 The tests' template database holds the demo accounts and the fixture processes; the demo
@@ -18,10 +18,10 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Campaign, Project, Task
-from app.services import document_render
-from app.services.demo import seed_demo_year
-from app.services.documents import Document
-from app.services.setup import deploy_folder
+from app.services.demo.year import seed_demo_year
+from app.services.documents import render as document_render
+from app.services.documents.document import Document
+from app.services.operations.setup import deploy_folder
 
 ROOT = Path(__file__).parents[1]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from app.extensions import db
 from app.models import DepartmentTargets, Project
-from app.services.clock import now
+from app.services.foundation.clock import now
 from factories import org
 
 
@@ -125,7 +125,7 @@ ROOT = Path(__file__).parents[1]
 
 def deploy_department_processes() -> None:
     """The two shipped department-level processes with the shipped forms."""
-    from app.services.deployment import deploy_definition
+    from app.services.administration.deployment import deploy_definition
 
     forms = {p.name: p.read_bytes() for p in sorted((ROOT / "forms").glob("*.json"))}
     for key in ("department_targets", "department_self_evaluation"):
@@ -135,7 +135,7 @@ def deploy_department_processes() -> None:
 
 
 def _ready(actor, process: str, activity: str):
-    from app.services import queries
+    from app.services.runtime import queries
 
     (task,) = [
         t for t in queries.list_inbox(actor, process=process).tasks if t.activity_id == activity
@@ -146,9 +146,9 @@ def _ready(actor, process: str, activity: str):
 def evaluated_through_the_process(user, year: int = 2026) -> None:
     """县教育局's self-evaluation of `year` filed, passed by finance and read by the
     government, against targets approved for the year and its graded projects."""
-    from app.services.campaigns import launch_campaign
-    from app.services.forms_view import task_form
-    from app.services.tasks import complete_task
+    from app.services.registry.campaigns import launch_campaign
+    from app.services.runtime.forms_view import task_form
+    from app.services.runtime.tasks import complete_task
 
     approved_targets("edu", year)
     graded_projects(year)

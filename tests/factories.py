@@ -85,7 +85,7 @@ def approved_project(code: str, year: int, indicators: list[dict], **fields):
     """An approved project of 县第一中学 (县教育局) in the registry, as compilation leaves it."""
     from app.extensions import db
     from app.models import Project
-    from app.services.clock import now
+    from app.services.foundation.clock import now
 
     values = dict(
         code=code,
@@ -115,7 +115,7 @@ def launched_monitoring_round(year: int, quarter: int) -> None:
     from app.extensions import db
     from app.models import User
     from app.models.org import ACTING
-    from app.services.campaigns import launch_campaign
+    from app.services.registry.campaigns import launch_campaign
 
     finance = db.session.scalar(select(User).where(User.username == "finance").options(*ACTING))
     launch_campaign(finance, "quarterly_monitoring", year, quarter)
@@ -129,7 +129,7 @@ def deploy_simple_approval(replaced_forms: dict[str, dict]):
     from pathlib import Path
 
     from app.extensions import db
-    from app.services.deployment import deploy_definition
+    from app.services.administration.deployment import deploy_definition
 
     fixtures = Path(__file__).parent / "fixtures"
     forms = {p.name: p.read_bytes() for p in (fixtures / "forms").glob("*.json")}

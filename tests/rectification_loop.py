@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.extensions import db
-from app.services.deployment import deploy_definition
-from app.services.instances import start_instance
-from app.services.queries import list_inbox
-from app.services.tasks import complete_task
+from app.services.administration.deployment import deploy_definition
+from app.services.runtime.instances import start_instance
+from app.services.runtime.queries import list_inbox
+from app.services.runtime.tasks import complete_task
 from factories import SCHOOL_INDICATORS, approved_project, org
 from factories import SCORED_SCHOOL_INDICATORS as INDICATORS
 

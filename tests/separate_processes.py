@@ -17,8 +17,8 @@ from app import create_app
 from app.extensions import db
 from app.models import User
 from app.models.org import ACTING
-from app.services.errors import ServiceError
-from app.services.tasks import complete_task
+from app.services.foundation.errors import ServiceError
+from app.services.runtime.tasks import complete_task
 from conftest import make_config
 
 CONTEXT = multiprocessing.get_context("fork")  # cheap children; each builds its own app

@@ -40,7 +40,9 @@ def test_only_the_transaction_boundary_commits():
         if "migrations" not in path.relative_to(SRC).parts
         for place in _commits(path)
     ]
-    assert [place.split(":")[0] for place in committing] == ["services/transaction.py"], committing
+    assert [place.split(":")[0] for place in committing] == [
+        "services/foundation/transaction.py"
+    ], committing
 
 
 def test_the_commit_check_sees_every_spelling(tmp_path):
@@ -66,8 +68,8 @@ NOT_A_ROLE = {
     # DECISIONS: finance's decision "send to expert review", not the role.
     ("web/filters.py", "expert"),
     # The demo expert's username.
-    ("services/demo.py", "expert"),
-    ("services/setup.py", "expert"),
+    ("services/demo/year.py", "expert"),
+    ("services/operations/setup.py", "expert"),
     # The engine imports nothing of the app's models: the external-task lane it compiles
     # is its own constant (interop's foreign_common.py), checked against RoleCode below.
     ("engine/foreign_common.py", "service_worker"),
@@ -190,10 +192,10 @@ def test_the_global_check_sees_both_spellings(tmp_path):
         assert _rebound_globals(module, tmp_path), code
 
 
-# Whether someone may see or do something is decided in services/policy.py: no other
+# Whether someone may see or do something is decided in services/foundation/policy.py: no other
 # module reads a user's roles or their scopes. A role row's scope is also read where the
 # rows are seeded from RoleCode.
-ROLE_CHECKS_ALLOWED = {"services/policy.py", "services/setup.py"}
+ROLE_CHECKS_ALLOWED = {"services/foundation/policy.py", "services/operations/setup.py"}
 SCOPES = {"SCOPE_ALL", "SCOPE_OWN", "SCOPE_SUBTREE", "SCOPE_ASSIGNED"}
 
 

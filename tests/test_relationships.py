@@ -28,7 +28,7 @@ def test_every_relationship_loads_by_raise():
 
 
 def test_a_relationship_no_query_asked_for_raises_instead_of_loading(app, user):
-    from app.services.instances import start_instance
+    from app.services.runtime.instances import start_instance
 
     _, ready = start_instance(user("unit"), "simple_approval", title="校舍维修改造")
     task_id = ready[0].id

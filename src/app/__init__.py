@@ -44,7 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale)
 
-    from app.services.accounts import load_user
+    from app.services.accounts.credentials import load_user
 
     login_manager.user_loader(load_user)
 
@@ -83,7 +83,7 @@ def _set_up_diagram_code(app: Flask) -> None:
     from app.engine import Limits, ScriptRuntime
     from app.performance.operators import OPERATORS, set_thresholds_provider
     from app.performance.registry_operators import REGISTRY_OPERATORS
-    from app.services.settings import performance_thresholds
+    from app.services.registry.settings import performance_thresholds
 
     functions = {**OPERATORS, **REGISTRY_OPERATORS}
     ScriptRuntime(functions, Limits.from_settings(app.config)).init_app(app)
@@ -92,16 +92,10 @@ def _set_up_diagram_code(app: Flask) -> None:
 
 def _register_job_handlers(app: Flask) -> None:
     """The functions the workers run, by job kind, kept on the app."""
-    from app.services import (
-        catch_timers,
-        escalation,
-        external_tasks,
-        messages,
-        notify,
-        schedules,
-        withdrawal,
-    )
-    from app.services.jobs import handlers_in, register_job_handlers
+    from app.services.foundation import notify
+    from app.services.foundation.jobs import handlers_in, register_job_handlers
+    from app.services.operations import schedules
+    from app.services.runtime import catch_timers, escalation, external_tasks, messages, withdrawal
 
     modules = (catch_timers, escalation, external_tasks, messages, notify, schedules, withdrawal)
     register_job_handlers(app, *handlers_in(*modules))
@@ -114,7 +108,7 @@ def _register_error_pages(app: Flask) -> None:
     from werkzeug.exceptions import HTTPException
 
     from app.api.errors import json_http_error, json_service_error
-    from app.services.errors import DatabaseUnavailable, ServiceError
+    from app.services.foundation.errors import DatabaseUnavailable, ServiceError
     from app.web.errors import html_http_error, html_service_error
 
     def on_service_error(exc: ServiceError):

@@ -18,7 +18,7 @@ def register_commands(app: Flask) -> None:
     )
     def init_db(demo: bool) -> None:
         """Create or migrate the schema in DATABASE_URL."""
-        from app.services.setup import create_demo_county, deploy_folder, ensure_roles
+        from app.services.operations.setup import create_demo_county, deploy_folder, ensure_roles
 
         upgrade_schema()
         ensure_roles()
@@ -38,7 +38,7 @@ def register_commands(app: Flask) -> None:
                     )
                 )
             _move_running_submissions(deployed)
-            from app.services.demo import demo_processes_deployed, seed_demo_year
+            from app.services.demo.year import demo_processes_deployed, seed_demo_year
 
             # Only with the four processes of the brief (test fixtures deploy others).
             if demo_processes_deployed() and seed_demo_year():
@@ -49,8 +49,8 @@ def register_commands(app: Flask) -> None:
     @click.password_option(help="The new password (asked twice when not given).")
     def set_password(username: str, password: str) -> None:
         """Give an account a password its owner must change at next sign-in."""
-        from app.services.accounts import assign_password
-        from app.services.errors import ServiceError
+        from app.services.accounts.credentials import assign_password
+        from app.services.foundation.errors import ServiceError
 
         try:
             user = assign_password(username, password)
@@ -66,7 +66,7 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("send-digests")
     def send_digests() -> None:
         """Send each user the daily digest of their overdue tasks (run from cron)."""
-        from app.services.reminders import send_overdue_digests
+        from app.services.tracking.reminders import send_overdue_digests
 
         click.echo(_("%(count)s overdue digest(s) sent.", count=send_overdue_digests()))
 
@@ -78,7 +78,7 @@ def register_commands(app: Flask) -> None:
         """Run escalations, e-mails, digests and scheduled rounds from the job table."""
         import logging
 
-        from app.services.jobs import run_worker, worker_name
+        from app.services.foundation.jobs import run_worker, worker_name
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         name = worker_name()
@@ -103,7 +103,7 @@ def register_commands(app: Flask) -> None:
         Finance get the outcome in their notifications; the exit status is 1 when any
         submission disagrees, so cron can also mail the output.
         """
-        from app.services.integrity import check_integrity as run_check
+        from app.services.operations.integrity import check_integrity as run_check
 
         report = run_check(notify=not quiet)
         click.echo(report.headline)
@@ -116,7 +116,7 @@ def register_commands(app: Flask) -> None:
     @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
     def backup(target: Path) -> None:
         """Write a backup of DATABASE_URL to TARGET (safe while the app runs)."""
-        from app.services.backups import BackupError, backup_database
+        from app.services.operations.backups import BackupError, backup_database
 
         try:
             backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"], target)
@@ -129,7 +129,7 @@ def register_commands(app: Flask) -> None:
     @click.option("--yes", is_flag=True, help="Confirm replacing the database's contents.")
     def restore(source: Path, yes: bool) -> None:
         """Replace the contents of DATABASE_URL with the backup SOURCE (stop the app first)."""
-        from app.services.backups import BackupError, restore_database
+        from app.services.operations.backups import BackupError, restore_database
 
         if not yes:
             raise click.ClickException(_("Restoring replaces the database: add --yes to confirm."))
@@ -143,7 +143,7 @@ def register_commands(app: Flask) -> None:
 def _move_running_submissions(deployed: list) -> None:
     """Submissions running on older versions of what was just deployed move to it where
     they can; the others finish on their version, and the output says why."""
-    from app.services.migration import a_process_admin, move_to_new_versions
+    from app.services.administration.migration import a_process_admin, move_to_new_versions
 
     admin = a_process_admin()
     if not deployed or admin is None:

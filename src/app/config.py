@@ -117,7 +117,7 @@ def default_config(instance_path: str) -> dict:
         "SCRIPT_DATA_LIMIT_KB": int(os.environ.get("SCRIPT_DATA_LIMIT_KB", "1024")),
         # The engine state one step may store.
         "STATE_LIMIT_MB": int(os.environ.get("STATE_LIMIT_MB", "16")),
-        # Uploads checked before anything is unpacked (services/uploads.py). A process
+        # Uploads checked before anything is unpacked (services/foundation/uploads.py). A process
         # import's limits hold over all files of one request together; a workbook's
         # sheets are refused when they claim or hold more rows or columns than these.
         "IMPORT_ZIP_MAX_MEMBERS": int(os.environ.get("IMPORT_ZIP_MAX_MEMBERS", "500")),

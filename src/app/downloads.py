@@ -7,8 +7,8 @@ from io import BytesIO
 
 from flask import send_file
 
-from app.services import document_render
-from app.services.documents import Document
+from app.services.documents import render as document_render
+from app.services.documents.document import Document
 
 
 def document_download(document: Document, kind: str):

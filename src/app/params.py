@@ -24,7 +24,7 @@ from werkzeug.routing import UnicodeConverter
 from app.forms.documents import DocumentError, load_document
 from app.forms.validation import text_problem
 from app.models import MAX_ID
-from app.services.errors import BadRequest
+from app.services.foundation.errors import BadRequest
 
 TRUE = frozenset({"1", "true", "yes", "on"})  # "on": what a checkbox without a value sends
 FALSE = frozenset({"", "0", "false", "no", "off"})

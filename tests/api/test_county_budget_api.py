@@ -11,8 +11,8 @@ import pytest
 from tests.processes.test_county_budget_review import selected_project
 
 from app.extensions import db
-from app.services.jobs import run_due_jobs
-from app.services.setup import deploy_folder
+from app.services.foundation.jobs import run_due_jobs
+from app.services.operations.setup import deploy_folder
 from compilation_data import department_targets_approved
 
 COUNTY = "county_budget_review"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.campaigns import launch_campaign
+from app.services.registry.campaigns import launch_campaign
 from department_level import (
     approved_targets,
     deploy_department_processes,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.extensions import db
-from app.services.setup import deploy_folder
+from app.services.operations.setup import deploy_folder
 from compilation_data import INDICATORS, project_form
 
 ROOT = Path(__file__).parents[2]

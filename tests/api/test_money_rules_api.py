@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Org, Project
-from app.services.setup import deploy_folder
+from app.services.operations.setup import deploy_folder
 
 ROOT = Path(__file__).parents[2]
 KEY = "midyear_adjustment"

@@ -49,7 +49,7 @@ def test_finance_clerk_holding_the_start_role_starts_for_a_school_named_by_code(
     from app.extensions import db
     from app.models import User
     from app.models.org import ACTING
-    from app.services.setup import add_user
+    from app.services.operations.setup import add_user
 
     # finance_bureau has county-wide scope but the start lane is budget_unit: give the
     # finance clerk that role too, as a county that lets finance file for schools would.

@@ -6,7 +6,7 @@ rule's scenario through the services is in tests/processes."""
 from __future__ import annotations
 
 from app.performance.registry import find_project
-from app.services.demo_data import PROJECTS
+from app.services.demo.data import PROJECTS
 
 MEDIUM = "JY-2026-003"  # 学生营养午餐补助 of 县实验小学, graded 中 for 2026
 WAITING_AT_FINANCE = "JY-2026-002"  # its 2026 self-evaluation waits at finance's review

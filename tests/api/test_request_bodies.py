@@ -107,7 +107,7 @@ def test_the_document_publishes_the_models_the_bodies_are_read_with():
 
 def test_a_query_parameter_is_read_as_the_document_lists_it(api):
     from app.models.rectification import RECTIFICATION_STATUSES
-    from app.services.queries import INBOX_SORTS
+    from app.services.runtime.queries import INBOX_SORTS
 
     def listed(path: str, name: str) -> dict:
         (parameter,) = [

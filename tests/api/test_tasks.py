@@ -36,7 +36,7 @@ def colleague(app):
     from app.extensions import db
     from app.models import User
     from app.models.org import ACTING
-    from app.services.setup import add_user
+    from app.services.operations.setup import add_user
 
     unit = db.session.query(User).options(*ACTING).filter_by(username="unit").one()
     add_user("unit-b", "同校同事", unit.org, ["budget_unit"], "Colleague-2027-b")

@@ -70,7 +70,7 @@ def test_revoking_all_tokens_signs_out_everywhere(anonymous, conforms):
 
 
 def test_a_deactivated_accounts_token_answers_401(anonymous, user):
-    from app.services.users import deactivate_user
+    from app.services.accounts.users import deactivate_user
 
     client = bearer(anonymous, token_for(anonymous, "dept")["token"])
     deactivate_user(user("admin"), user("dept").id)
@@ -80,7 +80,7 @@ def test_a_deactivated_accounts_token_answers_401(anonymous, user):
 
 
 def test_a_password_change_ends_the_accounts_tokens(anonymous, user):
-    from app.services.accounts import change_password
+    from app.services.accounts.credentials import change_password
 
     client = bearer(anonymous, token_for(anonymous)["token"])
     change_password(user("unit"), "demo", "Budget-2027-plan")

@@ -1,4 +1,4 @@
-"""A web worker readied at boot (services/warmup.py, called by deploy/gunicorn.conf.py):
+"""A web worker readied at boot (services/operations/warmup.py, called by deploy/gunicorn.conf.py):
 its first completion compiles nothing, and readying it leaves no trace in the data."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from app import engine
 from app.extensions import db
 from app.models import AuditEvent, ProcessInstance, Task
-from app.services.definitions import forget_versions
-from app.services.warmup import warm_worker
+from app.services.operations.warmup import warm_worker
+from app.services.runtime.definitions import forget_versions
 from factories import GOOD_TARGETS
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from app import create_app
 from app.extensions import db
-from app.services.definitions import forget_versions
+from app.services.runtime.definitions import forget_versions
 from conftest import make_config
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -110,7 +110,7 @@ def log_in(page):
 @pytest.fixture
 def real_processes(app):
     """The four shipped processes and their forms, deployed into the browser test's app."""
-    from app.services.setup import deploy_folder
+    from app.services.operations.setup import deploy_folder
 
     root = Path(__file__).parents[2]
     with app.app_context():

@@ -9,8 +9,8 @@ from playwright.sync_api import Page, expect
 
 from app.extensions import db
 from app.models.org import ACTING
-from app.services.instances import start_instance
-from app.services.tasks import complete_task
+from app.services.runtime.instances import start_instance
+from app.services.runtime.tasks import complete_task
 from factories import GOOD_TARGETS
 
 

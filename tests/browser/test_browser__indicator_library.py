@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Org
-from app.services.demo_indicators import seed_indicator_library
+from app.services.demo.indicators import seed_indicator_library
 
 OUTPUT = Path(__file__).parents[2] / "test-output"
 PROJECT = {

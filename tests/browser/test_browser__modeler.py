@@ -219,8 +219,8 @@ def add_user_task_after(page: Page, source_id: str, lane_id: str, new_id: str) -
 def test_a_step_added_in_the_panel_reaches_the_inbox_of_its_lane_role(
     page: Page, screenshot, log_in, app, user
 ):
-    from app.services.instances import start_instance
-    from app.services.tasks import complete_task
+    from app.services.runtime.instances import start_instance
+    from app.services.runtime.tasks import complete_task
     from factories import GOOD_TARGETS
 
     log_in("admin")

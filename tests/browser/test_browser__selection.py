@@ -12,9 +12,9 @@ from app.extensions import db
 from app.models import User
 from app.models.org import ACTING
 from app.performance.registry import find_project
-from app.services.demo_data import PROJECTS
-from app.services.forms_view import task_form
-from app.services.tasks import complete_task
+from app.services.demo.data import PROJECTS
+from app.services.runtime.forms_view import task_form
+from app.services.runtime.tasks import complete_task
 from demo_year import ready_task
 
 MEDIUM = "JY-2026-003"

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import User
 from app.models.org import ACTING
-from app.services.instances import start_instance
-from app.services.jobs import run_due_jobs
-from app.services.setup import deploy_folder
-from app.services.tasks import complete_task
+from app.services.foundation.jobs import run_due_jobs
+from app.services.operations.setup import deploy_folder
+from app.services.runtime.instances import start_instance
+from app.services.runtime.tasks import complete_task
 from conftest import FIXTURES
 from factories import GOOD_TARGETS
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import ProcessInstance, User
 from app.models.org import ACTING
-from app.services.deployment import deploy_definition
-from app.services.instances import start_instance
-from app.services.tasks import complete_task
+from app.services.administration.deployment import deploy_definition
+from app.services.runtime.instances import start_instance
+from app.services.runtime.tasks import complete_task
 from factories import GOOD_TARGETS
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"

@@ -77,8 +77,8 @@ def test_deploying_a_diagram_whose_form_has_a_catastrophic_pattern_changes_nothi
 
     from app.extensions import db
     from app.models import ProcessDefinition
-    from app.services.deployment import deploy_definition
-    from app.services.errors import LintFailed
+    from app.services.administration.deployment import deploy_definition
+    from app.services.foundation.errors import LintFailed
 
     forms = {p.name: p.read_bytes() for p in (FIXTURES / "forms").glob("*.json")}
     schema = json.loads(forms["project-targets.schema.json"])

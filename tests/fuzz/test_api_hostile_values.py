@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from app.api.openapi import OPENAPI
 from app.extensions import db
 from app.models import ProcessInstance, Task
-from app.services.instances import start_instance
+from app.services.runtime.instances import start_instance
 
 EXAMPLES = 60
 SETTINGS = settings(

@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from app.services.instances import start_instance
+from app.services.runtime.instances import start_instance
 
 EXAMPLES_PER_OPERATION = 40
 CHECKS = (

@@ -15,8 +15,8 @@ from camunda.external_task.external_task_worker import ExternalTaskWorker, NoExt
 
 from app.extensions import db
 from app.models import Org
-from app.services.jobs import run_due_jobs
-from app.services.setup import add_user
+from app.services.foundation.jobs import run_due_jobs
+from app.services.operations.setup import add_user
 
 BUDGET_CHECK = (
     "camunda7_external.bpmn",

@@ -9,7 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Org
-from app.services.setup import add_user
+from app.services.operations.setup import add_user
 
 SUPPLIER = (
     "camunda7_supplier.bpmn",
@@ -110,7 +110,7 @@ def test_the_integrity_check_reports_a_submission_nothing_will_move(app, ordered
     from sqlalchemy import update
 
     from app.models import ProcessDefinition, ProcessInstance
-    from app.services.integrity import check_integrity
+    from app.services.operations.integrity import check_integrity
 
     waiting = ordered("PO-5")
     db.session.rollback()  # see what the live server committed
@@ -183,8 +183,8 @@ def test_a_camunda8_correlation_key_resumes_only_its_submission_which_then_waits
 ):
     from datetime import timedelta
 
-    from app.services.calendar import work_calendar
-    from app.services.jobs import run_due_jobs
+    from app.services.foundation.jobs import run_due_jobs
+    from app.services.runtime.calendar import work_calendar
     from conftest import CLOCK_START
 
     answer = deploy(fixture_files(*WAITING_C8), default_role="budget_unit")

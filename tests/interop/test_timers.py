@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from app.services.jobs import run_due_jobs
+from app.services.foundation.jobs import run_due_jobs
 
 DEADLINE = (
     "camunda7_deadline.bpmn",
@@ -70,7 +70,7 @@ STALLED = "进行中，但没有待办任务、后台作业或等待的消息与
 def _due(days: int, counting: str = "working") -> datetime:
     """When the calendar says a timer started at the clock's start falls due."""
 
-    from app.services.calendar import work_calendar
+    from app.services.runtime.calendar import work_calendar
     from conftest import CLOCK_START
 
     return work_calendar().due_after(CLOCK_START, timedelta(days=days), counting)
@@ -78,7 +78,7 @@ def _due(days: int, counting: str = "working") -> datetime:
 
 def _stalled(instance_id: int) -> list[str]:
     from app.extensions import db
-    from app.services.integrity import check_integrity
+    from app.services.operations.integrity import check_integrity
 
     db.session.rollback()  # see what the live server committed
     findings = check_integrity(notify=False).findings

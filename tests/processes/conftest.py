@@ -13,7 +13,7 @@ import pytest
 
 from app.extensions import db
 from app.models import ProcessDefinition
-from app.services.deployment import deploy_definition
+from app.services.administration.deployment import deploy_definition
 
 ROOT = Path(__file__).parents[2]
 PROCESSES = ROOT / "processes"

@@ -9,13 +9,13 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import RectificationItem
 from app.performance.registry import find_project
-from app.services import queries
-from app.services.campaigns import launch_campaign
-from app.services.errors import ValidationFailed
-from app.services.forms_view import task_form
-from app.services.instances import start_instance
-from app.services.setup import add_user
-from app.services.tasks import complete_task
+from app.services.foundation.errors import ValidationFailed
+from app.services.operations.setup import add_user
+from app.services.registry.campaigns import launch_campaign
+from app.services.runtime import queries
+from app.services.runtime.forms_view import task_form
+from app.services.runtime.instances import start_instance
+from app.services.runtime.tasks import complete_task
 from factories import SCORED_SCHOOL_INDICATORS as INDICATORS
 from factories import approved_project, org
 

@@ -19,9 +19,9 @@ from app.extensions import db
 from app.models import ControlTotal, Org, Project
 from app.models.department import DepartmentTargets
 from app.performance.registry import find_project
-from app.services.control_totals import control_totals, save_control_totals
-from app.services.errors import Forbidden, ValidationFailed
-from app.services.forms_view import task_form
+from app.services.foundation.errors import Forbidden, ValidationFailed
+from app.services.registry.control_totals import control_totals, save_control_totals
+from app.services.runtime.forms_view import task_form
 from compilation_data import PROJECT_FUNCTION, department_targets_approved
 from county_review import COUNTY, county_step, submit_draft
 

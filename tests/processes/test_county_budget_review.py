@@ -12,12 +12,12 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent, CountyBudget, ProcessInstance
 from app.performance.registry import find_project
-from app.services.errors import ValidationFailed
-from app.services.forms_view import task_form
-from app.services.instances import start_instance
-from app.services.jobs import run_due_jobs
-from app.services.queries import list_inbox
-from app.services.tasks import complete_task
+from app.services.foundation.errors import ValidationFailed
+from app.services.foundation.jobs import run_due_jobs
+from app.services.runtime.forms_view import task_form
+from app.services.runtime.instances import start_instance
+from app.services.runtime.queries import list_inbox
+from app.services.runtime.tasks import complete_task
 from compilation_data import department_targets_approved, project_form
 from county_review import (
     COUNTY,

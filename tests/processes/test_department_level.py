@@ -14,12 +14,12 @@ from app.extensions import db
 from app.models import DepartmentSelfEvaluation, DepartmentTargets, Org
 from app.models.department import TARGETS_NAMED
 from app.performance.department import department_targets_for
-from app.services import queries
-from app.services.campaigns import campaign_progress, launch_campaign
-from app.services.errors import BadRequest, ValidationFailed
-from app.services.forms_view import task_form
-from app.services.instances import start_instance
-from app.services.tasks import complete_task
+from app.services.foundation.errors import BadRequest, ValidationFailed
+from app.services.registry.campaigns import campaign_progress, launch_campaign
+from app.services.runtime import queries
+from app.services.runtime.forms_view import task_form
+from app.services.runtime.instances import start_instance
+from app.services.runtime.tasks import complete_task
 from department_level import approved_targets, edu_targets, graded_projects
 from factories import org
 
@@ -96,7 +96,7 @@ def test_a_unit_cannot_file_department_targets(user, processes):
 
 def test_the_functions_amounts_must_add_up_to_the_total_within_the_control_total(user, processes):
     from app.models import ControlTotal
-    from app.services.clock import now
+    from app.services.foundation.clock import now
 
     db.session.add(
         ControlTotal(department_id=org("edu").id, fiscal_year=2028, amount=480, updated_at=now())

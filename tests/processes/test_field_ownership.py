@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, Org, ProcessInstance, Project
-from app.services import queries
-from app.services.errors import ValidationFailed
-from app.services.forms_view import task_form
-from app.services.instances import start_instance
-from app.services.tasks import complete_task
+from app.services.foundation.errors import ValidationFailed
+from app.services.runtime import queries
+from app.services.runtime.forms_view import task_form
+from app.services.runtime.instances import start_instance
+from app.services.runtime.tasks import complete_task
 from factories import GOOD_TARGETS, SCHOOL_INDICATORS, approved_project, deploy_simple_approval
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -354,7 +354,7 @@ def test_any_json_posted_to_a_step_changes_only_that_steps_own_fields(app, user,
 
 
 def test_the_modelers_test_run_shows_a_stand_in_for_a_project_its_user_may_not_see(deployed, user):
-    from app.services.test_runs import advance_test_run, start_test_run
+    from app.services.administration.test_runs import advance_test_run, start_test_run
     from processes.conftest import PROCESSES
 
     deployed("midyear_adjustment")

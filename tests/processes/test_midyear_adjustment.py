@@ -17,11 +17,11 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Org, Project, ProjectEvent
 from app.performance.registry import find_project
-from app.services.errors import ValidationFailed
-from app.services.forms_view import task_form
-from app.services.instances import start_instance
-from app.services.queries import list_inbox
-from app.services.tasks import complete_task
+from app.services.foundation.errors import ValidationFailed
+from app.services.runtime.forms_view import task_form
+from app.services.runtime.instances import start_instance
+from app.services.runtime.queries import list_inbox
+from app.services.runtime.tasks import complete_task
 
 KEY = "midyear_adjustment"
 CODE = "JY-2027-001"
@@ -353,7 +353,7 @@ def test_a_low_performing_project_may_still_give_money_back(midyear, user):
 def test_a_project_funded_mid_year_enters_the_registry_approved_and_its_rounds_cover_it(
     midyear, user
 ):
-    from app.services.campaigns import round_projects
+    from app.services.registry.campaigns import round_projects
 
     new_row = {**INDICATORS[0], "name": "新建录播教室数量", "target": "2", "change": "新增"}
     instance = submit(
@@ -377,7 +377,7 @@ def test_a_project_funded_mid_year_enters_the_registry_approved_and_its_rounds_c
 
 
 def test_an_adjusted_project_is_flagged_for_key_monitoring_in_the_next_round(midyear, user):
-    from app.services.campaigns import start_data
+    from app.services.registry.campaigns import start_data
 
     code = fund_of_2000().code
     # As a round reads them: with their department's and unit's names (find_project).

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.instances import start_instance
-from app.services.queries import list_inbox
-from app.services.tasks import complete_task
+from app.services.runtime.instances import start_instance
+from app.services.runtime.queries import list_inbox
+from app.services.runtime.tasks import complete_task
 from factories import GOOD_TARGETS
 
 KEY = "project_target_review"

@@ -9,12 +9,12 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import ProjectEvent
 from app.performance.registry import find_project
-from app.services import queries
-from app.services.errors import ValidationFailed
-from app.services.forms_view import task_form
-from app.services.instances import start_instance
-from app.services.setup import add_user
-from app.services.tasks import complete_task
+from app.services.foundation.errors import ValidationFailed
+from app.services.operations.setup import add_user
+from app.services.runtime import queries
+from app.services.runtime.forms_view import task_form
+from app.services.runtime.instances import start_instance
+from app.services.runtime.tasks import complete_task
 from factories import SCHOOL_INDICATORS, approved_project, org
 
 KEY = "quarterly_monitoring"
@@ -322,7 +322,7 @@ def test_referral_to_someone_without_the_expert_role_is_refused(user, project):
     complete_task(unit, the_task(unit, "fill_monitoring_report").id, report())
     complete_task(dept, the_task(dept, "dept_review").id, {"dept_decision": "approve"})
     task = the_task(finance, "finance_review")
-    from app.services.errors import BadRequest
+    from app.services.foundation.errors import BadRequest
 
     with pytest.raises(BadRequest):
         complete_task(finance, task.id, {"finance_decision": "expert", "expert_username": "dept"})
@@ -330,7 +330,7 @@ def test_referral_to_someone_without_the_expert_role_is_refused(user, project):
 
 
 def test_a_quarter_round_launched_by_finance_reaches_the_unit_prefilled(user, project):
-    from app.services.campaigns import launch_campaign
+    from app.services.registry.campaigns import launch_campaign
 
     launch = launch_campaign(user("finance"), KEY, YEAR, quarter=3)
     assert len(launch.started) == 1
@@ -351,7 +351,7 @@ def test_a_report_still_missing_after_ten_working_days_is_escalated_to_the_depar
     from datetime import datetime
 
     from app.models import Notification
-    from app.services.jobs import run_due_jobs
+    from app.services.foundation.jobs import run_due_jobs
 
     app.config["CLOCK"] = lambda: datetime(2027, 7, 1, 9, 0)  # a Thursday
     instance, _ = start(user)

@@ -16,11 +16,11 @@ from app.performance.rectification import (
     registry_record_rectification,
     registry_verify_rectification,
 )
-from app.services.errors import NotFound, ValidationFailed
-from app.services.forms_view import task_form
-from app.services.queries import instance_detail, list_inbox
-from app.services.rectification import RectificationFilters, rectification_list
-from app.services.tasks import complete_task
+from app.services.documents.rectification import RectificationFilters, rectification_list
+from app.services.foundation.errors import NotFound, ValidationFailed
+from app.services.runtime.forms_view import task_form
+from app.services.runtime.queries import instance_detail, list_inbox
+from app.services.runtime.tasks import complete_task
 from rectification_loop import (
     FOLLOW_UP,
     ITEMS,

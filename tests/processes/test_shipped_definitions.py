@@ -10,7 +10,7 @@ import pytest
 
 from app.engine import lint_bpmn
 from app.forms import check_schema, validate_data
-from app.services.roles import resolve_role
+from app.services.foundation.roles import resolve_role
 
 ROOT = Path(__file__).parents[2]
 DIAGRAMS = sorted((ROOT / "processes").glob("*.bpmn"))

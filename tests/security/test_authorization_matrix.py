@@ -38,7 +38,7 @@ from app.models import (
     User,
 )
 from app.models.org import ACTING
-from app.services.clock import now
+from app.services.foundation.clock import now
 from conftest import RequestPerContextClient, reset_database, shipped_config
 
 ACCOUNTS = (

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Attachment, ProcessInstance, Task
-from app.services.instances import start_instance
+from app.services.runtime.instances import start_instance
 from factories import GOOD_TARGETS
 
 
@@ -357,8 +357,8 @@ def test_a_number_field_typed_as_nan_infinity_or_1e400_is_a_field_error(client, 
 
 def test_task_data_nested_too_deeply_is_refused_before_anything_recurses(user, task):
     """The service's own door, whatever the route: one field error, nothing stored."""
-    from app.services.errors import ValidationFailed
-    from app.services.tasks import complete_task
+    from app.services.foundation.errors import ValidationFailed
+    from app.services.runtime.tasks import complete_task
 
     deep: list = []
     for _ in range(5_000):
@@ -599,7 +599,7 @@ def test_a_due_period_beyond_a_year_cannot_stall_the_working_day_walk():
     """A diagram deployed before due periods were bounded: refused, not walked day by day."""
     from datetime import datetime, timedelta
 
-    from app.services.calendar import WorkCalendar
+    from app.services.runtime.calendar import WorkCalendar
 
     calendar = WorkCalendar()
     assert calendar.due_after(datetime(2027, 3, 1), timedelta(days=366)).year == 2028

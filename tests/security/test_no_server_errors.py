@@ -25,7 +25,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from app import create_app
 from app.extensions import db
 from app.models import Attachment, Campaign, Job, Org, Project, Task, User
-from app.services.clock import now
+from app.services.foundation.clock import now
 from conftest import RequestPerContextClient, shipped_config
 
 HOSTILE = (

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from app import create_app, params
 from app.models import MAX_ID
-from app.services.errors import BadRequest
+from app.services.foundation.errors import BadRequest
 from conftest import make_config
 
 TEXT = st.one_of(

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.services.errors import BadRequest
-from app.services.passwords import MESSAGES, password_problems
-from app.services.users import reset_password
+from app.services.accounts.passwords import MESSAGES, password_problems
+from app.services.accounts.users import reset_password
+from app.services.foundation.errors import BadRequest
 
 
 def refusal(key: str) -> str:

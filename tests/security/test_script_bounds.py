@@ -18,10 +18,10 @@ from app.engine import runtime
 from app.engine.sandbox import make_script_engine
 from app.extensions import db
 from app.models import AuditEvent, Notification, ProcessInstance, Task
-from app.services.deployment import deploy_definition
-from app.services.errors import BadRequest
-from app.services.instances import start_instance
-from app.services.tasks import complete_task
+from app.services.administration.deployment import deploy_definition
+from app.services.foundation.errors import BadRequest
+from app.services.runtime.instances import start_instance
+from app.services.runtime.tasks import complete_task
 from conftest import make_config, reset_database, seed_demo
 from factories import GOOD_TARGETS
 

@@ -1,13 +1,13 @@
 """Hostile files in, inert files out.
 
 Uploads: every zip (a process import, an .xlsx workbook) is checked whole before anything
-is unpacked or parsed (services/uploads.py), and whatever is wrong with it (a bad CRC, an
+is unpacked or parsed (services/foundation/uploads.py), and whatever is wrong with it (a bad CRC, an
 encrypted or OLE file, a compression method nobody knows, malformed XML, a zip bomb, a
 sheet claiming A1:XFD1048576, a member named ../x) answers 4xx naming the problem and
 changes nothing. Attachments that would run as script or render as a page are refused by
 name, declared type, implied type and content. Exports: names in exported zips are
 flat, and every workbook the product writes leaves through one door that makes formula
-text inert (services/exports.py `workbook_bytes`). The hostile files are built here.
+text inert (services/foundation/exports.py `workbook_bytes`). The hostile files are built here.
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Attachment, FormFile, ProcessDefinition, Task
-from app.services import exports, uploads
-from app.services.attachments import is_active_content
-from app.services.campaigns import launch_campaign
-from app.services.deployment import deploy_definition
-from app.services.errors import BadRequest
-from app.services.instances import start_instance
+from app.services.administration.deployment import deploy_definition
+from app.services.foundation import exports, uploads
+from app.services.foundation.errors import BadRequest
+from app.services.registry.campaigns import launch_campaign
+from app.services.runtime.attachments import is_active_content
+from app.services.runtime.instances import start_instance
 from conftest import RequestPerContextClient
 from factories import GOOD_TARGETS, approved_project
 
@@ -617,13 +617,15 @@ def test_only_the_export_door_writes_workbooks_and_only_uploads_reads_them():
             readers.append(where)
         if "writestr" in used:
             zips.append(where)
-    assert writers == ["services/exports.py"]
-    assert readers == ["services/uploads.py"]
-    assert zips == ["services/transfer.py"], "every zip the product writes has flat names"
+    assert writers == ["services/foundation/exports.py"]
+    assert readers == ["services/foundation/uploads.py"]
+    assert zips == ["services/administration/transfer.py"], (
+        "every zip the product writes has flat names"
+    )
 
 
 def test_names_in_an_exported_process_zip_are_flat(user):
-    from app.services import transfer
+    from app.services.administration import transfer
 
     # Names as an older version (or a direct database edit) may have stored them: the
     # deployment lint refuses such names today, the export must not trust that.

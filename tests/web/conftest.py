@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.instances import start_instance
-from app.services.tasks import complete_task
+from app.services.runtime.instances import start_instance
+from app.services.runtime.tasks import complete_task
 from conftest import RequestPerContextClient
 from factories import GOOD_TARGETS
 

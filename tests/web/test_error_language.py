@@ -8,8 +8,8 @@ import io
 import pytest
 from flask_babel import force_locale, lazy_gettext
 
-from app.services.errors import NotFound, ServiceError, ValidationFailed
-from app.services.instances import start_instance
+from app.services.foundation.errors import NotFound, ServiceError, ValidationFailed
+from app.services.runtime.instances import start_instance
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ def test_a_plain_text_refusal_still_reads_as_written(app):
 
 
 def test_what_is_kept_is_written_in_the_county_s_language_whoever_caused_it(app):
-    from app.services.errors import stored_text
+    from app.services.foundation.errors import stored_text
 
     with force_locale("en"):
         kept = stored_text(lazy_gettext("Imported %(name)s (%(source)s)", name="a", source="b"))

@@ -67,7 +67,7 @@ def test_a_field_titled_in_percent_is_not_multiplied_again():
 def test_documents_and_e_mails_write_times_in_the_countys_zone(app):
     from datetime import datetime
 
-    from app.services.document_format import county_time
+    from app.services.foundation.document_format import county_time
 
     stored = datetime(2027, 1, 4, 13, 35)  # naive UTC, as every time is stored
     with app.app_context():

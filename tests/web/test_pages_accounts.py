@@ -14,7 +14,7 @@ from app import create_app
 from app.config import default_config
 from app.extensions import db
 from app.models import Org, Task, User
-from app.services.tasks import claim_task
+from app.services.runtime.tasks import claim_task
 from conftest import make_config
 from html_page import attributes, one, parse, text
 

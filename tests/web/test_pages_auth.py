@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import create_app
-from app.services import users
+from app.services.accounts import users
 from app.web.navigation import local_path
 from conftest import make_config
 

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Org, Project, Task
-from app.services.campaigns import launch_campaign
-from app.services.clock import now
-from app.services.deployment import deploy_definition
+from app.services.administration.deployment import deploy_definition
+from app.services.foundation.clock import now
+from app.services.registry.campaigns import launch_campaign
 
 ROOT = Path(__file__).parents[2]
 KEY, YEAR = "quarterly_monitoring", 2027

@@ -10,8 +10,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Setting
-from app.services.calendar import CALENDAR_KEY
-from app.services.instances import start_instance
+from app.services.runtime.calendar import CALENDAR_KEY
+from app.services.runtime.instances import start_instance
 from html_page import parse, texts
 
 NATIONAL_DAY = {

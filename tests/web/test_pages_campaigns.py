@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Campaign, Org, ProcessInstance, Project
-from app.services.clock import now
-from app.services.deployment import deploy_definition
-from app.services.queries import open_tasks_of
-from app.services.tasks import complete_task
+from app.services.administration.deployment import deploy_definition
+from app.services.foundation.clock import now
+from app.services.runtime.queries import open_tasks_of
+from app.services.runtime.tasks import complete_task
 from factories import GOOD_TARGETS
 from html_page import attributes, by_heading, every, one, parse, text, texts
 
@@ -202,7 +202,7 @@ def test_a_missing_round_is_404_for_finance(client, login):
 def test_finance_schedules_a_round_the_worker_launches_on_the_day(
     app, client, login, evaluation_process, approved_projects
 ):
-    from app.services.jobs import run_due_jobs
+    from app.services.foundation.jobs import run_due_jobs
 
     app.config["CLOCK"] = lambda: datetime(2027, 12, 30, 9, 0)
     login("finance")
@@ -233,7 +233,7 @@ def test_finance_schedules_a_round_the_worker_launches_on_the_day(
 def test_a_scheduled_round_can_be_cancelled_and_then_never_launches(
     app, client, login, evaluation_process, approved_projects
 ):
-    from app.services.jobs import run_due_jobs
+    from app.services.foundation.jobs import run_due_jobs
 
     app.config["CLOCK"] = lambda: datetime(2027, 12, 30, 9, 0)
     login("finance")

@@ -12,7 +12,7 @@ from tests.processes.test_county_budget_review import selected_project
 
 from app.extensions import db
 from app.models import Org, Project
-from app.services.setup import deploy_folder
+from app.services.operations.setup import deploy_folder
 from compilation_data import department_targets_approved
 from county_review import approve_county_budget
 

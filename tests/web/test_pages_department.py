@@ -73,8 +73,8 @@ def test_a_document_without_a_year_is_refused_by_name(edu, client, login):
 def test_the_self_evaluation_form_shows_the_grades_as_text_and_asks_for_results(
     app, user, client, login
 ):
-    from app.services import queries
-    from app.services.campaigns import launch_campaign
+    from app.services.registry.campaigns import launch_campaign
+    from app.services.runtime import queries
     from department_level import approved_targets, graded_projects
 
     deploy_department_processes()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from app.services.deployment import deploy_definition
-from app.services.tasks import complete_task
+from app.services.administration.deployment import deploy_definition
+from app.services.runtime.tasks import complete_task
 from conftest import FIXTURES
 from html_page import every, one, parse, text, texts
 
@@ -123,7 +123,7 @@ def test_instance_page_embeds_current_step_and_done_counts_after_a_return(
 
 
 def test_a_claimed_step_is_labelled_with_its_holder(client, login, at_review, user):
-    from app.services.tasks import claim_task
+    from app.services.runtime.tasks import claim_task
 
     instance, review = at_review
     claim_task(user("dept"), review.id)

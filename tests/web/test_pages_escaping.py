@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from lxml import html
 
-from app.services.deployment import deploy_definition
-from app.services.instances import start_instance
-from app.services.interventions import suspend_instance
-from app.services.tasks import complete_task
+from app.services.administration.deployment import deploy_definition
+from app.services.runtime.instances import start_instance
+from app.services.runtime.tasks import complete_task
+from app.services.tracking.interventions import suspend_instance
 from factories import GOOD_TARGETS
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"

@@ -7,8 +7,8 @@ import pytest
 from lxml import html
 
 from app.extensions import db
-from app.services.instances import start_instance
-from app.services.tasks import complete_task
+from app.services.runtime.instances import start_instance
+from app.services.runtime.tasks import complete_task
 from factories import GOOD_TARGETS, deploy_simple_approval
 
 # The department checks the unit's indicators: the target is approved, the actual is its own.

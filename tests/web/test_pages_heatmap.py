@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.services.instances import start_instance
-from app.services.tasks import complete_task
+from app.services.runtime.instances import start_instance
+from app.services.runtime.tasks import complete_task
 from conftest import CLOCK_START
 from factories import GOOD_TARGETS
 from html_page import by_heading, one, parse

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.services.tasks import claim_task
+from app.services.runtime.tasks import claim_task
 from html_page import attributes, parse
 
 
@@ -99,7 +99,7 @@ def test_a_task_someone_else_holds_cannot_be_claimed_from_the_inbox(
     app, client, login, submission, user
 ):
     from app.extensions import db
-    from app.services.setup import add_user
+    from app.services.operations.setup import add_user
 
     _, task = submission()
     colleague = add_user("unit-b", "同校同事", user("unit").org, ["budget_unit"], "pw-secret-1")

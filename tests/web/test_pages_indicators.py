@@ -13,9 +13,9 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.models import LibraryIndicator, Org, Task
-from app.services.demo_indicators import seed_indicator_library
-from app.services.deployment import deploy_definition
-from app.services.instances import start_instance
+from app.services.administration.deployment import deploy_definition
+from app.services.demo.indicators import seed_indicator_library
+from app.services.runtime.instances import start_instance
 from conftest import RequestPerContextClient, make_config
 
 ROOT = Path(__file__).parents[2]

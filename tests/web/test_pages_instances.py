@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from app.services.tasks import complete_task
+from app.services.runtime.tasks import complete_task
 from factories import GOOD_TARGETS
 from html_page import attributes, every, one, parse, text, texts
 

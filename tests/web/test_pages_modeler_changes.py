@@ -48,7 +48,7 @@ def test_an_unchanged_draft_has_nothing_to_show_and_no_draft_is_a_404(client, lo
 
 def test_the_versions_diff_shows_old_and_new_values(client, login, user):
     from app.extensions import db
-    from app.services.deployment import deploy_definition
+    from app.services.administration.deployment import deploy_definition
 
     forms = {p.name: p.read_bytes() for p in (FIXTURES / "forms").glob("*.json")}
     xml = BPMN.replace('name="dueIn" value="P5D"', 'name="dueIn" value="P7D"')

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import lxml.html
 
-from app.services.tasks import complete_task
+from app.services.runtime.tasks import complete_task
 from factories import GOOD_TARGETS
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import event, func, select
 
 from app.extensions import db
 from app.models import User, WebSession
-from app.services import accounts
+from app.services.accounts import credentials as accounts
 
 GOOD = "Budget-2027-plan"
 

@@ -9,8 +9,8 @@ import lxml.html
 from app.extensions import db
 from app.models import Task, User
 from app.models.org import ACTING
-from app.services import queries
-from app.services.tasks import complete_task
+from app.services.runtime import queries
+from app.services.runtime.tasks import complete_task
 from factories import GOOD_TARGETS
 from html_page import attributes, every, parse, text
 
@@ -176,7 +176,7 @@ def test_a_file_field_upload_is_stored_and_downloadable(client, login, submissio
 def test_finance_may_start_on_behalf_of_another_org(client, login, user):
     from pathlib import Path
 
-    from app.services.deployment import deploy_definition
+    from app.services.administration.deployment import deploy_definition
 
     fixtures = Path(__file__).parents[1] / "fixtures"
     bpmn = (fixtures / "processes" / "simple_approval.bpmn").read_bytes()

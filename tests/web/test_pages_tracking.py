@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 
 from app.extensions import db
 from app.models import Campaign, ProcessInstance
-from app.services.instances import start_instance
-from app.services.tasks import complete_task
+from app.services.runtime.instances import start_instance
+from app.services.runtime.tasks import complete_task
 from conftest import CLOCK_START
 from factories import GOOD_TARGETS
 from html_page import attributes, by_heading, every, one, parse, text, texts
@@ -247,7 +247,7 @@ def test_finance_sees_an_incident_on_the_tracking_page_and_retries_it(
 
     from app.models import Job
     from app.models.job import JOB_INCIDENT, JOB_PENDING
-    from app.services.jobs import enqueue
+    from app.services.foundation.jobs import enqueue
 
     a, _, _ = county
     job = enqueue(

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.models import AuditEvent, ProcessInstance
-from app.services.deployment import deploy_definition
-from app.services.instances import start_instance
-from app.services.migration import migrate_submissions
-from app.services.tasks import complete_task
+from app.services.administration.deployment import deploy_definition
+from app.services.administration.migration import migrate_submissions
+from app.services.runtime.instances import start_instance
+from app.services.runtime.tasks import complete_task
 from conftest import make_config
 from factories import GOOD_TARGETS
 from html_page import attributes, parse

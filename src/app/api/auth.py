@@ -9,8 +9,8 @@ from flask import g, request
 from flask_babel import lazy_gettext as _l
 
 from app.models import User
-from app.services.accounts import user_from_token
-from app.services.errors import NotAuthenticated
+from app.services.accounts.credentials import user_from_token
+from app.services.foundation.errors import NotAuthenticated
 
 
 def api_login_required(view: Callable) -> Callable:

@@ -6,7 +6,7 @@ The shapes are Camunda's: typed variables in and out ({"name": {"value", "type"}
 204 for what answers nothing, errors as {"type", "message"}. A worker signs in as a
 service account (role `service_worker`): HTTP Basic with its username and password, or
 a bearer token from `POST /api/v1/auth/token`. Each handler reads the request and calls
-one service of services/external_tasks.py.
+one service of services/runtime/external_tasks.py.
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ from app.api.schemas.engine_rest import (
 )
 from app.extensions import csrf
 from app.models import fits_id
-from app.services import external_tasks, policy
-from app.services.accounts import authenticate, user_from_token
-from app.services.errors import BadRequest, NotAuthenticated, NotFound, ServiceError
+from app.services.accounts.credentials import authenticate, user_from_token
+from app.services.foundation import policy
+from app.services.foundation.errors import BadRequest, NotAuthenticated, NotFound, ServiceError
+from app.services.runtime import external_tasks
 
 engine_rest_blueprint = Blueprint("engine_rest", __name__, url_prefix="/engine-rest")
 csrf.exempt(engine_rest_blueprint)  # workers sign each request; there is no cookie

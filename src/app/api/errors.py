@@ -7,7 +7,7 @@ from flask_babel import gettext
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.services.errors import DatabaseUnavailable, ServiceError
+from app.services.foundation.errors import DatabaseUnavailable, ServiceError
 
 
 def _answer(status: int, code: str, message: str, details=None):

@@ -12,7 +12,7 @@ from flask import jsonify, request
 from app import params
 from app.api.auth import api_user
 from app.forms.documents import DocumentError, load_document
-from app.services import idempotency
+from app.services.runtime import idempotency
 
 MAX_KEY_LENGTH = 200
 

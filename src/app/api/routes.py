@@ -26,10 +26,14 @@ from app.api.serializers import (
     task_json,
 )
 from app.security import throttle_sign_in
-from app.services import accounts, deployment, instances, orgs, policy, queries, returns, tasks
-from app.services.definitions import latest_definitions
-from app.services.errors import BadRequest
-from app.services.forms_view import task_form
+from app.services.accounts import credentials as accounts
+from app.services.accounts import orgs
+from app.services.administration import deployment
+from app.services.foundation import policy
+from app.services.foundation.errors import BadRequest
+from app.services.runtime import instances, queries, returns, tasks
+from app.services.runtime.definitions import latest_definitions
+from app.services.runtime.forms_view import task_form
 
 
 @bp.get("/openapi.json")

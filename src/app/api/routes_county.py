@@ -7,7 +7,7 @@ from flask import jsonify
 from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
 from app.api.serializers import iso
-from app.services import county_budget
+from app.services.registry import county_budget
 
 
 @bp.get("/county-budget/<int:fiscal_year>")

@@ -12,8 +12,9 @@ from app.api.schemas.registry import DEPARTMENT_YEAR
 from app.api.serializers import iso
 from app.downloads import document_download
 from app.performance.department import targets_as_dict
-from app.services import department_documents, departments
-from app.services.errors import NotFound
+from app.services.documents import department_documents
+from app.services.foundation.errors import NotFound
+from app.services.registry import departments
 
 
 def _check_kind(kind: str) -> None:

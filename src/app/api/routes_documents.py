@@ -9,15 +9,13 @@ from collections.abc import Callable
 from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
 from app.downloads import document_download
-from app.services import (
-    disclosure,
-    document_monitoring,
-    document_render,
-    document_results,
-    document_self_evaluation,
-    documents,
-)
-from app.services.documents import Document
+from app.services.documents import disclosure
+from app.services.documents import document as documents
+from app.services.documents import monitoring as document_monitoring
+from app.services.documents import render as document_render
+from app.services.documents import results as document_results
+from app.services.documents import self_evaluation as document_self_evaluation
+from app.services.documents.document import Document
 
 
 def _sent(kind: str, build: Callable[[], Document]):

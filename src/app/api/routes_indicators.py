@@ -9,7 +9,8 @@ from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
 from app.api.schemas.registry import INDICATOR_QUERY
 from app.models import LibraryIndicator
-from app.services import indicators, orgs
+from app.services.accounts import orgs
+from app.services.registry import indicators
 
 
 @bp.get("/indicators")

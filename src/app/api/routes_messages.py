@@ -8,7 +8,8 @@ from app.api.auth import api_login_required, api_user
 from app.api.idempotent import idempotent
 from app.api.schemas.messages import MessageRequest
 from app.api.serializers import task_json
-from app.services import messages, policy, queries
+from app.services.foundation import policy
+from app.services.runtime import messages, queries
 
 
 @bp.post("/messages")

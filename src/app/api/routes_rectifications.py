@@ -10,8 +10,8 @@ from app.api.auth import api_login_required, api_user
 from app.api.schemas.registry import RECTIFICATION_QUERY
 from app.api.serializers import iso
 from app.models import User
-from app.services import rectification
-from app.services.rectification import RectificationFilters, RectificationRow
+from app.services.documents import rectification
+from app.services.documents.rectification import RectificationFilters, RectificationRow
 
 
 @bp.get("/rectifications")

@@ -14,7 +14,10 @@ from app.api.idempotent import idempotent
 from app.api.schemas.tracking import LEAGUE_QUERY, STEPS_QUERY
 from app.api.schemas.work import RemindRequest
 from app.api.serializers import iso
-from app.services import campaigns, jobs, policy, reminders, tracking
+from app.services.foundation import jobs, policy
+from app.services.registry import campaigns
+from app.services.tracking import dashboard as tracking
+from app.services.tracking import reminders
 
 
 def _seconds(value: timedelta | None) -> int | None:

@@ -6,7 +6,7 @@ correlationKey="=order_no"/></bpmn:extensionElements></bpmn:message>`: a message
 published with the correlation key "PO-2" reaches the instance whose `order_no` is
 "PO-2". Here the key names a field of the submission's data; `POST /api/v1/messages`
 with `"correlationKey": "PO-2"` resumes the submissions waiting for the message whose
-field holds that value (services/messages.py). A key that is more than a field's name
+field holds that value (services/runtime/messages.py). A key that is more than a field's name
 (`=order.id`, `="PO-" + no`) is refused at deployment with a finding naming the message.
 Camunda 7 has no key in the diagram: its senders name the fields (`correlation`).
 """

@@ -3,7 +3,7 @@
 A submission reaching such an event waits there with nothing open until its duration has
 passed. As with interrupting boundary timers, the host fires it, not the engine: the
 duration counts in working days (`dueCalendar` = calendar says otherwise), so the
-worker runs a job at the due time the host's calendar gives (services/catch_timers.py).
+worker runs a job at the due time the host's calendar gives (services/runtime/catch_timers.py).
 
 Each editor writes the duration its own way — Camunda 7 bare (`P2D`), Camunda 8 bare or
 as FEEL (`=duration("P2D")`, `="P2D"`), spiff-arena as a quoted Python string (`"P2D"`) —

@@ -344,7 +344,7 @@ def _waits_forever(root: etree._Element) -> list[FlowFinding]:
                     if ref and ref in thrown:
                         continue  # thrown inside the diagram: the engine delivers it
                     if ref in named_messages:
-                        continue  # POST /api/v1/messages delivers it (services/messages.py)
+                        continue  # POST /api/v1/messages delivers it (services/runtime/messages.py)
                     name = names.get(ref, ref or "?")
                     message = _(
                         "“%(label)s” waits for the message or signal “%(name)s”, which nothing "

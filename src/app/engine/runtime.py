@@ -43,7 +43,7 @@ class Step:
     # the host to deliver to the other submissions waiting for them.
     thrown: list[tuple[str, Any]] = field(default_factory=list)
     # Intermediate timers the workflow has just come to wait at (CatchTimer), for the
-    # host to fire at their due time (services/catch_timers.py).
+    # host to fire at their due time (services/runtime/catch_timers.py).
     timers: list[Any] = field(default_factory=list)
 
 

@@ -34,7 +34,7 @@ class ProcessDefinition(db.Model):
     warnings = ()
 
     # Never loaded: a deployment adds the rows, and readers ask for the contents by file
-    # name (services.definitions.pinned_forms; pinned_form caches them per version).
+    # name (services.runtime.definitions.pinned_forms; pinned_form caches them per version).
     forms: Mapped[list[FormFile]] = relationship(
         back_populates="definition", cascade="all, delete-orphan", lazy="raise_on_sql"
     )

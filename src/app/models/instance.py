@@ -78,11 +78,11 @@ class ProcessInstance(db.Model):
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
     # What the round started this submission for (the project code).
     round_item: Mapped[str | None] = mapped_column(String(100))
-    # Sent back at least once (services/projection.py says when): the league's column.
+    # Sent back at least once (services/runtime/projection.py says when): the league's column.
     returned: Mapped[bool] = mapped_column(default=False, server_default=false())
     # SpiffWorkflow's serialized state, without the spec (that lives with the definition).
     # Deferred: lists and pages never read it; the locking reads that run the engine
-    # (services/locking.py) load it with the row.
+    # (services/foundation/locking.py) load it with the row.
     engine_state: Mapped[str] = mapped_column(Text, deferred=True)
     # Bumped by every write; on SQLite the bump is what takes the write lock.
     lock_version: Mapped[int] = mapped_column(default=0)

@@ -33,7 +33,7 @@ class RoleCode(StrEnum):
 
     Code decides by these members, never by a literal (tests/test_architecture.py holds
     it). `label` is the name people read, in their language; the `role` row keeps the
-    Chinese one (services/setup.py seeds it from here) for diagrams whose lanes name a
+    Chinese one (services/operations/setup.py seeds it from here) for diagrams whose lanes name a
     role by its display name. A lane may name any role, these and others."""
 
     BUDGET_UNIT = "budget_unit"
@@ -193,7 +193,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.username}>"
 
 
-# What every permission check reads of the person acting (services/policy.py): their org
+# What every permission check reads of the person acting (services/foundation/policy.py): their org
 # (its path is their subtree) and their roles. A query that loads someone to act as them
 # (a sign-in, a job run in their name, a test's user) asks for both with
 # `.options(*ACTING)`; the session and token checks join them into their one statement.

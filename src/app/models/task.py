@@ -68,7 +68,7 @@ class Task(db.Model):
     data: Mapped[dict | None] = mapped_column(JSON)
 
     instance: Mapped[ProcessInstance] = relationship(lazy="raise_on_sql")
-    # Lists and the task's page ask for both (services.queries.with_org_and_holder); the
+    # Lists and the task's page ask for both (services.runtime.queries.with_org_and_holder); the
     # API's answer to a start or completion names the new tasks' organisations and holders
     # through queries.name_org_and_holder.
     org: Mapped[Org] = relationship(lazy="raise_on_sql")

@@ -30,7 +30,7 @@ from app.performance.registry import (
     reachable_project,
 )
 from app.performance.settings import Thresholds
-from app.services.errors import stored_text
+from app.services.foundation.errors import stored_text
 
 ADDITION = "追加资金"
 REDUCTION = "追减资金"

@@ -35,7 +35,7 @@ from app.models.org import department_of
 from app.models.project import PROJECT_APPROVED, named_orgs
 from app.performance.context import current_run, refuse, run_org
 from app.performance.numbers import to_decimal
-from app.services.errors import stored_text
+from app.services.foundation.errors import stored_text
 
 GRADES = ("优", "良", "中", "差")
 # The summary's keys for them: form field names stay ASCII.
@@ -43,7 +43,7 @@ GRADE_KEYS = {"优": "grade_excellent", "良": "grade_good", "中": "grade_fair"
 
 
 def _now():
-    from app.services.clock import now
+    from app.services.foundation.clock import now
 
     return now()
 

@@ -33,7 +33,7 @@ from app.models.rectification import (
     VERIFICATION_PASSED,
 )
 from app.performance.context import current_run, refuse
-from app.services.errors import stored_text
+from app.services.foundation.errors import stored_text
 
 SOURCE_LABELS = {SOURCE_EVALUATION: "评价整改", SOURCE_MONITORING: "监控纠偏"}
 REPORTED_DONE = "已完成"  # the department's claim
@@ -45,7 +45,7 @@ ITEMS_FIELD = "rectification_items"
 
 
 def _now():
-    from app.services.clock import now
+    from app.services.foundation.clock import now
 
     return now()
 
@@ -231,7 +231,7 @@ def registry_verify_rectification(project_code: str, fiscal_year: int, items: li
     failed sends it back with the reason and counts a failure. Answers the submission's
     items still open (none: every item is closed)."""
     from app.performance.registry import project_for_run
-    from app.services.policy import may_verify_rectification
+    from app.services.foundation.policy import may_verify_rectification
 
     project = project_for_run(project_code, fiscal_year)
     run = current_run()

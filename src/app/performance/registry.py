@@ -25,7 +25,7 @@ from app.performance.rectification import (
 
 
 def _now():
-    from app.services.clock import now
+    from app.services.foundation.clock import now
 
     return now()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from app.engine.diagram_diff import ElementChange
-from app.services.modeling import form_titles
+from app.services.administration.modeling import form_titles
 from app.web import web_blueprint as bp
 from app.web.filters import iso_period, role_names
 

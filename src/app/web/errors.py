@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from app.services.errors import ServiceError
+from app.services.foundation.errors import ServiceError
 
 TITLES = {
     400: lazy_gettext("The request cannot be handled"),

@@ -4,7 +4,7 @@ Times are stored as naive UTC; Flask-Babel converts them to the county's zone
 (BABEL_DEFAULT_TIMEZONE, Asia/Shanghai by default). Rates are shown as percentages
 with one decimal, amounts in 万元 with two decimals and thousands separators, periods
 in words ("10个工作日"), never as the ratio, float or ISO duration they are stored as.
-Rates and amounts are written by services/document_format.py, as documents and
+Rates and amounts are written by services/foundation/document_format.py, as documents and
 e-mails write them, so a figure reads the same on the page and on paper.
 """
 
@@ -21,12 +21,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.models.task import status_label as model_status_label
-from app.services import document_format as fmt  # one way to write a rate or an amount
-from app.services.clock import now
-from app.services.errors import Forbidden
-from app.services.instances import startable_processes
-from app.services.policy import has_global_scope, org_of, require_can_deploy, roles_of
-from app.services.tracking import role_names as role_display_names
+from app.services.foundation import document_format as fmt
+from app.services.foundation.clock import now
+from app.services.foundation.errors import Forbidden
+from app.services.foundation.policy import has_global_scope, org_of, require_can_deploy, roles_of
+from app.services.runtime.instances import startable_processes
+from app.services.tracking.dashboard import role_names as role_display_names
 from app.web import web_blueprint as bp
 
 ACTIONS = {

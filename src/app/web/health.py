@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, send_from_directory
 
-from app.services.health import check_database
+from app.services.operations.health import check_database
 
 health_blueprint = Blueprint("health", __name__)
 

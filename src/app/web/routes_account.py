@@ -10,8 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
-from app.services import accounts
-from app.services.errors import BadRequest, NotAuthenticated
+from app.services.accounts import credentials as accounts
+from app.services.foundation.errors import BadRequest, NotAuthenticated
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 from app.web.sessions import start_session

@@ -6,11 +6,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app import params
-from app.services import deployment
-from app.services.definitions import latest_definitions
-from app.services.errors import BadRequest, LintFailed
-from app.services.modeling import role_choices
-from app.services.policy import require_can_deploy
+from app.services.administration import deployment
+from app.services.administration.modeling import role_choices
+from app.services.foundation.errors import BadRequest, LintFailed
+from app.services.foundation.policy import require_can_deploy
+from app.services.runtime.definitions import latest_definitions
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 

@@ -1,7 +1,7 @@
 """Batch filling of quarterly monitoring reports: the list, the Excel template, the upload.
 
-The checking and submitting live in `services.batch_monitoring`, the template in
-`services.batch_template`; these routes only carry the file in and render what it found.
+The checking and submitting live in `services.registry.batch_monitoring`, the template in
+`services.registry.batch_template`; these routes only carry the file in and render what it found.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from io import BytesIO
 
 from flask import render_template, request, send_file
 
-from app.services import batch_monitoring as batch
-from app.services.batch_template import monitoring_template
-from app.services.errors import BadRequest
-from app.services.uploads import workbook_limits
+from app.services.foundation.errors import BadRequest
+from app.services.foundation.uploads import workbook_limits
+from app.services.registry import batch_monitoring as batch
+from app.services.registry.batch_template import monitoring_template
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 

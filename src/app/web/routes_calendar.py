@@ -6,10 +6,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app import params
-from app.services import calendar
-from app.services.clock import now
-from app.services.errors import ValidationFailed
-from app.services.policy import require_can_edit_calendar
+from app.services.foundation.clock import now
+from app.services.foundation.errors import ValidationFailed
+from app.services.foundation.policy import require_can_edit_calendar
+from app.services.runtime import calendar
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 

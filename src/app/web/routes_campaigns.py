@@ -10,10 +10,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import params
-from app.services import campaigns as rounds
-from app.services import queries, registry_views, schedules
-from app.services.errors import BadRequest, NotFound
-from app.services.policy import may_start_on_behalf
+from app.services.foundation.errors import BadRequest, NotFound
+from app.services.foundation.policy import may_start_on_behalf
+from app.services.operations import schedules
+from app.services.registry import campaigns as rounds
+from app.services.registry import registry_views
+from app.services.runtime import queries
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 

@@ -7,8 +7,8 @@ from flask import render_template
 from flask_login import current_user
 
 from app import params
-from app.services import county_budget
-from app.services.policy import may_see_county_budget
+from app.services.foundation.policy import may_see_county_budget
+from app.services.registry import county_budget
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 

@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 
 from app import params
 from app.downloads import document_download
-from app.services import department_documents, departments
+from app.services.documents import department_documents
+from app.services.registry import departments
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 

@@ -11,8 +11,8 @@ import hashlib
 from flask import make_response, render_template, request
 
 from app import params
-from app.services import diagram_views
-from app.services.queries import InstanceDetail
+from app.services.administration import diagram_views
+from app.services.runtime.queries import InstanceDetail
 from app.web import web_blueprint as bp
 from app.web.filters import waited
 

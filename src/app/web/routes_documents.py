@@ -8,16 +8,14 @@ from flask_babel import gettext as _
 
 from app import params
 from app.downloads import document_download
-from app.services import (
-    disclosure,
-    document_monitoring,
-    document_results,
-    document_self_evaluation,
-    documents,
-)
-from app.services.clock import now
-from app.services.errors import ValidationFailed
-from app.services.policy import require_can_choose_disclosure
+from app.services.documents import disclosure
+from app.services.documents import document as documents
+from app.services.documents import monitoring as document_monitoring
+from app.services.documents import results as document_results
+from app.services.documents import self_evaluation as document_self_evaluation
+from app.services.foundation.clock import now
+from app.services.foundation.errors import ValidationFailed
+from app.services.foundation.policy import require_can_choose_disclosure
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 

@@ -14,9 +14,9 @@ from jinja2.utils import htmlsafe_json_dumps
 from app import params
 from app.forms import build_form
 from app.security import framed_by_own_pages
-from app.services import form_editing
-from app.services.errors import BadRequest, Conflict, NotFound, ServiceError
-from app.services.policy import require_can_deploy
+from app.services.administration import form_editing
+from app.services.foundation.errors import BadRequest, Conflict, NotFound, ServiceError
+from app.services.foundation.policy import require_can_deploy
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 

@@ -18,7 +18,10 @@ from flask import render_template
 from flask_babel import gettext as _
 
 from app import params
-from app.services import campaigns, diagram_views, policy, tracking
+from app.services.administration import diagram_views
+from app.services.foundation import policy
+from app.services.registry import campaigns
+from app.services.tracking import dashboard as tracking
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 from app.web.routes_diagrams import _version_arg

@@ -16,9 +16,9 @@ from wtforms.fields.choices import SelectChoice
 from app import params
 from app.models import LibraryIndicator
 from app.models.indicator import INDICATOR_LEVELS, INDICATOR_SIGNS
-from app.services import indicators
-from app.services.errors import BadRequest, ServiceError
-from app.services.policy import require_can_edit_indicators
+from app.services.foundation.errors import BadRequest, ServiceError
+from app.services.foundation.policy import require_can_edit_indicators
+from app.services.registry import indicators
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 

@@ -22,10 +22,10 @@ from app.forms import (
     form_to_data,
 )
 from app.models import MAX_ID
-from app.services import deploy_preview, modeler_catalog, modeling, test_runs
-from app.services.errors import LintFailed, ServiceError, ValidationFailed
-from app.services.policy import require_can_deploy
-from app.services.tasks import EMPTY_FORM
+from app.services.administration import deploy_preview, modeler_catalog, modeling, test_runs
+from app.services.foundation.errors import LintFailed, ServiceError, ValidationFailed
+from app.services.foundation.policy import require_can_deploy
+from app.services.runtime.tasks import EMPTY_FORM
 from app.web import web_blueprint as bp
 from app.web.diagram_changes import changes_json
 from app.web.filters import iso_period

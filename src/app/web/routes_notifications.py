@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.services import reminders
+from app.services.tracking import reminders
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 

@@ -14,8 +14,8 @@ from app.models.rectification import (
     SOURCE_EVALUATION,
     SOURCE_MONITORING,
 )
-from app.services import rectification
-from app.services.rectification import FAILED_TWICE, OVERDUE, RectificationFilters
+from app.services.documents import rectification
+from app.services.documents.rectification import FAILED_TWICE, OVERDUE, RectificationFilters
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 

@@ -9,8 +9,10 @@ from flask import render_template, request, send_file
 from flask_babel import lazy_gettext
 
 from app import params
-from app.services import document_self_evaluation, exports, light_views, registry_views
-from app.services.registry_views import ExecutionChart, RegistryFilters
+from app.services.documents import self_evaluation as document_self_evaluation
+from app.services.foundation import exports
+from app.services.registry import light_views, registry_views
+from app.services.registry.registry_views import ExecutionChart, RegistryFilters
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 

@@ -11,9 +11,12 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from app import params
-from app.services import integrity, interventions, jobs, policy, reminders, tracking
-from app.services.clock import now
-from app.services.policy import may_start_on_behalf
+from app.services.foundation import jobs, policy
+from app.services.foundation.clock import now
+from app.services.foundation.policy import may_start_on_behalf
+from app.services.operations import integrity
+from app.services.tracking import dashboard as tracking
+from app.services.tracking import interventions, reminders
 from app.web import filters
 from app.web import web_blueprint as bp
 from app.web.navigation import actor, back_or

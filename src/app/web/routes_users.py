@@ -16,9 +16,9 @@ from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app import params
-from app.services import orgs, users
-from app.services.errors import ServiceError
-from app.services.policy import may_manage_users, require_can_manage_users
+from app.services.accounts import orgs, users
+from app.services.foundation.errors import ServiceError
+from app.services.foundation.policy import may_manage_users, require_can_manage_users
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 

@@ -14,12 +14,12 @@ from flask_babel import lazy_gettext as _l
 
 from app import params
 from app.models import MAX_ID
-from app.services import migration, process_audit, transfer, version_diff
-from app.services.diagram_views import definition_version, process_steps, versions_of
-from app.services.errors import BadRequest, LintFailed, NotFound
-from app.services.modeling import role_choices
-from app.services.orgs import list_orgs
-from app.services.policy import require_can_deploy
+from app.services.accounts.orgs import list_orgs
+from app.services.administration import migration, process_audit, transfer, version_diff
+from app.services.administration.diagram_views import definition_version, process_steps, versions_of
+from app.services.administration.modeling import role_choices
+from app.services.foundation.errors import BadRequest, LintFailed, NotFound
+from app.services.foundation.policy import require_can_deploy
 from app.web import web_blueprint as bp
 from app.web.navigation import actor
 

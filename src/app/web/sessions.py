@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.models import User
-from app.services import accounts
-from app.services.clock import now
+from app.services.accounts import credentials as accounts
+from app.services.foundation.clock import now
 from app.web.navigation import local_path
 
 # Writing the session on every request would send a new cookie with every answer.

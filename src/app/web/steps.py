@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from app.forms import FormSchemaError, FormSpec, form_spec
 from app.models import AuditEvent, Task
-from app.services.definitions import pinned_form
-from app.services.tasks import DECISION_FIELDS, EMPTY_FORM
+from app.services.runtime.definitions import pinned_form
+from app.services.runtime.tasks import DECISION_FIELDS, EMPTY_FORM
 from app.web.filters import decision_word
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def decision_label(event: AuditEvent, steps: list[Step]) -> str | None:
     """The history's decision as the form shows it ("退回单位修改"), never its code ("return").
 
     The decision is the value of the step's first field named like a decision (as
-    services/tasks records it); its form's choice title names it, else the one list of
+    services/runtime/tasks records it); its form's choice title names it, else the one list of
     decision words does, else the value itself (free text such as a grade "优").
     """
     decision = (event.details or {}).get("decision")

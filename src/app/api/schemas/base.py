@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, ValidationError, WithJsonSchema
 
 from app import params
-from app.services.errors import BadRequest, ServiceError
+from app.services.foundation.errors import BadRequest, ServiceError
 
 # OpenAPI 3.1 schemas are JSON Schema 2020-12: nullable is a type list.
 Time = Annotated[

@@ -1,4 +1,4 @@
-"""Messages delivered to waiting submissions (api/routes_messages.py, services/messages.py),
+"""Messages delivered to waiting submissions (api/routes_messages.py, services/runtime/messages.py),
 in our shape and in Camunda 8's publish-message shape (correlationKey, variables)."""
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from app.api.schemas.base import Answer, Count, IntOrNull, Seconds, TextOrNull, Time
 from app.api.schemas.queries import Queries, choice, day, record_id, text
-from app.services.tracking import LEAGUE_SORTS
+from app.services.tracking.dashboard import LEAGUE_SORTS
 
 _PROCESS = text("process", "Process key.")
 _VERSION = record_id("version", "Process version.")

@@ -10,8 +10,8 @@ from pydantic import Field, WithJsonSchema
 from app.api.schemas.base import Answer, AnyObject, RequestBody, TextOrNull, Time
 from app.api.schemas.errors import LintFinding
 from app.api.schemas.queries import Queries, choice, flag, integer, reference, text
-from app.services.errors import ValidationFailed
-from app.services.queries import INBOX_SORTS
+from app.services.foundation.errors import ValidationFailed
+from app.services.runtime.queries import INBOX_SORTS
 
 MAX_LIMIT = 1000
 # Rows a list may skip: past every row there will ever be, and within any database's range.

@@ -36,7 +36,7 @@ INBOX_COLUMNS = ["instance_id", "assignee_id", "process_key", "due_at", "org_pat
 COMPLETED = sa.text("status = 'completed'")
 OPEN = sa.text("status IN ('running', 'suspended')")
 
-# The rule of services/projection.py, applied once to the history already stored.
+# The rule of services/runtime/projection.py, applied once to the history already stored.
 BACKFILL_RETURNED = """
 UPDATE process_instance SET returned = true
 WHERE id IN (
