@@ -91,14 +91,20 @@ def _set_up_diagram_code(app: Flask) -> None:
 
 
 def _register_job_handlers(app: Flask) -> None:
-    """The functions the workers run, by job kind, kept on the app."""
+    """The functions the workers run, by job kind, and what each worker round queues
+    first, kept on the app: the job queue knows them by this registration, not by import."""
     from app.services.foundation import notify
-    from app.services.foundation.jobs import handlers_in, register_job_handlers
+    from app.services.foundation.jobs import (
+        handlers_in,
+        register_job_handlers,
+        register_worker_round,
+    )
     from app.services.operations import schedules
     from app.services.runtime import catch_timers, escalation, external_tasks, messages, withdrawal
 
     modules = (catch_timers, escalation, external_tasks, messages, notify, schedules, withdrawal)
     register_job_handlers(app, *handlers_in(*modules))
+    register_worker_round(app, schedules.schedule_recurring_jobs)
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -188,3 +188,20 @@ def test_a_second_handler_for_one_kind_is_refused(app):
 
     with pytest.raises(ValueError, match="test.note"):
         register_job_handlers(app, other)
+
+
+def test_a_worker_round_runs_what_the_app_registered_and_the_queue_imports_no_use_case(
+    app, clock, user
+):
+    from app.services.foundation.jobs import WORKER_ROUNDS, register_worker_round, run_worker
+    from app.services.operations.schedules import schedule_recurring_jobs
+
+    assert app.extensions[WORKER_ROUNDS] == [schedule_recurring_jobs]
+    rounds = []
+    register_worker_round(app, lambda: rounds.append("round"))
+    register_worker_round(app, schedule_recurring_jobs)  # once is enough
+    assert len(app.extensions[WORKER_ROUNDS]) == 2
+    run_worker("test-worker", once=True)
+    assert rounds == ["round"]  # nothing was due: one round
+    (digest,) = db.session.scalars(select(Job).where(Job.status == JOB_PENDING))
+    assert digest.kind == "send_digests"  # queued by the registered round

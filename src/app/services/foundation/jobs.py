@@ -84,6 +84,17 @@ def register_job_handlers(app: Flask, *handlers: Handler) -> None:
         table[kind] = (fn, fn.outside_transaction)  # type: ignore[attr-defined]
 
 
+WORKER_ROUNDS = "worker_rounds"
+"""The key in `app.extensions` of what each worker round runs before the due jobs, e.g.
+queueing tomorrow's digest: set up by create_app, so the queue imports no use case."""
+
+
+def register_worker_round(app: Flask, *steps: Callable[[], None]) -> None:
+    """Have each round of `app`'s workers run `steps` first (each queues what is due)."""
+    registered: list[Callable[[], None]] = app.extensions.setdefault(WORKER_ROUNDS, [])
+    registered.extend(step for step in steps if step not in registered)
+
+
 def _handler_for(kind: str) -> tuple[Handler | None, bool]:
     return current_app.extensions.get(JOB_HANDLERS, {}).get(kind, (None, False))
 
@@ -323,8 +334,6 @@ def run_worker(
     A stop signal lets the job in hand finish (its transaction commits or rolls back)
     before the loop ends, so systemd restarts never leave half a job behind.
     """
-    from app.services.operations.schedules import schedule_recurring_jobs
-
     worker = worker or worker_name()
     stopping = False
 
@@ -339,7 +348,8 @@ def run_worker(
     total = RunReport()
     while True:
         try:
-            schedule_recurring_jobs()
+            for step in current_app.extensions.get(WORKER_ROUNDS, ()):
+                step()
             report = run_due_jobs(worker, batch)
         except (OperationalError, DatabaseUnavailable) as exc:  # away or busy: wait, retry
             log.warning("worker %s: database unavailable: %s", worker, exc)

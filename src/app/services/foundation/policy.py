@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, exists, false, inspect, or_, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
@@ -175,6 +175,28 @@ def holds_role_in_scope(role_code: str, org_id: int, org_path: str) -> ColumnEle
         # The user's org is the task's org or one of its ancestors.
         (Role.scope == SCOPE_SUBTREE) & (Org.id.in_(_path_ids(org_path))),
     )
+
+
+def eligible_users(task: Task) -> list[User]:
+    """Who may act on the task: its holder, or everyone holding its role in scope."""
+    if task.assignee_id is not None:
+        return [db.session.get(User, task.assignee_id)]  # from the session when there
+    return role_holders(task.role_code, task.org_id, task.org_path)
+
+
+def role_holders(role_code: str, org_id: int, org_path: str) -> list[User]:
+    """Active users holding `role_code` with the org (id, path) in their scope."""
+    query = (
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .join(Role, Role.code == UserRole.role_code)
+        .join(Org, Org.id == User.org_id)
+        .where(User.active.is_(True), holds_role_in_scope(role_code, org_id, org_path))
+        .order_by(User.id)
+        # A reminder asks again whether each may act (policy reads their org and roles).
+        .options(contains_eager(User.org), selectinload(User.roles))
+    )
+    return list(db.session.scalars(query))
 
 
 def _path_ids(path: str) -> list[int]:

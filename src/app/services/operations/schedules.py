@@ -1,7 +1,8 @@
 """What the worker runs on a calendar: the daily digest, and rounds finance scheduled.
 
-Every worker calls `schedule_recurring_jobs` each round; the job's dedupe key (one per
-day) makes however many workers there are queue one digest a day.
+Every worker calls `schedule_recurring_jobs` each round (create_app registers it with the
+job queue); the job's dedupe key (one per day) makes however many workers there are queue
+one digest a day.
 """
 
 from __future__ import annotations

@@ -10,39 +10,18 @@ gateway caught first) is left alone; a suspended one waits until it is resumed.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from types import SimpleNamespace
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from app.engine.foreign_timers import CatchTimer
 from app.engine.timers import fire_timer
 from app.extensions import db
-from app.models import AuditEvent, Job, ProcessInstance
+from app.models import AuditEvent, Job
 from app.models.instance import STATUS_RUNNING, STATUS_SUSPENDED
 from app.services.foundation.clock import now
 from app.services.foundation.errors import stored_text
-from app.services.foundation.jobs import RunLater, enqueue, job_handler
-from app.services.runtime.calendar import work_calendar
-
-FIRE = "fire_timer"
-FIRED = "timer_fired"
-# Who acts when a timer fires: nobody (the history shows no person).
-_THE_TIMER = SimpleNamespace(id=None)
-
-
-def schedule_catch_timers(
-    instance: ProcessInstance, timers: list[CatchTimer], at: datetime
-) -> None:
-    """Queue the firing of each timer the step just brought the submission to."""
-    calendar = work_calendar()
-    for timer in timers:
-        enqueue(
-            FIRE,
-            run_at=calendar.due_after(at, timer.after, timer.counting),
-            payload={"event_id": timer.event_id, "after": timer.after_text},
-            instance_id=instance.id,
-        )
+from app.services.foundation.jobs import RunLater, job_handler
+from app.services.runtime.timers import FIRE, FIRED, THE_TIMER
 
 
 @job_handler(FIRE)
@@ -77,4 +56,4 @@ def fire(job: Job) -> None:
             details={"event": event_id, "after": after},
         )
     )
-    apply_step(instance, step, _THE_TIMER)
+    apply_step(instance, step, THE_TIMER)

@@ -15,47 +15,21 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app import engine
 from app.extensions import db
 from app.models import AuditEvent, Job, Task, User
 from app.models.instance import STATUS_RUNNING, STATUS_SUSPENDED
-from app.models.org import RoleCode
 from app.models.task import TASK_READY
 from app.services.foundation.clock import now
 from app.services.foundation.errors import stored_text
-from app.services.foundation.jobs import RunLater, enqueue, job_handler
+from app.services.foundation.jobs import RunLater, job_handler
 from app.services.foundation.notify import county_time, notify
+from app.services.foundation.policy import role_holders
 from app.services.foundation.roles import resolve_role
-from app.services.runtime.calendar import WorkCalendar
-from app.services.runtime.withdrawal import schedule_withdrawal
-
-ESCALATE = "escalate_task"
-# Who hears of a task still open when its boundary timer falls due, unless the timer's
-# `escalateTo` property names other roles: the department above the holder, and finance.
-DEFAULT_ESCALATE_TO = (RoleCode.BUDGET_DEPARTMENT, RoleCode.FINANCE_BUREAU)
-
-
-def schedule_escalation(row: Task, spec: engine.UserTaskSpec, calendar: WorkCalendar) -> None:
-    """Queue the escalation of a task just opened, if its diagram draws one (and its
-    withdrawal, if an interrupting timer sits on it)."""
-    schedule_withdrawal(row, spec, calendar)
-    if spec.escalation is None:
-        return
-    enqueue(
-        ESCALATE,
-        run_at=calendar.due_after(row.created_at, spec.escalation.after, spec.escalation.counting),
-        payload={
-            "roles": [str(role) for role in spec.escalation.to or DEFAULT_ESCALATE_TO],
-            "event_id": spec.escalation.event_id,
-        },
-        instance_id=row.instance_id,
-        task=row,
-    )
+from app.services.runtime.timers import ESCALATE
 
 
 @job_handler(ESCALATE)
 def escalate(job: Job) -> None:
-    from app.services.tracking.reminders import role_holders
 
     task = db.session.scalar(
         select(Task)

@@ -26,9 +26,8 @@ from app.services.foundation.jobs import enqueue
 from app.services.foundation.policy import holds_role
 from app.services.foundation.roles import resolve_role
 from app.services.runtime.calendar import WorkCalendar, work_calendar
-from app.services.runtime.catch_timers import schedule_catch_timers
 from app.services.runtime.definitions import lane_role
-from app.services.runtime.escalation import schedule_escalation
+from app.services.runtime.timers import schedule_catch_timers, schedule_escalation
 
 RETURN_DECISIONS = ("return", "returned", "退回")
 # The job that delivers a message one submission threw to the others waiting for it

@@ -20,9 +20,9 @@ from app.extensions import db
 from app.models import ProcessInstance, Task, User
 from app.models.task import TASK_COMPLETED
 from app.services.foundation.notify import notify
+from app.services.foundation.policy import eligible_users
 from app.services.foundation.transaction import transactional
 from app.services.runtime.tasks import COMMENT_FIELDS, complete_task
-from app.services.tracking.reminders import eligible_users
 
 
 class Completion(NamedTuple):

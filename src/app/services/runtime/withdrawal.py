@@ -10,11 +10,9 @@ submission's timer waits until it is resumed.
 from __future__ import annotations
 
 from datetime import timedelta
-from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 
-from app import engine
 from app.engine.timers import fire_timer
 from app.extensions import db
 from app.models import AuditEvent, Job, Task
@@ -22,27 +20,8 @@ from app.models.instance import STATUS_RUNNING, STATUS_SUSPENDED
 from app.models.task import TASK_READY
 from app.services.foundation.clock import now
 from app.services.foundation.errors import stored_text
-from app.services.foundation.jobs import RunLater, enqueue, job_handler
-from app.services.runtime.calendar import WorkCalendar
-
-WITHDRAW = "withdraw_task"
-WITHDRAWN = "withdrawn"
-# Who acts when a timer fires: nobody (the history shows no person).
-_THE_TIMER = SimpleNamespace(id=None)
-
-
-def schedule_withdrawal(row: Task, spec: engine.UserTaskSpec, calendar: WorkCalendar) -> None:
-    """Queue the withdrawal of a task just opened, if its diagram draws one."""
-    timer = spec.withdrawal
-    if timer is None:
-        return
-    enqueue(
-        WITHDRAW,
-        run_at=calendar.due_after(row.created_at, timer.after, timer.counting),
-        payload={"event_id": timer.event_id},
-        instance_id=row.instance_id,
-        task=row,
-    )
+from app.services.foundation.jobs import RunLater, job_handler
+from app.services.runtime.timers import THE_TIMER, WITHDRAW, WITHDRAWN
 
 
 @job_handler(WITHDRAW)
@@ -90,4 +69,4 @@ def withdraw(job: Job) -> None:
             details={"event": event_id},
         )
     )
-    apply_step(instance, step, _THE_TIMER)
+    apply_step(instance, step, THE_TIMER)

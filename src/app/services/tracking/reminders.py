@@ -9,55 +9,30 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.extensions import db
 from app.models import (
     AuditEvent,
     Campaign,
     Notification,
-    Org,
     ProcessInstance,
-    Role,
     Task,
     User,
-    UserRole,
 )
 from app.models.task import TASK_READY
 from app.services.foundation.clock import now
 from app.services.foundation.errors import BadRequest, Forbidden, NotFound
 from app.services.foundation.notify import county_time, notify
 from app.services.foundation.policy import (
+    eligible_users,
     holds_role_for,
-    holds_role_in_scope,
     instance_visibility,
     may_chase,
     may_start_on_behalf,
     require_can_chase,
 )
 from app.services.foundation.transaction import transactional
-
-
-def eligible_users(task: Task) -> list[User]:
-    """Who may act on the task: its holder, or everyone holding its role in scope."""
-    if task.assignee_id is not None:
-        return [db.session.get(User, task.assignee_id)]  # from the session when there
-    return role_holders(task.role_code, task.org_id, task.org_path)
-
-
-def role_holders(role_code: str, org_id: int, org_path: str) -> list[User]:
-    """Active users holding `role_code` with the org (id, path) in their scope."""
-    query = (
-        select(User)
-        .join(UserRole, UserRole.user_id == User.id)
-        .join(Role, Role.code == UserRole.role_code)
-        .join(Org, Org.id == User.org_id)
-        .where(User.active.is_(True), holds_role_in_scope(role_code, org_id, org_path))
-        .order_by(User.id)
-        # A reminder asks again whether each may act (policy reads their org and roles).
-        .options(contains_eager(User.org), selectinload(User.roles))
-    )
-    return list(db.session.scalars(query))
 
 
 def _tracked_tasks(actor: User):
