@@ -1,13 +1,7 @@
-"""JSON API v1 (the contract in DESIGN.md)."""
+"""JSON API v1 (the contract in DESIGN.md). The route modules register their handlers on
+the blueprint, which they import from api/blueprint.py, not from here."""
 
-from flask import Blueprint
-
-from app.api.errors import json_any_error
-
-api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
-api_blueprint.register_error_handler(Exception, json_any_error)
-
-from app.api import (  # noqa: E402,F401  (registers the handlers)
+from app.api import (  # noqa: F401  (registers the handlers)
     routes,
     routes_documents,
     routes_indicators,
@@ -15,9 +9,12 @@ from app.api import (  # noqa: E402,F401  (registers the handlers)
     routes_rectifications,
     routes_tracking,
 )
+from app.api.blueprint import api_blueprint
+
+__all__ = ["api_blueprint"]
 
 # The department level's handlers (api/routes_department.py).
-from app.api import routes_department  # noqa: E402,F401  # isort: skip
+from app.api import routes_department  # noqa: F401  # isort: skip
 
 # The county's budget as a whole (api/routes_county.py).
-from app.api import routes_county  # noqa: E402,F401  # isort: skip
+from app.api import routes_county  # noqa: F401  # isort: skip

@@ -6,8 +6,8 @@ from flask import jsonify, request
 from flask_babel import lazy_gettext as _l
 
 from app import params
-from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_token, api_user
+from app.api.blueprint import api_blueprint as bp
 from app.api.idempotent import idempotent
 from app.api.openapi import OPENAPI
 from app.api.schemas.auth import TokenRequest

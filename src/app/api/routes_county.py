@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
+from app.api.blueprint import api_blueprint as bp
 from app.api.serializers import iso
 from app.services.registry import county_budget
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import jsonify
 from flask_babel import lazy_gettext as _l
 
-from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
+from app.api.blueprint import api_blueprint as bp
 from app.api.schemas.registry import DEPARTMENT_YEAR
 from app.api.serializers import iso
 from app.downloads import document_download

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
+from app.api.blueprint import api_blueprint as bp
 from app.downloads import document_download
 from app.services.documents import disclosure
 from app.services.documents import document as documents

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
+from app.api.blueprint import api_blueprint as bp
 from app.api.schemas.registry import INDICATOR_QUERY
 from app.models import LibraryIndicator
 from app.services.accounts import orgs

@@ -3,8 +3,8 @@ submissions waiting for it at a message catch event or receive task."""
 
 from __future__ import annotations
 
-from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
+from app.api.blueprint import api_blueprint as bp
 from app.api.idempotent import idempotent
 from app.api.schemas.messages import MessageRequest
 from app.api.serializers import task_json

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
+from app.api.blueprint import api_blueprint as bp
 from app.api.schemas.registry import RECTIFICATION_QUERY
 from app.api.serializers import iso
 from app.models import User

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from flask import jsonify
 
-from app.api import api_blueprint as bp
 from app.api.auth import api_login_required, api_user
+from app.api.blueprint import api_blueprint as bp
 from app.api.idempotent import idempotent
 from app.api.schemas.tracking import LEAGUE_QUERY, STEPS_QUERY
 from app.api.schemas.work import RemindRequest

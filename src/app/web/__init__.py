@@ -2,33 +2,12 @@
 
 Every page needs a signed-in person except the login page, the language switch and
 static files; the blueprint checks that once, before each request, so no route can
-forget it.
+forget it (web/blueprint.py).
 """
 
-from flask import Blueprint, flash, redirect, request, url_for
-from flask_babel import gettext as _
-from flask_login import current_user
-
-from app.web.navigation import local_path
-from app.web.sessions import check_session
-
-web_blueprint = Blueprint("web", __name__)
-
-# Signing out while signed out is harmless, and must not leave a "sign in" notice behind.
-PUBLIC_ENDPOINTS = {"web.login", "web.logout", "web.set_language", "static"}
-
-
-@web_blueprint.before_request
-def require_login():
-    if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
-        if request.path != "/":  # the home page needs no explanation
-            flash(_("Please sign in first."), "info")
-        return redirect(url_for("web.login", next=local_path(request.full_path)))
-    return check_session()
-
-
-# The modules register their routes, filters and context on the blueprint.
-from app.web import (  # noqa: E402
+# The modules register their routes, filters and context on the blueprint, which they
+# import from web/blueprint.py, not from here: no module imports the package it is in.
+from app.web import (
     filters,
     routes_account,
     routes_admin,
@@ -55,6 +34,7 @@ from app.web import (  # noqa: E402
     routes_users,
     routes_versions,
 )
+from app.web.blueprint import web_blueprint
 
 __all__ = [
     "filters",

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from app.engine.diagram_diff import ElementChange
 from app.services.administration.modeling import form_titles
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.filters import iso_period, role_names
 
 # Extension properties people set in the modeler's panel, by their names in the XML.

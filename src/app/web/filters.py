@@ -27,7 +27,7 @@ from app.services.foundation.errors import Forbidden
 from app.services.foundation.policy import has_global_scope, org_of, require_can_deploy, roles_of
 from app.services.runtime.instances import startable_processes
 from app.services.tracking.dashboard import role_names as role_display_names
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 
 ACTIONS = {
     "started": lazy_gettext("Started"),

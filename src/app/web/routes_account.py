@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, EqualTo
 
 from app.services.accounts import credentials as accounts
 from app.services.foundation.errors import BadRequest, NotAuthenticated
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor
 from app.web.sessions import start_session
 

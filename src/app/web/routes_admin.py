@@ -11,7 +11,7 @@ from app.services.administration.modeling import role_choices
 from app.services.foundation.errors import BadRequest, LintFailed
 from app.services.foundation.policy import require_can_deploy
 from app.services.runtime.definitions import latest_definitions
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor
 
 

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired
 from app.security import throttle_sign_in
 from app.services.accounts import credentials as accounts
 from app.services.foundation.errors import NotAuthenticated
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import back_or, local_path
 from app.web.sessions import end_session, start_session
 

@@ -14,7 +14,7 @@ from app.services.foundation.errors import BadRequest
 from app.services.foundation.uploads import workbook_limits
 from app.services.registry import batch_monitoring as batch
 from app.services.registry.batch_template import monitoring_template
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -10,7 +10,7 @@ from app.services.foundation.clock import now
 from app.services.foundation.errors import ValidationFailed
 from app.services.foundation.policy import require_can_edit_calendar
 from app.services.runtime import calendar
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor
 
 

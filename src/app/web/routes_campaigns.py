@@ -16,7 +16,7 @@ from app.services.operations import schedules
 from app.services.registry import campaigns as rounds
 from app.services.registry import registry_views
 from app.services.runtime import queries
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor
 
 DEPARTMENT_SORTS = {

@@ -10,7 +10,7 @@ from app.services.foundation.clock import now
 from app.services.foundation.errors import ValidationFailed
 from app.services.foundation.policy import require_can_set_control_totals
 from app.services.registry import control_totals
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor
 
 FIELD_PREFIX = "amount_"

@@ -9,7 +9,7 @@ from flask_login import current_user
 from app import params
 from app.services.foundation.policy import may_see_county_budget
 from app.services.registry import county_budget
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor
 
 

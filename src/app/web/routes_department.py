@@ -10,7 +10,7 @@ from app import params
 from app.downloads import document_download
 from app.services.documents import department_documents
 from app.services.registry import departments
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor
 
 

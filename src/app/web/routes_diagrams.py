@@ -13,7 +13,7 @@ from flask import make_response, render_template, request
 from app import params
 from app.services.administration import diagram_views
 from app.services.runtime.queries import InstanceDetail
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.filters import waited
 
 

@@ -16,7 +16,7 @@ from app.services.documents import self_evaluation as document_self_evaluation
 from app.services.foundation.clock import now
 from app.services.foundation.errors import ValidationFailed
 from app.services.foundation.policy import require_can_choose_disclosure
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor
 
 

@@ -17,7 +17,7 @@ from app.security import framed_by_own_pages
 from app.services.administration import form_editing
 from app.services.foundation.errors import BadRequest, Conflict, NotFound, ServiceError
 from app.services.foundation.policy import require_can_deploy
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor
 
 

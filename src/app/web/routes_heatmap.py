@@ -22,7 +22,7 @@ from app.services.administration import diagram_views
 from app.services.foundation import policy
 from app.services.registry import campaigns
 from app.services.tracking import dashboard as tracking
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor
 from app.web.routes_diagrams import _version_arg
 from app.web.routes_tracking import duration

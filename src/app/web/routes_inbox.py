@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from app import params
 from app.services.runtime import queries, returns, tasks
 from app.services.runtime.definitions import latest_definitions
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor, back_or
 
 

@@ -19,7 +19,7 @@ from app.models.indicator import INDICATOR_LEVELS, INDICATOR_SIGNS
 from app.services.foundation.errors import BadRequest, ServiceError
 from app.services.foundation.policy import require_can_edit_indicators
 from app.services.registry import indicators
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor
 
 COMMON = "common"

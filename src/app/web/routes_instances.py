@@ -9,7 +9,7 @@ from flask import render_template, send_file, url_for
 from app import params
 from app.services.runtime import attachments, queries
 from app.services.runtime.definitions import latest_definitions
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor
 from app.web.steps import completed_steps, decision_label
 

@@ -26,7 +26,7 @@ from app.services.administration import deploy_preview, modeler_catalog, modelin
 from app.services.foundation.errors import LintFailed, ServiceError, ValidationFailed
 from app.services.foundation.policy import require_can_deploy
 from app.services.runtime.tasks import EMPTY_FORM
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.diagram_changes import changes_json
 from app.web.filters import iso_period
 from app.web.navigation import actor

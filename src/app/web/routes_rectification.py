@@ -16,7 +16,7 @@ from app.models.rectification import (
 )
 from app.services.documents import rectification
 from app.services.documents.rectification import FAILED_TWICE, OVERDUE, RectificationFilters
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor
 
 ALL_YEARS = "all"

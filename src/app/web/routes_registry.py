@@ -13,7 +13,7 @@ from app.services.documents import self_evaluation as document_self_evaluation
 from app.services.foundation import exports
 from app.services.registry import light_views, registry_views
 from app.services.registry.registry_views import ExecutionChart, RegistryFilters
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

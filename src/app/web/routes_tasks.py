@@ -20,7 +20,7 @@ from app.services.foundation.errors import NotFound, ValidationFailed
 from app.services.foundation.policy import can_see_task, may_start_on_behalf
 from app.services.runtime import instances, queries, returns
 from app.services.runtime.forms_view import TaskForm, task_form
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor
 from app.web.steps import completed_steps
 

@@ -18,7 +18,7 @@ from app.services.operations import integrity
 from app.services.tracking import dashboard as tracking
 from app.services.tracking import interventions, reminders
 from app.web import filters
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor, back_or
 
 PER_PAGE = 50

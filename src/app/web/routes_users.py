@@ -19,7 +19,7 @@ from app import params
 from app.services.accounts import orgs, users
 from app.services.foundation.errors import ServiceError
 from app.services.foundation.policy import may_manage_users, require_can_manage_users
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor
 
 

@@ -20,7 +20,7 @@ from app.services.administration.diagram_views import definition_version, proces
 from app.services.administration.modeling import role_choices
 from app.services.foundation.errors import BadRequest, LintFailed, NotFound
 from app.services.foundation.policy import require_can_deploy
-from app.web import web_blueprint as bp
+from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor
 
 
