@@ -14,28 +14,24 @@ from typing import Any
 from flask_babel import gettext as _
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, NoneTask, UserTask
 
+from app.engine.due_periods import (
+    ISO_DURATION,
+    WORKING_DAYS,
+    parse_due_counting,
+    parse_due_in,
+)
 from app.engine.errors import DiagramError
 from app.engine.foreign_common import SERVICE_WORKER_ROLE, TOPIC_PROPERTY
+from app.engine.foreign_timers import catch_timers
 from app.engine.serializer import spec_dicts
 from app.engine.xml import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-
-
-# A step's due period and a boundary timer's delay, in working days: more than a year is
-# no deadline anyone keeps, and beyond it a calendar walk (and at last the calendar) ends.
-MAX_DUE_IN = timedelta(days=366)
-# How a due period's days count (property `dueCalendar`): working days unless the rule
-# says calendar days (预算法 art. 57: 批复 within 20 and 15 calendar days).
-WORKING_DAYS, CALENDAR_DAYS = "working", "calendar"
-DUE_COUNTINGS = (WORKING_DAYS, CALENDAR_DAYS)
-ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
 
 
 @dataclass(frozen=True)
@@ -88,43 +84,6 @@ class CompiledProcess:
     serialized_spec: dict = field(repr=False, default_factory=dict)
     # Intermediate timer catch events by id (engine/foreign_timers.py): the host fires them.
     catch_timers: dict = field(repr=False, default_factory=dict)
-
-
-def parse_due_in(text: str | None) -> timedelta | None:
-    """An ISO 8601 duration such as P10D or PT4H, longer than zero and at most
-    MAX_DUE_IN; None when absent. Raises ValueError saying which rule it breaks."""
-    if not text:
-        return None
-    try:
-        parsed = TimerEventDefinition.parse_iso_duration(text.strip())
-        period = TimerEventDefinition.get_timedelta_from_start(parsed)
-    except Exception:  # SpiffWorkflow says "Invalid duration" as a bare Exception
-        raise ValueError(
-            _("“%(text)s” is not an ISO 8601 duration such as P10D.", text=text[:40])
-        ) from None
-    if not timedelta(0) < period <= MAX_DUE_IN:
-        raise ValueError(
-            _(
-                "“%(text)s” must be longer than zero and at most %(days)s days.",
-                text=text[:40],
-                days=MAX_DUE_IN.days,
-            )
-        )
-    return period
-
-
-def parse_due_counting(text: str | None) -> str:
-    """A `dueCalendar` property: working (the default) or calendar days. Raises ValueError."""
-    value = (text or WORKING_DAYS).strip()
-    if value not in DUE_COUNTINGS:
-        raise ValueError(
-            _(
-                "dueCalendar “%(value)s” must be working (working days) or calendar "
-                "(calendar days).",
-                value=value[:40],
-            )
-        )
-    return value
 
 
 def _boundary_timers(root: etree._Element) -> dict[str, list[Escalation]]:
@@ -225,8 +184,6 @@ def compile_process(
     root = parse_xml(content)
     _external_as_waiting_steps(root)
     escalations = _boundary_timers(root)
-    from app.engine.foreign_timers import catch_timers  # it reads this module's rules
-
     waits = catch_timers(root)
     process_ids = executable_process_ids(root)
     if not process_ids:

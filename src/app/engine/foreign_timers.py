@@ -63,7 +63,7 @@ def duration_text(text: str | None) -> str:
 def timer_problem(event: etree._Element) -> str | None:
     """Why the intermediate timer `event` cannot run here, a sentence naming it; None if it
     can."""
-    from app.engine.compiler import ISO_DURATION, parse_due_counting, parse_due_in
+    from app.engine.due_periods import ISO_DURATION, parse_due_counting, parse_due_in
 
     definition = event.find(f"{{{BPMN}}}timerEventDefinition")
     if definition is None:
@@ -101,7 +101,7 @@ def catch_timers(root: etree._Element) -> dict[str, CatchTimer]:
     """The diagram's intermediate timer catch events by id, each duration quoted in place
     in this parsed copy so that the engine accepts it. One the host cannot fire is left
     out: the lint refuses its deployment, naming it with the others."""
-    from app.engine.compiler import parse_due_counting, parse_due_in
+    from app.engine.due_periods import parse_due_counting, parse_due_in
 
     found: dict[str, CatchTimer] = {}
     for event in root.iter(f"{{{BPMN}}}intermediateCatchEvent"):

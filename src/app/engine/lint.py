@@ -16,8 +16,8 @@ from app.engine.compiler import (
     CompiledProcess,
     compile_process,
     is_diagram_name,
-    parse_due_in,
 )
+from app.engine.due_periods import parse_due_in
 from app.engine.errors import DiagramError
 from app.engine.lint_flow import gateways_covered_by_enums, lint_condition_fields, lint_flow
 from app.engine.sandbox import check_syntax

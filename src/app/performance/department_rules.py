@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.forms.translated import translated as _
+from app.performance.indicator_points import indicator_points
 from app.performance.numbers import is_blank, to_decimal
 from app.performance.settings import Thresholds
 
@@ -39,8 +40,6 @@ def _name(value: Any) -> str:
 def department_functions_add_up(data: Mapping[str, Any], t: Thresholds) -> list[Problem]:
     """Functions named once, their amounts adding up to the total (within the control
     total), each with indicators, and the indicators' points making up the weights."""
-    from app.performance.form_rules import indicator_points
-
     functions = _rows(data, "functions")
     problems: list[Problem] = []
     seen: set[str] = set()

@@ -16,7 +16,7 @@ from app.models import Org, Project, ProjectEvent
 from app.models.org import department_of
 from app.models.project import PROJECT_APPROVED, PROJECT_EXCLUDED, PROJECT_PROPOSED, named_orgs
 from app.performance.context import RequestRefused, current_run, run_org
-from app.performance.rectification import (
+from app.performance.rectification_items import (
     due_date_of,
     item_rows,
     open_correction,

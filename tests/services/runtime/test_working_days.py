@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from flask_babel import force_locale
 
-from app.engine.compiler import CALENDAR_DAYS, parse_due_counting
+from app.engine.due_periods import CALENDAR_DAYS, parse_due_counting
 from app.extensions import db
 from app.models import Setting
 from app.services.foundation.errors import ValidationFailed

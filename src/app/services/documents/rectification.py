@@ -25,7 +25,7 @@ from app.models.rectification import (
     RECTIFICATION_STATUSES,
     VERIFICATION_PASSED,
 )
-from app.performance.rectification import SOURCE_LABELS
+from app.performance.rectification_items import SOURCE_LABELS
 from app.services.documents.document import Document, Table
 from app.services.foundation.clock import now
 from app.services.foundation.errors import stored_text

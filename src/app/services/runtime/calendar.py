@@ -23,7 +23,7 @@ from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Text, cast, select
 
-from app.engine.compiler import CALENDAR_DAYS, MAX_DUE_IN, WORKING_DAYS
+from app.engine.due_periods import CALENDAR_DAYS, MAX_DUE_IN, WORKING_DAYS
 from app.extensions import db
 from app.models import Setting, User
 from app.services.foundation.clock import now
