@@ -263,7 +263,7 @@ def run_queries(url: str, repeat: int) -> list[QueryRun]:
     from app.extensions import db
     from app.models import ProcessInstance, User
     from app.services.runtime import queries
-    from app.services.tracking import dashboard as tracking
+    from app.services.tracking import dashboard, submissions
 
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
@@ -311,19 +311,19 @@ def run_queries(url: str, repeat: int) -> list[QueryRun]:
             # The tracking screen's own tables: every step with its times, and the league.
             (
                 "tracking dashboard, finance: steps with median/p90",
-                as_user("finance", lambda a: tracking.step_stats(a, key)),
+                as_user("finance", lambda a: dashboard.step_stats(a, key)),
             ),
             (
                 "tracking dashboard, finance: organisation league",
-                as_user("finance", lambda a: tracking.org_league(a, key)),
+                as_user("finance", lambda a: dashboard.org_league(a, key)),
             ),
             (
                 "tracking dashboard, dept: steps of its subtree",
-                as_user("dept", lambda a: tracking.step_stats(a, key)),
+                as_user("dept", lambda a: dashboard.step_stats(a, key)),
             ),
             (
                 "tracking dashboard, dept: league of its subtree",
-                as_user("dept", lambda a: tracking.org_league(a, key)),
+                as_user("dept", lambda a: dashboard.org_league(a, key)),
             ),
             # No process chosen: the tracking page's first view, every process at once, as
             # the page asks for it (step table, league, the list's first page).
@@ -332,10 +332,10 @@ def run_queries(url: str, repeat: int) -> list[QueryRun]:
                 as_user(
                     "finance",
                     lambda a: [
-                        tracking.tracking_dashboard(a),
-                        tracking.search_submissions(a, tracking.SubmissionFilter()),
-                        tracking.filter_choices(a),
-                        tracking.role_names(),
+                        dashboard.tracking_dashboard(a),
+                        submissions.search_submissions(a, submissions.SubmissionFilter()),
+                        submissions.filter_choices(a),
+                        submissions.role_names(),
                     ],
                 ),
             ),

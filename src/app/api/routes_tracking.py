@@ -16,8 +16,7 @@ from app.api.schemas.work import RemindRequest
 from app.api.serializers import iso
 from app.services.foundation import jobs, policy
 from app.services.registry import campaigns
-from app.services.tracking import dashboard as tracking
-from app.services.tracking import reminders
+from app.services.tracking import dashboard, reminders
 
 
 def _seconds(value: timedelta | None) -> int | None:
@@ -30,13 +29,13 @@ def tracking_steps():
     user = api_user()
     policy.require_can_track(user)
     asked = STEPS_QUERY.read()
-    stats = tracking.step_stats(
+    stats = dashboard.step_stats(
         user,
         asked["process"],
         asked["version"],
         asked["campaign"],
         # `since` and `until` are days, both included (steps opened in them).
-        tracking.Period.of_days(asked["since"], asked["until"]),
+        dashboard.Period.of_days(asked["since"], asked["until"]),
     )
     return jsonify(
         [
@@ -65,7 +64,7 @@ def tracking_organisations():
     user = api_user()
     policy.require_can_track(user)
     asked = LEAGUE_QUERY.read()
-    rows = tracking.org_league(
+    rows = dashboard.org_league(
         user, asked["process"], asked["version"], asked["sort"], asked["campaign"]
     )
     return jsonify(

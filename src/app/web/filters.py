@@ -26,7 +26,7 @@ from app.services.foundation.clock import now
 from app.services.foundation.errors import Forbidden
 from app.services.foundation.policy import has_global_scope, org_of, require_can_deploy, roles_of
 from app.services.runtime.instances import startable_processes
-from app.services.tracking.dashboard import role_names as role_display_names
+from app.services.tracking.submissions import role_names as role_display_names
 from app.web.blueprint import web_blueprint as bp
 
 ACTIONS = {

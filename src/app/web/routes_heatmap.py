@@ -1,7 +1,7 @@
 """热力图: a process version's diagram, each user task coloured by how many submissions
 wait there and labelled with the median time spent, from tracking's step statistics.
 
-The numbers are tracking.step_stats for one process and version, seen as the signed-in
+The numbers are dashboard.step_stats for one process and version, seen as the signed-in
 person may see them (finance everything, a department its own subtree), narrowed to one
 round (campaign) or to the steps opened in a period when asked. The page embeds the
 numbers as JSON for static/diagram.js and repeats them in a table, which is all there is
@@ -21,7 +21,7 @@ from app import params
 from app.services.administration import diagram_views
 from app.services.foundation import policy
 from app.services.registry import campaigns
-from app.services.tracking import dashboard as tracking
+from app.services.tracking import dashboard
 from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor
 from app.web.routes_diagrams import _version_arg
@@ -62,25 +62,25 @@ def level_ranges(busiest: int) -> list[tuple[int, int, int]]:
     return ranges
 
 
-def _period_arg() -> tracking.Period | None:
+def _period_arg() -> dashboard.Period | None:
     """`since` and `until` are days, both included."""
-    return tracking.Period.of_days(params.day("since"), params.day("until"))
+    return dashboard.Period.of_days(params.day("since"), params.day("until"))
 
 
 def heat_steps(
     key: str,
     version: int | None,
     campaign_id: int | None = None,
-    period: tracking.Period | None = None,
+    period: dashboard.Period | None = None,
 ):
     """The chosen version and its user tasks in diagram order, with tracking's numbers
-    (a thin merge of diagram_views.process_steps and tracking.step_stats)."""
+    (a thin merge of diagram_views.process_steps and dashboard.step_stats)."""
     user = actor()
     policy.require_can_track(user)
     definition = diagram_views.definition_version(key, version)
     stats = {
         s.activity_id: s
-        for s in tracking.step_stats(user, definition.key, definition.version, campaign_id, period)
+        for s in dashboard.step_stats(user, definition.key, definition.version, campaign_id, period)
         if s.process_key == definition.key and s.version == definition.version
     }
     busiest = max((s.open for s in stats.values()), default=0)

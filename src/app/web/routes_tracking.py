@@ -15,8 +15,7 @@ from app.services.foundation import jobs, policy
 from app.services.foundation.clock import now
 from app.services.foundation.policy import may_start_on_behalf
 from app.services.operations import integrity
-from app.services.tracking import dashboard as tracking
-from app.services.tracking import interventions, reminders
+from app.services.tracking import dashboard, interventions, reminders, submissions
 from app.web import filters
 from app.web.blueprint import web_blueprint as bp
 from app.web.navigation import actor, back_or
@@ -39,13 +38,13 @@ def tracking_context() -> dict:
     }
 
 
-SORTS = (*tracking.BY_OPEN_TASK, *tracking.SUBMISSION_SORTS)
+SORTS = (*submissions.BY_OPEN_TASK, *submissions.SUBMISSION_SORTS)
 # Any count a database integer holds: more days than the calendar has match nothing.
 MAX_WAITED_DAYS = 2**31 - 1
 
 
-def _filters() -> tracking.SubmissionFilter:
-    return tracking.SubmissionFilter(
+def _filters() -> submissions.SubmissionFilter:
+    return submissions.SubmissionFilter(
         process=params.text("process"),
         version=params.record_id("version"),
         campaign_id=params.record_id("campaign"),
@@ -68,26 +67,26 @@ def tracking_page():
     chosen = _filters()
     sort = params.choice("sort", SORTS, "waiting")
     if params.choice("export", ("xlsx",)):
-        everything = tracking.search_submissions(user, chosen, sort, per_page=None)
+        everything = submissions.search_submissions(user, chosen, sort, per_page=None)
         return send_file(
-            BytesIO(tracking.submissions_workbook(everything.rows)),
+            BytesIO(submissions.submissions_workbook(everything.rows)),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             as_attachment=True,
             download_name="提交跟踪.xlsx",
         )
-    league_sort = params.choice("league", tracking.LEAGUE_SORTS, "overdue")
-    dashboard = tracking.tracking_dashboard(
+    league_sort = params.choice("league", dashboard.LEAGUE_SORTS, "overdue")
+    board = dashboard.tracking_dashboard(
         user, chosen.process, chosen.version, league_sort, chosen.campaign_id
     )
-    found = tracking.search_submissions(user, chosen, sort, params.page(), PER_PAGE)
+    found = submissions.search_submissions(user, chosen, sort, params.page(), PER_PAGE)
     return render_template(
         "tracking.html",
-        dashboard=dashboard,
+        dashboard=board,
         league_sort=league_sort,
         found=found,
         sort=sort,
-        choices=tracking.filter_choices(user, chosen.process),
-        roles=tracking.role_names(),
+        choices=submissions.filter_choices(user, chosen.process),
+        roles=submissions.role_names(),
         incidents=jobs.list_incidents(user) if may_start_on_behalf(user) else [],
         last_check=integrity.last_stalled(user) if may_start_on_behalf(user) else None,
     )

@@ -8,7 +8,7 @@ from flask_babel import force_locale
 from app.extensions import db
 from app.models import Role
 from app.models.task import status_label
-from app.services.tracking.dashboard import role_names
+from app.services.tracking.submissions import role_names
 
 
 def test_a_role_reads_as_its_chinese_name_or_after_the_switch_its_english_one(app):

@@ -11,15 +11,9 @@ from app.models import Campaign
 from app.services.foundation.errors import Forbidden
 from app.services.runtime.instances import start_instance
 from app.services.runtime.tasks import claim_task, complete_task
-from app.services.tracking.dashboard import (
-    SubmissionFilter,
-    org_league,
-    percentile,
-    search_submissions,
-    step_stats,
-    tracking_dashboard,
-)
+from app.services.tracking.dashboard import org_league, percentile, step_stats, tracking_dashboard
 from app.services.tracking.interventions import terminate_instance
+from app.services.tracking.submissions import SubmissionFilter, search_submissions
 from conftest import CLOCK_START
 from factories import GOOD_TARGETS
 
