@@ -17,9 +17,10 @@ from app.models import Org, Project, Task
 from app.services.administration.deployment import deploy_definition
 from app.services.foundation.clock import now
 from app.services.foundation.errors import BadRequest
-from app.services.registry import batch_monitoring
-from app.services.registry.batch_monitoring import import_monitoring, monitoring_batch
+from app.services.registry import batch_upload
+from app.services.registry.batch_monitoring import monitoring_batch
 from app.services.registry.batch_template import monitoring_template
+from app.services.registry.batch_upload import import_monitoring
 from app.services.registry.campaigns import launch_campaign
 from app.services.runtime import tasks
 from app.services.runtime.forms_view import task_form
@@ -325,7 +326,7 @@ def test_a_report_submitted_meanwhile_is_reported_and_the_rest_go_on(
         calls.append(task_id)
         return original(actor, task_id, data)
 
-    monkeypatch.setattr(batch_monitoring.tasks, "complete_task", colleague)
+    monkeypatch.setattr(batch_upload.tasks, "complete_task", colleague)
     result = import_monitoring(unit, as_bytes(book))
     assert [s.project_code for s in result.submitted] == ["JY-2027-001"]
     assert [(f.project_code, "已办理" in f.message) for f in result.failed] == [

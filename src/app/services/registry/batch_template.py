@@ -1,10 +1,10 @@
 """The Excel template of the batch monitoring page: the unit's ready reports, prefilled,
 with the approved columns grey and locked and the entered ones offered as drop-downs.
 
-What the clerk sends back is read by `batch_monitoring.import_monitoring`; the headers
-and sheet names are that module's, so the two cannot drift apart. The workbook leaves
-through `exports.workbook_bytes`, like every export, so text from a submission that a
-spreadsheet would run as a formula arrives as text.
+What the clerk sends back is read by `batch_upload.import_monitoring`; the headers and
+sheet names are `batch_monitoring`'s, read by both, so the two cannot drift apart. The
+workbook leaves through `exports.workbook_bytes`, like every export, so text from a
+submission that a spreadsheet would run as a formula arrives as text.
 """
 
 from __future__ import annotations
