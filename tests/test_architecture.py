@@ -1,5 +1,6 @@
 """The house rules that code can break without a test failing elsewhere: only app.engine
-imports SpiffWorkflow, and only the transaction boundary commits."""
+imports SpiffWorkflow, only the transaction boundary commits, no import circle, no module
+over 600 lines, and the rooms of services/ import each other only as their map allows."""
 
 from __future__ import annotations
 
@@ -246,3 +247,206 @@ def test_the_role_check_sees_each_spelling(tmp_path):
         assert _role_checks(module, tmp_path), code
     (tmp_path / "sql.py").write_text("query = select(User).where(User.roles.any())\n")
     assert _role_checks(tmp_path / "sql.py", tmp_path) == []
+
+
+# -- the shape of the house: no import circle, small modules, rooms that keep their doors --
+
+MAX_LINES = 600
+
+
+def _module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _type_checking_only(tree: ast.Module) -> set[int]:
+    """The ids of the nodes under `if TYPE_CHECKING:`: imports for annotations, never run."""
+    skipped = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) in (
+            "TYPE_CHECKING",
+            "typing.TYPE_CHECKING",
+        ):
+            skipped |= {id(inner) for statement in node.body for inner in ast.walk(statement)}
+    return skipped
+
+
+def _imports(root: Path = SRC) -> dict[str, set[str]]:
+    """Every module of the package at `root` with the package's modules it imports, at the
+    top or inside a function alike (either runs), but not under `if TYPE_CHECKING:`.
+    `from package import name` names the module `package.name` when there is one."""
+    paths = {_module_name(path, root): path for path in root.rglob("*.py")}
+
+    def known(name: str) -> str | None:
+        while name and name not in paths:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        tree = ast.parse(path.read_text())
+        skipped = _type_checking_only(tree)
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        found: set[str | None] = set()
+        for node in ast.walk(tree):
+            if id(node) in skipped:
+                continue
+            if isinstance(node, ast.Import):
+                found |= {known(alias.name) for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    source = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    source = node.module or ""
+                named = {f"{source}.{alias.name}" for alias in node.names} & paths.keys()
+                found |= named or {known(source)}
+        graph[module] = {name for name in found if name and name != module}
+    return graph
+
+
+def _circle(graph: dict[str, set[str]]) -> list[str]:
+    """One import circle of `graph` (its modules in order, the first again at the end),
+    or [] when there is none."""
+    state: dict[str, str] = {}  # "open" while on the path, "done" once every way is walked
+    path: list[str] = []
+
+    def walk(module: str) -> list[str]:
+        state[module] = "open"
+        path.append(module)
+        for imported in sorted(graph.get(module, ())):
+            if state.get(imported) == "open":
+                return [*path[path.index(imported) :], imported]
+            if imported not in state and (circle := walk(imported)):
+                return circle
+        path.pop()
+        state[module] = "done"
+        return []
+
+    for module in sorted(graph):
+        if module not in state and (circle := walk(module)):
+            return circle
+    return []
+
+
+def test_no_import_circle_anywhere_in_the_app():
+    circle = _circle(_imports())
+    assert circle == [], "import circle: " + " -> ".join(circle)
+
+
+def test_the_circle_check_sees_one_through_a_function_and_not_a_type_check(tmp_path):
+    package = tmp_path / "app"
+    (package / "web").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "jobs.py").write_text("def run():\n    from app.web import routes\n")
+    (package / "web" / "__init__.py").write_text("from app.web import routes\n")
+    (package / "web" / "routes.py").write_text("from app import jobs\n")
+    assert _circle(_imports(package)) == ["app.jobs", "app.web.routes", "app.jobs"]
+    (package / "jobs.py").write_text(
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from app.web import routes\n"
+    )
+    assert _circle(_imports(package)) == []
+    (package / "web" / "routes.py").write_text("from .. import web\n")
+    assert _circle(_imports(package)) == ["app.web", "app.web.routes", "app.web"]
+
+
+def _long_modules(root: Path = SRC) -> list[str]:
+    return [
+        f"{path.relative_to(root)}: {lines} lines"
+        for path in sorted(root.rglob("*.py"))
+        if (lines := len(path.read_text().splitlines())) > MAX_LINES
+    ]
+
+
+def test_no_module_is_over_600_lines():
+    assert _long_modules() == [], "split these by idea, not into a util.py"
+
+
+def test_the_length_check_sees_the_601st_line(tmp_path):
+    (tmp_path / "short.py").write_text("x = 1\n" * MAX_LINES)
+    (tmp_path / "long.py").write_text("x = 1\n" * (MAX_LINES + 1))
+    assert _long_modules(tmp_path) == ["long.py: 601 lines"]
+
+
+MAY_IMPORT = re.compile(r"It may import:\s*(.+?)\.\s*$", re.S)
+
+
+def _rooms(root: Path = SRC) -> dict[str, set[str]]:
+    """Each room of services/ with the rooms it may import, as the last sentence of its
+    __init__.py says ("It may import: a, b." or "It may import: nothing."). Raises
+    AssertionError for a room without that sentence."""
+    rooms = {}
+    for init in sorted((root / "services").glob("*/__init__.py")):
+        said = MAY_IMPORT.search(ast.get_docstring(ast.parse(init.read_text())) or "")
+        assert said, f"{init.relative_to(root)} does not say what its room may import"
+        names = {name.strip() for name in " ".join(said.group(1).split()).split(",")}
+        rooms[init.parent.name] = names - {"nothing"}
+    return rooms
+
+
+def _crossings(root: Path = SRC) -> list[str]:
+    """Every import from one room of services/ into another its room may not import, and
+    every module of services/ outside a room."""
+    rooms = _rooms(root)
+    prefix = _module_name(root, root) + ".services."
+
+    def room_of(module: str) -> str | None:
+        return module[len(prefix) :].split(".")[0] if module.startswith(prefix) else None
+
+    found = [
+        f"{path.relative_to(root)} is in no room"
+        for path in sorted((root / "services").glob("*.py"))
+        if path.name != "__init__.py"
+    ]
+    for module, imported in sorted(_imports(root).items()):
+        source = room_of(module)
+        for target in sorted(filter(None, map(room_of, imported))):
+            if source and target != source and target not in rooms.get(source, set()):
+                found.append(f"{module} imports room {target}")
+    return found
+
+
+def test_the_services_are_rooms_that_import_each_other_only_as_the_map_allows():
+    assert set(_rooms()) == {
+        "foundation",
+        "runtime",
+        "accounts",
+        "administration",
+        "registry",
+        "tracking",
+        "documents",
+        "operations",
+        "demo",
+    }
+    assert _crossings() == []
+
+
+def test_the_room_check_sees_a_door_the_map_does_not_draw(tmp_path):
+    package = tmp_path / "app"
+    for room, allowed in (("plumbing", "nothing"), ("desk", "plumbing"), ("wing", "desk")):
+        (package / "services" / room).mkdir(parents=True)
+        (package / "services" / room / "__init__.py").write_text(
+            f'"""What {room} owns, in one paragraph.\nIt may import:\n{allowed}."""\n'
+        )
+    (package / "__init__.py").write_text("")
+    (package / "services" / "__init__.py").write_text("")
+    (package / "services" / "plumbing" / "queue.py").write_text(
+        "def run():\n    from app.services.desk import work\n"
+    )
+    (package / "services" / "desk" / "work.py").write_text(
+        "from app.services.plumbing import queue\n"
+    )
+    (package / "services" / "wing" / "door.py").write_text("import app.services.desk.work\n")
+    (package / "services" / "loose.py").write_text("")
+    assert _rooms(package) == {"plumbing": set(), "desk": {"plumbing"}, "wing": {"desk"}}
+    assert _crossings(package) == [
+        "services/loose.py is in no room",
+        "app.services.plumbing.queue imports room desk",
+    ]
+    (package / "services" / "wing" / "__init__.py").write_text('"""What wing owns."""\n')
+    try:
+        _rooms(package)
+    except AssertionError as refused:
+        assert "services/wing/__init__.py does not say" in str(refused)
+    else:
+        raise AssertionError("a room without its map sentence passed")
