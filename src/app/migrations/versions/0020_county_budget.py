@@ -26,9 +26,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("fiscal_year", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column(
-            "instance_id", sa.Integer(), sa.ForeignKey("process_instance.id"), nullable=True
-        ),
+        sa.Column("instance_id", sa.Integer(), sa.ForeignKey("process_instance.id"), nullable=True),
         sa.Column("total", sa.Numeric(precision=16, scale=2, asdecimal=False), nullable=True),
         sa.Column("returns", sa.JSON(), nullable=False),
         sa.Column("started_at", sa.DateTime(), nullable=False),
