@@ -18,6 +18,11 @@ MAX_DUE_IN = timedelta(days=366)
 # says calendar days (预算法 art. 57: 批复 within 20 and 15 calendar days).
 WORKING_DAYS, CALENDAR_DAYS = "working", "calendar"
 DUE_COUNTINGS = (WORKING_DAYS, CALENDAR_DAYS)
+# The fewest days each part of a duration can mean: a period whose least length is past
+# MAX_DUE_IN is refused before SpiffWorkflow walks its months one by one (P1000000Y took
+# seconds of a deploy), so only periods near the bound are ever walked.
+_FEWEST_DAYS = {"years": 365, "months": 28, "weeks": 7, "days": 1, "hours": 1 / 24,
+                "minutes": 1 / 1440, "seconds": 1 / 86400}  # fmt: skip
 ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
 
 
@@ -26,21 +31,28 @@ def parse_due_in(text: str | None) -> timedelta | None:
     MAX_DUE_IN; None when absent. Raises ValueError saying which rule it breaks."""
     if not text:
         return None
+    not_a_duration = ValueError(
+        _("“%(text)s” is not an ISO 8601 duration such as P10D.", text=text[:40])
+    )
+    out_of_bounds = ValueError(
+        _(
+            "“%(text)s” must be longer than zero and at most %(days)s days.",
+            text=text[:40],
+            days=MAX_DUE_IN.days,
+        )
+    )
     try:
         parsed = TimerEventDefinition.parse_iso_duration(text.strip())
-        period = TimerEventDefinition.get_timedelta_from_start(parsed)
     except Exception:  # SpiffWorkflow says "Invalid duration" as a bare Exception
-        raise ValueError(
-            _("“%(text)s” is not an ISO 8601 duration such as P10D.", text=text[:40])
-        ) from None
+        raise not_a_duration from None
+    if sum(_FEWEST_DAYS[part] * value for part, value in parsed.items()) > MAX_DUE_IN.days:
+        raise out_of_bounds
+    try:
+        period = TimerEventDefinition.get_timedelta_from_start(parsed)
+    except Exception:
+        raise not_a_duration from None
     if not timedelta(0) < period <= MAX_DUE_IN:
-        raise ValueError(
-            _(
-                "“%(text)s” must be longer than zero and at most %(days)s days.",
-                text=text[:40],
-                days=MAX_DUE_IN.days,
-            )
-        )
+        raise out_of_bounds
     return period
 
 
