@@ -31,29 +31,35 @@ def parse_due_in(text: str | None) -> timedelta | None:
     MAX_DUE_IN; None when absent. Raises ValueError saying which rule it breaks."""
     if not text:
         return None
-    not_a_duration = ValueError(
-        _("“%(text)s” is not an ISO 8601 duration such as P10D.", text=text[:40])
-    )
-    out_of_bounds = ValueError(
+    try:
+        parsed = TimerEventDefinition.parse_iso_duration(text.strip())
+    except Exception:  # SpiffWorkflow says "Invalid duration" as a bare Exception
+        raise _not_a_duration(text) from None
+    if sum(_FEWEST_DAYS[part] * value for part, value in parsed.items()) > MAX_DUE_IN.days:
+        raise _out_of_bounds(text)
+    try:
+        period = TimerEventDefinition.get_timedelta_from_start(parsed)
+    except Exception:
+        raise _not_a_duration(text) from None
+    if not timedelta(0) < period <= MAX_DUE_IN:
+        raise _out_of_bounds(text)
+    return period
+
+
+# Worded only when raised: wording them on every call (flask_babel then settles the
+# language on `g`) made an English API client's later error come back in Chinese.
+def _not_a_duration(text: str) -> ValueError:
+    return ValueError(_("“%(text)s” is not an ISO 8601 duration such as P10D.", text=text[:40]))
+
+
+def _out_of_bounds(text: str) -> ValueError:
+    return ValueError(
         _(
             "“%(text)s” must be longer than zero and at most %(days)s days.",
             text=text[:40],
             days=MAX_DUE_IN.days,
         )
     )
-    try:
-        parsed = TimerEventDefinition.parse_iso_duration(text.strip())
-    except Exception:  # SpiffWorkflow says "Invalid duration" as a bare Exception
-        raise not_a_duration from None
-    if sum(_FEWEST_DAYS[part] * value for part, value in parsed.items()) > MAX_DUE_IN.days:
-        raise out_of_bounds
-    try:
-        period = TimerEventDefinition.get_timedelta_from_start(parsed)
-    except Exception:
-        raise not_a_duration from None
-    if not timedelta(0) < period <= MAX_DUE_IN:
-        raise out_of_bounds
-    return period
 
 
 def parse_due_counting(text: str | None) -> str:
