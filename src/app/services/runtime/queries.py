@@ -91,25 +91,32 @@ def list_inbox(
     alone; each arm's first page is read in index order, stopping there, and the page
     taken from those, whose rows alone are loaded in full.
     """
-    arms, earlier = [], []
-    for arm in task_visibility_arms(actor):
-        # A suspended submission's tasks wait out of sight until finance resumes it.
-        # Said as "not among the few halted ones" so that no open task joins its
-        # submission.
-        rows = select(Task.id, Task.created_at, Task.due_at, Task.assignee_id).where(
-            Task.status == TASK_READY,
-            Task.instance_id.not_in(_halted_instances()),
-            arm,
-            # NULL (e.g. no assignee) is not a match of an earlier arm.
-            *(not_(func.coalesce(clause, false())) for clause in earlier),
-        )
-        if process:
-            rows = rows.where(Task.process_key == process)
-        if overdue:
-            rows = rows.where(Task.due_at < now())
-        arms.append(rows)
-        earlier.append(arm)
-    visible = union_all(*arms).subquery()
+
+    def arm_rows() -> list:
+        arms, earlier = [], []
+        for arm in task_visibility_arms(actor):
+            # A suspended submission's tasks wait out of sight until finance resumes it.
+            # Said as "not among the few halted ones" so that no open task joins its
+            # submission.
+            rows = select(Task.id, Task.created_at, Task.due_at, Task.assignee_id).where(
+                Task.status == TASK_READY,
+                Task.instance_id.not_in(_halted_instances()),
+                arm,
+                # NULL (e.g. no assignee) is not a match of an earlier arm.
+                *(not_(func.coalesce(clause, false())) for clause in earlier),
+            )
+            if process:
+                rows = rows.where(Task.process_key == process)
+            if overdue:
+                rows = rows.where(Task.due_at < now())
+            arms.append(rows)
+            earlier.append(arm)
+        return arms
+
+    # Each statement gets its own arms: compiling one marks the selects inside it, so
+    # shared ones would give the next statement another cache key whenever the first
+    # was compiled, and a worker would compile the page again for the next person.
+    visible = union_all(*arm_rows()).subquery()
     is_mine = case((visible.c.assignee_id == actor.id, 1), else_=0)
     counted = select(func.count(), func.sum(is_mine)).select_from(visible)
     roles_count, mine_count = db.session.execute(counted).one()
@@ -122,7 +129,7 @@ def list_inbox(
     # Each arm's own first page (an ordered index scan that stops there), then the
     # page of those.
     firsts = []
-    for rows in arms:
+    for rows in arm_rows():
         if mine:
             rows = rows.where(Task.assignee_id == actor.id)
         first = rows.order_by(*in_order(Task.__table__.c)).limit(limit).subquery()
