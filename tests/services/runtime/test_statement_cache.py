@@ -2,7 +2,8 @@
 for the next: the second person with the same roles reuses every compiled statement.
 
 Two statements of one read that share a nested select (the inbox's count and its page
-were built on the same arms) get different cache keys for the later one depending on
+were built on the same arms, as were the dashboard's two step counts and the submission
+list's count and page) get different cache keys for the later one depending on
 whether the earlier was compiled just before, since compiling marks the shared select:
 the second person then paid for compiling the page again."""
 
@@ -13,6 +14,13 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.services.runtime.queries import list_inbox, list_instances, tracking_summary
+from app.services.tracking.dashboard import tracking_dashboard
+from app.services.tracking.submissions import SubmissionFilter, search_submissions
+
+
+def submission_search(actor):
+    return search_submissions(actor, SubmissionFilter())
+
 
 READS = [
     ("unit", "unit2", list_inbox),
@@ -20,6 +28,8 @@ READS = [
     ("unit", "unit2", list_instances),
     ("dept", "dept2", list_instances),
     ("dept", "dept2", tracking_summary),
+    ("dept", "dept2", tracking_dashboard),
+    ("dept", "dept2", submission_search),
 ]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -137,7 +138,11 @@ def step_stats(
     version waits under the new one, its finished steps stay with the old."""
     require_can_track(actor)
     at = now()
-    base = _visible_steps(actor, process, version, campaign_id, period)
+
+    # Each statement its own rows (see services/runtime/queries.py's arm_rows).
+    def base() -> Select:
+        return _visible_steps(actor, process, version, campaign_id, period)
+
     key_cols = (Task.process_key, Task.version, Task.activity_id)
     stats: dict[tuple, StepStat] = {}
     first_opened: dict[tuple, datetime] = {}
@@ -148,18 +153,25 @@ def step_stats(
         first_opened[ident] = min(opened, first_opened.get(ident, opened))
         return stats[ident]
 
-    waiting = base.where(Task.status == TASK_READY).with_only_columns(
-        *key_cols,
-        func.min(Task.name),
-        func.min(Task.role_code),
-        func.count(),
-        func.sum(case((Task.due_at < at, 1), else_=0)),
-        func.min(Task.created_at),
+    waiting = (
+        base()
+        .where(Task.status == TASK_READY)
+        .with_only_columns(
+            *key_cols,
+            func.min(Task.name),
+            func.min(Task.role_code),
+            func.count(),
+            func.sum(case((Task.due_at < at, 1), else_=0)),
+            func.min(Task.created_at),
+        )
     )
     for *ident, name, role, count, late, oldest in db.session.execute(waiting.group_by(*key_cols)):
         stat = stat_of(tuple(ident), name, role, oldest)
         stat.open, stat.overdue, stat.oldest_since = count, int(late or 0), oldest
-    done = base.where(Task.status == TASK_COMPLETED, Task.completed_at.is_not(None))
+
+    def done() -> Select:
+        return base().where(Task.status == TASK_COMPLETED, Task.completed_at.is_not(None))
+
     for ident, name, role, opened, finished, middle, p90 in _time_spent(done, key_cols):
         stat = stat_of(ident, name, role, opened)
         stat.finished, stat.median, stat.p90 = finished, middle, p90
@@ -181,9 +193,9 @@ def _flag_bottlenecks(stats) -> None:
         stat.bottleneck = True
 
 
-def _time_spent(done: Select, key_cols: tuple) -> list[tuple]:
+def _time_spent(done: Callable[[], Select], key_cols: tuple) -> list[tuple]:
     """(step key, name, role, first opened, finished count, median, p90) per step of the
-    finished tasks `done`.
+    finished tasks `done()`.
 
     PostgreSQL computes them where the rows are (percentile_cont is the median's mean of
     the two middle values, percentile_disc the nearest rank), so a million finished
@@ -200,12 +212,14 @@ def _time_spent(done: Select, key_cols: tuple) -> list[tuple]:
         # date_part is double precision; extract is numeric, which sorts three times slower.
         seconds = func.date_part("epoch", Task.completed_at - Task.created_at)
         rows = db.session.execute(
-            done.with_only_columns(
+            done()
+            .with_only_columns(
                 *key_cols,
                 *labels,
                 func.percentile_cont(0.5).within_group(seconds),
                 func.percentile_disc(0.9).within_group(seconds),
-            ).group_by(*key_cols)
+            )
+            .group_by(*key_cols)
         )
         return [
             (
@@ -221,10 +235,10 @@ def _time_spent(done: Select, key_cols: tuple) -> list[tuple]:
         ]
     durations: dict[tuple, list[timedelta]] = {}
     for key, ver, step, created, completed in db.session.execute(
-        done.with_only_columns(*key_cols, Task.created_at, Task.completed_at)
+        done().with_only_columns(*key_cols, Task.created_at, Task.completed_at)
     ):
         durations.setdefault((key, ver, step), []).append(completed - created)
-    rows = db.session.execute(done.with_only_columns(*key_cols, *labels).group_by(*key_cols))
+    rows = db.session.execute(done().with_only_columns(*key_cols, *labels).group_by(*key_cols))
     return [
         (
             (key, ver, step),

@@ -7,6 +7,7 @@ the indexed columns of `task` and `process_instance`, like the step table and th
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -99,9 +100,9 @@ SUBMISSION_SORTS = {
 
 
 def _page_by_open_task(
-    query: Select, column: str, descending: bool, limit: int | None, offset: int
+    query: Callable[[], Select], column: str, descending: bool, limit: int | None, offset: int
 ) -> list[ProcessInstance]:
-    """A page of `query`'s submissions sorted as BY_OPEN_TASK says.
+    """A page of `query()`'s submissions sorted as BY_OPEN_TASK says.
 
     Each submission is joined to its first open task by `column` (NULLs last, then by
     id), so the database walks the open tasks' index in date order and stops at the
@@ -115,23 +116,29 @@ def _page_by_open_task(
         other.instance_id == lead.instance_id, other.status == TASK_READY, earlier
     )
     key = mine.desc() if descending else mine.asc()
-    holding = (
-        query.join(lead, lead.instance_id == ProcessInstance.id)
-        .where(lead.status == TASK_READY, first)
-        .order_by(key.nulls_last(), ProcessInstance.id.desc())
-    )
-    found = _sliced(holding, limit, offset)
+
+    def holding() -> Select:
+        return (
+            query()
+            .join(lead, lead.instance_id == ProcessInstance.id)
+            .where(lead.status == TASK_READY, first)
+            .order_by(key.nulls_last(), ProcessInstance.id.desc())
+        )
+
+    found = _sliced(holding(), limit, offset)
     if limit is not None and len(found) == limit:
         return found
     # The page runs past the submissions holding an open task: the rest, newest first.
     if found or not offset:
         skip = 0
     else:
-        counted = holding.order_by(None).with_only_columns(func.count())
+        counted = holding().order_by(None).with_only_columns(func.count())
         skip = offset - (db.session.scalar(counted) or 0)
-    idle = query.where(
-        ~exists().where(Task.instance_id == ProcessInstance.id, Task.status == TASK_READY)
-    ).order_by(ProcessInstance.id.desc())
+    idle = (
+        query()
+        .where(~exists().where(Task.instance_id == ProcessInstance.id, Task.status == TASK_READY))
+        .order_by(ProcessInstance.id.desc())
+    )
     return found + _sliced(idle, None if limit is None else limit - len(found), skip)
 
 
@@ -198,12 +205,16 @@ def search_submissions(
     """The submissions matching every filter, sorted and paged (per_page None: all of them,
     which is what the Excel export takes, so it holds exactly the filtered rows)."""
     require_can_track(actor)
-    query = _filtered(actor, filters)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+    # Each statement its own rows (see services/runtime/queries.py's arm_rows).
+    def query() -> Select:
+        return _filtered(actor, filters)
+
+    total = db.session.scalar(select(func.count()).select_from(query().subquery())) or 0
     page = max(page, 1)
     offset = (page - 1) * per_page if per_page else 0
     if sort in SUBMISSION_SORTS:
-        ordered = query.order_by(SUBMISSION_SORTS[sort](), ProcessInstance.id.desc())
+        ordered = query().order_by(SUBMISSION_SORTS[sort](), ProcessInstance.id.desc())
         instances = _sliced(ordered, per_page, offset)
     else:
         column, descending = BY_OPEN_TASK.get(sort, BY_OPEN_TASK["waiting"])
