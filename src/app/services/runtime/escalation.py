@@ -30,7 +30,6 @@ from app.services.runtime.timers import ESCALATE
 
 @job_handler(ESCALATE)
 def escalate(job: Job) -> None:
-
     task = db.session.scalar(
         select(Task)
         .where(Task.id == job.task_id)

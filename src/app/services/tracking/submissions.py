@@ -108,16 +108,18 @@ def _page_by_open_task(
     id), so the database walks the open tasks' index in date order and stops at the
     page's end, instead of working out a date for each of a million submissions.
     """
-    lead, other = aliased(Task), aliased(Task)
-    mine, theirs = getattr(lead, column), getattr(other, column)
-    earlier = (theirs < mine) | ((theirs == mine) & (other.id < lead.id))
-    earlier |= mine.is_(None) & (theirs.is_not(None) | (theirs.is_(None) & (other.id < lead.id)))
-    first = ~exists().where(
-        other.instance_id == lead.instance_id, other.status == TASK_READY, earlier
-    )
-    key = mine.desc() if descending else mine.asc()
 
     def holding() -> Select:
+        lead, other = aliased(Task), aliased(Task)
+        mine, theirs = getattr(lead, column), getattr(other, column)
+        earlier = (theirs < mine) | ((theirs == mine) & (other.id < lead.id))
+        earlier |= mine.is_(None) & (
+            theirs.is_not(None) | (theirs.is_(None) & (other.id < lead.id))
+        )
+        first = ~exists().where(
+            other.instance_id == lead.instance_id, other.status == TASK_READY, earlier
+        )
+        key = mine.desc() if descending else mine.asc()
         return (
             query()
             .join(lead, lead.instance_id == ProcessInstance.id)
