@@ -27,12 +27,12 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.forms import FormSchemaError, FormSpec, form_spec
 from app.forms.documents import DocumentError, load_document
-from app.models import FormDraft, FormEvent, FormFile, User
+from app.models import FormDraft, FormEvent, User
 from app.services.foundation.clock import now
 from app.services.foundation.errors import BadRequest, Conflict, NotFound
 from app.services.foundation.policy import require_can_deploy
 from app.services.foundation.transaction import transactional
-from app.services.runtime.definitions import latest_definitions
+from app.services.runtime.definitions import latest_definitions, pinned_forms_of
 
 UI_SUFFIX = ".uischema.json"
 SCHEMA_SUFFIX = ".schema.json"
@@ -329,16 +329,9 @@ def _deployed_forms() -> dict[str, tuple[Any, tuple[ProcessRef, ...]]]:
     processes pinning it, by key)."""
     found: dict[str, tuple[Any, datetime, list[ProcessRef]]] = {}
     definitions = latest_definitions()
-    # The latest versions' forms in one statement of their columns, not one per version.
-    pinned: dict[int, list[tuple[str, Any]]] = {definition.id: [] for definition in definitions}
-    for definition_id, filename, content in db.session.execute(
-        select(FormFile.definition_id, FormFile.filename, FormFile.content)
-        .where(FormFile.definition_id.in_(list(pinned)))
-        .order_by(FormFile.id)
-    ):
-        pinned[definition_id].append((filename, content))
+    pinned = pinned_forms_of(definitions)  # one statement, not one per version
     for definition in definitions:
-        for filename, content in pinned[definition.id]:
+        for filename, content in pinned[definition.id].items():
             seen = found.get(filename)
             if seen is None or definition.deployed_at > seen[1]:
                 processes = seen[2] if seen else []
