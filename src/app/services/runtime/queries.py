@@ -32,13 +32,10 @@ INBOX_SORTS = {
 }
 
 
-def with_org_and_holder(path=None) -> tuple:
+def with_org_and_holder() -> tuple:
     """Loader options for a task's organisation and holder, joined into the statement that
-    reads the task (`path`: the loader of the task itself when it is reached from
-    another row). Both load by raise: a list that names them asks."""
-    if path is None:
-        return (joinedload(Task.org), joinedload(Task.assignee))
-    return (path.joinedload(Task.org), path.joinedload(Task.assignee))
+    reads the task. Both load by raise: a list that names them asks."""
+    return (joinedload(Task.org), joinedload(Task.assignee))
 
 
 def name_org_and_holder(tasks: list[Task]) -> list[Task]:
