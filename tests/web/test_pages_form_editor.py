@@ -217,7 +217,9 @@ def test_discarding_a_new_form_goes_back_to_the_list(client, login):
 def test_the_editor_warns_where_a_process_shows_the_form_without_its_layout(client, login):
     login("admin")
     review = client.get("/admin/forms/review.schema.json").text  # no step names its layout
-    warning = text(one(parse(review), ".layout-unused"))
-    assert "项目申报审核" in warning and "review.uischema.json" in warning
+    page = parse(review)
+    assert "使用的流程： 项目申报审核。" in text(page)
+    warning = text(one(page, ".layout-unused"))
+    assert warning.startswith("项目申报审核的用户任务未选用布局文件 review.uischema.json：")
     targets = client.get("/admin/forms/project-targets.schema.json").text
     assert "layout-unused" not in targets  # fill_targets names its layout
