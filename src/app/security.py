@@ -50,6 +50,11 @@ def init_security(app: Flask) -> None:
     if count:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     limiter.init_app(app)
+    # Only the sign-in views are throttled, and their decorators check their own limits
+    # (Flask-Limiter's wrapper runs the check in the view). The hook init_app adds would
+    # resolve limits for every other request, and find none: a tenth of a millisecond a
+    # request, more than a task completion's audit row costs.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
     # One Talisman per app (not an unbound extension): it keeps the app it serves.
     # Cookies are set by the app's own SESSION_COOKIE_* settings, so Talisman leaves them.
     app.extensions["talisman"] = Talisman(
