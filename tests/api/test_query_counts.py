@@ -68,9 +68,11 @@ def test_a_task_page_and_a_completion_have_a_fixed_cost(app, http):
     http("unit").post(f"/tasks/{warm_up}/complete", {"data": GOOD_TARGETS})
     assert cost(app, http, "unit", "get", f"/tasks/{first}") <= 4
     completing = cost(app, http, "unit", "post", f"/tasks/{first}/complete", {"data": GOOD_TARGETS})
-    # Caller with roles, lock (with its definition), task, 3 writes, open rows, calendar,
-    # new row; forms and lane roles come from the per-version cache, the answer from memory.
-    assert completing <= 10
+    # Caller with roles; the lock (the instance's version bumped); the task with its
+    # instance, definition, the calendar and the instance's open rows; the task, the audit
+    # row, the new row, the instance written. Forms and lane roles come from the
+    # per-version cache, the answer from memory.
+    assert completing <= 7
     again = cost(app, http, "unit", "post", f"/tasks/{second}/complete", {"data": GOOD_TARGETS})
     assert again == completing
 

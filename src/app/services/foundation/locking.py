@@ -29,22 +29,28 @@ def lock_instance_of_task(task_id: int) -> ProcessInstance | None:
     return _locked(task_id=task_id)
 
 
-def _locked(**key: int) -> ProcessInstance | None:
-    """The instance named by `key` (its `instance_id`, or the `task_id` of one of its
-    tasks), locked.
+def take_lock_of_task(task_id: int) -> bool:
+    """Take the lock of the submission a task belongs to, reading nothing: for a caller
+    that reads the instance with more in its own statement. False when there is no such
+    task."""
+    return _take_lock(task_id=task_id)
 
-    PostgreSQL: `SELECT ... FOR UPDATE`. SQLite has no row locks: bumping the row's
-    version takes the database's write lock (waiting for the current writer), and as the
-    transaction's first write it also guarantees the read that follows is fresh.
-    """
-    sqlite = db.session.get_bind().dialect.name == "sqlite"
-    by_task = "task_id" in key
-    if sqlite:
-        db.session.connection().execute(_version_bump(by_task), key)
-    instance = db.session.scalars(_locking_read(by_task, sqlite), key).first()
-    if instance is not None and not sqlite:
-        instance.lock_version += 1
-    return instance
+
+def _take_lock(**key: int) -> bool:
+    """Bump the version of the instance named by `key` (its `instance_id`, or the
+    `task_id` of one of its tasks): the write takes the row's lock on both databases (on
+    PostgreSQL the row lock, waiting for its holder; on SQLite, which has no row locks,
+    the database's write lock), and as the transaction's first write it guarantees that
+    every read after it is fresh (PostgreSQL reads each statement from a new snapshot)."""
+    bumped = db.session.connection().execute(_version_bump("task_id" in key), key)
+    return bumped.rowcount == 1
+
+
+def _locked(**key: int) -> ProcessInstance | None:
+    """The instance named by `key`, locked (`_take_lock`) and then read."""
+    if not _take_lock(**key):
+        return None
+    return db.session.scalars(_read_locked("task_id" in key), key).first()
 
 
 def _instance_id(by_task: bool) -> ColumnElement:
@@ -53,9 +59,8 @@ def _instance_id(by_task: bool) -> ColumnElement:
     return bindparam("instance_id")
 
 
-# Both statements are built once (per kind of lookup and database): a statement built
-# anew each call costs its construction and its cache key every time, more than SQLite
-# takes to run it.
+# Both statements are built once (per kind of lookup): a statement built anew each call
+# costs its construction and its cache key every time, more than SQLite takes to run it.
 @functools.cache
 def _version_bump(by_task: bool) -> Update:
     table = ProcessInstance.__table__
@@ -67,18 +72,17 @@ def _version_bump(by_task: bool) -> Update:
 
 
 @functools.cache
-def _locking_read(by_task: bool, sqlite: bool) -> Select:
-    stmt = (
+def _read_locked(by_task: bool) -> Select:
+    return (
         select(ProcessInstance)
         .where(ProcessInstance.id == _instance_id(by_task))
         # Only what the caller uses: the engine's state (it runs next) and its deployed
-        # version in the same round trip (an inner join, which FOR UPDATE accepts, where
-        # it refuses outer ones; never changed once deployed, so reading it beside the
-        # lock is safe).
+        # version in the same round trip (never changed once deployed).
         .options(
             undefer(ProcessInstance.engine_state),
             joinedload(ProcessInstance.definition, innerjoin=True),
         )
+        # The bump wrote the version (a Core UPDATE the session does not see): any copy
+        # of the row in the session is replaced by what is stored now.
         .execution_options(populate_existing=True)
     )
-    return stmt if sqlite else stmt.with_for_update(of=ProcessInstance)

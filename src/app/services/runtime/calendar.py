@@ -131,12 +131,17 @@ def work_calendar() -> WorkCalendar:
     before: finance's change is seen by every worker's next step, with no cache to
     invalidate across processes.
     """
-    stored = db.session.connection().execute(_CALENDAR_AS_STORED).scalar()
+    return calendar_from_stored(db.session.connection().execute(CALENDAR_AS_STORED).scalar())
+
+
+def calendar_from_stored(stored: str | None) -> WorkCalendar:
+    """The calendar of the setting's text as `CALENDAR_AS_STORED` reads it (a statement
+    that opens tasks may read it beside its own rows, one round trip fewer)."""
     return _parsed_calendar(stored, county_zone())
 
 
 _setting = Setting.__table__.c
-_CALENDAR_AS_STORED = select(cast(_setting.value, Text)).where(_setting.key == CALENDAR_KEY)
+CALENDAR_AS_STORED = select(cast(_setting.value, Text)).where(_setting.key == CALENDAR_KEY)
 
 
 @functools.lru_cache(maxsize=4)  # a calendar is a frozen value: safe to share

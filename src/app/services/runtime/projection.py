@@ -11,7 +11,20 @@ from __future__ import annotations
 import functools
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Insert, Table, Update, bindparam, event, insert, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Insert,
+    Table,
+    Update,
+    bindparam,
+    event,
+    func,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -42,10 +55,14 @@ def apply_step(
     decision: str | None = None,
     *,
     new_instance: bool = False,
+    rows_seen: list[RowSeen] | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> list[Task]:
     """Store the engine's new state, open rows for newly ready tasks, close vanished ones;
     `decision` is the one of the step just completed, if any; a `new_instance` (just
-    started) has no task rows to look for.
+    started) has no task rows to look for. A caller that read the instance's rows
+    (`rows_seen`, see `rows_seen_column`) or the calendar beside its own, under the lock, passes
+    them: they are not read again.
 
     Returns the instance's ready tasks after the step.
 
@@ -58,10 +75,12 @@ def apply_step(
     data = {**(instance.data or {}), **_json_safe(step.data)}
     open_rows, done_steps = {}, set()
     if not new_instance:
-        open_rows, done_steps = rows_before(instance, [ready.spec.id for ready in step.ready])
+        again = [ready.spec.id for ready in step.ready]
+        open_rows, done_steps = rows_before(instance, again, rows_seen)
     returned = instance.returned or decision in RETURN_DECISIONS
     ready_rows, opened = [], []
-    calendar = work_calendar() if step.ready else None
+    if calendar is None and step.ready:
+        calendar = work_calendar()
     for ready in step.ready:
         row = open_rows.pop(ready.engine_task_id, None)
         if row is None:
@@ -76,8 +95,6 @@ def apply_step(
         vanished.status = TASK_CANCELLED
         vanished.completed_at = at
     written = {"engine_state": step.state, "data": data, "returned": returned}
-    # The lock's bump (PostgreSQL) goes out with this UPDATE rather than a flush of its own.
-    written["lock_version"] = instance.lock_version
     if step.finished:
         written.update(status=STATUS_COMPLETED, ended_at=at)
         db.session.add(
@@ -167,16 +184,24 @@ def _insert_returning_id(table: Table) -> Insert:
     return insert(table).returning(table.c.id, sort_by_parameter_order=True)
 
 
-def rows_before(instance: ProcessInstance, again: list[str]) -> tuple[dict, set[str]]:
+RowSeen = tuple[int, str, str]  # a task row's id, status and step id
+
+
+def rows_before(
+    instance: ProcessInstance, again: list[str], seen: list[RowSeen] | None = None
+) -> tuple[dict, set[str]]:
     """The instance's open task rows by engine task id, and which of the steps `again`
-    (those ready now) were completed before.
+    (those ready now) were completed before; from the rows a caller has `seen` (as
+    `rows_seen_column` reads them) or else read here.
 
     Until a submission is first sent back each step has at most one completed row, so
     looking at those stays cheap; once it has been, the mark stays and they are skipped.
     One plain query of three columns answers both; only open rows left beside the step
     (parallel branches) are then loaded as objects, which most steps never need.
     """
-    if not instance.returned and again:
+    if seen is not None:
+        found = seen
+    elif not instance.returned and again:
         found = db.session.connection().execute(
             _OPEN_OR_DONE_ROWS, {"instance_id": instance.id, "again": again}
         )
@@ -186,7 +211,7 @@ def rows_before(instance: ProcessInstance, again: list[str]) -> tuple[dict, set[
     for row_id, status, activity_id in found:
         if status == TASK_READY:
             open_ids.append(row_id)
-        else:
+        elif activity_id in again:
             done_steps.add(activity_id)
     open_rows = {}
     if open_ids:
@@ -208,6 +233,30 @@ _OPEN_OR_DONE_ROWS = select(_task.id, _task.status, _task.activity_id).where(
         (_task.status == TASK_COMPLETED) & _task.activity_id.in_(bindparam("again", expanding=True))
     ),
 )
+
+
+def rows_seen_column(dialect: str) -> ColumnElement:
+    """What `rows_before` needs, as one column of a statement that reads a task row (its
+    instance's open rows, and its completed ones until the submission is first sent back,
+    as a JSON array of [id, status, step id]), so that a completion reads them under its
+    lock with its own task instead of in a round trip of its own. The enclosing statement
+    must name the instance (its `returned` decides)."""
+    other = Task.__table__.alias("other")
+    row = (other.c.id, other.c.status, other.c.activity_id)
+    if dialect == "postgresql":
+        rows = func.json_agg(func.json_build_array(*row))
+    else:
+        rows = func.json_group_array(func.json_array(*row))
+    instance = ProcessInstance.__table__.c
+    return (
+        select(type_coerce(rows, JSON))
+        .where(
+            other.c.instance_id == instance.id,
+            (other.c.status == TASK_READY)
+            | ((other.c.status == TASK_COMPLETED) & instance.returned.is_(False)),
+        )
+        .scalar_subquery()
+    )
 
 
 def _new_task(

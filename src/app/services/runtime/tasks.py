@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from typing import NamedTuple
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, insert, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, bindparam, insert, select
+from sqlalchemy.orm import joinedload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import engine
@@ -21,7 +24,7 @@ from app.performance.form_rules import form_rule_problems
 from app.performance.operators import current_thresholds
 from app.services.foundation.clock import now
 from app.services.foundation.errors import BadRequest, Conflict, NotFound, ValidationFailed
-from app.services.foundation.locking import lock_instance, lock_instance_of_task
+from app.services.foundation.locking import lock_instance, take_lock_of_task
 from app.services.foundation.policy import (
     holds_role_for,
     require_can_complete,
@@ -30,10 +33,15 @@ from app.services.foundation.policy import (
 )
 from app.services.foundation.transaction import after_rollback, transactional
 from app.services.runtime.attachments import store_uploads
-from app.services.runtime.calendar import work_calendar
+from app.services.runtime.calendar import CALENDAR_AS_STORED, calendar_from_stored
 from app.services.runtime.definitions import compiled, pinned_form
 from app.services.runtime.incidents import record_incident
-from app.services.runtime.projection import apply_step, rows_before, write_columns
+from app.services.runtime.projection import (
+    RowSeen,
+    apply_step,
+    rows_seen_column,
+    write_columns,
+)
 
 # Fields whose values the history shows as the step's decision and comment: these names,
 # or names ending in them (dept_decision, gov_opinion, target_grade, ...).
@@ -62,18 +70,29 @@ def visible_task(actor: User, task_id: int) -> Task:
     return task
 
 
-def _locked_ready_task(actor: User, task_id: int) -> tuple[Task, ProcessInstance]:
-    # Lock first, then read the task once, fresh (one round trip fewer than reading,
-    # locking and reading again; a refusal rolls the lock back). Whether the actor may
-    # see it is decided on the row read, by the rule the inbox's SQL applies.
-    instance = lock_instance_of_task(task_id)
-    task = db.session.scalar(_LOCKED_TASK, {"task_id": task_id})
-    if task is None or instance is None or not sees_loaded_task(actor, task):
+class Locked(NamedTuple):
+    """A ready task under its submission's lock, with what completing it reads besides."""
+
+    task: Task
+    instance: ProcessInstance
+    calendar: str | None  # the setting as stored (calendar.calendar_from_stored)
+    rows_seen: list[RowSeen]  # see projection.rows_seen_column
+
+
+def _locked_ready_task(actor: User, task_id: int) -> Locked:
+    # Lock first, then read the task once, fresh, with its instance and what the step will
+    # ask for (one round trip instead of four; a refusal rolls the lock back). Whether the
+    # actor may see it is decided on the row read, by the rule the inbox's SQL applies.
+    found = take_lock_of_task(task_id)
+    row = found and db.session.execute(_task_under_lock(_dialect()), {"task_id": task_id}).first()
+    if not row or not sees_loaded_task(actor, row[0]):
         raise NotFound(
             _l("Task %(task_id)s does not exist or is not yours to see.", task_id=task_id)
         )
-    # The locked instance is the task's: hand it over, no query (and the task keeps it
-    # alive in the session for whoever names it after the commit).
+    locked = Locked(*row)
+    task, instance = locked.task, locked.instance
+    # Read together: the task names its instance with no query (and keeps it alive in the
+    # session for whoever names it after the commit).
     set_committed_value(task, "instance", instance)
     if task.status != TASK_READY:
         raise Conflict(
@@ -81,13 +100,30 @@ def _locked_ready_task(actor: User, task_id: int) -> tuple[Task, ProcessInstance
         )
     if instance.status != STATUS_RUNNING:  # suspended by finance: nothing moves until resumed
         raise Conflict(_l("The submission is suspended; it can be worked on once resumed."))
-    return task, instance
+    return locked
 
 
-# Built once: a statement built per call costs its construction and cache key each time.
-_LOCKED_TASK = (
-    select(Task).where(Task.id == bindparam("task_id")).execution_options(populate_existing=True)
-)
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+# Built once per database (a statement built per call costs its construction and cache
+# key each time). The lock's bump came first, so everything read here is fresh.
+@functools.cache
+def _task_under_lock(dialect: str) -> Select:
+    return (
+        select(Task, ProcessInstance)
+        .add_columns(CALENDAR_AS_STORED.scalar_subquery(), rows_seen_column(dialect))
+        .join_from(Task, ProcessInstance, ProcessInstance.id == Task.instance_id)
+        .where(Task.id == bindparam("task_id"))
+        # The engine's state (it runs next) and the deployed version (never changed once
+        # deployed) with the row.
+        .options(
+            undefer(ProcessInstance.engine_state),
+            joinedload(ProcessInstance.definition, innerjoin=True),
+        )
+        .execution_options(populate_existing=True)
+    )
 
 
 def _audit(task: Task, actor: User, action: str, comment: str | None = None, details=None) -> None:
@@ -115,7 +151,7 @@ _AUDIT_INSERT = insert(AuditEvent.__table__)
 @transactional(keep_loaded=True)  # the answer names the task's submission and holder
 def claim_task(actor: User, task_id: int) -> Task:
     """Make a ready task the actor's. Raises Conflict when someone else holds it."""
-    task, _ = _locked_ready_task(actor, task_id)
+    task = _locked_ready_task(actor, task_id).task
     if task.assignee_id == actor.id:
         return task
     if task.assignee_id is not None:
@@ -135,7 +171,7 @@ def _holder_name(task: Task) -> str:
 @transactional(keep_loaded=True)  # the answer names the task's submission
 def unclaim_task(actor: User, task_id: int) -> Task:
     """Give a claimed task back to the role's pool. Only its holder may."""
-    task, _ = _locked_ready_task(actor, task_id)
+    task = _locked_ready_task(actor, task_id).task
     if task.assignee_id is None:
         return task
     if task.assignee_id != actor.id:
@@ -189,7 +225,8 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
     [{path, message}]), BadRequest (the process could not go on with this data).
     """
     # Who may act comes first: a task of another department answers 404 whatever is sent.
-    task, instance = _locked_ready_task(actor, task_id)
+    locked = _locked_ready_task(actor, task_id)
+    task, instance = locked.task, locked.instance
     require_can_complete(actor, task)
     if not isinstance(data, dict):
         raise ValidationFailed(
@@ -255,7 +292,11 @@ def complete_task(actor: User, task_id: int, data: dict) -> tuple[ProcessInstanc
             **({"ignored": owned.ignored} if owned.ignored else {}),
         },
     )
-    ready = apply_step(instance, step, actor, decision)
+    # The rows as read under the lock, this task now completed (as just written).
+    seen = [(row_id, status, step_id) for row_id, status, step_id in locked.rows_seen]
+    seen = [(i, TASK_COMPLETED if i == task.id else status, s) for i, status, s in seen]
+    calendar = calendar_from_stored(locked.calendar)
+    ready = apply_step(instance, step, actor, decision, rows_seen=seen, calendar=calendar)
     db.session.flush()
     return instance, ready
 
@@ -267,16 +308,16 @@ def rehearse_completion(actor: User, task_id: int) -> None:
     the engine runs nothing; the lock is held for those few milliseconds only. Raises
     what `complete_task` raises for a task one may not complete."""
     try:
-        task, instance = _locked_ready_task(actor, task_id)
+        locked = _locked_ready_task(actor, task_id)
+        task, instance = locked.task, locked.instance
         engine.inspect_state(compiled(instance.definition), instance.engine_state)
         completed = {"status": task.status, "assignee_id": task.assignee_id}
         completed.update(completed_by_id=None, completed_at=None, data=None)
         write_columns(task, completed)
         _audit(task, actor, "completed", details={"fields": []})
-        rows_before(instance, [task.activity_id])
-        work_calendar()
+        calendar_from_stored(locked.calendar)
         stored = {"engine_state": instance.engine_state, "data": instance.data}
-        stored.update(returned=instance.returned, lock_version=instance.lock_version)
+        stored.update(returned=instance.returned)
         write_columns(instance, stored)
     finally:
         db.session.rollback()
@@ -336,5 +377,5 @@ def check_can_complete(actor: User, task_id: int) -> None:
 
     Raises NotFound (not visible), Conflict (not ready), Forbidden (claimed by another).
     """
-    task, _ = _locked_ready_task(actor, task_id)
+    task = _locked_ready_task(actor, task_id).task
     require_can_complete(actor, task)
