@@ -16,13 +16,13 @@ from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models import ApiToken, Setting, User, WebSession
 from app.models.org import ACTING, password_hash_method
+from app.services.accounts.acting import acting_user, with_caller
 from app.services.accounts.passwords import password_problems
 from app.services.foundation.clock import now
 from app.services.foundation.errors import BadRequest, Forbidden, NotAuthenticated, NotFound
@@ -194,15 +194,12 @@ def load_user(session_id: str) -> User | None:
     user_id, _, key = str(session_id).partition(".")
     if not key:
         return None
-    row = db.session.scalar(
-        select(WebSession)
-        .options(joinedload(WebSession.user).options(joinedload(User.org), joinedload(User.roles)))
-        .where(WebSession.digest == _digest(key))
-    )
-    if row is None or str(row.user_id) != user_id or not row.user.active:
+    rows = db.session.execute(_SESSION_WITH_CALLER, {"digest": _digest(key)}).all()
+    user = acting_user(rows)
+    if user is None or str(user.id) != user_id or not user.active:
         return None
-    row.user.session_key = key
-    return row.user
+    user.session_key = key
+    return user
 
 
 def session_expired(signed_in_at: datetime | None, last_seen: datetime | None) -> bool:
@@ -244,38 +241,34 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
     return token, row
 
 
-def _token_row(token: str) -> ApiToken:
-    # The user, their org and roles in the same statement: every API call asks what the
-    # caller may see.
-    row = db.session.scalar(_TOKEN_WITH_CALLER, {"digest": _digest(token)})
-    if row is None or not row.user.active:
-        raise NotAuthenticated(_("Invalid token."))
-    if row.revoked_at is not None:
-        raise NotAuthenticated(_("The token was revoked."))
-    if row.expires_at <= now():
-        raise NotAuthenticated(_("The token has expired."))
-    return row
-
-
-# The user, their org and their roles in the same statement (every API call asks what
-# the caller may see), built once: constructing it and its cache key per request cost
-# more than running it.
-_TOKEN_WITH_CALLER = (
-    select(ApiToken)
-    .where(ApiToken.digest == bindparam("digest"))
-    .options(joinedload(ApiToken.user).options(joinedload(User.org), joinedload(User.roles)))
-)
-
-
 def user_from_token(token: str) -> User:
-    """The user a live bearer token belongs to. Raises NotAuthenticated."""
-    return _token_row(token).user
+    """The user a live bearer token belongs to. Raises NotAuthenticated.
+
+    One statement reads the token with its user, their org and roles: every API call
+    asks what the caller may see."""
+    rows = db.session.execute(_TOKEN_WITH_CALLER, {"digest": _digest(token)}).all()
+    user = acting_user(rows)
+    if user is None or not user.active:
+        raise NotAuthenticated(_("Invalid token."))
+    revoked_at, expires_at = rows[0][:2]
+    if revoked_at is not None:
+        raise NotAuthenticated(_("The token was revoked."))
+    if expires_at <= now():
+        raise NotAuthenticated(_("The token has expired."))
+    return user
+
+
+_TOKEN_WITH_CALLER = with_caller(
+    ApiToken.__table__, ApiToken.__table__.c.revoked_at, ApiToken.__table__.c.expires_at
+)
+_SESSION_WITH_CALLER = with_caller(WebSession.__table__)
 
 
 @transactional
 def revoke_presented_token(token: str) -> ApiToken:
     """Revoke the token the caller signs with (an API client signing out)."""
-    row = _token_row(token)
+    user_from_token(token)  # refused as any call with it would be
+    row = db.session.scalar(select(ApiToken).where(ApiToken.digest == _digest(token)))
     row.revoked_at = now()
     return row
 
