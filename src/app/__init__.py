@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from werkzeug.routing import IntegerConverter
 
 from app.config import default_config, engine_options, instance_path
@@ -36,6 +38,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_security(app)
     db.init_app(app)
+    with app.app_context():
+        ping_when_idle(db.engine)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
@@ -135,6 +139,36 @@ def _register_error_pages(app: Flask) -> None:
     app.register_error_handler(ServiceError, on_service_error)
     app.register_error_handler(OperationalError, on_database_lost)
     app.register_error_handler(HTTPException, on_http_error)
+
+
+# A pooled connection that sat unused for this long is pinged before it is handed out,
+# and replaced if the database has gone away meanwhile (a restart, a failover).
+IDLE_BEFORE_PING = 5.0  # seconds
+
+
+def ping_when_idle(engine: Engine) -> None:
+    """Ping pooled connections that have been idle, not those in steady use.
+
+    SQLAlchemy's `pool_pre_ping` pings at every checkout: a round trip on every request,
+    as dear as any statement of a task completion. A connection in use a moment ago is
+    almost surely alive; if it died even so, its request fails as any lost connection
+    does (503 database_unavailable, nothing saved) and SQLAlchemy replaces the pool's
+    connections, so the next request gets a live one.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from_now(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:  # the pool connects anew
+            raise DisconnectionError(str(exc)) from exc
 
 
 @event.listens_for(Engine, "connect")
