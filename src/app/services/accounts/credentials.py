@@ -258,10 +258,8 @@ def user_from_token(token: str) -> User:
     return user
 
 
-_TOKEN_WITH_CALLER = with_caller(
-    ApiToken.__table__, ApiToken.__table__.c.revoked_at, ApiToken.__table__.c.expires_at
-)
-_SESSION_WITH_CALLER = with_caller(WebSession.__table__)
+_TOKEN_WITH_CALLER = with_caller(ApiToken, ApiToken.revoked_at, ApiToken.expires_at)
+_SESSION_WITH_CALLER = with_caller(WebSession)
 
 
 @transactional
