@@ -3,7 +3,8 @@ its first completion compiles nothing, and readying it leaves no trace in the da
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine.interfaces import CacheStats
 
 from app import engine
 from app.extensions import db
@@ -31,6 +32,26 @@ def test_the_first_completion_after_a_warm_boot_compiles_no_diagram(app, api, mo
     assert compiled_on_request == []
 
 
+def test_the_first_completion_after_a_warm_boot_compiles_no_statement(app, api):
+    started = api("unit").post("/processes/simple_approval/instances", {"title": "申报"})
+    task_id = started.body["tasks"][0]["id"]
+    db.engine._compiled_cache.clear()  # as in a worker that has just started
+    warm_worker(app)
+    compiled = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if getattr(context, "cache_hit", None) is CacheStats.CACHE_MISS:
+            compiled.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        answer = api("unit").post(f"/tasks/{task_id}/complete", {"data": GOOD_TARGETS})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert answer.status == 200, answer.body
+    assert compiled == []
+
+
 def test_warming_up_leaves_open_tasks_open_and_writes_no_history(app, api):
     started = api("unit").post("/processes/simple_approval/instances", {"title": "申报"})
     task_id = started.body["tasks"][0]["id"]
@@ -40,7 +61,8 @@ def test_warming_up_leaves_open_tasks_open_and_writes_no_history(app, api):
         task = db.session.get(Task, task_id)
         instance = db.session.get(ProcessInstance, task.instance_id)
         events = db.session.scalar(select(func.count()).select_from(AuditEvent))
-        return task.status, task.completed_at, instance.lock_version, instance.data, events
+        tasks = db.session.scalar(select(func.count()).select_from(Task))
+        return task.status, task.completed_at, instance.lock_version, instance.data, events, tasks
 
     before = snapshot()
     warm_worker(app)
