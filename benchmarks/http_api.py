@@ -40,7 +40,7 @@ TARGETS = {
 FLOOR_APP = "floor_app:application"
 # The first request after a worker starts, against the same request warm (issue 17).
 WARM_REPEAT = 20
-COLD_REPEAT = 3
+COLD_REPEAT = 7
 
 
 @dataclass
