@@ -1,13 +1,15 @@
 """Shared fixtures: an app on a fresh database holding the demo county and the fixture
 processes, and helpers to act as each demo account.
 
-The schema is migrated and the demo county seeded once per session (per pytest-xdist
-worker), into a template that each test gets a copy of (tests/database_copies.py).
+The schema is migrated and the demo county seeded once per run (by whichever
+pytest-xdist worker needs it first, the others waiting for it), into a template that each
+test gets a copy of (tests/database_copies.py).
 
 Set TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run the
 database-backed tests on PostgreSQL instead of SQLite files: the tests' databases are then
-created beside that one, named after the pytest process, and dropped as the run ends (each
-process makes one copy and puts it back as the template left it after every test).
+created beside that one, named after the run's and each worker's pid, and dropped as the
+run ends (each process makes one copy and puts it back as the template left it after
+every test).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from app.models import User
 from app.models.org import ACTING
 from app.services.operations.setup import create_demo_county, deploy_folder
 from app.services.runtime.definitions import forget_versions
-from database_copies import PostgresCopies, SqliteCopies
+from database_copies import RUN, PostgresCopies, Shared, SqliteCopies, drop_template
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -124,28 +126,53 @@ def seed_demo() -> None:
     deploy_folder(FIXTURES / "processes", FIXTURES / "forms")
 
 
+def pytest_configure(config):
+    """The run's first process (pytest-xdist's controller, or the only process) names the
+    run for tests/database_copies.py: its workers inherit the variable as they start."""
+    if not hasattr(config, "workerinput"):
+        os.environ[RUN] = str(os.getpid())
+
+
+def pytest_sessionfinish(session):
+    """The run's first process drops the run's PostgreSQL template once every process is
+    done with it (its workers have ended; its own copies went as its session did)."""
+    if POSTGRES_URL and not hasattr(session.config, "workerinput"):
+        drop_template(POSTGRES_URL, os.getpid())
+
+
+def _run_folder(tmp_path_factory) -> Path:
+    """The run's own folder: pytest's basetemp, of which an xdist worker's is a child."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def database_copies(tmp_path_factory):
-    """The session's template database, migrated and seeded once, and how to copy it.
+    """The run's template database, migrated and seeded once for all its processes, and
+    how to copy it.
 
     Seeded with make_config's settings (the cheap password hash, the fixture processes)
     at the real time: nothing in the demo county depends on a test's clock or settings.
     """
-    folder = tmp_path_factory.mktemp("template")
-    copies = PostgresCopies(POSTGRES_URL) if POSTGRES_URL else SqliteCopies(folder)
+    shared = Shared(_run_folder(tmp_path_factory))
+    copies = PostgresCopies(POSTGRES_URL, shared) if POSTGRES_URL else SqliteCopies(shared)
     copies.add_variant("demo_year", _seed_demo_year)
     copies.add_variant("initialised_demo", _initialise_demo)
     try:
-        template = create_app(make_config(copies.template_url))
-        template.instance_path = str(folder / "instance")
-        with template.app_context():
-            upgrade_schema()
-            seed_demo()
-            db.session.remove()
-            db.engine.dispose()  # PostgreSQL copies a template only while nobody is on it
+        copies.build_template(lambda url: _seed_template(url, shared.folder / "instance"))
         yield copies
     finally:
         copies.close()
+
+
+def _seed_template(url: str, instance_path: Path) -> None:
+    template = create_app(make_config(url))
+    template.instance_path = str(instance_path)
+    with template.app_context():
+        upgrade_schema()
+        seed_demo()
+        db.session.remove()
+        db.engine.dispose()  # PostgreSQL copies a template only while nobody is on it
 
 
 def _seed_demo_year(url: str) -> None:

@@ -1,4 +1,4 @@
-"""Each test's own database, copied from a template built once per pytest session.
+"""Each test's own database, copied from a template built once per pytest run.
 
 Running every Alembic migration and seeding the demo county (which deploys the fixture
 processes) took most of the suite's time when each test did it. The root conftest does it
@@ -8,17 +8,27 @@ demo county of its own.
 
 A test that needs more than the template (the demo county's whole year, seeded in a
 couple of seconds) gets a copy of a *variant*: the template with that seeding done on
-it, built the first time a test of this process asks for it and copied as cheaply as
-the template from then on.
+it, built the first time a test of the run asks for it and copied as cheaply as the
+template from then on.
+
+The template and the variants are built once per run, not once per pytest-xdist worker:
+they are `Shared` between the run's processes through a folder of the run (the
+controller's basetemp, which pytest makes anew for each run). Whichever process needs one
+first builds it under that one's file lock and notes it done; the others wait on the lock
+and then use it (on SQLite a file they copy; on PostgreSQL the template database, copied
+under its lock since PostgreSQL copies a database nobody is on, and each variant's rows,
+kept in a file).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 import re
 import sqlite3
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
@@ -29,26 +39,63 @@ from sqlalchemy import create_engine, make_url, text
 LOCAL_HOSTS = (None, "", "localhost", "127.0.0.1", "::1")
 
 
-# Seeds a database (given by its URL) that starts as a copy of the template.
+# Seeds a database (given by its URL): the template's build gets an empty one, a
+# variant's build a copy of the template.
 Build = Callable[[str], None]
-USED = "the last test's"  # what a PostgreSQL working copy holds once a test is done
+# The environment variable naming the run (its first pytest process's pid), which the
+# root conftest sets in that process and pytest-xdist's workers inherit.
+RUN = "TEST_COPIES_RUN"
 
 
-class SqliteCopies:
-    """The template and each variant are files; each copy is a file in the test's own
-    tmp_path."""
+class Shared:
+    """What the run's pytest processes build once between them, in `folder` (the run's):
+    `once(name)` holds `name`'s lock, so that one process builds it while the others wait,
+    and tells whether it is still to build; `done(name)` notes it built."""
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self.template = folder / "template.db"
+        self.built: list[str] = []  # what this process built (tests/test_database_copies.py)
+
+    @contextmanager
+    def lock(self, name: str) -> Iterator[None]:
+        with open(self.folder / f"{name}.lock", "a") as file:
+            fcntl.flock(file, fcntl.LOCK_EX)  # let go when the file closes, or the process ends
+            yield
+
+    def is_done(self, name: str) -> bool:
+        return (self.folder / f"{name}.done").exists()
+
+    def done(self, name: str) -> None:
+        (self.folder / f"{name}.done").touch()
+        self.built.append(name)
+
+
+class SqliteCopies:
+    """The template and each variant are files in the run's shared folder; each copy is a
+    file in the test's own tmp_path."""
+
+    def __init__(self, shared: Shared):
+        self.shared = shared
+        self.template = shared.folder / "template.db"
         self.template_url = f"sqlite:///{self.template}"
         self.builds: dict[str, Build] = {}
         self.variants: dict[str, Path] = {}
+        self.ready = False
 
     def add_variant(self, name: str, build: Build) -> None:
         self.builds[name] = build
 
+    def build_template(self, build: Build) -> None:
+        """The template, built by `build` unless another process of the run has."""
+        with self.shared.lock("template"):
+            if not self.shared.is_done("template"):
+                self.template.unlink(missing_ok=True)
+                build(self.template_url)
+                self.shared.done("template")
+        self.ready = True
+
     def copy(self, folder: Path, variant: str | None = None) -> str:
+        assert self.ready, "build_template first"
         source = self.template if variant is None else self._variant(variant)
         target = folder / "test.db"
         _backup(source, target)
@@ -56,9 +103,13 @@ class SqliteCopies:
 
     def _variant(self, name: str) -> Path:
         if name not in self.variants:
-            path = self.folder / f"{name}.db"
-            _backup(self.template, path)
-            self.builds[name](f"sqlite:///{path}")
+            path = self.shared.folder / f"{name}.db"
+            with self.shared.lock(name):
+                if not self.shared.is_done(name):
+                    path.unlink(missing_ok=True)
+                    _backup(self.template, path)
+                    self.builds[name](f"sqlite:///{path}")
+                    self.shared.done(name)
             self.variants[name] = path
         return self.variants[name]
 
@@ -77,7 +128,9 @@ def _backup(source: Path, target: Path) -> None:
 
 
 class PostgresCopies:
-    """Databases on the server of `url`, named `<its database>_<pid>_...`.
+    """Databases on the server of `url`: the run's template `<its database>_<run>_template`
+    (`run` the pid of the run's first pytest process) and each process's working copy
+    `<its database>_<pid>_<n>`.
 
     `CREATE DATABASE ... TEMPLATE` writes the whole database (catalogs included, about
     10 MB) through the write-ahead log, and dropping it again syncs files: on this 2-core
@@ -96,30 +149,34 @@ class PostgresCopies:
     test that changed the schema (dropped it, ran a migration down) gets its copy dropped
     and made anew from the template.
 
-    The pid keeps two pytest runs (or two xdist workers) against one server from ever
-    touching each other's databases. `url`'s own database is only where CREATE and DROP
-    DATABASE are sent from; no test writes to it. A run that was killed (by a timeout,
+    The template is the run's (built by the first process to need it, `Shared`), and so
+    are the variants' rows (a variant is built in a database of its own, its rows taken
+    and kept in the shared folder, the database dropped). The pids keep two pytest runs
+    against one server from ever touching each other's databases. `url`'s own database is
+    only where CREATE and DROP DATABASE are sent from; no test writes to it. Each process
+    drops its working copy as it ends; the run's first process drops the template
+    (`drop_template`, once its workers are done). A run that was killed (by a timeout,
     say) cannot drop its databases; the next run on this machine drops those whose pid
     names no living process.
     """
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, shared: Shared):
         server = make_url(url)
         if server.drivername in ("postgresql", "postgres"):
             server = server.set(drivername="postgresql+psycopg")
         self.server = server
+        self.shared = shared
         self.prefix = f"{server.database}_{os.getpid()}"
+        self.run = int(os.environ.get(RUN) or os.getpid())
         self.numbers = count(1)
         # Autocommit: CREATE and DROP DATABASE cannot run inside a transaction.
         self.admin = create_engine(server, isolation_level="AUTOCOMMIT", pool_size=1)
         self._drop_orphans()
-        self.template_name = f"{self.prefix}_template"
-        self._drop(self.template_name)  # left over by an earlier run that had this pid
-        self._execute(f'CREATE DATABASE "{self.template_name}"')
+        self.template_name = template_name(server.database, self.run)
         self.template_url = self._url(self.template_name)
         self.working: str | None = None  # this process's copy, reset before each test
         self.resetter: psycopg.Connection | None = None  # kept open on the working copy
-        self.snapshot: Snapshot | None = None  # what the template held, once it is seeded
+        self.snapshot: Snapshot | None = None  # what the template holds, once it is seeded
         self.builds: dict[str, Build] = {}
         self.variants: dict[str, Snapshot] = {}  # what each variant holds, once built
         # The variant whose rows the working copy holds outside the tables a test noted
@@ -132,21 +189,29 @@ class PostgresCopies:
     def add_variant(self, name: str, build: Build) -> None:
         self.builds[name] = build
 
+    def build_template(self, build: Build) -> None:
+        """The run's template, built by `build` (which must leave no connection open on
+        it: PostgreSQL copies a database nobody is on) unless another process of the run
+        has, with TRACKING put in; and what it holds."""
+        with self.shared.lock("template"):
+            if not self.shared.is_done("template"):
+                self._drop(self.template_name)  # left over by an earlier run of this pid
+                self._execute(f'CREATE DATABASE "{self.template_name}"')
+                build(self.template_url)
+                with closing(psycopg.connect(_libpq(self.template_url), autocommit=True)) as conn:
+                    conn.execute(TRACKING)
+                self.shared.done("template")
+            self.snapshot = Snapshot.take(self.template_url)
+
     def copy(self, folder: Path, variant: str | None = None) -> str:
         """A database holding what the template (or `variant`) holds: this process's copy,
-        put back as that when the last test used it or held another variant. The template
-        must have no open connection (PostgreSQL refuses to copy it otherwise): its
-        builder disposed them."""
+        put back as that when the last test used it or held another variant."""
+        assert self.snapshot is not None, "build_template first"
         if self.working is not None and (self.used or variant != self.holds):
             self._put_back(variant)
         if self.working is None:
-            if self.snapshot is None:
-                with closing(psycopg.connect(_libpq(self.template_url), autocommit=True)) as conn:
-                    conn.execute(TRACKING)
-                self.snapshot = Snapshot.take(self.template_url)
             name = f"{self.prefix}_{next(self.numbers)}"
-            self._drop(name)
-            self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template_name}"')
+            self._copy_template(name)
             self.full_resets += 1
             self.working = self._url(name)
             self.resetter = psycopg.connect(_libpq(self.working), autocommit=True)
@@ -157,6 +222,11 @@ class PostgresCopies:
                     raise RuntimeError(f"could not put the {variant} variant's rows back")
         self.used = False
         return self.working
+
+    def _copy_template(self, name: str) -> None:
+        self._drop(name)
+        with self.shared.lock("template"):  # another process's copy or snapshot is on it
+            self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template_name}"')
 
     def drop(self, url: str) -> None:
         """Done with the test's database: the next `copy` puts it back (once, as whatever
@@ -184,15 +254,21 @@ class PostgresCopies:
         if name is None:
             return self.snapshot
         if name not in self.variants:
-            database = f"{self.prefix}_{name}"
-            self._drop(database)
-            self._execute(f'CREATE DATABASE "{database}" TEMPLATE "{self.template_name}"')
-            self.builds[name](self._url(database))
-            variant = Snapshot.take(self._url(database))
-            self._drop(database)
-            if variant.fingerprint != self.snapshot.fingerprint:
-                raise RuntimeError(f"the {name} variant's schema is not the template's")
-            self.variants[name] = variant
+            kept = self.shared.folder / f"{name}.rows"
+            with self.shared.lock(name):
+                if not self.shared.is_done(name):
+                    database = f"{self.prefix}_{name}"
+                    self._copy_template(database)
+                    self.builds[name](self._url(database))
+                    variant = Snapshot.take(self._url(database))
+                    self._drop(database)
+                    if variant.fingerprint != self.snapshot.fingerprint:
+                        raise RuntimeError(f"the {name} variant's schema is not the template's")
+                    kept.write_bytes(pickle.dumps(variant))
+                    self.shared.done(name)
+                    self.variants[name] = variant
+                else:
+                    self.variants[name] = pickle.loads(kept.read_bytes())
         return self.variants[name]
 
     def _drop_working(self) -> None:
@@ -204,8 +280,8 @@ class PostgresCopies:
             self.working = None
 
     def close(self) -> None:
+        """Drop this process's copy; the run's template is `drop_template`'s."""
         self._drop_working()
-        self._drop(self.template_name)
         self.admin.dispose()
         if os.environ.get("TEST_COPIES_STATS"):
             print(f"\n{self.prefix}: {self.resets} resets, {self.full_resets} new copies")
@@ -408,6 +484,18 @@ class Snapshot:
                 )
             conn.execute("DELETE FROM test_copies.dirty")
         return True
+
+
+def template_name(database: str, run: int) -> str:
+    return f"{database}_{run}_template"
+
+
+def drop_template(url: str, run: int) -> None:
+    """Drop the run's template once its processes are done: the run's first process does,
+    as it ends (after its own tests, if it ran any)."""
+    name = template_name(make_url(url).database, run)
+    with closing(psycopg.connect(_libpq(url), autocommit=True)) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _libpq(url: str) -> str:

@@ -1,6 +1,8 @@
 """The PostgreSQL reset of tests/database_copies.py puts back what a test changed, and
 only that: rows inserted, updated, deleted or truncated (a foreign key's cascade
 included), sequences moved, a table created, and a variant's rows as the variant's.
+And on both databases, another process of the run builds neither the template nor a
+variant again: it copies what the first built, and gets the same rows.
 
 Each test here takes the process's working copy itself (`copy`, then `drop` as the
 `database_url` fixture does) and writes to it over a connection of its own, as a test's
@@ -9,12 +11,14 @@ app, a live server or a forked worker would.
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
 from contextlib import closing
 
 import psycopg
 import pytest
 
-from database_copies import SEQUENCES, TABLES, PostgresCopies, _libpq
+from database_copies import SEQUENCES, TABLES, PostgresCopies, Shared, SqliteCopies, _libpq
 
 
 @pytest.fixture
@@ -144,3 +148,55 @@ def test_a_variants_rows_come_back_as_the_variants(copies, tmp_path):
     _run(url, "INSERT INTO setting (key, value) VALUES ('test_copies', '1')")
     assert _next(copies, tmp_path) == url  # the template again: every table that differs
     assert _contents(url) == template
+
+
+def _sqlite_contents(url: str) -> dict[str, str]:
+    """Every table's rows (as a digest) and the schema, of a SQLite copy."""
+    with closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as conn:
+        found = {
+            "schema": "\n".join(
+                sql for (sql,) in conn.execute("SELECT sql FROM sqlite_master ORDER BY name") if sql
+            )
+        }
+        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            rows = sorted(repr(row) for row in conn.execute(f'SELECT * FROM "{table}"'))
+            found[table] = hashlib.md5("\n".join(rows).encode()).hexdigest()
+    return found
+
+
+@pytest.mark.parametrize("variant", [None, "demo_year", "initialised_demo"])
+def test_another_process_of_the_run_copies_what_the_first_built(database_copies, tmp_path, variant):
+    """A second copier on the run's shared folder (as another xdist worker has) builds
+    nothing (its builds would fail) and its copy holds what this process's copy holds."""
+    first = database_copies
+    if isinstance(first, PostgresCopies) and first.working is not None:
+        first.drop(first.working)
+    (tmp_path / "first").mkdir()
+    (tmp_path / "second").mkdir()
+    mine = first.copy(tmp_path / "first", variant)
+
+    def built_again(url: str) -> None:
+        raise AssertionError(f"built again at {url}")
+
+    shared = Shared(first.shared.folder)
+    if isinstance(first, PostgresCopies):
+        second = PostgresCopies(first.server.render_as_string(hide_password=False), shared)
+        second.prefix += "_second"  # as another process's pid would
+        contents = _contents
+    else:
+        second = SqliteCopies(shared)
+        contents = _sqlite_contents
+    second.add_variant("demo_year", built_again)
+    second.add_variant("initialised_demo", built_again)
+    try:
+        second.build_template(built_again)
+        theirs = second.copy(tmp_path / "second", variant)
+        assert theirs != mine
+        assert contents(theirs) == contents(mine)
+        if variant is not None:  # what a variant adds is there
+            assert contents(theirs) != contents(second.copy(tmp_path / "second", None))
+        assert shared.built == []
+    finally:
+        second.close()
+        if isinstance(first, PostgresCopies):
+            first.drop(mine)
