@@ -140,7 +140,7 @@ def pytest_sessionfinish(session):
         drop_template(POSTGRES_URL, os.getpid())
 
 
-def _run_folder(tmp_path_factory) -> Path:
+def run_folder(tmp_path_factory) -> Path:
     """The run's own folder: pytest's basetemp, of which an xdist worker's is a child."""
     base = tmp_path_factory.getbasetemp()
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
@@ -154,7 +154,7 @@ def database_copies(tmp_path_factory):
     Seeded with make_config's settings (the cheap password hash, the fixture processes)
     at the real time: nothing in the demo county depends on a test's clock or settings.
     """
-    shared = Shared(_run_folder(tmp_path_factory))
+    shared = Shared(run_folder(tmp_path_factory))
     copies = PostgresCopies(POSTGRES_URL, shared) if POSTGRES_URL else SqliteCopies(shared)
     copies.add_variant("demo_year", _seed_demo_year)
     copies.add_variant("initialised_demo", _initialise_demo)

@@ -17,6 +17,7 @@ Set MATRIX_DUMP=1 to print the answers actually given, in the table's own format
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -39,7 +40,8 @@ from app.models import (
 )
 from app.models.org import ACTING
 from app.services.foundation.clock import now
-from conftest import RequestPerContextClient, reset_database, shipped_config
+from conftest import RequestPerContextClient, reset_database, run_folder, shipped_config
+from database_copies import Shared
 
 ACCOUNTS = (
     "anon",
@@ -298,11 +300,20 @@ def _project(code: str, year: int) -> int:
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
-    """The demo county of `init-db --demo` plus one attachment per department."""
-    folder = tmp_path_factory.mktemp("matrix")
-    path = folder / "seed.db"
+    """The demo county of `init-db --demo` plus one attachment per department: built once
+    per run, by the first process to need it (tests/database_copies.py's `Shared`)."""
+    shared = Shared(run_folder(tmp_path_factory))
+    path, kept = shared.folder / "matrix.db", shared.folder / "matrix.json"
+    with shared.lock("matrix"):
+        if not shared.is_done("matrix"):
+            kept.write_text(json.dumps(_seed(path, shared.folder / "matrix-instance")))
+            shared.done("matrix")
+        return path, json.loads(kept.read_text())
+
+
+def _seed(path: Path, instance: Path) -> dict[str, int]:
     app = create_app(shipped_config(f"sqlite:///{path}"))
-    app.instance_path = str(folder / "instance")
+    app.instance_path = str(instance)
     with app.app_context():
         reset_database()
         db.session.remove()
@@ -339,7 +350,7 @@ def seeded(tmp_path_factory):
         assert db.session.get(Org, expert_instance.org_id).code == "edu-school1"
         db.session.remove()
         db.engine.dispose()
-    return path, ids
+    return ids
 
 
 def _copy(source: Path, target: Path) -> None:

@@ -4,8 +4,6 @@ a whole delivered to and read by the county government."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
@@ -15,24 +13,16 @@ from app.models import DepartmentSelfEvaluation, Org, Project, User
 from app.models.org import ACTING
 from app.performance.department import department_targets_for
 from app.services.runtime.queries import instance_detail
-from conftest import make_config, reset_database
-
-ROOT = Path(__file__).parents[3]
+from conftest import shipped_config
 
 
 @pytest.fixture
-def demo_app(database_url, tmp_path):
-    app = create_app(
-        make_config(
-            database_url, PROCESSES_DIR=str(ROOT / "processes"), FORMS_DIR=str(ROOT / "forms")
-        )
-    )
+def demo_app(initialised_demo, tmp_path):
+    """An app on the repository's processes/ and forms/, on a database `init-db --demo`
+    initialised (a copy of the template variant the root conftest builds with it)."""
+    app = create_app(shipped_config(initialised_demo))
     app.instance_path = str(tmp_path / "instance")
     with app.app_context():
-        reset_database()
-        db.session.remove()
-        result = app.test_cli_runner().invoke(args=["init-db", "--demo"])
-        assert result.exit_code == 0, result.output
         yield app
         db.session.remove()
         db.engine.dispose()

@@ -110,26 +110,15 @@ def test_finance_reads_the_report_on_the_notifications_page(app, user):
     assert "数据一致性检查：4 个提交全部一致" in page.text
 
 
-def test_the_demo_county_as_init_db_makes_it_is_consistent(database_url, tmp_path):
-    """Real processes (service tasks, timers, gateways, return loops) keep all three in step."""
-    from pathlib import Path
-
+def test_the_demo_county_as_init_db_makes_it_is_consistent(initialised_demo, tmp_path):
+    """Real processes (service tasks, timers, gateways, return loops) keep all three in step.
+    The database is one `init-db --demo` initialised (the root conftest's variant)."""
     from app import create_app
-    from conftest import make_config, reset_database
+    from conftest import shipped_config
 
-    root = Path(__file__).parents[3]
-    demo = create_app(
-        make_config(
-            database_url,
-            PROCESSES_DIR=str(root / "processes"),
-            FORMS_DIR=str(root / "forms"),
-        )
-    )
+    demo = create_app(shipped_config(initialised_demo))
     demo.instance_path = str(tmp_path / "instance")
     with demo.app_context():
-        reset_database()
-        db.session.remove()
-        assert demo.test_cli_runner().invoke(args=["init-db", "--demo"]).exit_code == 0
         result = demo.test_cli_runner().invoke(args=["check-integrity", "--quiet"])
         assert result.exit_code == 0, result.output
         assert "个提交全部一致" in result.output
