@@ -6,6 +6,7 @@ REQUIRE_BROWSER=1, which turns that skip into a failure.
 
 from __future__ import annotations
 
+import base64
 import os
 from pathlib import Path
 
@@ -80,15 +81,54 @@ def page(browser, live_server):
 
 @pytest.fixture
 def screenshot(request):
-    """screenshot(page, "inbox") saves test-output/<test name>-inbox.png."""
+    """screenshot(page, "inbox") saves test-output/<test name>-inbox.png: the whole page."""
     OUTPUT.mkdir(exist_ok=True)
+    sessions: dict = {}
 
     def save(page, name: str) -> Path:
         path = OUTPUT / f"{request.node.name}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        if page not in sessions:
+            sessions[page] = page.context.new_cdp_session(page)
+        full_page_png(page, sessions[page], path)
         return path
 
     return save
+
+
+def full_page_png(page, cdp, path: Path) -> None:
+    """What `page.screenshot(path=..., full_page=True)` saves, pixel for pixel
+    (test_browser__screenshots.py), in about 60% of its time: Chromium's own capture of
+    the whole page asked to encode its PNG for speed (`optimizeForSpeed`: a faster zlib
+    level, files a fifth larger), without Playwright's preparing and restoring of every
+    frame around it (it hides the text caret, for comparing pictures, which nothing here
+    does). The page walks save about 300 pages a pass; Playwright's way cost 0.22 s a
+    page, this one 0.13 s."""
+    # The page's size as Playwright measures it, once the fonts are in, as it waits for.
+    size = page.evaluate(FULL_PAGE_SIZE)
+    viewport = page.viewport_size
+    fits = size["width"] <= viewport["width"] and size["height"] <= viewport["height"]
+    shot = cdp.send(
+        "Page.captureScreenshot",
+        {
+            "format": "png",
+            "optimizeForSpeed": True,
+            "captureBeyondViewport": not fits,
+            "clip": {"x": 0, "y": 0, **size, "scale": 1},
+        },
+    )
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+FULL_PAGE_SIZE = """async () => {
+    await document.fonts.ready;
+    const body = document.body, root = document.documentElement;
+    return {
+        width: Math.max(body.scrollWidth, root.scrollWidth, body.offsetWidth,
+                        root.offsetWidth, body.clientWidth, root.clientWidth),
+        height: Math.max(body.scrollHeight, root.scrollHeight, body.offsetHeight,
+                         root.offsetHeight, body.clientHeight, root.clientHeight),
+    };
+}"""
 
 
 @pytest.fixture
