@@ -158,6 +158,7 @@ def database_copies(tmp_path_factory):
     copies = PostgresCopies(POSTGRES_URL, shared) if POSTGRES_URL else SqliteCopies(shared)
     copies.add_variant("demo_year", _seed_demo_year)
     copies.add_variant("initialised_demo", _initialise_demo)
+    copies.add_variant("county_budget_approved", _approve_county_budget)
     try:
         copies.build_template(lambda url: _seed_template(url, shared.folder / "instance"))
         yield copies
@@ -209,8 +210,35 @@ def _initialise_demo(url: str) -> None:
     assert result.exit_code == 0, result.output
 
 
+def _approve_county_budget(url: str) -> None:
+    """The template, the four shipped processes deployed, both demo departments' 2027
+    targets approved, three projects selected through budget_compilation and the county's
+    2027 budget approved by the government and the congress (at the real time)."""
+    from tests.processes.test_county_budget_review import selected_project
+
+    from compilation_data import department_targets_approved
+    from county_review import approve_county_budget
+
+    root = Path(__file__).parents[1]
+    app = create_app(make_config(url))
+    with app.app_context():
+        deploy_folder(root / "processes", root / "forms")
+        db.session.commit()
+        department_targets_approved("edu", 2027, {"义务教育": 130})
+        department_targets_approved("health", 2027, {"基层医疗": 60})
+        selected_project(demo_user, "unit", "dept", "JY-2027-001", "教室改造", 80, 1)
+        selected_project(demo_user, "unit", "dept", "JY-2027-002", "校舍维修", 50, 2)
+        selected_project(
+            demo_user, "unit2", "dept2", "WS-2027-001", "村卫生室建设", 60, 1, "基层医疗"
+        )
+        approve_county_budget(demo_user, 2027)
+        db.session.remove()
+        db.engine.dispose()
+    forget_versions()
+
+
 # A test asking for one of these fixtures gets a copy of the template variant of that name.
-VARIANT_FIXTURES = ("demo_year", "initialised_demo")
+VARIANT_FIXTURES = ("demo_year", "initialised_demo", "county_budget_approved")
 
 
 @pytest.fixture
@@ -228,6 +256,12 @@ def demo_year(app) -> None:
     """The demo county's year (what `init-db --demo` seeds) on the shipped processes,
     beside the fixture processes. Asking for it is what puts it there: `database_url`
     copies the template variant that holds it, seeded once per process."""
+
+
+@pytest.fixture
+def county_budget_approved(app) -> None:
+    """The county's 2027 budget approved over three selected projects of both demo
+    departments (`_approve_county_budget`): `database_url` copies the variant."""
 
 
 @pytest.fixture
@@ -267,16 +301,17 @@ def clock(app):
     app.config["CLOCK"] = None
 
 
+def demo_user(username: str) -> User:
+    """The demo account, fresh from the database of the app in context."""
+    found = db.session.scalar(select(User).where(User.username == username).options(*ACTING))
+    assert found is not None, f"no demo user {username}"
+    return found
+
+
 @pytest.fixture
 def user(app):
     """user("unit") -> the demo account, fresh from the database."""
-
-    def get(username: str) -> User:
-        found = db.session.scalar(select(User).where(User.username == username).options(*ACTING))
-        assert found is not None, f"no demo user {username}"
-        return found
-
-    return get
+    return demo_user
 
 
 class RequestPerContextClient(FlaskClient):

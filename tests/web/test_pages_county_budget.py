@@ -4,33 +4,17 @@ department's page and each project's; for finance, the government and the congre
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from lxml import html
-from tests.processes.test_county_budget_review import selected_project
 
 from app.extensions import db
 from app.models import Org, Project
-from app.services.operations.setup import deploy_folder
-from compilation_data import department_targets_approved
-from county_review import approve_county_budget
-
-ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture
-def approved(app, user):
-    """Two departments' projects selected for 2027 and the county budget approved."""
-    deploy_folder(ROOT / "processes", ROOT / "forms")
-    db.session.commit()
-    department_targets_approved("edu", 2027, {"义务教育": 130})
-    department_targets_approved("health", 2027, {"基层医疗": 60})
-    selected_project(user, "unit", "dept", "JY-2027-001", "教室改造", 80, 1)
-    selected_project(user, "unit", "dept", "JY-2027-002", "校舍维修", 50, 2)
-    selected_project(user, "unit2", "dept2", "WS-2027-001", "村卫生室建设", 60, 1, "基层医疗")
-    approve_county_budget(user, 2027)
-    db.session.remove()
+def approved(county_budget_approved):
+    """Two departments' projects selected for 2027 and the county budget approved: a copy
+    of the root conftest's variant that holds them (built once per run)."""
 
 
 def texts(tree, xpath: str) -> list[str]:
