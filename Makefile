@@ -49,9 +49,10 @@ run: install
 worker: install
 	$(VENV)/bin/flask --app app worker
 
-# The suite is CPU-bound: one pytest-xdist worker per core (2 on this machine kind), each
-# with its own template database (tests/database_copies.py); worksteal hands a worker that
-# ran dry the other's waiting tests, so one long browser walk does not hold up the end.
+# The suite is CPU-bound: one pytest-xdist worker per core (2 on this machine kind),
+# sharing the run's template database, built once by the first to need it
+# (tests/database_copies.py); worksteal hands a worker that ran dry the other's waiting
+# tests, so one long browser walk does not hold up the end.
 TEST_WORKERS ?= 2
 PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
 
